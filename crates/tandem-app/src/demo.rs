@@ -1,0 +1,81 @@
+//! The demo account seeded on a new database: Banco Aurora, a fictional Brazilian fintech, with
+//! an admin, two agents, a support team and an API inbox.
+
+use tandem_domain::Timestamp;
+use tandem_domain::user::Role;
+use tandem_store::{AccountSeed, NewInbox, StoreError, UserSeed};
+
+use crate::App;
+use crate::secret::{PasswordError, generate_token, hash_password, token_hash};
+
+/// Prefix of API-channel inbox tokens.
+pub const INBOX_TOKEN_PREFIX: &str = "tdm_i_";
+
+/// The demo users' e-mail addresses and roles.
+pub const DEMO_USERS: [(&str, &str, Role); 3] = [
+    ("admin@aurora.example", "Helena Prado", Role::Admin),
+    ("ana@aurora.example", "Ana Souza", Role::Agent),
+    ("bruno@aurora.example", "Bruno Lima", Role::Agent),
+];
+
+/// What was created, with the secrets to show once.
+#[derive(Debug)]
+pub struct DemoAccount {
+    pub account_name: String,
+    pub password: String,
+    pub inbox_name: String,
+    pub inbox_token: String,
+}
+
+/// Why seeding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl App {
+    /// Seeds the demo account if the database has no account yet. The users' password is
+    /// `password` when given, else random; either way it is returned for printing once.
+    pub async fn seed_demo_account(
+        &self,
+        password: Option<String>,
+        now: Timestamp,
+    ) -> Result<Option<DemoAccount>, DemoError> {
+        let password = password.unwrap_or_else(|| generate_token("")[..20].to_owned());
+        let password_for_hash = password.clone();
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password_for_hash))
+            .await
+            .map_err(|error| PasswordError::from_join(&error))??;
+        let inbox_token = generate_token(INBOX_TOKEN_PREFIX);
+        let seed = AccountSeed {
+            name: "Banco Aurora".into(),
+            users: DEMO_USERS
+                .iter()
+                .map(|(email, name, role)| UserSeed {
+                    email: (*email).into(),
+                    name: (*name).into(),
+                    role: *role,
+                    password_hash: password_hash.clone(),
+                })
+                .collect(),
+            inboxes: vec![NewInbox::api(
+                "Aurora app (API)",
+                token_hash(&inbox_token),
+                generate_token("whsec_"),
+            )],
+        };
+        let created = self.store.create_first_account(&seed, now).await?;
+        Ok(created.map(|(account, _, inboxes)| DemoAccount {
+            account_name: account.name,
+            password,
+            inbox_name: inboxes
+                .first()
+                .map(|inbox| inbox.name.clone())
+                .unwrap_or_default(),
+            inbox_token,
+        }))
+    }
+}

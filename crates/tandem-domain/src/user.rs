@@ -1,0 +1,214 @@
+//! Users (people who log in) and what each role may do.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+use crate::id::{AccountId, UserId};
+use crate::validation::{MAX_NAME_CHARS, ValidationError, Validator, normalize_email};
+
+/// What a user may do in their account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including users, inboxes and credentials.
+    Admin,
+    /// Teams, assignment of anyone's conversations, reports.
+    Supervisor,
+    /// Conversations they handle.
+    Agent,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Supervisor, Role::Agent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Agent => "agent",
+        }
+    }
+
+    /// Users, inboxes and their credentials.
+    pub fn can_manage_account(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Teams and their members.
+    pub fn can_manage_teams(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
+    /// Assigning, replying to or taking over conversations owned by someone else.
+    pub fn can_override_assignment(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// A role name that is not `admin`, `supervisor` or `agent`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown role {0:?}")]
+pub struct UnknownRole(pub String);
+
+/// A person who logs in to an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub account_id: AccountId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted (argon2 is slow on huge inputs, and nobody types more).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// A validated new user; the password is still in clear text and is hashed by the caller.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewUser {
+    /// Validates every field and normalises the e-mail address.
+    pub fn parse(
+        email: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<Self, ValidationError> {
+        let mut validator = Validator::new();
+        let email = normalize_email(email);
+        if email.is_none() {
+            validator.reject("email", "invalid_email", "must be an e-mail address");
+        }
+        validator.text("name", name, MAX_NAME_CHARS);
+        check_password(&mut validator, password);
+        validator.finish()?;
+        Ok(Self {
+            email: email.unwrap_or_default(),
+            name: name.trim().to_owned(),
+            role,
+            password: password.to_owned(),
+        })
+    }
+}
+
+/// Records a problem with `password` if it is too short or too long.
+pub fn check_password(validator: &mut Validator, password: &str) {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        validator.reject(
+            "password",
+            "too_short",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        );
+    } else if chars > MAX_PASSWORD_CHARS {
+        validator.reject(
+            "password",
+            "too_long",
+            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+        );
+    }
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    /// A new clear-text password, hashed by the caller.
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserPatch")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl UserPatch {
+    /// Validates the fields that are present.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let mut validator = Validator::new();
+        validator.optional_text("name", self.name.as_deref(), MAX_NAME_CHARS);
+        if let Some(password) = &self.password {
+            check_password(&mut validator, password);
+        }
+        validator.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("owner".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_the_account_and_agents_cannot_override() {
+        assert!(Role::Admin.can_manage_account());
+        assert!(!Role::Supervisor.can_manage_account());
+        assert!(Role::Supervisor.can_manage_teams());
+        assert!(!Role::Agent.can_manage_teams());
+        assert!(!Role::Agent.can_override_assignment());
+    }
+
+    #[test]
+    fn new_user_reports_every_bad_field() {
+        let error = NewUser::parse("nope", " ", Role::Agent, "short").unwrap_err();
+        let fields: Vec<_> = error.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "name", "password"]);
+    }
+
+    #[test]
+    fn new_user_debug_never_shows_the_password() {
+        let user = NewUser::parse("a@b.co", "Ana", Role::Agent, "correct horse battery").unwrap();
+        assert!(!format!("{user:?}").contains("horse"));
+    }
+}

@@ -1,0 +1,284 @@
+//! Extractive conversation summaries for the handover context: what the customer wants
+//! (their most representative sentences), what the bot already tried, and the key entities
+//! with sensitive values masked.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{EntityExtractor, EntityKind};
+use crate::language::Language;
+use crate::normalize::{Normalizer, Token};
+
+/// Who wrote a turn of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    /// The customer.
+    Customer,
+    /// The bot.
+    Bot,
+    /// A human agent.
+    Agent,
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationTurn {
+    /// Who wrote it.
+    pub speaker: Speaker,
+    /// What was written.
+    pub text: String,
+}
+
+/// An entity as shown in a summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryEntity {
+    /// What it is.
+    pub kind: EntityKind,
+    /// For references, the name of the pattern that matched.
+    pub name: Option<String>,
+    /// The normalized value, masked when sensitive.
+    pub value: String,
+}
+
+/// An extractive summary of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The customer sentence that best states what they want.
+    pub customer_request: Option<String>,
+    /// Up to three representative customer sentences, in conversation order.
+    pub key_sentences: Vec<String>,
+    /// Up to three distinct things the bot said or tried (the first substantive sentence of
+    /// each bot turn), most recent last.
+    pub bot_attempts: Vec<String>,
+    /// Entities the customer gave, deduplicated, sensitive values masked.
+    pub entities: Vec<SummaryEntity>,
+    /// The above as a few plain sentences.
+    pub text: String,
+}
+
+const KEY_SENTENCES: usize = 3;
+const BOT_ATTEMPTS: usize = 3;
+/// Words shorter than this carry little topic (articles, pronouns, "oi", "ok").
+const SHORTEST_CONTENT_WORD: usize = 4;
+/// Extra weight of the customer's first substantive sentence, which usually states the issue.
+const OPENING_BONUS: f32 = 0.5;
+
+struct CandidateSentence {
+    order: usize,
+    text: String,
+    stems: Vec<String>,
+}
+
+/// Summarizes `turns`. Sentences are scored by how many of the conversation's recurring
+/// content words they contain, normalized by length, with a bonus for the first substantive
+/// customer sentence; the best are kept in their original order. `language` drives stemming;
+/// `today` resolves relative dates among the entities.
+pub fn summarize(
+    turns: &[ConversationTurn],
+    language: Language,
+    entity_extractor: &EntityExtractor,
+    today: jiff::civil::Date,
+) -> Summary {
+    let normalizer = Normalizer::new(language);
+    let mut candidates: Vec<CandidateSentence> = Vec::new();
+    for turn in turns.iter().filter(|t| t.speaker == Speaker::Customer) {
+        for sentence in split_sentences(&turn.text) {
+            let stems = content_stems(&normalizer.tokenize(sentence));
+            if stems.len() >= 2 {
+                candidates.push(CandidateSentence {
+                    order: candidates.len(),
+                    text: sentence.to_owned(),
+                    stems,
+                });
+            }
+        }
+    }
+    let mut frequency: HashMap<&str, f32> = HashMap::new();
+    for candidate in &candidates {
+        for stem in &candidate.stems {
+            *frequency.entry(stem).or_default() += 1.0;
+        }
+    }
+    let mut scored: Vec<(f32, &CandidateSentence)> = candidates
+        .iter()
+        .map(|candidate| {
+            let weight: f32 = candidate
+                .stems
+                .iter()
+                .map(|s| frequency.get(s.as_str()).copied().unwrap_or(1.0))
+                .sum();
+            let mut score = weight / (candidate.stems.len() as f32).sqrt();
+            if candidate.order == 0 {
+                score *= 1.0 + OPENING_BONUS;
+            }
+            (score, candidate)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.order.cmp(&b.1.order)));
+    let customer_request = scored.first().map(|(_, c)| c.text.clone());
+    let mut key: Vec<&CandidateSentence> =
+        scored.iter().take(KEY_SENTENCES).map(|(_, c)| *c).collect();
+    key.sort_by_key(|c| c.order);
+    let key_sentences: Vec<String> = key.iter().map(|c| c.text.clone()).collect();
+
+    let mut bot_attempts: Vec<String> = Vec::new();
+    for turn in turns.iter().filter(|t| t.speaker == Speaker::Bot) {
+        // The first sentence with some substance: "Olá!" alone says nothing about what was tried.
+        let substantive =
+            split_sentences(&turn.text).find(|s| content_stems(&normalizer.tokenize(s)).len() >= 2);
+        if let Some(first) = substantive {
+            let first = first.to_owned();
+            bot_attempts.retain(|a| *a != first);
+            bot_attempts.push(first);
+        }
+    }
+    let skip = bot_attempts.len().saturating_sub(BOT_ATTEMPTS);
+    bot_attempts.drain(..skip);
+
+    let mut entities: Vec<SummaryEntity> = Vec::new();
+    for turn in turns.iter().filter(|t| t.speaker == Speaker::Customer) {
+        for entity in entity_extractor.extract(&turn.text, language, today) {
+            let shown = SummaryEntity {
+                kind: entity.kind,
+                name: entity.name.clone(),
+                value: entity.masked(),
+            };
+            if !entities.contains(&shown) {
+                entities.push(shown);
+            }
+        }
+    }
+    let text = render(&key_sentences, &bot_attempts, &entities);
+    Summary {
+        customer_request,
+        key_sentences,
+        bot_attempts,
+        entities,
+        text,
+    }
+}
+
+fn render(key_sentences: &[String], bot_attempts: &[String], entities: &[SummaryEntity]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !key_sentences.is_empty() {
+        parts.push(format!("Customer: {}", join_sentences(key_sentences)));
+    }
+    if !bot_attempts.is_empty() {
+        parts.push(format!("Bot tried: {}", join_sentences(bot_attempts)));
+    }
+    if !entities.is_empty() {
+        let listed: Vec<String> = entities
+            .iter()
+            .map(|e| {
+                let label = e.name.clone().unwrap_or_else(|| {
+                    serde_json::to_value(e.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                });
+                format!("{label} {}", e.value)
+            })
+            .collect();
+        parts.push(format!("Entities: {}.", listed.join(", ")));
+    }
+    parts.join("\n")
+}
+
+fn join_sentences(sentences: &[String]) -> String {
+    sentences
+        .iter()
+        .map(|s| {
+            if s.ends_with(['.', '!', '?']) {
+                s.clone()
+            } else {
+                format!("{s}.")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Splits on sentence-ending punctuation and line breaks, keeping the punctuation.
+fn split_sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(['.', '!', '?', '\n'])
+        .map(str::trim)
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+}
+
+fn content_stems(tokens: &[Token]) -> Vec<String> {
+    tokens
+        .iter()
+        .filter(|t| !t.is_emoji && t.folded.chars().count() >= SHORTEST_CONTENT_WORD)
+        .map(|t| t.stem.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn turn(speaker: Speaker, text: &str) -> ConversationTurn {
+        ConversationTurn {
+            speaker,
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn summary_states_the_request_the_attempts_and_masked_entities() {
+        let turns = [
+            turn(Speaker::Customer, "Oi, bom dia"),
+            turn(Speaker::Bot, "Olá! Como posso ajudar?"),
+            turn(
+                Speaker::Customer,
+                "Meu cartão foi bloqueado depois de uma compra. Não consigo usar o cartão.",
+            ),
+            turn(
+                Speaker::Bot,
+                "Para desbloquear o cartão, acesse o app em Cartões > Desbloquear.",
+            ),
+            turn(
+                Speaker::Customer,
+                "Já tentei desbloquear no app e o cartão continua bloqueado!! Meu CPF é 529.982.247-25",
+            ),
+            turn(
+                Speaker::Bot,
+                "Para desbloquear o cartão, acesse o app em Cartões > Desbloquear.",
+            ),
+        ];
+        let extractor = EntityExtractor::new(&[]).unwrap();
+        let summary = summarize(&turns, Language::Portuguese, &extractor, date(2026, 11, 21));
+        let request = summary.customer_request.clone().unwrap();
+        assert!(request.contains("cartão"), "{request}");
+        assert!(!summary.key_sentences.iter().any(|s| s.contains("bom dia")));
+        assert!(summary.key_sentences.len() <= KEY_SENTENCES);
+        assert_eq!(
+            summary.bot_attempts,
+            [
+                "Como posso ajudar?",
+                "Para desbloquear o cartão, acesse o app em Cartões > Desbloquear."
+            ]
+        );
+        assert_eq!(
+            summary.entities,
+            [SummaryEntity {
+                kind: EntityKind::Cpf,
+                name: None,
+                value: "***.***.***-25".to_owned()
+            }]
+        );
+        assert!(!summary.text.contains("529.982"));
+        assert!(summary.text.contains("cpf ***.***.***-25"));
+    }
+
+    #[test]
+    fn an_empty_conversation_has_an_empty_summary() {
+        let extractor = EntityExtractor::new(&[]).unwrap();
+        let summary = summarize(&[], Language::English, &extractor, date(2026, 11, 21));
+        assert_eq!(summary.customer_request, None);
+        assert!(summary.key_sentences.is_empty() && summary.text.is_empty());
+    }
+}

@@ -1,0 +1,253 @@
+//! Configuration: defaults, then a TOML file, then `TANDEM_*` environment variables, then
+//! command-line flags, each overriding the one before. Secrets are wrapped so `Debug` and logs
+//! never show them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// A value that must never be printed.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One line of text per event, for people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `tandem serve` can be told.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// `postgres://...` or `sqlite://PATH`; default: `tandem.db` in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Where the embedded SQLite database lives.
+    pub data_dir: PathBuf,
+    /// A `tracing` filter such as `info` or `tandem_server=debug,info`.
+    pub log_level: String,
+    pub log_format: LogFormat,
+    /// The demo users' password on first start; random when unset.
+    pub demo_password: Option<Secret>,
+    /// Seed the demo account when the database has no account.
+    pub seed_demo: bool,
+    /// Most database connections per pool.
+    pub database_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("tandem-data"),
+            log_level: "info".into(),
+            log_format: LogFormat::Text,
+            demo_password: None,
+            seed_demo: true,
+            database_max_connections: 16,
+        }
+    }
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_level: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from `file` (if given), the environment and `overrides`.
+    pub fn load(
+        file: Option<&Path>,
+        environment: impl Fn(&str) -> Option<String>,
+        overrides: Overrides,
+    ) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str::<Config>(&text)
+                    .with_context(|| format!("in config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_environment(&environment)?;
+        if let Some(listen) = overrides.listen {
+            config.listen = listen;
+        }
+        if let Some(data_dir) = overrides.data_dir {
+            config.data_dir = data_dir;
+        }
+        if let Some(url) = overrides.database_url {
+            config.database_url = Some(Secret(url));
+        }
+        if let Some(level) = overrides.log_level {
+            config.log_level = level;
+        }
+        Ok(config)
+    }
+
+    fn apply_environment(
+        &mut self,
+        environment: &impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<()> {
+        if let Some(listen) = environment("TANDEM_LISTEN") {
+            self.listen = listen.parse().with_context(|| {
+                format!("TANDEM_LISTEN={listen:?} is not an address like 127.0.0.1:8080")
+            })?;
+        }
+        if let Some(url) =
+            environment("TANDEM_DATABASE_URL").or_else(|| environment("DATABASE_URL"))
+        {
+            self.database_url = Some(Secret(url));
+        }
+        if let Some(dir) = environment("TANDEM_DATA_DIR") {
+            self.data_dir = PathBuf::from(dir);
+        }
+        if let Some(level) = environment("TANDEM_LOG_LEVEL") {
+            self.log_level = level;
+        }
+        if let Some(format) = environment("TANDEM_LOG_FORMAT") {
+            self.log_format = match format.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => anyhow::bail!("TANDEM_LOG_FORMAT={other:?}: use text or json"),
+            };
+        }
+        if let Some(password) = environment("TANDEM_DEMO_PASSWORD") {
+            self.demo_password = Some(Secret(password));
+        }
+        if let Some(seed) = environment("TANDEM_SEED_DEMO") {
+            self.seed_demo = seed
+                .parse()
+                .with_context(|| format!("TANDEM_SEED_DEMO={seed:?}: use true or false"))?;
+        }
+        if let Some(max) = environment("TANDEM_DATABASE_MAX_CONNECTIONS") {
+            self.database_max_connections = max.parse().with_context(|| {
+                format!("TANDEM_DATABASE_MAX_CONNECTIONS={max:?} is not a number")
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The database URL to open: the configured one, or SQLite in the data directory.
+    pub fn resolved_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!("sqlite://{}", self.data_dir.join("tandem.db").display()),
+        }
+    }
+}
+
+/// The example configuration shipped as `tandem.example.toml`, matching the defaults.
+pub const EXAMPLE: &str = include_str!("../../../tandem.example.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environment(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> {
+        move |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_example_file_is_exactly_the_defaults() {
+        assert_eq!(
+            toml::from_str::<Config>(EXAMPLE).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn flags_beat_environment_which_beats_defaults() {
+        let env = environment(&[
+            ("TANDEM_LISTEN", "0.0.0.0:9000"),
+            ("TANDEM_LOG_LEVEL", "debug"),
+            ("DATABASE_URL", "postgres://db/x"),
+        ]);
+        let overrides = Overrides {
+            log_level: Some("warn".into()),
+            ..Overrides::default()
+        };
+        let config = Config::load(None, env, overrides).unwrap();
+        assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(config.log_level, "warn");
+        assert_eq!(config.resolved_database_url(), "postgres://db/x");
+    }
+
+    #[test]
+    fn tandem_database_url_wins_over_database_url() {
+        let env = environment(&[
+            ("TANDEM_DATABASE_URL", "sqlite://a.db"),
+            ("DATABASE_URL", "postgres://b"),
+        ]);
+        assert_eq!(
+            Config::load(None, env, Overrides::default())
+                .unwrap()
+                .resolved_database_url(),
+            "sqlite://a.db"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let error = Config::load(
+            None,
+            environment(&[("TANDEM_LISTEN", "nowhere")]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("TANDEM_LISTEN"));
+        assert!(
+            toml::from_str::<Config>("listen_port = 1").is_err(),
+            "unknown keys are rejected"
+        );
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let config = Config {
+            database_url: Some(Secret::new("postgres://u:hunter2@db/x")),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

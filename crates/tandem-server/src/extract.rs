@@ -1,0 +1,106 @@
+//! Request extractors that answer bad input with [`ApiError`]s: JSON bodies whose errors name
+//! the offending field, ids from the path, and the authenticated principal.
+
+use std::str::FromStr;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use tandem_app::Principal;
+use tandem_domain::user::Role;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body; syntax and shape errors become 400/422 naming the field.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest {
+                code: "unreadable_body",
+                message: rejection.body_text(),
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body, naming the offending field when its shape is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                Err(ApiError::BadRequest {
+                    code: "malformed_json",
+                    message: format!("the body is not valid JSON: {inner}"),
+                })
+            } else {
+                let field = if path == "." { "body".to_owned() } else { path };
+                Err(ApiError::invalid_field(
+                    &field,
+                    "invalid_value",
+                    strip_position(&inner.to_string()),
+                ))
+            }
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; the field name already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Parses an id taken from the path; a malformed one is a 404, like an unknown one, because to
+/// the client both mean "there is nothing there".
+pub fn parse_id<T: FromStr>(raw: &str, entity: &'static str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound(entity))
+}
+
+/// The authenticated user behind the request's bearer token.
+#[derive(Clone, Debug)]
+pub struct Auth(pub Principal);
+
+impl Auth {
+    /// Refuses the request unless the user's role allows it.
+    pub fn require(&self, allowed: impl FnOnce(Role) -> bool) -> Result<(), ApiError> {
+        if allowed(self.0.role()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// The bearer token of a request, from `Authorization: Bearer ...`.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts).ok_or(ApiError::Unauthenticated)?;
+        let principal = state.app.authenticate(token, tandem_app::now()).await?;
+        tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
+        Ok(Auth(principal))
+    }
+}

@@ -1,0 +1,150 @@
+//! Tandem's HTTP and WebSocket server: routes, authentication, error mapping and the process
+//! lifecycle. [`start`] is the one builder used by the `tandem` binary and by the tests, so the
+//! tests run exactly what production runs.
+
+pub mod config;
+mod error;
+mod extract;
+mod routes;
+mod state;
+pub mod telemetry;
+mod wire;
+mod ws;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::http::HeaderName;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use tandem_app::App;
+use tandem_app::auth::AuthSettings;
+use tandem_app::demo::DemoAccount;
+use tandem_app::webhook::{WebhookSettings, spawn_worker};
+use tandem_store::{Store, StoreOptions};
+
+pub use config::Config;
+pub use routes::router;
+pub use state::AppState;
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest time a request may take before it is answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A server that is accepting connections.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on (the real port when configured with port 0).
+    pub addr: SocketAddr,
+    pub app: App,
+    /// The demo account, when this start created it.
+    pub demo: Option<DemoAccount>,
+    shutdown: CancellationToken,
+    serving: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting connections, lets in-flight requests finish, closes WebSockets and
+    /// workers, then closes the database.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        let served = self.serving.await.context("server task panicked")?;
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        self.app.store.close().await;
+        served.context("serving HTTP")
+    }
+}
+
+/// Opens the database (migrating it), seeds the demo account on a new database, starts the
+/// background workers and begins serving HTTP.
+pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result<RunningServer> {
+    let url = config.resolved_database_url();
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    }
+    let options = StoreOptions {
+        max_connections: config.database_max_connections,
+        ..StoreOptions::default()
+    };
+    let store = Store::connect(&url, &options)
+        .await
+        .context("opening the database")?;
+    tracing::info!(backend = ?store.backend(), "database ready");
+    let app = App::new(store.clone(), AuthSettings::default());
+    let demo = if config.seed_demo {
+        let password = config
+            .demo_password
+            .as_ref()
+            .map(|secret| secret.expose().to_owned());
+        app.seed_demo_account(password, tandem_app::now())
+            .await
+            .context("seeding the demo account")?
+    } else {
+        None
+    };
+    let shutdown = CancellationToken::new();
+    let workers = vec![
+        spawn_worker(store.clone(), webhooks, shutdown.clone()),
+        spawn_token_cleanup(store, shutdown.clone()),
+    ];
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        app: app.clone(),
+        shutdown: shutdown.clone(),
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    let service = router()
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    let graceful = shutdown.clone();
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move { graceful.cancelled().await })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        app,
+        demo,
+        shutdown,
+        serving,
+        workers,
+    })
+}
+
+/// Deletes expired login sessions every hour.
+fn spawn_token_cleanup(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every_hour.tick() => match store.delete_expired_tokens(tandem_app::now()).await {
+                    Ok(deleted) if deleted > 0 => tracing::info!(deleted, "expired sessions removed"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+                },
+            }
+        }
+    })
+}

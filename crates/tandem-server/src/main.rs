@@ -1,0 +1,196 @@
+//! The `tandem` command: `serve` runs the platform; `accounts create` adds a tenant.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use tandem_app::secret::hash_password;
+use tandem_app::webhook::WebhookSettings;
+use tandem_domain::user::{NewUser, Role};
+use tandem_server::config::{Config, Overrides};
+use tandem_store::{AccountSeed, Store, StoreOptions, UserSeed};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tandem",
+    version,
+    about = "Hybrid customer service: a bot and people, in tandem"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct CommonArgs {
+    /// A TOML configuration file (see tandem.example.toml).
+    #[arg(long, env = "TANDEM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the embedded SQLite database lives.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// postgres://... or sqlite://PATH.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// A tracing filter such as info or debug.
+    #[arg(long)]
+    log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Manage accounts (tenants).
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// Create an account with its first admin.
+    Create {
+        /// The company's name.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, default_value = "Admin")]
+        admin_name: String,
+        /// The admin's password (at least 10 characters).
+        #[arg(long, env = "TANDEM_ADMIN_PASSWORD")]
+        admin_password: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+fn load_config(common: CommonArgs, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        listen,
+        data_dir: common.data_dir,
+        database_url: common.database_url,
+        log_level: common.log_level,
+    };
+    Config::load(
+        common.config.as_deref(),
+        |key| std::env::var(key).ok(),
+        overrides,
+    )
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve { listen, common } => serve(load_config(common, listen)?).await,
+        Command::Accounts {
+            command:
+                AccountsCommand::Create {
+                    name,
+                    admin_email,
+                    admin_name,
+                    admin_password,
+                    common,
+                },
+        } => {
+            let config = load_config(common, None)?;
+            tandem_server::telemetry::init(&config)?;
+            create_account(&config, &name, &admin_email, &admin_name, &admin_password).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    tandem_server::telemetry::init(&config)?;
+    let server = tandem_server::start(&config, WebhookSettings::default()).await?;
+    let url = format!("http://{}", server.addr);
+    tracing::info!(%url, "listening");
+    println!("Tandem is listening on {url}");
+    if let Some(demo) = &server.demo {
+        println!(
+            "\nA new database: seeded the demo account \"{}\".",
+            demo.account_name
+        );
+        println!("  Log in:   POST {url}/api/v1/auth/login with one of");
+        for (email, name, role) in tandem_app::demo::DEMO_USERS {
+            println!("            {email} ({name}, {role})");
+        }
+        println!("  Password: {}", demo.password);
+        println!(
+            "  API channel inbox \"{}\" token (shown once): {}",
+            demo.inbox_name, demo.inbox_token
+        );
+        println!("  API reference: {url}/api/v1/openapi.json\n");
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    server.shutdown().await
+}
+
+async fn create_account(
+    config: &Config,
+    name: &str,
+    email: &str,
+    admin_name: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let admin = NewUser::parse(email, admin_name, Role::Admin, password)?;
+    let store = Store::connect(&config.resolved_database_url(), &StoreOptions::default())
+        .await
+        .context("opening the database")?;
+    let seed = AccountSeed {
+        name: name.trim().to_owned(),
+        users: vec![UserSeed {
+            email: admin.email,
+            name: admin.name,
+            role: Role::Admin,
+            password_hash: hash_password(&admin.password)?,
+        }],
+        inboxes: Vec::new(),
+    };
+    let (account, users, _) = store.create_account(&seed, tandem_app::now()).await?;
+    println!(
+        "Created account {} ({}) with admin {}",
+        account.name, account.id, users[0].email
+    );
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,102 @@
+//! Login, logout, the current user and their personal API tokens.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use tandem_domain::id::TokenId;
+use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Auth, parse_id};
+use crate::state::AppState;
+use crate::wire::{
+    CreateTokenRequest, List, LoginRequest, LoginResponse, TokenResponse, UserResponse,
+};
+
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let (token, record, user) = state
+        .app
+        .login(&request.email, &request.password, tandem_app::now())
+        .await?;
+    tracing::info!(user_id = %user.id, "user logged in");
+    Ok(Json(LoginResponse {
+        token,
+        expires_at: record.expires_at,
+        user: user.into(),
+    }))
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<StatusCode, ApiError> {
+    state.app.logout(&principal).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(Auth(principal): Auth) -> Json<UserResponse> {
+    Json(principal.user.into())
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Json<List<TokenResponse>>, ApiError> {
+    let tokens = state
+        .app
+        .store
+        .api_tokens(principal.account_id(), principal.user_id())
+        .await?;
+    Ok(Json(List {
+        data: tokens
+            .into_iter()
+            .map(|token| TokenResponse {
+                id: token.id.0,
+                name: token.name,
+                created_at: token.created_at,
+                token: None,
+            })
+            .collect(),
+    }))
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ApiJson(request): ApiJson<CreateTokenRequest>,
+) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+    let mut validator = Validator::new();
+    validator.text("name", &request.name, MAX_NAME_CHARS);
+    validator.finish()?;
+    let (secret, token) = state
+        .app
+        .create_api_token(&principal, request.name.trim(), tandem_app::now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse {
+            id: token.id.0,
+            name: token.name,
+            created_at: token.created_at,
+            token: Some(secret),
+        }),
+    ))
+}
+
+pub async fn delete_token(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(token_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let token_id: TokenId = parse_id(&token_id, "token")?;
+    state
+        .app
+        .store
+        .delete_token(principal.account_id(), principal.user_id(), token_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

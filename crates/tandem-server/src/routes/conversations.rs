@@ -1,0 +1,289 @@
+//! Conversations: the filtered list, one conversation with its transcript and event log, and
+//! the agent actions (reply, private note, assign, unassign, resolve, reopen, hand back to bot).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+
+use tandem_domain::Timestamp;
+use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::event::Actor;
+use tandem_domain::id::{ContactId, ConversationId, InboxId, TeamId, UserId};
+use tandem_domain::message::validate_message_text;
+use tandem_store::{AgentMessage, ConversationFilter, ConversationUpdate};
+
+use super::page_limit;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Auth, parse_id, parse_json};
+use crate::state::AppState;
+use crate::wire::{
+    AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
+    EventResponse, List, MessageCreatedResponse, MessageResponse, Page,
+};
+
+/// A cursor is `<unix milliseconds>.<id>` of the last item of the previous page.
+fn parse_cursor<T: std::str::FromStr>(
+    raw: Option<&String>,
+) -> Result<Option<(Timestamp, T)>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let invalid =
+        || ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor from this list");
+    let (millis, id) = raw.split_once('.').ok_or_else(invalid)?;
+    let millis: i64 = millis.parse().map_err(|_| invalid())?;
+    let time = Timestamp::from_millisecond(millis).map_err(|_| invalid())?;
+    Ok(Some((time, id.parse().map_err(|_| invalid())?)))
+}
+
+fn format_cursor(position: Option<(Timestamp, impl std::fmt::Display)>) -> Option<String> {
+    position.map(|(time, id)| format!("{}.{id}", time.as_millisecond()))
+}
+
+fn query_id<T: std::str::FromStr>(
+    query: &HashMap<String, String>,
+    field: &str,
+) -> Result<Option<T>, ApiError> {
+    query
+        .get(field)
+        .map(|raw| {
+            raw.parse::<T>()
+                .map_err(|_| ApiError::invalid_field(field, "invalid_id", "must be an id"))
+        })
+        .transpose()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Page<ConversationResponse>>, ApiError> {
+    let status = query
+        .get("status")
+        .map(|raw| {
+            raw.parse::<ConversationStatus>().map_err(|_| {
+                ApiError::invalid_field(
+                    "status",
+                    "unknown_status",
+                    "must be bot, queued, assigned or resolved",
+                )
+            })
+        })
+        .transpose()?;
+    let assignee_id = match query.get("assignee_id").map(String::as_str) {
+        None => None,
+        Some("none") => Some(None),
+        Some("me") => Some(Some(principal.user_id())),
+        Some(raw) => Some(Some(raw.parse::<UserId>().map_err(|_| {
+            ApiError::invalid_field(
+                "assignee_id",
+                "invalid_id",
+                "must be an id, \"me\" or \"none\"",
+            )
+        })?)),
+    };
+    let filter = ConversationFilter {
+        status,
+        assignee_id,
+        team_id: query_id::<TeamId>(&query, "team_id")?,
+        inbox_id: query_id::<InboxId>(&query, "inbox_id")?,
+        contact_id: query_id::<ContactId>(&query, "contact_id")?,
+    };
+    let limit = page_limit(query.get("limit").map(String::as_str))?;
+    let after = parse_cursor::<ConversationId>(query.get("cursor"))?;
+    let page = state
+        .app
+        .store
+        .conversations(principal.account_id(), &filter, after, limit)
+        .await?;
+    Ok(Json(Page {
+        data: page.conversations.into_iter().map(Into::into).collect(),
+        next_cursor: format_cursor(page.next),
+    }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<ConversationResponse>, ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    Ok(Json(
+        state
+            .app
+            .store
+            .conversation(principal.account_id(), conversation_id)
+            .await?
+            .into(),
+    ))
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(conversation_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Page<MessageResponse>>, ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    let limit = page_limit(query.get("limit").map(String::as_str))?;
+    let after = parse_cursor(query.get("cursor"))?;
+    let page = state
+        .app
+        .store
+        .messages(principal.account_id(), conversation_id, after, limit)
+        .await?;
+    Ok(Json(Page {
+        data: page.messages.into_iter().map(Into::into).collect(),
+        next_cursor: format_cursor(page.next),
+    }))
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<List<EventResponse>>, ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    let events = state
+        .app
+        .store
+        .events(principal.account_id(), conversation_id)
+        .await?;
+    Ok(Json(List {
+        data: events.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub async fn create_message(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(conversation_id): Path<String>,
+    ApiJson(request): ApiJson<CreateMessageRequest>,
+) -> Result<(StatusCode, Json<MessageCreatedResponse>), ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    validate_message_text(&request.text)?;
+    let agent_message = AgentMessage {
+        conversation_id,
+        author_id: principal.user_id(),
+        text: request.text,
+        is_private: request.private,
+        may_override: principal.role().can_override_assignment(),
+    };
+    let (conversation, message, events) = state
+        .app
+        .store
+        .append_agent_message(principal.account_id(), &agent_message, tandem_app::now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageCreatedResponse {
+            conversation: conversation.into(),
+            message: message.into(),
+            events: events.into_iter().map(Into::into).collect(),
+        }),
+    ))
+}
+
+async fn apply(
+    state: &AppState,
+    auth: &Auth,
+    conversation_id: &str,
+    update: ConversationUpdate,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    let conversation_id: ConversationId = parse_id(conversation_id, "conversation")?;
+    let principal = &auth.0;
+    let (conversation, events) = state
+        .app
+        .store
+        .update_conversation(
+            principal.account_id(),
+            conversation_id,
+            update,
+            Actor::User(principal.user_id()),
+            principal.role().can_override_assignment(),
+            tandem_app::now(),
+        )
+        .await?;
+    Ok(Json(ConversationChangeResponse {
+        conversation: conversation.into(),
+        events: events.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Assigns to the caller, or (supervisors and admins) to `agent_id`.
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    let request: AssignRequest = if body.is_empty() {
+        AssignRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let agent_id = request.agent_id.map_or(auth.0.user_id(), UserId);
+    if agent_id != auth.0.user_id() {
+        auth.require(|role| role.can_override_assignment())?;
+    }
+    apply(
+        &state,
+        &auth,
+        &conversation_id,
+        ConversationUpdate::Assign { agent_id },
+    )
+    .await
+}
+
+pub async fn unassign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    apply(
+        &state,
+        &auth,
+        &conversation_id,
+        ConversationUpdate::Unassign,
+    )
+    .await
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    apply(&state, &auth, &conversation_id, ConversationUpdate::Resolve).await
+}
+
+/// Reopens a resolved conversation, owned by the caller.
+pub async fn reopen(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    let agent_id = Some(auth.0.user_id());
+    apply(
+        &state,
+        &auth,
+        &conversation_id,
+        ConversationUpdate::Reopen { agent_id },
+    )
+    .await
+}
+
+pub async fn hand_back_to_bot(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    apply(
+        &state,
+        &auth,
+        &conversation_id,
+        ConversationUpdate::HandBackToBot,
+    )
+    .await
+}

@@ -1,0 +1,176 @@
+//! Inboxes: anyone may list them; admins create, change and delete them and see their secrets.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use tandem_app::demo::INBOX_TOKEN_PREFIX;
+use tandem_app::secret::{generate_token, token_hash};
+use tandem_domain::id::InboxId;
+use tandem_domain::inbox::{ChannelKind, FirstResponder, validate_inbox};
+use tandem_domain::user::Role;
+use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
+use tandem_store::{InboxPatch, NewInbox};
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Auth, parse_id};
+use crate::state::AppState;
+use crate::wire::{CreateInboxRequest, InboxResponse, List, UpdateInboxRequest};
+
+async fn with_secret(
+    state: &AppState,
+    auth: &Auth,
+    inbox_id: InboxId,
+) -> Result<InboxResponse, ApiError> {
+    if auth.0.role().can_manage_account() {
+        let (inbox, secret) = state
+            .app
+            .store
+            .inbox_with_webhook_secret(auth.0.account_id(), inbox_id)
+            .await?;
+        Ok(InboxResponse {
+            webhook_secret: Some(secret),
+            ..inbox.into()
+        })
+    } else {
+        Ok(state
+            .app
+            .store
+            .inbox(auth.0.account_id(), inbox_id)
+            .await?
+            .into())
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Json<List<InboxResponse>>, ApiError> {
+    let inboxes = state.app.store.inboxes(principal.account_id()).await?;
+    Ok(Json(List {
+        data: inboxes.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+) -> Result<Json<InboxResponse>, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    Ok(Json(with_secret(&state, &auth, inbox_id).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(request): ApiJson<CreateInboxRequest>,
+) -> Result<(StatusCode, Json<InboxResponse>), ApiError> {
+    auth.require(Role::can_manage_account)?;
+    let mut validator = Validator::new();
+    validator.text("name", &request.name, MAX_NAME_CHARS);
+    validator.finish()?;
+    validate_inbox(None, request.webhook_url.as_deref())?;
+    let channel: ChannelKind = request.channel.parse()?;
+    let first_responder = request
+        .first_responder
+        .as_deref()
+        .map(str::parse::<FirstResponder>)
+        .transpose()?;
+    let api_token = generate_token(INBOX_TOKEN_PREFIX);
+    let webhook_secret = generate_token("whsec_");
+    let new_inbox = NewInbox {
+        name: request.name.trim().to_owned(),
+        channel,
+        first_responder: first_responder.unwrap_or(FirstResponder::Human),
+        webhook_url: request.webhook_url,
+        webhook_secret: webhook_secret.clone(),
+        api_token_hash: token_hash(&api_token),
+    };
+    let inbox = state
+        .app
+        .store
+        .create_inbox(auth.0.account_id(), &new_inbox, tandem_app::now())
+        .await?;
+    tracing::info!(inbox_id = %inbox.id, by = %auth.0.user_id(), "inbox created");
+    Ok((
+        StatusCode::CREATED,
+        Json(InboxResponse {
+            webhook_secret: Some(webhook_secret),
+            api_token: Some(api_token),
+            ..inbox.into()
+        }),
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+    ApiJson(request): ApiJson<UpdateInboxRequest>,
+) -> Result<Json<InboxResponse>, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    auth.require(Role::can_manage_account)?;
+    validate_inbox(
+        request.name.as_deref(),
+        request.webhook_url.clone().flatten().as_deref(),
+    )?;
+    let patch = InboxPatch {
+        name: request.name.map(|name| name.trim().to_owned()),
+        first_responder: request
+            .first_responder
+            .as_deref()
+            .map(str::parse::<FirstResponder>)
+            .transpose()?,
+        webhook_url: request.webhook_url,
+        api_token_hash: None,
+    };
+    state
+        .app
+        .store
+        .update_inbox(auth.0.account_id(), inbox_id, &patch)
+        .await?;
+    tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox updated");
+    Ok(Json(with_secret(&state, &auth, inbox_id).await?))
+}
+
+/// Replaces the inbox's API-channel token; the old one stops working at once.
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+) -> Result<Json<InboxResponse>, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    auth.require(Role::can_manage_account)?;
+    let api_token = generate_token(INBOX_TOKEN_PREFIX);
+    let patch = InboxPatch {
+        api_token_hash: Some(token_hash(&api_token)),
+        ..InboxPatch::default()
+    };
+    state
+        .app
+        .store
+        .update_inbox(auth.0.account_id(), inbox_id, &patch)
+        .await?;
+    tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox token rotated");
+    Ok(Json(InboxResponse {
+        api_token: Some(api_token),
+        ..with_secret(&state, &auth, inbox_id).await?
+    }))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    auth.require(Role::can_manage_account)?;
+    state
+        .app
+        .store
+        .delete_inbox(auth.0.account_id(), inbox_id)
+        .await?;
+    tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

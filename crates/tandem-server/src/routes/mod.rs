@@ -1,0 +1,117 @@
+//! The HTTP routes of the API, one module per resource.
+
+mod auth;
+mod channel;
+mod contacts;
+mod conversations;
+mod health;
+mod inboxes;
+mod teams;
+mod users;
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::ws;
+
+/// Default and largest page sizes of list endpoints.
+const DEFAULT_LIMIT: u32 = 25;
+const MAX_LIMIT: u32 = 100;
+
+/// Reads a `limit` query parameter.
+fn page_limit(raw: Option<&str>) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+            _ => Err(ApiError::invalid_field(
+                "limit",
+                "out_of_range",
+                format!("must be a whole number from 1 to {MAX_LIMIT}"),
+            )),
+        },
+    }
+}
+
+/// Every route of the server.
+pub fn router() -> Router<AppState> {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route(
+            "/me/tokens",
+            get(auth::list_tokens).post(auth::create_token),
+        )
+        .route("/me/tokens/{token_id}", delete(auth::delete_token))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{user_id}",
+            get(users::show).patch(users::update).delete(users::remove),
+        )
+        .route("/teams", get(teams::list).post(teams::create))
+        .route(
+            "/teams/{team_id}",
+            get(teams::show).patch(teams::update).delete(teams::remove),
+        )
+        .route("/teams/{team_id}/members", get(teams::members))
+        .route(
+            "/teams/{team_id}/members/{user_id}",
+            put(teams::add_member).delete(teams::remove_member),
+        )
+        .route("/inboxes", get(inboxes::list).post(inboxes::create))
+        .route(
+            "/inboxes/{inbox_id}",
+            get(inboxes::show)
+                .patch(inboxes::update)
+                .delete(inboxes::remove),
+        )
+        .route("/inboxes/{inbox_id}/token", post(inboxes::rotate_token))
+        .route("/contacts", get(contacts::list).post(contacts::create))
+        .route(
+            "/contacts/{contact_id}",
+            get(contacts::show)
+                .patch(contacts::update)
+                .delete(contacts::remove),
+        )
+        .route("/conversations", get(conversations::list))
+        .route("/conversations/{conversation_id}", get(conversations::show))
+        .route(
+            "/conversations/{conversation_id}/messages",
+            get(conversations::messages).post(conversations::create_message),
+        )
+        .route(
+            "/conversations/{conversation_id}/events",
+            get(conversations::events),
+        )
+        .route(
+            "/conversations/{conversation_id}/assign",
+            post(conversations::assign),
+        )
+        .route(
+            "/conversations/{conversation_id}/unassign",
+            post(conversations::unassign),
+        )
+        .route(
+            "/conversations/{conversation_id}/resolve",
+            post(conversations::resolve),
+        )
+        .route(
+            "/conversations/{conversation_id}/reopen",
+            post(conversations::reopen),
+        )
+        .route(
+            "/conversations/{conversation_id}/hand_back_to_bot",
+            post(conversations::hand_back_to_bot),
+        )
+        .route("/channel/messages", post(channel::receive_message))
+        .route("/ws", get(ws::upgrade))
+        .route("/openapi.json", get(health::openapi));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(|| async { ApiError::RouteNotFound })
+}

@@ -1,0 +1,399 @@
+//! JSON shapes of the API, kept apart from domain types so the wire format changes only on
+//! purpose. Every response type has a `From` the domain type it shows.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+use tandem_domain::contact::{Attributes, Contact, Identity};
+use tandem_domain::conversation::Conversation;
+use tandem_domain::event::{Actor, Event, EventKind};
+use tandem_domain::inbox::Inbox;
+use tandem_domain::message::Message;
+use tandem_domain::team::Team;
+use tandem_domain::user::User;
+
+/// A page of a list, with the cursor of the next page when there is one.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A plain list.
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub data: Vec<T>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+    pub created_at: Timestamp,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.0,
+            email: user.email,
+            name: user.name,
+            role: user.role.as_str(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: Option<Timestamp>,
+    pub user: UserResponse,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: Timestamp,
+    /// The secret, present only in the response that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TeamResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
+}
+
+impl From<Team> for TeamResponse {
+    fn from(team: Team) -> Self {
+        Self {
+            id: team.id.0,
+            name: team.name,
+            description: team.description,
+            created_at: team.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeamRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeamRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboxResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub channel: &'static str,
+    pub first_responder: &'static str,
+    pub webhook_url: Option<String>,
+    /// The key outgoing webhooks are signed with; shown to admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+    /// The API-channel token, present only when it was just created or rotated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_token: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl From<Inbox> for InboxResponse {
+    fn from(inbox: Inbox) -> Self {
+        Self {
+            id: inbox.id.0,
+            name: inbox.name,
+            channel: inbox.channel.as_str(),
+            first_responder: inbox.first_responder.as_str(),
+            webhook_url: inbox.webhook_url,
+            webhook_secret: None,
+            api_token: None,
+            created_at: inbox.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInboxRequest {
+    pub name: String,
+    pub channel: String,
+    pub first_responder: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+/// `webhook_url: null` removes the webhook; leaving the field out keeps it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInboxRequest {
+    pub name: Option<String>,
+    pub first_responder: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub webhook_url: Option<Option<String>>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityBody {
+    pub kind: String,
+    pub value: String,
+}
+
+impl From<Identity> for IdentityBody {
+    fn from(identity: Identity) -> Self {
+        Self {
+            kind: identity.kind.as_str().to_owned(),
+            value: identity.value,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ContactResponse {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub attributes: Attributes,
+    pub identities: Vec<IdentityBody>,
+    pub created_at: Timestamp,
+}
+
+impl From<Contact> for ContactResponse {
+    fn from(contact: Contact) -> Self {
+        Self {
+            id: contact.id.0,
+            name: contact.name,
+            attributes: contact.attributes,
+            identities: contact.identities.into_iter().map(Into::into).collect(),
+            created_at: contact.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactRequest {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub attributes: Attributes,
+    #[serde(default)]
+    pub identities: Vec<IdentityBody>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateContactRequest {
+    pub name: Option<String>,
+    pub attributes: Option<Attributes>,
+    #[serde(default)]
+    pub add_identities: Vec<IdentityBody>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationResponse {
+    pub id: Uuid,
+    pub inbox_id: Uuid,
+    pub contact_id: Uuid,
+    pub status: &'static str,
+    pub assignee_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub first_agent_reply_at: Option<Timestamp>,
+    pub last_activity_at: Timestamp,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+}
+
+impl From<Conversation> for ConversationResponse {
+    fn from(conversation: Conversation) -> Self {
+        Self {
+            id: conversation.id.0,
+            inbox_id: conversation.inbox_id.0,
+            contact_id: conversation.contact_id.0,
+            status: conversation.status.as_str(),
+            assignee_id: conversation.assignee_id.map(|id| id.0),
+            team_id: conversation.team_id.map(|id| id.0),
+            first_agent_reply_at: conversation.first_agent_reply_at,
+            last_activity_at: conversation.last_activity_at,
+            created_at: conversation.created_at,
+            resolved_at: conversation.resolved_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActorBody {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: Option<Uuid>,
+}
+
+impl From<Actor> for ActorBody {
+    fn from(actor: Actor) -> Self {
+        Self {
+            kind: actor.kind(),
+            id: actor.id(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageResponse {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub direction: &'static str,
+    pub sender: ActorBody,
+    pub private: bool,
+    pub text: String,
+    pub external_id: Option<String>,
+    pub delivery_status: Option<&'static str>,
+    pub created_at: Timestamp,
+}
+
+impl From<Message> for MessageResponse {
+    fn from(message: Message) -> Self {
+        Self {
+            id: message.id.0,
+            conversation_id: message.conversation_id.0,
+            direction: message.direction.as_str(),
+            sender: message.sender.into(),
+            private: message.is_private,
+            text: message.text,
+            external_id: message.external_id,
+            delivery_status: message.delivery_status.map(|status| status.as_str()),
+            created_at: message.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventResponse {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub actor: ActorBody,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The event's own fields (reason, agent ids, status).
+    pub data: EventKind,
+    pub created_at: Timestamp,
+}
+
+impl From<Event> for EventResponse {
+    fn from(event: Event) -> Self {
+        Self {
+            id: event.id.0,
+            conversation_id: event.conversation_id.0,
+            actor: event.actor.into(),
+            kind: event.kind.name(),
+            data: event.kind,
+            created_at: event.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMessageRequest {
+    pub text: String,
+    /// A private note for agents, never sent to the customer.
+    #[serde(default)]
+    pub private: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The agent to assign; the caller when left out.
+    pub agent_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConversationChangeResponse {
+    pub conversation: ConversationResponse,
+    pub events: Vec<EventResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageCreatedResponse {
+    pub conversation: ConversationResponse,
+    pub message: MessageResponse,
+    pub events: Vec<EventResponse>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelContact {
+    pub identity: IdentityBody,
+    pub name: Option<String>,
+}
+
+/// A customer message posted by an integration on the API channel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelMessageRequest {
+    pub contact: ChannelContact,
+    pub text: String,
+    /// The integration's id for the message; a repeated id is acknowledged, not stored twice.
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChannelMessageResponse {
+    pub duplicate: bool,
+    pub contact_id: Uuid,
+    pub conversation: ConversationResponse,
+    pub message: MessageResponse,
+}

@@ -1,0 +1,204 @@
+//! The real-time WebSocket for logged-in users: after a `hello`, it streams their account's
+//! notifications (`message.created`, `message.updated`, `conversation.updated`, `resync`) as JSON
+//! text frames. Browsers cannot set headers on a WebSocket, so the token may also come as the
+//! `access_token` query parameter. The session is re-checked every minute and closed when the
+//! token is revoked or expires, and closed with 1001 when the server shuts down.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tokio::sync::broadcast::error::RecvError;
+use tracing::Instrument;
+
+use tandem_app::{Notification, Principal};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::wire::{ConversationResponse, MessageResponse, UserResponse};
+
+/// How often a session's token is checked again.
+const REAUTHENTICATE_EVERY: Duration = Duration::from_secs(60);
+
+/// A frame the server sends.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type")]
+pub enum ServerEvent<'a> {
+    #[serde(rename = "hello")]
+    Hello { user: UserResponse },
+    #[serde(rename = "message.created")]
+    MessageCreated {
+        conversation: ConversationResponse,
+        message: MessageResponse,
+        events: &'a [String],
+    },
+    #[serde(rename = "message.updated")]
+    MessageUpdated {
+        conversation: ConversationResponse,
+        message: MessageResponse,
+    },
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated {
+        conversation: ConversationResponse,
+        events: &'a [String],
+    },
+    /// Notifications may have been missed: reload what is on screen.
+    #[serde(rename = "resync")]
+    Resync,
+    #[serde(rename = "pong")]
+    Pong,
+    #[serde(rename = "error")]
+    Error {
+        code: &'static str,
+        message: &'static str,
+    },
+}
+
+impl<'a> ServerEvent<'a> {
+    fn from_notification(notification: &'a Notification) -> Self {
+        match notification {
+            Notification::Message {
+                conversation,
+                message,
+                events,
+                is_update: false,
+                ..
+            } => ServerEvent::MessageCreated {
+                conversation: conversation.clone().into(),
+                message: message.clone().into(),
+                events,
+            },
+            Notification::Message {
+                conversation,
+                message,
+                is_update: true,
+                ..
+            } => ServerEvent::MessageUpdated {
+                conversation: conversation.clone().into(),
+                message: message.clone().into(),
+            },
+            Notification::Conversation {
+                conversation,
+                events,
+                ..
+            } => ServerEvent::ConversationUpdated {
+                conversation: conversation.clone().into(),
+                events,
+            },
+            Notification::Resync => ServerEvent::Resync,
+        }
+    }
+
+    fn frame(&self) -> Frame {
+        // These types serialise infallibly (no maps with non-string keys, no custom errors).
+        Frame::Text(serde_json::to_string(self).unwrap_or_default().into())
+    }
+}
+
+fn token<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String>) -> Option<&'a str> {
+    let from_header = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    from_header.or_else(|| query.get("access_token").map(String::as_str))
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let Some(token) = token(&headers, &query) else {
+        return ApiError::Unauthenticated.into_response();
+    };
+    let principal = match state.app.authenticate(token, tandem_app::now()).await {
+        Ok(principal) => principal,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return ApiError::BadRequest {
+                code: "websocket_required",
+                message: rejection.body_text(),
+            }
+            .into_response();
+        }
+    };
+    let token = token.to_owned();
+    let span = tracing::info_span!("websocket", user_id = %principal.user_id(), account_id = %principal.account_id());
+    upgrade.on_upgrade(move |socket| session(state, principal, token, socket).instrument(span))
+}
+
+async fn session(state: AppState, principal: Principal, token: String, mut socket: WebSocket) {
+    tracing::debug!("websocket session opened");
+    let mut notifications = state.app.hub.subscribe();
+    let hello = ServerEvent::Hello {
+        user: principal.user.clone().into(),
+    };
+    if socket.send(hello.frame()).await.is_err() {
+        return;
+    }
+    let mut reauthenticate = tokio::time::interval(REAUTHENTICATE_EVERY);
+    reauthenticate.tick().await;
+    let close = loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
+            notification = notifications.recv() => match notification {
+                Ok(notification) => {
+                    if notification.account_id().is_some_and(|account| account != principal.account_id()) {
+                        continue;
+                    }
+                    if socket.send(ServerEvent::from_notification(&notification).frame()).await.is_err() {
+                        break None;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    if socket.send(ServerEvent::Resync.frame()).await.is_err() {
+                        break None;
+                    }
+                }
+                Err(RecvError::Closed) => break Some((close_code::AWAY, "server shutting down")),
+            },
+            frame = socket.recv() => match frame {
+                None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
+                Some(Ok(Frame::Text(text))) => {
+                    let reply = if text.trim() == r#"{"type":"ping"}"# {
+                        ServerEvent::Pong
+                    } else {
+                        ServerEvent::Error { code: "unsupported_message", message: "this socket only accepts {\"type\":\"ping\"}" }
+                    };
+                    if socket.send(reply.frame()).await.is_err() {
+                        break None;
+                    }
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = reauthenticate.tick() => {
+                if state.app.authenticate(&token, tandem_app::now()).await.is_err() {
+                    let expired = ServerEvent::Error { code: "session_expired", message: "log in again" };
+                    let _ = socket.send(expired.frame()).await;
+                    break Some((close_code::POLICY, "session expired"));
+                }
+            }
+        }
+    };
+    if let Some((code, reason)) = close {
+        let _ = socket
+            .send(Frame::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
+    }
+    tracing::debug!("websocket session closed");
+}

@@ -1,0 +1,125 @@
+//! Accounts and their creation with a first set of users and inboxes.
+
+use tandem_domain::Timestamp;
+use tandem_domain::account::Account;
+use tandem_domain::id::{AccountId, InboxId, UserId};
+use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
+use tandem_domain::user::{Role, User};
+
+use crate::db::{Backend, Conn, args};
+use crate::inboxes::insert_inbox;
+use crate::records::AccountRow;
+use crate::users::insert_user;
+use crate::{NewInbox, Store, StoreError};
+
+/// A user to create with an account; the password is already hashed.
+#[derive(Clone, Debug)]
+pub struct UserSeed {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+/// An inbox to create with an account.
+pub type InboxSeed = NewInbox;
+
+/// Everything a new account starts with.
+#[derive(Clone, Debug)]
+pub struct AccountSeed {
+    pub name: String,
+    pub users: Vec<UserSeed>,
+    pub inboxes: Vec<InboxSeed>,
+}
+
+/// Key of the advisory lock that serialises first-start seeding across nodes.
+const SEED_LOCK: i64 = 0x7461_6e64_656d; // "tandem"
+
+impl Store {
+    /// Creates an account with its first users and inboxes, atomically.
+    pub async fn create_account(
+        &self,
+        seed: &AccountSeed,
+        now: Timestamp,
+    ) -> Result<(Account, Vec<User>, Vec<Inbox>), StoreError> {
+        let mut conn = self.write().await?;
+        let created = insert_account(&mut conn, seed, now).await?;
+        conn.commit().await?;
+        Ok(created)
+    }
+
+    /// Creates the account only if the database holds none yet (first start). Safe when several
+    /// nodes start at once on one PostgreSQL: exactly one of them seeds.
+    pub async fn create_first_account(
+        &self,
+        seed: &AccountSeed,
+        now: Timestamp,
+    ) -> Result<Option<(Account, Vec<User>, Vec<Inbox>)>, StoreError> {
+        let mut conn = self.write().await?;
+        if conn.backend() == Backend::Postgres {
+            conn.execute("SELECT pg_advisory_xact_lock($1)", args![SEED_LOCK])
+                .await?;
+        }
+        let (count,) = conn
+            .fetch_one::<(i64,)>("SELECT count(*) FROM accounts", args![])
+            .await?;
+        if count > 0 {
+            return Ok(None);
+        }
+        let created = insert_account(&mut conn, seed, now).await?;
+        conn.commit().await?;
+        Ok(Some(created))
+    }
+
+    /// One account.
+    pub async fn account(&self, account_id: AccountId) -> Result<Account, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<AccountRow>(
+            "SELECT id, name, created_at FROM accounts WHERE id = $1",
+            args![account_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("account"))?
+        .try_into()
+    }
+}
+
+async fn insert_account(
+    conn: &mut Conn,
+    seed: &AccountSeed,
+    now: Timestamp,
+) -> Result<(Account, Vec<User>, Vec<Inbox>), StoreError> {
+    let account = Account {
+        id: AccountId::generate(),
+        name: seed.name.clone(),
+        created_at: now,
+    };
+    conn.execute(
+        "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)",
+        args![account.id, account.name.as_str(), now],
+    )
+    .await?;
+    let mut users = Vec::with_capacity(seed.users.len());
+    for user in &seed.users {
+        users.push(insert_user(conn, account.id, UserId::generate(), user, now).await?);
+    }
+    let mut inboxes = Vec::with_capacity(seed.inboxes.len());
+    for inbox in &seed.inboxes {
+        inboxes.push(insert_inbox(conn, account.id, InboxId::generate(), inbox, now).await?);
+    }
+    Ok((account, users, inboxes))
+}
+
+impl NewInbox {
+    /// An API-channel inbox.
+    pub fn api(name: &str, api_token_hash: String, webhook_secret: String) -> Self {
+        Self {
+            name: name.to_owned(),
+            channel: ChannelKind::Api,
+            first_responder: FirstResponder::Human,
+            webhook_url: None,
+            webhook_secret,
+            api_token_hash,
+        }
+    }
+}

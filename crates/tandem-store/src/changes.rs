@@ -1,0 +1,164 @@
+//! Change notifications for real-time clients. Every committed write announces what it touched;
+//! on SQLite the announcement stays in-process, on PostgreSQL it travels through LISTEN/NOTIFY so
+//! every node hears changes made on any node. Payloads carry ids only (NOTIFY is limited to
+//! 8000 bytes): listeners read the current state from the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+use tandem_domain::id::{AccountId, ConversationId, MessageId};
+
+use crate::StoreError;
+use crate::db::{Arg, Backend, Conn};
+
+/// The PostgreSQL channel that carries changes.
+const CHANNEL: &str = "tandem_changes";
+/// Notices kept for slow subscribers before they are told they lagged.
+const CAPACITY: usize = 4096;
+
+/// What one committed write touched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    /// The message written, if any.
+    pub message_id: Option<MessageId>,
+    /// Names of the events recorded (`assigned`, `resolved`, ...), in order.
+    pub events: Vec<String>,
+    /// The message existed before and changed (its delivery status).
+    #[serde(default)]
+    pub is_message_update: bool,
+}
+
+impl Change {
+    /// The change a write to `conversation` made: the message written, if any, and the events.
+    pub(crate) fn recorded(
+        conversation: &tandem_domain::conversation::Conversation,
+        message_id: Option<MessageId>,
+        events: &[tandem_domain::event::Event],
+    ) -> Self {
+        Self {
+            account_id: conversation.account_id,
+            conversation_id: conversation.id,
+            message_id,
+            events: events
+                .iter()
+                .map(|event| event.kind.name().to_owned())
+                .collect(),
+            is_message_update: false,
+        }
+    }
+}
+
+/// A change, or word that some changes may have been missed (a subscriber fell behind, or the
+/// PostgreSQL listener reconnected) and clients should reload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeNotice {
+    Changed(Change),
+    Resync,
+}
+
+#[derive(Debug)]
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Publishes and delivers [`Change`]s.
+#[derive(Clone, Debug)]
+pub struct ChangeFeed {
+    sender: broadcast::Sender<ChangeNotice>,
+    backend: Backend,
+    _listener: Option<Arc<AbortOnDrop>>,
+}
+
+impl ChangeFeed {
+    pub(crate) fn local() -> Self {
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+            backend: Backend::Sqlite,
+            _listener: None,
+        }
+    }
+
+    pub(crate) async fn postgres(pool: PgPool) -> Result<Self, StoreError> {
+        let sender = broadcast::channel(CAPACITY).0;
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(CHANNEL).await?;
+        let task = tokio::spawn(forward_notifications(listener, sender.clone()));
+        Ok(Self {
+            sender,
+            backend: Backend::Postgres,
+            _listener: Some(Arc::new(AbortOnDrop(task))),
+        })
+    }
+
+    /// Every change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeNotice> {
+        self.sender.subscribe()
+    }
+
+    /// Announces `changes` as part of the transaction in `conn` and commits it. PostgreSQL
+    /// delivers NOTIFY only on commit, so a rolled-back write is never announced.
+    pub(crate) async fn commit_with(
+        &self,
+        mut conn: Conn,
+        changes: Vec<Change>,
+    ) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Postgres => {
+                for change in &changes {
+                    let payload = serde_json::to_string(change).map_err(StoreError::corrupt)?;
+                    conn.execute(
+                        "SELECT pg_notify($1, $2)",
+                        vec![Arg::from(CHANNEL), Arg::from(payload)],
+                    )
+                    .await?;
+                }
+                conn.commit().await?;
+            }
+            Backend::Sqlite => {
+                conn.commit().await?;
+                for change in changes {
+                    // No subscribers is fine: nobody is watching.
+                    let _ = self.sender.send(ChangeNotice::Changed(change));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn forward_notifications(mut listener: PgListener, sender: broadcast::Sender<ChangeNotice>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                match serde_json::from_str::<Change>(notification.payload()) {
+                    Ok(change) => {
+                        let _ = sender.send(ChangeNotice::Changed(change));
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "ignoring an unreadable change notification")
+                    }
+                }
+            }
+            Ok(None) => {
+                tracing::warn!("change listener lost its connection; reconnecting");
+                let _ = sender.send(ChangeNotice::Resync);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "change listener failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}

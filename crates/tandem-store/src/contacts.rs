@@ -1,0 +1,275 @@
+//! Contacts and their identities: one person across every channel.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+use tandem_domain::contact::{Attributes, Contact, Identity, NewContact};
+use tandem_domain::id::{AccountId, ContactId};
+
+use crate::db::{Arg, Conn, args};
+use crate::error::is_unique_violation;
+use crate::records::{CONTACT_COLUMNS, ContactRow, IdentityRow};
+use crate::{Store, StoreError};
+
+/// Changes to a contact; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    /// Replaces the whole attributes object.
+    pub attributes: Option<Attributes>,
+    /// Identities to link to the contact in addition to the ones it has.
+    pub add_identities: Vec<Identity>,
+}
+
+/// One page of contacts, newest first.
+#[derive(Clone, Debug)]
+pub struct ContactPage {
+    pub contacts: Vec<Contact>,
+    /// Pass as `before` to get the next page; none on the last page.
+    pub next_before: Option<ContactId>,
+}
+
+fn identity_taken(error: sqlx::Error) -> StoreError {
+    if is_unique_violation(&error) {
+        StoreError::Conflict {
+            code: "identity_taken",
+            field: "identities",
+            message: "an identity is already linked to another contact".into(),
+        }
+    } else {
+        error.into()
+    }
+}
+
+pub(crate) async fn insert_identity(
+    conn: &mut Conn,
+    account_id: AccountId,
+    contact_id: ContactId,
+    identity: &Identity,
+) -> Result<(), sqlx::Error> {
+    conn.execute(
+        "INSERT INTO contact_identities (account_id, kind, value, contact_id) VALUES ($1, $2, $3, $4)",
+        args![account_id, identity.kind.as_str(), identity.value.as_str(), contact_id],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub(crate) async fn insert_contact(
+    conn: &mut Conn,
+    account_id: AccountId,
+    contact: &NewContact,
+    now: Timestamp,
+) -> Result<ContactId, StoreError> {
+    let id = ContactId::generate();
+    conn.execute(
+        "INSERT INTO contacts (id, account_id, name, attributes, created_at) VALUES ($1, $2, $3, $4, $5)",
+        args![id, account_id, contact.name.as_deref(), serde_json::Value::Object(contact.attributes.clone()), now],
+    )
+    .await?;
+    for identity in &contact.identities {
+        insert_identity(conn, account_id, id, identity)
+            .await
+            .map_err(identity_taken)?;
+    }
+    Ok(id)
+}
+
+/// The contact known by `identity`, if any.
+pub(crate) async fn contact_id_by_identity(
+    conn: &mut Conn,
+    account_id: AccountId,
+    identity: &Identity,
+) -> Result<Option<ContactId>, StoreError> {
+    let row = conn
+        .fetch_optional::<(Uuid,)>(
+            "SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value = $3",
+            args![account_id, identity.kind.as_str(), identity.value.as_str()],
+        )
+        .await?;
+    Ok(row.map(|(id,)| id.into()))
+}
+
+/// Loads contacts by id with their identities, in the order of `rows`.
+async fn with_identities(
+    conn: &mut Conn,
+    account_id: AccountId,
+    rows: Vec<ContactRow>,
+) -> Result<Vec<Contact>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (0..rows.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query_args = vec![Arg::from(account_id)];
+    query_args.extend(rows.iter().map(|row| Arg::from(row.id)));
+    let identity_rows = conn
+        .fetch_all::<IdentityRow>(
+            &format!(
+                "SELECT contact_id, kind, value FROM contact_identities \
+                 WHERE account_id = $1 AND contact_id IN ({placeholders}) ORDER BY kind, value"
+            ),
+            query_args,
+        )
+        .await?;
+    let mut identities: HashMap<Uuid, Vec<Identity>> = HashMap::new();
+    for row in identity_rows {
+        let contact_id = row.contact_id;
+        identities
+            .entry(contact_id)
+            .or_default()
+            .push(row.try_into()?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let contact_identities = identities.remove(&row.id).unwrap_or_default();
+            row.into_contact(contact_identities)
+        })
+        .collect()
+}
+
+pub(crate) async fn find_contact(
+    conn: &mut Conn,
+    account_id: AccountId,
+    contact_id: ContactId,
+) -> Result<Contact, StoreError> {
+    let row = conn
+        .fetch_optional::<ContactRow>(
+            &format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account_id = $1 AND id = $2"),
+            args![account_id, contact_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("contact"))?;
+    with_identities(conn, account_id, vec![row])
+        .await?
+        .pop()
+        .ok_or(StoreError::not_found("contact"))
+}
+
+impl Store {
+    /// Creates a contact with its identities; an identity already linked elsewhere is a conflict.
+    pub async fn create_contact(
+        &self,
+        account_id: AccountId,
+        contact: &NewContact,
+        now: Timestamp,
+    ) -> Result<Contact, StoreError> {
+        let mut conn = self.write().await?;
+        let id = insert_contact(&mut conn, account_id, contact, now).await?;
+        let created = find_contact(&mut conn, account_id, id).await?;
+        conn.commit().await?;
+        Ok(created)
+    }
+
+    /// One contact with its identities.
+    pub async fn contact(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+    ) -> Result<Contact, StoreError> {
+        let mut conn = self.read().await?;
+        find_contact(&mut conn, account_id, contact_id).await
+    }
+
+    /// A page of contacts, newest first, optionally only those known by `identity`.
+    pub async fn contacts(
+        &self,
+        account_id: AccountId,
+        identity: Option<&Identity>,
+        before: Option<ContactId>,
+        limit: u32,
+    ) -> Result<ContactPage, StoreError> {
+        let mut conn = self.read().await?;
+        let mut sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account_id = $1");
+        let mut query_args = vec![Arg::from(account_id)];
+        if let Some(identity) = identity {
+            query_args.push(Arg::from(identity.kind.as_str()));
+            query_args.push(Arg::from(identity.value.as_str()));
+            sql.push_str(&format!(
+                " AND id IN (SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = ${} AND value = ${})",
+                query_args.len() - 1,
+                query_args.len()
+            ));
+        }
+        if let Some(before) = before {
+            query_args.push(Arg::from(before));
+            sql.push_str(&format!(" AND id < ${}", query_args.len()));
+        }
+        query_args.push(Arg::from(i64::from(limit) + 1));
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", query_args.len()));
+        let mut rows = conn.fetch_all::<ContactRow>(&sql, query_args).await?;
+        let has_more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let contacts = with_identities(&mut conn, account_id, rows).await?;
+        let next_before = if has_more {
+            contacts.last().map(|contact| contact.id)
+        } else {
+            None
+        };
+        Ok(ContactPage {
+            contacts,
+            next_before,
+        })
+    }
+
+    /// Changes a contact's name or attributes and links more identities.
+    pub async fn update_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+        patch: &ContactPatch,
+    ) -> Result<Contact, StoreError> {
+        let mut conn = self.write().await?;
+        let mut contact = find_contact(&mut conn, account_id, contact_id).await?;
+        if let Some(name) = &patch.name {
+            contact.name = Some(name.clone());
+        }
+        if let Some(attributes) = &patch.attributes {
+            contact.attributes = attributes.clone();
+        }
+        conn.execute(
+            "UPDATE contacts SET name = $1, attributes = $2 WHERE account_id = $3 AND id = $4",
+            args![
+                contact.name.as_deref(),
+                serde_json::Value::Object(contact.attributes.clone()),
+                account_id,
+                contact_id
+            ],
+        )
+        .await?;
+        for identity in &patch.add_identities {
+            if !contact.identities.contains(identity) {
+                insert_identity(&mut conn, account_id, contact_id, identity)
+                    .await
+                    .map_err(identity_taken)?;
+            }
+        }
+        let updated = find_contact(&mut conn, account_id, contact_id).await?;
+        conn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deletes a contact with all their conversations and messages.
+    pub async fn delete_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write().await?;
+        let deleted = conn
+            .execute(
+                "DELETE FROM contacts WHERE account_id = $1 AND id = $2",
+                args![account_id, contact_id],
+            )
+            .await?;
+        conn.commit().await?;
+        if deleted == 0 {
+            return Err(StoreError::not_found("contact"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,365 @@
+//! Conversations: loading, listing with filters and keyset pagination, and applying status
+//! changes with their events, outbox entries and change notices in one transaction.
+
+use tandem_domain::Timestamp;
+use tandem_domain::conversation::{Conversation, ConversationStatus, TransitionError};
+use tandem_domain::event::{Actor, Event, EventKind, HandoverReason};
+use tandem_domain::id::{AccountId, ContactId, ConversationId, EventId, InboxId, TeamId, UserId};
+use tandem_domain::inbox::FirstResponder;
+
+use crate::changes::Change;
+use crate::db::{Arg, Conn, args};
+use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::records::{CONVERSATION_COLUMNS, ConversationRow, EVENT_COLUMNS, EventRow, convert_all};
+use crate::users::find_user;
+use crate::{Store, StoreError};
+
+/// A change people or the bot make to a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConversationUpdate {
+    Assign {
+        agent_id: UserId,
+    },
+    Unassign,
+    RequestHandover {
+        reason: HandoverReason,
+    },
+    HandBackToBot,
+    Resolve,
+    /// Reopen, owned by `agent_id` when a person reopens it.
+    Reopen {
+        agent_id: Option<UserId>,
+    },
+}
+
+/// Which conversations to list.
+#[derive(Clone, Debug, Default)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    /// `Some(None)`: only unassigned conversations.
+    pub assignee_id: Option<Option<UserId>>,
+    pub team_id: Option<TeamId>,
+    pub inbox_id: Option<InboxId>,
+    pub contact_id: Option<ContactId>,
+}
+
+/// One page of conversations, most recently active first.
+#[derive(Clone, Debug)]
+pub struct ConversationPage {
+    pub conversations: Vec<Conversation>,
+    /// Position after the last conversation, to pass back for the next page.
+    pub next: Option<(Timestamp, ConversationId)>,
+}
+
+/// What the inbox of a conversation decides about it.
+pub(crate) struct InboxRules {
+    pub first_responder: FirstResponder,
+    pub has_webhook: bool,
+}
+
+pub(crate) async fn inbox_rules(
+    conn: &mut Conn,
+    account_id: AccountId,
+    inbox_id: InboxId,
+) -> Result<InboxRules, StoreError> {
+    let (first_responder, webhook_url) = conn
+        .fetch_optional::<(String, Option<String>)>(
+            "SELECT first_responder, webhook_url FROM inboxes WHERE account_id = $1 AND id = $2",
+            args![account_id, inbox_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("inbox"))?;
+    let first_responder = first_responder.parse().map_err(|_| {
+        StoreError::corrupt(format!("inboxes.first_responder = {first_responder:?}"))
+    })?;
+    Ok(InboxRules {
+        first_responder,
+        has_webhook: webhook_url.is_some(),
+    })
+}
+
+pub(crate) async fn find_conversation(
+    conn: &mut Conn,
+    account_id: AccountId,
+    conversation_id: ConversationId,
+    lock: bool,
+) -> Result<Conversation, StoreError> {
+    let lock = if lock { conn.for_update() } else { "" };
+    conn.fetch_optional::<ConversationRow>(
+        &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2{lock}"),
+        args![account_id, conversation_id],
+    )
+    .await?
+    .ok_or(StoreError::not_found("conversation"))?
+    .try_into()
+}
+
+/// Loads and locks a conversation for a change, with whether its inbox sends webhooks.
+pub(crate) async fn load_conversation_for_update(
+    conn: &mut Conn,
+    account_id: AccountId,
+    conversation_id: ConversationId,
+) -> Result<(Conversation, bool), StoreError> {
+    let conversation = find_conversation(conn, account_id, conversation_id, true).await?;
+    let rules = inbox_rules(conn, account_id, conversation.inbox_id).await?;
+    Ok((conversation, rules.has_webhook))
+}
+
+pub(crate) async fn insert_conversation(
+    conn: &mut Conn,
+    conversation: &Conversation,
+) -> Result<(), sqlx::Error> {
+    conn.execute(
+        &format!("INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+        args![conversation.id, conversation.account_id, conversation.inbox_id, conversation.contact_id,
+            conversation.status.as_str(), conversation.assignee_id, conversation.team_id,
+            conversation.first_agent_reply_at, conversation.last_activity_at, conversation.created_at,
+            conversation.resolved_at],
+    )
+    .await
+    .map(|_| ())
+}
+
+pub(crate) async fn update_conversation_row(
+    conn: &mut Conn,
+    conversation: &Conversation,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, first_agent_reply_at = $4, \
+         last_activity_at = $5, resolved_at = $6 WHERE account_id = $7 AND id = $8",
+        args![conversation.status.as_str(), conversation.assignee_id, conversation.team_id,
+            conversation.first_agent_reply_at, conversation.last_activity_at, conversation.resolved_at,
+            conversation.account_id, conversation.id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends events to a conversation's log, queueing each for the inbox's webhook if it has one.
+pub(crate) async fn insert_events(
+    conn: &mut Conn,
+    conversation: &Conversation,
+    has_webhook: bool,
+    actor: Actor,
+    kinds: Vec<EventKind>,
+    now: Timestamp,
+) -> Result<Vec<Event>, StoreError> {
+    let mut events = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        let event = Event {
+            id: EventId::generate(),
+            account_id: conversation.account_id,
+            conversation_id: conversation.id,
+            actor,
+            kind,
+            created_at: now,
+        };
+        let data = serde_json::to_value(&event.kind).map_err(StoreError::corrupt)?;
+        conn.execute(
+            "INSERT INTO events (id, account_id, conversation_id, actor_kind, actor_id, kind, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![event.id, event.account_id, event.conversation_id, actor.kind(), actor.id(), event.kind.name(), data, now],
+        )
+        .await?;
+        if has_webhook {
+            enqueue_delivery(
+                conn,
+                conversation.account_id,
+                conversation.inbox_id,
+                DeliverySubject::Event(event.id),
+                now,
+            )
+            .await?;
+        }
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// Stores a changed conversation and its events; returns the events and the change to announce.
+pub(crate) async fn save_transition(
+    conn: &mut Conn,
+    conversation: &Conversation,
+    has_webhook: bool,
+    actor: Actor,
+    kinds: Vec<EventKind>,
+    now: Timestamp,
+) -> Result<(Vec<Event>, Change), StoreError> {
+    update_conversation_row(conn, conversation).await?;
+    let events = insert_events(conn, conversation, has_webhook, actor, kinds, now).await?;
+    let change = Change::recorded(&conversation, None, &events);
+    Ok((events, change))
+}
+
+impl Store {
+    /// One conversation.
+    pub async fn conversation(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Conversation, StoreError> {
+        let mut conn = self.read().await?;
+        find_conversation(&mut conn, account_id, conversation_id, false).await
+    }
+
+    /// Applies `update` by `actor`. Illegal changes fail with [`StoreError::Transition`] and
+    /// leave everything as it was; a change that changes nothing records no event. Unless
+    /// `may_override`, a user may not change a conversation another agent owns.
+    pub async fn update_conversation(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        update: ConversationUpdate,
+        actor: Actor,
+        may_override: bool,
+        now: Timestamp,
+    ) -> Result<(Conversation, Vec<Event>), StoreError> {
+        let mut conn = self.write().await?;
+        let mut conversation =
+            find_conversation(&mut conn, account_id, conversation_id, true).await?;
+        if let (Actor::User(user_id), Some(assignee_id)) = (actor, conversation.assignee_id)
+            && !may_override
+            && conversation.status == ConversationStatus::Assigned
+            && assignee_id != user_id
+        {
+            return Err(TransitionError::AssignedToAnotherAgent { assignee_id }.into());
+        }
+        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
+        let agent = match update {
+            ConversationUpdate::Assign { agent_id }
+            | ConversationUpdate::Reopen {
+                agent_id: Some(agent_id),
+            } => Some(agent_id),
+            _ => None,
+        };
+        if let Some(agent_id) = agent
+            && find_user(&mut conn, account_id, agent_id).await?.is_none()
+        {
+            return Err(StoreError::InvalidReference {
+                field: "agent_id",
+                message: "no such user in this account".into(),
+            });
+        }
+        let kinds = match update {
+            ConversationUpdate::Assign { agent_id } => conversation.assign(agent_id, now)?,
+            ConversationUpdate::Unassign => conversation.unassign(now)?,
+            ConversationUpdate::RequestHandover { reason } => {
+                conversation.request_handover(reason, now)?
+            }
+            ConversationUpdate::HandBackToBot => conversation.hand_back_to_bot(now)?,
+            ConversationUpdate::Resolve => conversation.resolve(now)?,
+            ConversationUpdate::Reopen { agent_id } => {
+                conversation.reopen(agent_id, rules.first_responder.opening_status(), now)?
+            }
+        };
+        if kinds.is_empty() {
+            return Ok((conversation, Vec::new()));
+        }
+        let (events, change) = save_transition(
+            &mut conn,
+            &conversation,
+            rules.has_webhook,
+            actor,
+            kinds,
+            now,
+        )
+        .await?;
+        self.changes.commit_with(conn, vec![change]).await?;
+        Ok((conversation, events))
+    }
+
+    /// A page of conversations matching `filter`, most recently active first, starting after
+    /// `after` (the `next` of the previous page).
+    pub async fn conversations(
+        &self,
+        account_id: AccountId,
+        filter: &ConversationFilter,
+        after: Option<(Timestamp, ConversationId)>,
+        limit: u32,
+    ) -> Result<ConversationPage, StoreError> {
+        let mut sql =
+            format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE account_id = $1");
+        let mut query_args = vec![Arg::from(account_id)];
+        let mut condition = |sql: &mut String, column: &str, arg: Arg| {
+            query_args.push(arg);
+            sql.push_str(&format!(" AND {column} = ${}", query_args.len()));
+        };
+        if let Some(status) = filter.status {
+            condition(&mut sql, "status", Arg::from(status.as_str()));
+        }
+        match filter.assignee_id {
+            Some(Some(assignee_id)) => condition(&mut sql, "assignee_id", Arg::from(assignee_id)),
+            Some(None) => sql.push_str(" AND assignee_id IS NULL"),
+            None => {}
+        }
+        if let Some(team_id) = filter.team_id {
+            condition(&mut sql, "team_id", Arg::from(team_id));
+        }
+        if let Some(inbox_id) = filter.inbox_id {
+            condition(&mut sql, "inbox_id", Arg::from(inbox_id));
+        }
+        if let Some(contact_id) = filter.contact_id {
+            condition(&mut sql, "contact_id", Arg::from(contact_id));
+        }
+        if let Some((activity, id)) = after {
+            query_args.push(Arg::from(activity));
+            query_args.push(Arg::from(id));
+            let (a, b) = (query_args.len() - 1, query_args.len());
+            sql.push_str(&format!(
+                " AND (last_activity_at < ${a} OR (last_activity_at = ${a} AND id < ${b}))"
+            ));
+        }
+        query_args.push(Arg::from(i64::from(limit) + 1));
+        sql.push_str(&format!(
+            " ORDER BY last_activity_at DESC, id DESC LIMIT ${}",
+            query_args.len()
+        ));
+        let mut conn = self.read().await?;
+        let rows = conn.fetch_all::<ConversationRow>(&sql, query_args).await?;
+        let mut conversations: Vec<Conversation> = convert_all(rows)?;
+        let has_more = conversations.len() > limit as usize;
+        conversations.truncate(limit as usize);
+        let next = if has_more {
+            conversations.last().map(|c| (c.last_activity_at, c.id))
+        } else {
+            None
+        };
+        Ok(ConversationPage {
+            conversations,
+            next,
+        })
+    }
+
+    /// A conversation's event log, oldest first.
+    pub async fn events(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut conn = self.read().await?;
+        find_conversation(&mut conn, account_id, conversation_id, false).await?;
+        let rows = conn
+            .fetch_all::<EventRow>(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND conversation_id = $2 ORDER BY created_at, id"),
+                args![account_id, conversation_id],
+            )
+            .await?;
+        convert_all(rows)
+    }
+
+    /// One event, for building its webhook.
+    pub async fn event(
+        &self,
+        account_id: AccountId,
+        event_id: EventId,
+    ) -> Result<Event, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<EventRow>(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND id = $2"),
+            args![account_id, event_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("event"))?
+        .try_into()
+    }
+}

@@ -1,0 +1,275 @@
+//! The one SQL code path over two backends: every query is written once, with `$N`
+//! placeholders (which SQLite and PostgreSQL both accept), and run on concrete sqlx types for
+//! whichever backend the store was opened on. Arguments travel as [`Arg`], a small closed set of
+//! column types that both backends encode natively.
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+use tandem_domain::id::{
+    AccountId, ContactId, ConversationId, EventId, InboxId, MessageId, TeamId, TokenId, UserId,
+};
+
+/// A value bound to a `$N` placeholder.
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    Uuid(Option<Uuid>),
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+    Json(serde_json::Value),
+}
+
+macro_rules! arg_from {
+    ($variant:ident: $($type:ty => $convert:expr),+ $(,)?) => {$(
+        impl From<$type> for Arg {
+            fn from(value: $type) -> Self {
+                #[allow(clippy::redundant_closure_call)] // The closure is the conversion table.
+                Arg::$variant(($convert)(value))
+            }
+        }
+    )+};
+}
+
+arg_from!(Uuid: Uuid => Some, Option<Uuid> => |v| v);
+arg_from!(Int: i64 => Some, Option<i64> => |v| v, Timestamp => |t: Timestamp| Some(t.as_millisecond()),
+    Option<Timestamp> => |t: Option<Timestamp>| t.map(|t| t.as_millisecond()));
+arg_from!(Text: String => Some, &str => |v: &str| Some(v.to_owned()), Option<String> => |v| v,
+    Option<&str> => |v: Option<&str>| v.map(str::to_owned));
+arg_from!(Bool: bool => |v| v);
+arg_from!(Json: serde_json::Value => |v| v);
+
+macro_rules! id_args {
+    ($($id:ty),+) => {$(
+        impl From<$id> for Arg {
+            fn from(id: $id) -> Self {
+                Arg::Uuid(Some(id.0))
+            }
+        }
+        impl From<Option<$id>> for Arg {
+            fn from(id: Option<$id>) -> Self {
+                Arg::Uuid(id.map(|id| id.0))
+            }
+        }
+    )+};
+}
+
+id_args!(
+    AccountId,
+    UserId,
+    TeamId,
+    InboxId,
+    ContactId,
+    ConversationId,
+    MessageId,
+    EventId,
+    TokenId
+);
+
+/// Builds the argument list of a query: `args![account_id, name]`.
+macro_rules! args {
+    ($($arg:expr),* $(,)?) => {
+        vec![$($crate::db::Arg::from($arg)),*]
+    };
+}
+pub(crate) use args;
+
+/// A row type readable from both backends.
+pub(crate) trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// Which database a connection talks to, for the few statements that differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection borrowed from a pool, inside a transaction or not.
+pub(crate) enum Conn {
+    SqliteTx(Transaction<'static, Sqlite>),
+    PostgresTx(Transaction<'static, Postgres>),
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+enum Raw<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+fn bind_sqlite<'q, Q: BindSqlite<'q>>(query: Q, arg: Arg) -> Q {
+    match arg {
+        Arg::Uuid(v) => query.bind_value(v),
+        Arg::Int(v) => query.bind_value(v),
+        Arg::Text(v) => query.bind_value(v),
+        Arg::Bool(v) => query.bind_value(v),
+        Arg::Json(v) => query.bind_value(sqlx::types::Json(v)),
+    }
+}
+
+fn bind_postgres<'q, Q: BindPostgres<'q>>(query: Q, arg: Arg) -> Q {
+    match arg {
+        Arg::Uuid(v) => query.bind_value(v),
+        Arg::Int(v) => query.bind_value(v),
+        Arg::Text(v) => query.bind_value(v),
+        Arg::Bool(v) => query.bind_value(v),
+        Arg::Json(v) => query.bind_value(sqlx::types::Json(v)),
+    }
+}
+
+/// `bind` over sqlx's two query types, so one binding table serves both.
+macro_rules! binder {
+    ($trait:ident, $db:ty) => {
+        trait $trait<'q>: Sized {
+            fn bind_value<T>(self, value: T) -> Self
+            where
+                T: 'q + sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send;
+        }
+
+        impl<'q> $trait<'q> for sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            fn bind_value<T>(self, value: T) -> Self
+            where
+                T: 'q + sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send,
+            {
+                self.bind(value)
+            }
+        }
+
+        impl<'q, O> $trait<'q>
+            for sqlx::query::QueryAs<'q, $db, O, <$db as sqlx::Database>::Arguments>
+        {
+            fn bind_value<T>(self, value: T) -> Self
+            where
+                T: 'q + sqlx::Encode<'q, $db> + sqlx::Type<$db> + Send,
+            {
+                self.bind(value)
+            }
+        }
+    };
+}
+
+binder!(BindSqlite, Sqlite);
+binder!(BindPostgres, Postgres);
+
+impl Conn {
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Conn::SqliteTx(_) | Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::PostgresTx(_) | Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn raw(&mut self) -> Raw<'_> {
+        match self {
+            Conn::SqliteTx(tx) => Raw::Sqlite(tx),
+            Conn::PostgresTx(tx) => Raw::Postgres(tx),
+            Conn::Sqlite(conn) => Raw::Sqlite(conn),
+            Conn::Postgres(conn) => Raw::Postgres(conn),
+        }
+    }
+
+    /// ` FOR UPDATE` on PostgreSQL; nothing on SQLite, whose single writer already serialises.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Runs a statement and returns the number of rows it changed.
+    pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self.raw() {
+            Raw::Sqlite(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query::<Sqlite>(sql), bind_sqlite);
+                Ok(query.execute(conn).await?.rows_affected())
+            }
+            Raw::Postgres(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query::<Postgres>(sql), bind_postgres);
+                Ok(query.execute(conn).await?.rows_affected())
+            }
+        }
+    }
+
+    /// Runs a query and reads every row.
+    pub(crate) async fn fetch_all<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self.raw() {
+            Raw::Sqlite(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query_as::<Sqlite, T>(sql), bind_sqlite);
+                query.fetch_all(conn).await
+            }
+            Raw::Postgres(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query_as::<Postgres, T>(sql), bind_postgres);
+                query.fetch_all(conn).await
+            }
+        }
+    }
+
+    /// Runs a query and reads its first row, if any.
+    pub(crate) async fn fetch_optional<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self.raw() {
+            Raw::Sqlite(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query_as::<Sqlite, T>(sql), bind_sqlite);
+                query.fetch_optional(conn).await
+            }
+            Raw::Postgres(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query_as::<Postgres, T>(sql), bind_postgres);
+                query.fetch_optional(conn).await
+            }
+        }
+    }
+
+    /// Runs a query that must return a row.
+    pub(crate) async fn fetch_one<T: AnyRow>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<T, sqlx::Error> {
+        self.fetch_optional(sql, args)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// Commits the transaction; a no-op for a plain connection.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::SqliteTx(tx) => tx.commit().await,
+            Conn::PostgresTx(tx) => tx.commit().await,
+            Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Inboxes, their API-channel tokens and outgoing-webhook settings.
+
+use tandem_domain::Timestamp;
+use tandem_domain::id::{AccountId, InboxId};
+use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
+
+use crate::db::{Conn, args};
+use crate::records::{INBOX_COLUMNS, InboxRow, convert_all};
+use crate::{Store, StoreError};
+
+/// A new inbox. Secrets arrive generated; the API token only as its hash.
+#[derive(Clone, Debug)]
+pub struct NewInbox {
+    pub name: String,
+    pub channel: ChannelKind,
+    pub first_responder: FirstResponder,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: String,
+    pub api_token_hash: String,
+}
+
+/// Changes to an inbox; `None` leaves a field as it is, `Some(None)` clears the webhook.
+#[derive(Clone, Debug, Default)]
+pub struct InboxPatch {
+    pub name: Option<String>,
+    pub first_responder: Option<FirstResponder>,
+    pub webhook_url: Option<Option<String>>,
+    /// A new API token hash (rotation); the old token stops working at once.
+    pub api_token_hash: Option<String>,
+}
+
+pub(crate) async fn insert_inbox(
+    conn: &mut Conn,
+    account_id: AccountId,
+    id: InboxId,
+    inbox: &NewInbox,
+    now: Timestamp,
+) -> Result<Inbox, StoreError> {
+    conn.execute(
+        "INSERT INTO inboxes (id, account_id, name, channel, first_responder, webhook_url, webhook_secret, api_token_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        args![id, account_id, inbox.name.as_str(), inbox.channel.as_str(), inbox.first_responder.as_str(),
+            inbox.webhook_url.as_deref(), inbox.webhook_secret.as_str(), inbox.api_token_hash.as_str(), now],
+    )
+    .await?;
+    Ok(Inbox {
+        id,
+        account_id,
+        name: inbox.name.clone(),
+        channel: inbox.channel,
+        first_responder: inbox.first_responder,
+        webhook_url: inbox.webhook_url.clone(),
+        created_at: now,
+    })
+}
+
+async fn find_inbox(
+    conn: &mut Conn,
+    account_id: AccountId,
+    inbox_id: InboxId,
+) -> Result<InboxRow, StoreError> {
+    conn.fetch_optional::<InboxRow>(
+        &format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE account_id = $1 AND id = $2"),
+        args![account_id, inbox_id],
+    )
+    .await?
+    .ok_or(StoreError::not_found("inbox"))
+}
+
+impl Store {
+    /// Creates an inbox.
+    pub async fn create_inbox(
+        &self,
+        account_id: AccountId,
+        inbox: &NewInbox,
+        now: Timestamp,
+    ) -> Result<Inbox, StoreError> {
+        let mut conn = self.write().await?;
+        let inbox = insert_inbox(&mut conn, account_id, InboxId::generate(), inbox, now).await?;
+        conn.commit().await?;
+        Ok(inbox)
+    }
+
+    /// Every inbox of an account, oldest first.
+    pub async fn inboxes(&self, account_id: AccountId) -> Result<Vec<Inbox>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows = conn
+            .fetch_all::<InboxRow>(
+                &format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE account_id = $1 ORDER BY created_at, id"),
+                args![account_id],
+            )
+            .await?;
+        convert_all(rows)
+    }
+
+    /// One inbox.
+    pub async fn inbox(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<Inbox, StoreError> {
+        let mut conn = self.read().await?;
+        find_inbox(&mut conn, account_id, inbox_id)
+            .await?
+            .try_into()
+    }
+
+    /// One inbox with the secret its outgoing webhooks are signed with.
+    pub async fn inbox_with_webhook_secret(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<(Inbox, String), StoreError> {
+        let mut conn = self.read().await?;
+        let row = find_inbox(&mut conn, account_id, inbox_id).await?;
+        let secret = row.webhook_secret.clone();
+        Ok((row.try_into()?, secret))
+    }
+
+    /// The inbox an API-channel token belongs to.
+    pub async fn inbox_by_token_hash(
+        &self,
+        api_token_hash: &str,
+    ) -> Result<Option<Inbox>, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<InboxRow>(
+            &format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE api_token_hash = $1"),
+            args![api_token_hash],
+        )
+        .await?
+        .map(Inbox::try_from)
+        .transpose()
+    }
+
+    /// Changes an inbox.
+    pub async fn update_inbox(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+        patch: &InboxPatch,
+    ) -> Result<Inbox, StoreError> {
+        let mut conn = self.write().await?;
+        let mut inbox = Inbox::try_from(find_inbox(&mut conn, account_id, inbox_id).await?)?;
+        if let Some(name) = &patch.name {
+            inbox.name = name.clone();
+        }
+        if let Some(first_responder) = patch.first_responder {
+            inbox.first_responder = first_responder;
+        }
+        if let Some(webhook_url) = &patch.webhook_url {
+            inbox.webhook_url = webhook_url.clone();
+        }
+        conn.execute(
+            "UPDATE inboxes SET name = $1, first_responder = $2, webhook_url = $3, \
+             api_token_hash = COALESCE($4, api_token_hash) WHERE account_id = $5 AND id = $6",
+            args![
+                inbox.name.as_str(),
+                inbox.first_responder.as_str(),
+                inbox.webhook_url.as_deref(),
+                patch.api_token_hash.as_deref(),
+                account_id,
+                inbox_id
+            ],
+        )
+        .await?;
+        conn.commit().await?;
+        Ok(inbox)
+    }
+
+    /// Deletes an inbox and, with it, its conversations and messages.
+    pub async fn delete_inbox(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write().await?;
+        let deleted = conn
+            .execute(
+                "DELETE FROM inboxes WHERE account_id = $1 AND id = $2",
+                args![account_id, inbox_id],
+            )
+            .await?;
+        conn.commit().await?;
+        if deleted == 0 {
+            return Err(StoreError::not_found("inbox"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! Tandem's storage: one [`Store`] over SQLite (embedded, single node) and PostgreSQL (many
+//! nodes), chosen by the database URL.
+//!
+//! Methods are use-case sized and own their transaction, so every invariant that spans rows
+//! (one open conversation per contact and inbox, one message per channel delivery, an outbox
+//! entry for every webhook-visible change) holds on both engines. Every query on tenant data is
+//! scoped by account: an id from another account is simply not found.
+
+mod accounts;
+mod auth;
+mod changes;
+mod contacts;
+mod conversations;
+mod db;
+mod error;
+mod inboxes;
+mod messages;
+mod outbox;
+mod records;
+mod teams;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use accounts::{AccountSeed, InboxSeed, UserSeed};
+pub use auth::{AuthToken, TokenKind};
+pub use changes::{Change, ChangeFeed, ChangeNotice};
+pub use contacts::{ContactPage, ContactPatch};
+pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
+pub use db::Backend;
+pub use error::StoreError;
+pub use inboxes::{InboxPatch, NewInbox};
+pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
+pub use outbox::{DeliverySubject, WebhookDelivery};
+pub use teams::TeamPatch;
+
+use db::Conn;
+
+/// Tuning for the connection pools.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Most connections per pool (PostgreSQL pool, SQLite reader pool).
+    pub max_connections: u32,
+    /// How long a query waits for a connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    /// WAL mode: one writer connection (SQLite allows one writer at a time, and a dedicated
+    /// connection avoids busy-retry storms) and a pool of readers that never block it.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// The storage of every account, over SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pools: Pools,
+    changes: ChangeFeed,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path`, `sqlite::memory:` is refused, or
+    /// `postgres://...`) and applies pending migrations.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Pools::Postgres(pool)
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.starts_with(":memory:") {
+                return Err(StoreError::Config(
+                    "an in-memory SQLite database cannot be shared by the store's pools; use a file".into(),
+                ));
+            }
+            Self::open_sqlite(Path::new(path), options).await?
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL scheme in {:?}; use sqlite://PATH or postgres://...",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let changes = match &pools {
+            Pools::Sqlite { .. } => ChangeFeed::local(),
+            Pools::Postgres(pool) => ChangeFeed::postgres(pool.clone()).await?,
+        };
+        Ok(Self { pools, changes })
+    }
+
+    async fn open_sqlite(path: &Path, options: &StoreOptions) -> Result<Pools, StoreError> {
+        let connect = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed message survives power loss, not only a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect.read_only(true))
+            .await?;
+        Ok(Pools::Sqlite { writer, reader })
+    }
+
+    /// Which engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Change notifications: in-process on SQLite, across nodes through LISTEN/NOTIFY on
+    /// PostgreSQL.
+    pub fn changes(&self) -> &ChangeFeed {
+        &self.changes
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_one::<(i64,)>("SELECT 1", vec![]).await?;
+        Ok(())
+    }
+
+    /// Closes every pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// A transaction for a use case that writes.
+    async fn write(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { writer, .. } => Conn::SqliteTx(writer.begin().await?),
+            Pools::Postgres(pool) => Conn::PostgresTx(pool.begin().await?),
+        })
+    }
+
+    /// A connection for reads that need no transaction.
+    async fn read(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { reader, .. } => Conn::Sqlite(reader.acquire().await?),
+            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        })
+    }
+}

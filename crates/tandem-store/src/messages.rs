@@ -1,0 +1,386 @@
+//! Messages: customer messages arriving on a channel (idempotent per delivery), agent replies and
+//! private notes, and reading a conversation's transcript.
+
+use tandem_domain::Timestamp;
+use tandem_domain::contact::{Attributes, Identity, NewContact};
+use tandem_domain::conversation::{Conversation, REOPEN_WINDOW};
+use tandem_domain::event::{Actor, Event};
+use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId, UserId};
+use tandem_domain::message::{DeliveryStatus, Direction, Message};
+
+use crate::changes::Change;
+use crate::contacts::{contact_id_by_identity, insert_contact};
+use crate::conversations::{
+    find_conversation, inbox_rules, insert_conversation, insert_events, update_conversation_row,
+};
+use crate::db::{Backend, Conn, args};
+use crate::error::is_unique_violation;
+use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::records::{
+    CONVERSATION_COLUMNS, ConversationRow, MESSAGE_COLUMNS, MessageRow, convert_all,
+};
+use crate::{Store, StoreError};
+
+/// A customer message as a channel delivered it.
+#[derive(Clone, Debug)]
+pub struct InboundMessage {
+    pub inbox_id: InboxId,
+    /// Who sent it, as the channel knows them.
+    pub identity: Identity,
+    /// The sender's name, if the channel tells it; fills an unnamed contact.
+    pub contact_name: Option<String>,
+    pub text: String,
+    /// The channel's id for this delivery; the same id twice is one message.
+    pub external_id: Option<String>,
+}
+
+/// What storing an inbound message did.
+#[derive(Clone, Debug)]
+pub struct InboundOutcome {
+    pub conversation: Conversation,
+    pub message: Message,
+    /// Events recorded (opened, reopened...); empty for a duplicate.
+    pub events: Vec<Event>,
+    /// The delivery was seen before: nothing new was stored.
+    pub is_duplicate: bool,
+}
+
+/// A message written by a person in the workspace.
+#[derive(Clone, Debug)]
+pub struct AgentMessage {
+    pub conversation_id: ConversationId,
+    pub author_id: UserId,
+    pub text: String,
+    /// A private note: for agents only, never sent to the customer, changes no status.
+    pub is_private: bool,
+    /// The author may reply to a conversation someone else owns.
+    pub may_override: bool,
+}
+
+/// One page of a transcript, oldest first.
+#[derive(Clone, Debug)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    /// Position of the last message, to pass back for the next page.
+    pub next: Option<(Timestamp, MessageId)>,
+}
+
+async fn insert_message(
+    conn: &mut Conn,
+    inbox_id: InboxId,
+    message: &Message,
+) -> Result<(), sqlx::Error> {
+    conn.execute(
+        &format!("INSERT INTO messages ({MESSAGE_COLUMNS}, inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+        args![message.id, message.account_id, message.conversation_id, message.direction.as_str(),
+            message.sender.kind(), message.sender.id(), message.is_private, message.text.as_str(),
+            message.external_id.as_deref(), message.delivery_status.map(DeliveryStatus::as_str),
+            message.created_at, inbox_id],
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn message_by_external_id(
+    conn: &mut Conn,
+    account_id: AccountId,
+    inbox_id: InboxId,
+    external_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    conn.fetch_optional::<MessageRow>(
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND inbox_id = $2 AND external_id = $3"),
+        args![account_id, inbox_id, external_id],
+    )
+    .await?
+    .map(Message::try_from)
+    .transpose()
+}
+
+/// Why an attempt to store an inbound message stopped.
+enum InboundFailure {
+    /// A concurrent delivery of the same external id won the race.
+    LostRace,
+    Store(StoreError),
+}
+
+impl<E: Into<StoreError>> From<E> for InboundFailure {
+    fn from(error: E) -> Self {
+        InboundFailure::Store(error.into())
+    }
+}
+
+impl Store {
+    /// Stores a customer message: finds or creates the contact by identity, finds the open
+    /// conversation on the inbox (reopening a recently resolved one, or opening a new one), and
+    /// appends the message. A repeated delivery (same inbox and external id) stores nothing and
+    /// returns the original with `is_duplicate`.
+    pub async fn append_inbound_message(
+        &self,
+        account_id: AccountId,
+        inbound: &InboundMessage,
+        now: Timestamp,
+    ) -> Result<InboundOutcome, StoreError> {
+        match self.try_append_inbound(account_id, inbound, now).await {
+            Ok(outcome) => Ok(outcome),
+            Err(InboundFailure::Store(error)) => Err(error),
+            Err(InboundFailure::LostRace) => {
+                let mut conn = self.read().await?;
+                let external_id = inbound.external_id.as_deref().unwrap_or_default();
+                let message =
+                    message_by_external_id(&mut conn, account_id, inbound.inbox_id, external_id)
+                        .await?
+                        .ok_or(StoreError::not_found("message"))?;
+                let conversation =
+                    find_conversation(&mut conn, account_id, message.conversation_id, false)
+                        .await?;
+                Ok(InboundOutcome {
+                    conversation,
+                    message,
+                    events: Vec::new(),
+                    is_duplicate: true,
+                })
+            }
+        }
+    }
+
+    async fn try_append_inbound(
+        &self,
+        account_id: AccountId,
+        inbound: &InboundMessage,
+        now: Timestamp,
+    ) -> Result<InboundOutcome, InboundFailure> {
+        let mut conn = self.write().await?;
+        if conn.backend() == Backend::Postgres {
+            // Deliveries from one sender to one inbox are serialised, so concurrent first
+            // messages find one contact and one conversation instead of racing to create them.
+            let key = format!(
+                "{}|{}|{}",
+                inbound.inbox_id, inbound.identity.kind, inbound.identity.value
+            );
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                args![key],
+            )
+            .await?;
+        }
+        let rules = inbox_rules(&mut conn, account_id, inbound.inbox_id).await?;
+        if let Some(external_id) = &inbound.external_id
+            && let Some(message) =
+                message_by_external_id(&mut conn, account_id, inbound.inbox_id, external_id).await?
+        {
+            let conversation =
+                find_conversation(&mut conn, account_id, message.conversation_id, false).await?;
+            return Ok(InboundOutcome {
+                conversation,
+                message,
+                events: Vec::new(),
+                is_duplicate: true,
+            });
+        }
+        let contact_id = match contact_id_by_identity(&mut conn, account_id, &inbound.identity)
+            .await?
+        {
+            Some(contact_id) => {
+                if let Some(name) = &inbound.contact_name {
+                    conn.execute(
+                        "UPDATE contacts SET name = $1 WHERE account_id = $2 AND id = $3 AND name IS NULL",
+                        args![name.as_str(), account_id, contact_id],
+                    )
+                    .await?;
+                }
+                contact_id
+            }
+            None => {
+                let contact = NewContact {
+                    name: inbound.contact_name.clone(),
+                    attributes: Attributes::new(),
+                    identities: vec![inbound.identity.clone()],
+                };
+                insert_contact(&mut conn, account_id, &contact, now).await?
+            }
+        };
+        let latest = conn
+            .fetch_optional::<ConversationRow>(
+                &format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE account_id = $1 AND inbox_id = $2 \
+                     AND contact_id = $3 ORDER BY created_at DESC, id DESC LIMIT 1{}",
+                    conn.for_update()
+                ),
+                args![account_id, inbound.inbox_id, contact_id],
+            )
+            .await?
+            .map(Conversation::try_from)
+            .transpose()?
+            .filter(|conversation| conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW));
+        let opening_status = rules.first_responder.opening_status();
+        let (conversation, kinds, is_new) = match latest {
+            Some(mut conversation) => {
+                let kinds = conversation.record_customer_message(opening_status, now);
+                (conversation, kinds, false)
+            }
+            None => {
+                let (conversation, kinds) = Conversation::open(
+                    ConversationId::generate(),
+                    account_id,
+                    inbound.inbox_id,
+                    contact_id,
+                    opening_status,
+                    now,
+                );
+                (conversation, kinds, true)
+            }
+        };
+        if is_new {
+            insert_conversation(&mut conn, &conversation).await?;
+        } else {
+            update_conversation_row(&mut conn, &conversation).await?;
+        }
+        let message = Message {
+            id: MessageId::generate(),
+            account_id,
+            conversation_id: conversation.id,
+            direction: Direction::Inbound,
+            sender: Actor::Contact(contact_id),
+            is_private: false,
+            text: inbound.text.clone(),
+            external_id: inbound.external_id.clone(),
+            delivery_status: None,
+            created_at: now,
+        };
+        match insert_message(&mut conn, inbound.inbox_id, &message).await {
+            Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
+            other => other?,
+        }
+        let events = insert_events(
+            &mut conn,
+            &conversation,
+            rules.has_webhook,
+            Actor::Contact(contact_id),
+            kinds,
+            now,
+        )
+        .await?;
+        let change = Change::recorded(&conversation, Some(message.id), &events);
+        self.changes.commit_with(conn, vec![change]).await?;
+        Ok(InboundOutcome {
+            conversation,
+            message,
+            events,
+            is_duplicate: false,
+        })
+    }
+
+    /// Stores a reply or private note written by a person. A reply to a conversation with the
+    /// bot or in the queue makes it the author's; the first one records `first_agent_reply`.
+    pub async fn append_agent_message(
+        &self,
+        account_id: AccountId,
+        agent_message: &AgentMessage,
+        now: Timestamp,
+    ) -> Result<(Conversation, Message, Vec<Event>), StoreError> {
+        let mut conn = self.write().await?;
+        let mut conversation =
+            find_conversation(&mut conn, account_id, agent_message.conversation_id, true).await?;
+        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
+        let kinds = if agent_message.is_private {
+            Vec::new()
+        } else {
+            conversation.record_agent_reply(
+                agent_message.author_id,
+                agent_message.may_override,
+                now,
+            )?
+        };
+        let message = Message {
+            id: MessageId::generate(),
+            account_id,
+            conversation_id: conversation.id,
+            direction: Direction::Outbound,
+            sender: Actor::User(agent_message.author_id),
+            is_private: agent_message.is_private,
+            text: agent_message.text.clone(),
+            external_id: None,
+            delivery_status: (!agent_message.is_private && rules.has_webhook)
+                .then_some(DeliveryStatus::Pending),
+            created_at: now,
+        };
+        if !agent_message.is_private {
+            update_conversation_row(&mut conn, &conversation).await?;
+        }
+        insert_message(&mut conn, conversation.inbox_id, &message).await?;
+        if message.delivery_status.is_some() {
+            enqueue_delivery(
+                &mut conn,
+                account_id,
+                conversation.inbox_id,
+                DeliverySubject::Message(message.id),
+                now,
+            )
+            .await?;
+        }
+        let actor = Actor::User(agent_message.author_id);
+        let events = insert_events(
+            &mut conn,
+            &conversation,
+            rules.has_webhook,
+            actor,
+            kinds,
+            now,
+        )
+        .await?;
+        let change = Change::recorded(&conversation, Some(message.id), &events);
+        self.changes.commit_with(conn, vec![change]).await?;
+        Ok((conversation, message, events))
+    }
+
+    /// One message.
+    pub async fn message(
+        &self,
+        account_id: AccountId,
+        message_id: MessageId,
+    ) -> Result<Message, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<MessageRow>(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND id = $2"),
+            args![account_id, message_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("message"))?
+        .try_into()
+    }
+
+    /// A page of a conversation's transcript, oldest first, starting after `after`.
+    pub async fn messages(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        after: Option<(Timestamp, MessageId)>,
+        limit: u32,
+    ) -> Result<MessagePage, StoreError> {
+        let mut conn = self.read().await?;
+        find_conversation(&mut conn, account_id, conversation_id, false).await?;
+        let (after_time, after_id) = match after {
+            Some((time, id)) => (Some(time), Some(id)),
+            None => (None, None),
+        };
+        let rows = conn
+            .fetch_all::<MessageRow>(
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND conversation_id = $2 \
+                     AND ($3 IS NULL OR created_at > $3 OR (created_at = $3 AND id > $4)) \
+                     ORDER BY created_at, id LIMIT $5"
+                ),
+                args![account_id, conversation_id, after_time, after_id, i64::from(limit) + 1],
+            )
+            .await?;
+        let mut messages: Vec<Message> = convert_all(rows)?;
+        let has_more = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        let next = if has_more {
+            messages.last().map(|m| (m.created_at, m.id))
+        } else {
+            None
+        };
+        Ok(MessagePage { messages, next })
+    }
+}

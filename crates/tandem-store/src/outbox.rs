@@ -1,0 +1,212 @@
+//! The outgoing-webhook outbox. Entries are written in the same transaction as the message or
+//! event they report, so a committed change is never lost on its way out; workers on any node
+//! claim due entries with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the single writer on
+//! SQLite), so each attempt is made by one worker and an entry held by a crashed worker becomes
+//! due again when its lease runs out.
+
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+use tandem_domain::id::{AccountId, EventId, InboxId, MessageId};
+use tandem_domain::message::DeliveryStatus;
+
+use crate::changes::Change;
+use crate::db::{Backend, Conn, args};
+use crate::records::timestamp;
+use crate::{Store, StoreError};
+
+/// What a webhook delivery reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliverySubject {
+    /// An outbound message for the integration to deliver to the customer.
+    Message(MessageId),
+    /// A conversation event.
+    Event(EventId),
+}
+
+/// A claimed delivery, ready to be attempted.
+#[derive(Clone, Debug)]
+pub struct WebhookDelivery {
+    pub id: Uuid,
+    pub account_id: AccountId,
+    pub inbox_id: InboxId,
+    pub subject: DeliverySubject,
+    /// Attempts made so far, this one included.
+    pub attempts: u32,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct DeliveryRow {
+    id: Uuid,
+    account_id: Uuid,
+    inbox_id: Uuid,
+    subject_kind: String,
+    subject_id: Uuid,
+    attempts: i32,
+    created_at: i64,
+}
+
+impl TryFrom<DeliveryRow> for WebhookDelivery {
+    type Error = StoreError;
+    fn try_from(row: DeliveryRow) -> Result<Self, StoreError> {
+        let subject = match row.subject_kind.as_str() {
+            "message" => DeliverySubject::Message(row.subject_id.into()),
+            "event" => DeliverySubject::Event(row.subject_id.into()),
+            other => {
+                return Err(StoreError::corrupt(format!(
+                    "webhook_deliveries.subject_kind = {other:?}"
+                )));
+            }
+        };
+        Ok(WebhookDelivery {
+            id: row.id,
+            account_id: row.account_id.into(),
+            inbox_id: row.inbox_id.into(),
+            subject,
+            attempts: u32::try_from(row.attempts).unwrap_or_default(),
+            created_at: timestamp(row.created_at)?,
+        })
+    }
+}
+
+pub(crate) async fn enqueue_delivery(
+    conn: &mut Conn,
+    account_id: AccountId,
+    inbox_id: InboxId,
+    subject: DeliverySubject,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (kind, id) = match subject {
+        DeliverySubject::Message(id) => ("message", id.0),
+        DeliverySubject::Event(id) => ("event", id.0),
+    };
+    conn.execute(
+        "INSERT INTO webhook_deliveries (id, account_id, inbox_id, subject_kind, subject_id, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+        args![Uuid::now_v7(), account_id, inbox_id, kind, id, now],
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Claims up to `limit` due deliveries for `lease`; they are not due again until it ends.
+    pub async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease: jiff::SignedDuration,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
+        let mut conn = self.write().await?;
+        let skip_locked = match conn.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let lease_end = now.saturating_add(lease).map_err(StoreError::corrupt)?;
+        let rows = conn
+            .fetch_all::<DeliveryRow>(
+                &format!(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN \
+                     (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
+                      ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
+                     RETURNING id, account_id, inbox_id, subject_kind, subject_id, attempts, created_at"
+                ),
+                args![lease_end, now, i64::from(limit)],
+            )
+            .await?;
+        conn.commit().await?;
+        let mut deliveries = rows
+            .into_iter()
+            .map(WebhookDelivery::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        deliveries.sort_by_key(|delivery| delivery.id);
+        Ok(deliveries)
+    }
+
+    /// The earliest time a pending delivery is due, if any is pending.
+    pub async fn next_webhook_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let mut conn = self.read().await?;
+        let (due,) = conn
+            .fetch_one::<(Option<i64>,)>(
+                "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'",
+                args![],
+            )
+            .await?;
+        due.map(timestamp).transpose()
+    }
+
+    /// Records a delivery as received by the integration; an outbound message becomes `sent`.
+    pub async fn complete_webhook_delivery(
+        &self,
+        delivery: &WebhookDelivery,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.finish_delivery(delivery, "delivered", None, DeliveryStatus::Sent, now)
+            .await
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or given up (and an outbound message
+    /// marked `failed`) when there is none.
+    pub async fn fail_webhook_delivery(
+        &self,
+        delivery: &WebhookDelivery,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        match retry_at {
+            Some(retry_at) => {
+                let mut conn = self.write().await?;
+                conn.execute(
+                    "UPDATE webhook_deliveries SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'",
+                    args![retry_at, error, delivery.id],
+                )
+                .await?;
+                conn.commit().await?;
+                Ok(())
+            }
+            None => {
+                self.finish_delivery(delivery, "failed", Some(error), DeliveryStatus::Failed, now)
+                    .await
+            }
+        }
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &WebhookDelivery,
+        status: &str,
+        error: Option<&str>,
+        message_status: DeliveryStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write().await?;
+        conn.execute(
+            "UPDATE webhook_deliveries SET status = $1, last_error = COALESCE($2, last_error), finished_at = $3 \
+             WHERE id = $4 AND status = 'pending'",
+            args![status, error, now, delivery.id],
+        )
+        .await?;
+        let mut changes = Vec::new();
+        if let DeliverySubject::Message(message_id) = delivery.subject {
+            let updated = conn
+                .fetch_optional::<(Uuid,)>(
+                    "UPDATE messages SET delivery_status = $1 WHERE account_id = $2 AND id = $3 AND delivery_status = 'pending' \
+                     RETURNING conversation_id",
+                    args![message_status.as_str(), delivery.account_id, message_id],
+                )
+                .await?;
+            if let Some((conversation_id,)) = updated {
+                changes.push(Change {
+                    account_id: delivery.account_id,
+                    conversation_id: conversation_id.into(),
+                    message_id: Some(message_id),
+                    events: Vec::new(),
+                    is_message_update: true,
+                });
+            }
+        }
+        self.changes.commit_with(conn, changes).await
+    }
+}
