@@ -430,10 +430,8 @@ mod tests {
 
     #[test]
     fn illegal_transitions_are_refused_and_change_nothing() {
-        let cases: [(
-            ConversationStatus,
-            fn(&mut Conversation) -> Result<Vec<EventKind>, TransitionError>,
-        ); 8] = [
+        type Action = fn(&mut Conversation) -> Result<Vec<EventKind>, TransitionError>;
+        let cases: [(ConversationStatus, Action); 8] = [
             (Resolved, |c| c.assign(UserId::generate(), at(9))),
             (Bot, |c| c.unassign(at(9))),
             (Queued, |c| c.unassign(at(9))),

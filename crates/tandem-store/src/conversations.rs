@@ -187,7 +187,7 @@ pub(crate) async fn save_transition(
 ) -> Result<(Vec<Event>, Change), StoreError> {
     update_conversation_row(conn, conversation).await?;
     let events = insert_events(conn, conversation, has_webhook, actor, kinds, now).await?;
-    let change = Change::recorded(&conversation, None, &events);
+    let change = Change::recorded(conversation, None, &events);
     Ok((events, change))
 }
 
