@@ -1,7 +1,8 @@
-//! The `tandem` command: `serve` runs the platform; `accounts create` adds a tenant.
+//! The `tandem` command: `serve` runs the platform; `accounts create` adds a tenant;
+//! `nlu-eval` measures the understanding engine.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -49,6 +50,15 @@ enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Train and evaluate the understanding engine on the public datasets.
+    NluEval {
+        /// The folder holding `clinc150/` and `banking77/`.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        /// One JSON object per dataset and line, for tools.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage accounts (tenants).
     Accounts {
         #[command(subcommand)]
@@ -93,6 +103,7 @@ fn load_config(common: CommonArgs, listen: Option<SocketAddr>) -> anyhow::Result
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { listen, common } => serve(load_config(common, listen)?).await,
+        Command::NluEval { data, json } => nlu_eval(&data, json),
         Command::Accounts {
             command:
                 AccountsCommand::Create {
@@ -135,6 +146,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
     server.shutdown().await
+}
+
+fn nlu_eval(data: &Path, json: bool) -> anyhow::Result<()> {
+    let reports = tandem_nlu::eval::run_evaluation(data)
+        .with_context(|| format!("evaluating on {}", data.display()))?;
+    tandem_nlu::eval::write_reports(&reports, json, &mut std::io::stdout().lock())?;
+    Ok(())
 }
 
 async fn create_account(

@@ -64,12 +64,24 @@ pub enum ChangeNotice {
     Resync,
 }
 
+/// The task forwarding PostgreSQL notifications; aborted when the last feed goes away.
 #[derive(Debug)]
-struct AbortOnDrop(JoinHandle<()>);
+struct ListenerTask(std::sync::Mutex<Option<JoinHandle<()>>>);
 
-impl Drop for AbortOnDrop {
+impl ListenerTask {
+    fn take(&self) -> Option<JoinHandle<()>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl Drop for ListenerTask {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = self.take() {
+            task.abort();
+        }
     }
 }
 
@@ -78,7 +90,7 @@ impl Drop for AbortOnDrop {
 pub struct ChangeFeed {
     sender: broadcast::Sender<ChangeNotice>,
     backend: Backend,
-    _listener: Option<Arc<AbortOnDrop>>,
+    listener: Option<Arc<ListenerTask>>,
 }
 
 impl ChangeFeed {
@@ -86,7 +98,7 @@ impl ChangeFeed {
         Self {
             sender: broadcast::channel(CAPACITY).0,
             backend: Backend::Sqlite,
-            _listener: None,
+            listener: None,
         }
     }
 
@@ -98,8 +110,18 @@ impl ChangeFeed {
         Ok(Self {
             sender,
             backend: Backend::Postgres,
-            _listener: Some(Arc::new(AbortOnDrop(task))),
+            listener: Some(Arc::new(ListenerTask(std::sync::Mutex::new(Some(task))))),
         })
+    }
+
+    /// Stops listening, giving the listener's connection back to the pool so the pool can
+    /// close. Subscribers receive nothing more from other nodes.
+    pub(crate) async fn stop(&self) {
+        if let Some(task) = self.listener.as_ref().and_then(|listener| listener.take()) {
+            task.abort();
+            // The task ends cancelled; its connection is released when it does.
+            let _ = task.await;
+        }
     }
 
     /// Every change from now on.

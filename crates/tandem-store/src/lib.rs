@@ -18,6 +18,8 @@ mod messages;
 mod outbox;
 mod records;
 mod teams;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod users;
 
 use std::path::Path;
@@ -158,8 +160,10 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every pool, waiting for connections in use to be returned.
+    /// Stops the change listener and closes every pool, waiting for connections in use to be
+    /// returned.
     pub async fn close(&self) {
+        self.changes.stop().await;
         match &self.pools {
             Pools::Sqlite { writer, reader } => {
                 reader.close().await;

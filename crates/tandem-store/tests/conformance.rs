@@ -1,0 +1,738 @@
+//! The storage conformance suite: every behaviour the rest of Tandem relies on, run on SQLite
+//! always and on PostgreSQL when `TANDEM_TEST_DATABASE_URL` is set.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use jiff::{SignedDuration, Timestamp};
+use tandem_domain::contact::{Identity, IdentityKind};
+use tandem_domain::conversation::{ConversationStatus, TransitionError};
+use tandem_domain::event::{Actor, EventKind};
+use tandem_domain::id::{AccountId, InboxId};
+use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
+use tandem_domain::message::DeliveryStatus;
+use tandem_domain::user::{Role, User};
+use tandem_store::testing::{TestDatabase, backends};
+use tandem_store::{
+    AccountSeed, AgentMessage, Backend, ChangeNotice, ConversationFilter, ConversationUpdate,
+    DeliverySubject, InboundMessage, NewInbox, Store, StoreError, StoreOptions, UserSeed,
+};
+
+/// One account with an admin, an agent and an API inbox whose first responder is a person.
+struct Tenant {
+    account_id: AccountId,
+    admin: User,
+    agent: User,
+    inbox: Inbox,
+}
+
+fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_790_000_000 + seconds).expect("a valid time")
+}
+
+async fn open_store(database: &TestDatabase) -> Store {
+    Store::connect(database.url(), &StoreOptions::default())
+        .await
+        .expect("the store opens and migrates")
+}
+
+async fn tenant(store: &Store, name: &str, webhook_url: Option<&str>) -> Tenant {
+    let user = |email: &str, role| UserSeed {
+        email: format!("{email}@{name}.example"),
+        name: email.to_owned(),
+        role,
+        password_hash: "not-a-real-hash".into(),
+    };
+    let seed = AccountSeed {
+        name: name.to_owned(),
+        users: vec![user("admin", Role::Admin), user("agent", Role::Agent)],
+        inboxes: vec![NewInbox {
+            name: "API".into(),
+            channel: ChannelKind::Api,
+            first_responder: FirstResponder::Human,
+            webhook_url: webhook_url.map(str::to_owned),
+            webhook_secret: "secret".into(),
+            api_token_hash: format!("token-hash-{name}"),
+        }],
+    };
+    let (account, mut users, mut inboxes) = store
+        .create_account(&seed, at(0))
+        .await
+        .expect("account created");
+    let agent = users.pop().expect("agent");
+    let admin = users.pop().expect("admin");
+    Tenant {
+        account_id: account.id,
+        admin,
+        agent,
+        inbox: inboxes.pop().expect("inbox"),
+    }
+}
+
+fn inbound(inbox_id: InboxId, phone: &str, text: &str, external_id: &str) -> InboundMessage {
+    InboundMessage {
+        inbox_id,
+        identity: Identity::parse(IdentityKind::Phone, phone, "identity").expect("a phone"),
+        contact_name: Some("Maria".into()),
+        text: text.into(),
+        external_id: Some(external_id.into()),
+    }
+}
+
+/// Runs `test` once per engine of this run, each on a fresh database.
+macro_rules! on_every_backend {
+    ($test:ident) => {
+        for backend in backends() {
+            let database = TestDatabase::create(backend).await;
+            let store = open_store(&database).await;
+            $test(&store, backend).await;
+            store.close().await;
+        }
+    };
+}
+
+#[test]
+fn both_engines_have_the_same_migrations() {
+    let names = |engine: &str| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(engine);
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations folder")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(!names("sqlite").is_empty());
+    assert_eq!(names("sqlite"), names("postgres"));
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_across_restarts() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let store = open_store(&database).await;
+        let tenant = tenant(&store, "aurora", None).await;
+        store.close().await;
+        let reopened = open_store(&database).await;
+        let inbox = reopened
+            .inbox(tenant.account_id, tenant.inbox.id)
+            .await
+            .expect("data survives a restart");
+        assert_eq!(inbox.name, "API", "{backend:?}");
+        reopened.close().await;
+    }
+}
+
+async fn other_accounts_ids_are_not_found(store: &Store, backend: Backend) {
+    let mine = tenant(store, "aurora", None).await;
+    let theirs = tenant(store, "boreal", None).await;
+    let outcome = store
+        .append_inbound_message(
+            theirs.account_id,
+            &inbound(theirs.inbox.id, "+5511988887777", "oi", "b-1"),
+            at(1),
+        )
+        .await
+        .expect("inbound stored");
+    let conversation_id = outcome.conversation.id;
+    let team = store
+        .create_team(theirs.account_id, "Cards", "", at(1))
+        .await
+        .expect("team");
+    let account = mine.account_id;
+    let not_found = |result: Result<(), StoreError>, what: &str| {
+        assert!(
+            matches!(result, Err(StoreError::NotFound { .. })),
+            "{backend:?}: {what} of another account: {result:?}"
+        );
+    };
+    not_found(
+        store.inbox(account, theirs.inbox.id).await.map(drop),
+        "inbox",
+    );
+    not_found(store.user(account, theirs.agent.id).await.map(drop), "user");
+    not_found(store.team(account, team.id).await.map(drop), "team");
+    not_found(
+        store
+            .contact(account, outcome.conversation.contact_id)
+            .await
+            .map(drop),
+        "contact",
+    );
+    not_found(
+        store.conversation(account, conversation_id).await.map(drop),
+        "conversation",
+    );
+    not_found(
+        store.message(account, outcome.message.id).await.map(drop),
+        "message",
+    );
+    not_found(
+        store
+            .messages(account, conversation_id, None, 10)
+            .await
+            .map(drop),
+        "transcript",
+    );
+    not_found(
+        store.events(account, conversation_id).await.map(drop),
+        "events",
+    );
+    not_found(
+        store
+            .update_conversation(
+                account,
+                conversation_id,
+                ConversationUpdate::Resolve,
+                Actor::User(mine.admin.id),
+                true,
+                at(2),
+            )
+            .await
+            .map(drop),
+        "conversation update",
+    );
+    not_found(
+        store.delete_inbox(account, theirs.inbox.id).await,
+        "inbox delete",
+    );
+    not_found(store.delete_team(account, team.id).await, "team delete");
+    // Assigning one's own conversation to another account's agent is refused.
+    let own = store
+        .append_inbound_message(
+            account,
+            &inbound(mine.inbox.id, "+5511977776666", "olá", "a-1"),
+            at(3),
+        )
+        .await
+        .expect("inbound stored");
+    let assigned = store
+        .update_conversation(
+            account,
+            own.conversation.id,
+            ConversationUpdate::Assign {
+                agent_id: theirs.agent.id,
+            },
+            Actor::User(mine.admin.id),
+            true,
+            at(4),
+        )
+        .await;
+    assert!(
+        matches!(
+            assigned,
+            Err(StoreError::InvalidReference {
+                field: "agent_id",
+                ..
+            })
+        ),
+        "{backend:?}: {assigned:?}"
+    );
+    let listed = store
+        .conversations(account, &ConversationFilter::default(), None, 100)
+        .await
+        .expect("list");
+    assert_eq!(listed.conversations.len(), 1, "{backend:?}");
+    assert_eq!(listed.conversations[0].id, own.conversation.id);
+    // The other account's conversation is untouched.
+    let theirs_now = store
+        .conversation(theirs.account_id, conversation_id)
+        .await
+        .expect("still there");
+    assert_eq!(theirs_now.status, ConversationStatus::Queued);
+}
+
+#[tokio::test]
+async fn accounts_are_isolated() {
+    on_every_backend!(other_accounts_ids_are_not_found);
+}
+
+async fn one_message_per_delivery(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", Some("http://127.0.0.1:9/hook")).await;
+    let delivery = inbound(tenant.inbox.id, "+5511988887777", "meu cartão", "wamid-1");
+    let tasks: Vec<_> = (0..24)
+        .map(|_| {
+            let store = store.clone();
+            let delivery = delivery.clone();
+            tokio::spawn(async move {
+                store
+                    .append_inbound_message(tenant.account_id, &delivery, at(1))
+                    .await
+            })
+        })
+        .collect();
+    let mut message_ids = HashSet::new();
+    let mut originals = 0;
+    for task in tasks {
+        let outcome = task
+            .await
+            .expect("task")
+            .expect("stored or found duplicate");
+        message_ids.insert(outcome.message.id);
+        if !outcome.is_duplicate {
+            originals += 1;
+        }
+    }
+    assert_eq!(message_ids.len(), 1, "{backend:?}: one message");
+    assert_eq!(
+        originals, 1,
+        "{backend:?}: exactly one delivery is the original"
+    );
+    let conversations = store
+        .conversations(tenant.account_id, &ConversationFilter::default(), None, 100)
+        .await
+        .expect("list");
+    assert_eq!(conversations.conversations.len(), 1, "{backend:?}");
+    let transcript = store
+        .messages(
+            tenant.account_id,
+            conversations.conversations[0].id,
+            None,
+            100,
+        )
+        .await
+        .expect("transcript");
+    assert_eq!(transcript.messages.len(), 1, "{backend:?}");
+    let deliveries = store
+        .claim_webhook_deliveries(at(2), SignedDuration::from_secs(60), 100)
+        .await
+        .expect("claim");
+    let messages = deliveries
+        .iter()
+        .filter(|delivery| matches!(delivery.subject, DeliverySubject::Message(_)))
+        .count();
+    assert_eq!(
+        messages, 0,
+        "{backend:?}: inbound messages are not sent back out"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_duplicate_deliveries_store_one_message() {
+    on_every_backend!(one_message_per_delivery);
+}
+
+async fn contact_keeps_one_open_conversation(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let first = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+55 11 98888-7777", "oi", "m-1"),
+            at(1),
+        )
+        .await
+        .expect("first");
+    let second = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+5511988887777", "alguém?", "m-2"),
+            at(2),
+        )
+        .await
+        .expect("second");
+    assert_eq!(first.conversation.id, second.conversation.id, "{backend:?}");
+    assert_eq!(
+        first.conversation.contact_id,
+        second.conversation.contact_id
+    );
+    assert_eq!(second.conversation.status, ConversationStatus::Queued);
+    let kinds: Vec<&str> = first.events.iter().map(|event| event.kind.name()).collect();
+    assert_eq!(kinds, ["opened", "queued"], "{backend:?}");
+
+    store
+        .update_conversation(
+            tenant.account_id,
+            first.conversation.id,
+            ConversationUpdate::Resolve,
+            Actor::User(tenant.agent.id),
+            false,
+            at(3),
+        )
+        .await
+        .expect("resolve");
+    let again = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+5511988887777", "voltei", "m-3"),
+            at(4),
+        )
+        .await
+        .expect("after resolve");
+    assert_eq!(
+        again.conversation.id, first.conversation.id,
+        "{backend:?}: reopened"
+    );
+    assert_eq!(again.conversation.status, ConversationStatus::Queued);
+    assert!(
+        again
+            .events
+            .iter()
+            .any(|event| event.kind.name() == "reopened"),
+        "{backend:?}: {:?}",
+        again.events
+    );
+
+    let later = at(4) + SignedDuration::from_hours(24 * 8);
+    store
+        .update_conversation(
+            tenant.account_id,
+            first.conversation.id,
+            ConversationUpdate::Resolve,
+            Actor::System,
+            true,
+            at(5),
+        )
+        .await
+        .expect("resolve again");
+    let fresh = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+5511988887777", "outra coisa", "m-4"),
+            later,
+        )
+        .await
+        .expect("after the reopen window");
+    assert_ne!(
+        fresh.conversation.id, first.conversation.id,
+        "{backend:?}: a new one"
+    );
+}
+
+#[tokio::test]
+async fn a_contact_has_one_open_conversation_per_inbox() {
+    on_every_backend!(contact_keeps_one_open_conversation);
+}
+
+async fn refused_transitions_change_nothing(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let opened = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+5511988887777", "oi", "m-1"),
+            at(1),
+        )
+        .await
+        .expect("inbound");
+    let id = opened.conversation.id;
+    let assign = |agent_id| ConversationUpdate::Assign { agent_id };
+    store
+        .update_conversation(
+            tenant.account_id,
+            id,
+            assign(tenant.agent.id),
+            Actor::User(tenant.agent.id),
+            false,
+            at(2),
+        )
+        .await
+        .expect("self-assign");
+    let taken = store
+        .update_conversation(
+            tenant.account_id,
+            id,
+            ConversationUpdate::Resolve,
+            Actor::User(tenant.admin.id),
+            false,
+            at(3),
+        )
+        .await;
+    assert!(
+        matches!(
+            taken,
+            Err(StoreError::Transition(
+                TransitionError::AssignedToAnotherAgent { .. }
+            ))
+        ),
+        "{backend:?}: {taken:?}"
+    );
+    store
+        .update_conversation(
+            tenant.account_id,
+            id,
+            ConversationUpdate::Resolve,
+            Actor::User(tenant.agent.id),
+            false,
+            at(4),
+        )
+        .await
+        .expect("the owner resolves");
+    let events_before = store.events(tenant.account_id, id).await.expect("events");
+    let again = store
+        .update_conversation(
+            tenant.account_id,
+            id,
+            ConversationUpdate::Unassign,
+            Actor::User(tenant.agent.id),
+            false,
+            at(5),
+        )
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::Transition(
+                TransitionError::IllegalTransition { .. }
+            ))
+        ),
+        "{backend:?}: {again:?}"
+    );
+    let conversation = store
+        .conversation(tenant.account_id, id)
+        .await
+        .expect("load");
+    assert_eq!(
+        conversation.status,
+        ConversationStatus::Resolved,
+        "{backend:?}"
+    );
+    let events_after = store.events(tenant.account_id, id).await.expect("events");
+    assert_eq!(events_before.len(), events_after.len(), "{backend:?}");
+    let kinds: Vec<&str> = events_after.iter().map(|event| event.kind.name()).collect();
+    assert_eq!(
+        kinds,
+        ["opened", "queued", "assigned", "resolved"],
+        "{backend:?}"
+    );
+    assert!(matches!(
+        events_after[2].kind,
+        EventKind::Assigned { agent_id } if agent_id == tenant.agent.id
+    ));
+}
+
+#[tokio::test]
+async fn refused_transitions_leave_the_conversation_as_it_was() {
+    on_every_backend!(refused_transitions_change_nothing);
+}
+
+async fn pages_cover_everything_once(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    for n in 0..7 {
+        store
+            .append_inbound_message(
+                tenant.account_id,
+                &inbound(
+                    tenant.inbox.id,
+                    &format!("+55119888800{n:02}"),
+                    "oi",
+                    &format!("m-{n}"),
+                ),
+                // Two conversations share each activity time: the id breaks the tie.
+                at(n / 2),
+            )
+            .await
+            .expect("inbound");
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .conversations(tenant.account_id, &ConversationFilter::default(), after, 3)
+            .await
+            .expect("page");
+        assert!(page.conversations.len() <= 3);
+        seen.extend(
+            page.conversations
+                .iter()
+                .map(|c| (c.last_activity_at, c.id)),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7, "{backend:?}");
+    let unique: HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(unique.len(), 7, "{backend:?}: no conversation twice");
+    assert!(
+        seen.windows(2).all(|pair| pair[0] > pair[1]),
+        "{backend:?}: most recent first"
+    );
+    let queued = ConversationFilter {
+        status: Some(ConversationStatus::Assigned),
+        ..ConversationFilter::default()
+    };
+    let none = store
+        .conversations(tenant.account_id, &queued, None, 10)
+        .await
+        .expect("filtered");
+    assert!(none.conversations.is_empty(), "{backend:?}");
+}
+
+#[tokio::test]
+async fn conversation_pages_cover_every_conversation_once() {
+    on_every_backend!(pages_cover_everything_once);
+}
+
+async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", Some("http://127.0.0.1:9/hook")).await;
+    let opened = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+5511988887777", "oi", "m-1"),
+            at(1),
+        )
+        .await
+        .expect("inbound");
+    let reply = store
+        .append_agent_message(
+            tenant.account_id,
+            &AgentMessage {
+                conversation_id: opened.conversation.id,
+                author_id: tenant.agent.id,
+                text: "Olá, Maria!".into(),
+                is_private: false,
+                may_override: false,
+            },
+            at(2),
+        )
+        .await
+        .expect("reply");
+    let note = store
+        .append_agent_message(
+            tenant.account_id,
+            &AgentMessage {
+                conversation_id: opened.conversation.id,
+                author_id: tenant.agent.id,
+                text: "cliente VIP".into(),
+                is_private: true,
+                may_override: false,
+            },
+            at(3),
+        )
+        .await
+        .expect("note");
+    let lease = SignedDuration::from_secs(30);
+    let claimed = store
+        .claim_webhook_deliveries(at(4), lease, 100)
+        .await
+        .expect("claim");
+    let message_subjects: Vec<_> = claimed
+        .iter()
+        .filter_map(|delivery| match delivery.subject {
+            DeliverySubject::Message(id) => Some(id),
+            DeliverySubject::Event(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        message_subjects,
+        [reply.1.id],
+        "{backend:?}: the reply goes out, the private note never does ({:?})",
+        note.1.id
+    );
+    assert!(
+        claimed
+            .iter()
+            .any(|d| matches!(d.subject, DeliverySubject::Event(_))),
+        "{backend:?}: events are delivered too"
+    );
+    let again = store
+        .claim_webhook_deliveries(at(5), lease, 100)
+        .await
+        .expect("claim during the lease");
+    assert!(
+        again.is_empty(),
+        "{backend:?}: leased deliveries are not claimed twice"
+    );
+
+    let reply_delivery = claimed
+        .iter()
+        .find(|d| d.subject == DeliverySubject::Message(reply.1.id))
+        .expect("reply delivery");
+    store
+        .complete_webhook_delivery(reply_delivery, at(6))
+        .await
+        .expect("complete");
+    let sent = store
+        .message(tenant.account_id, reply.1.id)
+        .await
+        .expect("reply");
+    assert_eq!(
+        sent.delivery_status,
+        Some(DeliveryStatus::Sent),
+        "{backend:?}"
+    );
+    for delivery in claimed.iter().filter(|d| d.id != reply_delivery.id) {
+        store
+            .fail_webhook_delivery(delivery, "connection refused", Some(at(100)), at(6))
+            .await
+            .expect("retry later");
+    }
+    assert_eq!(
+        store.next_webhook_due().await.expect("due"),
+        Some(at(100)),
+        "{backend:?}"
+    );
+    let retried = store
+        .claim_webhook_deliveries(at(100), lease, 100)
+        .await
+        .expect("claim the retries");
+    assert_eq!(retried.len(), claimed.len() - 1, "{backend:?}");
+    assert!(retried.iter().all(|d| d.attempts == 2), "{backend:?}");
+}
+
+#[tokio::test]
+async fn webhook_outbox_leases_retries_and_completes() {
+    on_every_backend!(outbox_leases_and_completes);
+}
+
+async fn committed_changes_are_announced(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let mut changes = store.changes().subscribe();
+    let opened = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, "+5511988887777", "oi", "m-1"),
+            at(1),
+        )
+        .await
+        .expect("inbound");
+    let notice = tokio::time::timeout(std::time::Duration::from_secs(10), changes.recv())
+        .await
+        .expect("a notice in time")
+        .expect("the feed is open");
+    let ChangeNotice::Changed(change) = notice else {
+        panic!("{backend:?}: expected a change, got {notice:?}");
+    };
+    assert_eq!(change.account_id, tenant.account_id);
+    assert_eq!(change.conversation_id, opened.conversation.id);
+    assert_eq!(change.message_id, Some(opened.message.id), "{backend:?}");
+    assert_eq!(change.events, ["opened", "queued"]);
+}
+
+#[tokio::test]
+async fn committed_changes_reach_subscribers() {
+    on_every_backend!(committed_changes_are_announced);
+}
+
+async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let duplicate = store
+        .create_user(
+            tenant.account_id,
+            &UserSeed {
+                email: "agent@aurora.example".into(),
+                name: "Again".into(),
+                role: Role::Agent,
+                password_hash: "x".into(),
+            },
+            at(1),
+        )
+        .await;
+    assert!(
+        matches!(duplicate, Err(StoreError::Conflict { field: "email", .. })),
+        "{backend:?}: {duplicate:?}"
+    );
+}
+
+#[tokio::test]
+async fn uniqueness_violations_are_typed_conflicts() {
+    on_every_backend!(unique_rules_are_conflicts);
+}
