@@ -107,12 +107,23 @@ pub fn verify_signature(secret: &str, header: &str, body: &[u8]) -> bool {
 enum AttemptError {
     #[error("the inbox no longer has a webhook URL")]
     Disabled,
+    #[error("what the delivery reports no longer exists: {0}")]
+    Gone(StoreError),
     #[error("receiver answered HTTP {0}")]
     Status(u16),
     #[error("request failed: {0}")]
     Request(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for AttemptError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => AttemptError::Gone(error),
+            error => AttemptError::Store(error),
+        }
+    }
 }
 
 /// Starts the worker; it stops when `shutdown` is cancelled.
@@ -148,7 +159,17 @@ pub fn spawn_worker(
     })
 }
 
-/// Attempts every due delivery; returns how many were attempted.
+/// How many deliveries one claim takes: few enough that trying them one after another, each
+/// within `timeout`, ends before the lease does, so no other node claims them meanwhile.
+fn claim_size(settings: &WebhookSettings) -> u32 {
+    let timeout = SignedDuration::try_from(settings.timeout).unwrap_or(SignedDuration::MAX);
+    let fits = settings.lease.as_secs() / timeout.as_secs().max(1);
+    u32::try_from(fits).unwrap_or(u32::MAX).clamp(1, 32)
+}
+
+/// Attempts every due delivery; returns how many were attempted. A delivery that cannot be
+/// attempted (its subject was erased, the database failed mid-way) is recorded as failed and
+/// never stops the others.
 pub async fn deliver_due(
     store: &Store,
     client: &reqwest::Client,
@@ -157,7 +178,7 @@ pub async fn deliver_due(
     let mut attempted = 0;
     loop {
         let batch = store
-            .claim_webhook_deliveries(crate::now(), settings.lease, 32)
+            .claim_webhook_deliveries(crate::now(), settings.lease, claim_size(settings))
             .await?;
         if batch.is_empty() {
             return Ok(attempted);
@@ -168,10 +189,9 @@ pub async fn deliver_due(
             let now = crate::now();
             match outcome {
                 Ok(()) => store.complete_webhook_delivery(&delivery, now).await?,
-                Err(AttemptError::Store(error)) => return Err(error),
                 Err(error) => {
                     let retry_at = match error {
-                        AttemptError::Disabled => None,
+                        AttemptError::Disabled | AttemptError::Gone(_) => None,
                         _ => settings.retry_at(delivery.attempts, now),
                     };
                     tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %error, retry = retry_at.is_some(), "webhook delivery failed");
@@ -264,6 +284,17 @@ mod tests {
         assert!(!verify_signature("s3cret", &header, b"{\"a\":2}"));
         assert!(!verify_signature("other", &header, b"{\"a\":1}"));
         assert!(!verify_signature("s3cret", "t=1,v1=zz", b"{\"a\":1}"));
+    }
+
+    #[test]
+    fn a_claim_fits_within_its_lease() {
+        let settings = WebhookSettings::default();
+        assert_eq!(claim_size(&settings), 6);
+        let slow = WebhookSettings {
+            timeout: Duration::from_secs(120),
+            ..WebhookSettings::default()
+        };
+        assert_eq!(claim_size(&slow), 1);
     }
 
     #[test]

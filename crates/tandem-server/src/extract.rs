@@ -47,15 +47,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     message: format!("the body is not valid JSON: {inner}"),
                 })
             } else {
-                let field = if path == "." { "body".to_owned() } else { path };
-                Err(ApiError::invalid_field(
-                    &field,
-                    "invalid_value",
-                    strip_position(&inner.to_string()),
-                ))
+                let message = strip_position(&inner.to_string());
+                let (field, code) = match missing_field(&message) {
+                    Some(missing) if path == "." => (missing.to_owned(), "required"),
+                    Some(missing) => (format!("{path}.{missing}"), "required"),
+                    None if path == "." => ("body".to_owned(), "invalid_value"),
+                    None => (path, "invalid_value"),
+                };
+                Err(ApiError::invalid_field(&field, code, message))
             }
         }
     }
+}
+
+/// The field named by serde's "missing field `name`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// serde_json appends " at line L column C"; the field name already says where.

@@ -125,11 +125,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tandem_server::telemetry::init(&config)?;
     let server = tandem_server::start(&config, WebhookSettings::default()).await?;
     let url = format!("http://{}", server.addr);
-    tracing::info!(%url, "listening");
-    println!("Tandem is listening on {url}");
     if let Some(demo) = &server.demo {
         println!(
-            "\nA new database: seeded the demo account \"{}\".",
+            "A new database: seeded the demo account \"{}\".",
             demo.account_name
         );
         println!("  Log in:   POST {url}/api/v1/auth/login with one of");
@@ -143,6 +141,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
         println!("  API reference: {url}/api/v1/openapi.json\n");
     }
+    // The last line of start-up output: scripts wait for it.
+    tracing::info!(%url, "listening");
+    println!("Tandem is listening on {url}");
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
     server.shutdown().await

@@ -172,7 +172,7 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
             frame = socket.recv() => match frame {
                 None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
                 Some(Ok(Frame::Text(text))) => {
-                    let reply = if text.trim() == r#"{"type":"ping"}"# {
+                    let reply = if is_ping(&text) {
                         ServerEvent::Pong
                     } else {
                         ServerEvent::Error { code: "unsupported_message", message: "this socket only accepts {\"type\":\"ping\"}" }
@@ -201,4 +201,14 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
             .await;
     }
     tracing::debug!("websocket session closed");
+}
+
+/// Whether a client frame is `{"type": "ping"}` (any JSON spacing).
+fn is_ping(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct ClientFrame<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: &'a str,
+    }
+    serde_json::from_str::<ClientFrame>(text).is_ok_and(|frame| frame.kind == "ping")
 }

@@ -62,8 +62,25 @@ pub async fn create(
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
     auth.require(Role::can_manage_account)?;
-    let role = parse_role(&request.role)?;
-    let new_user = NewUser::parse(&request.email, &request.name, role, &request.password)?;
+    let role = parse_role(&request.role);
+    let parsed = NewUser::parse(
+        &request.email,
+        &request.name,
+        *role.as_ref().unwrap_or(&Role::Agent),
+        &request.password,
+    );
+    // Every bad field is reported at once, the role's among them.
+    let (role, new_user) = match (role, parsed) {
+        (Ok(role), Ok(new_user)) => (role, new_user),
+        (role, parsed) => {
+            let mut errors = parsed.err().map(|error| error.0).unwrap_or_default();
+            if let Err(ApiError::Validation(error)) = role {
+                errors.extend(error.0);
+            }
+            errors.sort_by(|a, b| a.field.cmp(&b.field));
+            return Err(ApiError::Validation(ValidationError(errors)));
+        }
+    };
     let seed = UserSeed {
         email: new_user.email,
         name: new_user.name,

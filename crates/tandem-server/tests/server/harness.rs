@@ -1,0 +1,232 @@
+//! A real server on a random loopback port over a throwaway database, and a client that
+//! speaks HTTP and WebSocket to it.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tandem_app::webhook::WebhookSettings;
+use tandem_server::config::{Config, Secret};
+use tandem_server::start;
+use tandem_store::Backend;
+use tandem_store::testing::TestDatabase;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The demo users' password in tests.
+pub const PASSWORD: &str = "correct horse battery";
+pub const ADMIN: &str = "admin@aurora.example";
+pub const ANA: &str = "ana@aurora.example";
+pub const BRUNO: &str = "bruno@aurora.example";
+
+/// Webhook retries fast enough for tests.
+pub fn fast_webhooks() -> WebhookSettings {
+    WebhookSettings {
+        timeout: Duration::from_secs(5),
+        base_delay: SignedDuration::from_millis(100),
+        max_delay: SignedDuration::from_secs(1),
+        max_attempts: 5,
+        poll_interval: Duration::from_millis(100),
+        lease: SignedDuration::from_secs(30),
+    }
+}
+
+/// A server with the demo account, on its own database.
+pub struct TestServer {
+    pub base: String,
+    pub backend: Backend,
+    /// The demo API inbox's channel token.
+    pub inbox_token: String,
+    pub server: Option<tandem_server::RunningServer>,
+    pub client: reqwest::Client,
+    _database: TestDatabase,
+}
+
+/// A test configuration on `database`, listening on a free loopback port.
+pub fn config_for(database: &TestDatabase) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database_url: Some(Secret::new(database.url())),
+        demo_password: Some(Secret::new(PASSWORD)),
+        seed_demo: true,
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    pub async fn spawn(backend: Backend) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let server = start(&config_for(&database), fast_webhooks())
+            .await
+            .expect("the server starts");
+        let demo = server.demo.as_ref().expect("a new database seeds the demo");
+        Self {
+            base: format!("http://{}", server.addr),
+            backend,
+            inbox_token: demo.inbox_token.clone(),
+            server: Some(server),
+            client: reqwest::Client::new(),
+            _database: database,
+        }
+    }
+
+    pub fn app(&self) -> &tandem_app::App {
+        &self.server.as_ref().expect("running").app
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call(&self.client, &self.base, method, path, token, body).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Logs in and returns the session token.
+    pub async fn login(&self, email: &str) -> String {
+        login(&self.client, &self.base, email).await
+    }
+
+    /// Posts a customer message on the demo inbox's API channel.
+    pub async fn inbound(&self, phone: &str, text: &str, external_id: &str) -> (StatusCode, Value) {
+        let token = self.inbox_token.clone();
+        self.post(
+            "/api/v1/channel/messages",
+            &token,
+            channel_message(phone, text, external_id),
+        )
+        .await
+    }
+
+    /// Opens the real-time socket and reads its `hello`.
+    pub async fn websocket(&self, token: &str) -> Socket {
+        websocket(&self.base, token).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+pub fn channel_message(phone: &str, text: &str, external_id: &str) -> Value {
+    json!({
+        "contact": {"identity": {"kind": "phone", "value": phone}, "name": "Maria Silva"},
+        "text": text,
+        "external_id": external_id,
+    })
+}
+
+pub async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = client.request(method, format!("{base}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status();
+    let text = response.text().await.expect("a body");
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"))
+    };
+    (status, value)
+}
+
+pub async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let (status, body) = call(
+        client,
+        base,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// A client's end of the real-time socket.
+pub struct Socket(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+pub async fn websocket(base: &str, token: &str) -> Socket {
+    let url = format!(
+        "{}/api/v1/ws?access_token={token}",
+        base.replacen("http://", "ws://", 1)
+    );
+    let (stream, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens");
+    let mut socket = Socket(stream);
+    let hello = socket.next_event().await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    socket
+}
+
+impl Socket {
+    /// The next JSON frame, waiting at most ten seconds.
+    pub async fn next_event(&mut self) -> Value {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.0.next())
+                .await
+                .expect("a frame within ten seconds")
+                .expect("the socket is open")
+                .expect("a valid frame");
+            if let Frame::Text(text) = frame {
+                return serde_json::from_str(&text).expect("JSON frame");
+            }
+        }
+    }
+
+    /// Skips frames until one of `kind` arrives.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let event = self.next_event().await;
+            if event["type"] == kind {
+                return event;
+            }
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.0.send(Frame::Text(text.into())).await.expect("sent");
+    }
+}
+
+/// Runs `test` on a fresh server for each engine of this run.
+macro_rules! on_every_backend {
+    ($test:expr) => {
+        for backend in tandem_store::testing::backends() {
+            let server = crate::harness::TestServer::spawn(backend).await;
+            $test(&server).await;
+            server.stop().await;
+        }
+    };
+}
+pub(crate) use on_every_backend;

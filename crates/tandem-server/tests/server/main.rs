@@ -1,0 +1,11 @@
+//! Integration tests: the real server on a random loopback port, spoken to over HTTP and
+//! WebSocket like a client would, on SQLite and (when configured) PostgreSQL.
+
+mod cluster;
+mod harness;
+mod inbound;
+mod isolation;
+mod openapi;
+mod scenario;
+mod validation;
+mod webhook_receiver;
