@@ -1,12 +1,11 @@
 //! Tandem's use cases, between the HTTP server and the store: authentication, the real-time
-//! hub that turns stored changes into notifications, the outgoing-webhook worker, and the demo
-//! account seeded on first start.
+//! hub that turns stored changes into notifications, and the demo account seeded on first
+//! start.
 
 pub mod auth;
 pub mod demo;
 pub mod hub;
 pub mod secret;
-pub mod webhook;
 
 use tandem_domain::Timestamp;
 use tandem_store::Store;

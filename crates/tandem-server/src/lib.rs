@@ -8,6 +8,7 @@ mod extract;
 mod routes;
 mod state;
 pub mod telemetry;
+pub mod webhook;
 mod wire;
 mod ws;
 
@@ -25,8 +26,8 @@ use tower_http::trace::TraceLayer;
 use tandem_app::App;
 use tandem_app::auth::AuthSettings;
 use tandem_app::demo::DemoAccount;
-use tandem_app::webhook::{WebhookSettings, spawn_worker};
 use tandem_store::{Store, StoreOptions};
+use webhook::{WebhookSettings, spawn_worker};
 
 pub use config::Config;
 pub use routes::router;

@@ -8,9 +8,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use tandem_app::secret::hash_password;
-use tandem_app::webhook::WebhookSettings;
 use tandem_domain::user::{NewUser, Role};
 use tandem_server::config::{Config, Overrides};
+use tandem_server::webhook::WebhookSettings;
 use tandem_store::{AccountSeed, Store, StoreOptions, UserSeed};
 
 #[derive(Debug, Parser)]

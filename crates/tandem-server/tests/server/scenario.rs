@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tandem_app::webhook::verify_signature;
+use tandem_server::webhook::verify_signature;
 
 use crate::harness::{ADMIN, ANA, TestServer, on_every_backend};
 use crate::webhook_receiver::WebhookReceiver;
@@ -103,6 +103,14 @@ async fn customer_to_agent_and_back(server: &TestServer) {
     let payload = delivered.json();
     assert_eq!(payload["message"]["text"], reply_text, "{payload}");
     assert_eq!(payload["conversation"]["id"], conversation_id.as_str());
+    assert_eq!(
+        payload["message"]["private"], false,
+        "the REST API's shapes: {payload}"
+    );
+    assert_eq!(
+        payload["contact"]["identities"][0]["value"],
+        "+5511988887777"
+    );
 
     let (status, resolved) = server
         .post(&format!("{base}/resolve"), &ana, json!({}))

@@ -15,7 +15,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
+use tandem_domain::conversation::Conversation;
 use tandem_store::{DeliverySubject, Store, StoreError, WebhookDelivery};
+
+use crate::wire::{ContactResponse, ConversationResponse, EventResponse, MessageResponse};
 
 /// How the worker behaves.
 #[derive(Clone, Debug)]
@@ -178,7 +181,7 @@ pub async fn deliver_due(
     let mut attempted = 0;
     loop {
         let batch = store
-            .claim_webhook_deliveries(crate::now(), settings.lease, claim_size(settings))
+            .claim_webhook_deliveries(tandem_app::now(), settings.lease, claim_size(settings))
             .await?;
         if batch.is_empty() {
             return Ok(attempted);
@@ -186,7 +189,7 @@ pub async fn deliver_due(
         attempted += batch.len();
         for delivery in batch {
             let outcome = attempt(store, client, &delivery).await;
-            let now = crate::now();
+            let now = tandem_app::now();
             match outcome {
                 Ok(()) => store.complete_webhook_delivery(&delivery, now).await?,
                 Err(error) => {
@@ -215,7 +218,7 @@ async fn attempt(
     let url = inbox.webhook_url.ok_or(AttemptError::Disabled)?;
     let body = serde_json::to_vec(&payload(store, delivery).await?)
         .map_err(|error| AttemptError::Request(error.to_string()))?;
-    let now = crate::now().as_second();
+    let now = tandem_app::now().as_second();
     let response = client
         .post(url)
         .header("content-type", "application/json")
@@ -232,19 +235,20 @@ async fn attempt(
     }
 }
 
-/// The JSON body of a delivery, read from the current state of its subject.
+/// The JSON body of a delivery, read from the current state of its subject, in the same shapes
+/// the REST API returns.
 async fn payload(
     store: &Store,
     delivery: &WebhookDelivery,
 ) -> Result<serde_json::Value, StoreError> {
-    let common = |kind: String, conversation: &tandem_domain::conversation::Conversation| {
+    let common = |kind: String, conversation: Conversation| {
         json!({
             "id": delivery.id,
             "type": kind,
             "created_at": delivery.created_at,
             "account_id": delivery.account_id,
             "inbox_id": delivery.inbox_id,
-            "conversation": conversation,
+            "conversation": ConversationResponse::from(conversation),
         })
     };
     Ok(match delivery.subject {
@@ -256,9 +260,9 @@ async fn payload(
             let contact = store
                 .contact(delivery.account_id, conversation.contact_id)
                 .await?;
-            let mut body = common("message.created".into(), &conversation);
-            body["message"] = json!(message);
-            body["contact"] = json!(contact);
+            let mut body = common("message.created".into(), conversation);
+            body["message"] = json!(MessageResponse::from(message));
+            body["contact"] = json!(ContactResponse::from(contact));
             body
         }
         DeliverySubject::Event(event_id) => {
@@ -266,8 +270,8 @@ async fn payload(
             let conversation = store
                 .conversation(delivery.account_id, event.conversation_id)
                 .await?;
-            let mut body = common(format!("conversation.{}", event.kind.name()), &conversation);
-            body["event"] = json!(event);
+            let mut body = common(format!("conversation.{}", event.kind.name()), conversation);
+            body["event"] = json!(EventResponse::from(event));
             body
         }
     })
