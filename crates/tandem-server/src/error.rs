@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::http::StatusCode;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -37,6 +38,8 @@ pub enum ApiError {
     Transition(TransitionError),
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    #[error("the body is larger than the server accepts")]
+    PayloadTooLarge,
     #[error("internal error")]
     Internal(String),
     #[error("service unavailable")]
@@ -78,6 +81,7 @@ impl ApiError {
                 (StatusCode::CONFLICT, "assigned_to_another_agent")
             }
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
@@ -155,4 +159,55 @@ impl From<AuthError> for ApiError {
             AuthError::Store(error) => error.into(),
         }
     }
+}
+
+/// Gives the errors axum and tower answer by themselves (an unknown method, a body over the
+/// limit, a timeout, a path or query that cannot be read) the same JSON shape as ours.
+pub async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ if status.is_server_error() => "internal_error",
+        _ => "http_error",
+    };
+    let message = if text.is_empty() || status.is_server_error() {
+        status
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let body = ErrorBody {
+        error: ErrorPayload {
+            code,
+            message,
+            details: &[],
+        },
+    };
+    parts.headers.remove(CONTENT_LENGTH);
+    let mut json = (status, Json(body)).into_response();
+    for (name, value) in &parts.headers {
+        if name != CONTENT_TYPE {
+            json.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    json
 }

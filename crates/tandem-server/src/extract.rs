@@ -25,9 +25,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = Bytes::from_request(request, state)
             .await
-            .map_err(|rejection| ApiError::BadRequest {
-                code: "unreadable_body",
-                message: rejection.body_text(),
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest {
+                        code: "unreadable_body",
+                        message: rejection.body_text(),
+                    }
+                }
             })?;
         parse_json(&bytes).map(ApiJson)
     }

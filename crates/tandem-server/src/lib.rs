@@ -114,6 +114,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(error::json_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));

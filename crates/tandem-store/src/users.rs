@@ -178,7 +178,8 @@ impl Store {
         )
         .await?;
         if password_hash.is_some() {
-            // A new password ends every session and token issued under the old one.
+            // A new password ends every login session; personal API tokens, which integrations
+            // hold, live on until revoked one by one.
             conn.execute(
                 "DELETE FROM auth_tokens WHERE account_id = $1 AND user_id = $2 AND kind = 'session'",
                 args![account_id, user_id],

@@ -111,6 +111,30 @@ async fn bad_input_is_named(server: &TestServer) {
         assert!(body["error"]["code"].is_string(), "{path}: {body}");
     }
 
+    let (status, body) = server
+        .call(Method::DELETE, "/api/v1/conversations", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let huge = "x".repeat(1024 * 1024 + 1);
+    for path in [
+        "/api/v1/teams",
+        "/api/v1/conversations/01900000-0000-7000-8000-000000000000/assign",
+    ] {
+        let response = server
+            .client
+            .post(format!("{}{path}", server.base))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(huge.clone())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        let body: Value = response.json().await.expect("a JSON error");
+        assert_eq!(body["error"]["code"], "payload_too_large", "{path}: {body}");
+    }
+
     let (status, body) = server.call(Method::GET, "/api/v1/me", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["code"], "unauthenticated");
