@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random loopback port, spoken to over HTTP and
 //! WebSocket like a client would, on SQLite and (when configured) PostgreSQL.
 
+mod architecture;
 mod cluster;
 mod harness;
 mod inbound;
