@@ -1,81 +1,12 @@
 //! Two `tandem serve` processes on one PostgreSQL database: what happens on one node reaches
 //! the WebSockets of the other, and both shut down cleanly on SIGTERM.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use serde_json::json;
 use tandem_store::Backend;
 use tandem_store::testing::{TestDatabase, backends};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
 
-use crate::harness::{ANA, BRUNO, PASSWORD, call, channel_message, login, websocket};
-
-/// One `tandem serve` process.
-struct Node {
-    child: Child,
-    base: String,
-    /// The demo inbox token, printed by the node that seeded the database.
-    inbox_token: Option<String>,
-    _output: Lines<BufReader<ChildStdout>>,
-}
-
-impl Node {
-    async fn start(database_url: &str, data_dir: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
-            .arg("serve")
-            .env("TANDEM_LISTEN", "127.0.0.1:0")
-            .env("TANDEM_DATABASE_URL", database_url)
-            .env("TANDEM_DATA_DIR", data_dir)
-            .env("TANDEM_DEMO_PASSWORD", PASSWORD)
-            .env("TANDEM_LOG_LEVEL", "warn")
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("tandem starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut output = BufReader::new(stdout).lines();
-        let mut base = None;
-        let mut inbox_token = None;
-        let reading = async {
-            while let Some(line) = output.next_line().await.expect("readable output") {
-                if let Some((_, token)) = line.split_once("(shown once): ") {
-                    inbox_token = Some(token.trim().to_owned());
-                }
-                if let Some(url) = line.strip_prefix("Tandem is listening on ") {
-                    base = Some(url.trim().to_owned());
-                    break;
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(60), reading)
-            .await
-            .expect("the node reports its address within a minute");
-        Self {
-            child,
-            base: base.expect("a listening line"),
-            inbox_token,
-            _output: output,
-        }
-    }
-
-    /// Sends SIGTERM and expects a clean exit.
-    async fn terminate(mut self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .await
-            .expect("kill runs");
-        assert!(status.success());
-        let exit = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
-            .await
-            .expect("the node stops within 30 s of SIGTERM")
-            .expect("exit status");
-        assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
-    }
-}
+use crate::harness::{ANA, BRUNO, call, channel_message, login, websocket};
+use crate::process::Node;
 
 #[tokio::test]
 async fn an_event_on_one_node_reaches_a_websocket_on_the_other() {

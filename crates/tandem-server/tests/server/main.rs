@@ -3,10 +3,12 @@
 
 mod architecture;
 mod cluster;
+mod durability;
 mod harness;
 mod inbound;
 mod isolation;
 mod openapi;
+mod process;
 mod scenario;
 mod validation;
 mod webhook_receiver;
