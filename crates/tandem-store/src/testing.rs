@@ -77,6 +77,7 @@ impl TestDatabase {
                     .unwrap_or_else(|| panic!("{TEST_DATABASE_URL_VAR} is not set"));
                 let name = format!("tandem_test_{}", Uuid::now_v7().simple());
                 let mut admin = connect(&admin_url).await;
+                drop_abandoned(&mut admin).await;
                 // The name is ours: a fixed prefix and a UUID's hex digits.
                 sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut admin)
@@ -99,6 +100,41 @@ impl TestDatabase {
     /// The URL to hand to `Store::connect` or to the server's configuration.
     pub fn url(&self) -> &str {
         &self.url
+    }
+}
+
+/// Test databases older than this were left by a run that was killed before it could clean up.
+const ABANDONED_AFTER_MS: i64 = 60 * 60 * 1000;
+
+/// Drops test databases abandoned by killed runs; their names carry their creation time (UUIDv7).
+async fn drop_abandoned(admin: &mut sqlx::PgConnection) {
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'tandem\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    for (name,) in names {
+        let created_ms = name
+            .strip_prefix("tandem_test_")
+            .and_then(|hex| Uuid::try_parse(hex).ok())
+            .and_then(|id| id.get_timestamp())
+            .map(|timestamp| {
+                let (seconds, nanos) = timestamp.to_unix();
+                i64::try_from(seconds)
+                    .unwrap_or(i64::MAX)
+                    .saturating_mul(1000)
+                    + i64::from(nanos / 1_000_000)
+            });
+        let abandoned =
+            created_ms.is_some_and(|created| now_ms.saturating_sub(created) > ABANDONED_AFTER_MS);
+        if abandoned {
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
     }
 }
 
