@@ -15,7 +15,8 @@ use tandem_domain::user::{Role, User};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, Backend, ChangeNotice, ConversationFilter, ConversationUpdate,
-    DeliverySubject, InboundMessage, NewInbox, Store, StoreError, StoreOptions, UserSeed,
+    DeliverySubject, InboundMessage, InboundOutcome, NewInbox, Store, StoreError, StoreOptions,
+    UserSeed,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -77,6 +78,25 @@ fn inbound(inbox_id: InboxId, phone: &str, text: &str, external_id: &str) -> Inb
         text: text.into(),
         external_id: Some(external_id.into()),
     }
+}
+
+/// Stores a customer message on the tenant's inbox.
+async fn receive(
+    store: &Store,
+    tenant: &Tenant,
+    phone: &str,
+    text: &str,
+    external_id: &str,
+    now: Timestamp,
+) -> InboundOutcome {
+    store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(tenant.inbox.id, phone, text, external_id),
+            now,
+        )
+        .await
+        .expect("the inbound message is stored")
 }
 
 /// Runs `test` once per engine of this run, each on a fresh database.
@@ -322,22 +342,8 @@ async fn concurrent_duplicate_deliveries_store_one_message() {
 
 async fn contact_keeps_one_open_conversation(store: &Store, backend: Backend) {
     let tenant = tenant(store, "aurora", None).await;
-    let first = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+55 11 98888-7777", "oi", "m-1"),
-            at(1),
-        )
-        .await
-        .expect("first");
-    let second = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+5511988887777", "alguém?", "m-2"),
-            at(2),
-        )
-        .await
-        .expect("second");
+    let first = receive(store, &tenant, "+55 11 98888-7777", "oi", "m-1", at(1)).await;
+    let second = receive(store, &tenant, "+5511988887777", "alguém?", "m-2", at(2)).await;
     assert_eq!(first.conversation.id, second.conversation.id, "{backend:?}");
     assert_eq!(
         first.conversation.contact_id,
@@ -358,14 +364,7 @@ async fn contact_keeps_one_open_conversation(store: &Store, backend: Backend) {
         )
         .await
         .expect("resolve");
-    let again = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+5511988887777", "voltei", "m-3"),
-            at(4),
-        )
-        .await
-        .expect("after resolve");
+    let again = receive(store, &tenant, "+5511988887777", "voltei", "m-3", at(4)).await;
     assert_eq!(
         again.conversation.id, first.conversation.id,
         "{backend:?}: reopened"
@@ -392,14 +391,15 @@ async fn contact_keeps_one_open_conversation(store: &Store, backend: Backend) {
         )
         .await
         .expect("resolve again");
-    let fresh = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+5511988887777", "outra coisa", "m-4"),
-            later,
-        )
-        .await
-        .expect("after the reopen window");
+    let fresh = receive(
+        store,
+        &tenant,
+        "+5511988887777",
+        "outra coisa",
+        "m-4",
+        later,
+    )
+    .await;
     assert_ne!(
         fresh.conversation.id, first.conversation.id,
         "{backend:?}: a new one"
@@ -413,14 +413,7 @@ async fn a_contact_has_one_open_conversation_per_inbox() {
 
 async fn refused_transitions_change_nothing(store: &Store, backend: Backend) {
     let tenant = tenant(store, "aurora", None).await;
-    let opened = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+5511988887777", "oi", "m-1"),
-            at(1),
-        )
-        .await
-        .expect("inbound");
+    let opened = receive(store, &tenant, "+5511988887777", "oi", "m-1", at(1)).await;
     let id = opened.conversation.id;
     let assign = |agent_id| ConversationUpdate::Assign { agent_id };
     store
@@ -573,14 +566,7 @@ async fn conversation_pages_cover_every_conversation_once() {
 
 async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
     let tenant = tenant(store, "aurora", Some("http://127.0.0.1:9/hook")).await;
-    let opened = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+5511988887777", "oi", "m-1"),
-            at(1),
-        )
-        .await
-        .expect("inbound");
+    let opened = receive(store, &tenant, "+5511988887777", "oi", "m-1", at(1)).await;
     let reply = store
         .append_agent_message(
             tenant.account_id,
@@ -686,14 +672,7 @@ async fn webhook_outbox_leases_retries_and_completes() {
 async fn committed_changes_are_announced(store: &Store, backend: Backend) {
     let tenant = tenant(store, "aurora", None).await;
     let mut changes = store.changes().subscribe();
-    let opened = store
-        .append_inbound_message(
-            tenant.account_id,
-            &inbound(tenant.inbox.id, "+5511988887777", "oi", "m-1"),
-            at(1),
-        )
-        .await
-        .expect("inbound");
+    let opened = receive(store, &tenant, "+5511988887777", "oi", "m-1", at(1)).await;
     let notice = tokio::time::timeout(std::time::Duration::from_secs(10), changes.recv())
         .await
         .expect("a notice in time")
