@@ -1,6 +1,8 @@
-//! Logging: `tracing` to stdout as text or JSON, one span per HTTP request carrying its method,
+//! Logging: `tracing` to stderr as text or JSON (stdout is left to the start-up banner), one span per HTTP request carrying its method,
 //! route template and request id (and the user or inbox once known). Message text and personal
 //! data are never logged.
+
+use std::io::IsTerminal;
 
 use axum::extract::MatchedPath;
 use axum::http::Request;
@@ -15,6 +17,8 @@ pub fn init(config: &Config) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("log_level {:?}: {error}", config.log_level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(true);
     let installed = match config.log_format {
         LogFormat::Text => builder.try_init(),
