@@ -1,0 +1,636 @@
+//! The bot's turn as a pure state machine: the conversation's [`BotState`], the profile and
+//! the engine's analysis of the customer's message in; replies, an optional HTTP action, an
+//! optional handover decision and the next state out. A second function turns an action's
+//! outcome into the reply.
+//!
+//! One customer turn, in order: the handover policy (a firing rule ends the turn with the
+//! "a person is coming" message); the greeting, once per conversation; the answer to a
+//! pending clarification or slot question; small talk; "did you mean A or B?" when the two
+//! best intents are too close; then the intent (slots, action, reply template or article) or
+//! the knowledge base, or "I did not understand". Every answer ends with the reminder that a
+//! person is available on request, in the customer's language.
+
+mod clarify;
+mod slots;
+mod state;
+
+use serde::{Deserialize, Serialize};
+use tandem_domain::contact::Attributes;
+use tandem_domain::event::HandoverReason;
+use tandem_nlu::{Analysis, IntentScore, Language};
+
+pub use state::{Answered, BotState, PendingSlot};
+
+use crate::action::{
+    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, build_request, result_field,
+};
+use crate::messages::{
+    MessageKind, TeamAvailability, handover_message, render_message, render_text,
+};
+use crate::policy::{self, Evidence, HandoverDecision, PolicyInput};
+use crate::profile::{BotProfile, Intent};
+use crate::small_talk::{self, SmallTalk};
+use crate::template::Template;
+use slots::SlotAnswer;
+
+/// One message from the bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The text, in the customer's language.
+    pub text: String,
+    /// The knowledge-base article the text quotes.
+    pub cites_article: Option<String>,
+}
+
+/// What a turn did, for metrics and policy replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TurnOutcome {
+    /// Greetings, thanks or acknowledgements.
+    SmallTalk,
+    /// An intent's reply, an article or an action's result.
+    Answered {
+        /// The intent answered, if any.
+        intent: Option<String>,
+        /// The article cited, if any.
+        article_id: Option<String>,
+    },
+    /// The bot asked for a slot (again, after an invalid answer).
+    AskedForSlot {
+        /// The intent being served.
+        intent: String,
+        /// The slot.
+        slot: String,
+    },
+    /// The bot asked which of two intents was meant.
+    Clarifying {
+        /// The two intents.
+        options: Vec<String>,
+    },
+    /// The bot asked the server to run an action.
+    ActionRequested {
+        /// The intent whose action it is.
+        intent: String,
+    },
+    /// The bot did not understand.
+    NotUnderstood,
+    /// An action failed and the `action_failed` rule is off: the bot apologized.
+    ActionUnavailable,
+    /// The conversation goes to a person.
+    HandedOver,
+    /// An action outcome that the bot was not waiting for; nothing was said.
+    Ignored,
+}
+
+/// The result of one turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotTurn {
+    /// The messages to send, in order.
+    pub replies: Vec<Reply>,
+    /// An HTTP call to make; report its outcome to [`Bot::action_result`].
+    pub action: Option<ActionRequest>,
+    /// Set when the conversation goes to a person.
+    pub handover: Option<HandoverDecision>,
+    /// The state to store for the next turn.
+    pub new_state: BotState,
+    /// The language of the replies.
+    pub language: Language,
+    /// What the turn did.
+    pub outcome: TurnOutcome,
+}
+
+/// A customer's message and what surrounds it.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerTurn<'a> {
+    /// The message.
+    pub text: &'a str,
+    /// The engine's analysis of it, made with [`BotState::analysis_context`].
+    pub analysis: &'a Analysis,
+    /// The contact's attributes.
+    pub attributes: &'a Attributes,
+    /// The customer pressed a "talk to a person" button.
+    pub requested_person: bool,
+    /// Whether the team is there, for the handover message.
+    pub availability: TeamAvailability,
+}
+
+/// The built-in bot of one profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Bot<'p> {
+    profile: &'p BotProfile,
+}
+
+/// The reply under construction during a turn.
+struct Draft<'a> {
+    state: BotState,
+    language: Language,
+    attributes: &'a Attributes,
+    availability: TeamAvailability,
+    replies: Vec<Reply>,
+    /// The greeting is among the replies of this turn.
+    greeted_now: bool,
+}
+
+/// Where the answer to a slot question leaves the turn.
+enum SlotStep<'d> {
+    /// The turn is decided.
+    Answered(BotTurn),
+    /// The customer changed the subject: the turn goes on as a fresh request.
+    ChangedSubject(Draft<'d>),
+}
+
+impl Draft<'_> {
+    fn say(&mut self, text: String) {
+        self.replies.push(Reply {
+            text,
+            cites_article: None,
+        });
+    }
+}
+
+impl<'p> Bot<'p> {
+    /// The bot of `profile` (which should have passed validation).
+    pub fn new(profile: &'p BotProfile) -> Self {
+        Bot { profile }
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &'p BotProfile {
+        self.profile
+    }
+
+    /// Answers one customer message.
+    pub fn turn(&self, state: &BotState, input: &CustomerTurn<'_>) -> BotTurn {
+        let profile = self.profile;
+        let analysis = input.analysis;
+        let language = profile.supported_language(analysis.language.language);
+        let expects_answer =
+            state.pending_slot.is_some() || !state.pending_clarification.is_empty();
+        let policy_input = PolicyInput {
+            text: input.text,
+            analysis,
+            language,
+            attributes: input.attributes,
+            memory: &state.memory,
+            expects_answer,
+            requested_person: input.requested_person,
+            action_failure: None,
+        };
+        let failed = policy::is_failed_turn(profile, &policy_input);
+        let mut next = state.clone();
+        next.language = Some(language);
+        next.memory = state
+            .memory
+            .after_turn(input.text, language, analysis, failed);
+        next.pending_clarification.clear();
+        slots::remember_identity(profile, analysis, &mut next.slots);
+        let mut draft = Draft {
+            state: next,
+            language,
+            attributes: input.attributes,
+            availability: input.availability,
+            replies: Vec::new(),
+            greeted_now: false,
+        };
+        if let Some(decision) = policy::evaluate(profile, &policy_input) {
+            return self.hand_over(draft, decision);
+        }
+        if !draft.state.has_greeted {
+            let greeting = self.greeting(language, input.attributes);
+            draft.say(greeting);
+            draft.state.has_greeted = true;
+            draft.greeted_now = true;
+        }
+
+        if !state.pending_clarification.is_empty()
+            && let Some(chosen) = clarify::resolve(
+                profile,
+                &state.pending_clarification,
+                input.text,
+                language,
+                analysis,
+            )
+        {
+            return self.serve(draft, &chosen, analysis);
+        }
+        if let Some(pending) = &state.pending_slot {
+            draft.state.pending_slot = None;
+            draft = match self.answer_pending_slot(draft, pending, input) {
+                SlotStep::Answered(turn) => return turn,
+                SlotStep::ChangedSubject(draft) => draft,
+            };
+        }
+
+        let top = analysis.intents.first();
+        let is_confident = !analysis.out_of_scope
+            && top.is_some_and(|top| top.confidence >= profile.understanding.minimum_confidence);
+        match small_talk::detect(input.text, language) {
+            Some(SmallTalk::Greeting) => return self.small_talk(draft, SmallTalk::Greeting),
+            Some(kind) if !is_confident => return self.small_talk(draft, kind),
+            _ => {}
+        }
+        if let Some([first, second]) = clarify::candidates(profile, analysis) {
+            let question = render_message(
+                profile,
+                MessageKind::Clarify,
+                language,
+                input.attributes,
+                &[
+                    ("first", clarify::label(profile, &first.intent, language)),
+                    ("second", clarify::label(profile, &second.intent, language)),
+                ],
+            );
+            draft.say(question);
+            let options = vec![first.intent, second.intent];
+            draft.state.pending_clarification.clone_from(&options);
+            return self.finish(draft, TurnOutcome::Clarifying { options });
+        }
+        match top {
+            Some(top) if is_confident => self.serve(draft, top, analysis),
+            _ => self.answer_from_knowledge_base(draft, analysis),
+        }
+    }
+
+    /// Turns an action's outcome into the reply, or into an `action_failed` handover.
+    pub fn action_result(
+        &self,
+        state: &BotState,
+        outcome: &ActionOutcome,
+        attributes: &Attributes,
+        availability: TeamAvailability,
+    ) -> BotTurn {
+        let language = state.language.unwrap_or(self.profile.languages.default);
+        let mut draft = Draft {
+            state: state.clone(),
+            language,
+            attributes,
+            availability,
+            replies: Vec::new(),
+            greeted_now: false,
+        };
+        if state.pending_action.as_deref() != Some(outcome.intent()) {
+            return self.finish(draft, TurnOutcome::Ignored);
+        }
+        draft.state.pending_action = None;
+        let intent_name = outcome.intent().to_owned();
+        let failure = match outcome {
+            ActionOutcome::Failed { failure, .. } => failure.clone(),
+            ActionOutcome::Succeeded { result, .. } => {
+                match self.render_action_reply(&draft, &intent_name, result) {
+                    Ok(text) => {
+                        draft.say(text);
+                        draft.state.remember_answer(Answered::Action {
+                            intent: intent_name.clone(),
+                        });
+                        return self.finish(
+                            draft,
+                            TurnOutcome::Answered {
+                                intent: Some(intent_name),
+                                article_id: None,
+                            },
+                        );
+                    }
+                    Err(failure) => failure,
+                }
+            }
+        };
+        if let Some(decision) = policy::on_action_failure(self.profile, &intent_name, &failure) {
+            return self.hand_over(draft, decision);
+        }
+        let apology = render_message(
+            self.profile,
+            MessageKind::ActionUnavailable,
+            language,
+            attributes,
+            &[],
+        );
+        draft.say(apology);
+        self.finish(draft, TurnOutcome::ActionUnavailable)
+    }
+
+    fn greeting(&self, language: Language, attributes: &Attributes) -> String {
+        let profile = self.profile;
+        let source = profile
+            .persona
+            .greeting
+            .get_or(language, profile.languages.default)
+            .map_or("", String::as_str);
+        render_text(profile, source, attributes, |_| None)
+    }
+
+    /// Handles the answer to a slot question; gives the draft back when the customer changed
+    /// the subject and the turn goes on as a fresh request.
+    fn answer_pending_slot<'d>(
+        &self,
+        mut draft: Draft<'d>,
+        pending: &PendingSlot,
+        input: &CustomerTurn<'_>,
+    ) -> SlotStep<'d> {
+        let profile = self.profile;
+        let Some((intent, slot)) = profile.intent(&pending.intent).and_then(|intent| {
+            let slot = intent.slots.iter().find(|slot| slot.name == pending.slot)?;
+            Some((intent, slot))
+        }) else {
+            // The profile changed since the question was asked.
+            return SlotStep::ChangedSubject(draft);
+        };
+        let answer = slots::answer(
+            slot,
+            &pending.intent,
+            input.text,
+            input.analysis,
+            profile.understanding.minimum_confidence,
+        );
+        match answer {
+            SlotAnswer::ChangedSubject => SlotStep::ChangedSubject(draft),
+            SlotAnswer::Filled(value) => {
+                draft.state.slots.insert(slot.name.clone(), value);
+                let score = IntentScore {
+                    intent: pending.intent.clone(),
+                    confidence: 1.0,
+                };
+                SlotStep::Answered(self.serve(draft, &score, input.analysis))
+            }
+            SlotAnswer::Invalid => {
+                let attempts = pending.attempts.saturating_add(1);
+                if attempts >= slot.max_attempts {
+                    if !profile.handover.bot_failure.enabled {
+                        return SlotStep::Answered(self.not_understood(draft));
+                    }
+                    let decision = HandoverDecision {
+                        reason: HandoverReason::BotFailure,
+                        evidence: Evidence::SlotAttemptsExhausted {
+                            intent: pending.intent.clone(),
+                            slot: slot.name.clone(),
+                            attempts,
+                        },
+                    };
+                    return SlotStep::Answered(self.hand_over(draft, decision));
+                }
+                let invalid = render_message(
+                    profile,
+                    MessageKind::InvalidSlot,
+                    draft.language,
+                    draft.attributes,
+                    &[],
+                );
+                let prompt = self.slot_prompt(&draft, intent, &slot.name);
+                draft.say(format!("{invalid} {prompt}"));
+                draft.state.pending_slot = Some(PendingSlot {
+                    intent: pending.intent.clone(),
+                    slot: slot.name.clone(),
+                    attempts,
+                });
+                let outcome = TurnOutcome::AskedForSlot {
+                    intent: pending.intent.clone(),
+                    slot: slot.name.clone(),
+                };
+                SlotStep::Answered(self.finish(draft, outcome))
+            }
+        }
+    }
+
+    fn small_talk(&self, mut draft: Draft<'_>, kind: SmallTalk) -> BotTurn {
+        let message = match kind {
+            SmallTalk::Greeting if draft.greeted_now => None,
+            SmallTalk::Greeting => Some(MessageKind::AnythingElse),
+            SmallTalk::Thanks => Some(MessageKind::Thanks),
+            SmallTalk::Acknowledgement => None,
+        };
+        if let Some(message) = message {
+            let text = render_message(self.profile, message, draft.language, draft.attributes, &[]);
+            draft.say(text);
+        }
+        self.finish(draft, TurnOutcome::SmallTalk)
+    }
+
+    /// Serves an intent: hand over, collect slots, run the action, or answer.
+    fn serve(&self, mut draft: Draft<'_>, score: &IntentScore, analysis: &Analysis) -> BotTurn {
+        let profile = self.profile;
+        let Some(intent) = profile.intent(&score.intent) else {
+            return self.answer_from_knowledge_base(draft, analysis);
+        };
+        draft.state.last_intent = Some(intent.name.clone());
+        if intent.handover {
+            let decision = HandoverDecision {
+                reason: HandoverReason::SensitiveTopic,
+                evidence: Evidence::IntentHandover {
+                    intent: score.clone(),
+                },
+            };
+            return self.hand_over(draft, decision);
+        }
+        for slot in &intent.slots {
+            if draft.state.slots.contains_key(&slot.name) {
+                continue;
+            }
+            if let Some(value) = slots::value_for(slot, analysis) {
+                draft.state.slots.insert(slot.name.clone(), value);
+                continue;
+            }
+            let prompt = self.slot_prompt(&draft, intent, &slot.name);
+            draft.say(prompt);
+            draft.state.pending_slot = Some(PendingSlot {
+                intent: intent.name.clone(),
+                slot: slot.name.clone(),
+                attempts: 0,
+            });
+            return self.finish(
+                draft,
+                TurnOutcome::AskedForSlot {
+                    intent: intent.name.clone(),
+                    slot: slot.name.clone(),
+                },
+            );
+        }
+        if let Some(action) = &intent.action
+            && let Some(method) = action.method.get()
+        {
+            let request = build_request(profile, &intent.name, action, *method, &draft.state.slots);
+            draft.state.pending_action = Some(intent.name.clone());
+            let mut turn = self.finish(
+                draft,
+                TurnOutcome::ActionRequested {
+                    intent: intent.name.clone(),
+                },
+            );
+            turn.action = Some(request);
+            return turn;
+        }
+        if let Some(reply) = &intent.reply {
+            let source = reply
+                .get_or(draft.language, profile.languages.default)
+                .map_or("", String::as_str);
+            let slots = &draft.state.slots;
+            let text = render_text(profile, source, draft.attributes, |name| {
+                slots.get(name).cloned()
+            });
+            draft.say(text);
+            draft.state.remember_answer(Answered::Intent {
+                intent: intent.name.clone(),
+            });
+            return self.finish(
+                draft,
+                TurnOutcome::Answered {
+                    intent: Some(intent.name.clone()),
+                    article_id: None,
+                },
+            );
+        }
+        if let Some(article_id) = &intent.article {
+            return self.cite(draft, Some(&intent.name), article_id);
+        }
+        self.answer_from_knowledge_base(draft, analysis)
+    }
+
+    fn answer_from_knowledge_base(&self, draft: Draft<'_>, analysis: &Analysis) -> BotTurn {
+        if let Some(hit) = &analysis.kb_hit
+            && self.profile.article(&hit.article_id).is_some()
+        {
+            return self.cite(draft, None, &hit.article_id);
+        }
+        self.not_understood(draft)
+    }
+
+    fn not_understood(&self, mut draft: Draft<'_>) -> BotTurn {
+        let sorry = render_message(
+            self.profile,
+            MessageKind::NotUnderstood,
+            draft.language,
+            draft.attributes,
+            &[],
+        );
+        draft.say(sorry);
+        self.finish(draft, TurnOutcome::NotUnderstood)
+    }
+
+    fn cite(&self, mut draft: Draft<'_>, intent: Option<&str>, article_id: &str) -> BotTurn {
+        let profile = self.profile;
+        let Some(article) = profile.article(article_id) else {
+            return self.not_understood(draft);
+        };
+        let default = profile.languages.default;
+        let title = article
+            .title
+            .get_or(draft.language, default)
+            .map_or("", String::as_str);
+        let body = article
+            .body
+            .get_or(draft.language, default)
+            .map_or("", String::as_str);
+        draft.replies.push(Reply {
+            text: format!("{title}\n{body}"),
+            cites_article: Some(article.id.clone()),
+        });
+        draft.state.remember_answer(Answered::Article {
+            article_id: article.id.clone(),
+        });
+        self.finish(
+            draft,
+            TurnOutcome::Answered {
+                intent: intent.map(str::to_owned),
+                article_id: Some(article.id.clone()),
+            },
+        )
+    }
+
+    fn slot_prompt(&self, draft: &Draft<'_>, intent: &Intent, slot_name: &str) -> String {
+        let profile = self.profile;
+        let source = intent
+            .slots
+            .iter()
+            .find(|slot| slot.name == slot_name)
+            .and_then(|slot| {
+                slot.prompt
+                    .get_or(draft.language, profile.languages.default)
+            })
+            .map_or("", String::as_str);
+        let slots = &draft.state.slots;
+        render_text(profile, source, draft.attributes, |name| {
+            slots.get(name).cloned()
+        })
+    }
+
+    /// Renders an action's reply from its JSON result; a field the reply needs but the result
+    /// lacks is an invalid result.
+    fn render_action_reply(
+        &self,
+        draft: &Draft<'_>,
+        intent_name: &str,
+        result: &serde_json::Value,
+    ) -> Result<String, ActionFailure> {
+        let invalid = |detail: String| ActionFailure {
+            kind: ActionFailureKind::InvalidResult { detail },
+            attempts: 1,
+        };
+        let profile = self.profile;
+        let action = profile
+            .intent(intent_name)
+            .and_then(|intent| intent.action.as_ref())
+            .ok_or_else(|| invalid(format!("intent {intent_name} has no action")))?;
+        let source = action
+            .reply
+            .get_or(draft.language, profile.languages.default)
+            .map_or("", String::as_str);
+        if let Ok(template) = Template::parse(source) {
+            let missing = template
+                .variables()
+                .filter(|name| name.starts_with("result."))
+                .find(|name| result_field(result, name).is_none());
+            if let Some(missing) = missing {
+                return Err(invalid(format!("the result has no {missing}")));
+            }
+        }
+        let slots = &draft.state.slots;
+        Ok(render_text(profile, source, draft.attributes, |name| {
+            result_field(result, name).or_else(|| slots.get(name).cloned())
+        }))
+    }
+
+    fn hand_over(&self, mut draft: Draft<'_>, decision: HandoverDecision) -> BotTurn {
+        draft.state.pending_slot = None;
+        draft.state.pending_clarification.clear();
+        draft.state.pending_action = None;
+        let message = handover_message(
+            self.profile,
+            draft.language,
+            &draft.availability,
+            draft.attributes,
+        );
+        draft.say(message);
+        BotTurn {
+            replies: draft.replies,
+            action: None,
+            handover: Some(decision),
+            new_state: draft.state,
+            language: draft.language,
+            outcome: TurnOutcome::HandedOver,
+        }
+    }
+
+    /// Ends a turn that stays with the bot: the last reply reminds the customer that a person
+    /// is available.
+    fn finish(&self, mut draft: Draft<'_>, outcome: TurnOutcome) -> BotTurn {
+        if let Some(last) = draft.replies.last_mut() {
+            let hint = render_message(
+                self.profile,
+                MessageKind::PersonHint,
+                draft.language,
+                draft.attributes,
+                &[],
+            );
+            last.text = format!("{}\n\n{hint}", last.text);
+        }
+        BotTurn {
+            replies: draft.replies,
+            action: None,
+            handover: None,
+            new_state: draft.state,
+            language: draft.language,
+            outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

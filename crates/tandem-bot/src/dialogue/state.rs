@@ -1,0 +1,140 @@
+//! The bot's state for one conversation, stored between turns as JSON: language, greeting,
+//! remembered slots, what the bot is waiting for, the policy's memory and what it answered.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tandem_nlu::{AnalysisContext, Entity, EntityKind, Language};
+
+use crate::policy::BotMemory;
+use crate::profile::BotProfile;
+
+/// How many answers [`BotState::answered`] keeps.
+const REMEMBERED_ANSWERS: usize = 20;
+
+/// Everything the bot remembers about a conversation. Serializable; contains slot values
+/// such as CPFs, so store it like message text and never log it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BotState {
+    /// The customer's language, once known.
+    pub language: Option<Language>,
+    /// The bot has greeted (it never greets twice, not even after a hand-back).
+    pub has_greeted: bool,
+    /// Slot values given so far (normalized: CPF digits, ISO dates...), by slot name; reused
+    /// by every intent with a slot of that name.
+    pub slots: BTreeMap<String, String>,
+    /// The slot the bot asked for and is waiting on.
+    pub pending_slot: Option<PendingSlot>,
+    /// The two intents of a "did you mean A or B?" question, while waiting for the answer.
+    pub pending_clarification: Vec<String>,
+    /// The intent whose action the server is running.
+    pub pending_action: Option<String>,
+    /// The last intent the bot served.
+    pub last_intent: Option<String>,
+    /// The handover policy's memory.
+    pub memory: BotMemory,
+    /// What the bot answered, oldest first (at most 20), for the handover context.
+    pub answered: Vec<Answered>,
+}
+
+/// A slot the bot asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSlot {
+    /// The intent being served.
+    pub intent: String,
+    /// The slot asked for.
+    pub slot: String,
+    /// Invalid answers so far.
+    pub attempts: u8,
+}
+
+/// Something the bot answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Answered {
+    /// An intent's reply template.
+    Intent {
+        /// The intent.
+        intent: String,
+    },
+    /// A knowledge-base article.
+    Article {
+        /// The article's id.
+        article_id: String,
+    },
+    /// An action's result.
+    Action {
+        /// The intent whose action it was.
+        intent: String,
+    },
+}
+
+impl BotState {
+    /// The state of a new conversation.
+    pub fn new() -> Self {
+        BotState::default()
+    }
+
+    /// The engine's context for the next message of this conversation.
+    pub fn analysis_context(&self, today: jiff::civil::Date) -> AnalysisContext {
+        AnalysisContext {
+            conversation_language: self.language,
+            today,
+        }
+    }
+
+    /// The state when an agent hands the conversation back to the bot: language and slots are
+    /// kept; the bot does not greet (a person has already spoken with the customer);
+    /// questions in flight and failure streaks are dropped.
+    pub fn hand_back(&self) -> BotState {
+        BotState {
+            language: self.language,
+            has_greeted: true,
+            slots: self.slots.clone(),
+            pending_slot: None,
+            pending_clarification: Vec::new(),
+            pending_action: None,
+            last_intent: self.last_intent.clone(),
+            memory: self.memory.handed_back(),
+            answered: self.answered.clone(),
+        }
+    }
+
+    /// The slot values safe to show an agent: CPFs and card numbers masked.
+    pub fn masked_slots(&self, profile: &BotProfile) -> BTreeMap<String, String> {
+        self.slots
+            .iter()
+            .map(|(name, value)| {
+                let kind = profile
+                    .intents
+                    .iter()
+                    .flat_map(|intent| &intent.slots)
+                    .find(|slot| &slot.name == name)
+                    .and_then(|slot| slot.entity_kind());
+                let masked = match kind {
+                    Some(kind @ (EntityKind::Cpf | EntityKind::CardNumber)) => Entity {
+                        kind,
+                        name: None,
+                        raw: value.clone(),
+                        start: 0,
+                        end: value.len(),
+                        normalized: value.clone(),
+                        is_sensitive: true,
+                    }
+                    .masked(),
+                    // A slot the profile no longer declares might have held anything.
+                    None => "***".to_owned(),
+                    Some(_) => value.clone(),
+                };
+                (name.clone(), masked)
+            })
+            .collect()
+    }
+
+    pub(crate) fn remember_answer(&mut self, answered: Answered) {
+        self.answered.push(answered);
+        let excess = self.answered.len().saturating_sub(REMEMBERED_ANSWERS);
+        self.answered.drain(..excess);
+    }
+}

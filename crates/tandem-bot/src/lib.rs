@@ -1,0 +1,53 @@
+//! Tandem's built-in bot: bot profiles written in YAML and validated with a path for every
+//! problem ([`BotProfile::from_yaml`]), the handover policy evaluated on every customer turn
+//! ([`policy::evaluate`]), and the dialogue as a pure state machine ([`Bot::turn`],
+//! [`Bot::action_result`]).
+//!
+//! Pure and deterministic: no I/O, no clock, no randomness. The caller analyzes each message
+//! with a `tandem_nlu::Engine` built from [`BotProfile::engine_config`], passes the current
+//! day and business hours in, stores [`BotState`] between turns, and performs the
+//! [`ActionRequest`]s the bot asks for.
+//!
+//! ```
+//! use tandem_bot::{Bot, BotState, CustomerTurn, TeamAvailability, demo_profile};
+//! use tandem_nlu::Engine;
+//!
+//! let profile = demo_profile();
+//! let engine = Engine::new(&profile.engine_config())?;
+//! let state = BotState::new();
+//! let today = jiff::civil::date(2026, 11, 20);
+//! let text = "quero falar com um atendente";
+//! let analysis = engine.analyze(text, &state.analysis_context(today))?;
+//! let attributes = serde_json::Map::new();
+//! let turn = Bot::new(&profile).turn(&state, &CustomerTurn {
+//!     text,
+//!     analysis: &analysis,
+//!     attributes: &attributes,
+//!     requested_person: false,
+//!     availability: TeamAvailability::default(),
+//! });
+//! assert_eq!(turn.handover.unwrap().reason.as_str(), "customer_request");
+//! # Ok::<(), tandem_nlu::EngineError>(())
+//! ```
+
+mod action;
+mod demo;
+pub mod dialogue;
+mod messages;
+pub mod policy;
+pub mod profile;
+mod small_talk;
+mod template;
+#[cfg(test)]
+mod testing;
+mod words;
+
+pub use action::{ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest};
+pub use demo::{DEMO_PROFILE_YAML, demo_profile};
+pub use dialogue::{
+    Answered, Bot, BotState, BotTurn, CustomerTurn, PendingSlot, Reply, TurnOutcome,
+};
+pub use messages::{MessageKind, TeamAvailability, describe_reopening, handover_message};
+pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
+pub use profile::{BotProfile, ProfileError, ProfileErrorKind, ProfileErrors};
+pub use template::{MissingVariable, Template, TemplateError};

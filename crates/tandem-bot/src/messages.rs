@@ -1,0 +1,406 @@
+//! The bot's own messages (not understood, clarify, a person is coming, we are back at...):
+//! built-in pt/es/en texts that a profile may override, and how they are rendered.
+
+use jiff::civil::{Date, DateTime, Weekday};
+use tandem_domain::contact::Attributes;
+use tandem_nlu::Language;
+
+use crate::profile::{BotProfile, Localized};
+use crate::template::Template;
+
+/// One of the bot's own messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// Within business hours: a person is coming.
+    PersonComing,
+    /// The customer's place in the queue (`{position}`).
+    QueuePosition,
+    /// Outside business hours: when the team is back (`{reopens_at}`).
+    Closed,
+    /// The bot did not understand.
+    NotUnderstood,
+    /// A person is available on request.
+    PersonHint,
+    /// "Did you mean {first} or {second}?"
+    Clarify,
+    /// A slot's answer is not valid.
+    InvalidSlot,
+    /// "How can I help?"
+    AnythingElse,
+    /// The answer to thanks and goodbyes.
+    Thanks,
+    /// An action failed and the `action_failed` rule is off.
+    ActionUnavailable,
+}
+
+impl MessageKind {
+    /// Every kind.
+    pub const ALL: [MessageKind; 10] = [
+        MessageKind::PersonComing,
+        MessageKind::QueuePosition,
+        MessageKind::Closed,
+        MessageKind::NotUnderstood,
+        MessageKind::PersonHint,
+        MessageKind::Clarify,
+        MessageKind::InvalidSlot,
+        MessageKind::AnythingElse,
+        MessageKind::Thanks,
+        MessageKind::ActionUnavailable,
+    ];
+
+    /// Where a profile overrides it.
+    pub fn path(self) -> &'static str {
+        match self {
+            MessageKind::PersonComing => "business_hours.person_coming",
+            MessageKind::QueuePosition => "business_hours.queue_position",
+            MessageKind::Closed => "business_hours.closed",
+            MessageKind::NotUnderstood => "messages.not_understood",
+            MessageKind::PersonHint => "messages.person_hint",
+            MessageKind::Clarify => "messages.clarify",
+            MessageKind::InvalidSlot => "messages.invalid_slot",
+            MessageKind::AnythingElse => "messages.anything_else",
+            MessageKind::Thanks => "messages.thanks",
+            MessageKind::ActionUnavailable => "messages.action_unavailable",
+        }
+    }
+
+    /// The variables this message has besides `{bot_name}` and the contact attributes.
+    pub fn own_variables(self) -> &'static [&'static str] {
+        match self {
+            MessageKind::QueuePosition => &["position"],
+            MessageKind::Closed => &["reopens_at"],
+            MessageKind::Clarify => &["first", "second"],
+            _ => &[],
+        }
+    }
+
+    /// The profile's override, if any.
+    pub fn override_in(self, profile: &BotProfile) -> Option<&Localized<String>> {
+        let hours = &profile.business_hours;
+        let messages = &profile.messages;
+        match self {
+            MessageKind::PersonComing => hours.person_coming.as_ref(),
+            MessageKind::QueuePosition => hours.queue_position.as_ref(),
+            MessageKind::Closed => hours.closed.as_ref(),
+            MessageKind::NotUnderstood => messages.not_understood.as_ref(),
+            MessageKind::PersonHint => messages.person_hint.as_ref(),
+            MessageKind::Clarify => messages.clarify.as_ref(),
+            MessageKind::InvalidSlot => messages.invalid_slot.as_ref(),
+            MessageKind::AnythingElse => messages.anything_else.as_ref(),
+            MessageKind::Thanks => messages.thanks.as_ref(),
+            MessageKind::ActionUnavailable => messages.action_unavailable.as_ref(),
+        }
+    }
+
+    /// The built-in text.
+    pub fn built_in(self, language: Language) -> &'static str {
+        use Language::{English as En, Portuguese as Pt, Spanish as Es};
+        match (self, language) {
+            (MessageKind::PersonComing, Pt) => {
+                "Vou passar a conversa para uma pessoa da nossa equipe. Em instantes alguém fala com você por aqui."
+            }
+            (MessageKind::PersonComing, Es) => {
+                "Voy a pasar la conversación a una persona de nuestro equipo. En breve alguien te atenderá por aquí."
+            }
+            (MessageKind::PersonComing, En) => {
+                "I'm passing you to a person on our team. Someone will be with you here shortly."
+            }
+            (MessageKind::QueuePosition, Pt) => "Você é o número {position} da fila.",
+            (MessageKind::QueuePosition, Es) => "Eres el número {position} en la fila.",
+            (MessageKind::QueuePosition, En) => "You are number {position} in line.",
+            (MessageKind::Closed, Pt) => {
+                "Nossa equipe está fora do horário de atendimento e volta {reopens_at}. Sua mensagem fica registrada e uma pessoa responde assim que voltarmos."
+            }
+            (MessageKind::Closed, Es) => {
+                "Nuestro equipo está fuera de horario y vuelve {reopens_at}. Tu mensaje queda registrado y una persona te responderá en cuanto volvamos."
+            }
+            (MessageKind::Closed, En) => {
+                "Our team is away right now and will be back {reopens_at}. Your message is saved and a person will answer as soon as we're back."
+            }
+            (MessageKind::NotUnderstood, Pt) => {
+                "Desculpe, não entendi. Pode escrever de outro jeito?"
+            }
+            (MessageKind::NotUnderstood, Es) => {
+                "Perdona, no entendí. ¿Puedes escribirlo de otra forma?"
+            }
+            (MessageKind::NotUnderstood, En) => {
+                "Sorry, I didn't get that. Could you put it another way?"
+            }
+            (MessageKind::PersonHint, Pt) => "Se preferir, é só pedir para falar com uma pessoa.",
+            (MessageKind::PersonHint, Es) => "Si prefieres, pide hablar con una persona.",
+            (MessageKind::PersonHint, En) => "If you'd rather, just ask to talk to a person.",
+            (MessageKind::Clarify, Pt) => "Você quis dizer {first} ou {second}?",
+            (MessageKind::Clarify, Es) => "¿Quisiste decir {first} o {second}?",
+            (MessageKind::Clarify, En) => "Did you mean {first} or {second}?",
+            (MessageKind::InvalidSlot, Pt) => "Hmm, isso não parece válido.",
+            (MessageKind::InvalidSlot, Es) => "Hmm, eso no parece válido.",
+            (MessageKind::InvalidSlot, En) => "Hmm, that doesn't look valid.",
+            (MessageKind::AnythingElse, Pt) => "Como posso ajudar?",
+            (MessageKind::AnythingElse, Es) => "¿Cómo puedo ayudarte?",
+            (MessageKind::AnythingElse, En) => "How can I help?",
+            (MessageKind::Thanks, Pt) => "Por nada! Se precisar de mais alguma coisa, é só chamar.",
+            (MessageKind::Thanks, Es) => "¡De nada! Si necesitas algo más, aquí estoy.",
+            (MessageKind::Thanks, En) => "You're welcome! If you need anything else, just ask.",
+            (MessageKind::ActionUnavailable, Pt) => {
+                "Não consegui consultar isso agora. Tente de novo daqui a pouco."
+            }
+            (MessageKind::ActionUnavailable, Es) => {
+                "No pude consultarlo ahora. Inténtalo de nuevo en un rato."
+            }
+            (MessageKind::ActionUnavailable, En) => {
+                "I couldn't look that up right now. Please try again in a little while."
+            }
+        }
+    }
+}
+
+/// Whether the team is there to take the conversation, for the handover message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamAvailability {
+    /// Within business hours; the queue position when routing knows it.
+    Open {
+        /// 1 for the first in line.
+        queue_position: Option<u32>,
+    },
+    /// Outside business hours.
+    Closed {
+        /// When the team is back, in the account's time zone.
+        reopens_at: DateTime,
+        /// The current day in the account's time zone ("today at 08:00").
+        today: Date,
+    },
+}
+
+impl Default for TeamAvailability {
+    fn default() -> Self {
+        TeamAvailability::Open {
+            queue_position: None,
+        }
+    }
+}
+
+/// Renders one of the bot's messages in `language`: the profile's override or the built-in
+/// text, with `{bot_name}`, the contact's attributes and `extra` variables filled (a missing
+/// value renders empty).
+pub fn render_message(
+    profile: &BotProfile,
+    kind: MessageKind,
+    language: Language,
+    attributes: &Attributes,
+    extra: &[(&str, String)],
+) -> String {
+    let language = profile.supported_language(language);
+    let source = kind
+        .override_in(profile)
+        .and_then(|texts| texts.get_or(language, profile.languages.default))
+        .map_or(kind.built_in(language), String::as_str);
+    render_text(profile, source, attributes, |name| {
+        extra
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    })
+}
+
+/// Renders a profile text: `{bot_name}`, contact attributes (empty when the contact lacks
+/// one) and whatever `more` knows. A text that does not parse (only in an unvalidated
+/// profile) is returned as written.
+pub(crate) fn render_text(
+    profile: &BotProfile,
+    source: &str,
+    attributes: &Attributes,
+    more: impl Fn(&str) -> Option<String>,
+) -> String {
+    let Ok(template) = Template::parse(source) else {
+        return source.to_owned();
+    };
+    let rendered = template.render(|name| {
+        if let Some(value) = more(name) {
+            return Some(value);
+        }
+        if name == "bot_name" {
+            return Some(profile.persona.name.clone());
+        }
+        if profile.contact_attributes.iter().any(|a| a == name) {
+            return Some(attributes.get(name).map(attribute_text).unwrap_or_default());
+        }
+        None
+    });
+    rendered.unwrap_or_else(|_| source.to_owned())
+}
+
+fn attribute_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The customer-facing handover message: a person is coming (with the queue position when
+/// known), or, out of hours, when the team is back.
+pub fn handover_message(
+    profile: &BotProfile,
+    language: Language,
+    availability: &TeamAvailability,
+    attributes: &Attributes,
+) -> String {
+    match *availability {
+        TeamAvailability::Open { queue_position } => {
+            let coming = render_message(
+                profile,
+                MessageKind::PersonComing,
+                language,
+                attributes,
+                &[],
+            );
+            match queue_position {
+                Some(position) => {
+                    let place = render_message(
+                        profile,
+                        MessageKind::QueuePosition,
+                        language,
+                        attributes,
+                        &[("position", position.to_string())],
+                    );
+                    format!("{coming} {place}")
+                }
+                None => coming,
+            }
+        }
+        TeamAvailability::Closed { reopens_at, today } => render_message(
+            profile,
+            MessageKind::Closed,
+            language,
+            attributes,
+            &[(
+                "reopens_at",
+                describe_reopening(profile.supported_language(language), reopens_at, today),
+            )],
+        ),
+    }
+}
+
+/// "amanhã às 08:00", "el lunes a las 09:30", "on Dec 25 at 08:00".
+pub fn describe_reopening(language: Language, reopens_at: DateTime, today: Date) -> String {
+    let time = format!("{:02}:{:02}", reopens_at.hour(), reopens_at.minute());
+    let date = reopens_at.date();
+    let days = today
+        .until(date)
+        .map(|span| span.get_days())
+        .unwrap_or(i32::MAX);
+    let weekday = date.weekday();
+    match language {
+        Language::Portuguese => match days {
+            0 => format!("hoje às {time}"),
+            1 => format!("amanhã às {time}"),
+            2..=6 => format!("{} às {time}", weekday_pt(weekday)),
+            _ => format!("em {:02}/{:02} às {time}", date.day(), date.month()),
+        },
+        Language::Spanish => match days {
+            0 => format!("hoy a las {time}"),
+            1 => format!("mañana a las {time}"),
+            2..=6 => format!("el {} a las {time}", weekday_es(weekday)),
+            _ => format!("el {:02}/{:02} a las {time}", date.day(), date.month()),
+        },
+        Language::English => match days {
+            0 => format!("today at {time}"),
+            1 => format!("tomorrow at {time}"),
+            2..=6 => format!("on {} at {time}", weekday_en(weekday)),
+            _ => format!("on {} {} at {time}", month_en(date.month()), date.day()),
+        },
+    }
+}
+
+fn weekday_pt(weekday: Weekday) -> &'static str {
+    match weekday {
+        Weekday::Monday => "na segunda-feira",
+        Weekday::Tuesday => "na terça-feira",
+        Weekday::Wednesday => "na quarta-feira",
+        Weekday::Thursday => "na quinta-feira",
+        Weekday::Friday => "na sexta-feira",
+        Weekday::Saturday => "no sábado",
+        Weekday::Sunday => "no domingo",
+    }
+}
+
+fn weekday_es(weekday: Weekday) -> &'static str {
+    match weekday {
+        Weekday::Monday => "lunes",
+        Weekday::Tuesday => "martes",
+        Weekday::Wednesday => "miércoles",
+        Weekday::Thursday => "jueves",
+        Weekday::Friday => "viernes",
+        Weekday::Saturday => "sábado",
+        Weekday::Sunday => "domingo",
+    }
+}
+
+fn weekday_en(weekday: Weekday) -> &'static str {
+    match weekday {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
+
+fn month_en(month: i8) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    usize::try_from(month - 1)
+        .ok()
+        .and_then(|index| MONTHS.get(index))
+        .copied()
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn reopening_times_read_naturally_in_each_language() {
+        let friday = date(2026, 11, 20);
+        let cases = [
+            (
+                Language::Portuguese,
+                date(2026, 11, 20).at(18, 0, 0, 0),
+                "hoje às 18:00",
+            ),
+            (
+                Language::Portuguese,
+                date(2026, 11, 21).at(8, 0, 0, 0),
+                "amanhã às 08:00",
+            ),
+            (
+                Language::Portuguese,
+                date(2026, 11, 23).at(8, 0, 0, 0),
+                "na segunda-feira às 08:00",
+            ),
+            (
+                Language::Spanish,
+                date(2026, 11, 23).at(9, 30, 0, 0),
+                "el lunes a las 09:30",
+            ),
+            (
+                Language::English,
+                date(2026, 11, 23).at(8, 0, 0, 0),
+                "on Monday at 08:00",
+            ),
+            (
+                Language::English,
+                date(2026, 12, 25).at(8, 0, 0, 0),
+                "on Dec 25 at 08:00",
+            ),
+        ];
+        for (language, reopens_at, expected) in cases {
+            assert_eq!(describe_reopening(language, reopens_at, friday), expected);
+        }
+    }
+}

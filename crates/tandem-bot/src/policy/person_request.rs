@@ -1,0 +1,384 @@
+//! Recognizing an explicit ask for a person in pt/es/en ("quero falar com um atendente",
+//! "quiero hablar con un agente", "talk to a human", "atendente por favor", "pessoa de
+//! verdade") on folded words, so accents, capitals and chat spelling do not matter.
+//!
+//! Four patterns, tried on the words of every language at once because short messages are
+//! often detected in the wrong language:
+//! 1. a request verb ("falar", "hablar", "talk", "transfer"...) followed within five words by
+//!    a person noun ("atendente", "agente", "human"...), unless a negation precedes the verb;
+//! 2. a short message made only of person nouns and politeness ("atendente por favor",
+//!    "I want a human"), which rules out remarks like "o atendente foi ótimo";
+//! 3. fixed phrases ("pessoa de verdade", "live agent", "atención humana");
+//! 4. a negated bot ("não quero falar com robô", "no quiero un bot").
+//!
+//! Profile phrases are matched as contiguous folded word sequences.
+
+use tandem_nlu::Language;
+
+use crate::profile::Localized;
+use crate::words::folded_words;
+
+/// Words that only ever mean a support person.
+const PERSON_NOUNS: &[&str] = &[
+    // pt
+    "atendente",
+    "atendentes",
+    "humano",
+    "humana",
+    "humanos",
+    "operador",
+    "operadora",
+    "agente",
+    "agentes",
+    "funcionario",
+    "funcionaria",
+    "consultor",
+    "consultora",
+    "gerente",
+    "especialista",
+    "representante",
+    "supervisor",
+    "supervisora",
+    // es
+    "asesor",
+    "asesora",
+    "ejecutivo",
+    "ejecutiva",
+    "operadores",
+    "encargado",
+    "encargada",
+    // en
+    "human",
+    "humans",
+    "agent",
+    "agents",
+    "representative",
+    "rep",
+    "operator",
+    "staff",
+    "manager",
+    "advisor",
+    "employee",
+];
+
+/// Words for any person: "transferir para outra pessoa" is a Pix, not a handover.
+const WEAK_PERSON_NOUNS: &[&str] = &[
+    "pessoa", "pessoas", "alguem", "persona", "personas", "alguien", "person", "people", "someone",
+    "somebody",
+];
+
+const REQUEST_VERBS: &[&str] = &[
+    // pt
+    "falar",
+    "conversar",
+    "chamar",
+    "chama",
+    "chame",
+    "passar",
+    "passa",
+    "passe",
+    "transferir",
+    "transfere",
+    "transfira",
+    "encaminhar",
+    "encaminha",
+    "encaminhe",
+    "colocar",
+    "coloca",
+    "coloque",
+    "atender",
+    "atenda",
+    // es
+    "hablar",
+    "comunicar",
+    "comunicarme",
+    "comunicame",
+    "pasar",
+    "pasame",
+    "pase",
+    "pasa",
+    "transfiereme",
+    "transfiere",
+    "llamar",
+    "contactar",
+    "contactame",
+    "derivar",
+    "derivame",
+    "atienda",
+    "atiende",
+    // en
+    "talk",
+    "speak",
+    "chat",
+    "connect",
+    "transfer",
+    "get",
+    "reach",
+    "contact",
+    "escalate",
+    "put",
+];
+
+/// Request verbs that also move money or things ("transferir para outra pessoa"): with a
+/// weak person noun they count only next to "me" ("me transfere para alguém").
+const AMBIGUOUS_VERBS: &[&str] = &[
+    "passar",
+    "passa",
+    "passe",
+    "transferir",
+    "transfere",
+    "transfira",
+    "colocar",
+    "coloca",
+    "coloque",
+    "pasar",
+    "pasa",
+    "pase",
+    "transfiere",
+    "transfer",
+    "get",
+    "put",
+    "connect",
+];
+
+const NEGATIONS: &[&str] = &[
+    "nao", "nem", "nunca", "no", "not", "dont", "never", "doesnt", "didnt", "wont", "jamais",
+    "tampoco",
+];
+
+const POLITE_FILLERS: &[&str] = &[
+    // pt
+    "um", "uma", "o", "a", "os", "as", "por", "favor", "quero", "queria", "preciso", "gostaria",
+    "eu", "me", "de", "verdade", "real", "carne", "osso", "agora", "ja", "urgente", "com", "algum",
+    "alguma", "oi", "ola", "pode", "poderia", "ser", "e", "possivel", "porfavor", // es
+    "un", "una", "el", "la", "los", "las", "quiero", "necesito", "quisiera", "yo", "verdad",
+    "hueso", "ahora", "ya", "con", "algun", "hola", "puede", "puedo", "posible", "y",
+    // en
+    "an", "the", "please", "want", "need", "would", "like", "i", "live", "now", "with", "to",
+    "some", "any", "hi", "hello", "can", "could", "may", "have", "get", "talk", "speak", "actual",
+];
+
+const FIXED_PHRASES: &[&[&str]] = &[
+    &["atendimento", "humano"],
+    &["atendente", "humano"],
+    &["pessoa", "de", "verdade"],
+    &["pessoa", "real"],
+    &["ser", "humano"],
+    &["gente", "de", "verdade"],
+    &["atencion", "humana"],
+    &["agente", "humano"],
+    &["persona", "real"],
+    &["persona", "de", "verdad"],
+    &["real", "person"],
+    &["real", "human"],
+    &["live", "agent"],
+    &["live", "person"],
+    &["live", "chat"],
+    &["human", "being"],
+    &["human", "agent"],
+    &["customer", "service", "representative"],
+];
+
+const BOT_WORDS: &[&str] = &[
+    "robo",
+    "robot",
+    "robos",
+    "robots",
+    "bot",
+    "bots",
+    "chatbot",
+    "maquina",
+    "machine",
+    "automatico",
+    "automatic",
+    "automated",
+];
+
+const BOT_REJECTIONS: &[&str] = &["chega", "basta", "stop", "enough", "cansei", "harto"];
+
+/// The longest message (in words) read as a bare request ("atendente por favor").
+const LONGEST_BARE_REQUEST: usize = 8;
+/// How far after a request verb the person noun may come.
+const VERB_WINDOW: usize = 5;
+/// How far before a request verb a negation cancels it.
+const NEGATION_WINDOW: usize = 3;
+
+/// The words that ask for a person, if `text` does; `extra` holds the profile's phrases.
+pub(crate) fn find_person_request(
+    text: &str,
+    language: Language,
+    extra: &Localized<Vec<String>>,
+) -> Option<String> {
+    let words = folded_words(text, language);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    verb_then_person(&words)
+        .or_else(|| bare_request(&words))
+        .or_else(|| fixed_phrase(&words))
+        .or_else(|| rejected_bot(&words))
+        .or_else(|| profile_phrase(&words, extra))
+}
+
+fn is_negated(words: &[&str], index: usize, window: usize) -> bool {
+    words[index.saturating_sub(window)..index]
+        .iter()
+        .any(|word| NEGATIONS.contains(word))
+}
+
+fn is_person(word: &str) -> bool {
+    PERSON_NOUNS.contains(&word) || WEAK_PERSON_NOUNS.contains(&word)
+}
+
+fn verb_then_person(words: &[&str]) -> Option<String> {
+    words.iter().enumerate().find_map(|(index, word)| {
+        let is_reflexive = index > 0 && words[index - 1] == "se";
+        if !REQUEST_VERBS.contains(word)
+            || is_reflexive
+            || is_negated(words, index, NEGATION_WINDOW)
+        {
+            return None;
+        }
+        let has_me = (index > 0 && words[index - 1] == "me")
+            || words.get(index + 1).is_some_and(|next| *next == "me");
+        let accepts_weak = has_me || !AMBIGUOUS_VERBS.contains(word);
+        let end = (index + 1 + VERB_WINDOW).min(words.len());
+        words[index + 1..end]
+            .iter()
+            .position(|candidate| {
+                PERSON_NOUNS.contains(candidate)
+                    || (accepts_weak && WEAK_PERSON_NOUNS.contains(candidate))
+            })
+            .map(|offset| words[index..=index + 1 + offset].join(" "))
+    })
+}
+
+fn bare_request(words: &[&str]) -> Option<String> {
+    if words.is_empty() || words.len() > LONGEST_BARE_REQUEST {
+        return None;
+    }
+    let person = words.iter().find(|word| is_person(word))?;
+    let only_request = words
+        .iter()
+        .all(|word| is_person(word) || POLITE_FILLERS.contains(word));
+    (only_request && !words.iter().any(|word| NEGATIONS.contains(word)))
+        .then(|| (*person).to_owned())
+}
+
+fn contains_sequence(words: &[&str], phrase: &[&str]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|window| window == phrase)
+}
+
+fn fixed_phrase(words: &[&str]) -> Option<String> {
+    FIXED_PHRASES
+        .iter()
+        .find(|phrase| contains_sequence(words, phrase))
+        .map(|phrase| phrase.join(" "))
+}
+
+fn rejected_bot(words: &[&str]) -> Option<String> {
+    words.iter().enumerate().find_map(|(index, word)| {
+        if !BOT_WORDS.contains(word) {
+            return None;
+        }
+        let start = index.saturating_sub(4);
+        words[start..index]
+            .iter()
+            .position(|w| NEGATIONS.contains(w) || BOT_REJECTIONS.contains(w))
+            .map(|offset| words[start + offset..=index].join(" "))
+    })
+}
+
+fn profile_phrase(words: &[&str], extra: &Localized<Vec<String>>) -> Option<String> {
+    extra.iter().find_map(|(language, phrases)| {
+        phrases.iter().find_map(|phrase| {
+            let folded = folded_words(phrase, language);
+            let folded: Vec<&str> = folded.iter().map(String::as_str).collect();
+            contains_sequence(words, &folded).then(|| folded.join(" "))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asks(text: &str, language: Language) -> Option<String> {
+        find_person_request(text, language, &Localized::default())
+    }
+
+    #[test]
+    fn explicit_asks_are_recognized_with_accents_and_chat_spelling_folded() {
+        let cases = [
+            ("quero falar com um atendente", Language::Portuguese),
+            ("Quero falar c/ um ATENDENTE!!", Language::Portuguese),
+            ("atendente por favor", Language::Portuguese),
+            ("pessoa de verdade", Language::Portuguese),
+            ("me passa pra um humano pfv", Language::Portuguese),
+            (
+                "vc pode me transferir para um atendente?",
+                Language::Portuguese,
+            ),
+            ("não quero falar com robô", Language::Portuguese),
+            ("quiero hablar con un agente", Language::Spanish),
+            ("¿Puedo hablar con una persona?", Language::Spanish),
+            ("pásame con un asesor porfa", Language::Spanish),
+            ("talk to a human", Language::English),
+            ("can I speak to someone please", Language::English),
+            ("I want a real person", Language::English),
+            ("agent pls", Language::English),
+            ("get me a live agent", Language::English),
+        ];
+        for (text, language) in cases {
+            assert!(asks(text, language).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn mentions_of_people_that_are_not_asks_are_ignored() {
+        let cases = [
+            ("o atendente foi ótimo, obrigado", Language::Portuguese),
+            (
+                "falei com um atendente ontem e não resolveu",
+                Language::Portuguese,
+            ),
+            ("não consigo pagar o boleto", Language::Portuguese),
+            ("qual o horário de atendimento?", Language::Portuguese),
+            (
+                "não quero falar com atendente, só quero o boleto",
+                Language::Portuguese,
+            ),
+            ("el agente fue muy amable", Language::Spanish),
+            ("the agent was great, thanks", Language::English),
+            ("I talked to an agent yesterday", Language::English),
+            ("obrigado!", Language::Portuguese),
+            ("quero transferir para outra pessoa", Language::Portuguese),
+            (
+                "how do I transfer money to another person",
+                Language::English,
+            ),
+            (
+                "como se chama a pessoa que me atendeu?",
+                Language::Portuguese,
+            ),
+        ];
+        for (text, language) in cases {
+            assert_eq!(asks(text, language), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn profile_phrases_extend_the_built_in_ones() {
+        let extra = Localized::new([(
+            Language::Portuguese,
+            vec!["quero meu gerente Aurora".to_owned()],
+        )]);
+        assert_eq!(
+            find_person_request(
+                "Oi, QUERO MEU GERENTE AURORA agora",
+                Language::Portuguese,
+                &extra
+            )
+            .as_deref(),
+            Some("quero meu gerente aurora")
+        );
+    }
+}

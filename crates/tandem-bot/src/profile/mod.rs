@@ -1,0 +1,22 @@
+//! The bot profile: its schema, loading from YAML with every problem reported by path, and
+//! the understanding engine's configuration derived from it.
+
+mod attribute_rule;
+mod checked;
+mod engine;
+mod error;
+mod load;
+mod localized;
+mod schema;
+mod validate;
+
+pub use attribute_rule::{AttributeCondition, Operator};
+pub use checked::{Checked, HttpMethod, ParseName};
+pub use error::{ProfileError, ProfileErrorKind, ProfileErrors};
+pub use localized::Localized;
+pub use schema::{
+    Action, ActionFailedRule, Article, BotFailureRule, BotProfile, BusinessHoursMessages,
+    ComplexityRule, CustomerRequestRule, HandoverRules, HighValueRule, Intent, Languages, Messages,
+    NegativeSentimentRule, Persona, SensitiveTopicRule, Slot, Tone, Understanding,
+};
+pub use validate::MIN_EXAMPLES_PER_LANGUAGE;
