@@ -66,6 +66,7 @@ impl App {
                 token_hash(&inbox_token),
                 generate_token("whsec_"),
             )],
+            bot_profile: Some(tandem_bot::DEMO_PROFILE_YAML.to_owned()),
         };
         let created = self.store.create_first_account(&seed, now).await?;
         Ok(created.map(|(account, _, inboxes)| DemoAccount {

@@ -1,5 +1,5 @@
 //! The `tandem` command: `serve` runs the platform; `accounts create` adds a tenant;
-//! `nlu-eval` measures the understanding engine.
+//! `check-profile` checks a bot profile; `nlu-eval` measures the understanding engine.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a bot profile (YAML): every problem is printed with its path.
+    CheckProfile {
+        /// The profile file.
+        file: PathBuf,
+    },
     /// Manage accounts (tenants).
     Accounts {
         #[command(subcommand)]
@@ -104,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { listen, common } => serve(load_config(common, listen)?).await,
         Command::NluEval { data, json } => nlu_eval(&data, json),
+        Command::CheckProfile { file } => check_profile(&file),
         Command::Accounts {
             command:
                 AccountsCommand::Create {
@@ -149,6 +155,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     server.shutdown().await
 }
 
+fn check_profile(file: &Path) -> anyhow::Result<()> {
+    let source =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let profile = tandem_bot::BotProfile::from_yaml(&source).map_err(|errors| {
+        anyhow::anyhow!("{} is not a valid bot profile:\n{errors}", file.display())
+    })?;
+    tandem_nlu::Engine::new(&profile.engine_config())
+        .context("the profile is valid but its understanding engine cannot be built")?;
+    println!(
+        "{}: valid; bot {:?}, {} intents, {} articles",
+        file.display(),
+        profile.persona.name,
+        profile.intents.len(),
+        profile.articles.len()
+    );
+    Ok(())
+}
+
 fn nlu_eval(data: &Path, json: bool) -> anyhow::Result<()> {
     let reports = tandem_nlu::eval::run_evaluation(data)
         .with_context(|| format!("evaluating on {}", data.display()))?;
@@ -176,6 +200,7 @@ async fn create_account(
             password_hash: hash_password(&admin.password)?,
         }],
         inboxes: Vec::new(),
+        bot_profile: None,
     };
     let (account, users, _) = store.create_account(&seed, tandem_app::now()).await?;
     println!(

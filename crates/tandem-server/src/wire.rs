@@ -397,3 +397,41 @@ pub struct ChannelMessageResponse {
     pub conversation: ConversationResponse,
     pub message: MessageResponse,
 }
+
+/// A new bot profile: its YAML source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveBotProfileRequest {
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BotProfileResponse {
+    /// The YAML as saved.
+    pub source: String,
+    pub updated_at: Timestamp,
+    pub updated_by: Option<Uuid>,
+    pub bot_name: String,
+    pub languages: Vec<&'static str>,
+    pub intents: usize,
+    pub articles: usize,
+}
+
+impl BotProfileResponse {
+    pub fn new(stored: &tandem_store::StoredBotProfile, profile: &tandem_bot::BotProfile) -> Self {
+        Self {
+            source: stored.source.clone(),
+            updated_at: stored.updated_at,
+            updated_by: stored.updated_by.map(|id| id.0),
+            bot_name: profile.persona.name.clone(),
+            languages: profile
+                .languages
+                .supported
+                .iter()
+                .map(|language| language.code())
+                .collect(),
+            intents: profile.intents.len(),
+            articles: profile.articles.len(),
+        }
+    }
+}

@@ -6,6 +6,7 @@ use tandem_domain::id::{AccountId, InboxId, UserId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::user::{Role, User};
 
+use crate::bot_profiles::{StoredBotProfile, upsert_bot_profile};
 use crate::db::{Backend, Conn, args};
 use crate::inboxes::insert_inbox;
 use crate::records::AccountRow;
@@ -30,6 +31,8 @@ pub struct AccountSeed {
     pub name: String,
     pub users: Vec<UserSeed>,
     pub inboxes: Vec<InboxSeed>,
+    /// The bot profile's YAML source, already checked.
+    pub bot_profile: Option<String>,
 }
 
 /// Key of the advisory lock that serialises first-start seeding across nodes.
@@ -106,6 +109,15 @@ async fn insert_account(
     let mut inboxes = Vec::with_capacity(seed.inboxes.len());
     for inbox in &seed.inboxes {
         inboxes.push(insert_inbox(conn, account.id, InboxId::generate(), inbox, now).await?);
+    }
+    if let Some(source) = &seed.bot_profile {
+        let profile = StoredBotProfile {
+            account_id: account.id,
+            source: source.clone(),
+            updated_at: now,
+            updated_by: None,
+        };
+        upsert_bot_profile(conn, &profile).await?;
     }
     Ok((account, users, inboxes))
 }

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod auth;
+mod bot_profiles;
 mod changes;
 mod contacts;
 mod conversations;
@@ -32,6 +33,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{AccountSeed, InboxSeed, UserSeed};
 pub use auth::{AuthToken, TokenKind};
+pub use bot_profiles::StoredBotProfile;
 pub use changes::{Change, ChangeFeed, ChangeNotice};
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};

@@ -55,6 +55,7 @@ async fn tenant(store: &Store, name: &str, webhook_url: Option<&str>) -> Tenant 
             webhook_secret: "secret".into(),
             api_token_hash: format!("token-hash-{name}"),
         }],
+        bot_profile: None,
     };
     let (account, mut users, mut inboxes) = store
         .create_account(&seed, at(0))
@@ -714,4 +715,45 @@ async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
 #[tokio::test]
 async fn uniqueness_violations_are_typed_conflicts() {
     on_every_backend!(unique_rules_are_conflicts);
+}
+
+async fn bot_profiles_belong_to_their_account(store: &Store, backend: Backend) {
+    let aurora = tenant(store, "aurora", None).await;
+    let boreal = tenant(store, "boreal", None).await;
+    assert_eq!(
+        store.bot_profile(aurora.account_id).await.expect("read"),
+        None
+    );
+    let first = store
+        .save_bot_profile(
+            aurora.account_id,
+            "persona: {}",
+            Some(aurora.admin.id),
+            at(1),
+        )
+        .await
+        .expect("saved");
+    let second = store
+        .save_bot_profile(aurora.account_id, "persona: {name: B}", None, at(2))
+        .await
+        .expect("replaced");
+    assert_ne!(first.source, second.source);
+    let read = store.bot_profile(aurora.account_id).await.expect("read");
+    assert_eq!(read, Some(second), "{backend:?}: the last save wins");
+    assert_eq!(
+        store.bot_profile(boreal.account_id).await.expect("read"),
+        None
+    );
+    let foreign_author = store
+        .save_bot_profile(boreal.account_id, "x", Some(aurora.admin.id), at(3))
+        .await;
+    assert!(
+        matches!(foreign_author, Err(StoreError::InvalidReference { .. })),
+        "{backend:?}: {foreign_author:?}"
+    );
+}
+
+#[tokio::test]
+async fn each_account_has_at_most_one_bot_profile() {
+    on_every_backend!(bot_profiles_belong_to_their_account);
 }

@@ -1,6 +1,7 @@
 //! The HTTP routes of the API, one module per resource.
 
 mod auth;
+mod bot;
 mod channel;
 mod contacts;
 mod conversations;
@@ -106,6 +107,7 @@ pub fn router() -> Router<AppState> {
             "/conversations/{conversation_id}/hand_back_to_bot",
             post(conversations::hand_back_to_bot),
         )
+        .route("/bot/profile", get(bot::show).put(bot::replace))
         .route("/channel/messages", post(channel::receive_message))
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(health::openapi));

@@ -38,6 +38,7 @@ async fn other_account(server: &TestServer) -> (String, Holdings) {
             password_hash: hash_password(PASSWORD).expect("hash"),
         }],
         inboxes: Vec::new(),
+        bot_profile: None,
     };
     server
         .app()
@@ -273,6 +274,12 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         assert_ne!(body["name"], "X", "{path}");
     }
+    // Each account sees only its own bot profile: the demo account has one, theirs none.
+    let (status, _) = server.get("/api/v1/bot/profile", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server.get("/api/v1/bot/profile", &their_admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}");
+
     let (_, still) = server.get(&conversation, &their_admin).await;
     assert_eq!(still["status"], "queued", "{backend:?}");
     let (_, transcript) = server
