@@ -222,6 +222,7 @@ impl Conversation {
     pub fn request_handover(
         &mut self,
         reason: HandoverReason,
+        evidence: Option<serde_json::Value>,
         now: Timestamp,
     ) -> Result<Vec<EventKind>, TransitionError> {
         if self.status != ConversationStatus::Bot {
@@ -229,7 +230,7 @@ impl Conversation {
         }
         self.set_assignee(None, now);
         Ok(vec![
-            EventKind::HandoverRequested { reason },
+            EventKind::HandoverRequested { reason, evidence },
             EventKind::Queued,
         ])
     }
@@ -375,7 +376,7 @@ mod tests {
             Bot => {}
             Queued => {
                 conversation
-                    .request_handover(HandoverReason::CustomerRequest, at(1))
+                    .request_handover(HandoverReason::CustomerRequest, None, at(1))
                     .unwrap();
             }
             Assigned => {
@@ -436,7 +437,7 @@ mod tests {
             (Bot, |c| c.unassign(at(9))),
             (Queued, |c| c.unassign(at(9))),
             (Queued, |c| {
-                c.request_handover(HandoverReason::BotFailure, at(9))
+                c.request_handover(HandoverReason::BotFailure, None, at(9))
             }),
             (Bot, |c| c.hand_back_to_bot(at(9))),
             (Resolved, |c| c.resolve(at(9))),
@@ -560,7 +561,7 @@ mod tests {
                 let result = match step {
                     Step::Assign(agent) => conversation.assign(agents[agent as usize], now),
                     Step::Unassign => conversation.unassign(now),
-                    Step::Handover => conversation.request_handover(HandoverReason::Complexity, now),
+                    Step::Handover => conversation.request_handover(HandoverReason::Complexity, None, now),
                     Step::HandBack => conversation.hand_back_to_bot(now),
                     Step::Resolve => conversation.resolve(now),
                     Step::ReopenByAgent(agent) => conversation.reopen(Some(agents[agent as usize]), Bot, now),

@@ -121,6 +121,9 @@ pub enum EventKind {
     },
     HandoverRequested {
         reason: HandoverReason,
+        /// What made the rule fire (the bot's policy), e.g. the words that asked for a person.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<serde_json::Value>,
     },
     Queued,
     Assigned {
@@ -193,6 +196,7 @@ mod tests {
     fn event_kinds_serialise_with_their_stored_name() {
         let kind = EventKind::HandoverRequested {
             reason: HandoverReason::CustomerRequest,
+            evidence: Some(serde_json::json!({"trigger": "person_requested"})),
         };
         let json = serde_json::to_value(&kind).unwrap();
         assert_eq!(json["type"], kind.name());

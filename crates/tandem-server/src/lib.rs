@@ -2,6 +2,7 @@
 //! lifecycle. [`start`] is the one builder used by the `tandem` binary and by the tests, so the
 //! tests run exactly what production runs.
 
+mod bot_runner;
 pub mod config;
 mod error;
 mod extract;
@@ -23,6 +24,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use bot_runner::BotRunner;
 use tandem_app::App;
 use tandem_app::auth::AuthSettings;
 use tandem_app::demo::DemoAccount;
@@ -46,6 +48,7 @@ pub struct RunningServer {
     pub app: App,
     /// The demo account, when this start created it.
     pub demo: Option<DemoAccount>,
+    bot: BotRunner,
     shutdown: CancellationToken,
     serving: JoinHandle<std::io::Result<()>>,
     workers: Vec<JoinHandle<()>>,
@@ -57,6 +60,7 @@ impl RunningServer {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         let served = self.serving.await.context("server task panicked")?;
+        self.bot.shutdown().await;
         for worker in self.workers {
             let _ = worker.await;
         }
@@ -96,14 +100,16 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     let shutdown = CancellationToken::new();
     let workers = vec![
         spawn_worker(store.clone(), webhooks, shutdown.clone()),
-        spawn_token_cleanup(store, shutdown.clone()),
+        spawn_token_cleanup(store.clone(), shutdown.clone()),
     ];
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let bot = BotRunner::new(store.clone()).context("building the bot's HTTP client")?;
     let state = AppState {
         app: app.clone(),
+        bot: bot.clone(),
         shutdown: shutdown.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
@@ -126,6 +132,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     });
     Ok(RunningServer {
         addr,
+        bot,
         app,
         demo,
         shutdown,

@@ -244,7 +244,7 @@ impl Store {
             ConversationUpdate::Assign { agent_id } => conversation.assign(agent_id, now)?,
             ConversationUpdate::Unassign => conversation.unassign(now)?,
             ConversationUpdate::RequestHandover { reason } => {
-                conversation.request_handover(reason, now)?
+                conversation.request_handover(reason, None, now)?
             }
             ConversationUpdate::HandBackToBot => conversation.hand_back_to_bot(now)?,
             ConversationUpdate::Resolve => conversation.resolve(now)?,

@@ -9,6 +9,7 @@
 mod accounts;
 mod auth;
 mod bot_profiles;
+mod bot_turns;
 mod changes;
 mod contacts;
 mod conversations;
@@ -34,6 +35,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use accounts::{AccountSeed, InboxSeed, UserSeed};
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
+pub use bot_turns::{BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState};
 pub use changes::{Change, ChangeFeed, ChangeNotice};
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};

@@ -65,7 +65,7 @@ pub struct MessagePage {
     pub next: Option<(Timestamp, MessageId)>,
 }
 
-async fn insert_message(
+pub(crate) async fn insert_message(
     conn: &mut Conn,
     inbox_id: InboxId,
     message: &Message,

@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 
 use tandem_app::secret::token_hash;
 use tandem_domain::contact::{Identity, IdentityKind};
+use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
@@ -91,6 +92,13 @@ pub async fn receive_message(
         .store
         .append_inbound_message(inbox.account_id, &inbound, tandem_app::now())
         .await?;
+    if !outcome.is_duplicate && outcome.conversation.status == ConversationStatus::Bot {
+        state.bot.customer_wrote(
+            inbox.account_id,
+            outcome.conversation.id,
+            outcome.message.text.clone(),
+        );
+    }
     let status = if outcome.is_duplicate {
         StatusCode::OK
     } else {

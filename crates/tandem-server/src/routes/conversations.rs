@@ -279,11 +279,33 @@ pub async fn hand_back_to_bot(
     auth: Auth,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
-    apply(
+    let changed = apply(
         &state,
         &auth,
         &conversation_id,
         ConversationUpdate::HandBackToBot,
     )
-    .await
+    .await?;
+    let conversation_id = ConversationId(changed.conversation.id);
+    state
+        .bot
+        .handed_back(auth.0.account_id(), conversation_id)
+        .await?;
+    Ok(changed)
+}
+
+/// What the person taking over was given when the bot handed the conversation over.
+pub async fn handover_context(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(conversation_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    state
+        .app
+        .store
+        .handover_context(principal.account_id(), conversation_id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("handover context"))
 }

@@ -104,6 +104,10 @@ pub fn router() -> Router<AppState> {
             post(conversations::reopen),
         )
         .route(
+            "/conversations/{conversation_id}/handover_context",
+            get(conversations::handover_context),
+        )
+        .route(
             "/conversations/{conversation_id}/hand_back_to_bot",
             post(conversations::hand_back_to_bot),
         )

@@ -2,6 +2,7 @@
 //! WebSocket like a client would, on SQLite and (when configured) PostgreSQL.
 
 mod architecture;
+mod bot;
 mod bot_profile;
 mod cluster;
 mod durability;

@@ -1,0 +1,438 @@
+//! Runs the built-in bot on conversations it handles: after a customer message is stored, the
+//! account's profile (reloaded whenever it is replaced) analyzes it, the dialogue decides, the
+//! HTTP action it asks for is performed, and the turn — replies, memory, handover — is stored
+//! at once. Turns of one conversation run one at a time; a turn computed from stale memory is
+//! recomputed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio_util::task::TaskTracker;
+
+use tandem_bot::profile::HttpMethod;
+use tandem_bot::{
+    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
+    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability,
+};
+use tandem_domain::Timestamp;
+use tandem_domain::contact::Attributes;
+use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::event::HandoverReason;
+use tandem_domain::id::{AccountId, ConversationId};
+use tandem_nlu::{Analysis, Engine, EntityKind};
+use tandem_store::{BotHandover, BotTurnOutcome, BotTurnRecord, Store, StoreError};
+
+/// How many times a turn is recomputed when another one was stored meanwhile.
+const MAX_ATTEMPTS: usize = 3;
+
+/// One account's bot, built from the profile saved at `updated_at`.
+struct LoadedBot {
+    updated_at: Timestamp,
+    profile: BotProfile,
+    engine: Engine,
+}
+
+/// Runs bot turns in the background; cheap to clone.
+#[derive(Clone)]
+pub struct BotRunner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    http: reqwest::Client,
+    bots: Mutex<HashMap<AccountId, Arc<LoadedBot>>>,
+    conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+    tasks: TaskTracker,
+}
+
+impl std::fmt::Debug for BotRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotRunner").finish_non_exhaustive()
+    }
+}
+
+/// Why a turn could not run.
+#[derive(Debug, thiserror::Error)]
+enum TurnError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the saved bot profile no longer loads: {0}")]
+    Profile(String),
+    #[error("the bot's engine failed: {0}")]
+    Engine(String),
+}
+
+impl BotRunner {
+    pub fn new(store: Store) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                http,
+                bots: Mutex::new(HashMap::new()),
+                conversations: Mutex::new(HashMap::new()),
+                tasks: TaskTracker::new(),
+            }),
+        })
+    }
+
+    /// Answers a customer message on a conversation the bot handles, in the background.
+    pub fn customer_wrote(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        text: String,
+    ) {
+        let runner = self.clone();
+        self.inner.tasks.spawn(async move {
+            if let Err(error) = runner.answer(account_id, conversation_id, &text).await {
+                tracing::error!(%error, %conversation_id, "bot turn failed");
+            }
+        });
+    }
+
+    /// Waits for the turns in progress; no new ones start.
+    pub async fn shutdown(&self) {
+        self.inner.tasks.close();
+        self.inner.tasks.wait().await;
+    }
+
+    /// The bot resumes a conversation people handed back: same language and slots, no
+    /// second greeting.
+    pub async fn handed_back(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<(), StoreError> {
+        let lock = self.conversation_lock(conversation_id);
+        let _turn = lock.lock().await;
+        let (_, memory) = self
+            .inner
+            .store
+            .bot_memory(account_id, conversation_id)
+            .await?;
+        let state = restore_state(memory.state).hand_back();
+        self.inner
+            .store
+            .save_bot_state(account_id, conversation_id, to_value(&state))
+            .await
+    }
+
+    fn conversation_lock(&self, conversation_id: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .conversations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(conversation_id).or_default().clone()
+    }
+
+    async fn answer(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        text: &str,
+    ) -> Result<(), TurnError> {
+        let lock = self.conversation_lock(conversation_id);
+        let _turn = lock.lock().await;
+        let store = &self.inner.store;
+        for _ in 0..MAX_ATTEMPTS {
+            let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+            if conversation.status != ConversationStatus::Bot {
+                return Ok(());
+            }
+            let contact = store.contact(account_id, conversation.contact_id).await?;
+            let record = match self.bot_for(account_id).await? {
+                Some(bot) => {
+                    let state = restore_state(memory.state);
+                    self.turn(
+                        &bot,
+                        state,
+                        text,
+                        &contact.attributes,
+                        memory.version,
+                        conversation_id,
+                    )
+                    .await?
+                }
+                None => no_profile_handover(conversation_id, memory.version),
+            };
+            match store
+                .record_bot_turn(account_id, &record, tandem_app::now())
+                .await
+            {
+                Ok(BotTurnOutcome::Recorded { events, .. }) => {
+                    if let Some(handover) = &record.handover {
+                        tracing::info!(%conversation_id, reason = %handover.reason, events = events.len(), "bot handed over");
+                    }
+                    return Ok(());
+                }
+                Ok(BotTurnOutcome::NotTheBots(_)) => return Ok(()),
+                Err(StoreError::Conflict {
+                    code: "bot_state_changed",
+                    ..
+                }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        tracing::warn!(%conversation_id, "bot turn kept conflicting with others; skipped");
+        Ok(())
+    }
+
+    /// Computes one turn, performing the HTTP action the bot asks for.
+    async fn turn(
+        &self,
+        bot: &Arc<LoadedBot>,
+        state: BotState,
+        text: &str,
+        attributes: &Attributes,
+        version: i64,
+        conversation_id: ConversationId,
+    ) -> Result<BotTurnRecord, TurnError> {
+        let today = jiff::Zoned::now().date();
+        let (analysis, turn) = {
+            let bot = Arc::clone(bot);
+            let text = text.to_owned();
+            let attributes = attributes.clone();
+            tokio::task::spawn_blocking(move || {
+                let analysis = bot
+                    .engine
+                    .analyze(&text, &state.analysis_context(today))
+                    .map_err(|error| TurnError::Engine(error.to_string()))?;
+                let turn = Bot::new(&bot.profile).turn(
+                    &state,
+                    &CustomerTurn {
+                        text: &text,
+                        analysis: &analysis,
+                        attributes: &attributes,
+                        requested_person: false,
+                        availability: TeamAvailability::default(),
+                    },
+                );
+                Ok::<_, TurnError>((analysis, turn))
+            })
+            .await
+            .map_err(|error| TurnError::Engine(error.to_string()))??
+        };
+        let mut replies: Vec<String> = turn
+            .replies
+            .iter()
+            .map(|reply| reply.text.clone())
+            .collect();
+        let mut handover = turn.handover.clone();
+        let mut state = turn.new_state.clone();
+        if let Some(action) = &turn.action {
+            let outcome = self.perform(action).await;
+            let follow: BotTurn = Bot::new(&bot.profile).action_result(
+                &state,
+                &outcome,
+                attributes,
+                TeamAvailability::default(),
+            );
+            replies.extend(follow.replies.into_iter().map(|reply| reply.text));
+            handover = handover.or(follow.handover);
+            state = follow.new_state;
+        }
+        let handover = handover.map(|decision| BotHandover {
+            reason: decision.reason,
+            evidence: decision.evidence_json(),
+            context: handover_context(&bot.profile, &decision, &analysis, &state, attributes),
+        });
+        Ok(BotTurnRecord {
+            conversation_id,
+            based_on_version: version,
+            replies,
+            state: to_value(&state),
+            handover,
+        })
+    }
+
+    /// The account's bot, rebuilt when its profile changed; `None` without a profile.
+    async fn bot_for(&self, account_id: AccountId) -> Result<Option<Arc<LoadedBot>>, TurnError> {
+        let Some(stored) = self.inner.store.bot_profile(account_id).await? else {
+            return Ok(None);
+        };
+        let cached = self
+            .inner
+            .bots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account_id)
+            .cloned();
+        if let Some(bot) = cached.filter(|bot| bot.updated_at == stored.updated_at) {
+            return Ok(Some(bot));
+        }
+        let loaded = tokio::task::spawn_blocking(move || {
+            let profile = BotProfile::from_yaml(&stored.source)
+                .map_err(|errors| TurnError::Profile(errors.to_string()))?;
+            let engine = Engine::new(&profile.engine_config())
+                .map_err(|error| TurnError::Engine(error.to_string()))?;
+            Ok::<_, TurnError>(LoadedBot {
+                updated_at: stored.updated_at,
+                profile,
+                engine,
+            })
+        })
+        .await
+        .map_err(|error| TurnError::Engine(error.to_string()))??;
+        let loaded = Arc::new(loaded);
+        self.inner
+            .bots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(account_id, Arc::clone(&loaded));
+        Ok(Some(loaded))
+    }
+
+    /// Calls the company's API for an action, retrying timeouts, network errors and 5xx.
+    async fn perform(&self, action: &ActionRequest) -> ActionOutcome {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let kind = match self.attempt(action).await {
+                Ok(result) => {
+                    return ActionOutcome::Succeeded {
+                        intent: action.intent.clone(),
+                        result,
+                    };
+                }
+                Err(kind) => kind,
+            };
+            let retryable = match &kind {
+                ActionFailureKind::Timeout | ActionFailureKind::Network => true,
+                ActionFailureKind::Status { status } => *status >= 500,
+                ActionFailureKind::InvalidResult { .. } => false,
+            };
+            if !retryable || attempts > u32::from(action.retries) {
+                return ActionOutcome::Failed {
+                    intent: action.intent.clone(),
+                    failure: ActionFailure { kind, attempts },
+                };
+            }
+        }
+    }
+
+    async fn attempt(&self, action: &ActionRequest) -> Result<Value, ActionFailureKind> {
+        let method = match action.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut request = self
+            .inner
+            .http
+            .request(method, &action.url)
+            .timeout(Duration::from_millis(u64::from(action.timeout_ms)));
+        if let Some(body) = &action.body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.map_err(|error| {
+            if error.is_timeout() {
+                ActionFailureKind::Timeout
+            } else {
+                ActionFailureKind::Network
+            }
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ActionFailureKind::Status {
+                status: status.as_u16(),
+            });
+        }
+        let bytes = response.bytes().await.map_err(|error| {
+            if error.is_timeout() {
+                ActionFailureKind::Timeout
+            } else {
+                ActionFailureKind::Network
+            }
+        })?;
+        serde_json::from_slice(&bytes).map_err(|_| ActionFailureKind::InvalidResult {
+            detail: "the answer is not JSON".into(),
+        })
+    }
+}
+
+fn restore_state(stored: Option<Value>) -> BotState {
+    stored
+        .and_then(|value| serde_json::from_value(value).ok())
+        .unwrap_or_default()
+}
+
+fn to_value(state: &BotState) -> Value {
+    serde_json::to_value(state).unwrap_or(Value::Null)
+}
+
+/// Without a profile the bot cannot help: the conversation goes to a person at once.
+fn no_profile_handover(conversation_id: ConversationId, version: i64) -> BotTurnRecord {
+    BotTurnRecord {
+        conversation_id,
+        based_on_version: version,
+        replies: Vec::new(),
+        state: to_value(&BotState::new()),
+        handover: Some(BotHandover {
+            reason: HandoverReason::BotFailure,
+            evidence: json!({"trigger": "no_bot_profile"}),
+            context: json!({"reason": "bot_failure", "evidence": {"trigger": "no_bot_profile"}}),
+        }),
+    }
+}
+
+/// What the person taking over sees first: why, what the customer wants, what the bot knows
+/// (personal numbers masked) and what it already answered.
+fn handover_context(
+    profile: &BotProfile,
+    decision: &HandoverDecision,
+    analysis: &Analysis,
+    state: &BotState,
+    attributes: &Attributes,
+) -> Value {
+    let entities: Vec<Value> = analysis
+        .entities
+        .iter()
+        .map(|entity| {
+            let value = match entity.kind {
+                EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
+                    mask(&entity.normalized)
+                }
+                _ => entity.masked(),
+            };
+            json!({"kind": entity.kind, "value": value})
+        })
+        .collect();
+    json!({
+        "reason": decision.reason,
+        "evidence": decision.evidence_json(),
+        "language": analysis.language.language.code(),
+        "top_intent": analysis.intents.first().map(|top| json!({
+            "intent": top.intent,
+            "confidence": top.confidence,
+        })),
+        "out_of_scope": analysis.out_of_scope,
+        "sentiment": analysis.sentiment.score,
+        "entities": entities,
+        "slots": state.masked_slots(profile),
+        "bot_answered": state.answered,
+        "contact_attributes": attributes,
+    })
+}
+
+/// Every character but the last two replaced by `*`.
+fn mask(value: &str) -> String {
+    let count = value.chars().count();
+    value
+        .chars()
+        .enumerate()
+        .map(|(index, character)| if index + 2 < count { '*' } else { character })
+        .collect()
+}

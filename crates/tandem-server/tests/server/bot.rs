@@ -1,0 +1,244 @@
+//! The built-in bot through the real server: it greets once, answers from the demo bank's
+//! profile in the customer's language, hands over with a reason and a context when a rule
+//! fires, keeps quiet while a person owns the conversation, and resumes after hand-back.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{ADMIN, ANA, TestServer, channel_message, on_every_backend};
+
+/// A customer on the demo account's bot-first inbox.
+struct Customer<'a> {
+    server: &'a TestServer,
+    inbox_token: String,
+    phone: String,
+    turns: usize,
+    conversation: Option<String>,
+}
+
+impl Customer<'_> {
+    /// Sends a message and waits until the bot has answered it (or handed over); returns the
+    /// bot's new messages.
+    async fn says(&mut self, text: &str, admin: &str) -> Vec<String> {
+        self.turns += 1;
+        let before = self.bot_messages(admin).await.len();
+        let (status, body) = self
+            .server
+            .post(
+                "/api/v1/channel/messages",
+                &self.inbox_token,
+                channel_message(&self.phone, text, &format!("{}-{}", self.phone, self.turns)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.conversation = body["conversation"]["id"].as_str().map(str::to_owned);
+        for _ in 0..100 {
+            let messages = self.bot_messages(admin).await;
+            if messages.len() > before {
+                // Replies of one turn are stored together.
+                return messages[before..].to_vec();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the bot did not answer {text:?}");
+    }
+
+    async fn bot_messages(&self, admin: &str) -> Vec<String> {
+        let Some(id) = &self.conversation else {
+            return Vec::new();
+        };
+        let (_, page) = self
+            .server
+            .get(
+                &format!("/api/v1/conversations/{id}/messages?limit=100"),
+                admin,
+            )
+            .await;
+        page["data"]
+            .as_array()
+            .map(|messages| {
+                messages
+                    .iter()
+                    .filter(|message| message["sender"]["type"] == "bot")
+                    .map(|message| message["text"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn conversation(&self, admin: &str) -> Value {
+        let id = self.conversation.as_deref().expect("a conversation");
+        self.server
+            .get(&format!("/api/v1/conversations/{id}"), admin)
+            .await
+            .1
+    }
+
+    async fn events(&self, admin: &str) -> Vec<Value> {
+        let id = self.conversation.as_deref().expect("a conversation");
+        let (_, events) = self
+            .server
+            .get(&format!("/api/v1/conversations/{id}/events"), admin)
+            .await;
+        events["data"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+async fn bot_inbox(server: &TestServer, admin: &str) -> String {
+    let (status, inbox) = server
+        .post(
+            "/api/v1/inboxes",
+            admin,
+            json!({"name": "Aurora chat", "channel": "api", "first_responder": "bot"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inbox}");
+    inbox["api_token"].as_str().expect("token").to_owned()
+}
+
+async fn bot_answers_and_hands_over(server: &TestServer) {
+    let backend = server.backend;
+    let admin = server.login(ADMIN).await;
+    let inbox_token = bot_inbox(server, &admin).await;
+    let mut maria = Customer {
+        server,
+        inbox_token: inbox_token.clone(),
+        phone: "+5511911112222".into(),
+        turns: 0,
+        conversation: None,
+    };
+
+    let first = maria.says("Olá, bom dia", &admin).await;
+    assert!(
+        first.iter().any(|text| text.contains("Aurora")),
+        "{backend:?}: greeting {first:?}"
+    );
+    let hours = maria
+        .says("qual o horário de atendimento de vocês?", &admin)
+        .await;
+    assert!(
+        hours.iter().any(|text| text.contains("8h às 20h")),
+        "{backend:?}: {hours:?}"
+    );
+    assert!(
+        !hours
+            .iter()
+            .any(|text| text.starts_with("Olá! Eu sou a Aurora")),
+        "greets once"
+    );
+    let thanks = maria.says("obrigado!", &admin).await;
+    assert!(!thanks.is_empty());
+    assert_eq!(
+        maria.conversation(&admin).await["status"],
+        "bot",
+        "'obrigado!' is not a handover"
+    );
+
+    let handover = maria.says("quero falar com um atendente", &admin).await;
+    assert!(
+        !handover.is_empty(),
+        "the customer is told a person is coming"
+    );
+    let conversation = maria.conversation(&admin).await;
+    assert_eq!(
+        conversation["status"], "queued",
+        "{backend:?}: {conversation}"
+    );
+    let events = maria.events(&admin).await;
+    let requested = events
+        .iter()
+        .find(|event| event["type"] == "handover_requested")
+        .expect("a handover_requested event");
+    assert_eq!(
+        requested["data"]["reason"], "customer_request",
+        "{requested}"
+    );
+    assert!(requested["data"]["evidence"].is_object(), "{requested}");
+    assert_eq!(requested["actor"]["type"], "bot");
+    let id = maria.conversation.clone().expect("id");
+    let (status, context) = server
+        .get(
+            &format!("/api/v1/conversations/{id}/handover_context"),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{context}");
+    assert_eq!(context["reason"], "customer_request");
+    assert_eq!(context["language"], "pt");
+
+    // While a person owns the conversation the bot never speaks.
+    let ana = server.login(ANA).await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/conversations/{id}/assign"),
+            &ana,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let bot_messages_before = maria.bot_messages(&admin).await.len();
+    let (status, _) = server
+        .post(
+            "/api/v1/channel/messages",
+            &inbox_token,
+            channel_message("+5511911112222", "e aí?", "maria-while-assigned"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(maria.bot_messages(&admin).await.len(), bot_messages_before);
+
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/conversations/{id}/hand_back_to_bot"),
+            &ana,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["conversation"]["status"], "bot");
+    let resumed = maria.says("qual o horário de atendimento?", &admin).await;
+    assert!(
+        resumed.iter().any(|text| text.contains("8h às 20h")),
+        "{resumed:?}"
+    );
+    assert!(
+        !resumed
+            .iter()
+            .any(|text| text.starts_with("Olá! Eu sou a Aurora")),
+        "no second greeting after hand-back: {resumed:?}"
+    );
+
+    let mut carlos = Customer {
+        server,
+        inbox_token,
+        phone: "+5491144445555".into(),
+        turns: 0,
+        conversation: None,
+    };
+    let spanish = carlos
+        .says("Hola, quiero hablar con un agente por favor", &admin)
+        .await;
+    assert!(!spanish.is_empty());
+    let events = carlos.events(&admin).await;
+    let requested = events
+        .iter()
+        .find(|event| event["type"] == "handover_requested")
+        .expect("a handover in Spanish too");
+    assert_eq!(requested["data"]["reason"], "customer_request");
+    let id = carlos.conversation.clone().expect("id");
+    let (_, context) = server
+        .get(
+            &format!("/api/v1/conversations/{id}/handover_context"),
+            &admin,
+        )
+        .await;
+    assert_eq!(context["language"], "es", "{context}");
+}
+
+#[tokio::test]
+async fn the_bot_answers_hands_over_and_resumes() {
+    on_every_backend!(bot_answers_and_hands_over);
+}

@@ -1,0 +1,245 @@
+//! The bot's side of a conversation: its memory between turns, and each turn stored at once —
+//! its replies, its new memory and, when a rule fired, the handover with its evidence and the
+//! context the person receives.
+
+use serde_json::Value;
+use sqlx::types::Json;
+
+use tandem_domain::Timestamp;
+use tandem_domain::conversation::{Conversation, ConversationStatus};
+use tandem_domain::event::{Actor, Event, HandoverReason};
+use tandem_domain::id::{AccountId, ConversationId, MessageId};
+use tandem_domain::message::{DeliveryStatus, Direction, Message};
+
+use crate::changes::Change;
+use crate::conversations::{
+    find_conversation, inbox_rules, insert_events, update_conversation_row,
+};
+use crate::db::{Conn, args};
+use crate::messages::insert_message;
+use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::{Store, StoreError};
+
+/// The bot's memory of one conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredBotState {
+    /// What the bot stored after its last turn; `None` before its first.
+    pub state: Option<Value>,
+    /// Bumped by every stored turn; a turn computed from an older version is refused.
+    pub version: i64,
+}
+
+/// A handover decided by the bot's policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BotHandover {
+    pub reason: HandoverReason,
+    /// What made the rule fire; stored on the `handover_requested` event.
+    pub evidence: Value,
+    /// What the person taking over needs, kept with the conversation.
+    pub context: Value,
+}
+
+/// One bot turn to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BotTurnRecord {
+    pub conversation_id: ConversationId,
+    /// The [`StoredBotState::version`] the turn was computed from.
+    pub based_on_version: i64,
+    /// The bot's messages to the customer, in order.
+    pub replies: Vec<String>,
+    /// The bot's memory after the turn.
+    pub state: Value,
+    pub handover: Option<BotHandover>,
+}
+
+/// What storing a bot turn did.
+#[derive(Clone, Debug)]
+pub enum BotTurnOutcome {
+    Recorded {
+        conversation: Conversation,
+        messages: Vec<Message>,
+        events: Vec<Event>,
+    },
+    /// The conversation is no longer the bot's (a person took it, or it was resolved):
+    /// nothing was stored, because the bot never speaks while a person owns the conversation.
+    NotTheBots(Conversation),
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct MemoryRow {
+    bot_state: Option<Json<Value>>,
+    bot_state_version: i64,
+}
+
+async fn read_memory(
+    conn: &mut Conn,
+    account_id: AccountId,
+    conversation_id: ConversationId,
+) -> Result<StoredBotState, StoreError> {
+    let row = conn
+        .fetch_optional::<MemoryRow>(
+            "SELECT bot_state, bot_state_version FROM conversations WHERE account_id = $1 AND id = $2",
+            args![account_id, conversation_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("conversation"))?;
+    Ok(StoredBotState {
+        state: row.bot_state.map(|json| json.0),
+        version: row.bot_state_version,
+    })
+}
+
+impl Store {
+    /// A conversation with the bot's memory of it.
+    pub async fn bot_memory(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<(Conversation, StoredBotState), StoreError> {
+        let mut conn = self.read().await?;
+        let conversation = find_conversation(&mut conn, account_id, conversation_id, false).await?;
+        let memory = read_memory(&mut conn, account_id, conversation_id).await?;
+        Ok((conversation, memory))
+    }
+
+    /// Replaces the bot's memory outside a turn (when people hand the conversation back).
+    pub async fn save_bot_state(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        state: Value,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write().await?;
+        let changed = conn
+            .execute(
+                "UPDATE conversations SET bot_state = $1, bot_state_version = bot_state_version + 1 \
+                 WHERE account_id = $2 AND id = $3",
+                args![state, account_id, conversation_id],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::not_found("conversation"));
+        }
+        conn.commit().await?;
+        Ok(())
+    }
+
+    /// The context stored at the conversation's last handover, if any.
+    pub async fn handover_context(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Option<Value>, StoreError> {
+        let mut conn = self.read().await?;
+        let (context,) = conn
+            .fetch_optional::<(Option<Json<Value>>,)>(
+                "SELECT handover_context FROM conversations WHERE account_id = $1 AND id = $2",
+                args![account_id, conversation_id],
+            )
+            .await?
+            .ok_or(StoreError::not_found("conversation"))?;
+        Ok(context.map(|json| json.0))
+    }
+
+    /// Stores a bot turn atomically: its replies (queued for the inbox's webhook), its new
+    /// memory and its handover. Fails with a `bot_state_changed` conflict when another turn was
+    /// stored since `based_on_version`; the caller recomputes the turn.
+    pub async fn record_bot_turn(
+        &self,
+        account_id: AccountId,
+        turn: &BotTurnRecord,
+        now: Timestamp,
+    ) -> Result<BotTurnOutcome, StoreError> {
+        let mut conn = self.write().await?;
+        let mut conversation =
+            find_conversation(&mut conn, account_id, turn.conversation_id, true).await?;
+        if conversation.status != ConversationStatus::Bot {
+            return Ok(BotTurnOutcome::NotTheBots(conversation));
+        }
+        let memory = read_memory(&mut conn, account_id, turn.conversation_id).await?;
+        if memory.version != turn.based_on_version {
+            return Err(StoreError::Conflict {
+                code: "bot_state_changed",
+                field: "based_on_version",
+                message: "another bot turn was stored for this conversation meanwhile".into(),
+            });
+        }
+        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
+        let mut messages = Vec::with_capacity(turn.replies.len());
+        for text in &turn.replies {
+            let message = Message {
+                id: MessageId::generate(),
+                account_id,
+                conversation_id: conversation.id,
+                direction: Direction::Outbound,
+                sender: Actor::Bot,
+                is_private: false,
+                text: text.clone(),
+                external_id: None,
+                delivery_status: rules.has_webhook.then_some(DeliveryStatus::Pending),
+                created_at: now,
+            };
+            insert_message(&mut conn, conversation.inbox_id, &message).await?;
+            if rules.has_webhook {
+                enqueue_delivery(
+                    &mut conn,
+                    account_id,
+                    conversation.inbox_id,
+                    DeliverySubject::Message(message.id),
+                    now,
+                )
+                .await?;
+            }
+            messages.push(message);
+        }
+        conversation.last_activity_at = now;
+        let kinds = match &turn.handover {
+            Some(handover) => {
+                conn.execute(
+                    "UPDATE conversations SET handover_context = $1 WHERE account_id = $2 AND id = $3",
+                    args![handover.context.clone(), account_id, conversation.id],
+                )
+                .await?;
+                conversation.request_handover(
+                    handover.reason,
+                    Some(handover.evidence.clone()),
+                    now,
+                )?
+            }
+            None => Vec::new(),
+        };
+        conn.execute(
+            "UPDATE conversations SET bot_state = $1, bot_state_version = bot_state_version + 1 \
+             WHERE account_id = $2 AND id = $3",
+            args![turn.state.clone(), account_id, conversation.id],
+        )
+        .await?;
+        update_conversation_row(&mut conn, &conversation).await?;
+        let events = insert_events(
+            &mut conn,
+            &conversation,
+            rules.has_webhook,
+            Actor::Bot,
+            kinds,
+            now,
+        )
+        .await?;
+        let mut changes: Vec<Change> = messages
+            .iter()
+            .map(|message| Change::recorded(&conversation, Some(message.id), &[]))
+            .collect();
+        match changes.last_mut() {
+            Some(last) => *last = Change::recorded(&conversation, last.message_id, &events),
+            None if !events.is_empty() => {
+                changes.push(Change::recorded(&conversation, None, &events));
+            }
+            None => {}
+        }
+        self.changes.commit_with(conn, changes).await?;
+        Ok(BotTurnOutcome::Recorded {
+            conversation,
+            messages,
+            events,
+        })
+    }
+}
