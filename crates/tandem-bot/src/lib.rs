@@ -37,6 +37,7 @@ mod messages;
 pub mod policy;
 pub mod profile;
 mod small_talk;
+mod suggestion;
 mod template;
 #[cfg(test)]
 mod testing;
@@ -50,4 +51,5 @@ pub use dialogue::{
 pub use messages::{MessageKind, TeamAvailability, describe_reopening, handover_message};
 pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
 pub use profile::{BotProfile, ProfileError, ProfileErrorKind, ProfileErrors};
+pub use suggestion::suggested_first_reply;
 pub use template::{MissingVariable, Template, TemplateError};

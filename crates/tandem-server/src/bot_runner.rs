@@ -14,15 +14,18 @@ use tokio_util::task::TaskTracker;
 use tandem_bot::profile::HttpMethod;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
-    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability,
+    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability, suggested_first_reply,
 };
 use tandem_domain::Timestamp;
-use tandem_domain::contact::Attributes;
-use tandem_domain::conversation::ConversationStatus;
-use tandem_domain::event::HandoverReason;
+use tandem_domain::contact::Contact;
+use tandem_domain::conversation::{Conversation, ConversationStatus};
+use tandem_domain::event::{Actor, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId};
-use tandem_nlu::{Analysis, Engine, EntityKind};
-use tandem_store::{BotHandover, BotTurnOutcome, BotTurnRecord, Store, StoreError};
+use tandem_domain::message::Direction;
+use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Speaker};
+use tandem_store::{
+    BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, Store, StoreError,
+};
 
 /// How many times a turn is recomputed when another one was stored meanwhile.
 const MAX_ATTEMPTS: usize = 3;
@@ -152,15 +155,8 @@ impl BotRunner {
             let record = match self.bot_for(account_id).await? {
                 Some(bot) => {
                     let state = restore_state(memory.state);
-                    self.turn(
-                        &bot,
-                        state,
-                        text,
-                        &contact.attributes,
-                        memory.version,
-                        conversation_id,
-                    )
-                    .await?
+                    self.turn(&bot, state, text, &conversation, &contact, memory.version)
+                        .await?
                 }
                 None => no_profile_handover(conversation_id, memory.version),
             };
@@ -192,10 +188,11 @@ impl BotRunner {
         bot: &Arc<LoadedBot>,
         state: BotState,
         text: &str,
-        attributes: &Attributes,
+        conversation: &Conversation,
+        contact: &Contact,
         version: i64,
-        conversation_id: ConversationId,
     ) -> Result<BotTurnRecord, TurnError> {
+        let attributes = &contact.attributes;
         let today = jiff::Zoned::now().date();
         let (analysis, turn) = {
             let bot = Arc::clone(bot);
@@ -240,18 +237,172 @@ impl BotRunner {
             handover = handover.or(follow.handover);
             state = follow.new_state;
         }
-        let handover = handover.map(|decision| BotHandover {
-            reason: decision.reason,
-            evidence: decision.evidence_json(),
-            context: handover_context(&bot.profile, &decision, &analysis, &state, attributes),
-        });
+        let handover = match handover {
+            Some(decision) => Some(BotHandover {
+                reason: decision.reason,
+                evidence: decision.evidence_json(),
+                context: self
+                    .handover_context(
+                        bot,
+                        conversation,
+                        contact,
+                        &decision,
+                        analysis,
+                        &state,
+                        today,
+                    )
+                    .await?,
+            }),
+            None => None,
+        };
         Ok(BotTurnRecord {
-            conversation_id,
+            conversation_id: conversation.id,
             based_on_version: version,
             replies,
             state: to_value(&state),
             handover,
         })
+    }
+
+    /// What the person taking over sees first: why, what the customer wants (summary), how
+    /// their mood went (sentiment per message), what the bot knows (personal numbers masked)
+    /// and already answered, the contact's other conversations, and a suggested first reply.
+    #[allow(clippy::too_many_arguments)]
+    async fn handover_context(
+        &self,
+        bot: &Arc<LoadedBot>,
+        conversation: &Conversation,
+        contact: &Contact,
+        decision: &HandoverDecision,
+        analysis: Analysis,
+        state: &BotState,
+        today: jiff::civil::Date,
+    ) -> Result<Value, TurnError> {
+        let store = &self.inner.store;
+        let account_id = conversation.account_id;
+        let transcript = store
+            .messages(account_id, conversation.id, None, 200)
+            .await?
+            .messages;
+        let filter = ConversationFilter {
+            contact_id: Some(conversation.contact_id),
+            ..ConversationFilter::default()
+        };
+        let previous: Vec<Value> = store
+            .conversations(account_id, &filter, None, 20)
+            .await?
+            .conversations
+            .into_iter()
+            .filter(|other| other.id != conversation.id)
+            .map(|other| {
+                json!({
+                    "id": other.id,
+                    "inbox_id": other.inbox_id,
+                    "status": other.status.as_str(),
+                    "created_at": other.created_at,
+                    "resolved_at": other.resolved_at,
+                })
+            })
+            .collect();
+        let bot = Arc::clone(bot);
+        let decision = decision.clone();
+        let state = state.clone();
+        let contact = contact.clone();
+        tokio::task::spawn_blocking(move || {
+            let context = state.analysis_context(today);
+            let turns: Vec<ConversationTurn> = transcript
+                .iter()
+                .filter(|message| !message.is_private)
+                .map(|message| ConversationTurn {
+                    speaker: match message.sender {
+                        Actor::Contact(_) => Speaker::Customer,
+                        Actor::Bot | Actor::System => Speaker::Bot,
+                        Actor::User(_) => Speaker::Agent,
+                    },
+                    text: message.text.clone(),
+                })
+                .collect();
+            let summary = bot.engine.summarize(&turns, &context);
+            let trajectory: Vec<Value> = transcript
+                .iter()
+                .filter(|message| message.direction == Direction::Inbound)
+                .filter_map(|message| {
+                    let score = bot
+                        .engine
+                        .analyze(&message.text, &context)
+                        .ok()?
+                        .sentiment
+                        .score;
+                    Some(
+                        json!({"message_id": message.id, "at": message.created_at, "score": score}),
+                    )
+                })
+                .collect();
+            let language = analysis.language.language;
+            let first_name = contact
+                .attributes
+                .get("first_name")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| {
+                    contact
+                        .name
+                        .as_deref()
+                        .and_then(|name| name.split_whitespace().next())
+                        .map(str::to_owned)
+                });
+            let suggestion = suggested_first_reply(
+                &bot.profile,
+                language,
+                first_name.as_deref(),
+                decision.reason,
+                summary.customer_request.as_deref(),
+            );
+            let entities: Vec<Value> = analysis
+                .entities
+                .iter()
+                .map(|entity| {
+                    let value = match entity.kind {
+                        EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
+                            mask(&entity.normalized)
+                        }
+                        _ => entity.masked(),
+                    };
+                    json!({"kind": entity.kind, "value": value})
+                })
+                .collect();
+            let identities: Vec<Value> = contact
+                .identities
+                .iter()
+                .map(|identity| json!({"kind": identity.kind, "value": identity.value}))
+                .collect();
+            json!({
+                "reason": decision.reason,
+                "evidence": decision.evidence_json(),
+                "language": language.code(),
+                "summary": summary,
+                "top_intent": analysis.intents.first().map(|top| json!({
+                    "intent": top.intent,
+                    "confidence": top.confidence,
+                })),
+                "out_of_scope": analysis.out_of_scope,
+                "sentiment": analysis.sentiment.score,
+                "sentiment_trajectory": trajectory,
+                "entities": entities,
+                "slots": state.masked_slots(&bot.profile),
+                "bot_answered": state.answered,
+                "contact": {
+                    "id": contact.id,
+                    "name": contact.name,
+                    "attributes": contact.attributes,
+                    "identities": identities,
+                },
+                "previous_conversations": previous,
+                "suggested_first_reply": suggestion,
+            })
+        })
+        .await
+        .map_err(|error| TurnError::Engine(error.to_string()))
     }
 
     /// The account's bot, rebuilt when its profile changed; `None` without a profile.
@@ -386,45 +537,6 @@ fn no_profile_handover(conversation_id: ConversationId, version: i64) -> BotTurn
             context: json!({"reason": "bot_failure", "evidence": {"trigger": "no_bot_profile"}}),
         }),
     }
-}
-
-/// What the person taking over sees first: why, what the customer wants, what the bot knows
-/// (personal numbers masked) and what it already answered.
-fn handover_context(
-    profile: &BotProfile,
-    decision: &HandoverDecision,
-    analysis: &Analysis,
-    state: &BotState,
-    attributes: &Attributes,
-) -> Value {
-    let entities: Vec<Value> = analysis
-        .entities
-        .iter()
-        .map(|entity| {
-            let value = match entity.kind {
-                EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
-                    mask(&entity.normalized)
-                }
-                _ => entity.masked(),
-            };
-            json!({"kind": entity.kind, "value": value})
-        })
-        .collect();
-    json!({
-        "reason": decision.reason,
-        "evidence": decision.evidence_json(),
-        "language": analysis.language.language.code(),
-        "top_intent": analysis.intents.first().map(|top| json!({
-            "intent": top.intent,
-            "confidence": top.confidence,
-        })),
-        "out_of_scope": analysis.out_of_scope,
-        "sentiment": analysis.sentiment.score,
-        "entities": entities,
-        "slots": state.masked_slots(profile),
-        "bot_answered": state.answered,
-        "contact_attributes": attributes,
-    })
 }
 
 /// Every character but the last two replaced by `*`.

@@ -167,6 +167,15 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
     assert_eq!(status, StatusCode::OK, "{context}");
     assert_eq!(context["reason"], "customer_request");
     assert_eq!(context["language"], "pt");
+    let suggestion = context["suggested_first_reply"].as_str().unwrap_or_default();
+    assert!(suggestion.starts_with("Olá, Maria!"), "{context}");
+    assert_eq!(
+        context["sentiment_trajectory"].as_array().map(Vec::len),
+        Some(4),
+        "one point per customer message: {context}"
+    );
+    assert!(context["summary"]["text"].is_string(), "{context}");
+    assert_eq!(context["previous_conversations"], json!([]));
 
     // While a person owns the conversation the bot never speaks.
     let ana = server.login(ANA).await;
@@ -236,6 +245,8 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
         )
         .await;
     assert_eq!(context["language"], "es", "{context}");
+    let suggestion = context["suggested_first_reply"].as_str().unwrap_or_default();
+    assert!(suggestion.starts_with("¡Hola, Maria!"), "{context}");
 }
 
 #[tokio::test]
