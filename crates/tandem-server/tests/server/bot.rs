@@ -167,7 +167,9 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
     assert_eq!(status, StatusCode::OK, "{context}");
     assert_eq!(context["reason"], "customer_request");
     assert_eq!(context["language"], "pt");
-    let suggestion = context["suggested_first_reply"].as_str().unwrap_or_default();
+    let suggestion = context["suggested_first_reply"]
+        .as_str()
+        .unwrap_or_default();
     assert!(suggestion.starts_with("Olá, Maria!"), "{context}");
     assert_eq!(
         context["sentiment_trajectory"].as_array().map(Vec::len),
@@ -245,7 +247,9 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
         )
         .await;
     assert_eq!(context["language"], "es", "{context}");
-    let suggestion = context["suggested_first_reply"].as_str().unwrap_or_default();
+    let suggestion = context["suggested_first_reply"]
+        .as_str()
+        .unwrap_or_default();
     assert!(suggestion.starts_with("¡Hola, Maria!"), "{context}");
 }
 
