@@ -36,6 +36,7 @@ pub mod dialogue;
 mod messages;
 pub mod policy;
 pub mod profile;
+pub mod replay;
 mod small_talk;
 mod suggestion;
 mod template;

@@ -435,3 +435,54 @@ impl BotProfileResponse {
         }
     }
 }
+
+/// Replay a draft bot profile against past conversations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    /// The draft's YAML; the current profile when absent.
+    pub source: Option<String>,
+    /// How many of the most recent conversations to consider.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ReplayTotals {
+    pub unchanged: usize,
+    pub still_contained: usize,
+    pub now_handed_over: usize,
+    pub now_contained: usize,
+    pub reason_changed: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplayedConversationResponse {
+    pub conversation_id: Uuid,
+    /// Why the bot handed it over back then, if it did.
+    pub past_handover_reason: Option<tandem_domain::event::HandoverReason>,
+    pub change: tandem_bot::replay::ReplayChange,
+    /// What the draft would do.
+    pub draft: tandem_bot::replay::ReplayedConversation,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ReplayResponse {
+    pub totals: ReplayTotals,
+    pub conversations: Vec<ReplayedConversationResponse>,
+}
+
+impl ReplayResponse {
+    /// Counts one replayed conversation in the totals.
+    pub fn count(&mut self, change: tandem_bot::replay::ReplayChange) {
+        use tandem_bot::replay::ReplayChange;
+        let totals = &mut self.totals;
+        let counter = match change {
+            ReplayChange::Unchanged => &mut totals.unchanged,
+            ReplayChange::StillContained => &mut totals.still_contained,
+            ReplayChange::NowHandedOver => &mut totals.now_handed_over,
+            ReplayChange::NowContained => &mut totals.now_contained,
+            ReplayChange::ReasonChanged => &mut totals.reason_changed,
+        };
+        *counter += 1;
+    }
+}

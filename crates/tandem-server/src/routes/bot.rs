@@ -6,17 +6,30 @@ use axum::Json;
 use axum::extract::State;
 
 use tandem_bot::BotProfile;
+use tandem_bot::replay::{ReplayChange, replay_conversation};
+use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::event::EventKind;
+use tandem_domain::message::Direction;
 use tandem_domain::user::Role;
 use tandem_domain::validation::{FieldError, ValidationError};
 use tandem_nlu::Engine;
+use tandem_store::ConversationFilter;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::state::AppState;
-use crate::wire::{BotProfileResponse, SaveBotProfileRequest};
+use crate::wire::{
+    BotProfileResponse, ReplayRequest, ReplayResponse, ReplayedConversationResponse,
+    SaveBotProfileRequest,
+};
 
 /// The largest profile accepted, in bytes of YAML.
 const MAX_PROFILE_BYTES: usize = 512 * 1024;
+/// How many recent conversations a replay covers by default, and at most.
+const DEFAULT_REPLAY_LIMIT: u32 = 100;
+const MAX_REPLAY_LIMIT: u32 = 500;
+/// The most customer messages replayed per conversation.
+const MAX_REPLAYED_MESSAGES: u32 = 200;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -101,4 +114,101 @@ fn check_profile(source: &str) -> Result<BotProfile, ApiError> {
         ApiError::invalid_field("source", "untrainable_profile", message)
     })?;
     Ok(profile)
+}
+
+/// Replays a draft profile (or the current one) against the account's most recent
+/// conversations handled by the bot, and reports what would change.
+pub async fn replay(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(request): ApiJson<ReplayRequest>,
+) -> Result<Json<ReplayResponse>, ApiError> {
+    auth.require(Role::can_manage_account)?;
+    let account_id = auth.0.account_id();
+    let limit = match request.limit {
+        None => DEFAULT_REPLAY_LIMIT,
+        Some(limit) if (1..=MAX_REPLAY_LIMIT).contains(&limit) => limit,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "limit",
+                "out_of_range",
+                format!("must be from 1 to {MAX_REPLAY_LIMIT}"),
+            ));
+        }
+    };
+    let source = match request.source {
+        Some(source) => source,
+        None => {
+            state
+                .app
+                .store
+                .bot_profile(account_id)
+                .await?
+                .ok_or(ApiError::NotFound("bot profile"))?
+                .source
+        }
+    };
+    let store = &state.app.store;
+    let page = store
+        .conversations(account_id, &ConversationFilter::default(), None, limit)
+        .await?;
+    let mut history = Vec::new();
+    for conversation in page.conversations {
+        let events = store.events(account_id, conversation.id).await?;
+        let handled_by_bot = events.iter().any(|event| {
+            matches!(
+                event.kind,
+                EventKind::Opened {
+                    status: ConversationStatus::Bot
+                } | EventKind::Reopened {
+                    status: ConversationStatus::Bot
+                }
+            )
+        });
+        if !handled_by_bot {
+            continue;
+        }
+        let past_reason = events.iter().find_map(|event| match &event.kind {
+            EventKind::HandoverRequested { reason, .. } => Some(*reason),
+            _ => None,
+        });
+        let messages = store
+            .messages(account_id, conversation.id, None, MAX_REPLAYED_MESSAGES)
+            .await?
+            .messages
+            .into_iter()
+            .filter(|message| message.direction == Direction::Inbound)
+            .map(|message| message.text)
+            .collect::<Vec<_>>();
+        let attributes = store
+            .contact(account_id, conversation.contact_id)
+            .await?
+            .attributes;
+        history.push((conversation.id, past_reason, messages, attributes));
+    }
+    let today = jiff::Zoned::now().date();
+    let response = tokio::task::spawn_blocking(move || {
+        let profile = check_profile(&source)?;
+        let engine = Engine::new(&profile.engine_config())
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        let mut response = ReplayResponse::default();
+        for (conversation_id, past_reason, messages, attributes) in history {
+            let texts: Vec<&str> = messages.iter().map(String::as_str).collect();
+            let draft = replay_conversation(&profile, &engine, &texts, &attributes, today)
+                .map_err(|error| ApiError::Internal(error.to_string()))?;
+            let change =
+                ReplayChange::between(past_reason, draft.handover.as_ref().map(|h| h.reason));
+            response.count(change);
+            response.conversations.push(ReplayedConversationResponse {
+                conversation_id: conversation_id.0,
+                past_handover_reason: past_reason,
+                change,
+                draft,
+            });
+        }
+        Ok::<_, ApiError>(response)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(Json(response))
 }

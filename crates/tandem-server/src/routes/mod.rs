@@ -112,6 +112,7 @@ pub fn router() -> Router<AppState> {
             post(conversations::hand_back_to_bot),
         )
         .route("/bot/profile", get(bot::show).put(bot::replace))
+        .route("/bot/replay", post(bot::replay))
         .route("/channel/messages", post(channel::receive_message))
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(health::openapi));
