@@ -42,6 +42,7 @@ impl App {
     pub async fn seed_demo_account(
         &self,
         password: Option<String>,
+        bot_profile: String,
         now: Timestamp,
     ) -> Result<Option<DemoAccount>, DemoError> {
         let password = password.unwrap_or_else(|| generate_token("")[..20].to_owned());
@@ -66,7 +67,7 @@ impl App {
                 token_hash(&inbox_token),
                 generate_token("whsec_"),
             )],
-            bot_profile: Some(tandem_bot::DEMO_PROFILE_YAML.to_owned()),
+            bot_profile: Some(bot_profile),
         };
         let created = self.store.create_first_account(&seed, now).await?;
         Ok(created.map(|(account, _, inboxes)| DemoAccount {

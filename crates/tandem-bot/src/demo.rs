@@ -6,6 +6,19 @@ use crate::profile::BotProfile;
 /// The demo profile's YAML source, as shipped (`profiles/demo-bank.yaml`).
 pub const DEMO_PROFILE_YAML: &str = include_str!("../profiles/demo-bank.yaml");
 
+/// Where the shipped demo profile expects the demo core-banking API.
+pub const DEMO_CORE_BANKING_URL: &str = "http://127.0.0.1:8081/core-banking";
+
+/// The demo profile's YAML with the demo core-banking API at `url` (the server mounts it on its
+/// own address).
+pub fn demo_profile_yaml_with_core_banking(url: &str) -> String {
+    DEMO_PROFILE_YAML.replacen(
+        &format!("core_banking_url: \"{DEMO_CORE_BANKING_URL}\""),
+        &format!("core_banking_url: \"{url}\""),
+        1,
+    )
+}
+
 /// The demo profile, parsed and validated.
 pub fn demo_profile() -> BotProfile {
     match BotProfile::from_yaml(DEMO_PROFILE_YAML) {
@@ -28,6 +41,27 @@ mod tests {
         if let Err(errors) = BotProfile::from_yaml(DEMO_PROFILE_YAML) {
             panic!("{errors}");
         }
+    }
+
+    #[test]
+    fn the_demo_core_banking_url_can_be_moved() {
+        let url = "http://127.0.0.1:9999/demo/core-banking";
+        let profile =
+            BotProfile::from_yaml(&demo_profile_yaml_with_core_banking(url)).expect("still valid");
+        assert_eq!(
+            profile
+                .variables
+                .get("core_banking_url")
+                .map(String::as_str),
+            Some(url)
+        );
+        assert_eq!(
+            demo_profile()
+                .variables
+                .get("core_banking_url")
+                .map(String::as_str),
+            Some(DEMO_CORE_BANKING_URL)
+        );
     }
 
     #[test]

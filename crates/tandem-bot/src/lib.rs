@@ -45,7 +45,9 @@ mod testing;
 mod words;
 
 pub use action::{ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest};
-pub use demo::{DEMO_PROFILE_YAML, demo_profile};
+pub use demo::{
+    DEMO_CORE_BANKING_URL, DEMO_PROFILE_YAML, demo_profile, demo_profile_yaml_with_core_banking,
+};
 pub use dialogue::{
     Answered, Bot, BotState, BotTurn, CustomerTurn, PendingSlot, Reply, TurnOutcome,
 };

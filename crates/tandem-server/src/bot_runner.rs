@@ -22,7 +22,7 @@ use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId};
 use tandem_domain::message::Direction;
-use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Speaker};
+use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
 use tandem_store::{
     BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, Store, StoreError,
 };
@@ -226,7 +226,7 @@ impl BotRunner {
         let mut handover = turn.handover.clone();
         let mut state = turn.new_state.clone();
         if let Some(action) = &turn.action {
-            let outcome = self.perform(action).await;
+            let outcome = self.perform(action, turn.language).await;
             let follow: BotTurn = Bot::new(&bot.profile).action_result(
                 &state,
                 &outcome,
@@ -443,11 +443,11 @@ impl BotRunner {
     }
 
     /// Calls the company's API for an action, retrying timeouts, network errors and 5xx.
-    async fn perform(&self, action: &ActionRequest) -> ActionOutcome {
+    async fn perform(&self, action: &ActionRequest, language: Language) -> ActionOutcome {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let kind = match self.attempt(action).await {
+            let kind = match self.attempt(action, language).await {
                 Ok(result) => {
                     return ActionOutcome::Succeeded {
                         intent: action.intent.clone(),
@@ -470,7 +470,11 @@ impl BotRunner {
         }
     }
 
-    async fn attempt(&self, action: &ActionRequest) -> Result<Value, ActionFailureKind> {
+    async fn attempt(
+        &self,
+        action: &ActionRequest,
+        language: Language,
+    ) -> Result<Value, ActionFailureKind> {
         let method = match action.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Post => reqwest::Method::POST,
@@ -482,7 +486,9 @@ impl BotRunner {
             .inner
             .http
             .request(method, &action.url)
-            .timeout(Duration::from_millis(u64::from(action.timeout_ms)));
+            .timeout(Duration::from_millis(u64::from(action.timeout_ms)))
+            // The company's API may format values for the customer's language.
+            .header("accept-language", language.code());
         if let Some(body) = &action.body {
             request = request
                 .header("content-type", "application/json")

@@ -32,13 +32,26 @@ use tandem_store::{Store, StoreOptions};
 use webhook::{WebhookSettings, spawn_worker};
 
 pub use config::Config;
-pub use routes::router;
+pub use routes::{MAX_REPLAY_LIMIT, router};
 pub use state::AppState;
 
 /// Largest request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Longest time a request may take before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the demo core-banking API (the demo bot's HTTP actions) is served when the demo is on.
+const DEMO_CORE_BANKING_PATH: &str = "/demo/core-banking";
+
+/// The demo core-banking API's URL on this server, reachable from the server itself.
+fn demo_core_banking_url(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    format!("http://{host}{DEMO_CORE_BANKING_PATH}")
+}
 
 /// A server that is accepting connections.
 #[derive(Debug)]
@@ -86,12 +99,18 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         .context("opening the database")?;
     tracing::info!(backend = ?store.backend(), "database ready");
     let app = App::new(store.clone(), AuthSettings::default());
+    // Bound before seeding: the demo bot's profile points at this server's own address.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
     let demo = if config.seed_demo {
         let password = config
             .demo_password
             .as_ref()
             .map(|secret| secret.expose().to_owned());
-        app.seed_demo_account(password, tandem_app::now())
+        let profile = tandem_bot::demo_profile_yaml_with_core_banking(&demo_core_banking_url(addr));
+        app.seed_demo_account(password, profile, tandem_app::now())
             .await
             .context("seeding the demo account")?
     } else {
@@ -102,10 +121,6 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         spawn_worker(store.clone(), webhooks, shutdown.clone()),
         spawn_token_cleanup(store.clone(), shutdown.clone()),
     ];
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
-    let addr = listener.local_addr()?;
     let bot = BotRunner::new(store.clone()).context("building the bot's HTTP client")?;
     let state = AppState {
         app: app.clone(),
@@ -113,7 +128,14 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         shutdown: shutdown.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
-    let service = router()
+    let mut routes = router();
+    if config.seed_demo {
+        routes = routes.nest_service(
+            DEMO_CORE_BANKING_PATH,
+            tandem_demo_bank::router(tandem_demo_bank::today_in_brazil),
+        );
+    }
+    let service = routes
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -156,4 +178,23 @@ fn spawn_token_cleanup(store: Store, shutdown: CancellationToken) -> JoinHandle<
             }
         }
     })
+}
+
+/// Replays a draft bot profile (YAML) against the `limit` most recent conversations the bot
+/// handled in the account of `user_email`, as `POST /api/v1/bot/replay` does; returns the same
+/// JSON report.
+pub async fn replay_bot_profile(
+    store: &Store,
+    user_email: &str,
+    source: String,
+    limit: u32,
+) -> anyhow::Result<serde_json::Value> {
+    let email = tandem_domain::validation::normalize_email(user_email)
+        .with_context(|| format!("{user_email:?} is not an e-mail address"))?;
+    let (user, _) = store
+        .credentials(&email)
+        .await?
+        .with_context(|| format!("no user {email}"))?;
+    let report = routes::replay_recent(store, user.account_id, Some(source), limit).await?;
+    Ok(serde_json::to_value(report)?)
 }

@@ -64,6 +64,21 @@ enum Command {
         /// The profile file.
         file: PathBuf,
     },
+    /// Replay a draft bot profile against an account's past conversations and report what
+    /// would change; nothing is saved.
+    BotReplay {
+        /// The draft profile (YAML).
+        #[arg(long)]
+        profile: PathBuf,
+        /// A user of the account to replay (its admin, say).
+        #[arg(long)]
+        user_email: String,
+        /// How many of the most recent conversations to consider.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Manage accounts (tenants).
     Accounts {
         #[command(subcommand)]
@@ -110,6 +125,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { listen, common } => serve(load_config(common, listen)?).await,
         Command::NluEval { data, json } => nlu_eval(&data, json),
         Command::CheckProfile { file } => check_profile(&file),
+        Command::BotReplay {
+            profile,
+            user_email,
+            limit,
+            common,
+        } => {
+            let config = load_config(common, None)?;
+            bot_replay(&config, &profile, &user_email, limit).await
+        }
         Command::Accounts {
             command:
                 AccountsCommand::Create {
@@ -170,6 +194,28 @@ fn check_profile(file: &Path) -> anyhow::Result<()> {
         profile.intents.len(),
         profile.articles.len()
     );
+    Ok(())
+}
+
+async fn bot_replay(
+    config: &Config,
+    profile: &Path,
+    user_email: &str,
+    limit: u32,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (1..=tandem_server::MAX_REPLAY_LIMIT).contains(&limit),
+        "--limit must be from 1 to {}",
+        tandem_server::MAX_REPLAY_LIMIT
+    );
+    let source = std::fs::read_to_string(profile)
+        .with_context(|| format!("reading {}", profile.display()))?;
+    let store = Store::connect(&config.resolved_database_url(), &StoreOptions::default())
+        .await
+        .context("opening the database")?;
+    let report = tandem_server::replay_bot_profile(&store, user_email, source, limit).await;
+    store.close().await;
+    println!("{}", serde_json::to_string_pretty(&report?)?);
     Ok(())
 }
 

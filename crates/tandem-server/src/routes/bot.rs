@@ -9,11 +9,12 @@ use tandem_bot::BotProfile;
 use tandem_bot::replay::{ReplayChange, replay_conversation};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::EventKind;
+use tandem_domain::id::AccountId;
 use tandem_domain::message::Direction;
 use tandem_domain::user::Role;
 use tandem_domain::validation::{FieldError, ValidationError};
 use tandem_nlu::Engine;
-use tandem_store::ConversationFilter;
+use tandem_store::{ConversationFilter, Store};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -26,8 +27,8 @@ use crate::wire::{
 /// The largest profile accepted, in bytes of YAML.
 const MAX_PROFILE_BYTES: usize = 512 * 1024;
 /// How many recent conversations a replay covers by default, and at most.
-const DEFAULT_REPLAY_LIMIT: u32 = 100;
-const MAX_REPLAY_LIMIT: u32 = 500;
+pub const DEFAULT_REPLAY_LIMIT: u32 = 100;
+pub const MAX_REPLAY_LIMIT: u32 = 500;
 /// The most customer messages replayed per conversation.
 const MAX_REPLAYED_MESSAGES: u32 = 200;
 
@@ -124,7 +125,6 @@ pub async fn replay(
     ApiJson(request): ApiJson<ReplayRequest>,
 ) -> Result<Json<ReplayResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
-    let account_id = auth.0.account_id();
     let limit = match request.limit {
         None => DEFAULT_REPLAY_LIMIT,
         Some(limit) if (1..=MAX_REPLAY_LIMIT).contains(&limit) => limit,
@@ -136,19 +136,29 @@ pub async fn replay(
             ));
         }
     };
-    let source = match request.source {
+    let response =
+        replay_recent(&state.app.store, auth.0.account_id(), request.source, limit).await?;
+    Ok(Json(response))
+}
+
+/// Replays `source` (the account's current profile when `None`) against the account's `limit`
+/// most recent conversations that the bot handled. Shared by the API and `tandem bot-replay`.
+pub async fn replay_recent(
+    store: &Store,
+    account_id: AccountId,
+    source: Option<String>,
+    limit: u32,
+) -> Result<ReplayResponse, ApiError> {
+    let source = match source {
         Some(source) => source,
         None => {
-            state
-                .app
-                .store
+            store
                 .bot_profile(account_id)
                 .await?
                 .ok_or(ApiError::NotFound("bot profile"))?
                 .source
         }
     };
-    let store = &state.app.store;
     let page = store
         .conversations(account_id, &ConversationFilter::default(), None, limit)
         .await?;
@@ -210,5 +220,5 @@ pub async fn replay(
     })
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))??;
-    Ok(Json(response))
+    Ok(response)
 }

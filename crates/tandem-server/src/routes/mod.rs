@@ -17,6 +17,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::ws;
 
+pub use bot::{MAX_REPLAY_LIMIT, replay_recent};
+
 /// Default and largest page sizes of list endpoints.
 const DEFAULT_LIMIT: u32 = 25;
 const MAX_LIMIT: u32 = 100;

@@ -251,6 +251,73 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
         .as_str()
         .unwrap_or_default();
     assert!(suggestion.starts_with("¡Hola, Maria!"), "{context}");
+
+    // Slot filling and an HTTP action against the demo core-banking API the server ships.
+    let mut rafael = Customer {
+        server,
+        inbox_token: carlos.inbox_token.clone(),
+        phone: "+5511933334444".into(),
+        turns: 0,
+        conversation: None,
+    };
+    let asked = rafael
+        .says("preciso da segunda via do boleto", &admin)
+        .await;
+    assert!(
+        asked.iter().any(|text| text.contains("CPF")),
+        "{backend:?}: {asked:?}"
+    );
+    let answered = rafael.says("meu cpf é 529.982.247-25", &admin).await;
+    assert!(
+        answered
+            .iter()
+            .any(|text| text.contains("Linha digitável: 999")),
+        "{backend:?}: the boleto comes from the demo core-banking API: {answered:?}"
+    );
+    assert_eq!(rafael.conversation(&admin).await["status"], "bot");
+
+    // Policy replay: the current profile reproduces both handovers and the contained
+    // conversation; a draft without the customer_request rule never hands over for that reason.
+    let (status, replay) = server.post("/api/v1/bot/replay", &admin, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {replay}");
+    assert_eq!(replay["totals"]["unchanged"], 2, "{replay}");
+    assert_eq!(replay["totals"]["still_contained"], 1, "{replay}");
+    let (_, profile) = server.get("/api/v1/bot/profile", &admin).await;
+    let source = profile["source"].as_str().expect("source");
+    let draft = source.replacen(
+        "customer_request:\n    enabled: true",
+        "customer_request:\n    enabled: false",
+        1,
+    );
+    assert_ne!(draft, source, "the draft differs");
+    let (status, replay) = server
+        .post(
+            "/api/v1/bot/replay",
+            &admin,
+            json!({"source": draft, "limit": 50}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replay}");
+    let totals = &replay["totals"];
+    let moved = totals["now_contained"].as_u64().unwrap_or(0)
+        + totals["reason_changed"].as_u64().unwrap_or(0);
+    assert_eq!(moved, 2, "{backend:?}: {replay}");
+    let conversations = replay["conversations"].as_array().expect("conversations");
+    assert!(
+        conversations
+            .iter()
+            .all(|c| c["draft"]["handover"]["reason"] != "customer_request"),
+        "the switched-off rule never fires: {replay}"
+    );
+    let (_, still) = server.get("/api/v1/bot/profile", &admin).await;
+    assert_eq!(
+        still["source"], profile["source"],
+        "a replay publishes nothing"
+    );
+    let (status, refused) = server
+        .post("/api/v1/bot/replay", &admin, json!({"limit": 0}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 }
 
 #[tokio::test]
