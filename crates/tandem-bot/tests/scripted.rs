@@ -79,35 +79,34 @@ fn misses(select: impl Fn(&ConversationRun) -> bool) -> String {
 }
 
 // ── Floors ──────────────────────────────────────────────────────────────────────────────
-// Measured on the demo profile when the script was written (79 conversations), each floor
-// one conversation below: e.g. containment is 40/42 = 95.2% today; the floor 0.92 lets one
-// more routine conversation slip (39/42 = 92.9%) and fails on the second (38/42 = 90.5%).
+// Measured on the demo profile (79 conversations), each floor a conversation or two below
+// today's figure: e.g. containment is 42/42 today; the floor 0.95 lets two routine
+// conversations slip (40/42 = 95.2%) and fails on a third (39/42 = 92.9%).
 // Raise a floor when the bot gets better; never lower one to make a regression pass.
 
-/// Routine conversations kept by the bot (today 40/42).
-const CONTAINMENT_FLOOR: f64 = 0.92;
-/// Routine conversations kept with every per-turn expectation met (today 36/42).
-const RESOLUTION_FLOOR: f64 = 0.83;
+/// Routine conversations kept by the bot (today 42/42).
+const CONTAINMENT_FLOOR: f64 = 0.95;
+/// Routine conversations kept with every per-turn expectation met (today 37/42).
+const RESOLUTION_FLOOR: f64 = 0.85;
 /// Conversations needing a person that the bot handed over, whatever the reason (today 36/37).
 const HANDED_OVER_FLOOR: f64 = 0.94;
-/// Conversations with the right label, contained or the right reason (today 74/79).
-const LABEL_ACCURACY_FLOOR: f64 = 0.92;
-/// Per-turn expectations met (today 257/271): a few checks of slack.
-const CHECK_RATE_FLOOR: f64 = 0.93;
+/// Conversations with the right label, contained or the right reason (today 78/79).
+const LABEL_ACCURACY_FLOOR: f64 = 0.96;
+/// Per-turn expectations met (today 266/276): a few checks of slack.
+const CHECK_RATE_FLOOR: f64 = 0.95;
 
 /// (reason, precision floor, recall floor), one conversation of slack on each side. Today:
-/// customer_request 8/8 and 8/8; negative_sentiment 5/8 (stolen and lost cards read as an
-/// upset customer, a fraud victim too) and 5/5; bot_failure 5/6 ("vlw", "blz") and 5/5;
-/// sensitive_topic 6/6 and 6/8; high_value 3/3 and 3/3; action_failed 3/3 and 3/4;
-/// complexity 4/4 and 4/4.
+/// customer_request 8/8 and 8/8; negative_sentiment 5/5 and 5/5; bot_failure 5/5 and 5/5;
+/// sensitive_topic 7/7 and 7/8 (no dispute/chargeback intent in the demo profile yet);
+/// high_value 3/3 and 3/3; action_failed 4/4 and 4/4; complexity 4/4 and 4/4.
 const REASON_FLOORS: [(HandoverReason, f64, f64); 7] = [
     (HandoverReason::CustomerRequest, 0.87, 0.87),
-    (HandoverReason::NegativeSentiment, 0.55, 0.80),
-    (HandoverReason::BotFailure, 0.71, 0.80),
-    (HandoverReason::SensitiveTopic, 0.85, 0.62),
+    (HandoverReason::NegativeSentiment, 0.8, 0.8),
+    (HandoverReason::BotFailure, 0.8, 0.8),
+    (HandoverReason::SensitiveTopic, 0.85, 0.75),
     (HandoverReason::HighValue, 0.75, 0.66),
-    (HandoverReason::ActionFailed, 0.75, 0.50),
-    (HandoverReason::Complexity, 0.80, 0.75),
+    (HandoverReason::ActionFailed, 0.75, 0.75),
+    (HandoverReason::Complexity, 0.75, 0.75),
 ];
 
 #[test]

@@ -293,10 +293,34 @@ fn sensitive_topic(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evid
         })
 }
 
+/// A message the bot clearly understands as a routine request it can serve ("my card was
+/// stolen, block it") scores low because of the event it reports, not because the customer is
+/// upset with the service: on such a message a single-message handover needs this much more
+/// negativity (or an insult).
+const SERVED_REQUEST_CONFIDENCE: f32 = 0.7;
+const SERVED_REQUEST_MARGIN: f32 = 0.3;
+
+/// The top intent is in scope, confident and not sensitive: the bot can serve it.
+fn is_servable_request(profile: &BotProfile, input: &PolicyInput<'_>) -> bool {
+    let analysis = input.analysis;
+    !analysis.out_of_scope
+        && analysis.intents.first().is_some_and(|top| {
+            top.confidence >= SERVED_REQUEST_CONFIDENCE
+                && profile
+                    .intent(&top.intent)
+                    .is_some_and(|intent| !intent.sensitive && !intent.handover)
+        })
+}
+
 fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evidence> {
     let rule = &profile.handover.negative_sentiment;
     let sentiment = input.analysis.sentiment;
-    if sentiment.score <= rule.threshold || sentiment.has_insult {
+    let threshold = if is_servable_request(profile, input) {
+        rule.threshold - SERVED_REQUEST_MARGIN
+    } else {
+        rule.threshold
+    };
+    if sentiment.score <= threshold || sentiment.has_insult {
         return Some(Evidence::NegativeMessage {
             score: sentiment.score,
             threshold: rule.threshold,

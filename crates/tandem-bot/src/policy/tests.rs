@@ -162,6 +162,21 @@ fn negative_sentiment_fires_on_two_unhappy_messages_in_a_row() {
 }
 
 #[test]
+fn a_sad_event_the_bot_can_serve_is_not_anger() {
+    // The event scores low ("stolen"), but the customer asks for something the bot does.
+    assert_quiet(vec![
+        Turn::new("roubaram meu cartão"),
+        Turn::new("my card was stolen, I want to block it"),
+        Turn::new("me robaron la tarjeta en el metro, bloquéenla por favor"),
+    ]);
+    // Anger at the service still hands over, whatever the request.
+    assert_fires(
+        HandoverReason::NegativeSentiment,
+        vec![Turn::new("roubaram meu cartão e vocês são uns incompetentes")],
+    );
+}
+
+#[test]
 fn thanks_and_ordinary_problems_are_not_negative() {
     assert_quiet(vec![
         Turn::new("obrigado!"),
