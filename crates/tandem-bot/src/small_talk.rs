@@ -169,7 +169,11 @@ mod tests {
             ("hi there", Language::English, Some(SmallTalk::Greeting)),
             ("obrigado!", Language::Portuguese, Some(SmallTalk::Thanks)),
             ("vlw", Language::Portuguese, Some(SmallTalk::Thanks)),
-            ("blz", Language::Portuguese, Some(SmallTalk::Acknowledgement)),
+            (
+                "blz",
+                Language::Portuguese,
+                Some(SmallTalk::Acknowledgement),
+            ),
             ("vlw", Language::Portuguese, Some(SmallTalk::Thanks)),
             (
                 "o atendente foi ótimo, obrigado",

@@ -172,7 +172,9 @@ fn a_sad_event_the_bot_can_serve_is_not_anger() {
     // Anger at the service still hands over, whatever the request.
     assert_fires(
         HandoverReason::NegativeSentiment,
-        vec![Turn::new("roubaram meu cartão e vocês são uns incompetentes")],
+        vec![Turn::new(
+            "roubaram meu cartão e vocês são uns incompetentes",
+        )],
     );
 }
 
