@@ -26,12 +26,16 @@ pub enum Notification {
         events: Vec<String>,
         /// The message existed before and changed (its delivery status).
         is_update: bool,
+        /// With a `handover_requested` event: what the person taking over needs.
+        handover_context: Option<serde_json::Value>,
     },
     /// A conversation changed status or owner.
     Conversation {
         account_id: AccountId,
         conversation: Conversation,
         events: Vec<String>,
+        /// With a `handover_requested` event: what the person taking over needs.
+        handover_context: Option<serde_json::Value>,
     },
     /// Notifications may have been missed; clients should reload what they show.
     Resync,
@@ -100,6 +104,21 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
             return None;
         }
     };
+    let handover_context = if change
+        .events
+        .iter()
+        .any(|name| name == "handover_requested")
+    {
+        store
+            .handover_context(change.account_id, change.conversation_id)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::debug!(%error, conversation_id = %change.conversation_id, "handover context not readable");
+                None
+            })
+    } else {
+        None
+    };
     match change.message_id {
         Some(message_id) => match store.message(change.account_id, message_id).await {
             Ok(message) => Some(Notification::Message {
@@ -108,6 +127,7 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
                 message,
                 events: change.events,
                 is_update: change.is_message_update,
+                handover_context,
             }),
             Err(error) => {
                 tracing::debug!(%error, %message_id, "changed message not readable");
@@ -118,6 +138,7 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
             account_id: change.account_id,
             conversation,
             events: change.events,
+            handover_context,
         }),
     }
 }

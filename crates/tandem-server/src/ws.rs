@@ -37,6 +37,8 @@ pub enum ServerEvent<'a> {
         conversation: ConversationResponse,
         message: MessageResponse,
         events: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        handover_context: Option<&'a serde_json::Value>,
     },
     #[serde(rename = "message.updated")]
     MessageUpdated {
@@ -47,6 +49,8 @@ pub enum ServerEvent<'a> {
     ConversationUpdated {
         conversation: ConversationResponse,
         events: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        handover_context: Option<&'a serde_json::Value>,
     },
     /// Notifications may have been missed: reload what is on screen.
     #[serde(rename = "resync")]
@@ -68,11 +72,13 @@ impl<'a> ServerEvent<'a> {
                 message,
                 events,
                 is_update: false,
+                handover_context,
                 ..
             } => ServerEvent::MessageCreated {
                 conversation: conversation.clone().into(),
                 message: message.clone().into(),
                 events,
+                handover_context: handover_context.as_ref(),
             },
             Notification::Message {
                 conversation,
@@ -86,10 +92,12 @@ impl<'a> ServerEvent<'a> {
             Notification::Conversation {
                 conversation,
                 events,
+                handover_context,
                 ..
             } => ServerEvent::ConversationUpdated {
                 conversation: conversation.clone().into(),
                 events,
+                handover_context: handover_context.as_ref(),
             },
             Notification::Resync => ServerEvent::Resync,
         }

@@ -136,7 +136,21 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
         "'obrigado!' is not a handover"
     );
 
+    let ana = server.login(ANA).await;
+    let mut socket = server.websocket(&ana).await;
     let handover = maria.says("quero falar com um atendente", &admin).await;
+    // Agents get the handover live, with its context.
+    let pushed = loop {
+        let event = socket.next_of("message.created").await;
+        if event["handover_context"].is_object() {
+            break event;
+        }
+    };
+    assert_eq!(
+        pushed["handover_context"]["reason"], "customer_request",
+        "{pushed}"
+    );
+    assert_eq!(pushed["conversation"]["status"], "queued", "{pushed}");
     assert!(
         !handover.is_empty(),
         "the customer is told a person is coming"
@@ -180,7 +194,6 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
     assert_eq!(context["previous_conversations"], json!([]));
 
     // While a person owns the conversation the bot never speaks.
-    let ana = server.login(ANA).await;
     let (status, _) = server
         .post(
             &format!("/api/v1/conversations/{id}/assign"),
