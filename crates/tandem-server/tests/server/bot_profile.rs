@@ -3,9 +3,9 @@
 //! the good one.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::{ADMIN, ANA, TestServer, on_every_backend};
+use crate::harness::{ADMIN, ANA, TestServer, error_fields as paths, on_every_backend};
 
 const SMALL_PROFILE: &str = r#"
 persona:
@@ -43,18 +43,6 @@ intents:
     reply:
       pt: "Seu saldo aparece na tela inicial do app."
 "#;
-
-fn paths(body: &Value) -> Vec<String> {
-    body["error"]["details"]
-        .as_array()
-        .map(|details| {
-            details
-                .iter()
-                .map(|detail| detail["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 async fn profiles_are_validated_and_replaced(server: &TestServer) {
     let backend = server.backend;

@@ -124,6 +124,19 @@ impl TestServer {
     }
 }
 
+/// The fields named by an error answer's `details`, in order.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["error"]["details"]
+        .as_array()
+        .map(|details| {
+            details
+                .iter()
+                .map(|detail| detail["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn channel_message(phone: &str, text: &str, external_id: &str) -> Value {
     json!({
         "contact": {"identity": {"kind": "phone", "value": phone}, "name": "Maria Silva"},

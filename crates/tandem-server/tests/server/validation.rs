@@ -4,19 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN, ANA, BRUNO, TestServer, on_every_backend};
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["details"]
-        .as_array()
-        .map(|details| {
-            details
-                .iter()
-                .map(|detail| detail["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::harness::{ADMIN, ANA, BRUNO, TestServer, error_fields as fields, on_every_backend};
 
 async fn bad_input_is_named(server: &TestServer) {
     let backend = server.backend;
