@@ -34,7 +34,8 @@ impl Customer<'_> {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         self.conversation = body["conversation"]["id"].as_str().map(str::to_owned);
-        for _ in 0..100 {
+        // Up to 20 s: the first turn trains the engine, and CI machines are busy.
+        for _ in 0..400 {
             let messages = self.bot_messages(admin).await;
             if messages.len() > before {
                 // Replies of one turn are stored together.
