@@ -95,9 +95,39 @@ impl BotRunner {
         let runner = self.clone();
         self.inner.tasks.spawn(async move {
             if let Err(error) = runner.answer(account_id, conversation_id, &text).await {
-                tracing::error!(%error, %conversation_id, "bot turn failed");
+                tracing::error!(%error, %conversation_id, "bot turn failed; handing over");
+                runner
+                    .hand_over_after_error(account_id, conversation_id)
+                    .await;
             }
         });
+    }
+
+    /// A customer is never left unanswered because the bot broke (a profile that no longer
+    /// loads, the database failing mid-turn): the conversation goes to a person instead.
+    async fn hand_over_after_error(&self, account_id: AccountId, conversation_id: ConversationId) {
+        let lock = self.conversation_lock(conversation_id);
+        let _turn = lock.lock().await;
+        let store = &self.inner.store;
+        let recorded = match store.bot_memory(account_id, conversation_id).await {
+            Ok((conversation, memory)) if conversation.status == ConversationStatus::Bot => {
+                let record = failure_handover(
+                    conversation_id,
+                    memory.version,
+                    memory.state.unwrap_or(Value::Null),
+                    "bot_error",
+                );
+                store
+                    .record_bot_turn(account_id, &record, tandem_app::now())
+                    .await
+                    .map(drop)
+            }
+            Ok(_) => Ok(()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = recorded {
+            tracing::error!(%error, %conversation_id, "handing over after a bot error failed too");
+        }
     }
 
     /// Waits for the turns in progress; no new ones start.
@@ -158,7 +188,12 @@ impl BotRunner {
                     self.turn(&bot, state, text, &conversation, &contact, memory.version)
                         .await?
                 }
-                None => no_profile_handover(conversation_id, memory.version),
+                None => failure_handover(
+                    conversation_id,
+                    memory.version,
+                    to_value(&BotState::new()),
+                    "no_bot_profile",
+                ),
             };
             match store
                 .record_bot_turn(account_id, &record, tandem_app::now())
@@ -530,17 +565,24 @@ fn to_value(state: &BotState) -> Value {
     serde_json::to_value(state).unwrap_or(Value::Null)
 }
 
-/// Without a profile the bot cannot help: the conversation goes to a person at once.
-fn no_profile_handover(conversation_id: ConversationId, version: i64) -> BotTurnRecord {
+/// When the bot cannot help (no profile, or it broke), the conversation goes to a person with
+/// `bot_failure` and the `trigger` as evidence; the bot's memory is kept as it was.
+fn failure_handover(
+    conversation_id: ConversationId,
+    version: i64,
+    state: Value,
+    trigger: &str,
+) -> BotTurnRecord {
+    let evidence = json!({"trigger": trigger});
     BotTurnRecord {
         conversation_id,
         based_on_version: version,
         replies: Vec::new(),
-        state: to_value(&BotState::new()),
+        state,
         handover: Some(BotHandover {
             reason: HandoverReason::BotFailure,
-            evidence: json!({"trigger": "no_bot_profile"}),
-            context: json!({"reason": "bot_failure", "evidence": {"trigger": "no_bot_profile"}}),
+            evidence: evidence.clone(),
+            context: json!({"reason": "bot_failure", "evidence": evidence}),
         }),
     }
 }

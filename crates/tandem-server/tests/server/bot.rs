@@ -338,3 +338,66 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
 async fn the_bot_answers_hands_over_and_resumes() {
     on_every_backend!(bot_answers_and_hands_over);
 }
+
+async fn broken_profile_hands_over(server: &TestServer) {
+    let backend = server.backend;
+    let admin = server.login(ADMIN).await;
+    let inbox_token = bot_inbox(server, &admin).await;
+    // A profile that no longer loads (written around the API, which would refuse it).
+    let (user, _) = server
+        .app()
+        .store
+        .credentials(ADMIN)
+        .await
+        .expect("read")
+        .expect("the admin");
+    server
+        .app()
+        .store
+        .save_bot_profile(user.account_id, "persona: [", None, tandem_app::now())
+        .await
+        .expect("saved");
+    let (status, body) = server
+        .post(
+            "/api/v1/channel/messages",
+            &inbox_token,
+            channel_message("+5511955556666", "preciso de ajuda", "broken-1"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["conversation"]["id"].as_str().expect("id").to_owned();
+    let mut conversation = Value::Null;
+    for _ in 0..400 {
+        conversation = server
+            .get(&format!("/api/v1/conversations/{id}"), &admin)
+            .await
+            .1;
+        if conversation["status"] == "queued" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        conversation["status"], "queued",
+        "{backend:?}: a person gets it"
+    );
+    let (_, events) = server
+        .get(&format!("/api/v1/conversations/{id}/events"), &admin)
+        .await;
+    let requested = events["data"]
+        .as_array()
+        .and_then(|events| {
+            events
+                .iter()
+                .find(|event| event["type"] == "handover_requested")
+        })
+        .cloned()
+        .expect("a handover");
+    assert_eq!(requested["data"]["reason"], "bot_failure", "{requested}");
+    assert_eq!(requested["data"]["evidence"]["trigger"], "bot_error");
+}
+
+#[tokio::test]
+async fn a_broken_bot_hands_the_customer_to_a_person() {
+    on_every_backend!(broken_profile_hands_over);
+}
