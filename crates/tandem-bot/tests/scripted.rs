@@ -86,13 +86,13 @@ fn misses(select: impl Fn(&ConversationRun) -> bool) -> String {
 
 /// Routine conversations kept by the bot (today 42/42).
 const CONTAINMENT_FLOOR: f64 = 0.95;
-/// Routine conversations kept with every per-turn expectation met (today 37/42).
+/// Routine conversations kept with every per-turn expectation met (today 38/42).
 const RESOLUTION_FLOOR: f64 = 0.85;
 /// Conversations needing a person that the bot handed over, whatever the reason (today 36/37).
 const HANDED_OVER_FLOOR: f64 = 0.94;
 /// Conversations with the right label, contained or the right reason (today 78/79).
 const LABEL_ACCURACY_FLOOR: f64 = 0.96;
-/// Per-turn expectations met (today 266/276): a few checks of slack.
+/// Per-turn expectations met (today 268/276): a few checks of slack.
 const CHECK_RATE_FLOOR: f64 = 0.95;
 
 /// (reason, precision floor, recall floor), one conversation of slack on each side. Today:

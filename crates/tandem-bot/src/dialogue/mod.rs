@@ -420,12 +420,17 @@ impl<'p> Bot<'p> {
             };
             return self.hand_over(draft, decision);
         }
+        // Everything the message already gives is kept first ("move my appointment to next
+        // Tuesday" gives the date even though the CPF is asked for before it).
+        for slot in &intent.slots {
+            if !draft.state.slots.contains_key(&slot.name)
+                && let Some(value) = slots::value_for(slot, analysis)
+            {
+                draft.state.slots.insert(slot.name.clone(), value);
+            }
+        }
         for slot in &intent.slots {
             if draft.state.slots.contains_key(&slot.name) {
-                continue;
-            }
-            if let Some(value) = slots::value_for(slot, analysis) {
-                draft.state.slots.insert(slot.name.clone(), value);
                 continue;
             }
             let prompt = self.slot_prompt(&draft, intent, &slot.name);

@@ -604,3 +604,27 @@ fn an_action_with_two_slots_asks_for_each_in_turn() {
         Some(json!({"cpf": "52998224725", "date": "2026-11-25"}))
     );
 }
+
+#[test]
+fn values_given_before_they_are_asked_for_are_kept() {
+    let mut conversation = Conversation::greeted();
+    let first = conversation.say("quero remarcar meu atendimento na agência para amanhã");
+    assert_eq!(
+        first.outcome,
+        TurnOutcome::AskedForSlot {
+            intent: "reschedule_appointment".to_owned(),
+            slot: "cpf".to_owned()
+        },
+        "{first:?}"
+    );
+    assert!(
+        conversation.state.slots.contains_key("date"),
+        "{:?}",
+        conversation.state
+    );
+    let second = conversation.say("529.982.247-25");
+    assert!(
+        matches!(second.outcome, TurnOutcome::ActionRequested { ref intent } if intent == "reschedule_appointment"),
+        "the date is not asked again: {second:?}"
+    );
+}
