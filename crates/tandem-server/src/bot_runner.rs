@@ -20,12 +20,15 @@ use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, HandoverReason};
-use tandem_domain::id::{AccountId, ConversationId};
+use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Direction;
 use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
 use tandem_store::{
     BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, Store, StoreError,
 };
+
+/// The most unanswered messages a node picks up when it starts.
+const LEFTOVERS_PER_START: u32 = 1000;
 
 /// How many times a turn is recomputed when another one was stored meanwhile.
 const MAX_ATTEMPTS: usize = 3;
@@ -90,11 +93,15 @@ impl BotRunner {
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
+        message_id: MessageId,
         text: String,
     ) {
         let runner = self.clone();
         self.inner.tasks.spawn(async move {
-            if let Err(error) = runner.answer(account_id, conversation_id, &text).await {
+            if let Err(error) = runner
+                .answer(account_id, conversation_id, message_id, &text)
+                .await
+            {
                 tracing::error!(%error, %conversation_id, "bot turn failed; handing over");
                 runner
                     .hand_over_after_error(account_id, conversation_id)
@@ -128,6 +135,41 @@ impl BotRunner {
         if let Err(error) = recorded {
             tracing::error!(%error, %conversation_id, "handing over after a bot error failed too");
         }
+    }
+
+    /// Answers what a stopped node left unanswered: the latest customer message of every
+    /// conversation the bot handles that nothing was said after. Safe with several nodes: a
+    /// message already answered meanwhile is skipped.
+    pub fn answer_leftovers(&self) {
+        let runner = self.clone();
+        self.inner.tasks.spawn(async move {
+            match runner
+                .inner
+                .store
+                .unanswered_bot_messages(LEFTOVERS_PER_START)
+                .await
+            {
+                Ok(leftovers) => {
+                    if !leftovers.is_empty() {
+                        tracing::info!(
+                            count = leftovers.len(),
+                            "answering customer messages left unanswered"
+                        );
+                    }
+                    for leftover in leftovers {
+                        runner.customer_wrote(
+                            leftover.account_id,
+                            leftover.conversation_id,
+                            leftover.message.id,
+                            leftover.message.text,
+                        );
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot look for unanswered customer messages")
+                }
+            }
+        });
     }
 
     /// Waits for the turns in progress; no new ones start.
@@ -171,6 +213,7 @@ impl BotRunner {
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
+        message_id: MessageId,
         text: &str,
     ) -> Result<(), TurnError> {
         let lock = self.conversation_lock(conversation_id);
@@ -178,7 +221,11 @@ impl BotRunner {
         let store = &self.inner.store;
         for _ in 0..MAX_ATTEMPTS {
             let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
-            if conversation.status != ConversationStatus::Bot {
+            if conversation.status != ConversationStatus::Bot
+                || store
+                    .answered_since(account_id, conversation_id, message_id)
+                    .await?
+            {
                 return Ok(());
             }
             let contact = store.contact(account_id, conversation.contact_id).await?;

@@ -122,6 +122,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         spawn_token_cleanup(store.clone(), shutdown.clone()),
     ];
     let bot = BotRunner::new(store.clone()).context("building the bot's HTTP client")?;
+    bot.answer_leftovers();
     let state = AppState {
         app: app.clone(),
         bot: bot.clone(),

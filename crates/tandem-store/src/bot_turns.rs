@@ -18,6 +18,7 @@ use crate::conversations::{
 use crate::db::{Conn, args};
 use crate::messages::insert_message;
 use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
 use crate::{Store, StoreError};
 
 /// The bot's memory of one conversation.
@@ -63,6 +64,14 @@ pub enum BotTurnOutcome {
     /// The conversation is no longer the bot's (a person took it, or it was resolved):
     /// nothing was stored, because the bot never speaks while a person owns the conversation.
     NotTheBots(Conversation),
+}
+
+/// A customer message on a conversation the bot handles that nothing has answered yet.
+#[derive(Clone, Debug)]
+pub struct UnansweredMessage {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    pub message: Message,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -122,6 +131,66 @@ impl Store {
         }
         conn.commit().await?;
         Ok(())
+    }
+
+    /// Whether something was said to the customer after `message_id` (the bot answered it, or
+    /// a later turn did).
+    pub async fn answered_since(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.read().await?;
+        let later = conn
+            .fetch_optional::<(i64,)>(
+                "SELECT 1 FROM messages later JOIN messages asked ON asked.id = $3 \
+                 WHERE later.account_id = $1 AND later.conversation_id = $2 \
+                 AND later.direction = 'outbound' AND later.is_private = $4 \
+                 AND (later.created_at > asked.created_at \
+                      OR (later.created_at = asked.created_at AND later.id > asked.id)) \
+                 LIMIT 1",
+                args![account_id, conversation_id, message_id, false],
+            )
+            .await?;
+        Ok(later.is_some())
+    }
+
+    /// The latest customer message of each conversation the bot handles that nothing answered,
+    /// in every account, oldest first: what a node that stopped mid-turn left behind.
+    pub async fn unanswered_bot_messages(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<UnansweredMessage>, StoreError> {
+        let mut conn = self.read().await?;
+        let columns = MESSAGE_COLUMNS
+            .split(',')
+            .map(|column| format!("m.{}", column.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = conn
+            .fetch_all::<MessageRow>(
+                &format!(
+                    "SELECT {columns} FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+                     WHERE c.status = 'bot' AND m.direction = 'inbound' AND NOT EXISTS ( \
+                       SELECT 1 FROM messages later WHERE later.conversation_id = m.conversation_id \
+                       AND later.is_private = $1 \
+                       AND (later.created_at > m.created_at \
+                            OR (later.created_at = m.created_at AND later.id > m.id))) \
+                     ORDER BY m.created_at, m.id LIMIT $2"
+                ),
+                args![false, i64::from(limit)],
+            )
+            .await?;
+        let messages: Vec<Message> = convert_all(rows)?;
+        Ok(messages
+            .into_iter()
+            .map(|message| UnansweredMessage {
+                account_id: message.account_id,
+                conversation_id: message.conversation_id,
+                message,
+            })
+            .collect())
     }
 
     /// The context stored at the conversation's last handover, if any.

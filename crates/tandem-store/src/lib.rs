@@ -35,7 +35,9 @@ use sqlx::{PgPool, SqlitePool};
 pub use accounts::{AccountSeed, InboxSeed, UserSeed};
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
-pub use bot_turns::{BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState};
+pub use bot_turns::{
+    BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
+};
 pub use changes::{Change, ChangeFeed, ChangeNotice};
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};

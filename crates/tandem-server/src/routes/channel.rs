@@ -96,6 +96,7 @@ pub async fn receive_message(
         state.bot.customer_wrote(
             inbox.account_id,
             outcome.conversation.id,
+            outcome.message.id,
             outcome.message.text.clone(),
         );
     }

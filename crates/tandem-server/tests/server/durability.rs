@@ -1,7 +1,12 @@
-//! A message the API channel acknowledged survives the process being killed right after.
+//! Nothing acknowledged is lost: a message the API channel acknowledged survives the process
+//! being killed right after, and a customer message a stopped node left unanswered is answered
+//! by the next node to start.
 
 use reqwest::{Method, StatusCode};
+use tandem_app::secret::token_hash;
+use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_store::testing::{TestDatabase, backends};
+use tandem_store::{InboundMessage, Store, StoreOptions};
 
 use crate::harness::{ADMIN, call, channel_message, login};
 use crate::process::Node;
@@ -75,5 +80,101 @@ async fn an_acknowledged_message_survives_a_crash() {
             "{backend:?}: every acknowledged message is there"
         );
         restarted.terminate().await;
+    }
+}
+
+/// The bot messages of a conversation, through the API.
+async fn bot_replies(client: &reqwest::Client, base: &str, token: &str, id: &str) -> usize {
+    let (_, page) = call(
+        client,
+        base,
+        Method::GET,
+        &format!("/api/v1/conversations/{id}/messages?limit=100"),
+        Some(token),
+        None,
+    )
+    .await;
+    page["data"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .filter(|message| message["sender"]["type"] == "bot")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_customer_message_left_unanswered_by_a_stopped_node_is_answered_on_start() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let client = reqwest::Client::new();
+        let node = Node::start(database.url(), data_dir.path()).await;
+        let admin = login(&client, &node.base, ADMIN).await;
+        let (status, inbox) = call(
+            &client,
+            &node.base,
+            Method::POST,
+            "/api/v1/inboxes",
+            Some(&admin),
+            Some(serde_json::json!({"name": "Chat", "channel": "api", "first_responder": "bot"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{inbox}");
+        let token = inbox["api_token"].as_str().expect("token").to_owned();
+        node.terminate().await;
+
+        // While no node runs, a message is stored (as if its node died before the bot turn).
+        let store = Store::connect(database.url(), &StoreOptions::default())
+            .await
+            .expect("store");
+        let inbox = store
+            .inbox_by_token_hash(&token_hash(&token))
+            .await
+            .expect("read")
+            .expect("the inbox");
+        let stored = store
+            .append_inbound_message(
+                inbox.account_id,
+                &InboundMessage {
+                    inbox_id: inbox.id,
+                    identity: Identity::parse(IdentityKind::Phone, "+5511977778888", "phone")
+                        .expect("phone"),
+                    contact_name: None,
+                    text: "qual o horário de atendimento?".into(),
+                    external_id: Some("left-1".into()),
+                },
+                tandem_app::now(),
+            )
+            .await
+            .expect("stored");
+        store.close().await;
+        let id = stored.conversation.id.to_string();
+
+        let node = Node::start(database.url(), data_dir.path()).await;
+        let admin = login(&client, &node.base, ADMIN).await;
+        let mut replies = 0;
+        for _ in 0..400 {
+            replies = bot_replies(&client, &node.base, &admin, &id).await;
+            if replies > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(replies > 0, "{backend:?}: the bot answers on start");
+        node.terminate().await;
+
+        // Answered messages are not answered again by the next start.
+        let node = Node::start(database.url(), data_dir.path()).await;
+        let admin = login(&client, &node.base, ADMIN).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(
+            bot_replies(&client, &node.base, &admin, &id).await,
+            replies,
+            "{backend:?}"
+        );
+        node.terminate().await;
     }
 }
