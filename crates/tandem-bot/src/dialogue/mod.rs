@@ -213,6 +213,17 @@ impl<'p> Bot<'p> {
         {
             return self.serve(draft, &chosen, analysis);
         }
+        let top = analysis.intents.first();
+        let is_confident = !analysis.out_of_scope
+            && top.is_some_and(|top| top.confidence >= profile.understanding.minimum_confidence);
+        if let [first, second] = state.pending_clarification.as_slice()
+            && !is_confident
+            && small_talk::detect(input.text, language).is_none()
+        {
+            // Neither option was picked nor a new subject raised (a CPF, say, which is kept):
+            // the question stands.
+            return self.ask_to_clarify(draft, input.attributes, first.clone(), second.clone());
+        }
         if let Some(pending) = &state.pending_slot {
             draft.state.pending_slot = None;
             draft = match self.answer_pending_slot(draft, pending, input) {
@@ -221,34 +232,43 @@ impl<'p> Bot<'p> {
             };
         }
 
-        let top = analysis.intents.first();
-        let is_confident = !analysis.out_of_scope
-            && top.is_some_and(|top| top.confidence >= profile.understanding.minimum_confidence);
         match small_talk::detect(input.text, language) {
             Some(SmallTalk::Greeting) => return self.small_talk(draft, SmallTalk::Greeting),
             Some(kind) if !is_confident => return self.small_talk(draft, kind),
             _ => {}
         }
         if let Some([first, second]) = clarify::candidates(profile, analysis) {
-            let question = render_message(
-                profile,
-                MessageKind::Clarify,
-                language,
-                input.attributes,
-                &[
-                    ("first", clarify::label(profile, &first.intent, language)),
-                    ("second", clarify::label(profile, &second.intent, language)),
-                ],
-            );
-            draft.say(question);
-            let options = vec![first.intent, second.intent];
-            draft.state.pending_clarification.clone_from(&options);
-            return self.finish(draft, TurnOutcome::Clarifying { options });
+            return self.ask_to_clarify(draft, input.attributes, first.intent, second.intent);
         }
         match top {
             Some(top) if is_confident => self.serve(draft, top, analysis),
             _ => self.answer_from_knowledge_base(draft, analysis),
         }
+    }
+
+    /// Asks which of two intents the customer means.
+    fn ask_to_clarify(
+        &self,
+        mut draft: Draft<'_>,
+        attributes: &Attributes,
+        first: String,
+        second: String,
+    ) -> BotTurn {
+        let language = draft.language;
+        let question = render_message(
+            self.profile,
+            MessageKind::Clarify,
+            language,
+            attributes,
+            &[
+                ("first", clarify::label(self.profile, &first, language)),
+                ("second", clarify::label(self.profile, &second, language)),
+            ],
+        );
+        draft.say(question);
+        let options = vec![first, second];
+        draft.state.pending_clarification.clone_from(&options);
+        self.finish(draft, TurnOutcome::Clarifying { options })
     }
 
     /// Turns an action's outcome into the reply, or into an `action_failed` handover.

@@ -628,3 +628,28 @@ fn values_given_before_they_are_asked_for_are_kept() {
         "the date is not asked again: {second:?}"
     );
 }
+
+#[test]
+fn a_clarification_answered_with_something_else_is_asked_again() {
+    let mut conversation = Conversation::greeted();
+    conversation.say("como funciona o pix noturno");
+    let again = conversation.say("529.982.247-25");
+    assert!(
+        matches!(again.outcome, TurnOutcome::Clarifying { .. }),
+        "the question stands: {again:?}"
+    );
+    assert!(
+        conversation
+            .state
+            .slots
+            .values()
+            .any(|value| value == "52998224725"),
+        "the CPF is kept: {:?}",
+        conversation.state.slots
+    );
+    let answer = conversation.say("os limites");
+    assert!(
+        answer.replies[0].text.starts_with("O limite padrão do Pix"),
+        "{answer:?}"
+    );
+}
