@@ -88,22 +88,22 @@ fn misses(select: impl Fn(&ConversationRun) -> bool) -> String {
 const CONTAINMENT_FLOOR: f64 = 0.95;
 /// Routine conversations kept with every per-turn expectation met (today 38/42).
 const RESOLUTION_FLOOR: f64 = 0.85;
-/// Conversations needing a person that the bot handed over, whatever the reason (today 36/37).
+/// Conversations needing a person that the bot handed over, whatever the reason (today 37/37).
 const HANDED_OVER_FLOOR: f64 = 0.94;
-/// Conversations with the right label, contained or the right reason (today 78/79).
+/// Conversations with the right label, contained or the right reason (today 79/79).
 const LABEL_ACCURACY_FLOOR: f64 = 0.96;
 /// Per-turn expectations met (today 268/276): a few checks of slack.
 const CHECK_RATE_FLOOR: f64 = 0.95;
 
 /// (reason, precision floor, recall floor), one conversation of slack on each side. Today:
 /// customer_request 8/8 and 8/8; negative_sentiment 5/5 and 5/5; bot_failure 5/5 and 5/5;
-/// sensitive_topic 7/7 and 7/8 (no dispute/chargeback intent in the demo profile yet);
+/// sensitive_topic 8/8 and 8/8;
 /// high_value 3/3 and 3/3; action_failed 4/4 and 4/4; complexity 4/4 and 4/4.
 const REASON_FLOORS: [(HandoverReason, f64, f64); 7] = [
     (HandoverReason::CustomerRequest, 0.87, 0.87),
     (HandoverReason::NegativeSentiment, 0.8, 0.8),
     (HandoverReason::BotFailure, 0.8, 0.8),
-    (HandoverReason::SensitiveTopic, 0.85, 0.75),
+    (HandoverReason::SensitiveTopic, 0.85, 0.85),
     (HandoverReason::HighValue, 0.75, 0.66),
     (HandoverReason::ActionFailed, 0.75, 0.75),
     (HandoverReason::Complexity, 0.75, 0.75),

@@ -341,7 +341,7 @@ fn a_new_request_while_a_slot_is_pending_changes_the_subject() {
 #[test]
 fn close_intents_are_clarified() {
     let mut conversation = Conversation::greeted();
-    let question = conversation.say("como funciona o pix noturno");
+    let question = conversation.say("pix noturno");
     assert_eq!(
         question.outcome,
         TurnOutcome::Clarifying {
@@ -365,7 +365,7 @@ fn close_intents_are_clarified() {
 #[test]
 fn a_clarification_can_be_answered_with_the_topic() {
     let mut conversation = Conversation::greeted();
-    conversation.say("como funciona o pix noturno");
+    conversation.say("pix noturno");
     let answer = conversation.say("os limites");
     assert!(
         answer.replies[0].text.starts_with("O limite padrão do Pix"),
@@ -632,7 +632,7 @@ fn values_given_before_they_are_asked_for_are_kept() {
 #[test]
 fn a_clarification_answered_with_something_else_is_asked_again() {
     let mut conversation = Conversation::greeted();
-    conversation.say("como funciona o pix noturno");
+    conversation.say("pix noturno");
     let again = conversation.say("529.982.247-25");
     assert!(
         matches!(again.outcome, TurnOutcome::Clarifying { .. }),
