@@ -7,7 +7,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN, ANA, TestServer, channel_message, on_every_backend};
+use crate::harness::{
+    ADMIN, ANA, TestServer, bot_message_texts, channel_message, on_every_backend,
+};
 
 /// A customer on the demo account's bot-first inbox.
 struct Customer<'a> {
@@ -47,26 +49,10 @@ impl Customer<'_> {
     }
 
     async fn bot_messages(&self, admin: &str) -> Vec<String> {
-        let Some(id) = &self.conversation else {
-            return Vec::new();
-        };
-        let (_, page) = self
-            .server
-            .get(
-                &format!("/api/v1/conversations/{id}/messages?limit=100"),
-                admin,
-            )
-            .await;
-        page["data"]
-            .as_array()
-            .map(|messages| {
-                messages
-                    .iter()
-                    .filter(|message| message["sender"]["type"] == "bot")
-                    .map(|message| message["text"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
+        match &self.conversation {
+            Some(id) => bot_message_texts(&self.server.client, &self.server.base, admin, id).await,
+            None => Vec::new(),
+        }
     }
 
     async fn conversation(&self, admin: &str) -> Value {

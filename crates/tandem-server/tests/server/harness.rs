@@ -124,6 +124,34 @@ impl TestServer {
     }
 }
 
+/// The texts of the bot's messages in a conversation, oldest first.
+pub async fn bot_message_texts(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    conversation_id: &str,
+) -> Vec<String> {
+    let (_, page) = call(
+        client,
+        base,
+        Method::GET,
+        &format!("/api/v1/conversations/{conversation_id}/messages?limit=100"),
+        Some(token),
+        None,
+    )
+    .await;
+    page["data"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .filter(|message| message["sender"]["type"] == "bot")
+                .map(|message| message["text"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The fields named by an error answer's `details`, in order.
 pub fn error_fields(body: &Value) -> Vec<String> {
     body["error"]["details"]
