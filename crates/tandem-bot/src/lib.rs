@@ -36,6 +36,7 @@ pub mod dialogue;
 mod messages;
 pub mod policy;
 pub mod profile;
+mod ready;
 pub mod replay;
 mod small_talk;
 mod suggestion;
@@ -54,5 +55,6 @@ pub use dialogue::{
 pub use messages::{MessageKind, TeamAvailability, describe_reopening, handover_message};
 pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
 pub use profile::{BotProfile, ProfileError, ProfileErrorKind, ProfileErrors};
+pub use ready::{ReadyError, ready_profile};
 pub use suggestion::suggested_first_reply;
 pub use template::{MissingVariable, Template, TemplateError};

@@ -14,7 +14,8 @@ use tokio_util::task::TaskTracker;
 use tandem_bot::profile::HttpMethod;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
-    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability, suggested_first_reply,
+    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability, ready_profile,
+    suggested_first_reply,
 };
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
@@ -489,7 +490,8 @@ impl BotRunner {
 
     /// The account's bot, rebuilt when its profile changed; `None` without a profile.
     async fn bot_for(&self, account_id: AccountId) -> Result<Option<Arc<LoadedBot>>, TurnError> {
-        let Some(stored) = self.inner.store.bot_profile(account_id).await? else {
+        let store = &self.inner.store;
+        let Some(updated_at) = store.bot_profile_updated_at(account_id).await? else {
             return Ok(None);
         };
         let cached = self
@@ -499,14 +501,16 @@ impl BotRunner {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&account_id)
             .cloned();
-        if let Some(bot) = cached.filter(|bot| bot.updated_at == stored.updated_at) {
+        if let Some(bot) = cached.filter(|bot| bot.updated_at == updated_at) {
             return Ok(Some(bot));
         }
+        // Changed (or first use): read the source only now.
+        let Some(stored) = store.bot_profile(account_id).await? else {
+            return Ok(None);
+        };
         let loaded = tokio::task::spawn_blocking(move || {
-            let profile = BotProfile::from_yaml(&stored.source)
-                .map_err(|errors| TurnError::Profile(errors.to_string()))?;
-            let engine = Engine::new(&profile.engine_config())
-                .map_err(|error| TurnError::Engine(error.to_string()))?;
+            let (profile, engine) = ready_profile(&stored.source)
+                .map_err(|error| TurnError::Profile(error.to_string()))?;
             Ok::<_, TurnError>(LoadedBot {
                 updated_at: stored.updated_at,
                 profile,

@@ -182,11 +182,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 fn check_profile(file: &Path) -> anyhow::Result<()> {
     let source =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let profile = tandem_bot::BotProfile::from_yaml(&source).map_err(|errors| {
-        anyhow::anyhow!("{} is not a valid bot profile:\n{errors}", file.display())
-    })?;
-    tandem_nlu::Engine::new(&profile.engine_config())
-        .context("the profile is valid but its understanding engine cannot be built")?;
+    let (profile, _engine) = tandem_bot::ready_profile(&source)
+        .with_context(|| format!("checking {}", file.display()))?;
     println!(
         "{}: valid; bot {:?}, {} intents, {} articles",
         file.display(),

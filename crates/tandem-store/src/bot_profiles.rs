@@ -77,6 +77,22 @@ impl Store {
         .transpose()
     }
 
+    /// When the account's bot profile was last saved, if it has one: a cheap check whether a
+    /// bot built from it is still current, without reading the source.
+    pub async fn bot_profile_updated_at(
+        &self,
+        account_id: AccountId,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<(i64,)>(
+            "SELECT updated_at FROM bot_profiles WHERE account_id = $1",
+            args![account_id],
+        )
+        .await?
+        .map(|(updated_at,)| timestamp(updated_at))
+        .transpose()
+    }
+
     /// Saves (or replaces) the account's bot profile. `updated_by` must be a user of the
     /// account.
     pub async fn save_bot_profile(

@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::extract::State;
 
-use tandem_bot::BotProfile;
 use tandem_bot::replay::{ReplayChange, replay_conversation};
+use tandem_bot::{BotProfile, ReadyError, ready_profile};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::EventKind;
 use tandem_domain::id::AccountId;
@@ -66,7 +66,7 @@ pub async fn replace(
     let source = request.source;
     // Parsing, validating and training take CPU time: off the async workers.
     let (source, profile) = tokio::task::spawn_blocking(move || {
-        let profile = check_profile(&source)?;
+        let (profile, _engine) = check_profile(&source)?;
         Ok::<_, ApiError>((source, profile))
     })
     .await
@@ -87,9 +87,9 @@ pub async fn replace(
 
 /// Validates a profile and trains its engine; every problem names its place in the YAML as
 /// `source.<path>`.
-fn check_profile(source: &str) -> Result<BotProfile, ApiError> {
-    let profile = BotProfile::from_yaml(source).map_err(|errors| {
-        ApiError::Validation(ValidationError(
+fn check_profile(source: &str) -> Result<(BotProfile, Engine), ApiError> {
+    ready_profile(source).map_err(|error| match error {
+        ReadyError::Invalid(errors) => ApiError::Validation(ValidationError(
             errors
                 .errors()
                 .iter()
@@ -103,18 +103,11 @@ fn check_profile(source: &str) -> Result<BotProfile, ApiError> {
                     message: error.kind.to_string(),
                 })
                 .collect(),
-        ))
-    })?;
-    Engine::new(&profile.engine_config()).map_err(|error| {
-        let mut message = format!("the understanding engine cannot be built: {error}");
-        let mut cause = std::error::Error::source(&error);
-        while let Some(inner) = cause {
-            message.push_str(&format!(": {inner}"));
-            cause = inner.source();
+        )),
+        untrainable @ ReadyError::Untrainable(_) => {
+            ApiError::invalid_field("source", "untrainable_profile", untrainable.to_string())
         }
-        ApiError::invalid_field("source", "untrainable_profile", message)
-    })?;
-    Ok(profile)
+    })
 }
 
 /// Replays a draft profile (or the current one) against the account's most recent
@@ -198,9 +191,7 @@ pub async fn replay_recent(
     }
     let today = jiff::Zoned::now().date();
     let response = tokio::task::spawn_blocking(move || {
-        let profile = check_profile(&source)?;
-        let engine = Engine::new(&profile.engine_config())
-            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        let (profile, engine) = check_profile(&source)?;
         let mut response = ReplayResponse::default();
         for (conversation_id, past_reason, messages, attributes) in history {
             let texts: Vec<&str> = messages.iter().map(String::as_str).collect();
