@@ -1057,7 +1057,11 @@ impl Player<'_> {
 
 fn availability_of(conversation: &Conversation, today: jiff::civil::Date) -> TeamAvailability {
     match conversation.team_back_at {
-        Some(reopens_at) => TeamAvailability::Closed { reopens_at, today },
+        Some(reopens_at) => TeamAvailability::Closed {
+            reopens_at,
+            today,
+            bot_stays: false,
+        },
         None => TeamAvailability::Open {
             queue_position: None,
         },

@@ -52,7 +52,10 @@ pub use demo::{
 pub use dialogue::{
     Answered, Bot, BotState, BotTurn, CustomerTurn, PendingSlot, Reply, TurnOutcome,
 };
-pub use messages::{MessageKind, TeamAvailability, describe_reopening, handover_message};
+pub use messages::{
+    MessageKind, TeamAvailability, describe_reopening, describe_wait, handover_message,
+    queue_notice,
+};
 pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
 pub use profile::{BotProfile, ProfileError, ProfileErrorKind, ProfileErrors};
 pub use ready::{ReadyError, ready_profile};

@@ -1,6 +1,7 @@
 //! The bot's own messages (not understood, clarify, a person is coming, we are back at...):
 //! built-in pt/es/en texts that a profile may override, and how they are rendered.
 
+use jiff::SignedDuration;
 use jiff::civil::{Date, DateTime, Weekday};
 use tandem_domain::contact::Attributes;
 use tandem_nlu::Language;
@@ -15,8 +16,12 @@ pub enum MessageKind {
     PersonComing,
     /// The customer's place in the queue (`{position}`).
     QueuePosition,
+    /// The estimated wait (`{wait}`).
+    QueueWait,
     /// Outside business hours: when the team is back (`{reopens_at}`).
     Closed,
+    /// Outside business hours, and the bot keeps the conversation (`{reopens_at}`).
+    ClosedBotStays,
     /// The bot did not understand.
     NotUnderstood,
     /// A person is available on request.
@@ -35,10 +40,12 @@ pub enum MessageKind {
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 12] = [
         MessageKind::PersonComing,
         MessageKind::QueuePosition,
+        MessageKind::QueueWait,
         MessageKind::Closed,
+        MessageKind::ClosedBotStays,
         MessageKind::NotUnderstood,
         MessageKind::PersonHint,
         MessageKind::Clarify,
@@ -53,7 +60,9 @@ impl MessageKind {
         match self {
             MessageKind::PersonComing => "business_hours.person_coming",
             MessageKind::QueuePosition => "business_hours.queue_position",
+            MessageKind::QueueWait => "business_hours.queue_wait",
             MessageKind::Closed => "business_hours.closed",
+            MessageKind::ClosedBotStays => "business_hours.closed_bot_stays",
             MessageKind::NotUnderstood => "messages.not_understood",
             MessageKind::PersonHint => "messages.person_hint",
             MessageKind::Clarify => "messages.clarify",
@@ -68,7 +77,8 @@ impl MessageKind {
     pub fn own_variables(self) -> &'static [&'static str] {
         match self {
             MessageKind::QueuePosition => &["position"],
-            MessageKind::Closed => &["reopens_at"],
+            MessageKind::QueueWait => &["wait"],
+            MessageKind::Closed | MessageKind::ClosedBotStays => &["reopens_at"],
             MessageKind::Clarify => &["first", "second"],
             _ => &[],
         }
@@ -81,7 +91,9 @@ impl MessageKind {
         match self {
             MessageKind::PersonComing => hours.person_coming.as_ref(),
             MessageKind::QueuePosition => hours.queue_position.as_ref(),
+            MessageKind::QueueWait => hours.queue_wait.as_ref(),
             MessageKind::Closed => hours.closed.as_ref(),
+            MessageKind::ClosedBotStays => hours.closed_bot_stays.as_ref(),
             MessageKind::NotUnderstood => messages.not_understood.as_ref(),
             MessageKind::PersonHint => messages.person_hint.as_ref(),
             MessageKind::Clarify => messages.clarify.as_ref(),
@@ -108,6 +120,18 @@ impl MessageKind {
             (MessageKind::QueuePosition, Pt) => "Você é o número {position} da fila.",
             (MessageKind::QueuePosition, Es) => "Eres el número {position} en la fila.",
             (MessageKind::QueuePosition, En) => "You are number {position} in line.",
+            (MessageKind::QueueWait, Pt) => "O tempo estimado de espera é de {wait}.",
+            (MessageKind::QueueWait, Es) => "El tiempo estimado de espera es de {wait}.",
+            (MessageKind::QueueWait, En) => "The estimated wait is {wait}.",
+            (MessageKind::ClosedBotStays, Pt) => {
+                "Nossa equipe está fora do horário de atendimento e volta {reopens_at}. Enquanto isso, sigo aqui para ajudar no que eu puder."
+            }
+            (MessageKind::ClosedBotStays, Es) => {
+                "Nuestro equipo está fuera de horario y vuelve {reopens_at}. Mientras tanto, sigo aquí para ayudarte en lo que pueda."
+            }
+            (MessageKind::ClosedBotStays, En) => {
+                "Our team is away right now and will be back {reopens_at}. Meanwhile, I'm here to help with whatever I can."
+            }
             (MessageKind::Closed, Pt) => {
                 "Nossa equipe está fora do horário de atendimento e volta {reopens_at}. Sua mensagem fica registrada e uma pessoa responde assim que voltarmos."
             }
@@ -164,10 +188,12 @@ pub enum TeamAvailability {
     },
     /// Outside business hours.
     Closed {
-        /// When the team is back, in the account's time zone.
+        /// When the team is back, in the team's time zone.
         reopens_at: DateTime,
-        /// The current day in the account's time zone ("today at 08:00").
+        /// The current day in the team's time zone ("today at 08:00").
         today: Date,
+        /// The bot keeps the conversation until then instead of handing it over.
+        bot_stays: bool,
     },
 }
 
@@ -268,9 +294,17 @@ pub fn handover_message(
                 None => coming,
             }
         }
-        TeamAvailability::Closed { reopens_at, today } => render_message(
+        TeamAvailability::Closed {
+            reopens_at,
+            today,
+            bot_stays,
+        } => render_message(
             profile,
-            MessageKind::Closed,
+            if bot_stays {
+                MessageKind::ClosedBotStays
+            } else {
+                MessageKind::Closed
+            },
             language,
             attributes,
             &[(
@@ -278,6 +312,62 @@ pub fn handover_message(
                 describe_reopening(profile.supported_language(language), reopens_at, today),
             )],
         ),
+    }
+}
+
+/// The customer's place in the queue, with the estimated wait when there is one.
+pub fn queue_notice(
+    profile: &BotProfile,
+    language: Language,
+    position: u32,
+    wait: Option<SignedDuration>,
+    attributes: &Attributes,
+) -> String {
+    let place = render_message(
+        profile,
+        MessageKind::QueuePosition,
+        language,
+        attributes,
+        &[("position", position.to_string())],
+    );
+    match wait {
+        Some(wait) => {
+            let wait_text = describe_wait(profile.supported_language(language), wait);
+            let wait = render_message(
+                profile,
+                MessageKind::QueueWait,
+                language,
+                attributes,
+                &[("wait", wait_text)],
+            );
+            format!("{place} {wait}")
+        }
+        None => place,
+    }
+}
+
+/// "cerca de 5 minutos", "unos 5 minutos", "about 5 minutes" (minutes rounded up; hours
+/// past 90 minutes).
+pub fn describe_wait(language: Language, wait: SignedDuration) -> String {
+    let minutes = (wait.as_secs().max(0) + 59) / 60;
+    let minutes = minutes.max(1);
+    let hours = (minutes + 30) / 60;
+    match language {
+        Language::Portuguese => match minutes {
+            1 => "cerca de 1 minuto".to_owned(),
+            2..=90 => format!("cerca de {minutes} minutos"),
+            _ => format!("cerca de {hours} horas"),
+        },
+        Language::Spanish => match minutes {
+            1 => "alrededor de 1 minuto".to_owned(),
+            2..=90 => format!("unos {minutes} minutos"),
+            _ => format!("unas {hours} horas"),
+        },
+        Language::English => match minutes {
+            1 => "about a minute".to_owned(),
+            2..=90 => format!("about {minutes} minutes"),
+            _ => format!("about {hours} hours"),
+        },
     }
 }
 
@@ -402,5 +492,41 @@ mod tests {
         for (language, reopens_at, expected) in cases {
             assert_eq!(describe_reopening(language, reopens_at, friday), expected);
         }
+    }
+
+    #[test]
+    fn waits_read_naturally_in_each_language() {
+        let cases = [
+            (Language::Portuguese, 30, "cerca de 1 minuto"),
+            (Language::Portuguese, 241, "cerca de 5 minutos"),
+            (Language::Spanish, 600, "unos 10 minutos"),
+            (Language::English, 60, "about a minute"),
+            (Language::English, 3 * 3600, "about 3 hours"),
+        ];
+        for (language, seconds, expected) in cases {
+            assert_eq!(
+                describe_wait(language, SignedDuration::from_secs(seconds)),
+                expected
+            );
+        }
+    }
+
+    #[test]
+    fn a_queue_notice_gives_the_place_and_the_wait_when_known() {
+        let profile = &*crate::testing::PROFILE;
+        let attributes = Attributes::default();
+        let with_wait = queue_notice(
+            profile,
+            Language::Portuguese,
+            3,
+            Some(SignedDuration::from_mins(10)),
+            &attributes,
+        );
+        assert_eq!(
+            with_wait,
+            "Você é o número 3 da fila. O tempo estimado de espera é de cerca de 10 minutos."
+        );
+        let without = queue_notice(profile, Language::English, 1, None, &attributes);
+        assert_eq!(without, "You're number 1 in line.");
     }
 }

@@ -86,6 +86,7 @@ pub enum ConversationAction {
     Resolve,
     Reopen,
     Reply,
+    TransferToTeam,
 }
 
 impl ConversationAction {
@@ -98,6 +99,7 @@ impl ConversationAction {
             ConversationAction::Resolve => "resolve",
             ConversationAction::Reopen => "reopen",
             ConversationAction::Reply => "reply",
+            ConversationAction::TransferToTeam => "transfer_to_team",
         }
     }
 }
@@ -216,6 +218,29 @@ impl Conversation {
             }
             _ => Err(self.refuse(ConversationAction::Unassign)),
         }
+    }
+
+    /// Sends the conversation to `team_id`'s queue: from the bot, the queue or an agent (who
+    /// loses it). Sending it to the team whose queue it already waits in changes nothing.
+    pub fn transfer_to_team(
+        &mut self,
+        team_id: TeamId,
+        now: Timestamp,
+    ) -> Result<Vec<EventKind>, TransitionError> {
+        let mut events = match (self.status, self.assignee_id) {
+            (ConversationStatus::Resolved, _) => {
+                return Err(self.refuse(ConversationAction::TransferToTeam));
+            }
+            (ConversationStatus::Queued, _) if self.team_id == Some(team_id) => return Ok(vec![]),
+            (ConversationStatus::Assigned, Some(agent_id)) => {
+                vec![EventKind::Unassigned { agent_id }]
+            }
+            _ => Vec::new(),
+        };
+        self.team_id = Some(team_id);
+        self.set_assignee(None, now);
+        events.push(EventKind::Queued);
+        Ok(events)
     }
 
     /// The bot hands the conversation to people, for `reason`.
@@ -390,6 +415,27 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_to_a_team_takes_the_conversation_from_its_agent_into_that_queue() {
+        let team = TeamId::generate();
+        let mut assigned = conversation(Assigned);
+        let agent_id = assigned.assignee_id.unwrap();
+        let events = assigned.transfer_to_team(team, at(5)).unwrap();
+        assert_eq!(
+            events,
+            [EventKind::Unassigned { agent_id }, EventKind::Queued]
+        );
+        assert_eq!((assigned.status, assigned.team_id), (Queued, Some(team)));
+        assert_eq!(assigned.transfer_to_team(team, at(6)).unwrap(), []);
+        let mut with_bot = conversation(Bot);
+        assert_eq!(
+            with_bot.transfer_to_team(team, at(5)).unwrap(),
+            [EventKind::Queued]
+        );
+        let mut resolved = conversation(Resolved);
+        assert!(resolved.transfer_to_team(team, at(5)).is_err());
+    }
+
+    #[test]
     fn opening_in_the_queue_records_opened_and_queued() {
         let (conversation, events) = Conversation::open(
             ConversationId::generate(),
@@ -534,6 +580,7 @@ mod tests {
         ReopenByAgent(u8),
         CustomerMessage(bool),
         Reply(u8, bool),
+        TransferToTeam(u8),
     }
 
     fn step() -> impl Strategy<Value = Step> {
@@ -547,6 +594,7 @@ mod tests {
             any::<bool>().prop_map(Step::CustomerMessage),
             (0u8..3, any::<bool>())
                 .prop_map(|(agent, may_override)| Step::Reply(agent, may_override)),
+            (0u8..2).prop_map(Step::TransferToTeam),
         ]
     }
 
@@ -554,6 +602,7 @@ mod tests {
         #[test]
         fn any_sequence_of_actions_keeps_status_and_assignee_consistent(steps in prop::collection::vec(step(), 0..40)) {
             let agents = [UserId::generate(), UserId::generate(), UserId::generate()];
+            let teams = [TeamId::generate(), TeamId::generate()];
             let mut conversation = conversation(Bot);
             for (second, step) in steps.into_iter().enumerate() {
                 let now = at(second as i64 + 10);
@@ -571,6 +620,7 @@ mod tests {
                     Step::Reply(agent, may_override) => {
                         conversation.record_agent_reply(agents[agent as usize], may_override, now)
                     }
+                    Step::TransferToTeam(team) => conversation.transfer_to_team(teams[team as usize], now),
                 };
                 if result.is_err() {
                     prop_assert_eq!(&conversation, &before);

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::conversation::ConversationStatus;
-use crate::id::{AccountId, ContactId, ConversationId, EventId, UserId};
+use crate::id::{AccountId, ContactId, ConversationId, EventId, TeamId, UserId};
+use crate::sla::SlaTarget;
 use crate::validation::ValidationError;
 
 /// Who caused an event or wrote a message.
@@ -144,6 +145,30 @@ pub enum EventKind {
     Reopened {
         status: ConversationStatus,
     },
+    /// Routing placed the queued conversation: the team whose agents may take it (`None`: any
+    /// agent of the account) and its priority.
+    Routed {
+        team_id: Option<TeamId>,
+        priority: i32,
+    },
+    /// The assigned agent did not answer in time; the conversation goes back to the queue.
+    AnswerTimedOut {
+        agent_id: UserId,
+    },
+    /// Most of an SLA's allowed time has passed.
+    SlaNearBreach {
+        target: SlaTarget,
+        due_at: Timestamp,
+    },
+    /// An SLA's deadline passed.
+    SlaBreached {
+        target: SlaTarget,
+        due_at: Timestamp,
+    },
+    /// The conversation's priority was raised (an SLA escalation).
+    PriorityRaised {
+        priority: i32,
+    },
 }
 
 impl EventKind {
@@ -160,6 +185,11 @@ impl EventKind {
             EventKind::FirstAgentReply { .. } => "first_agent_reply",
             EventKind::Resolved => "resolved",
             EventKind::Reopened { .. } => "reopened",
+            EventKind::Routed { .. } => "routed",
+            EventKind::AnswerTimedOut { .. } => "answer_timed_out",
+            EventKind::SlaNearBreach { .. } => "sla_near_breach",
+            EventKind::SlaBreached { .. } => "sla_breached",
+            EventKind::PriorityRaised { .. } => "priority_raised",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod event;
 pub mod id;
 pub mod inbox;
 pub mod message;
+pub mod sla;
 pub mod team;
 pub mod user;
 pub mod validation;

@@ -212,3 +212,58 @@ mod tests {
         assert!(!format!("{user:?}").contains("horse"));
     }
 }
+
+/// Whether an agent is there to take conversations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Takes new conversations.
+    Online,
+    /// Keeps their conversations but takes no new ones.
+    Away,
+    /// Gone: their open conversations return to the queue.
+    Offline,
+}
+
+impl Presence {
+    pub const ALL: [Presence; 3] = [Presence::Online, Presence::Away, Presence::Offline];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+}
+
+impl FromStr for Presence {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Presence::ALL
+            .into_iter()
+            .find(|presence| presence.as_str() == s)
+            .ok_or_else(|| {
+                ValidationError::field(
+                    "presence",
+                    "unknown_presence",
+                    "must be online, away or offline",
+                )
+            })
+    }
+}
+
+/// Most conversations one agent may be given at once.
+pub const MAX_CAPACITY: u32 = 100;
+
+/// Checks an agent's capacity (at least 1, at most [`MAX_CAPACITY`]).
+pub fn validate_capacity(field: &str, capacity: u32) -> Result<(), ValidationError> {
+    if capacity == 0 || capacity > MAX_CAPACITY {
+        return Err(ValidationError::field(
+            field,
+            "out_of_range",
+            format!("must be between 1 and {MAX_CAPACITY}"),
+        ));
+    }
+    Ok(())
+}

@@ -14,8 +14,8 @@ use tokio_util::task::TaskTracker;
 use tandem_bot::profile::HttpMethod;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
-    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability, ready_profile,
-    suggested_first_reply,
+    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability, handover_message, queue_notice,
+    ready_profile, suggested_first_reply,
 };
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
@@ -24,9 +24,13 @@ use tandem_domain::event::{Actor, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Direction;
 use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
+use tandem_routing::team::OutOfHours;
 use tandem_store::{
-    BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, Store, StoreError,
+    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, RoutingFacts,
+    Store, StoreError,
 };
+
+use crate::dispatcher::RoutingKicks;
 
 /// The most unanswered messages a node picks up when it starts.
 const LEFTOVERS_PER_START: u32 = 1000;
@@ -49,6 +53,7 @@ pub struct BotRunner {
 
 struct Inner {
     store: Store,
+    routing: RoutingKicks,
     http: reqwest::Client,
     bots: Mutex<HashMap<AccountId, Arc<LoadedBot>>>,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
@@ -73,7 +78,7 @@ enum TurnError {
 }
 
 impl BotRunner {
-    pub fn new(store: Store) -> Result<Self, reqwest::Error> {
+    pub fn new(store: Store, routing: RoutingKicks) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")))
@@ -81,6 +86,7 @@ impl BotRunner {
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
+                routing,
                 http,
                 bots: Mutex::new(HashMap::new()),
                 conversations: Mutex::new(HashMap::new()),
@@ -125,10 +131,12 @@ impl BotRunner {
                     memory.state.unwrap_or(Value::Null),
                     "bot_error",
                 );
-                store
+                let recorded = store
                     .record_bot_turn(account_id, &record, tandem_app::now())
                     .await
-                    .map(drop)
+                    .map(drop);
+                self.inner.routing.kick(account_id);
+                recorded
             }
             Ok(_) => Ok(()),
             Err(error) => Err(error),
@@ -171,6 +179,40 @@ impl BotRunner {
                 }
             }
         });
+    }
+
+    /// The message telling a queued customer their place (and the estimated wait), in the
+    /// conversation's language with the profile's wording; `None` when the account has no bot
+    /// profile to speak with.
+    pub async fn queue_notice_text(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        position: u32,
+        wait: Option<jiff::SignedDuration>,
+    ) -> Result<Option<String>, StoreError> {
+        let bot = match self.bot_for(account_id).await {
+            Ok(Some(bot)) => bot,
+            Ok(None) => return Ok(None),
+            Err(TurnError::Store(error)) => return Err(error),
+            Err(error) => {
+                tracing::warn!(%error, %account_id, "no queue notice: the bot profile does not load");
+                return Ok(None);
+            }
+        };
+        let store = &self.inner.store;
+        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+        let contact = store.contact(account_id, conversation.contact_id).await?;
+        let language = restore_state(memory.state)
+            .language
+            .unwrap_or(bot.profile.languages.default);
+        Ok(Some(queue_notice(
+            &bot.profile,
+            language,
+            position,
+            wait,
+            &contact.attributes,
+        )))
     }
 
     /// Waits for the turns in progress; no new ones start.
@@ -250,6 +292,7 @@ impl BotRunner {
                 Ok(BotTurnOutcome::Recorded { events, .. }) => {
                     if let Some(handover) = &record.handover {
                         tracing::info!(%conversation_id, reason = %handover.reason, events = events.len(), "bot handed over");
+                        self.inner.routing.kick(account_id);
                     }
                     return Ok(());
                 }
@@ -320,10 +363,49 @@ impl BotRunner {
             handover = handover.or(follow.handover);
             state = follow.new_state;
         }
-        let handover = match handover {
-            Some(decision) => Some(BotHandover {
+        let routing = handover
+            .as_ref()
+            .map(|decision| routing_facts(decision, &analysis, turn.language));
+        if let Some(facts) = &routing {
+            let placement = self
+                .inner
+                .store
+                .placement(
+                    conversation.account_id,
+                    conversation.inbox_id,
+                    facts,
+                    tandem_app::now(),
+                )
+                .await?;
+            if let Availability::Closed {
+                reopens_at: Some(reopens_at),
+                today,
+            } = placement.availability
+            {
+                let bot_stays = placement.out_of_hours == OutOfHours::StayWithBot;
+                let closed = TeamAvailability::Closed {
+                    reopens_at,
+                    today,
+                    bot_stays,
+                };
+                // A handover turn ends with the handover message: say when the team is back.
+                replies.pop();
+                replies.push(handover_message(
+                    &bot.profile,
+                    turn.language,
+                    &closed,
+                    attributes,
+                ));
+                if bot_stays {
+                    handover = None;
+                }
+            }
+        }
+        let handover = match (handover, routing) {
+            (Some(decision), Some(routing)) => Some(BotHandover {
                 reason: decision.reason,
                 evidence: decision.evidence_json(),
+                routing,
                 context: self
                     .handover_context(
                         bot,
@@ -336,7 +418,7 @@ impl BotRunner {
                     )
                     .await?,
             }),
-            None => None,
+            _ => None,
         };
         Ok(BotTurnRecord {
             conversation_id: conversation.id,
@@ -634,9 +716,33 @@ fn failure_handover(
             reason: HandoverReason::BotFailure,
             evidence: evidence.clone(),
             context: json!({"reason": "bot_failure", "evidence": evidence}),
+            routing: RoutingFacts::default(),
         }),
     }
 }
+
+/// What routing needs from a handover: the intent understood, the language, and whether the
+/// reason or the mood make it urgent.
+fn routing_facts(
+    decision: &HandoverDecision,
+    analysis: &Analysis,
+    language: Language,
+) -> RoutingFacts {
+    RoutingFacts {
+        intent: analysis
+            .intents
+            .first()
+            .filter(|_| !analysis.out_of_scope)
+            .map(|top| top.intent.clone()),
+        language: Some(language.code().to_owned()),
+        high_value: decision.reason == HandoverReason::HighValue,
+        negative_sentiment: decision.reason == HandoverReason::NegativeSentiment
+            || analysis.sentiment.score <= NEGATIVE_MOOD,
+    }
+}
+
+/// A sentiment score at or below which the customer counts as upset for queue priority.
+const NEGATIVE_MOOD: f32 = -0.5;
 
 /// Every character but the last two replaced by `*`.
 fn mask(value: &str) -> String {

@@ -60,6 +60,10 @@ pub struct Config {
     pub seed_demo: bool,
     /// Most database connections per pool.
     pub database_max_connections: u32,
+    /// How long an agent stays online after their last connection drops.
+    pub presence_grace_seconds: u64,
+    /// Least time between two "you are now number N" updates to a waiting customer.
+    pub queue_notice_interval_seconds: u64,
 }
 
 impl Default for Config {
@@ -73,6 +77,8 @@ impl Default for Config {
             demo_password: None,
             seed_demo: true,
             database_max_connections: 16,
+            presence_grace_seconds: 60,
+            queue_notice_interval_seconds: 60,
         }
     }
 }
@@ -156,6 +162,16 @@ impl Config {
         if let Some(max) = environment("TANDEM_DATABASE_MAX_CONNECTIONS") {
             self.database_max_connections = max.parse().with_context(|| {
                 format!("TANDEM_DATABASE_MAX_CONNECTIONS={max:?} is not a number")
+            })?;
+        }
+        if let Some(grace) = environment("TANDEM_PRESENCE_GRACE_SECONDS") {
+            self.presence_grace_seconds = grace.parse().with_context(|| {
+                format!("TANDEM_PRESENCE_GRACE_SECONDS={grace:?} is not a number")
+            })?;
+        }
+        if let Some(interval) = environment("TANDEM_QUEUE_NOTICE_INTERVAL_SECONDS") {
+            self.queue_notice_interval_seconds = interval.parse().with_context(|| {
+                format!("TANDEM_QUEUE_NOTICE_INTERVAL_SECONDS={interval:?} is not a number")
             })?;
         }
         Ok(())

@@ -145,6 +145,7 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidReference { field, message } => {
                 ApiError::Validation(ValidationError::field(field, "unknown_reference", message))
             }
+            StoreError::Invalid(error) => ApiError::Validation(error),
             StoreError::Unavailable => ApiError::Unavailable,
             other => ApiError::Internal(other.to_string()),
         }

@@ -4,6 +4,7 @@
 
 mod bot_runner;
 pub mod config;
+mod dispatcher;
 mod error;
 mod extract;
 mod routes;
@@ -25,6 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use bot_runner::BotRunner;
+use dispatcher::{DispatcherSettings, routing_channel, spawn_dispatcher};
 use tandem_app::App;
 use tandem_app::auth::AuthSettings;
 use tandem_app::demo::DemoAccount;
@@ -117,15 +119,32 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         None
     };
     let shutdown = CancellationToken::new();
+    let (routing, kicks) = routing_channel();
+    let bot =
+        BotRunner::new(store.clone(), routing.clone()).context("building the bot's HTTP client")?;
+    let node = uuid::Uuid::now_v7().to_string();
+    let dispatcher = DispatcherSettings {
+        node: node.clone(),
+        presence_grace: seconds(config.presence_grace_seconds),
+        queue_notice_interval: seconds(config.queue_notice_interval_seconds),
+    };
     let workers = vec![
         spawn_worker(store.clone(), webhooks, shutdown.clone()),
         spawn_token_cleanup(store.clone(), shutdown.clone()),
+        spawn_dispatcher(
+            store.clone(),
+            bot.clone(),
+            dispatcher,
+            kicks,
+            shutdown.clone(),
+        ),
     ];
-    let bot = BotRunner::new(store.clone()).context("building the bot's HTTP client")?;
     bot.answer_leftovers();
     let state = AppState {
         app: app.clone(),
         bot: bot.clone(),
+        routing,
+        node: node.into(),
         shutdown: shutdown.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
@@ -162,6 +181,10 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         serving,
         workers,
     })
+}
+
+fn seconds(seconds: u64) -> jiff::SignedDuration {
+    jiff::SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
 /// Deletes expired login sessions every hour.

@@ -4,7 +4,10 @@ use tokio_util::sync::CancellationToken;
 
 use tandem_app::App;
 
+use std::sync::Arc;
+
 use crate::bot_runner::BotRunner;
+use crate::dispatcher::RoutingKicks;
 
 /// Handlers' shared state: the use cases, the bot and the server's shutdown signal.
 #[derive(Clone, Debug)]
@@ -12,6 +15,10 @@ pub struct AppState {
     pub app: App,
     /// Answers customers on conversations the bot handles.
     pub bot: BotRunner,
+    /// Asks this node's routing worker to assign an account's queue now.
+    pub routing: RoutingKicks,
+    /// This node's name among the nodes sharing the database.
+    pub node: Arc<str>,
     /// Cancelled when the server begins to shut down; long-lived WebSocket sessions close on it.
     pub shutdown: CancellationToken,
 }

@@ -10,8 +10,11 @@ use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event, EventKind};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::Message;
+use tandem_domain::sla::{SlaStage, SlaTarget};
 use tandem_domain::team::Team;
-use tandem_domain::user::User;
+use tandem_domain::user::{Presence, User};
+use tandem_routing::team::RoutingSpec;
+use tandem_store::{AgentStatus, Availability, QueueEntry, QueueStatus, SlaClock};
 
 /// A page of a list, with the cursor of the next page when there is one.
 #[derive(Debug, Serialize)]
@@ -99,15 +102,19 @@ pub struct TeamResponse {
     pub id: Uuid,
     pub name: String,
     pub description: String,
+    /// Skills, priority, strategy, business hours and SLAs (the written form `tandem-routing`
+    /// validates).
+    pub routing: RoutingSpec,
     pub created_at: Timestamp,
 }
 
-impl From<Team> for TeamResponse {
-    fn from(team: Team) -> Self {
+impl TeamResponse {
+    pub fn new(team: Team, routing: RoutingSpec) -> Self {
         Self {
             id: team.id.0,
             name: team.name,
             description: team.description,
+            routing,
             created_at: team.created_at,
         }
     }
@@ -119,6 +126,7 @@ pub struct CreateTeamRequest {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    pub routing: Option<RoutingSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +134,7 @@ pub struct CreateTeamRequest {
 pub struct UpdateTeamRequest {
     pub name: Option<String>,
     pub description: Option<String>,
+    pub routing: Option<RoutingSpec>,
 }
 
 #[derive(Debug, Serialize)]
@@ -358,6 +367,137 @@ pub struct CreateMessageRequest {
 pub struct AssignRequest {
     /// The agent to assign; the caller when left out.
     pub agent_id: Option<Uuid>,
+    /// Assign even if the agent is at capacity (supervisors and admins).
+    #[serde(default)]
+    pub override_capacity: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The team whose queue receives the conversation.
+    pub team_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceRequest {
+    pub presence: Presence,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityRequest {
+    /// The agent's own limit; `null` uses the account's default.
+    pub capacity: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// Capacity of agents who have none of their own.
+    pub default_capacity: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentStatusResponse {
+    pub user_id: Uuid,
+    pub presence: Presence,
+    pub presence_changed_at: Option<Timestamp>,
+    pub capacity: Option<u32>,
+    pub effective_capacity: u32,
+    pub load: u32,
+}
+
+impl From<AgentStatus> for AgentStatusResponse {
+    fn from(status: AgentStatus) -> Self {
+        Self {
+            user_id: status.user_id.0,
+            presence: status.presence,
+            presence_changed_at: status.presence_changed_at,
+            capacity: status.capacity,
+            effective_capacity: status.effective_capacity,
+            load: status.load,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueueEntryResponse {
+    pub conversation_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub priority: i32,
+    pub queued_at: Timestamp,
+    /// 1 for the first in its team's line.
+    pub position: u32,
+}
+
+impl From<QueueEntry> for QueueEntryResponse {
+    fn from(entry: QueueEntry) -> Self {
+        Self {
+            conversation_id: entry.conversation_id.0,
+            team_id: entry.team_id.map(|id| id.0),
+            priority: entry.priority,
+            queued_at: entry.queued_at,
+            position: entry.position,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueueStatusResponse {
+    pub position: u32,
+    /// `null` while nobody who could take it is online.
+    pub estimated_wait_seconds: Option<i64>,
+    pub team_open: bool,
+    /// When a closed team opens again, in its local time (`2026-11-23T08:00:00`).
+    pub reopens_at_local: Option<String>,
+}
+
+impl From<QueueStatus> for QueueStatusResponse {
+    fn from(status: QueueStatus) -> Self {
+        let (team_open, reopens_at_local) = match status.availability {
+            Availability::Open => (true, None),
+            Availability::Closed { reopens_at, .. } => (false, reopens_at.map(|at| at.to_string())),
+        };
+        Self {
+            position: status.position,
+            estimated_wait_seconds: status.estimated_wait.map(|wait| wait.as_secs()),
+            team_open,
+            reopens_at_local,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlaClockResponse {
+    pub target: SlaTarget,
+    pub stage: SlaStage,
+    pub started_at: Timestamp,
+    pub near_breach_at: Timestamp,
+    pub due_at: Timestamp,
+    pub stopped_at: Option<Timestamp>,
+}
+
+impl From<SlaClock> for SlaClockResponse {
+    fn from(clock: SlaClock) -> Self {
+        Self {
+            target: clock.target,
+            stage: clock.stage,
+            started_at: clock.started_at,
+            near_breach_at: clock.near_breach_at,
+            due_at: clock.due_at,
+            stopped_at: clock.stopped_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConversationRoutingResponse {
+    pub team_id: Option<Uuid>,
+    /// Present while the conversation waits in the queue.
+    pub queue: Option<QueueStatusResponse>,
+    pub sla: Vec<SlaClockResponse>,
 }
 
 #[derive(Debug, Serialize)]

@@ -149,53 +149,68 @@ pub async fn upgrade(
 
 async fn session(state: AppState, principal: Principal, token: String, mut socket: WebSocket) {
     tracing::debug!("websocket session opened");
+    let connection = state
+        .app
+        .store
+        .open_agent_connection(
+            principal.account_id(),
+            principal.user_id(),
+            &state.node,
+            tandem_app::now(),
+        )
+        .await;
+    if let Err(error) = &connection {
+        tracing::warn!(%error, "recording the agent's connection failed");
+    }
     let mut notifications = state.app.hub.subscribe();
     let hello = ServerEvent::Hello {
         user: principal.user.clone().into(),
     };
-    if socket.send(hello.frame()).await.is_err() {
-        return;
-    }
+    let greeted = socket.send(hello.frame()).await.is_ok();
     let mut reauthenticate = tokio::time::interval(REAUTHENTICATE_EVERY);
     reauthenticate.tick().await;
-    let close = loop {
-        tokio::select! {
-            () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
-            notification = notifications.recv() => match notification {
-                Ok(notification) => {
-                    if notification.account_id().is_some_and(|account| account != principal.account_id()) {
-                        continue;
+    let close = if !greeted {
+        None
+    } else {
+        loop {
+            tokio::select! {
+                () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
+                notification = notifications.recv() => match notification {
+                    Ok(notification) => {
+                        if notification.account_id().is_some_and(|account| account != principal.account_id()) {
+                            continue;
+                        }
+                        if socket.send(ServerEvent::from_notification(&notification).frame()).await.is_err() {
+                            break None;
+                        }
                     }
-                    if socket.send(ServerEvent::from_notification(&notification).frame()).await.is_err() {
-                        break None;
+                    Err(RecvError::Lagged(_)) => {
+                        if socket.send(ServerEvent::Resync.frame()).await.is_err() {
+                            break None;
+                        }
                     }
-                }
-                Err(RecvError::Lagged(_)) => {
-                    if socket.send(ServerEvent::Resync.frame()).await.is_err() {
-                        break None;
+                    Err(RecvError::Closed) => break Some((close_code::AWAY, "server shutting down")),
+                },
+                frame = socket.recv() => match frame {
+                    None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
+                    Some(Ok(Frame::Text(text))) => {
+                        let reply = if is_ping(&text) {
+                            ServerEvent::Pong
+                        } else {
+                            ServerEvent::Error { code: "unsupported_message", message: "this socket only accepts {\"type\":\"ping\"}" }
+                        };
+                        if socket.send(reply.frame()).await.is_err() {
+                            break None;
+                        }
                     }
-                }
-                Err(RecvError::Closed) => break Some((close_code::AWAY, "server shutting down")),
-            },
-            frame = socket.recv() => match frame {
-                None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
-                Some(Ok(Frame::Text(text))) => {
-                    let reply = if is_ping(&text) {
-                        ServerEvent::Pong
-                    } else {
-                        ServerEvent::Error { code: "unsupported_message", message: "this socket only accepts {\"type\":\"ping\"}" }
-                    };
-                    if socket.send(reply.frame()).await.is_err() {
-                        break None;
+                    Some(Ok(_)) => {}
+                },
+                _ = reauthenticate.tick() => {
+                    if state.app.authenticate(&token, tandem_app::now()).await.is_err() {
+                        let expired = ServerEvent::Error { code: "session_expired", message: "log in again" };
+                        let _ = socket.send(expired.frame()).await;
+                        break Some((close_code::POLICY, "session expired"));
                     }
-                }
-                Some(Ok(_)) => {}
-            },
-            _ = reauthenticate.tick() => {
-                if state.app.authenticate(&token, tandem_app::now()).await.is_err() {
-                    let expired = ServerEvent::Error { code: "session_expired", message: "log in again" };
-                    let _ = socket.send(expired.frame()).await;
-                    break Some((close_code::POLICY, "session expired"));
                 }
             }
         }
@@ -207,6 +222,15 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
                 reason: reason.into(),
             })))
             .await;
+    }
+    if let Ok(connection) = connection
+        && let Err(error) = state
+            .app
+            .store
+            .close_agent_connection(connection, tandem_app::now())
+            .await
+    {
+        tracing::warn!(%error, "recording the end of the agent's connection failed");
     }
     tracing::debug!("websocket session closed");
 }

@@ -13,12 +13,13 @@ use tandem_domain::message::{DeliveryStatus, Direction, Message};
 
 use crate::changes::Change;
 use crate::conversations::{
-    find_conversation, inbox_rules, insert_events, update_conversation_row,
+    find_conversation, inbox_rules, insert_events_with, update_conversation_row,
 };
 use crate::db::{Conn, args};
 use crate::messages::insert_message;
 use crate::outbox::{DeliverySubject, enqueue_delivery};
 use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
+use crate::routing::RoutingFacts;
 use crate::{Store, StoreError};
 
 /// The bot's memory of one conversation.
@@ -38,6 +39,8 @@ pub struct BotHandover {
     pub evidence: Value,
     /// What the person taking over needs, kept with the conversation.
     pub context: Value,
+    /// What routing uses to choose the team and the priority.
+    pub routing: RoutingFacts,
 }
 
 /// One bot turn to store.
@@ -284,12 +287,18 @@ impl Store {
         )
         .await?;
         update_conversation_row(&mut conn, &conversation).await?;
-        let events = insert_events(
+        let facts = turn
+            .handover
+            .as_ref()
+            .map(|handover| handover.routing.clone())
+            .unwrap_or_default();
+        let events = insert_events_with(
             &mut conn,
-            &conversation,
+            &mut conversation,
             rules.has_webhook,
             Actor::Bot,
             kinds,
+            &facts,
             now,
         )
         .await?;

@@ -11,14 +11,22 @@ use crate::changes::Change;
 use crate::db::{Arg, Conn, args};
 use crate::outbox::{DeliverySubject, enqueue_delivery};
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, EVENT_COLUMNS, EventRow, convert_all};
+use crate::routing::{RoutingFacts, check_room, follow_events, lock_account_routing};
 use crate::users::find_user;
 use crate::{Store, StoreError};
 
 /// A change people or the bot make to a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConversationUpdate {
+    /// Give it to `agent_id`; refused with `agent_at_capacity` when the agent has no room,
+    /// unless `over_capacity` (a supervisor's override).
     Assign {
         agent_id: UserId,
+        over_capacity: bool,
+    },
+    /// Send it to a team's queue.
+    TransferToTeam {
+        team_id: TeamId,
     },
     Unassign,
     RequestHandover {
@@ -135,15 +143,40 @@ pub(crate) async fn update_conversation_row(
     Ok(())
 }
 
-/// Appends events to a conversation's log, queueing each for the inbox's webhook if it has one.
+/// Appends events to a conversation's log, queueing each for the inbox's webhook if it has one,
+/// and keeps its routing in step (a queued conversation is placed, with a `routed` event).
 pub(crate) async fn insert_events(
     conn: &mut Conn,
-    conversation: &Conversation,
+    conversation: &mut Conversation,
     has_webhook: bool,
     actor: Actor,
     kinds: Vec<EventKind>,
     now: Timestamp,
 ) -> Result<Vec<Event>, StoreError> {
+    insert_events_with(
+        conn,
+        conversation,
+        has_webhook,
+        actor,
+        kinds,
+        &RoutingFacts::default(),
+        now,
+    )
+    .await
+}
+
+/// [`insert_events`] with what the bot knows for routing.
+pub(crate) async fn insert_events_with(
+    conn: &mut Conn,
+    conversation: &mut Conversation,
+    has_webhook: bool,
+    actor: Actor,
+    mut kinds: Vec<EventKind>,
+    facts: &RoutingFacts,
+    now: Timestamp,
+) -> Result<Vec<Event>, StoreError> {
+    let extra = follow_events(conn, conversation, &kinds, facts, now).await?;
+    kinds.extend(extra);
     let mut events = Vec::with_capacity(kinds.len());
     for kind in kinds {
         let event = Event {
@@ -179,7 +212,7 @@ pub(crate) async fn insert_events(
 /// Stores a changed conversation and its events; returns the events and the change to announce.
 pub(crate) async fn save_transition(
     conn: &mut Conn,
-    conversation: &Conversation,
+    conversation: &mut Conversation,
     has_webhook: bool,
     actor: Actor,
     kinds: Vec<EventKind>,
@@ -215,6 +248,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(Conversation, Vec<Event>), StoreError> {
         let mut conn = self.write().await?;
+        lock_account_routing(&mut conn, account_id).await?;
         let mut conversation =
             find_conversation(&mut conn, account_id, conversation_id, true).await?;
         if let (Actor::User(user_id), Some(assignee_id)) = (actor, conversation.assignee_id)
@@ -225,23 +259,46 @@ impl Store {
             return Err(TransitionError::AssignedToAnotherAgent { assignee_id }.into());
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-        let agent = match update {
-            ConversationUpdate::Assign { agent_id }
-            | ConversationUpdate::Reopen {
+        let (agent, over_capacity) = match update {
+            ConversationUpdate::Assign {
+                agent_id,
+                over_capacity,
+            } => (Some(agent_id), over_capacity),
+            ConversationUpdate::Reopen {
                 agent_id: Some(agent_id),
-            } => Some(agent_id),
-            _ => None,
+            } => (Some(agent_id), false),
+            _ => (None, false),
         };
-        if let Some(agent_id) = agent
-            && find_user(&mut conn, account_id, agent_id).await?.is_none()
-        {
-            return Err(StoreError::InvalidReference {
-                field: "agent_id",
-                message: "no such user in this account".into(),
-            });
+        if let Some(agent_id) = agent {
+            if find_user(&mut conn, account_id, agent_id).await?.is_none() {
+                return Err(StoreError::InvalidReference {
+                    field: "agent_id",
+                    message: "no such user in this account".into(),
+                });
+            }
+            if !over_capacity && conversation.assignee_id != Some(agent_id) {
+                check_room(&mut conn, account_id, agent_id).await?;
+            }
+        }
+        if let ConversationUpdate::TransferToTeam { team_id } = update {
+            let found: Option<(uuid::Uuid,)> = conn
+                .fetch_optional(
+                    "SELECT id FROM teams WHERE account_id = $1 AND id = $2",
+                    args![account_id, team_id],
+                )
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::InvalidReference {
+                    field: "team_id",
+                    message: "no such team in this account".into(),
+                });
+            }
         }
         let kinds = match update {
-            ConversationUpdate::Assign { agent_id } => conversation.assign(agent_id, now)?,
+            ConversationUpdate::Assign { agent_id, .. } => conversation.assign(agent_id, now)?,
+            ConversationUpdate::TransferToTeam { team_id } => {
+                conversation.transfer_to_team(team_id, now)?
+            }
             ConversationUpdate::Unassign => conversation.unassign(now)?,
             ConversationUpdate::RequestHandover { reason } => {
                 conversation.request_handover(reason, None, now)?
@@ -257,7 +314,7 @@ impl Store {
         }
         let (events, change) = save_transition(
             &mut conn,
-            &conversation,
+            &mut conversation,
             rules.has_webhook,
             actor,
             kinds,

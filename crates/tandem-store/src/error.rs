@@ -25,6 +25,9 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+    /// The input breaks a domain rule; each bad field is named.
+    #[error(transparent)]
+    Invalid(#[from] tandem_domain::validation::ValidationError),
     /// The store was configured wrongly (bad URL).
     #[error("storage configuration: {0}")]
     Config(String),

@@ -18,7 +18,10 @@ mod error;
 mod inboxes;
 mod messages;
 mod outbox;
+mod presence;
 mod records;
+mod routing;
+mod sla;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -46,6 +49,11 @@ pub use error::StoreError;
 pub use inboxes::{InboxPatch, NewInbox};
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
+pub use presence::{AgentStatus, Requeued};
+pub use routing::{
+    Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus, RoutingFacts,
+};
+pub use sla::SlaClock;
 pub use teams::TeamPatch;
 
 use db::Conn;

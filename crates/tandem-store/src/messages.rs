@@ -213,7 +213,7 @@ impl Store {
             .transpose()?
             .filter(|conversation| conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW));
         let opening_status = rules.first_responder.opening_status();
-        let (conversation, kinds, is_new) = match latest {
+        let (mut conversation, kinds, is_new) = match latest {
             Some(mut conversation) => {
                 let kinds = conversation.record_customer_message(opening_status, now);
                 (conversation, kinds, false)
@@ -253,7 +253,7 @@ impl Store {
         }
         let events = insert_events(
             &mut conn,
-            &conversation,
+            &mut conversation,
             rules.has_webhook,
             Actor::Contact(contact_id),
             kinds,
@@ -306,6 +306,13 @@ impl Store {
         };
         if !agent_message.is_private {
             update_conversation_row(&mut conn, &conversation).await?;
+            if conversation.assignee_id == Some(agent_message.author_id) {
+                conn.execute(
+                    "UPDATE conversations SET awaiting_answer_since = NULL WHERE account_id = $1 AND id = $2",
+                    args![account_id, conversation.id],
+                )
+                .await?;
+            }
         }
         insert_message(&mut conn, conversation.inbox_id, &message).await?;
         if message.delivery_status.is_some() {
@@ -321,7 +328,7 @@ impl Store {
         let actor = Actor::User(agent_message.author_id);
         let events = insert_events(
             &mut conn,
-            &conversation,
+            &mut conversation,
             rules.has_webhook,
             actor,
             kinds,

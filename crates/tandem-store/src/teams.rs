@@ -1,9 +1,14 @@
 //! Teams and their members.
 
+use std::collections::HashMap;
+
+use sqlx::types::Json;
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, TeamId, UserId};
 use tandem_domain::team::Team;
 use tandem_domain::user::User;
+use tandem_domain::validation::ValidationError;
+use tandem_routing::team::RoutingSpec;
 
 use crate::db::{Conn, args};
 use crate::error::is_unique_violation;
@@ -16,6 +21,8 @@ use crate::{Store, StoreError};
 pub struct TeamPatch {
     pub name: Option<String>,
     pub description: Option<String>,
+    /// New routing settings, validated here (errors name `routing.*` fields).
+    pub routing: Option<RoutingSpec>,
 }
 
 fn name_taken(error: sqlx::Error) -> StoreError {
@@ -44,13 +51,56 @@ async fn find_team(
     .try_into()
 }
 
+/// Fails when the routing settings name an inbox the account does not have.
+async fn check_inboxes(
+    conn: &mut Conn,
+    account_id: AccountId,
+    routing: &RoutingSpec,
+) -> Result<(), StoreError> {
+    for (index, inbox_id) in routing.inbox_ids.iter().enumerate() {
+        let found: Option<(uuid::Uuid,)> = conn
+            .fetch_optional(
+                "SELECT id FROM inboxes WHERE account_id = $1 AND id = $2",
+                args![account_id, *inbox_id],
+            )
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::Invalid(ValidationError::field(
+                format!("routing.inbox_ids[{index}]"),
+                "unknown_reference",
+                "no such inbox in this account",
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Store {
+    /// Every team's routing settings.
+    pub async fn team_routing_specs(
+        &self,
+        account_id: AccountId,
+    ) -> Result<HashMap<TeamId, RoutingSpec>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows: Vec<(uuid::Uuid, Json<RoutingSpec>)> = conn
+            .fetch_all(
+                "SELECT id, routing FROM teams WHERE account_id = $1",
+                args![account_id],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, Json(spec))| (TeamId(id), spec))
+            .collect())
+    }
+
     /// Creates a team.
     pub async fn create_team(
         &self,
         account_id: AccountId,
         name: &str,
         description: &str,
+        routing: &RoutingSpec,
         now: Timestamp,
     ) -> Result<Team, StoreError> {
         let team = Team {
@@ -60,10 +110,13 @@ impl Store {
             description: description.to_owned(),
             created_at: now,
         };
+        routing.parse(team.id, "routing")?;
         let mut conn = self.write().await?;
+        check_inboxes(&mut conn, account_id, routing).await?;
+        let routing = serde_json::to_value(routing).map_err(StoreError::corrupt)?;
         conn.execute(
-            "INSERT INTO teams (id, account_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
-            args![team.id, account_id, name, description, now],
+            "INSERT INTO teams (id, account_id, name, description, routing, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![team.id, account_id, name, description, routing, now],
         )
         .await
         .map_err(name_taken)?;
@@ -105,6 +158,16 @@ impl Store {
         }
         if let Some(description) = &patch.description {
             team.description = description.clone();
+        }
+        if let Some(routing) = &patch.routing {
+            routing.parse(team_id, "routing")?;
+            check_inboxes(&mut conn, account_id, routing).await?;
+            let routing = serde_json::to_value(routing).map_err(StoreError::corrupt)?;
+            conn.execute(
+                "UPDATE teams SET routing = $1 WHERE account_id = $2 AND id = $3",
+                args![routing, account_id, team_id],
+            )
+            .await?;
         }
         conn.execute(
             "UPDATE teams SET name = $1, description = $2 WHERE account_id = $3 AND id = $4",

@@ -219,7 +219,8 @@ impl Store {
                 load_conversation_for_update(&mut conn, account_id, conversation_id.into()).await?;
             let kinds = conversation.unassign(now)?;
             let (events, change) =
-                save_transition(&mut conn, &conversation, has_webhook, actor, kinds, now).await?;
+                save_transition(&mut conn, &mut conversation, has_webhook, actor, kinds, now)
+                    .await?;
             changes.push(change);
             requeued.push((conversation, events));
         }

@@ -165,7 +165,7 @@ async fn other_accounts_ids_are_not_found(store: &Store, backend: Backend) {
         .expect("inbound stored");
     let conversation_id = outcome.conversation.id;
     let team = store
-        .create_team(theirs.account_id, "Cards", "", at(1))
+        .create_team(theirs.account_id, "Cards", "", &Default::default(), at(1))
         .await
         .expect("team");
     let account = mine.account_id;
@@ -241,6 +241,7 @@ async fn other_accounts_ids_are_not_found(store: &Store, backend: Backend) {
             own.conversation.id,
             ConversationUpdate::Assign {
                 agent_id: theirs.agent.id,
+                over_capacity: false,
             },
             Actor::User(mine.admin.id),
             true,
@@ -416,7 +417,10 @@ async fn refused_transitions_change_nothing(store: &Store, backend: Backend) {
     let tenant = tenant(store, "aurora", None).await;
     let opened = receive(store, &tenant, "+5511988887777", "oi", "m-1", at(1)).await;
     let id = opened.conversation.id;
-    let assign = |agent_id| ConversationUpdate::Assign { agent_id };
+    let assign = |agent_id| ConversationUpdate::Assign {
+        agent_id,
+        over_capacity: false,
+    };
     store
         .update_conversation(
             tenant.account_id,

@@ -412,6 +412,7 @@ fn out_of_hours_the_customer_is_told_when_the_team_is_back() {
     conversation.availability = TeamAvailability::Closed {
         reopens_at: date(2026, 11, 23).at(8, 0, 0, 0),
         today: date(2026, 11, 20),
+        bot_stays: false,
     };
     let turn = conversation.say("quiero hablar con una persona");
     assert!(

@@ -405,8 +405,13 @@ pub struct BusinessHoursMessages {
     pub person_coming: Option<Localized<String>>,
     /// Added when the queue position is known: a template over `{position}`.
     pub queue_position: Option<Localized<String>>,
+    /// Added when the wait can be estimated: a template over `{wait}` ("cerca de 5 minutos").
+    pub queue_wait: Option<Localized<String>>,
     /// Outside business hours: a template over `{reopens_at}` ("segunda-feira às 08:00").
     pub closed: Option<Localized<String>>,
+    /// Outside business hours for a team whose conversations stay with the bot meanwhile: a
+    /// template over `{reopens_at}`.
+    pub closed_bot_stays: Option<Localized<String>>,
 }
 
 /// Overrides of the bot's built-in messages, per language.

@@ -92,6 +92,9 @@ pub async fn receive_message(
         .store
         .append_inbound_message(inbox.account_id, &inbound, tandem_app::now())
         .await?;
+    if !outcome.is_duplicate && outcome.conversation.status == ConversationStatus::Queued {
+        state.routing.kick(inbox.account_id);
+    }
     if !outcome.is_duplicate && outcome.conversation.status == ConversationStatus::Bot {
         state.bot.customer_wrote(
             inbox.account_id,

@@ -21,7 +21,7 @@ use crate::extract::{ApiJson, Auth, parse_id, parse_json};
 use crate::state::AppState;
 use crate::wire::{
     AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
-    EventResponse, List, MessageCreatedResponse, MessageResponse, Page,
+    EventResponse, List, MessageCreatedResponse, MessageResponse, Page, TransferRequest,
 };
 
 /// A cursor is `<unix milliseconds>.<id>` of the last item of the previous page.
@@ -205,6 +205,8 @@ async fn apply(
             tandem_app::now(),
         )
         .await?;
+    // Resolving, unassigning or transferring frees room or fills the queue.
+    state.routing.kick(principal.account_id());
     Ok(Json(ConversationChangeResponse {
         conversation: conversation.into(),
         events: events.into_iter().map(Into::into).collect(),
@@ -224,14 +226,35 @@ pub async fn assign(
         parse_json(&body)?
     };
     let agent_id = request.agent_id.map_or(auth.0.user_id(), UserId);
-    if agent_id != auth.0.user_id() {
+    if agent_id != auth.0.user_id() || request.override_capacity {
         auth.require(|role| role.can_override_assignment())?;
     }
     apply(
         &state,
         &auth,
         &conversation_id,
-        ConversationUpdate::Assign { agent_id },
+        ConversationUpdate::Assign {
+            agent_id,
+            over_capacity: request.override_capacity,
+        },
+    )
+    .await
+}
+
+/// Sends the conversation to a team's queue (taking it from its agent, if any).
+pub async fn transfer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+    ApiJson(request): ApiJson<TransferRequest>,
+) -> Result<Json<ConversationChangeResponse>, ApiError> {
+    apply(
+        &state,
+        &auth,
+        &conversation_id,
+        ConversationUpdate::TransferToTeam {
+            team_id: TeamId(request.team_id),
+        },
     )
     .await
 }

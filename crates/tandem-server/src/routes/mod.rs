@@ -7,6 +7,7 @@ mod contacts;
 mod conversations;
 mod health;
 mod inboxes;
+mod routing;
 mod teams;
 mod users;
 
@@ -105,6 +106,22 @@ pub fn router() -> Router<AppState> {
             "/conversations/{conversation_id}/reopen",
             post(conversations::reopen),
         )
+        .route(
+            "/conversations/{conversation_id}/transfer",
+            post(conversations::transfer),
+        )
+        .route(
+            "/conversations/{conversation_id}/routing",
+            get(routing::conversation_routing),
+        )
+        .route("/me/presence", put(routing::set_presence))
+        .route("/agents", get(routing::agents))
+        .route("/agents/{user_id}/capacity", put(routing::set_capacity))
+        .route(
+            "/routing/settings",
+            get(routing::settings).put(routing::replace_settings),
+        )
+        .route("/queue", get(routing::queue))
         .route(
             "/conversations/{conversation_id}/handover_context",
             get(conversations::handover_context),

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use tandem_domain::id::{TeamId, UserId};
-use tandem_domain::team::validate_team;
+use tandem_domain::team::{Team, validate_team};
 use tandem_domain::user::Role;
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 use tandem_store::TeamPatch;
@@ -19,9 +19,17 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(principal): Auth,
 ) -> Result<Json<List<TeamResponse>>, ApiError> {
-    let teams = state.app.store.teams(principal.account_id()).await?;
+    let store = &state.app.store;
+    let teams = store.teams(principal.account_id()).await?;
+    let mut routing = store.team_routing_specs(principal.account_id()).await?;
     Ok(Json(List {
-        data: teams.into_iter().map(Into::into).collect(),
+        data: teams
+            .into_iter()
+            .map(|team| {
+                let spec = routing.remove(&team.id).unwrap_or_default();
+                TeamResponse::new(team, spec)
+            })
+            .collect(),
     }))
 }
 
@@ -31,14 +39,23 @@ pub async fn show(
     Path(team_id): Path<String>,
 ) -> Result<Json<TeamResponse>, ApiError> {
     let team_id: TeamId = parse_id(&team_id, "team")?;
-    Ok(Json(
-        state
-            .app
-            .store
-            .team(principal.account_id(), team_id)
-            .await?
-            .into(),
-    ))
+    let team = state
+        .app
+        .store
+        .team(principal.account_id(), team_id)
+        .await?;
+    with_routing(&state, team).await.map(Json)
+}
+
+async fn with_routing(state: &AppState, team: Team) -> Result<TeamResponse, ApiError> {
+    let spec = state
+        .app
+        .store
+        .team_routing_specs(team.account_id)
+        .await?
+        .remove(&team.id)
+        .unwrap_or_default();
+    Ok(TeamResponse::new(team, spec))
 }
 
 pub async fn create(
@@ -58,10 +75,11 @@ pub async fn create(
             auth.0.account_id(),
             request.name.trim(),
             &request.description,
+            &request.routing.unwrap_or_default(),
             tandem_app::now(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(team.into())))
+    Ok((StatusCode::CREATED, Json(with_routing(&state, team).await?)))
 }
 
 pub async fn update(
@@ -76,15 +94,14 @@ pub async fn update(
     let patch = TeamPatch {
         name: request.name.map(|name| name.trim().to_owned()),
         description: request.description,
+        routing: request.routing,
     };
-    Ok(Json(
-        state
-            .app
-            .store
-            .update_team(auth.0.account_id(), team_id, &patch)
-            .await?
-            .into(),
-    ))
+    let team = state
+        .app
+        .store
+        .update_team(auth.0.account_id(), team_id, &patch)
+        .await?;
+    Ok(Json(with_routing(&state, team).await?))
 }
 
 pub async fn remove(
