@@ -353,7 +353,7 @@ async fn contact_keeps_one_open_conversation(store: &Store, backend: Backend) {
     );
     assert_eq!(second.conversation.status, ConversationStatus::Queued);
     let kinds: Vec<&str> = first.events.iter().map(|event| event.kind.name()).collect();
-    assert_eq!(kinds, ["opened", "queued"], "{backend:?}");
+    assert_eq!(kinds, ["opened", "queued", "routed"], "{backend:?}");
 
     store
         .update_conversation(
@@ -496,11 +496,11 @@ async fn refused_transitions_change_nothing(store: &Store, backend: Backend) {
     let kinds: Vec<&str> = events_after.iter().map(|event| event.kind.name()).collect();
     assert_eq!(
         kinds,
-        ["opened", "queued", "assigned", "resolved"],
+        ["opened", "queued", "routed", "assigned", "resolved"],
         "{backend:?}"
     );
     assert!(matches!(
-        events_after[2].kind,
+        events_after[3].kind,
         EventKind::Assigned { agent_id } if agent_id == tenant.agent.id
     ));
 }
@@ -688,7 +688,7 @@ async fn committed_changes_are_announced(store: &Store, backend: Backend) {
     assert_eq!(change.account_id, tenant.account_id);
     assert_eq!(change.conversation_id, opened.conversation.id);
     assert_eq!(change.message_id, Some(opened.message.id), "{backend:?}");
-    assert_eq!(change.events, ["opened", "queued"]);
+    assert_eq!(change.events, ["opened", "queued", "routed"]);
 }
 
 #[tokio::test]

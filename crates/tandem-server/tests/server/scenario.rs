@@ -151,6 +151,7 @@ async fn customer_to_agent_and_back(server: &TestServer) {
         [
             "opened",
             "queued",
+            "routed",
             "assigned",
             "first_agent_reply",
             "resolved"

@@ -1,19 +1,19 @@
 -- Routing: each team's routing settings (JSON), agents' presence and capacity, a queued
 -- conversation's priority and place, SLA clocks, and the live agent connections that keep an
 -- agent online.
-ALTER TABLE accounts ADD COLUMN default_capacity INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE accounts ADD COLUMN default_capacity BIGINT NOT NULL DEFAULT 3;
 ALTER TABLE teams ADD COLUMN routing JSONB NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN presence TEXT NOT NULL DEFAULT 'offline' CHECK (presence IN ('online', 'away', 'offline'));
 ALTER TABLE users ADD COLUMN presence_changed_at BIGINT;
-ALTER TABLE users ADD COLUMN capacity INTEGER;
+ALTER TABLE users ADD COLUMN capacity BIGINT;
 ALTER TABLE users ADD COLUMN last_assigned_at BIGINT;
-ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE conversations ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN priority BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN escalations BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN queued_at BIGINT;
 ALTER TABLE conversations ADD COLUMN assigned_at BIGINT;
 ALTER TABLE conversations ADD COLUMN awaiting_answer_since BIGINT;
 ALTER TABLE conversations ADD COLUMN not_to_agent_id UUID;
-ALTER TABLE conversations ADD COLUMN queue_notice_position INTEGER;
+ALTER TABLE conversations ADD COLUMN queue_notice_position BIGINT;
 ALTER TABLE conversations ADD COLUMN queue_notice_at BIGINT;
 CREATE INDEX conversations_queue ON conversations (account_id, priority DESC, queued_at) WHERE status = 'queued';
 CREATE INDEX conversations_awaiting ON conversations (awaiting_answer_since) WHERE awaiting_answer_since IS NOT NULL;
