@@ -11,6 +11,7 @@ mod inbound;
 mod isolation;
 mod openapi;
 mod process;
+mod routing;
 mod scenario;
 mod validation;
 mod webhook_receiver;
