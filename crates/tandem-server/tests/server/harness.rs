@@ -58,8 +58,15 @@ pub fn config_for(database: &TestDatabase) -> Config {
 
 impl TestServer {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         let database = TestDatabase::create(backend).await;
-        let server = start(&config_for(&database), fast_webhooks())
+        let mut config = config_for(&database);
+        adjust(&mut config);
+        let server = start(&config, fast_webhooks())
             .await
             .expect("the server starts");
         let demo = server.demo.as_ref().expect("a new database seeds the demo");
@@ -231,6 +238,11 @@ pub async fn websocket(base: &str, token: &str) -> Socket {
 }
 
 impl Socket {
+    /// Closes the socket from the client side.
+    pub async fn close(mut self) {
+        let _ = self.0.close(None).await;
+    }
+
     /// The next JSON frame, waiting at most ten seconds.
     pub async fn next_event(&mut self) -> Value {
         loop {

@@ -459,3 +459,132 @@ async fn a_closed_team_says_when_it_is_back(server: &TestServer) {
 async fn out_of_hours_customers_are_told_when_the_team_is_back() {
     on_every_backend!(a_closed_team_says_when_it_is_back);
 }
+
+/// With a one-second grace, an SLA of two seconds and an answer timeout of one second: the
+/// clocks escalate, a silent agent loses the conversation to a colleague, and an agent whose
+/// last connection drops goes offline and gives back what they held.
+async fn timers_move_conversations_on(backend: tandem_store::Backend) {
+    let running = TestServer::spawn_with(backend, |config| config.presence_grace_seconds = 1).await;
+    let server = &running;
+    let admin = server.login(ADMIN).await;
+    let ana = server.login(ANA).await;
+    let bruno = server.login(BRUNO).await;
+    let (ana_id, bruno_id) = (user_id(server, &ana).await, user_id(server, &bruno).await);
+    let desk = create_team(
+        server,
+        &admin,
+        "Atendimento",
+        json!({"fallback": true, "first_response_sla_seconds": 2, "answer_timeout_seconds": 1}),
+    )
+    .await;
+    add_member(server, &admin, &desk, &ana_id).await;
+
+    let waiting = customer_writes(server, "+5511900000011", "t-1").await;
+    let events_path = format!("/api/v1/conversations/{waiting}/events");
+    let names = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .map(|events| {
+                events
+                    .iter()
+                    .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let escalated = eventually(server, &events_path, &admin, |body| {
+        names(body).contains(&"sla_breached".to_owned())
+    })
+    .await;
+    let kinds = names(&escalated);
+    for expected in ["sla_near_breach", "sla_breached", "priority_raised"] {
+        assert!(
+            kinds.iter().any(|k| k == expected),
+            "{backend:?}: {kinds:?}"
+        );
+    }
+
+    // Ana takes it but says nothing: after a second it goes to Bruno.
+    let mut ana_socket = server.websocket(&ana).await;
+    put(
+        server,
+        "/api/v1/me/presence",
+        &ana,
+        json!({"presence": "online"}),
+    )
+    .await;
+    eventually(
+        server,
+        &format!("/api/v1/conversations/{waiting}"),
+        &admin,
+        |c| c["assignee_id"] == ana_id.as_str(),
+    )
+    .await;
+    add_member(server, &admin, &desk, &bruno_id).await;
+    put(
+        server,
+        "/api/v1/me/presence",
+        &bruno,
+        json!({"presence": "online"}),
+    )
+    .await;
+    eventually(
+        server,
+        &format!("/api/v1/conversations/{waiting}"),
+        &admin,
+        |c| c["assignee_id"] == bruno_id.as_str(),
+    )
+    .await;
+    let (_, events) = server.get(&events_path, &admin).await;
+    assert!(
+        names(&events).contains(&"answer_timed_out".to_owned()),
+        "{backend:?}: {events}"
+    );
+    // Bruno answers in time and keeps it.
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/conversations/{waiting}/messages"),
+            &bruno,
+            json!({"text": "Oi, sou o Bruno."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Ana's socket drops; a second later she is offline (she holds nothing now).
+    ana_socket.close().await;
+    let agents = eventually(server, "/api/v1/agents", &admin, |body| {
+        body["data"].as_array().is_some_and(|agents| {
+            agents
+                .iter()
+                .any(|a| a["user_id"] == ana_id.as_str() && a["presence"] == "offline")
+        })
+    })
+    .await;
+    let bruno_now = agents["data"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["user_id"] == bruno_id.as_str())
+        .expect("bruno")
+        .clone();
+    assert_eq!(
+        bruno_now["presence"], "online",
+        "Bruno never connected: he stays as he set"
+    );
+    let (_, conversation) = server
+        .get(&format!("/api/v1/conversations/{waiting}"), &admin)
+        .await;
+    assert_eq!(
+        conversation["assignee_id"],
+        bruno_id.as_str(),
+        "{backend:?}"
+    );
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn slas_escalate_silent_agents_lose_conversations_and_dropped_agents_go_offline() {
+    for backend in tandem_store::testing::backends() {
+        timers_move_conversations_on(backend).await;
+    }
+}
