@@ -26,8 +26,8 @@ use tandem_domain::message::Direction;
 use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
-    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, RoutingFacts,
-    Store, StoreError,
+    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, QueueStatus,
+    RoutingFacts, Store, StoreError,
 };
 
 use crate::dispatcher::RoutingKicks;
@@ -181,15 +181,14 @@ impl BotRunner {
         });
     }
 
-    /// The message telling a queued customer their place (and the estimated wait), in the
-    /// conversation's language with the profile's wording; `None` when the account has no bot
-    /// profile to speak with.
+    /// What a waiting customer is told, in the conversation's language with the profile's
+    /// wording: their place and the estimated wait while the team is open, when it is back
+    /// while it is closed. `None` when the account has no bot profile to speak with.
     pub async fn queue_notice_text(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
-        position: u32,
-        wait: Option<jiff::SignedDuration>,
+        status: &QueueStatus,
     ) -> Result<Option<String>, StoreError> {
         let bot = match self.bot_for(account_id).await {
             Ok(Some(bot)) => bot,
@@ -206,13 +205,35 @@ impl BotRunner {
         let language = restore_state(memory.state)
             .language
             .unwrap_or(bot.profile.languages.default);
-        Ok(Some(queue_notice(
-            &bot.profile,
-            language,
-            position,
-            wait,
-            &contact.attributes,
-        )))
+        let attributes = &contact.attributes;
+        Ok(match status.availability {
+            Availability::Open => Some(queue_notice(
+                &bot.profile,
+                language,
+                status.position,
+                status.estimated_wait,
+                attributes,
+            )),
+            Availability::Closed {
+                reopens_at: Some(reopens_at),
+                today,
+            } => {
+                let closed = TeamAvailability::Closed {
+                    reopens_at,
+                    today,
+                    bot_stays: false,
+                };
+                Some(handover_message(
+                    &bot.profile,
+                    language,
+                    &closed,
+                    attributes,
+                ))
+            }
+            Availability::Closed {
+                reopens_at: None, ..
+            } => None,
+        })
     }
 
     /// Waits for the turns in progress; no new ones start.

@@ -14,8 +14,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
+use tandem_domain::event::{Actor, EventKind};
 use tandem_domain::id::AccountId;
-use tandem_store::{Availability, Store, StoreError};
+use tandem_store::{Availability, QueueEntry, Store, StoreError};
 
 use crate::bot_runner::BotRunner;
 
@@ -150,7 +151,8 @@ impl Dispatcher {
     }
 
     /// Tells each waiting customer their place when it is new to them or has improved, at
-    /// most once per `queue_notice_interval`, while their team is open.
+    /// most once per `queue_notice_interval`; while their team is closed, when it is back
+    /// (once: a bot handover already said so).
     async fn notify_waiting(&self, account_id: AccountId) -> Result<(), StoreError> {
         let now = tandem_app::now();
         for entry in self.store.queue(account_id).await? {
@@ -169,17 +171,14 @@ impl Dispatcher {
             else {
                 continue;
             };
-            if status.availability != Availability::Open {
+            if status.availability != Availability::Open
+                && (entry.notified.is_some() || self.bot_said_when_back(account_id, &entry).await?)
+            {
                 continue;
             }
             let Some(text) = self
                 .bot
-                .queue_notice_text(
-                    account_id,
-                    entry.conversation_id,
-                    status.position,
-                    status.estimated_wait,
-                )
+                .queue_notice_text(account_id, entry.conversation_id, &status)
                 .await?
             else {
                 continue;
@@ -195,6 +194,37 @@ impl Dispatcher {
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl Dispatcher {
+    /// Whether the conversation last entered the queue through a bot handover, whose message
+    /// already said when the team is back; if so, that counts as this notice.
+    async fn bot_said_when_back(
+        &self,
+        account_id: AccountId,
+        entry: &QueueEntry,
+    ) -> Result<bool, StoreError> {
+        let events = self.store.events(account_id, entry.conversation_id).await?;
+        let last_queued = events
+            .iter()
+            .rposition(|event| event.kind == EventKind::Queued);
+        let by_bot = last_queued.is_some_and(|index| {
+            index > 0
+                && matches!(events[index - 1].kind, EventKind::HandoverRequested { .. })
+                && events[index - 1].actor == Actor::Bot
+        });
+        if by_bot {
+            self.store
+                .mark_queue_notice(
+                    account_id,
+                    entry.conversation_id,
+                    entry.position,
+                    tandem_app::now(),
+                )
+                .await?;
+        }
+        Ok(by_bot)
     }
 }
 

@@ -559,6 +559,26 @@ impl Store {
         }))
     }
 
+    /// Remembers that a queued customer knows their place (or when the team is back) without
+    /// writing a message: something else already told them.
+    pub async fn mark_queue_notice(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        position: u32,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write().await?;
+        conn.execute(
+            "UPDATE conversations SET queue_notice_position = $1, queue_notice_at = $2 \
+             WHERE account_id = $3 AND id = $4 AND status = 'queued'",
+            args![i64::from(position), now, account_id, conversation_id],
+        )
+        .await?;
+        conn.commit().await?;
+        Ok(())
+    }
+
     /// Tells a queued customer their place: stores `text` as a bot message (queued for the
     /// inbox's webhook) and remembers `position`. Does nothing, returning `false`, when the
     /// conversation has left the queue meanwhile.

@@ -32,7 +32,12 @@ const IO: [&str; 5] = ["sqlx", "axum", "tokio", "reqwest", "tokio-tungstenite"];
 
 #[test]
 fn pure_crates_do_no_io_and_stand_alone() {
-    for pure in ["tandem-domain", "tandem-nlu", "tandem-bot", "tandem-routing"] {
+    for pure in [
+        "tandem-domain",
+        "tandem-nlu",
+        "tandem-bot",
+        "tandem-routing",
+    ] {
         assert_never(pure, &IO);
         assert_never(pure, &["tandem-store", "tandem-app", "tandem-server"]);
     }

@@ -453,6 +453,38 @@ async fn a_closed_team_says_when_it_is_back(server: &TestServer) {
                 .await;
         }
     }
+    // A customer of a human-first inbox hears it from the queue, once.
+    server
+        .post(
+            "/api/v1/teams",
+            &admin,
+            json!({"name": "Humano", "routing": {
+                "fallback": true,
+                "business_hours": {
+                    "time_zone": "America/Sao_Paulo",
+                    "weekly": every_day,
+                    "holidays": [today.to_string(), tomorrow.to_string()],
+                },
+            }}),
+        )
+        .await;
+    let id = customer_writes(server, "+5511977770003", "closed-human").await;
+    let mut texts = Vec::new();
+    for _ in 0..200 {
+        texts = bot_message_texts(&server.client, &server.base, &admin, &id).await;
+        if !texts.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let texts_later = bot_message_texts(&server.client, &server.base, &admin, &id).await;
+    assert_eq!(texts, texts_later, "{backend:?}: told once");
+    assert_eq!(texts.len(), 1, "{backend:?}: {texts:?}");
+    assert!(
+        texts[0].contains("fora do horário") && texts[0].contains("às 08:00"),
+        "{texts:?}"
+    );
 }
 
 #[tokio::test]
@@ -505,7 +537,7 @@ async fn timers_move_conversations_on(backend: tandem_store::Backend) {
     }
 
     // Ana takes it but says nothing: after a second it goes to Bruno.
-    let mut ana_socket = server.websocket(&ana).await;
+    let ana_socket = server.websocket(&ana).await;
     put(
         server,
         "/api/v1/me/presence",
