@@ -235,9 +235,8 @@ mod tests {
             .map(|n| waiting(10 + n, Some(7), 0, n as i64))
             .collect();
         let mut order = Vec::new();
-        let mut now = 100;
         let mut agents = agents.to_vec();
-        for conversation in &queue {
+        for (now, conversation) in (100..).zip(&queue) {
             let planned = plan(
                 std::slice::from_ref(conversation),
                 &agents,
@@ -252,7 +251,6 @@ mod tests {
                 .expect("agent");
             agent.load += 1;
             agent.last_assigned_at = Some(at(now));
-            now += 1;
         }
         assert_eq!(order, [1, 2, 3, 1, 2, 3]);
     }

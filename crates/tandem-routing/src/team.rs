@@ -293,7 +293,13 @@ mod tests {
 
     #[test]
     fn the_most_specific_matching_team_wins() {
-        let cases: [(Option<&str>, Option<&str>, Option<InboxId>, Option<u128>); 8] = [
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<InboxId>,
+            Option<u128>,
+        );
+        let cases: [Case<'_>; 8] = [
             (Some("card_lost"), Some("es"), None, Some(3)),
             (Some("card_lost"), Some("pt"), None, Some(2)),
             (Some("fraud"), Some("es"), None, Some(2)),
