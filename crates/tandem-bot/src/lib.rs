@@ -50,7 +50,8 @@ pub use demo::{
     DEMO_CORE_BANKING_URL, DEMO_PROFILE_YAML, demo_profile, demo_profile_yaml_with_core_banking,
 };
 pub use dialogue::{
-    Answered, Bot, BotState, BotTurn, CustomerTurn, PendingSlot, Reply, TurnOutcome,
+    Answered, Bot, BotState, BotTurn, CustomerTurn, ExternalHandover, ExternalReply, PendingSlot,
+    Reply, TurnOutcome,
 };
 pub use messages::{
     MessageKind, TeamAvailability, describe_reopening, describe_wait, handover_message,

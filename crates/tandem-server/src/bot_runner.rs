@@ -9,13 +9,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use tandem_bot::profile::HttpMethod;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
-    BotTurn, CustomerTurn, HandoverDecision, TeamAvailability, handover_message, queue_notice,
-    ready_profile, suggested_first_reply,
+    BotTurn, CustomerTurn, ExternalReply, HandoverDecision, TeamAvailability, TurnOutcome,
+    handover_message, queue_notice, ready_profile, suggested_first_reply,
 };
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
@@ -31,6 +32,7 @@ use tandem_store::{
 };
 
 use crate::dispatcher::RoutingKicks;
+use crate::external_bot;
 
 /// The most unanswered messages a node picks up when it starts.
 const LEFTOVERS_PER_START: u32 = 1000;
@@ -58,12 +60,38 @@ struct Inner {
     bots: Mutex<HashMap<AccountId, Arc<LoadedBot>>>,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     tasks: TaskTracker,
+    /// Cancelled on shutdown: waits for external bots end early.
+    stopping: CancellationToken,
 }
 
 impl std::fmt::Debug for BotRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BotRunner").finish_non_exhaustive()
     }
+}
+
+/// A customer message the handover rules let through to an external bot.
+struct Forwarded {
+    message_id: MessageId,
+    text: String,
+    analysis: Analysis,
+}
+
+/// Why an external bot's reply was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ExternalReplyError {
+    #[error("the conversation is no longer the bot's")]
+    NotTheBots,
+    #[error("in_reply_to is not a customer message of this conversation")]
+    UnknownMessage,
+    #[error("that message has already been answered")]
+    AlreadyAnswered,
+    #[error("the account's bot profile has no external bot")]
+    NoExternalBot,
+    #[error("the bot failed: {0}")]
+    Bot(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Why a turn could not run.
@@ -91,6 +119,7 @@ impl BotRunner {
                 bots: Mutex::new(HashMap::new()),
                 conversations: Mutex::new(HashMap::new()),
                 tasks: TaskTracker::new(),
+                stopping: CancellationToken::new(),
             }),
         })
     }
@@ -120,16 +149,42 @@ impl BotRunner {
     /// A customer is never left unanswered because the bot broke (a profile that no longer
     /// loads, the database failing mid-turn): the conversation goes to a person instead.
     async fn hand_over_after_error(&self, account_id: AccountId, conversation_id: ConversationId) {
+        self.hand_over_for_failure(account_id, conversation_id, "bot_error", None)
+            .await;
+    }
+
+    /// Hands the conversation over for `bot_failure` with `trigger` as evidence, unless it has
+    /// left the bot or `unless_answered` has been answered meanwhile.
+    async fn hand_over_for_failure(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        trigger: &str,
+        unless_answered: Option<MessageId>,
+    ) {
         let lock = self.conversation_lock(conversation_id);
         let _turn = lock.lock().await;
         let store = &self.inner.store;
+        if let Some(message_id) = unless_answered {
+            match store
+                .answered_since(account_id, conversation_id, message_id)
+                .await
+            {
+                Ok(false) => {}
+                Ok(true) => return,
+                Err(error) => {
+                    tracing::error!(%error, %conversation_id, "cannot tell whether the external bot answered");
+                    return;
+                }
+            }
+        }
         let recorded = match store.bot_memory(account_id, conversation_id).await {
             Ok((conversation, memory)) if conversation.status == ConversationStatus::Bot => {
                 let record = failure_handover(
                     conversation_id,
                     memory.version,
                     memory.state.unwrap_or(Value::Null),
-                    "bot_error",
+                    trigger,
                 );
                 let recorded = store
                     .record_bot_turn(account_id, &record, tandem_app::now())
@@ -236,8 +291,158 @@ impl BotRunner {
         })
     }
 
+    /// Sends a customer message the rules let through to the account's external bot, then
+    /// applies the reply in its response, or waits for one through the API and hands the
+    /// conversation over (`bot_failure`) when none comes in time or the bot cannot be reached.
+    fn forward(
+        &self,
+        bot: Arc<LoadedBot>,
+        conversation: Conversation,
+        contact: Contact,
+        state: Value,
+        message: Forwarded,
+    ) {
+        let Some(config) = bot.profile.external_bot.clone() else {
+            return;
+        };
+        let runner = self.clone();
+        self.inner.tasks.spawn(async move {
+            let state = restore_state(Some(state));
+            let language = state.language.unwrap_or(bot.profile.languages.default);
+            let payload = external_bot::turn_payload(
+                &conversation,
+                &contact,
+                state.external,
+                language,
+                message.message_id,
+                &message.text,
+                &message.analysis,
+            );
+            let (account_id, conversation_id) = (conversation.account_id, conversation.id);
+            match external_bot::send(&runner.inner.http, &config, &payload).await {
+                Ok(Some(reply)) => {
+                    if let Err(error) = runner
+                        .external_reply(account_id, conversation_id, message.message_id, reply)
+                        .await
+                    {
+                        tracing::warn!(%error, %conversation_id, "the external bot's reply was not applied");
+                    }
+                }
+                Ok(None) => {
+                    let wait = Duration::from_secs(u64::from(config.timeout_seconds));
+                    tokio::select! {
+                        () = runner.inner.stopping.cancelled() => {}
+                        () = tokio::time::sleep(wait) => {
+                            runner
+                                .hand_over_for_failure(account_id, conversation_id, "external_bot_timeout", Some(message.message_id))
+                                .await;
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, %conversation_id, "external bot failed; handing over");
+                    runner
+                        .hand_over_for_failure(account_id, conversation_id, error.trigger(), Some(message.message_id))
+                        .await;
+                }
+            }
+        });
+    }
+
+    /// Applies an external bot's reply to the customer message `in_reply_to`: its texts and
+    /// state, and a handover when it asks for one or keeps not understanding.
+    pub async fn external_reply(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        in_reply_to: MessageId,
+        reply: ExternalReply,
+    ) -> Result<BotTurnOutcome, ExternalReplyError> {
+        let lock = self.conversation_lock(conversation_id);
+        let _turn = lock.lock().await;
+        let store = &self.inner.store;
+        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+        if conversation.status != ConversationStatus::Bot {
+            return Err(ExternalReplyError::NotTheBots);
+        }
+        let message = match store.message(account_id, in_reply_to).await {
+            Ok(message)
+                if message.conversation_id == conversation_id
+                    && message.direction == Direction::Inbound =>
+            {
+                message
+            }
+            Ok(_) | Err(StoreError::NotFound { .. }) => {
+                return Err(ExternalReplyError::UnknownMessage);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if store
+            .answered_since(account_id, conversation_id, in_reply_to)
+            .await?
+        {
+            return Err(ExternalReplyError::AlreadyAnswered);
+        }
+        let bot = match self.bot_for(account_id).await {
+            Ok(Some(bot)) if bot.profile.external_bot.is_some() => bot,
+            Ok(_) => return Err(ExternalReplyError::NoExternalBot),
+            Err(TurnError::Store(error)) => return Err(error.into()),
+            Err(error) => return Err(ExternalReplyError::Bot(error.to_string())),
+        };
+        let contact = store.contact(account_id, conversation.contact_id).await?;
+        let state = restore_state(memory.state);
+        let today = jiff::Zoned::now().date();
+        let (analysis, turn) = {
+            let bot = Arc::clone(&bot);
+            let attributes = contact.attributes.clone();
+            tokio::task::spawn_blocking(move || {
+                let analysis = bot
+                    .engine
+                    .analyze(&message.text, &state.analysis_context(today))
+                    .map_err(|error| TurnError::Engine(error.to_string()))?;
+                let turn = Bot::new(&bot.profile).external_reply(
+                    &state,
+                    &reply,
+                    &attributes,
+                    TeamAvailability::default(),
+                );
+                Ok::<_, TurnError>((analysis, turn))
+            })
+            .await
+            .map_err(|error| ExternalReplyError::Bot(error.to_string()))?
+            .map_err(|error| ExternalReplyError::Bot(error.to_string()))?
+        };
+        let replies = turn.replies.into_iter().map(|reply| reply.text).collect();
+        let record = self
+            .record_for(
+                &bot,
+                &conversation,
+                &contact,
+                memory.version,
+                replies,
+                turn.handover,
+                turn.new_state,
+                analysis,
+                turn.language,
+                today,
+            )
+            .await
+            .map_err(|error| match error {
+                TurnError::Store(error) => ExternalReplyError::Store(error),
+                other => ExternalReplyError::Bot(other.to_string()),
+            })?;
+        let outcome = store
+            .record_bot_turn(account_id, &record, tandem_app::now())
+            .await?;
+        if record.handover.is_some() {
+            self.inner.routing.kick(account_id);
+        }
+        Ok(outcome)
+    }
+
     /// Waits for the turns in progress; no new ones start.
     pub async fn shutdown(&self) {
+        self.inner.stopping.cancel();
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
     }
@@ -293,17 +498,21 @@ impl BotRunner {
                 return Ok(());
             }
             let contact = store.contact(account_id, conversation.contact_id).await?;
-            let record = match self.bot_for(account_id).await? {
+            let bot = self.bot_for(account_id).await?;
+            let (record, forward) = match &bot {
                 Some(bot) => {
                     let state = restore_state(memory.state);
-                    self.turn(&bot, state, text, &conversation, &contact, memory.version)
+                    self.turn(bot, state, text, &conversation, &contact, memory.version)
                         .await?
                 }
-                None => failure_handover(
-                    conversation_id,
-                    memory.version,
-                    to_value(&BotState::new()),
-                    "no_bot_profile",
+                None => (
+                    failure_handover(
+                        conversation_id,
+                        memory.version,
+                        to_value(&BotState::new()),
+                        "no_bot_profile",
+                    ),
+                    None,
                 ),
             };
             match store
@@ -314,6 +523,14 @@ impl BotRunner {
                     if let Some(handover) = &record.handover {
                         tracing::info!(%conversation_id, reason = %handover.reason, events = events.len(), "bot handed over");
                         self.inner.routing.kick(account_id);
+                    }
+                    if let (Some(analysis), Some(bot)) = (forward, bot) {
+                        let message = Forwarded {
+                            message_id,
+                            text: text.to_owned(),
+                            analysis,
+                        };
+                        self.forward(bot, conversation, contact, record.state, message);
                     }
                     return Ok(());
                 }
@@ -329,7 +546,9 @@ impl BotRunner {
         Ok(())
     }
 
-    /// Computes one turn, performing the HTTP action the bot asks for.
+    /// Computes one turn, performing the HTTP action the bot asks for. With an external bot,
+    /// only the handover rules run here; a turn they let through comes back with the analysis
+    /// to forward.
     async fn turn(
         &self,
         bot: &Arc<LoadedBot>,
@@ -338,7 +557,7 @@ impl BotRunner {
         conversation: &Conversation,
         contact: &Contact,
         version: i64,
-    ) -> Result<BotTurnRecord, TurnError> {
+    ) -> Result<(BotTurnRecord, Option<Analysis>), TurnError> {
         let attributes = &contact.attributes;
         let today = jiff::Zoned::now().date();
         let (analysis, turn) = {
@@ -350,21 +569,23 @@ impl BotRunner {
                     .engine
                     .analyze(&text, &state.analysis_context(today))
                     .map_err(|error| TurnError::Engine(error.to_string()))?;
-                let turn = Bot::new(&bot.profile).turn(
-                    &state,
-                    &CustomerTurn {
-                        text: &text,
-                        analysis: &analysis,
-                        attributes: &attributes,
-                        requested_person: false,
-                        availability: TeamAvailability::default(),
-                    },
-                );
+                let input = CustomerTurn {
+                    text: &text,
+                    analysis: &analysis,
+                    attributes: &attributes,
+                    requested_person: false,
+                    availability: TeamAvailability::default(),
+                };
+                let turn = match bot.profile.external_bot {
+                    Some(_) => Bot::new(&bot.profile).external_turn(&state, &input),
+                    None => Bot::new(&bot.profile).turn(&state, &input),
+                };
                 Ok::<_, TurnError>((analysis, turn))
             })
             .await
             .map_err(|error| TurnError::Engine(error.to_string()))??
         };
+        let forward = (turn.outcome == TurnOutcome::Forwarded).then(|| analysis.clone());
         let mut replies: Vec<String> = turn
             .replies
             .iter()
@@ -384,9 +605,43 @@ impl BotRunner {
             handover = handover.or(follow.handover);
             state = follow.new_state;
         }
+        let record = self
+            .record_for(
+                bot,
+                conversation,
+                contact,
+                version,
+                replies,
+                handover,
+                state,
+                analysis,
+                turn.language,
+                today,
+            )
+            .await?;
+        Ok((record, forward))
+    }
+
+    /// The record of a turn: its replies (the handover message saying when a closed team is
+    /// back), its state, and the handover with its routing facts and context.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_for(
+        &self,
+        bot: &Arc<LoadedBot>,
+        conversation: &Conversation,
+        contact: &Contact,
+        version: i64,
+        mut replies: Vec<String>,
+        mut handover: Option<HandoverDecision>,
+        state: BotState,
+        analysis: Analysis,
+        language: Language,
+        today: jiff::civil::Date,
+    ) -> Result<BotTurnRecord, TurnError> {
+        let attributes = &contact.attributes;
         let routing = handover
             .as_ref()
-            .map(|decision| routing_facts(decision, &analysis, turn.language));
+            .map(|decision| routing_facts(decision, &analysis, language));
         if let Some(facts) = &routing {
             let placement = self
                 .inner
@@ -413,7 +668,7 @@ impl BotRunner {
                 replies.pop();
                 replies.push(handover_message(
                     &bot.profile,
-                    turn.language,
+                    language,
                     &closed,
                     attributes,
                 ));

@@ -6,6 +6,7 @@ mod bot_runner;
 pub mod config;
 mod dispatcher;
 mod error;
+mod external_bot;
 mod extract;
 mod routes;
 mod state;

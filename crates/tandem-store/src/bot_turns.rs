@@ -147,7 +147,7 @@ impl Store {
         let mut conn = self.read().await?;
         let later = conn
             .fetch_optional::<(i64,)>(
-                "SELECT 1 FROM messages later JOIN messages asked ON asked.id = $3 \
+                "SELECT later.created_at FROM messages later JOIN messages asked ON asked.id = $3 \
                  WHERE later.account_id = $1 AND later.conversation_id = $2 \
                  AND later.direction = 'outbound' AND later.is_private = $4 \
                  AND (later.created_at > asked.created_at \

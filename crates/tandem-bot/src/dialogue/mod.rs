@@ -11,6 +11,7 @@
 //! person is available on request, in the customer's language.
 
 mod clarify;
+mod external;
 mod slots;
 mod state;
 
@@ -19,6 +20,7 @@ use tandem_domain::contact::Attributes;
 use tandem_domain::event::HandoverReason;
 use tandem_nlu::{Analysis, IntentScore, Language};
 
+pub use external::{ExternalHandover, ExternalReply};
 pub use state::{Answered, BotState, PendingSlot};
 
 use crate::action::{
@@ -80,6 +82,13 @@ pub enum TurnOutcome {
     HandedOver,
     /// An action outcome that the bot was not waiting for; nothing was said.
     Ignored,
+    /// The handover rules let the message through to the account's external bot.
+    Forwarded,
+    /// The external bot answered.
+    ExternalAnswer {
+        /// The external bot said it understood.
+        understood: bool,
+    },
 }
 
 /// The result of one turn.

@@ -36,6 +36,9 @@ pub struct BotState {
     pub memory: BotMemory,
     /// What the bot answered, oldest first (at most 20), for the handover context.
     pub answered: Vec<Answered>,
+    /// An external bot's own state, returned to it with every turn (opaque to Tandem).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<serde_json::Value>,
 }
 
 /// A slot the bot asked for.
@@ -98,6 +101,7 @@ impl BotState {
             last_intent: self.last_intent.clone(),
             memory: self.memory.handed_back(),
             answered: self.answered.clone(),
+            external: self.external.clone(),
         }
     }
 

@@ -98,6 +98,11 @@ pub enum Evidence {
         /// Word-overlap similarity with the earlier message (0–1).
         similarity: f32,
     },
+    /// An external bot asked for a person, for the reason it gave.
+    ExternalBotRequest {
+        /// What the external bot said about it, if anything.
+        note: Option<String>,
+    },
     /// `bot_failure`: a slot's answer was invalid as many times as allowed.
     SlotAttemptsExhausted {
         /// The intent being served.

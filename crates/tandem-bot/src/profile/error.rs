@@ -163,6 +163,11 @@ pub enum ProfileErrorKind {
         expected: &'static str,
     },
     /// A number outside its range.
+    #[error("must be at least {min} characters")]
+    TooShort {
+        /// The fewest characters accepted.
+        min: usize,
+    },
     #[error("must be between {min} and {max}, got {value}")]
     OutOfRange {
         /// The value.

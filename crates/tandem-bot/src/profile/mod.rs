@@ -16,7 +16,8 @@ pub use error::{ProfileError, ProfileErrorKind, ProfileErrors};
 pub use localized::Localized;
 pub use schema::{
     Action, ActionFailedRule, Article, BotFailureRule, BotProfile, BusinessHoursMessages,
-    ComplexityRule, CustomerRequestRule, HandoverRules, HighValueRule, Intent, Languages, Messages,
-    NegativeSentimentRule, Persona, SensitiveTopicRule, Slot, Tone, Understanding,
+    ComplexityRule, CustomerRequestRule, ExternalBot, HandoverRules, HighValueRule, Intent,
+    Languages, MIN_EXTERNAL_SECRET_CHARS, Messages, NegativeSentimentRule, Persona,
+    SensitiveTopicRule, Slot, Tone, Understanding,
 };
 pub use validate::MIN_EXAMPLES_PER_LANGUAGE;

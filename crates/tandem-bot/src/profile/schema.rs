@@ -49,7 +49,30 @@ pub struct BotProfile {
     /// Overrides of the bot's built-in messages.
     #[serde(default)]
     pub messages: Messages,
+    /// The company's own bot, which answers instead of the built-in dialogue while Tandem's
+    /// handover rules still apply (the protocol is in `docs/external-bots.md`).
+    #[serde(default)]
+    pub external_bot: Option<ExternalBot>,
 }
+
+/// Where and how Tandem talks to an external bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalBot {
+    /// Each customer turn the rules let through is POSTed here, signed.
+    pub url: String,
+    /// Signs the webhook (`X-Tandem-Signature`); at least 16 characters.
+    pub secret: String,
+    /// How long Tandem waits for the reply before handing over (`bot_failure`), 1–120 s.
+    #[serde(default = "default_external_timeout")]
+    pub timeout_seconds: u32,
+}
+
+fn default_external_timeout() -> u32 {
+    10
+}
+
+/// The shortest external-bot secret accepted.
+pub const MIN_EXTERNAL_SECRET_CHARS: usize = 16;
 
 /// Who the bot is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

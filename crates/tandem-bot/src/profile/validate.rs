@@ -10,7 +10,7 @@ use crate::profile::attribute_rule::AttributeCondition;
 use crate::profile::checked::{HttpMethod, ParseName};
 use crate::profile::error::{ProfileError, ProfileErrorKind};
 use crate::profile::localized::Localized;
-use crate::profile::schema::{BotProfile, HandoverRules, Intent};
+use crate::profile::schema::{BotProfile, HandoverRules, Intent, MIN_EXTERNAL_SECRET_CHARS};
 use crate::template::Template;
 
 /// The fewest examples an intent needs in each supported language.
@@ -36,6 +36,7 @@ pub(crate) fn validate(profile: &BotProfile) -> Vec<ProfileError> {
     validator.intents();
     validator.handover(&profile.handover);
     validator.messages();
+    validator.external_bot();
     validator.errors
 }
 
@@ -506,6 +507,29 @@ impl Validator<'_> {
                 });
             }
         }
+    }
+
+    fn external_bot(&mut self) {
+        let Some(external) = &self.profile.external_bot else {
+            return;
+        };
+        if !is_http_url(&external.url) {
+            self.push("external_bot.url", ProfileErrorKind::NotAUrl);
+        }
+        if external.secret.chars().count() < MIN_EXTERNAL_SECRET_CHARS {
+            self.push(
+                "external_bot.secret",
+                ProfileErrorKind::TooShort {
+                    min: MIN_EXTERNAL_SECRET_CHARS,
+                },
+            );
+        }
+        self.range(
+            "external_bot.timeout_seconds",
+            f64::from(external.timeout_seconds),
+            1.0,
+            120.0,
+        );
     }
 
     fn range(&mut self, path: &str, value: f64, min: f64, max: f64) {

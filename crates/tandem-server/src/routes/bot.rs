@@ -1,27 +1,30 @@
-//! The account's bot profile: anyone may read it; admins replace it. A profile is saved only
-//! when it validates and its understanding engine trains, so a bad profile never replaces a
-//! good one.
+//! The account's bot profile: anyone may read it (only admins when it holds an external bot's
+//! secret); admins replace it. A profile is saved only when it validates and its
+//! understanding engine trains, so a bad profile never replaces a good one. An external bot
+//! replies to customer messages here too.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 
 use tandem_bot::replay::{ReplayChange, replay_conversation};
 use tandem_bot::{BotProfile, ReadyError, ready_profile};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::EventKind;
-use tandem_domain::id::AccountId;
+use tandem_domain::id::{AccountId, ConversationId};
 use tandem_domain::message::Direction;
 use tandem_domain::user::Role;
 use tandem_domain::validation::{FieldError, ValidationError};
 use tandem_nlu::Engine;
-use tandem_store::{ConversationFilter, Store};
+use tandem_store::{BotTurnOutcome, ConversationFilter, Store};
 
+use crate::bot_runner::ExternalReplyError;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth};
+use crate::external_bot::parse_reply;
+use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{
-    BotProfileResponse, ReplayRequest, ReplayResponse, ReplayedConversationResponse,
-    SaveBotProfileRequest,
+    BotProfileResponse, ExternalReplyRequest, ExternalReplyResponse, ReplayRequest, ReplayResponse,
+    ReplayedConversationResponse, SaveBotProfileRequest,
 };
 
 /// The largest profile accepted, in bytes of YAML.
@@ -34,12 +37,12 @@ const MAX_REPLAYED_MESSAGES: u32 = 200;
 
 pub async fn show(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    auth: Auth,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
     let stored = state
         .app
         .store
-        .bot_profile(principal.account_id())
+        .bot_profile(auth.0.account_id())
         .await?
         .ok_or(ApiError::NotFound("bot profile"))?;
     let profile = BotProfile::from_yaml(&stored.source).map_err(|errors| {
@@ -47,7 +50,77 @@ pub async fn show(
             "a stored bot profile no longer validates: {errors}"
         ))
     })?;
+    if profile.external_bot.is_some() {
+        auth.require(Role::can_manage_account)?;
+    }
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
+}
+
+/// An external bot's reply to a customer message (protocol `tandem.bot.v1`). Integrations
+/// call it with an admin's or supervisor's API token.
+pub async fn external_reply(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(conversation_id): Path<String>,
+    ApiJson(request): ApiJson<ExternalReplyRequest>,
+) -> Result<Json<ExternalReplyResponse>, ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    auth.require(Role::can_override_assignment)?;
+    let checked = parse_reply(request)?;
+    let in_reply_to = checked.in_reply_to.ok_or_else(|| {
+        ApiError::invalid_field(
+            "in_reply_to",
+            "required",
+            "name the customer message answered",
+        )
+    })?;
+    let outcome = state
+        .bot
+        .external_reply(
+            auth.0.account_id(),
+            conversation_id,
+            in_reply_to,
+            checked.reply,
+        )
+        .await
+        .map_err(|error| match error {
+            ExternalReplyError::NotTheBots => ApiError::Conflict {
+                code: "not_the_bots",
+                field: None,
+                message: error.to_string(),
+            },
+            ExternalReplyError::AlreadyAnswered => ApiError::Conflict {
+                code: "already_answered",
+                field: Some("in_reply_to"),
+                message: error.to_string(),
+            },
+            ExternalReplyError::NoExternalBot => ApiError::Conflict {
+                code: "no_external_bot",
+                field: None,
+                message: error.to_string(),
+            },
+            ExternalReplyError::UnknownMessage => {
+                ApiError::invalid_field("in_reply_to", "unknown_reference", error.to_string())
+            }
+            ExternalReplyError::Bot(message) => ApiError::Internal(message),
+            ExternalReplyError::Store(error) => error.into(),
+        })?;
+    match outcome {
+        BotTurnOutcome::Recorded {
+            conversation,
+            messages,
+            events,
+        } => Ok(Json(ExternalReplyResponse {
+            conversation: conversation.into(),
+            messages: messages.into_iter().map(Into::into).collect(),
+            events: events.into_iter().map(Into::into).collect(),
+        })),
+        BotTurnOutcome::NotTheBots(_) => Err(ApiError::Conflict {
+            code: "not_the_bots",
+            field: None,
+            message: "the conversation is no longer the bot's".into(),
+        }),
+    }
 }
 
 pub async fn replace(

@@ -132,6 +132,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/bot/profile", get(bot::show).put(bot::replace))
         .route("/bot/replay", post(bot::replay))
+        .route(
+            "/bot/conversations/{conversation_id}/reply",
+            post(bot::external_reply),
+        )
         .route("/channel/messages", post(channel::receive_message))
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(health::openapi));

@@ -6,6 +6,7 @@ mod bot;
 mod bot_profile;
 mod cluster;
 mod durability;
+mod external_bot;
 mod harness;
 mod inbound;
 mod isolation;
