@@ -1119,6 +1119,11 @@ pub fn describe_outcome(outcome: &TurnOutcome) -> String {
         TurnOutcome::ActionUnavailable => "apologize for an unavailable action".to_owned(),
         TurnOutcome::HandedOver => "hand over".to_owned(),
         TurnOutcome::Ignored => "ignore the action outcome".to_owned(),
+        TurnOutcome::Forwarded => "forward to the external bot".to_owned(),
+        TurnOutcome::ExternalAnswer { understood: true } => "relay the external bot".to_owned(),
+        TurnOutcome::ExternalAnswer { understood: false } => {
+            "relay the external bot, which did not understand".to_owned()
+        }
     }
 }
 
