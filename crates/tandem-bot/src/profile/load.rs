@@ -215,6 +215,29 @@ handover:
         assert_eq!(config.default_language, tandem_nlu::Language::Portuguese);
     }
 
+    #[test]
+    fn an_external_bot_is_checked_field_by_field() {
+        let good = format!(
+            "{DEMO_HEAD}external_bot:\n  url: https://bots.example.com/tandem\n  secret: sixteen-chars-ok\n"
+        );
+        let profile = BotProfile::from_yaml(&good).unwrap();
+        let external = profile.external_bot.expect("an external bot");
+        assert_eq!(external.timeout_seconds, 10);
+        let bad = format!(
+            "{DEMO_HEAD}external_bot:\n  url: bots.example.com\n  secret: short\n  timeout_seconds: 600\n"
+        );
+        let errors = BotProfile::from_yaml(&bad).unwrap_err();
+        let lines: Vec<String> = errors.to_string().lines().map(str::to_owned).collect();
+        assert_eq!(
+            lines,
+            [
+                "external_bot.url: not a URL",
+                "external_bot.secret: must be at least 16 characters",
+                "external_bot.timeout_seconds: must be between 1 and 120, got 600",
+            ]
+        );
+    }
+
     /// A small valid profile; line 26 is the action's `timeout_ms`.
     const DEMO_HEAD: &str = r#"persona:
   name: Aurora
