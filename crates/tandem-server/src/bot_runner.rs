@@ -391,7 +391,7 @@ impl BotRunner {
         };
         let contact = store.contact(account_id, conversation.contact_id).await?;
         let state = restore_state(memory.state);
-        let today = jiff::Zoned::now().date();
+        let today = bot.profile.today(jiff::Timestamp::now());
         let (analysis, turn) = {
             let bot = Arc::clone(&bot);
             let attributes = contact.attributes.clone();
@@ -559,7 +559,7 @@ impl BotRunner {
         version: i64,
     ) -> Result<(BotTurnRecord, Option<Analysis>), TurnError> {
         let attributes = &contact.attributes;
-        let today = jiff::Zoned::now().date();
+        let today = bot.profile.today(jiff::Timestamp::now());
         let (analysis, turn) = {
             let bot = Arc::clone(bot);
             let text = text.to_owned();

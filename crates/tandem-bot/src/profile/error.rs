@@ -163,6 +163,11 @@ pub enum ProfileErrorKind {
         expected: &'static str,
     },
     /// A number outside its range.
+    #[error("unknown time zone `{name}` (expected an IANA name such as America/Sao_Paulo)")]
+    UnknownTimeZone {
+        /// The name as written.
+        name: String,
+    },
     #[error("must be at least {min} characters")]
     TooShort {
         /// The fewest characters accepted.

@@ -238,6 +238,19 @@ handover:
         );
     }
 
+    #[test]
+    fn today_is_the_customers_day_in_the_profiles_time_zone() {
+        let mut profile = BotProfile::from_yaml(DEMO_HEAD).unwrap();
+        // 02:30 UTC on the 22nd is still the 21st in São Paulo (UTC−3).
+        let now: jiff::Timestamp = "2026-11-22T02:30:00Z".parse().unwrap();
+        assert_eq!(profile.today(now), jiff::civil::date(2026, 11, 22));
+        profile.time_zone = Some("America/Sao_Paulo".into());
+        assert_eq!(profile.today(now), jiff::civil::date(2026, 11, 21));
+        let bad = format!("{DEMO_HEAD}time_zone: America/Atlantis\n");
+        let errors = BotProfile::from_yaml(&bad).unwrap_err();
+        assert_eq!(errors.errors()[0].path, "time_zone");
+    }
+
     /// A small valid profile; line 26 is the action's `timeout_ms`.
     const DEMO_HEAD: &str = r#"persona:
   name: Aurora

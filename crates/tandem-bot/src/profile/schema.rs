@@ -17,6 +17,10 @@ pub struct BotProfile {
     pub persona: Persona,
     /// The languages the bot speaks.
     pub languages: Languages,
+    /// The customers' time zone (IANA name): "today" for relative dates such as "amanhã".
+    /// UTC when left out.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     /// Contact attributes that templates and `high_value` rules may use (`first_name`,
     /// `tier`...). Declaring them lets validation catch typos.
     #[serde(default)]
@@ -471,6 +475,17 @@ impl BotProfile {
     /// Sets an action URL variable (`core_banking_url`), e.g. from the server's configuration.
     pub fn set_variable(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.variables.insert(name.into(), value.into());
+    }
+
+    /// The customers' current day at `now`, in the profile's time zone (UTC without one, or
+    /// with a name that does not resolve, which validation refuses).
+    pub fn today(&self, now: jiff::Timestamp) -> jiff::civil::Date {
+        let zone = self
+            .time_zone
+            .as_deref()
+            .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        now.to_zoned(zone).date()
     }
 
     /// `language` if the bot speaks it, else the profile's default language.

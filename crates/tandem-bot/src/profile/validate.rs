@@ -37,6 +37,7 @@ pub(crate) fn validate(profile: &BotProfile) -> Vec<ProfileError> {
     validator.handover(&profile.handover);
     validator.messages();
     validator.external_bot();
+    validator.time_zone();
     validator.errors
 }
 
@@ -506,6 +507,17 @@ impl Validator<'_> {
                     v.is_common_variable(name) || kind.own_variables().contains(&name)
                 });
             }
+        }
+    }
+
+    fn time_zone(&mut self) {
+        if let Some(name) = &self.profile.time_zone
+            && jiff::tz::TimeZone::get(name).is_err()
+        {
+            self.push(
+                "time_zone",
+                ProfileErrorKind::UnknownTimeZone { name: name.clone() },
+            );
         }
     }
 

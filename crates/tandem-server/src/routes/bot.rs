@@ -262,9 +262,10 @@ pub async fn replay_recent(
             .attributes;
         history.push((conversation.id, past_reason, messages, attributes));
     }
-    let today = jiff::Zoned::now().date();
+    let now = jiff::Timestamp::now();
     let response = tokio::task::spawn_blocking(move || {
         let (profile, engine) = check_profile(&source)?;
+        let today = profile.today(now);
         let mut response = ReplayResponse::default();
         for (conversation_id, past_reason, messages, attributes) in history {
             let texts: Vec<&str> = messages.iter().map(String::as_str).collect();
