@@ -9,15 +9,14 @@ use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
-use tandem_domain::message::{DeliveryStatus, Direction, Message};
+use tandem_domain::message::Message;
 
 use crate::changes::Change;
 use crate::conversations::{
     find_conversation, inbox_rules, insert_events_with, update_conversation_row,
 };
 use crate::db::{Conn, args};
-use crate::messages::insert_message;
-use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::messages::insert_bot_message;
 use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
 use crate::routing::RoutingFacts;
 use crate::{Store, StoreError};
@@ -239,29 +238,8 @@ impl Store {
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
         let mut messages = Vec::with_capacity(turn.replies.len());
         for text in &turn.replies {
-            let message = Message {
-                id: MessageId::generate(),
-                account_id,
-                conversation_id: conversation.id,
-                direction: Direction::Outbound,
-                sender: Actor::Bot,
-                is_private: false,
-                text: text.clone(),
-                external_id: None,
-                delivery_status: rules.has_webhook.then_some(DeliveryStatus::Pending),
-                created_at: now,
-            };
-            insert_message(&mut conn, conversation.inbox_id, &message).await?;
-            if rules.has_webhook {
-                enqueue_delivery(
-                    &mut conn,
-                    account_id,
-                    conversation.inbox_id,
-                    DeliverySubject::Message(message.id),
-                    now,
-                )
-                .await?;
-            }
+            let message =
+                insert_bot_message(&mut conn, &conversation, rules.has_webhook, text, now).await?;
             messages.push(message);
         }
         conversation.last_activity_at = now;

@@ -81,6 +81,41 @@ pub(crate) async fn insert_message(
     .map(|_| ())
 }
 
+/// Stores a message from the bot in `conversation`, queued for the inbox's webhook when it has
+/// one.
+pub(crate) async fn insert_bot_message(
+    conn: &mut Conn,
+    conversation: &Conversation,
+    has_webhook: bool,
+    text: &str,
+    now: Timestamp,
+) -> Result<Message, StoreError> {
+    let message = Message {
+        id: MessageId::generate(),
+        account_id: conversation.account_id,
+        conversation_id: conversation.id,
+        direction: Direction::Outbound,
+        sender: Actor::Bot,
+        is_private: false,
+        text: text.to_owned(),
+        external_id: None,
+        delivery_status: has_webhook.then_some(DeliveryStatus::Pending),
+        created_at: now,
+    };
+    insert_message(conn, conversation.inbox_id, &message).await?;
+    if has_webhook {
+        enqueue_delivery(
+            conn,
+            conversation.account_id,
+            conversation.inbox_id,
+            DeliverySubject::Message(message.id),
+            now,
+        )
+        .await?;
+    }
+    Ok(message)
+}
+
 async fn message_by_external_id(
     conn: &mut Conn,
     account_id: AccountId,

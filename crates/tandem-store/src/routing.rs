@@ -11,8 +11,7 @@ use sqlx::types::Json;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event, EventKind};
-use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId, TeamId, UserId};
-use tandem_domain::message::{DeliveryStatus, Direction, Message};
+use tandem_domain::id::{AccountId, ConversationId, InboxId, TeamId, UserId};
 use tandem_routing::assign::{Agent, plan};
 use tandem_routing::queue::{
     Priority, PriorityFacts, Waiting, estimated_wait, position, typical_handling_time,
@@ -25,8 +24,7 @@ use crate::conversations::{
     find_conversation, inbox_rules, save_transition, update_conversation_row,
 };
 use crate::db::{Backend, Conn, args};
-use crate::messages::insert_message;
-use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::messages::insert_bot_message;
 use crate::sla::{start_clocks, stop_clocks};
 use crate::{Store, StoreError};
 
@@ -597,29 +595,8 @@ impl Store {
             return Ok(false);
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-        let message = Message {
-            id: MessageId::generate(),
-            account_id,
-            conversation_id,
-            direction: Direction::Outbound,
-            sender: Actor::Bot,
-            is_private: false,
-            text: text.to_owned(),
-            external_id: None,
-            delivery_status: rules.has_webhook.then_some(DeliveryStatus::Pending),
-            created_at: now,
-        };
-        insert_message(&mut conn, conversation.inbox_id, &message).await?;
-        if rules.has_webhook {
-            enqueue_delivery(
-                &mut conn,
-                account_id,
-                conversation.inbox_id,
-                DeliverySubject::Message(message.id),
-                now,
-            )
-            .await?;
-        }
+        let message =
+            insert_bot_message(&mut conn, &conversation, rules.has_webhook, text, now).await?;
         conversation.last_activity_at = now;
         update_conversation_row(&mut conn, &conversation).await?;
         conn.execute(

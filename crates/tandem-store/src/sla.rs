@@ -168,16 +168,24 @@ impl Store {
             .await?;
             let mut conversation =
                 find_conversation(&mut conn, account_id, conversation_id, true).await?;
-            let mut kinds = vec![match reached {
-                SlaStage::Breached => EventKind::SlaBreached {
-                    target: clock.target,
-                    due_at: clock.due_at,
-                },
-                _ => EventKind::SlaNearBreach {
-                    target: clock.target,
-                    due_at: clock.due_at,
-                },
-            }];
+            // Every stage passed is recorded, even when one tick passes both.
+            let passed: Vec<SlaStage> = [SlaStage::NearBreach, SlaStage::Breached]
+                .into_iter()
+                .filter(|stage| *stage > clock.stage && *stage <= reached)
+                .collect();
+            let mut kinds: Vec<EventKind> = passed
+                .iter()
+                .map(|stage| match stage {
+                    SlaStage::Breached => EventKind::SlaBreached {
+                        target: clock.target,
+                        due_at: clock.due_at,
+                    },
+                    _ => EventKind::SlaNearBreach {
+                        target: clock.target,
+                        due_at: clock.due_at,
+                    },
+                })
+                .collect();
             if conversation.status == ConversationStatus::Queued {
                 let (priority, escalations): (i64, i64) = conn
                     .fetch_one(
@@ -186,12 +194,25 @@ impl Store {
                     )
                     .await?;
                 let current = Priority(i32::try_from(priority).unwrap_or(i32::MAX));
-                let raised = current.escalated(i32::try_from(escalations).unwrap_or(i32::MAX));
+                let mut raised = current;
+                let mut count = i32::try_from(escalations).unwrap_or(i32::MAX);
+                for _ in &passed {
+                    let next = raised.escalated(count);
+                    if next != raised {
+                        count += 1;
+                    }
+                    raised = next;
+                }
                 if raised != current {
                     conn.execute(
-                        "UPDATE conversations SET priority = $1, escalations = escalations + 1 \
-                         WHERE account_id = $2 AND id = $3",
-                        args![i64::from(raised.0), account_id, conversation_id],
+                        "UPDATE conversations SET priority = $1, escalations = $2 \
+                         WHERE account_id = $3 AND id = $4",
+                        args![
+                            i64::from(raised.0),
+                            i64::from(count),
+                            account_id,
+                            conversation_id
+                        ],
                     )
                     .await?;
                     kinds.push(EventKind::PriorityRaised { priority: raised.0 });

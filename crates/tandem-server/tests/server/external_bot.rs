@@ -133,7 +133,7 @@ async fn external_bot_answers(server: &TestServer) {
     let (url, mut received) = start_external_bot().await;
     let (_, profile) = server.get("/api/v1/bot/profile", &admin).await;
     let source = format!(
-        "{}\nexternal_bot:\n  url: {url}\n  secret: {SECRET}\n  timeout_seconds: 2\n",
+        "{}\nexternal_bot:\n  url: {url}\n  secret: {SECRET}\n  timeout_seconds: 5\n",
         profile["source"].as_str().expect("source")
     );
     let (status, saved) = server
@@ -273,7 +273,7 @@ async fn external_bot_answers(server: &TestServer) {
         ("complexity".to_owned(), "external_bot_request".to_owned())
     );
 
-    // Silence: after the profile's two seconds, a person takes over.
+    // Silence: after the profile's five seconds, a person takes over.
     let silent = say("+5511966660003", "Bom dia, tudo bem?", "z-1").await;
     let silent_id = silent["conversation"]["id"]
         .as_str()

@@ -492,7 +492,7 @@ async fn out_of_hours_customers_are_told_when_the_team_is_back() {
     on_every_backend!(a_closed_team_says_when_it_is_back);
 }
 
-/// With a one-second grace, an SLA of two seconds and an answer timeout of one second: the
+/// With a one-second grace, an SLA of two seconds and an answer timeout of two seconds: the
 /// clocks escalate, a silent agent loses the conversation to a colleague, and an agent whose
 /// last connection drops goes offline and gives back what they held.
 async fn timers_move_conversations_on(backend: tandem_store::Backend) {
@@ -506,7 +506,7 @@ async fn timers_move_conversations_on(backend: tandem_store::Backend) {
         server,
         &admin,
         "Atendimento",
-        json!({"fallback": true, "first_response_sla_seconds": 2, "answer_timeout_seconds": 1}),
+        json!({"fallback": true, "first_response_sla_seconds": 2, "answer_timeout_seconds": 2}),
     )
     .await;
     add_member(server, &admin, &desk, &ana_id).await;
@@ -536,7 +536,7 @@ async fn timers_move_conversations_on(backend: tandem_store::Backend) {
         );
     }
 
-    // Ana takes it but says nothing: after a second it goes to Bruno.
+    // Ana takes it but says nothing: two seconds later it goes to Bruno.
     let ana_socket = server.websocket(&ana).await;
     put(
         server,
