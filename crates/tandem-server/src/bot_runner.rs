@@ -22,7 +22,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, HandoverReason};
-use tandem_domain::id::{AccountId, ConversationId, MessageId};
+use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
 use tandem_domain::message::Direction;
 use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
 use tandem_routing::team::OutOfHours;
@@ -57,7 +57,8 @@ struct Inner {
     store: Store,
     routing: RoutingKicks,
     http: reqwest::Client,
-    bots: Mutex<HashMap<AccountId, Arc<LoadedBot>>>,
+    /// Built bots by account and, for an inbox's own profile, inbox.
+    bots: Mutex<HashMap<(AccountId, Option<InboxId>), Arc<LoadedBot>>>,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     tasks: TaskTracker,
     /// Cancelled on shutdown: waits for external bots end early.
@@ -245,7 +246,9 @@ impl BotRunner {
         conversation_id: ConversationId,
         status: &QueueStatus,
     ) -> Result<Option<String>, StoreError> {
-        let bot = match self.bot_for(account_id).await {
+        let store = &self.inner.store;
+        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
             Ok(Some(bot)) => bot,
             Ok(None) => return Ok(None),
             Err(TurnError::Store(error)) => return Err(error),
@@ -254,8 +257,6 @@ impl BotRunner {
                 return Ok(None);
             }
         };
-        let store = &self.inner.store;
-        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
         let contact = store.contact(account_id, conversation.contact_id).await?;
         let language = restore_state(memory.state)
             .language
@@ -383,7 +384,7 @@ impl BotRunner {
         {
             return Err(ExternalReplyError::AlreadyAnswered);
         }
-        let bot = match self.bot_for(account_id).await {
+        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
             Ok(Some(bot)) if bot.profile.external_bot.is_some() => bot,
             Ok(_) => return Err(ExternalReplyError::NoExternalBot),
             Err(TurnError::Store(error)) => return Err(error.into()),
@@ -498,7 +499,7 @@ impl BotRunner {
                 return Ok(());
             }
             let contact = store.contact(account_id, conversation.contact_id).await?;
-            let bot = self.bot_for(account_id).await?;
+            let bot = self.bot_for(account_id, conversation.inbox_id).await?;
             let (record, forward) = match &bot {
                 Some(bot) => {
                     let state = restore_state(memory.state);
@@ -847,23 +848,33 @@ impl BotRunner {
     }
 
     /// The account's bot, rebuilt when its profile changed; `None` without a profile.
-    async fn bot_for(&self, account_id: AccountId) -> Result<Option<Arc<LoadedBot>>, TurnError> {
+    async fn bot_for(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<Option<Arc<LoadedBot>>, TurnError> {
         let store = &self.inner.store;
-        let Some(updated_at) = store.bot_profile_updated_at(account_id).await? else {
+        let Some((scope, updated_at)) = store.serving_bot_profile(account_id, inbox_id).await?
+        else {
             return Ok(None);
         };
+        let key = (account_id, scope);
         let cached = self
             .inner
             .bots
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&account_id)
+            .get(&key)
             .cloned();
         if let Some(bot) = cached.filter(|bot| bot.updated_at == updated_at) {
             return Ok(Some(bot));
         }
         // Changed (or first use): read the source only now.
-        let Some(stored) = store.bot_profile(account_id).await? else {
+        let stored = match scope {
+            Some(inbox_id) => store.inbox_bot_profile(account_id, inbox_id).await?,
+            None => store.bot_profile(account_id).await?,
+        };
+        let Some(stored) = stored else {
             return Ok(None);
         };
         let loaded = tokio::task::spawn_blocking(move || {
@@ -882,7 +893,7 @@ impl BotRunner {
             .bots
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(account_id, Arc::clone(&loaded));
+            .insert(key, Arc::clone(&loaded));
         Ok(Some(loaded))
     }
 

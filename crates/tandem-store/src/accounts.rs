@@ -113,6 +113,7 @@ async fn insert_account(
     if let Some(source) = &seed.bot_profile {
         let profile = StoredBotProfile {
             account_id: account.id,
+            inbox_id: None,
             source: source.clone(),
             updated_at: now,
             updated_by: None,

@@ -1,11 +1,13 @@
-//! Each account's bot profile, stored as the YAML source its admins wrote. The store keeps the
-//! text; checking it is the bot crate's job, done before saving.
+//! Each account's bot profile, and optionally an inbox's own, stored as the YAML source its
+//! admins wrote. The store keeps the text; checking it is the bot crate's job, done before
+//! saving. A conversation is served by its inbox's profile when there is one, else by the
+//! account's.
 
 use sqlx::FromRow;
 use uuid::Uuid;
 
 use tandem_domain::Timestamp;
-use tandem_domain::id::{AccountId, UserId};
+use tandem_domain::id::{AccountId, InboxId, UserId};
 
 use crate::db::{Conn, args};
 use crate::records::timestamp;
@@ -15,6 +17,8 @@ use crate::{Store, StoreError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredBotProfile {
     pub account_id: AccountId,
+    /// The inbox whose own profile this is; `None` for the account's.
+    pub inbox_id: Option<InboxId>,
     /// The profile as written (YAML).
     pub source: String,
     pub updated_at: Timestamp,
@@ -25,6 +29,7 @@ pub struct StoredBotProfile {
 #[derive(Debug, FromRow)]
 struct BotProfileRow {
     account_id: Uuid,
+    inbox_id: Option<Uuid>,
     source: String,
     updated_at: i64,
     updated_by: Option<Uuid>,
@@ -35,6 +40,7 @@ impl TryFrom<BotProfileRow> for StoredBotProfile {
     fn try_from(row: BotProfileRow) -> Result<Self, StoreError> {
         Ok(StoredBotProfile {
             account_id: AccountId(row.account_id),
+            inbox_id: row.inbox_id.map(InboxId),
             source: row.source,
             updated_at: timestamp(row.updated_at)?,
             updated_by: row.updated_by.map(UserId),
@@ -69,27 +75,11 @@ impl Store {
     ) -> Result<Option<StoredBotProfile>, StoreError> {
         let mut conn = self.read().await?;
         conn.fetch_optional::<BotProfileRow>(
-            "SELECT account_id, source, updated_at, updated_by FROM bot_profiles WHERE account_id = $1",
+            "SELECT account_id, CAST(NULL AS UUID) AS inbox_id, source, updated_at, updated_by FROM bot_profiles WHERE account_id = $1",
             args![account_id],
         )
         .await?
         .map(StoredBotProfile::try_from)
-        .transpose()
-    }
-
-    /// When the account's bot profile was last saved, if it has one: a cheap check whether a
-    /// bot built from it is still current, without reading the source.
-    pub async fn bot_profile_updated_at(
-        &self,
-        account_id: AccountId,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        let mut conn = self.read().await?;
-        conn.fetch_optional::<(i64,)>(
-            "SELECT updated_at FROM bot_profiles WHERE account_id = $1",
-            args![account_id],
-        )
-        .await?
-        .map(|(updated_at,)| timestamp(updated_at))
         .transpose()
     }
 
@@ -115,6 +105,7 @@ impl Store {
         }
         let profile = StoredBotProfile {
             account_id,
+            inbox_id: None,
             source: source.to_owned(),
             updated_at: now,
             updated_by,
@@ -123,4 +114,111 @@ impl Store {
         conn.commit().await?;
         Ok(profile)
     }
+
+    /// An inbox's own bot profile, if it has one.
+    pub async fn inbox_bot_profile(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<Option<StoredBotProfile>, StoreError> {
+        let mut conn = self.read().await?;
+        find_inbox(&mut conn, account_id, inbox_id).await?;
+        conn.fetch_optional::<BotProfileRow>(
+            "SELECT account_id, inbox_id, source, updated_at, updated_by FROM inbox_bot_profiles \
+             WHERE account_id = $1 AND inbox_id = $2",
+            args![account_id, inbox_id],
+        )
+        .await?
+        .map(StoredBotProfile::try_from)
+        .transpose()
+    }
+
+    /// Which profile serves `inbox_id`'s conversations (its own, `Some(inbox_id)`, or the
+    /// account's, `None`) and when it was saved; `None` when neither exists.
+    pub async fn serving_bot_profile(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<Option<(Option<InboxId>, Timestamp)>, StoreError> {
+        let mut conn = self.read().await?;
+        let own: Option<(i64,)> = conn
+            .fetch_optional(
+                "SELECT updated_at FROM inbox_bot_profiles WHERE account_id = $1 AND inbox_id = $2",
+                args![account_id, inbox_id],
+            )
+            .await?;
+        if let Some((updated_at,)) = own {
+            return Ok(Some((Some(inbox_id), timestamp(updated_at)?)));
+        }
+        let account: Option<(i64,)> = conn
+            .fetch_optional(
+                "SELECT updated_at FROM bot_profiles WHERE account_id = $1",
+                args![account_id],
+            )
+            .await?;
+        account
+            .map(|(updated_at,)| Ok((None, timestamp(updated_at)?)))
+            .transpose()
+    }
+
+    /// Saves (or replaces) an inbox's own bot profile.
+    pub async fn save_inbox_bot_profile(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+        source: &str,
+        updated_by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<StoredBotProfile, StoreError> {
+        let mut conn = self.write().await?;
+        find_inbox(&mut conn, account_id, inbox_id).await?;
+        conn.execute(
+            "INSERT INTO inbox_bot_profiles (inbox_id, account_id, source, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (inbox_id) DO UPDATE SET source = excluded.source, \
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            args![inbox_id, account_id, source, now, updated_by],
+        )
+        .await?;
+        conn.commit().await?;
+        Ok(StoredBotProfile {
+            account_id,
+            inbox_id: Some(inbox_id),
+            source: source.to_owned(),
+            updated_at: now,
+            updated_by,
+        })
+    }
+
+    /// Removes an inbox's own bot profile: the account's serves it again. `false` when it had
+    /// none.
+    pub async fn delete_inbox_bot_profile(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.write().await?;
+        find_inbox(&mut conn, account_id, inbox_id).await?;
+        let deleted = conn
+            .execute(
+                "DELETE FROM inbox_bot_profiles WHERE account_id = $1 AND inbox_id = $2",
+                args![account_id, inbox_id],
+            )
+            .await?;
+        conn.commit().await?;
+        Ok(deleted > 0)
+    }
+}
+
+async fn find_inbox(
+    conn: &mut Conn,
+    account_id: AccountId,
+    inbox_id: InboxId,
+) -> Result<(), StoreError> {
+    let found: Option<(Uuid,)> = conn
+        .fetch_optional(
+            "SELECT id FROM inboxes WHERE account_id = $1 AND id = $2",
+            args![account_id, inbox_id],
+        )
+        .await?;
+    found.map(drop).ok_or(StoreError::not_found("inbox"))
 }

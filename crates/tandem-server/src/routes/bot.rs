@@ -5,12 +5,13 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 
 use tandem_bot::replay::{ReplayChange, replay_conversation};
 use tandem_bot::{BotProfile, ReadyError, ready_profile};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::EventKind;
-use tandem_domain::id::{AccountId, ConversationId};
+use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::message::Direction;
 use tandem_domain::user::Role;
 use tandem_domain::validation::{FieldError, ValidationError};
@@ -129,21 +130,7 @@ pub async fn replace(
     ApiJson(request): ApiJson<SaveBotProfileRequest>,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
-    if request.source.len() > MAX_PROFILE_BYTES {
-        return Err(ApiError::invalid_field(
-            "source",
-            "too_long",
-            format!("must be at most {MAX_PROFILE_BYTES} bytes"),
-        ));
-    }
-    let source = request.source;
-    // Parsing, validating and training take CPU time: off the async workers.
-    let (source, profile) = tokio::task::spawn_blocking(move || {
-        let (profile, _engine) = check_profile(&source)?;
-        Ok::<_, ApiError>((source, profile))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let (source, profile) = checked_source(request).await?;
     let stored = state
         .app
         .store
@@ -156,6 +143,94 @@ pub async fn replace(
         .await?;
     tracing::info!(by = %auth.0.user_id(), "bot profile replaced");
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
+}
+
+/// An inbox's own bot profile (404 when it uses the account's).
+pub async fn show_for_inbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+) -> Result<Json<BotProfileResponse>, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    let stored = state
+        .app
+        .store
+        .inbox_bot_profile(auth.0.account_id(), inbox_id)
+        .await?
+        .ok_or(ApiError::NotFound("bot profile"))?;
+    let profile = BotProfile::from_yaml(&stored.source).map_err(|errors| {
+        ApiError::Internal(format!(
+            "a stored bot profile no longer validates: {errors}"
+        ))
+    })?;
+    if profile.external_bot.is_some() {
+        auth.require(Role::can_manage_account)?;
+    }
+    Ok(Json(BotProfileResponse::new(&stored, &profile)))
+}
+
+/// Gives an inbox its own bot profile, used instead of the account's for its conversations.
+pub async fn replace_for_inbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+    ApiJson(request): ApiJson<SaveBotProfileRequest>,
+) -> Result<Json<BotProfileResponse>, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    auth.require(Role::can_manage_account)?;
+    let (source, profile) = checked_source(request).await?;
+    let stored = state
+        .app
+        .store
+        .save_inbox_bot_profile(
+            auth.0.account_id(),
+            inbox_id,
+            &source,
+            Some(auth.0.user_id()),
+            tandem_app::now(),
+        )
+        .await?;
+    tracing::info!(by = %auth.0.user_id(), %inbox_id, "inbox bot profile replaced");
+    Ok(Json(BotProfileResponse::new(&stored, &profile)))
+}
+
+/// Removes an inbox's own bot profile: the account's serves it again.
+pub async fn remove_for_inbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(inbox_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
+    auth.require(Role::can_manage_account)?;
+    if state
+        .app
+        .store
+        .delete_inbox_bot_profile(auth.0.account_id(), inbox_id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("bot profile"))
+    }
+}
+
+/// A profile's source, checked: size, validation and a trained engine.
+async fn checked_source(request: SaveBotProfileRequest) -> Result<(String, BotProfile), ApiError> {
+    if request.source.len() > MAX_PROFILE_BYTES {
+        return Err(ApiError::invalid_field(
+            "source",
+            "too_long",
+            format!("must be at most {MAX_PROFILE_BYTES} bytes"),
+        ));
+    }
+    let source = request.source;
+    // Parsing, validating and training take CPU time: off the async workers.
+    tokio::task::spawn_blocking(move || {
+        let (profile, _engine) = check_profile(&source)?;
+        Ok::<_, ApiError>((source, profile))
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))?
 }
 
 /// Validates a profile and trains its engine; every problem names its place in the YAML as

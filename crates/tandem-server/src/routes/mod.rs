@@ -73,6 +73,12 @@ pub fn router() -> Router<AppState> {
                 .delete(inboxes::remove),
         )
         .route("/inboxes/{inbox_id}/token", post(inboxes::rotate_token))
+        .route(
+            "/inboxes/{inbox_id}/bot/profile",
+            get(bot::show_for_inbox)
+                .put(bot::replace_for_inbox)
+                .delete(bot::remove_for_inbox),
+        )
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route(
             "/contacts/{contact_id}",

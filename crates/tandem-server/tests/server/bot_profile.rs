@@ -128,3 +128,112 @@ async fn profiles_are_validated_and_replaced(server: &TestServer) {
 async fn bot_profiles_are_validated_before_they_replace_the_current_one() {
     on_every_backend!(profiles_are_validated_and_replaced);
 }
+
+/// The bot's first message to a new customer of the inbox whose channel token is `token`.
+async fn first_reply(
+    server: &TestServer,
+    admin: &str,
+    token: &str,
+    phone: &str,
+    external_id: &str,
+) -> String {
+    let (_, body) = server
+        .post(
+            "/api/v1/channel/messages",
+            token,
+            crate::harness::channel_message(phone, "Oi", external_id),
+        )
+        .await;
+    let id = body["conversation"]["id"].as_str().expect("id").to_owned();
+    for _ in 0..200 {
+        let texts =
+            crate::harness::bot_message_texts(&server.client, &server.base, admin, &id).await;
+        if let Some(first) = texts.first() {
+            return first.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no bot reply");
+}
+
+async fn an_inbox_may_have_its_own_profile(server: &TestServer) {
+    let backend = server.backend;
+    let admin = server.login(ADMIN).await;
+    let mut inboxes = Vec::new();
+    for name in ["Loja", "Geral"] {
+        let (status, inbox) = server
+            .post(
+                "/api/v1/inboxes",
+                &admin,
+                json!({"name": name, "channel": "api", "first_responder": "bot"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{inbox}");
+        inboxes.push((
+            inbox["id"].as_str().expect("id").to_owned(),
+            inbox["api_token"].as_str().expect("token").to_owned(),
+        ));
+    }
+    let (shop, shop_token) = &inboxes[0];
+    let (_, general_token) = &inboxes[1];
+    let path = format!("/api/v1/inboxes/{shop}/bot/profile");
+    let (status, _) = server.get(&path, &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no profile of its own yet");
+    let ana = server.login(ANA).await;
+    let own = SMALL_PROFILE.replace("Olá! Sou a Aurora.", "Olá! Aqui é a Lia, da loja.");
+    let (status, _) = server
+        .call(Method::PUT, &path, Some(&ana), Some(json!({"source": own})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, saved) = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"source": own})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"source": "persona: ["})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/api/v1/inboxes/01900000-0000-7000-8000-000000000000/bot/profile",
+            Some(&admin),
+            Some(json!({"source": own})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let shop_greeting = first_reply(server, &admin, shop_token, "+5511944440001", "p-1").await;
+    assert!(
+        shop_greeting.contains("Lia, da loja"),
+        "{backend:?}: {shop_greeting}"
+    );
+    let general_greeting =
+        first_reply(server, &admin, general_token, "+5511944440002", "p-2").await;
+    assert!(
+        general_greeting.contains("Aurora"),
+        "{backend:?}: the account's profile serves the other inbox: {general_greeting}"
+    );
+
+    let (status, _) = server.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let back = first_reply(server, &admin, shop_token, "+5511944440003", "p-3").await;
+    assert!(back.contains("Aurora"), "{backend:?}: {back}");
+}
+
+#[tokio::test]
+async fn an_inbox_profile_serves_that_inbox_and_the_account_profile_the_rest() {
+    on_every_backend!(an_inbox_may_have_its_own_profile);
+}

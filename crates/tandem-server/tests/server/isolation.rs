@@ -210,6 +210,34 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
             format!("/api/v1/me/tokens/{}", theirs.token),
             None,
         ),
+        (Method::GET, format!("{conversation}/routing"), None),
+        (
+            Method::POST,
+            format!("{conversation}/transfer"),
+            Some(json!({"team_id": my_team})),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/agents/{}/capacity", theirs.user),
+            Some(json!({"capacity": 2})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/inboxes/{}/bot/profile", theirs.inbox),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/inboxes/{}/bot/profile", theirs.inbox),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/bot/conversations/{}/reply", theirs.conversation),
+            Some(
+                json!({"version": "tandem.bot.v1", "in_reply_to": theirs.conversation, "replies": ["oi"]}),
+            ),
+        ),
     ];
     for (method, path, body) in requests {
         let (status, answer) = server.call(method.clone(), &path, Some(&admin), body).await;
@@ -223,6 +251,24 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
             "{method} {path}: {answer}"
         );
     }
+
+    // Our conversation cannot be sent to their team.
+    let (status, answer) = server
+        .post(
+            &format!("/api/v1/conversations/{my_conversation}/transfer"),
+            &admin,
+            json!({"team_id": theirs.team}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend:?}: {answer}"
+    );
+    assert_eq!(
+        answer["error"]["details"][0]["field"], "team_id",
+        "{answer}"
+    );
 
     // Their agent cannot be given one of our conversations.
     let (status, answer) = server
