@@ -47,6 +47,9 @@ struct LoadedBot {
     engine: Engine,
 }
 
+/// Which profile a bot was built from: the account's (`None`) or an inbox's own.
+type ProfileKey = (AccountId, Option<InboxId>);
+
 /// Runs bot turns in the background; cheap to clone.
 #[derive(Clone)]
 pub struct BotRunner {
@@ -57,8 +60,7 @@ struct Inner {
     store: Store,
     routing: RoutingKicks,
     http: reqwest::Client,
-    /// Built bots by account and, for an inbox's own profile, inbox.
-    bots: Mutex<HashMap<(AccountId, Option<InboxId>), Arc<LoadedBot>>>,
+    bots: Mutex<HashMap<ProfileKey, Arc<LoadedBot>>>,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     tasks: TaskTracker,
     /// Cancelled on shutdown: waits for external bots end early.
