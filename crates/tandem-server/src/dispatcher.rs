@@ -195,9 +195,7 @@ impl Dispatcher {
         }
         Ok(())
     }
-}
 
-impl Dispatcher {
     /// Whether the conversation last entered the queue through a bot handover, whose message
     /// already said when the team is back; if so, that counts as this notice.
     async fn bot_said_when_back(

@@ -159,10 +159,19 @@ pub(crate) async fn follow_events(
                 to_agent_id: agent_id,
                 ..
             } => {
+                // The answer timer runs only where the team has an answer timeout, so the
+                // worker's sweep never wades through conversations that cannot time out.
+                let times_out = match conversation.team_id {
+                    Some(team_id) => team_routings(conn, account_id)
+                        .await?
+                        .iter()
+                        .any(|team| team.team_id == team_id && team.answer_timeout.is_some()),
+                    None => false,
+                };
                 conn.execute(
-                    "UPDATE conversations SET assigned_at = $1, awaiting_answer_since = $1, not_to_agent_id = NULL \
-                     WHERE account_id = $2 AND id = $3",
-                    args![now, account_id, conversation.id],
+                    "UPDATE conversations SET assigned_at = $1, awaiting_answer_since = $2, not_to_agent_id = NULL \
+                     WHERE account_id = $3 AND id = $4",
+                    args![now, times_out.then_some(now), account_id, conversation.id],
                 )
                 .await?;
                 conn.execute(
