@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event, EventKind};
-use tandem_domain::id::{AccountId, ConversationId, UserId};
+use tandem_domain::id::{AccountId, ConversationId, TeamId, UserId};
 use tandem_domain::user::{Presence, validate_capacity};
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use crate::changes::Change;
 use crate::conversations::{load_conversation_for_update, save_transition};
 use crate::db::{Conn, args};
 use crate::records::timestamp;
-use crate::routing::{agent_load, lock_account_routing, team_routings};
+use crate::routing::{lock_account_routing, team_routing};
 use crate::users::find_user;
 use crate::{Store, StoreError};
 
@@ -31,6 +31,16 @@ pub struct AgentStatus {
     pub effective_capacity: u32,
     /// Open conversations the agent holds now.
     pub load: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct AgentStatusRow {
+    id: Uuid,
+    presence: String,
+    presence_changed_at: Option<i64>,
+    capacity: Option<i64>,
+    effective_capacity: i64,
+    load: i64,
 }
 
 /// Conversations routing changed, with their new events.
@@ -181,29 +191,30 @@ impl Store {
         account_id: AccountId,
     ) -> Result<Vec<AgentStatus>, StoreError> {
         let mut conn = self.read().await?;
-        let rows: Vec<(Uuid, String, Option<i64>, Option<i64>)> = conn
+        let rows: Vec<AgentStatusRow> = conn
             .fetch_all(
-                "SELECT id, presence, presence_changed_at, capacity FROM users WHERE account_id = $1 \
-                 ORDER BY created_at, id",
+                "SELECT u.id, u.presence, u.presence_changed_at, u.capacity, \
+                 COALESCE(u.capacity, a.default_capacity) AS effective_capacity, \
+                 (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.status = 'assigned') AS load \
+                 FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.account_id = $1 \
+                 ORDER BY u.created_at, u.id",
                 args![account_id],
             )
             .await?;
-        let mut statuses = Vec::with_capacity(rows.len());
-        for (id, presence, changed_at, capacity) in rows {
-            let user_id = UserId(id);
-            let (load, effective_capacity) = agent_load(&mut conn, account_id, user_id).await?;
-            statuses.push(AgentStatus {
-                user_id,
-                presence: presence
-                    .parse()
-                    .map_err(|_| StoreError::corrupt(format!("users.presence = {presence:?}")))?,
-                presence_changed_at: changed_at.map(timestamp).transpose()?,
-                capacity: capacity.map(|c| u32::try_from(c).unwrap_or(0)),
-                effective_capacity,
-                load,
-            });
-        }
-        Ok(statuses)
+        rows.into_iter()
+            .map(|row| {
+                Ok(AgentStatus {
+                    user_id: UserId(row.id),
+                    presence: row.presence.parse().map_err(|_| {
+                        StoreError::corrupt(format!("users.presence = {:?}", row.presence))
+                    })?,
+                    presence_changed_at: row.presence_changed_at.map(timestamp).transpose()?,
+                    capacity: row.capacity.map(|c| u32::try_from(c).unwrap_or(0)),
+                    effective_capacity: u32::try_from(row.effective_capacity).unwrap_or(0),
+                    load: u32::try_from(row.load).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
     }
 
     /// Records a new WebSocket connection of `user_id` on `node`; returns its id.
@@ -329,10 +340,8 @@ impl Store {
         for (account_id, conversation_id, team_id, agent_id, since) in candidates {
             let account_id = AccountId(account_id);
             let mut conn = self.write().await?;
-            let teams = team_routings(&mut conn, account_id).await?;
-            let timeout = teams
-                .iter()
-                .find(|team| Some(team.team_id.0) == team_id)
+            let timeout = team_routing(&mut conn, account_id, team_id.map(TeamId))
+                .await?
                 .and_then(|team| team.answer_timeout);
             let Some(timeout) = timeout else { continue };
             if timestamp(since)? + timeout > now {

@@ -125,6 +125,28 @@ pub(crate) async fn team_routings(
         .collect()
 }
 
+/// One team's validated routing settings; `None` without a team or when it was deleted.
+pub(crate) async fn team_routing(
+    conn: &mut Conn,
+    account_id: AccountId,
+    team_id: Option<TeamId>,
+) -> Result<Option<TeamRouting>, StoreError> {
+    let Some(team_id) = team_id else {
+        return Ok(None);
+    };
+    let row: Option<(Json<RoutingSpec>,)> = conn
+        .fetch_optional(
+            "SELECT routing FROM teams WHERE account_id = $1 AND id = $2",
+            args![account_id, team_id],
+        )
+        .await?;
+    row.map(|(Json(spec),)| {
+        spec.parse(team_id, "routing")
+            .map_err(|error| StoreError::corrupt(format!("teams.routing of {team_id}: {error}")))
+    })
+    .transpose()
+}
+
 fn availability(team: Option<&TeamRouting>, now: Timestamp) -> Availability {
     match team {
         Some(team) if !team.calendar.is_open(now) => Availability::Closed {
@@ -161,13 +183,9 @@ pub(crate) async fn follow_events(
             } => {
                 // The answer timer runs only where the team has an answer timeout, so the
                 // worker's sweep never wades through conversations that cannot time out.
-                let times_out = match conversation.team_id {
-                    Some(team_id) => team_routings(conn, account_id)
-                        .await?
-                        .iter()
-                        .any(|team| team.team_id == team_id && team.answer_timeout.is_some()),
-                    None => false,
-                };
+                let times_out = team_routing(conn, account_id, conversation.team_id)
+                    .await?
+                    .is_some_and(|team| team.answer_timeout.is_some());
                 conn.execute(
                     "UPDATE conversations SET assigned_at = $1, awaiting_answer_since = $2, not_to_agent_id = NULL \
                      WHERE account_id = $3 AND id = $4",
@@ -549,8 +567,7 @@ impl Store {
             return Ok(None);
         };
         let team_id = conversation.team_id;
-        let teams = team_routings(&mut conn, account_id).await?;
-        let team = team_id.and_then(|id| teams.iter().find(|team| team.team_id == id));
+        let team = team_routing(&mut conn, account_id, team_id).await?;
         let free_capacity: u32 = online_agents(&mut conn, account_id)
             .await?
             .iter()
@@ -562,7 +579,7 @@ impl Store {
             team_id,
             position: place,
             estimated_wait: estimated_wait(place, free_capacity, handling),
-            availability: availability(team, now),
+            availability: availability(team.as_ref(), now),
         }))
     }
 
