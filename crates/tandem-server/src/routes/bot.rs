@@ -16,7 +16,7 @@ use tandem_domain::message::Direction;
 use tandem_domain::user::Role;
 use tandem_domain::validation::{FieldError, ValidationError};
 use tandem_nlu::Engine;
-use tandem_store::{BotTurnOutcome, ConversationFilter, Store};
+use tandem_store::{BotTurnOutcome, ConversationFilter, Store, StoredBotProfile};
 
 use crate::bot_runner::ExternalReplyError;
 use crate::error::ApiError;
@@ -40,12 +40,14 @@ pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
-    let stored = state
-        .app
-        .store
-        .bot_profile(auth.0.account_id())
-        .await?
-        .ok_or(ApiError::NotFound("bot profile"))?;
+    let stored = state.app.store.bot_profile(auth.0.account_id()).await?;
+    shown(&auth, stored).map(Json)
+}
+
+/// A saved profile as the caller may see it: 404 when there is none, and only admins may
+/// read one that holds an external bot's secret.
+fn shown(auth: &Auth, stored: Option<StoredBotProfile>) -> Result<BotProfileResponse, ApiError> {
+    let stored = stored.ok_or(ApiError::NotFound("bot profile"))?;
     let profile = BotProfile::from_yaml(&stored.source).map_err(|errors| {
         ApiError::Internal(format!(
             "a stored bot profile no longer validates: {errors}"
@@ -54,7 +56,7 @@ pub async fn show(
     if profile.external_bot.is_some() {
         auth.require(Role::can_manage_account)?;
     }
-    Ok(Json(BotProfileResponse::new(&stored, &profile)))
+    Ok(BotProfileResponse::new(&stored, &profile))
 }
 
 /// An external bot's reply to a customer message (protocol `tandem.bot.v1`). Integrations
@@ -156,17 +158,8 @@ pub async fn show_for_inbox(
         .app
         .store
         .inbox_bot_profile(auth.0.account_id(), inbox_id)
-        .await?
-        .ok_or(ApiError::NotFound("bot profile"))?;
-    let profile = BotProfile::from_yaml(&stored.source).map_err(|errors| {
-        ApiError::Internal(format!(
-            "a stored bot profile no longer validates: {errors}"
-        ))
-    })?;
-    if profile.external_bot.is_some() {
-        auth.require(Role::can_manage_account)?;
-    }
-    Ok(Json(BotProfileResponse::new(&stored, &profile)))
+        .await?;
+    shown(&auth, stored).map(Json)
 }
 
 /// Gives an inbox its own bot profile, used instead of the account's for its conversations.
