@@ -145,15 +145,10 @@ async fn first_reply(
         )
         .await;
     let id = body["conversation"]["id"].as_str().expect("id").to_owned();
-    for _ in 0..200 {
-        let texts =
-            crate::harness::bot_message_texts(&server.client, &server.base, admin, &id).await;
-        if let Some(first) = texts.first() {
-            return first.clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no bot reply");
+    let texts = server
+        .bot_texts_once(admin, &id, |texts| !texts.is_empty())
+        .await;
+    texts[0].clone()
 }
 
 async fn an_inbox_may_have_its_own_profile(server: &TestServer) {

@@ -17,9 +17,7 @@ use serde_json::{Value, json};
 use tandem_server::webhook::verify_signature;
 use tokio::sync::mpsc;
 
-use crate::harness::{
-    ADMIN, ANA, TestServer, bot_message_texts, channel_message, error_fields, on_every_backend,
-};
+use crate::harness::{ADMIN, ANA, TestServer, channel_message, error_fields, on_every_backend};
 
 const SECRET: &str = "an-external-bot-secret";
 
@@ -78,30 +76,19 @@ async fn next_turn(received: &mut mpsc::UnboundedReceiver<Value>) -> Value {
 }
 
 async fn texts_until(server: &TestServer, admin: &str, id: &str, wanted: &str) -> Vec<String> {
-    let mut texts = Vec::new();
-    for _ in 0..200 {
-        texts = bot_message_texts(&server.client, &server.base, admin, id).await;
-        if texts.iter().any(|text| text.contains(wanted)) {
-            return texts;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no message with {wanted:?} in {texts:?}");
+    server
+        .bot_texts_once(admin, id, |texts| {
+            texts.iter().any(|text| text.contains(wanted))
+        })
+        .await
 }
 
 async fn status_until(server: &TestServer, admin: &str, id: &str, wanted: &str) -> Value {
-    let mut conversation = Value::Null;
-    for _ in 0..200 {
-        conversation = server
-            .get(&format!("/api/v1/conversations/{id}"), admin)
-            .await
-            .1;
-        if conversation["status"] == wanted {
-            return conversation;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the conversation never became {wanted}: {conversation}");
+    server
+        .eventually(&format!("/api/v1/conversations/{id}"), admin, |c| {
+            c["status"] == wanted
+        })
+        .await
 }
 
 async fn handover_trigger(server: &TestServer, admin: &str, id: &str) -> (String, String) {

@@ -119,6 +119,42 @@ impl TestServer {
         .await
     }
 
+    /// Polls `path` until `done` holds for its body (ten seconds at most) and returns that body.
+    pub async fn eventually(
+        &self,
+        path: &str,
+        token: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let mut body = Value::Null;
+        for _ in 0..200 {
+            body = self.get(path, token).await.1;
+            if done(&body) {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{path} never reached the expected state: {body}");
+    }
+
+    /// The bot's messages in a conversation once `done` holds for them (ten seconds at most).
+    pub async fn bot_texts_once(
+        &self,
+        token: &str,
+        conversation_id: &str,
+        done: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
+        let mut texts = Vec::new();
+        for _ in 0..200 {
+            texts = bot_message_texts(&self.client, &self.base, token, conversation_id).await;
+            if done(&texts) {
+                return texts;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the bot's messages never reached the expected state: {texts:?}");
+    }
+
     /// Opens the real-time socket and reads its `hello`.
     pub async fn websocket(&self, token: &str) -> Socket {
         websocket(&self.base, token).await

@@ -20,6 +20,16 @@ async fn put(server: &TestServer, path: &str, token: &str, body: Value) -> (Stat
         .await
 }
 
+async fn set_presence(server: &TestServer, token: &str, presence: &str) -> (StatusCode, Value) {
+    put(
+        server,
+        "/api/v1/me/presence",
+        token,
+        json!({"presence": presence}),
+    )
+    .await
+}
+
 async fn user_id(server: &TestServer, token: &str) -> String {
     let (_, me) = server.get("/api/v1/me", token).await;
     me["id"].as_str().expect("id").to_owned()
@@ -47,24 +57,6 @@ async fn add_member(server: &TestServer, admin: &str, team: &str, user: &str) {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-}
-
-/// Polls `path` until `done` holds (ten seconds at most) and returns the last body.
-async fn eventually(
-    server: &TestServer,
-    path: &str,
-    token: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let mut body = Value::Null;
-    for _ in 0..200 {
-        body = server.get(path, token).await.1;
-        if done(&body) {
-            return body;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{path} never reached the expected state: {body}");
 }
 
 async fn customer_writes(server: &TestServer, phone: &str, external_id: &str) -> String {
@@ -103,13 +95,13 @@ async fn agents_take_the_queue_in_order(server: &TestServer) {
 
     let first = customer_writes(server, "+5511900000001", "r-1").await;
     let second = customer_writes(server, "+5511900000002", "r-2").await;
-    let routing = eventually(
-        server,
-        &format!("/api/v1/conversations/{second}/routing"),
-        &admin,
-        |body| body["queue"]["position"] == 2,
-    )
-    .await;
+    let routing = server
+        .eventually(
+            &format!("/api/v1/conversations/{second}/routing"),
+            &admin,
+            |body| body["queue"]["position"] == 2,
+        )
+        .await;
     assert_eq!(routing["team_id"], desk.as_str(), "{backend:?}");
     assert_eq!(
         routing["queue"]["estimated_wait_seconds"],
@@ -123,14 +115,9 @@ async fn agents_take_the_queue_in_order(server: &TestServer) {
             .iter()
             .any(|text| text.contains(&format!("número {place} da fila")))
     };
-    for _ in 0..200 {
-        let texts = bot_message_texts(&server.client, &server.base, &admin, &second).await;
-        if told(&texts, "2") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let texts = bot_message_texts(&server.client, &server.base, &admin, &second).await;
+    let texts = server
+        .bot_texts_once(&admin, &second, |texts| told(texts, "2"))
+        .await;
     assert!(
         told(&texts, "2"),
         "{backend:?}: the customer hears their place: {texts:?}"
@@ -138,13 +125,7 @@ async fn agents_take_the_queue_in_order(server: &TestServer) {
 
     // Ana comes online: the first in line is hers at once, and she hears it.
     let mut socket = server.websocket(&ana).await;
-    let (status, presence) = put(
-        server,
-        "/api/v1/me/presence",
-        &ana,
-        json!({"presence": "online"}),
-    )
-    .await;
+    let (status, presence) = set_presence(server, &ana, "online").await;
     assert_eq!(status, StatusCode::OK, "{presence}");
     assert_eq!(presence["presence"], "online");
     let assigned = loop {
@@ -215,13 +196,7 @@ async fn agents_take_the_queue_in_order(server: &TestServer) {
     assert_eq!(routing["queue"], Value::Null);
 
     // Ana leaves: her two conversations go back, ahead of the second customer, who came later.
-    let (status, _) = put(
-        server,
-        "/api/v1/me/presence",
-        &ana,
-        json!({"presence": "offline"}),
-    )
-    .await;
+    let (status, _) = set_presence(server, &ana, "offline").await;
     assert_eq!(status, StatusCode::OK);
     let (_, queue) = server.get("/api/v1/queue", &admin).await;
     let order: Vec<&str> = queue["data"]
@@ -237,20 +212,12 @@ async fn agents_take_the_queue_in_order(server: &TestServer) {
     );
 
     // Bruno comes online and gets the first in line; the second goes to the specialists.
-    put(
-        server,
-        "/api/v1/me/presence",
-        &bruno,
-        json!({"presence": "online"}),
-    )
-    .await;
-    eventually(
-        server,
-        &format!("/api/v1/conversations/{first}"),
-        &admin,
-        |c| c["assignee_id"] == bruno_id.as_str(),
-    )
-    .await;
+    set_presence(server, &bruno, "online").await;
+    server
+        .eventually(&format!("/api/v1/conversations/{first}"), &admin, |c| {
+            c["assignee_id"] == bruno_id.as_str()
+        })
+        .await;
     let (status, moved) = server
         .post(
             &format!("/api/v1/conversations/{second}/transfer"),
@@ -314,13 +281,7 @@ async fn routing_input_is_checked(server: &TestServer) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_fields(&body), ["routing.strategy"]);
-    let (status, body) = put(
-        server,
-        "/api/v1/me/presence",
-        &admin,
-        json!({"presence": "busy"}),
-    )
-    .await;
+    let (status, body) = set_presence(server, &admin, "busy").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_fields(&body), ["presence"]);
     let me = user_id(server, &admin).await;
@@ -416,14 +377,11 @@ async fn a_closed_team_says_when_it_is_back(server: &TestServer) {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["conversation"]["id"].as_str().expect("id").to_owned();
-        let mut texts = Vec::new();
-        for _ in 0..200 {
-            texts = bot_message_texts(&server.client, &server.base, &admin, &id).await;
-            if texts.iter().any(|text| text.contains("fora do horário")) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let texts = server
+            .bot_texts_once(&admin, &id, |texts| {
+                texts.iter().any(|text| text.contains("fora do horário"))
+            })
+            .await;
         let closed = texts
             .iter()
             .find(|text| text.contains("fora do horário"))
@@ -469,14 +427,9 @@ async fn a_closed_team_says_when_it_is_back(server: &TestServer) {
         )
         .await;
     let id = customer_writes(server, "+5511977770003", "closed-human").await;
-    let mut texts = Vec::new();
-    for _ in 0..200 {
-        texts = bot_message_texts(&server.client, &server.base, &admin, &id).await;
-        if !texts.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let texts = server
+        .bot_texts_once(&admin, &id, |texts| !texts.is_empty())
+        .await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let texts_later = bot_message_texts(&server.client, &server.base, &admin, &id).await;
     assert_eq!(texts, texts_later, "{backend:?}: told once");
@@ -524,10 +477,11 @@ async fn timers_move_conversations_on(backend: tandem_store::Backend) {
             })
             .unwrap_or_default()
     };
-    let escalated = eventually(server, &events_path, &admin, |body| {
-        names(body).contains(&"sla_breached".to_owned())
-    })
-    .await;
+    let escalated = server
+        .eventually(&events_path, &admin, |body| {
+            names(body).contains(&"sla_breached".to_owned())
+        })
+        .await;
     let kinds = names(&escalated);
     for expected in ["sla_near_breach", "sla_breached", "priority_raised"] {
         assert!(
@@ -538,35 +492,19 @@ async fn timers_move_conversations_on(backend: tandem_store::Backend) {
 
     // Ana takes it but says nothing: two seconds later it goes to Bruno.
     let ana_socket = server.websocket(&ana).await;
-    put(
-        server,
-        "/api/v1/me/presence",
-        &ana,
-        json!({"presence": "online"}),
-    )
-    .await;
-    eventually(
-        server,
-        &format!("/api/v1/conversations/{waiting}"),
-        &admin,
-        |c| c["assignee_id"] == ana_id.as_str(),
-    )
-    .await;
+    set_presence(server, &ana, "online").await;
+    server
+        .eventually(&format!("/api/v1/conversations/{waiting}"), &admin, |c| {
+            c["assignee_id"] == ana_id.as_str()
+        })
+        .await;
     add_member(server, &admin, &desk, &bruno_id).await;
-    put(
-        server,
-        "/api/v1/me/presence",
-        &bruno,
-        json!({"presence": "online"}),
-    )
-    .await;
-    eventually(
-        server,
-        &format!("/api/v1/conversations/{waiting}"),
-        &admin,
-        |c| c["assignee_id"] == bruno_id.as_str(),
-    )
-    .await;
+    set_presence(server, &bruno, "online").await;
+    server
+        .eventually(&format!("/api/v1/conversations/{waiting}"), &admin, |c| {
+            c["assignee_id"] == bruno_id.as_str()
+        })
+        .await;
     let (_, events) = server.get(&events_path, &admin).await;
     assert!(
         names(&events).contains(&"answer_timed_out".to_owned()),
@@ -584,14 +522,15 @@ async fn timers_move_conversations_on(backend: tandem_store::Backend) {
 
     // Ana's socket drops; a second later she is offline (she holds nothing now).
     ana_socket.close().await;
-    let agents = eventually(server, "/api/v1/agents", &admin, |body| {
-        body["data"].as_array().is_some_and(|agents| {
-            agents
-                .iter()
-                .any(|a| a["user_id"] == ana_id.as_str() && a["presence"] == "offline")
+    let agents = server
+        .eventually("/api/v1/agents", &admin, |body| {
+            body["data"].as_array().is_some_and(|agents| {
+                agents
+                    .iter()
+                    .any(|a| a["user_id"] == ana_id.as_str() && a["presence"] == "offline")
+            })
         })
-    })
-    .await;
+        .await;
     let bruno_now = agents["data"]
         .as_array()
         .expect("agents")
