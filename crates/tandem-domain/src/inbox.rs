@@ -16,27 +16,75 @@ use crate::validation::{MAX_NAME_CHARS, ValidationError, Validator};
 pub enum ChannelKind {
     /// Custom integrations posting through the REST API channel.
     Api,
+    /// WhatsApp Cloud API.
+    Whatsapp,
+    /// Facebook Messenger.
+    Messenger,
+    /// Instagram Direct.
+    Instagram,
+    /// A Telegram bot.
+    Telegram,
+    /// SMS through Twilio.
+    Sms,
+    /// Phone calls through Twilio Voice.
+    Voice,
+    /// E-mail over SMTP and IMAP or an inbound-parse webhook.
+    Email,
 }
 
 impl ChannelKind {
+    pub const ALL: [ChannelKind; 8] = [
+        ChannelKind::Api,
+        ChannelKind::Whatsapp,
+        ChannelKind::Messenger,
+        ChannelKind::Instagram,
+        ChannelKind::Telegram,
+        ChannelKind::Sms,
+        ChannelKind::Voice,
+        ChannelKind::Email,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Api => "api",
+            ChannelKind::Whatsapp => "whatsapp",
+            ChannelKind::Messenger => "messenger",
+            ChannelKind::Instagram => "instagram",
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Sms => "sms",
+            ChannelKind::Voice => "voice",
+            ChannelKind::Email => "email",
         }
+    }
+
+    /// Whether the inbox speaks to a provider and so needs channel settings.
+    pub fn needs_config(self) -> bool {
+        self != ChannelKind::Api
+    }
+
+    /// Whether outbound messages travel through the outbound queue to the provider (voice
+    /// replies are spoken in the call instead).
+    pub fn delivers_outbound(self) -> bool {
+        !matches!(self, ChannelKind::Api | ChannelKind::Voice)
     }
 }
 
 impl FromStr for ChannelKind {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "api" => Ok(ChannelKind::Api),
-            _ => Err(ValidationError::field(
-                "channel",
-                "unknown_channel",
-                format!("unknown channel {s:?}; supported: api"),
-            )),
-        }
+        ChannelKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| {
+                ValidationError::field(
+                    "channel",
+                    "unknown_channel",
+                    format!(
+                        "unknown channel {s:?}; one of {}",
+                        ChannelKind::ALL.map(ChannelKind::as_str).join(", ")
+                    ),
+                )
+            })
     }
 }
 
