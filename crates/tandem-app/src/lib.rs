@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod demo;
 pub mod hub;
+pub mod sealing;
 pub mod secret;
 
 use tandem_domain::Timestamp;

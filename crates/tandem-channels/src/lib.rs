@@ -11,6 +11,7 @@ pub mod telegram;
 pub mod twilio;
 
 use serde::{Deserialize, Serialize};
+pub use tandem_domain::message::{Attachment, AttachmentKind};
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Identity;
 use tandem_domain::message::DeliveryStatus;
@@ -47,46 +48,6 @@ pub struct InboundMessage {
     pub reply_payload: Option<String>,
     /// When the provider says the customer sent it.
     pub sent_at: Option<Timestamp>,
-}
-
-/// A file or media item that came with a message. Tandem keeps its metadata; the content stays
-/// with the provider until someone fetches it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attachment {
-    pub kind: AttachmentKind,
-    /// The provider's media id (WhatsApp), if it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media_id: Option<String>,
-    /// Where the provider serves the content, if it says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mime_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caption: Option<String>,
-    /// A voice note recorded in the app (WhatsApp `voice: true`).
-    #[serde(default)]
-    pub voice: bool,
-    /// Audio waiting to be transcribed before the bot can read it.
-    #[serde(default)]
-    pub needs_transcription: bool,
-}
-
-/// What kind of content an attachment holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttachmentKind {
-    Image,
-    Audio,
-    Video,
-    Document,
-    Sticker,
-    Location,
-    Other,
 }
 
 /// A provider's news about an outbound message.

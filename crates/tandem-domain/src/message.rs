@@ -63,6 +63,26 @@ impl DeliveryStatus {
     }
 }
 
+impl DeliveryStatus {
+    /// Whether a provider's report of `next` moves the message on: statuses only go forward
+    /// (sent, delivered, read), a failure ends a message not yet delivered, and nothing
+    /// follows a failure.
+    pub fn can_become(self, next: DeliveryStatus) -> bool {
+        let rank = |status| match status {
+            DeliveryStatus::Pending => 0,
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Delivered => 2,
+            DeliveryStatus::Read => 3,
+            DeliveryStatus::Failed => 4,
+        };
+        match (self, next) {
+            (DeliveryStatus::Failed, _) => false,
+            (DeliveryStatus::Delivered | DeliveryStatus::Read, DeliveryStatus::Failed) => false,
+            _ => rank(next) > rank(self),
+        }
+    }
+}
+
 impl FromStr for DeliveryStatus {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -105,7 +125,54 @@ pub struct Message {
     pub external_id: Option<String>,
     /// Delivery progress of outbound, non-private messages.
     pub delivery_status: Option<DeliveryStatus>,
+    /// Why the channel refused the message, when it failed.
+    pub delivery_error: Option<String>,
+    /// Files and media that came with the message (metadata only).
+    pub attachments: Vec<Attachment>,
+    /// Channel particulars: an e-mail's subject and threading, the buttons offered or pressed,
+    /// the template sent.
+    pub channel_data: Option<serde_json::Value>,
     pub created_at: Timestamp,
+}
+
+/// A file or media item that came with a message. Tandem keeps its metadata; the content stays
+/// with the provider until someone fetches it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    /// The provider's media id (WhatsApp, Telegram), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    /// Where the provider serves the content, if it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// A voice note recorded in the app.
+    #[serde(default)]
+    pub voice: bool,
+    /// Audio waiting to be transcribed before the bot can read it.
+    #[serde(default)]
+    pub needs_transcription: bool,
+}
+
+/// What kind of content an attachment holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    Image,
+    Audio,
+    Video,
+    Document,
+    Sticker,
+    Location,
+    Other,
 }
 
 /// Longest message text accepted (long e-mails included).
@@ -123,4 +190,27 @@ pub fn validate_message_text(text: &str) -> Result<(), ValidationError> {
     let mut validator = Validator::new();
     validate_text(&mut validator, "text", text);
     validator.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_statuses_only_move_forward() {
+        use DeliveryStatus::*;
+        let cases = [
+            (Pending, Sent, true),
+            (Sent, Delivered, true),
+            (Sent, Read, true),
+            (Read, Delivered, false),
+            (Delivered, Delivered, false),
+            (Sent, Failed, true),
+            (Delivered, Failed, false),
+            (Failed, Read, false),
+        ];
+        for (from, to, expected) in cases {
+            assert_eq!(from.can_become(to), expected, "{from:?} -> {to:?}");
+        }
+    }
 }

@@ -239,6 +239,44 @@ impl BotRunner {
         });
     }
 
+    /// The default language of the bot serving an inbox; `None` without a profile that loads.
+    pub async fn inbox_language(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<Option<Language>, StoreError> {
+        match self.bot_for(account_id, inbox_id).await {
+            Ok(bot) => Ok(bot.map(|bot| bot.profile.languages.default)),
+            Err(TurnError::Store(error)) => Err(error),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The language the bot speaks in a conversation: the one it has settled on, else its
+    /// profile's default; `None` when the inbox has no bot profile that loads.
+    pub async fn conversation_language(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Option<Language>, StoreError> {
+        let (conversation, memory) = self
+            .inner
+            .store
+            .bot_memory(account_id, conversation_id)
+            .await?;
+        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
+            Ok(Some(bot)) => bot,
+            Ok(None) => return Ok(None),
+            Err(TurnError::Store(error)) => return Err(error),
+            Err(_) => return Ok(None),
+        };
+        Ok(Some(
+            restore_state(memory.state)
+                .language
+                .unwrap_or(bot.profile.languages.default),
+        ))
+    }
+
     /// What a waiting customer is told, in the conversation's language with the profile's
     /// wording: their place and the estimated wait while the team is open, when it is back
     /// while it is closed. `None` when the account has no bot profile to speak with.

@@ -64,6 +64,22 @@ pub struct Config {
     pub presence_grace_seconds: u64,
     /// Least time between two "you are now number N" updates to a waiting customer.
     pub queue_notice_interval_seconds: u64,
+    /// 64 hex characters: the key channel credentials are encrypted with. Every node of one
+    /// database needs the same key. With SQLite and no key, one is generated into
+    /// `data_dir/secret.key` on first start.
+    pub secret_key: Option<Secret>,
+    /// The address providers reach this server at, e.g. `https://tandem.example.com`: webhook
+    /// URLs shown to admins, Twilio's signature checks and status callbacks use it. Default:
+    /// `http://` and the listen address.
+    pub public_url: Option<String>,
+    /// The Meta Graph API base (WhatsApp, Messenger, Instagram).
+    pub meta_graph_url: String,
+    /// The Telegram Bot API base.
+    pub telegram_api_url: String,
+    /// The Twilio REST API base.
+    pub twilio_api_url: String,
+    /// How often e-mail inboxes with an IMAP server are polled.
+    pub mail_poll_seconds: u64,
 }
 
 impl Default for Config {
@@ -79,6 +95,12 @@ impl Default for Config {
             database_max_connections: 16,
             presence_grace_seconds: 60,
             queue_notice_interval_seconds: 60,
+            secret_key: None,
+            public_url: None,
+            meta_graph_url: "https://graph.facebook.com/v21.0".into(),
+            telegram_api_url: "https://api.telegram.org".into(),
+            twilio_api_url: "https://api.twilio.com".into(),
+            mail_poll_seconds: 30,
         }
     }
 }
@@ -174,6 +196,26 @@ impl Config {
                 format!("TANDEM_QUEUE_NOTICE_INTERVAL_SECONDS={interval:?} is not a number")
             })?;
         }
+        if let Some(key) = environment("TANDEM_SECRET_KEY") {
+            self.secret_key = Some(Secret(key));
+        }
+        if let Some(url) = environment("TANDEM_PUBLIC_URL") {
+            self.public_url = Some(url);
+        }
+        if let Some(url) = environment("TANDEM_META_GRAPH_URL") {
+            self.meta_graph_url = url;
+        }
+        if let Some(url) = environment("TANDEM_TELEGRAM_API_URL") {
+            self.telegram_api_url = url;
+        }
+        if let Some(url) = environment("TANDEM_TWILIO_API_URL") {
+            self.twilio_api_url = url;
+        }
+        if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
+            self.mail_poll_seconds = seconds.parse().with_context(|| {
+                format!("TANDEM_MAIL_POLL_SECONDS={seconds:?} is not a number")
+            })?;
+        }
         Ok(())
     }
 
@@ -184,6 +226,56 @@ impl Config {
             None => format!("sqlite://{}", self.data_dir.join("tandem.db").display()),
         }
     }
+}
+
+impl Config {
+    /// The key that seals channel credentials: the configured one, or with SQLite the one in
+    /// `data_dir/secret.key`, generated on first start. PostgreSQL needs it configured, because
+    /// every node must share it.
+    pub fn resolved_secret_key(&self) -> anyhow::Result<String> {
+        if let Some(key) = &self.secret_key {
+            return Ok(key.expose().to_owned());
+        }
+        if !self.resolved_database_url().starts_with("sqlite:") {
+            anyhow::bail!(
+                "secret_key (TANDEM_SECRET_KEY) must be set when the database is shared: every node needs the same key; \
+                 generate one with `openssl rand -hex 32`"
+            );
+        }
+        let path = self.data_dir.join("secret.key");
+        match std::fs::read_to_string(&path) {
+            Ok(key) => Ok(key.trim().to_owned()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = tandem_app::sealing::Sealer::generate_key();
+                write_private(&path, &key)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                tracing::info!(path = %path.display(), "generated the key that encrypts channel credentials; back it up with the database");
+                Ok(key)
+            }
+            Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// The address providers reach this server at, without a trailing slash.
+    pub fn resolved_public_url(&self, listening: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{listening}"),
+        }
+    }
+}
+
+/// Creates a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 /// The example configuration shipped as `tandem.example.toml`, matching the defaults.

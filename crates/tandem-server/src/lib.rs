@@ -3,11 +3,13 @@
 //! tests run exactly what production runs.
 
 mod bot_runner;
+mod channels;
 pub mod config;
 mod dispatcher;
 mod error;
 mod external_bot;
 mod extract;
+mod intake;
 mod routes;
 mod state;
 pub mod telemetry;
@@ -16,6 +18,7 @@ mod wire;
 mod ws;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,6 +30,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use bot_runner::BotRunner;
+use channels::mail_poll::spawn_mail_poller;
+use channels::outbound::spawn_outbound_worker;
+use channels::{Channels, ProviderApis};
 use dispatcher::{DispatcherSettings, routing_channel, spawn_dispatcher};
 use tandem_app::App;
 use tandem_app::auth::AuthSettings;
@@ -123,14 +129,32 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     let (routing, kicks) = routing_channel();
     let bot =
         BotRunner::new(store.clone(), routing.clone()).context("building the bot's HTTP client")?;
+    let sealer = tandem_app::sealing::Sealer::from_hex(&config.resolved_secret_key()?)
+        .context("secret_key")?;
+    let apis = ProviderApis {
+        meta_graph_url: config.meta_graph_url.trim_end_matches('/').to_owned(),
+        telegram_api_url: config.telegram_api_url.trim_end_matches('/').to_owned(),
+        twilio_api_url: config.twilio_api_url.trim_end_matches('/').to_owned(),
+    };
+    let channels = Arc::new(
+        Channels::new(sealer, apis, config.resolved_public_url(addr))
+            .context("building the channels' HTTP client")?,
+    );
     let node = uuid::Uuid::now_v7().to_string();
     let dispatcher = DispatcherSettings {
         node: node.clone(),
         presence_grace: seconds(config.presence_grace_seconds),
         queue_notice_interval: seconds(config.queue_notice_interval_seconds),
     };
-    let workers = vec![
-        spawn_worker(store.clone(), webhooks, shutdown.clone()),
+    let mut workers = vec![
+        spawn_worker(store.clone(), webhooks.clone(), shutdown.clone()),
+        spawn_outbound_worker(
+            store.clone(),
+            channels.clone(),
+            bot.clone(),
+            webhooks,
+            shutdown.clone(),
+        ),
         spawn_token_cleanup(store.clone(), shutdown.clone()),
         spawn_dispatcher(
             store.clone(),
@@ -145,9 +169,15 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         app: app.clone(),
         bot: bot.clone(),
         routing,
+        channels,
         node: node.into(),
         shutdown: shutdown.clone(),
     };
+    workers.push(spawn_mail_poller(
+        state.clone(),
+        Duration::from_secs(config.mail_poll_seconds.max(1)),
+        shutdown.clone(),
+    ));
     let request_id = HeaderName::from_static("x-request-id");
     let mut routes = router();
     if config.seed_demo {

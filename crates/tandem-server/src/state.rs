@@ -7,6 +7,7 @@ use tandem_app::App;
 use std::sync::Arc;
 
 use crate::bot_runner::BotRunner;
+use crate::channels::Channels;
 use crate::dispatcher::RoutingKicks;
 
 /// Handlers' shared state: the use cases, the bot and the server's shutdown signal.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub bot: BotRunner,
     /// Asks this node's routing worker to assign an account's queue now.
     pub routing: RoutingKicks,
+    /// Channel settings, provider APIs and the public URL providers call.
+    pub channels: Arc<Channels>,
     /// This node's name among the nodes sharing the database.
     pub node: Arc<str>,
     /// Cancelled when the server begins to shut down; long-lived WebSocket sessions close on it.

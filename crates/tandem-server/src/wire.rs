@@ -9,12 +9,12 @@ use tandem_domain::contact::{Attributes, Contact, Identity};
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event, EventKind};
 use tandem_domain::inbox::Inbox;
-use tandem_domain::message::Message;
+use tandem_domain::message::{Attachment, AttachmentKind, Message};
 use tandem_domain::sla::{SlaStage, SlaTarget};
 use tandem_domain::team::Team;
 use tandem_domain::user::{Presence, User};
 use tandem_routing::team::RoutingSpec;
-use tandem_store::{AgentStatus, Availability, QueueEntry, QueueStatus, SlaClock};
+use tandem_store::{AgentStatus, AuditEntry, Availability, QueueEntry, QueueStatus, SlaClock};
 
 /// A page of a list, with the cursor of the next page when there is one.
 #[derive(Debug, Serialize)]
@@ -150,6 +150,14 @@ pub struct InboxResponse {
     /// The API-channel token, present only when it was just created or rotated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_token: Option<String>,
+    /// The channel's settings with every secret masked; shown to admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_config: Option<serde_json::Value>,
+    /// The URL to register with the provider (webhooks; Twilio Voice calls `voice_url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_webhook_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice_url: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -163,6 +171,9 @@ impl From<Inbox> for InboxResponse {
             webhook_url: inbox.webhook_url,
             webhook_secret: None,
             api_token: None,
+            channel_config: None,
+            channel_webhook_url: None,
+            voice_url: None,
             created_at: inbox.created_at,
         }
     }
@@ -175,6 +186,8 @@ pub struct CreateInboxRequest {
     pub channel: String,
     pub first_responder: Option<String>,
     pub webhook_url: Option<String>,
+    /// The provider's settings and credentials; required for every channel but `api`.
+    pub channel_config: Option<serde_json::Value>,
 }
 
 /// `webhook_url: null` removes the webhook; leaving the field out keeps it.
@@ -185,6 +198,8 @@ pub struct UpdateInboxRequest {
     pub first_responder: Option<String>,
     #[serde(default, deserialize_with = "present")]
     pub webhook_url: Option<Option<String>>,
+    /// Replaces the channel's settings as a whole.
+    pub channel_config: Option<serde_json::Value>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
@@ -309,7 +324,53 @@ pub struct MessageResponse {
     pub text: String,
     pub external_id: Option<String>,
     pub delivery_status: Option<&'static str>,
+    /// Why the channel refused the message, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentBody>,
     pub created_at: Timestamp,
+}
+
+/// A file or media item that came with a message (metadata only).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentBody {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    pub voice: bool,
+    pub needs_transcription: bool,
+}
+
+impl From<Attachment> for AttachmentBody {
+    fn from(attachment: Attachment) -> Self {
+        Self {
+            kind: match attachment.kind {
+                AttachmentKind::Image => "image",
+                AttachmentKind::Audio => "audio",
+                AttachmentKind::Video => "video",
+                AttachmentKind::Document => "document",
+                AttachmentKind::Sticker => "sticker",
+                AttachmentKind::Location => "location",
+                AttachmentKind::Other => "other",
+            },
+            media_id: attachment.media_id,
+            url: attachment.url,
+            mime_type: attachment.mime_type,
+            file_name: attachment.file_name,
+            caption: attachment.caption,
+            voice: attachment.voice,
+            needs_transcription: attachment.needs_transcription,
+        }
+    }
 }
 
 impl From<Message> for MessageResponse {
@@ -323,6 +384,8 @@ impl From<Message> for MessageResponse {
             text: message.text,
             external_id: message.external_id,
             delivery_status: message.delivery_status.map(|status| status.as_str()),
+            delivery_error: message.delivery_error,
+            attachments: message.attachments.into_iter().map(Into::into).collect(),
             created_at: message.created_at,
         }
     }
@@ -716,4 +779,58 @@ pub struct ExternalIntent {
 pub struct ExternalEntity {
     pub kind: tandem_nlu::EntityKind,
     pub value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeContactRequest {
+    /// The contact merged into the one in the path, and deleted.
+    pub contact_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditEntryResponse {
+    pub id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub subject_id: Uuid,
+    pub data: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+impl From<AuditEntry> for AuditEntryResponse {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            id: entry.id,
+            actor_id: entry.actor_id.map(|id| id.0),
+            action: entry.action,
+            subject_id: entry.subject_id,
+            data: entry.data,
+            created_at: entry.created_at,
+        }
+    }
+}
+
+/// A message the company sends first, opening a conversation with the bot.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProactiveMessageRequest {
+    pub inbox_id: String,
+    pub contact_id: String,
+    /// The text to send, or, with a template, the text the transcript shows.
+    pub text: Option<String>,
+    /// A pre-approved WhatsApp template (required outside the 24-hour window).
+    pub template: Option<TemplateBody>,
+    /// What the campaign is about, kept with the message for agents and reports.
+    #[serde(default)]
+    pub context: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    pub name: String,
+    pub language: String,
+    #[serde(default)]
+    pub parameters: Vec<String>,
 }

@@ -133,6 +133,7 @@ impl NewInbox {
             webhook_url: None,
             webhook_secret,
             api_token_hash,
+            channel_config: None,
         }
     }
 }

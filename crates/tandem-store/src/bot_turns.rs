@@ -239,7 +239,7 @@ impl Store {
         let mut messages = Vec::with_capacity(turn.replies.len());
         for text in &turn.replies {
             let message =
-                insert_bot_message(&mut conn, &conversation, rules.has_webhook, text, now).await?;
+                insert_bot_message(&mut conn, &conversation, &rules, text, now).await?;
             messages.push(message);
         }
         conversation.last_activity_at = now;

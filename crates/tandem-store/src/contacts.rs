@@ -6,8 +6,10 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::contact::{Attributes, Contact, Identity, NewContact};
-use tandem_domain::id::{AccountId, ContactId};
+use tandem_domain::id::{AccountId, ContactId, UserId};
+use tandem_domain::validation::ValidationError;
 
+use crate::audit::record_audit;
 use crate::db::{Arg, Conn, args};
 use crate::error::is_unique_violation;
 use crate::records::{CONTACT_COLUMNS, ContactRow, IdentityRow};
@@ -271,5 +273,97 @@ impl Store {
             return Err(StoreError::not_found("contact"));
         }
         Ok(())
+    }
+
+    /// Merges the contact `from` into `into`: its identities, conversations and messages move
+    /// over, its attributes fill what `into` lacks, and `from` is deleted; the merge is written
+    /// to the audit log with `actor_id`. Both having an open conversation in one inbox is a
+    /// conflict (one of them must be resolved first).
+    pub async fn merge_contacts(
+        &self,
+        account_id: AccountId,
+        into: ContactId,
+        from: ContactId,
+        actor_id: UserId,
+        now: Timestamp,
+    ) -> Result<Contact, StoreError> {
+        if into == from {
+            return Err(StoreError::Invalid(ValidationError::field(
+                "contact_id",
+                "same_contact",
+                "a contact cannot be merged into itself",
+            )));
+        }
+        let mut conn = self.write().await?;
+        let target = find_contact(&mut conn, account_id, into).await?;
+        let source = find_contact(&mut conn, account_id, from)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound { .. } => StoreError::InvalidReference {
+                    field: "contact_id",
+                    message: "no such contact".to_owned(),
+                },
+                other => other,
+            })?;
+        let (clashes,) = conn
+            .fetch_one::<(i64,)>(
+                "SELECT count(*) FROM conversations a JOIN conversations b ON a.inbox_id = b.inbox_id \
+                 WHERE a.account_id = $1 AND a.contact_id = $2 AND b.contact_id = $3 \
+                 AND a.status <> 'resolved' AND b.status <> 'resolved'",
+                args![account_id, into, from],
+            )
+            .await?;
+        if clashes > 0 {
+            return Err(StoreError::Conflict {
+                code: "open_conversations_clash",
+                field: "contact_id",
+                message: "both contacts have an open conversation in the same inbox; resolve one first"
+                    .to_owned(),
+            });
+        }
+        let mut attributes = source.attributes.clone();
+        attributes.extend(target.attributes.clone());
+        let name = target.name.clone().or(source.name.clone());
+        conn.execute(
+            "UPDATE contacts SET name = $1, attributes = $2 WHERE account_id = $3 AND id = $4",
+            args![name.as_deref(), serde_json::Value::Object(attributes), account_id, into],
+        )
+        .await?;
+        conn.execute(
+            "UPDATE contact_identities SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
+            args![into, account_id, from],
+        )
+        .await?;
+        let moved_conversations = conn
+            .execute(
+                "UPDATE conversations SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
+                args![into, account_id, from],
+            )
+            .await?;
+        conn.execute(
+            "UPDATE messages SET sender_id = $1 WHERE account_id = $2 AND sender_kind = 'contact' AND sender_id = $3",
+            args![into, account_id, from],
+        )
+        .await?;
+        conn.execute(
+            "UPDATE events SET actor_id = $1 WHERE account_id = $2 AND actor_kind = 'contact' AND actor_id = $3",
+            args![into, account_id, from],
+        )
+        .await?;
+        conn.execute(
+            "DELETE FROM contacts WHERE account_id = $1 AND id = $2",
+            args![account_id, from],
+        )
+        .await?;
+        let data = serde_json::json!({
+            "merged_contact_id": from.0,
+            "merged_contact_name": source.name,
+            "identities_moved": source.identities,
+            "conversations_moved": moved_conversations,
+        });
+        record_audit(&mut conn, account_id, actor_id, "contact.merged", into.0, data, now).await?;
+        let merged = find_contact(&mut conn, account_id, into).await?;
+        conn.commit().await?;
+        Ok(merged)
     }
 }

@@ -5,7 +5,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus, TransitionError};
 use tandem_domain::event::{Actor, Event, EventKind, HandoverReason};
 use tandem_domain::id::{AccountId, ContactId, ConversationId, EventId, InboxId, TeamId, UserId};
-use tandem_domain::inbox::FirstResponder;
+use tandem_domain::inbox::{ChannelKind, FirstResponder};
 
 use crate::changes::Change;
 use crate::db::{Arg, Conn, args};
@@ -63,6 +63,15 @@ pub struct ConversationPage {
 pub(crate) struct InboxRules {
     pub first_responder: FirstResponder,
     pub has_webhook: bool,
+    pub channel: ChannelKind,
+}
+
+impl InboxRules {
+    /// Whether an outbound reply leaves Tandem (to the integration's webhook or the channel's
+    /// provider) and so starts out `pending`.
+    pub fn sends_outbound(&self) -> bool {
+        self.has_webhook || self.channel.delivers_outbound()
+    }
 }
 
 pub(crate) async fn inbox_rules(
@@ -70,9 +79,9 @@ pub(crate) async fn inbox_rules(
     account_id: AccountId,
     inbox_id: InboxId,
 ) -> Result<InboxRules, StoreError> {
-    let (first_responder, webhook_url) = conn
-        .fetch_optional::<(String, Option<String>)>(
-            "SELECT first_responder, webhook_url FROM inboxes WHERE account_id = $1 AND id = $2",
+    let (first_responder, webhook_url, channel) = conn
+        .fetch_optional::<(String, Option<String>, String)>(
+            "SELECT first_responder, webhook_url, channel FROM inboxes WHERE account_id = $1 AND id = $2",
             args![account_id, inbox_id],
         )
         .await?
@@ -80,9 +89,13 @@ pub(crate) async fn inbox_rules(
     let first_responder = first_responder.parse().map_err(|_| {
         StoreError::corrupt(format!("inboxes.first_responder = {first_responder:?}"))
     })?;
+    let channel = channel
+        .parse()
+        .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {channel:?}")))?;
     Ok(InboxRules {
         first_responder,
         has_webhook: webhook_url.is_some(),
+        channel,
     })
 }
 

@@ -21,7 +21,7 @@ pub(crate) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
     Bool(bool),
-    Json(serde_json::Value),
+    Json(Option<serde_json::Value>),
 }
 
 macro_rules! arg_from {
@@ -41,7 +41,7 @@ arg_from!(Int: i64 => Some, Option<i64> => |v| v, Timestamp => |t: Timestamp| So
 arg_from!(Text: String => Some, &str => |v: &str| Some(v.to_owned()), Option<String> => |v| v,
     Option<&str> => |v: Option<&str>| v.map(str::to_owned));
 arg_from!(Bool: bool => |v| v);
-arg_from!(Json: serde_json::Value => |v| v);
+arg_from!(Json: serde_json::Value => Some, Option<serde_json::Value> => |v| v);
 
 macro_rules! id_args {
     ($($id:ty),+) => {$(
@@ -115,7 +115,7 @@ fn bind_sqlite<'q, Q: BindSqlite<'q>>(query: Q, arg: Arg) -> Q {
         Arg::Int(v) => query.bind_value(v),
         Arg::Text(v) => query.bind_value(v),
         Arg::Bool(v) => query.bind_value(v),
-        Arg::Json(v) => query.bind_value(sqlx::types::Json(v)),
+        Arg::Json(v) => query.bind_value(v.map(sqlx::types::Json)),
     }
 }
 
@@ -125,7 +125,7 @@ fn bind_postgres<'q, Q: BindPostgres<'q>>(query: Q, arg: Arg) -> Q {
         Arg::Int(v) => query.bind_value(v),
         Arg::Text(v) => query.bind_value(v),
         Arg::Bool(v) => query.bind_value(v),
-        Arg::Json(v) => query.bind_value(sqlx::types::Json(v)),
+        Arg::Json(v) => query.bind_value(v.map(sqlx::types::Json)),
     }
 }
 

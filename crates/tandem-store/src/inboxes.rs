@@ -17,6 +17,8 @@ pub struct NewInbox {
     pub webhook_url: Option<String>,
     pub webhook_secret: String,
     pub api_token_hash: String,
+    /// The channel's settings, sealed by the caller (the store never sees them in clear).
+    pub channel_config: Option<String>,
 }
 
 /// Changes to an inbox; `None` leaves a field as it is, `Some(None)` clears the webhook.
@@ -27,6 +29,8 @@ pub struct InboxPatch {
     pub webhook_url: Option<Option<String>>,
     /// A new API token hash (rotation); the old token stops working at once.
     pub api_token_hash: Option<String>,
+    /// New sealed channel settings.
+    pub channel_config: Option<String>,
 }
 
 pub(crate) async fn insert_inbox(
@@ -37,10 +41,11 @@ pub(crate) async fn insert_inbox(
     now: Timestamp,
 ) -> Result<Inbox, StoreError> {
     conn.execute(
-        "INSERT INTO inboxes (id, account_id, name, channel, first_responder, webhook_url, webhook_secret, api_token_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO inboxes (id, account_id, name, channel, first_responder, webhook_url, webhook_secret, api_token_hash, created_at, channel_config) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         args![id, account_id, inbox.name.as_str(), inbox.channel.as_str(), inbox.first_responder.as_str(),
-            inbox.webhook_url.as_deref(), inbox.webhook_secret.as_str(), inbox.api_token_hash.as_str(), now],
+            inbox.webhook_url.as_deref(), inbox.webhook_secret.as_str(), inbox.api_token_hash.as_str(), now,
+            inbox.channel_config.as_deref()],
     )
     .await?;
     Ok(Inbox {
@@ -68,15 +73,16 @@ async fn find_inbox(
 }
 
 impl Store {
-    /// Creates an inbox.
+    /// Creates an inbox with the id the caller chose (sealed settings are bound to it).
     pub async fn create_inbox(
         &self,
         account_id: AccountId,
+        inbox_id: InboxId,
         inbox: &NewInbox,
         now: Timestamp,
     ) -> Result<Inbox, StoreError> {
         let mut conn = self.write().await?;
-        let inbox = insert_inbox(&mut conn, account_id, InboxId::generate(), inbox, now).await?;
+        let inbox = insert_inbox(&mut conn, account_id, inbox_id, inbox, now).await?;
         conn.commit().await?;
         Ok(inbox)
     }
@@ -117,6 +123,58 @@ impl Store {
         Ok((row.try_into()?, secret))
     }
 
+    /// One inbox with its sealed channel settings.
+    pub async fn inbox_with_channel_config(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<(Inbox, Option<String>), StoreError> {
+        let mut conn = self.read().await?;
+        let row = find_inbox(&mut conn, account_id, inbox_id).await?;
+        let config = row.channel_config.clone();
+        Ok((row.try_into()?, config))
+    }
+
+    /// The inbox a provider webhook names in its URL, with its sealed settings, in any account:
+    /// the provider's signature, checked with those settings, is what authenticates the call.
+    pub async fn inbox_for_channel_webhook(
+        &self,
+        inbox_id: InboxId,
+    ) -> Result<Option<(Inbox, Option<String>)>, StoreError> {
+        let mut conn = self.read().await?;
+        let row = conn
+            .fetch_optional::<InboxRow>(
+                &format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE id = $1"),
+                args![inbox_id],
+            )
+            .await?;
+        row.map(|row| {
+            let config = row.channel_config.clone();
+            Inbox::try_from(row).map(|inbox| (inbox, config))
+        })
+        .transpose()
+    }
+
+    /// Every inbox of a channel kind that has settings, in every account (the e-mail poller).
+    pub async fn channel_inboxes(
+        &self,
+        channel: ChannelKind,
+    ) -> Result<Vec<(Inbox, String)>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows = conn
+            .fetch_all::<InboxRow>(
+                &format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE channel = $1 AND channel_config IS NOT NULL ORDER BY id"),
+                args![channel.as_str()],
+            )
+            .await?;
+        rows.into_iter()
+            .filter_map(|row| {
+                let config = row.channel_config.clone()?;
+                Some(Inbox::try_from(row).map(|inbox| (inbox, config)))
+            })
+            .collect()
+    }
+
     /// The inbox an API-channel token belongs to.
     pub async fn inbox_by_token_hash(
         &self,
@@ -152,12 +210,14 @@ impl Store {
         }
         conn.execute(
             "UPDATE inboxes SET name = $1, first_responder = $2, webhook_url = $3, \
-             api_token_hash = COALESCE($4, api_token_hash) WHERE account_id = $5 AND id = $6",
+             api_token_hash = COALESCE($4, api_token_hash), channel_config = COALESCE($5, channel_config) \
+             WHERE account_id = $6 AND id = $7",
             args![
                 inbox.name.as_str(),
                 inbox.first_responder.as_str(),
                 inbox.webhook_url.as_deref(),
                 patch.api_token_hash.as_deref(),
+                patch.channel_config.as_deref(),
                 account_id,
                 inbox_id
             ],

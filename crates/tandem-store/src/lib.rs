@@ -7,10 +7,13 @@
 //! scoped by account: an id from another account is simply not found.
 
 mod accounts;
+mod audit;
 mod auth;
 mod bot_profiles;
 mod bot_turns;
 mod changes;
+mod channel_cursors;
+mod channel_outbox;
 mod contacts;
 mod conversations;
 mod db;
@@ -19,6 +22,7 @@ mod inboxes;
 mod messages;
 mod outbox;
 mod presence;
+mod proactive;
 mod records;
 mod routing;
 mod sla;
@@ -36,12 +40,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{AccountSeed, InboxSeed, UserSeed};
+pub use audit::AuditEntry;
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
 pub use bot_turns::{
     BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
 pub use changes::{Change, ChangeFeed, ChangeNotice};
+pub use channel_outbox::ChannelDelivery;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
@@ -50,6 +56,7 @@ pub use inboxes::{InboxPatch, NewInbox};
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, Requeued};
+pub use proactive::ProactiveMessage;
 pub use routing::{
     Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus, RoutingFacts,
 };

@@ -6,16 +6,16 @@ use tandem_domain::contact::{Attributes, Identity, NewContact};
 use tandem_domain::conversation::{Conversation, REOPEN_WINDOW};
 use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId, UserId};
-use tandem_domain::message::{DeliveryStatus, Direction, Message};
+use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 
 use crate::changes::Change;
 use crate::contacts::{contact_id_by_identity, insert_contact};
 use crate::conversations::{
-    find_conversation, inbox_rules, insert_conversation, insert_events, update_conversation_row,
+    InboxRules, find_conversation, inbox_rules, insert_conversation, insert_events, update_conversation_row,
 };
 use crate::db::{Backend, Conn, args};
 use crate::error::is_unique_violation;
-use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::outbox::enqueue_outbound;
 use crate::records::{
     CONVERSATION_COLUMNS, ConversationRow, MESSAGE_COLUMNS, MessageRow, convert_all,
 };
@@ -32,6 +32,14 @@ pub struct InboundMessage {
     pub text: String,
     /// The channel's id for this delivery; the same id twice is one message.
     pub external_id: Option<String>,
+    /// Files and media that came with it (metadata).
+    pub attachments: Vec<Attachment>,
+    /// Channel particulars kept with the message (an e-mail's subject and threading, the
+    /// button pressed).
+    pub channel_data: Option<serde_json::Value>,
+    /// Where answers go on the channel, remembered on the conversation; `None` keeps what it
+    /// has (the API channel has no address).
+    pub reply_address: Option<String>,
 }
 
 /// What storing an inbound message did.
@@ -71,22 +79,22 @@ pub(crate) async fn insert_message(
     message: &Message,
 ) -> Result<(), sqlx::Error> {
     conn.execute(
-        &format!("INSERT INTO messages ({MESSAGE_COLUMNS}, inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+        &format!("INSERT INTO messages ({MESSAGE_COLUMNS}, inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"),
         args![message.id, message.account_id, message.conversation_id, message.direction.as_str(),
             message.sender.kind(), message.sender.id(), message.is_private, message.text.as_str(),
             message.external_id.as_deref(), message.delivery_status.map(DeliveryStatus::as_str),
-            message.created_at, inbox_id],
+            message.created_at, message.delivery_error.as_deref(), attachments_json(&message.attachments),
+            message.channel_data.clone(), inbox_id],
     )
     .await
     .map(|_| ())
 }
 
-/// Stores a message from the bot in `conversation`, queued for the inbox's webhook when it has
-/// one.
+/// Stores a message from the bot in `conversation`, queued for the inbox's webhook and channel.
 pub(crate) async fn insert_bot_message(
     conn: &mut Conn,
     conversation: &Conversation,
-    has_webhook: bool,
+    rules: &InboxRules,
     text: &str,
     now: Timestamp,
 ) -> Result<Message, StoreError> {
@@ -99,21 +107,22 @@ pub(crate) async fn insert_bot_message(
         is_private: false,
         text: text.to_owned(),
         external_id: None,
-        delivery_status: has_webhook.then_some(DeliveryStatus::Pending),
+        delivery_status: rules.sends_outbound().then_some(DeliveryStatus::Pending),
+        delivery_error: None,
+        attachments: Vec::new(),
+        channel_data: None,
         created_at: now,
     };
     insert_message(conn, conversation.inbox_id, &message).await?;
-    if has_webhook {
-        enqueue_delivery(
-            conn,
-            conversation.account_id,
-            conversation.inbox_id,
-            DeliverySubject::Message(message.id),
-            now,
-        )
-        .await?;
-    }
+    enqueue_outbound(conn, rules, &message, conversation.inbox_id).await?;
     Ok(message)
+}
+
+/// Attachments as the JSON column stores them.
+fn attachments_json(attachments: &[Attachment]) -> serde_json::Value {
+    // Structs of strings, booleans and unit enums always serialise.
+    #[allow(clippy::expect_used)]
+    serde_json::to_value(attachments).expect("attachments serialise")
 }
 
 async fn message_by_external_id(
@@ -280,8 +289,18 @@ impl Store {
             text: inbound.text.clone(),
             external_id: inbound.external_id.clone(),
             delivery_status: None,
+            delivery_error: None,
+            attachments: inbound.attachments.clone(),
+            channel_data: inbound.channel_data.clone(),
             created_at: now,
         };
+        if let Some(address) = &inbound.reply_address {
+            conn.execute(
+                "UPDATE conversations SET channel_address = $1 WHERE account_id = $2 AND id = $3",
+                args![address.as_str(), account_id, conversation.id],
+            )
+            .await?;
+        }
         match insert_message(&mut conn, inbound.inbox_id, &message).await {
             Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
             other => other?,
@@ -335,8 +354,11 @@ impl Store {
             is_private: agent_message.is_private,
             text: agent_message.text.clone(),
             external_id: None,
-            delivery_status: (!agent_message.is_private && rules.has_webhook)
+            delivery_status: (!agent_message.is_private && rules.sends_outbound())
                 .then_some(DeliveryStatus::Pending),
+            delivery_error: None,
+            attachments: Vec::new(),
+            channel_data: None,
             created_at: now,
         };
         if !agent_message.is_private {
@@ -350,15 +372,8 @@ impl Store {
             }
         }
         insert_message(&mut conn, conversation.inbox_id, &message).await?;
-        if message.delivery_status.is_some() {
-            enqueue_delivery(
-                &mut conn,
-                account_id,
-                conversation.inbox_id,
-                DeliverySubject::Message(message.id),
-                now,
-            )
-            .await?;
+        if !message.is_private {
+            enqueue_outbound(&mut conn, &rules, &message, conversation.inbox_id).await?;
         }
         let actor = Actor::User(agent_message.author_id);
         let events = insert_events(

@@ -8,9 +8,11 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, EventId, InboxId, MessageId};
-use tandem_domain::message::DeliveryStatus;
+use tandem_domain::message::{DeliveryStatus, Message};
 
 use crate::changes::Change;
+use crate::channel_outbox::enqueue_channel_delivery;
+use crate::conversations::InboxRules;
 use crate::db::{Backend, Conn, args};
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -87,6 +89,25 @@ pub(crate) async fn enqueue_delivery(
         args![Uuid::now_v7(), account_id, inbox_id, kind, id, now],
     )
     .await?;
+    Ok(())
+}
+
+/// Queues `message` for whatever carries it out of Tandem: the inbox's webhook (the
+/// integration delivers it) and the channel's provider (the outbound queue).
+pub(crate) async fn enqueue_outbound(
+    conn: &mut Conn,
+    rules: &InboxRules,
+    message: &Message,
+    inbox_id: InboxId,
+) -> Result<(), StoreError> {
+    if rules.has_webhook {
+        let subject = DeliverySubject::Message(message.id);
+        enqueue_delivery(conn, message.account_id, inbox_id, subject, message.created_at).await?;
+    }
+    if rules.channel.delivers_outbound() {
+        enqueue_channel_delivery(conn, message.account_id, inbox_id, message.id, message.created_at)
+            .await?;
+    }
     Ok(())
 }
 
@@ -193,7 +214,7 @@ impl Store {
             let updated = conn
                 .fetch_optional::<(Uuid,)>(
                     "UPDATE messages SET delivery_status = $1 WHERE account_id = $2 AND id = $3 AND delivery_status = 'pending' \
-                     RETURNING conversation_id",
+                     AND NOT EXISTS (SELECT 1 FROM channel_deliveries WHERE message_id = $3) RETURNING conversation_id",
                     args![message_status.as_str(), delivery.account_id, message_id],
                 )
                 .await?;

@@ -10,7 +10,7 @@ use tandem_domain::contact::{Attributes, Contact, Identity, IdentityKind};
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event, EventKind};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
-use tandem_domain::message::{DeliveryStatus, Direction, Message};
+use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 use tandem_domain::team::Team;
 use tandem_domain::user::{Role, User};
 
@@ -99,7 +99,7 @@ impl TryFrom<TeamRow> for Team {
 }
 
 pub(crate) const INBOX_COLUMNS: &str =
-    "id, account_id, name, channel, first_responder, webhook_url, webhook_secret, created_at";
+    "id, account_id, name, channel, first_responder, webhook_url, webhook_secret, created_at, channel_config";
 
 #[derive(Debug, FromRow)]
 pub(crate) struct InboxRow {
@@ -111,6 +111,7 @@ pub(crate) struct InboxRow {
     webhook_url: Option<String>,
     pub(crate) webhook_secret: String,
     created_at: i64,
+    pub(crate) channel_config: Option<String>,
 }
 
 impl TryFrom<InboxRow> for Inbox {
@@ -210,7 +211,7 @@ impl TryFrom<ConversationRow> for Conversation {
 }
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, account_id, conversation_id, direction, sender_kind, sender_id, \
-     is_private, text, external_id, delivery_status, created_at";
+     is_private, text, external_id, delivery_status, created_at, delivery_error, attachments, channel_data";
 
 #[derive(Debug, FromRow)]
 pub(crate) struct MessageRow {
@@ -225,6 +226,9 @@ pub(crate) struct MessageRow {
     external_id: Option<String>,
     delivery_status: Option<String>,
     created_at: i64,
+    delivery_error: Option<String>,
+    attachments: Json<Vec<Attachment>>,
+    channel_data: Option<Json<serde_json::Value>>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -246,6 +250,9 @@ impl TryFrom<MessageRow> for Message {
                 .as_deref()
                 .map(|status| parse::<DeliveryStatus>("messages.delivery_status", status))
                 .transpose()?,
+            delivery_error: row.delivery_error,
+            attachments: row.attachments.0,
+            channel_data: row.channel_data.map(|data| data.0),
             created_at: timestamp(row.created_at)?,
         })
     }

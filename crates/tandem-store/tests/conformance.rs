@@ -54,6 +54,7 @@ async fn tenant(store: &Store, name: &str, webhook_url: Option<&str>) -> Tenant 
             webhook_url: webhook_url.map(str::to_owned),
             webhook_secret: "secret".into(),
             api_token_hash: format!("token-hash-{name}"),
+            channel_config: None,
         }],
         bot_profile: None,
     };
@@ -78,6 +79,9 @@ fn inbound(inbox_id: InboxId, phone: &str, text: &str, external_id: &str) -> Inb
         contact_name: Some("Maria".into()),
         text: text.into(),
         external_id: Some(external_id.into()),
+        attachments: Vec::new(),
+        channel_data: None,
+        reply_address: None,
     }
 }
 

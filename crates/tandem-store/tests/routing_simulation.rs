@@ -77,6 +77,7 @@ async fn build_world(store: &Store) -> World {
             webhook_url: None,
             webhook_secret: "secret".into(),
             api_token_hash: "sim-token-hash".into(),
+            channel_config: None,
         }],
         bot_profile: None,
     };
@@ -155,6 +156,9 @@ async fn hand_over(store: &Store, world: &World, n: usize, facts: RoutingFacts, 
         contact_name: None,
         text: "preciso de ajuda".into(),
         external_id: Some(format!("sim-{n}")),
+        attachments: Vec::new(),
+        channel_data: None,
+        reply_address: None,
     };
     let outcome = store
         .append_inbound_message(world.account_id, &inbound, now)

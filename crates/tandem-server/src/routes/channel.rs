@@ -9,7 +9,6 @@ use axum::http::request::Parts;
 
 use tandem_app::secret::token_hash;
 use tandem_domain::contact::{Identity, IdentityKind};
-use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
@@ -17,6 +16,7 @@ use tandem_store::InboundMessage;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, bearer_token};
+use crate::intake::accept_inbound;
 use crate::state::AppState;
 use crate::wire::{ChannelMessageRequest, ChannelMessageResponse};
 
@@ -86,23 +86,11 @@ pub async fn receive_message(
         contact_name: request.contact.name.map(|name| name.trim().to_owned()),
         text: request.text,
         external_id: request.external_id.map(|id| id.trim().to_owned()),
+        attachments: Vec::new(),
+        channel_data: None,
+        reply_address: None,
     };
-    let outcome = state
-        .app
-        .store
-        .append_inbound_message(inbox.account_id, &inbound, tandem_app::now())
-        .await?;
-    if !outcome.is_duplicate && outcome.conversation.status == ConversationStatus::Queued {
-        state.routing.kick(inbox.account_id);
-    }
-    if !outcome.is_duplicate && outcome.conversation.status == ConversationStatus::Bot {
-        state.bot.customer_wrote(
-            inbox.account_id,
-            outcome.conversation.id,
-            outcome.message.id,
-            outcome.message.text.clone(),
-        );
-    }
+    let outcome = accept_inbound(&state, inbox.account_id, &inbound).await?;
     let status = if outcome.is_duplicate {
         StatusCode::OK
     } else {

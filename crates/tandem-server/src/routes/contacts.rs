@@ -17,7 +17,8 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{
-    ContactResponse, CreateContactRequest, IdentityBody, Page, UpdateContactRequest,
+    AuditEntryResponse, ContactResponse, CreateContactRequest, IdentityBody, List,
+    MergeContactRequest, Page, UpdateContactRequest,
 };
 
 /// Parses identities from a body, naming each bad one by its position.
@@ -167,4 +168,50 @@ pub async fn remove(
         .await?;
     tracing::info!(%contact_id, by = %auth.0.user_id(), "contact deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Merges another contact into this one (the same person seen on two channels); supervisors
+/// and admins only, and written to the audit log.
+pub async fn merge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(contact_id): Path<String>,
+    ApiJson(request): ApiJson<MergeContactRequest>,
+) -> Result<Json<ContactResponse>, ApiError> {
+    let contact_id: ContactId = parse_id(&contact_id, "contact")?;
+    auth.require(Role::can_manage_teams)?;
+    let from: ContactId = request.contact_id.parse().map_err(|_| {
+        ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id")
+    })?;
+    let merged = state
+        .app
+        .store
+        .merge_contacts(
+            auth.0.account_id(),
+            contact_id,
+            from,
+            auth.0.user_id(),
+            tandem_app::now(),
+        )
+        .await?;
+    tracing::info!(%contact_id, merged = %from, by = %auth.0.user_id(), "contacts merged");
+    Ok(Json(merged.into()))
+}
+
+/// The account's audit log, newest first; admins only.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<List<AuditEntryResponse>>, ApiError> {
+    auth.require(Role::can_manage_account)?;
+    let limit = page_limit(query.get("limit").map(String::as_str))?;
+    let entries = state
+        .app
+        .store
+        .audit_log(auth.0.account_id(), limit)
+        .await?;
+    Ok(Json(List {
+        data: entries.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -10,26 +10,58 @@ use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, FirstResponder, validate_inbox};
 use tandem_domain::user::Role;
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
+use tandem_channels::config::ChannelConfig;
 use tandem_store::{InboxPatch, NewInbox};
+
+use crate::channels::SettingsError;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateInboxRequest, InboxResponse, List, UpdateInboxRequest};
 
+/// Validates and seals channel settings given for a `channel` inbox.
+fn settings(
+    state: &AppState,
+    inbox_id: InboxId,
+    channel: ChannelKind,
+    given: Option<serde_json::Value>,
+) -> Result<Option<String>, ApiError> {
+    given
+        .map(|value| {
+            let config = ChannelConfig::parse(channel, value, "channel_config")?;
+            Ok(state.channels.seal(inbox_id, &config))
+        })
+        .transpose()
+}
+
+/// An inbox as its reader may see it: admins get the webhook secret, the masked channel
+/// settings and the URLs to register with the provider.
 async fn with_secret(
     state: &AppState,
     auth: &Auth,
     inbox_id: InboxId,
 ) -> Result<InboxResponse, ApiError> {
     if auth.0.role().can_manage_account() {
-        let (inbox, secret) = state
-            .app
-            .store
+        let store = &state.app.store;
+        let (inbox, secret) = store
             .inbox_with_webhook_secret(auth.0.account_id(), inbox_id)
             .await?;
+        let (_, sealed) = store
+            .inbox_with_channel_config(auth.0.account_id(), inbox_id)
+            .await?;
+        let channel_config = match state.channels.open(&inbox, sealed.as_deref()) {
+            Ok(config) => serde_json::to_value(config.masked()).ok(),
+            Err(SettingsError::Missing) => None,
+            Err(error) => Some(serde_json::json!({ "error": error.to_string() })),
+        };
+        let needs_config = inbox.channel.needs_config();
         Ok(InboxResponse {
             webhook_secret: Some(secret),
+            channel_config,
+            channel_webhook_url: needs_config.then(|| state.channels.webhook_url(inbox_id)),
+            voice_url: (inbox.channel == ChannelKind::Voice)
+                .then(|| state.channels.voice_url(inbox_id)),
             ..inbox.into()
         })
     } else {
@@ -72,6 +104,15 @@ pub async fn create(
     validator.finish()?;
     validate_inbox(None, request.webhook_url.as_deref())?;
     let channel: ChannelKind = request.channel.parse()?;
+    let inbox_id = InboxId::generate();
+    let channel_config = settings(&state, inbox_id, channel, request.channel_config)?;
+    if channel.needs_config() && channel_config.is_none() {
+        return Err(ApiError::invalid_field(
+            "channel_config",
+            "required",
+            format!("a {channel} inbox needs its channel settings"),
+        ));
+    }
     let first_responder = request
         .first_responder
         .as_deref()
@@ -84,21 +125,21 @@ pub async fn create(
         channel,
         first_responder: first_responder.unwrap_or(FirstResponder::Human),
         webhook_url: request.webhook_url,
-        webhook_secret: webhook_secret.clone(),
+        webhook_secret,
         api_token_hash: token_hash(&api_token),
+        channel_config,
     };
     let inbox = state
         .app
         .store
-        .create_inbox(auth.0.account_id(), &new_inbox, tandem_app::now())
+        .create_inbox(auth.0.account_id(), inbox_id, &new_inbox, tandem_app::now())
         .await?;
     tracing::info!(inbox_id = %inbox.id, by = %auth.0.user_id(), "inbox created");
     Ok((
         StatusCode::CREATED,
         Json(InboxResponse {
-            webhook_secret: Some(webhook_secret),
             api_token: Some(api_token),
-            ..inbox.into()
+            ..with_secret(&state, &auth, inbox.id).await?
         }),
     ))
 }
@@ -115,6 +156,13 @@ pub async fn update(
         request.name.as_deref(),
         request.webhook_url.clone().flatten().as_deref(),
     )?;
+    let channel = state
+        .app
+        .store
+        .inbox(auth.0.account_id(), inbox_id)
+        .await?
+        .channel;
+    let channel_config = settings(&state, inbox_id, channel, request.channel_config)?;
     let patch = InboxPatch {
         name: request.name.map(|name| name.trim().to_owned()),
         first_responder: request
@@ -124,6 +172,7 @@ pub async fn update(
             .transpose()?,
         webhook_url: request.webhook_url,
         api_token_hash: None,
+        channel_config,
     };
     state
         .app

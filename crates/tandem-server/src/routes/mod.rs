@@ -3,10 +3,12 @@
 mod auth;
 mod bot;
 mod channel;
+mod channel_webhooks;
 mod contacts;
 mod conversations;
 mod health;
 mod inboxes;
+mod proactive;
 mod routing;
 mod teams;
 mod users;
@@ -143,6 +145,14 @@ pub fn router() -> Router<AppState> {
             post(bot::external_reply),
         )
         .route("/channel/messages", post(channel::receive_message))
+        .route(
+            "/channels/{inbox_id}/webhook",
+            get(channel_webhooks::verify).post(channel_webhooks::receive),
+        )
+        .route("/channels/{inbox_id}/voice", post(channel_webhooks::voice))
+        .route("/contacts/{contact_id}/merge", post(contacts::merge))
+        .route("/audit-log", get(contacts::audit_log))
+        .route("/proactive-messages", post(proactive::send))
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(health::openapi));
     Router::new()

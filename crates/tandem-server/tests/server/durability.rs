@@ -126,6 +126,9 @@ async fn a_customer_message_left_unanswered_by_a_stopped_node_is_answered_on_sta
                     contact_name: None,
                     text: "qual o horário de atendimento?".into(),
                     external_id: Some("left-1".into()),
+                    attachments: Vec::new(),
+                    channel_data: None,
+                    reply_address: None,
                 },
                 tandem_app::now(),
             )

@@ -52,6 +52,8 @@ pub fn config_for(database: &TestDatabase) -> Config {
         database_url: Some(Secret::new(database.url())),
         demo_password: Some(Secret::new(PASSWORD)),
         seed_demo: true,
+        secret_key: Some(Secret::new("ab".repeat(32))),
+        mail_poll_seconds: 1,
         ..Config::default()
     }
 }

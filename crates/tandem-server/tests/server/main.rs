@@ -4,6 +4,7 @@
 mod architecture;
 mod bot;
 mod bot_profile;
+mod channels;
 mod cluster;
 mod durability;
 mod external_bot;
@@ -12,6 +13,7 @@ mod inbound;
 mod isolation;
 mod openapi;
 mod process;
+mod provider;
 mod routing;
 mod scenario;
 mod validation;

@@ -26,6 +26,7 @@ impl Node {
             .env("TANDEM_DATA_DIR", data_dir)
             .env("TANDEM_DEMO_PASSWORD", PASSWORD)
             .env("TANDEM_LOG_LEVEL", "warn")
+            .env("TANDEM_SECRET_KEY", "cd".repeat(32))
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()

@@ -1,0 +1,125 @@
+//! The e-mail poller: every interval, each e-mail inbox with an IMAP server is polled by one
+//! node (a lease in the store), new mail is parsed and accepted like any customer message, and
+//! the IMAP cursor (UIDVALIDITY and last UID) is saved. The Message-ID is the message's external
+//! id, so mail seen twice (a lease that ran out mid-poll) is still one message.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use tandem_channels::config::ChannelConfig;
+use tandem_channels::email::parse_email;
+use tandem_domain::inbox::{ChannelKind, Inbox};
+use tandem_mail::ImapCursor;
+
+use super::email_inbound;
+use crate::intake::accept_inbound;
+use crate::state::AppState;
+
+/// How long one node may poll an inbox before another may take over.
+const POLL_LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+/// Most messages taken from a mailbox per poll.
+const FETCH_LIMIT: usize = 50;
+/// The mailbox polled.
+const MAILBOX: &str = "INBOX";
+
+/// Starts the poller; it stops when `shutdown` is cancelled.
+pub fn spawn_mail_poller(
+    state: AppState,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            poll_all(&state).await;
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+    })
+}
+
+async fn poll_all(state: &AppState) {
+    let inboxes = match state.app.store.channel_inboxes(ChannelKind::Email).await {
+        Ok(inboxes) => inboxes,
+        Err(error) => {
+            tracing::warn!(%error, "listing e-mail inboxes failed");
+            return;
+        }
+    };
+    for (inbox, sealed) in inboxes {
+        match state.channels.open(&inbox, Some(&sealed)) {
+            Ok(ChannelConfig::Email(config)) => {
+                if let Some(imap) = &config.imap {
+                    poll_inbox(state, &inbox, imap).await;
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(inbox_id = %inbox.id, %error, "e-mail inbox not polled"),
+        }
+    }
+}
+
+async fn poll_inbox(state: &AppState, inbox: &Inbox, imap: &tandem_channels::config::MailServer) {
+    let store = &state.app.store;
+    let now = tandem_app::now();
+    let Ok(until) = now.saturating_add(POLL_LEASE) else {
+        return;
+    };
+    let saved = match store
+        .lease_channel_cursor(inbox.account_id, inbox.id, now, until)
+        .await
+    {
+        Ok(Some(saved)) => saved,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::warn!(inbox_id = %inbox.id, %error, "leasing the e-mail cursor failed");
+            return;
+        }
+    };
+    let cursor = saved
+        .clone()
+        .and_then(|value| serde_json::from_value::<ImapCursor>(value).ok());
+    let (mails, next) = match tandem_mail::fetch_new(imap, MAILBOX, cursor, FETCH_LIMIT).await {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            tracing::warn!(inbox_id = %inbox.id, %error, "polling the mailbox failed");
+            release(state, inbox, saved).await;
+            return;
+        }
+    };
+    for mail in mails {
+        let email = match parse_email(&mail.raw) {
+            Ok(email) => email,
+            Err(error) => {
+                tracing::warn!(inbox_id = %inbox.id, uid = mail.uid, %error, "unreadable e-mail skipped");
+                continue;
+            }
+        };
+        let inbound = email_inbound(inbox.id, email);
+        if let Err(error) = accept_inbound(state, inbox.account_id, &inbound).await {
+            tracing::warn!(inbox_id = %inbox.id, uid = mail.uid, %error, "storing an e-mail failed; it will be fetched again");
+            release(state, inbox, saved).await;
+            return;
+        }
+    }
+    match serde_json::to_value(next) {
+        Ok(cursor) => release(state, inbox, Some(cursor)).await,
+        Err(error) => tracing::warn!(%error, "e-mail cursor not saved"),
+    }
+}
+
+/// Saves the cursor and gives the polling lease back.
+async fn release(state: &AppState, inbox: &Inbox, cursor: Option<serde_json::Value>) {
+    let cursor = cursor.unwrap_or(serde_json::Value::Null);
+    if let Err(error) = state
+        .app
+        .store
+        .save_channel_cursor(inbox.account_id, inbox.id, cursor, tandem_app::now())
+        .await
+    {
+        tracing::warn!(inbox_id = %inbox.id, %error, "saving the e-mail cursor failed");
+    }
+}

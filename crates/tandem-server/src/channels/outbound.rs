@@ -1,0 +1,413 @@
+//! The outbound worker: takes due jobs from the store's channel queue, turns each message into
+//! its provider's request (`tandem-channels`), performs it, and records the outcome: sent (with
+//! the provider's id, which later delivery reports name), a retry after an exponential back-off
+//! or the provider's `Retry-After` (which holds the whole inbox), or failed for good, shown to
+//! the agent. Sends to one inbox are paced to the provider's documented rate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use tandem_channels::config::ChannelConfig;
+use tandem_channels::email::{OutboundEmail, reply_subject};
+use tandem_channels::{
+    HttpMethod, OutboundMessage, ProviderRequest, QuickReply, RequestBody, SendOutcome, Template,
+    meta, telegram, twilio,
+};
+use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::event::Actor;
+use tandem_domain::id::InboxId;
+use tandem_domain::inbox::{ChannelKind, Inbox};
+use tandem_domain::message::{Direction, Message};
+use tandem_store::{ChannelDelivery, Store, StoreError};
+
+use super::{Channels, TALK_TO_PERSON, talk_to_person_title};
+use crate::bot_runner::BotRunner;
+use crate::webhook::WebhookSettings;
+
+/// Jobs claimed at once; each is attempted within the lease.
+const CLAIM_SIZE: u32 = 16;
+
+/// Starts the worker; it stops when `shutdown` is cancelled.
+pub fn spawn_outbound_worker(
+    store: Store,
+    channels: Arc<Channels>,
+    bot: BotRunner,
+    settings: WebhookSettings,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut worker = OutboundWorker {
+            store,
+            channels,
+            bot,
+            settings,
+            pacer: Pacer::default(),
+        };
+        let mut changes = worker.store.changes().subscribe();
+        loop {
+            if let Err(error) = worker.deliver_due().await {
+                tracing::warn!(%error, "channel delivery round failed");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = changes.recv() => {}
+                () = tokio::time::sleep(worker.settings.poll_interval) => {}
+            }
+        }
+    })
+}
+
+struct OutboundWorker {
+    store: Store,
+    channels: Arc<Channels>,
+    bot: BotRunner,
+    settings: WebhookSettings,
+    pacer: Pacer,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Sent(String),
+    Retry {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    Failed(String),
+}
+
+impl OutboundWorker {
+    /// Attempts every due job; returns how many were attempted.
+    async fn deliver_due(&mut self) -> Result<usize, StoreError> {
+        let mut attempted = 0;
+        loop {
+            let batch = self
+                .store
+                .claim_channel_deliveries(tandem_app::now(), self.settings.lease, CLAIM_SIZE)
+                .await?;
+            if batch.is_empty() {
+                return Ok(attempted);
+            }
+            attempted += batch.len();
+            for delivery in batch {
+                let attempt = self.attempt(&delivery).await;
+                self.record(&delivery, attempt).await?;
+            }
+        }
+    }
+
+    async fn record(&self, delivery: &ChannelDelivery, attempt: Attempt) -> Result<(), StoreError> {
+        let now = tandem_app::now();
+        match attempt {
+            Attempt::Sent(external_id) => {
+                tracing::debug!(delivery_id = %delivery.id, "channel message sent");
+                self.store
+                    .complete_channel_delivery(delivery, &external_id, now)
+                    .await
+            }
+            Attempt::Failed(reason) => {
+                tracing::warn!(delivery_id = %delivery.id, %reason, "channel message failed");
+                self.store
+                    .fail_channel_delivery(delivery, &reason, now)
+                    .await
+            }
+            Attempt::Retry {
+                reason,
+                retry_after,
+            } => {
+                let backoff = self.settings.retry_at(delivery.attempts, now);
+                let Some(backoff) = backoff else {
+                    let reason = format!("gave up after {} attempts: {reason}", delivery.attempts);
+                    tracing::warn!(delivery_id = %delivery.id, %reason, "channel message failed");
+                    return self
+                        .store
+                        .fail_channel_delivery(delivery, &reason, now)
+                        .await;
+                };
+                let retry_at = match retry_after {
+                    Some(wait) => {
+                        let wait = jiff::SignedDuration::try_from(wait)
+                            .unwrap_or(jiff::SignedDuration::from_hours(1));
+                        let until = now.saturating_add(wait).unwrap_or(backoff);
+                        self.store
+                            .defer_inbox_deliveries(delivery.inbox_id, until)
+                            .await?;
+                        until
+                    }
+                    None => backoff,
+                };
+                tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %reason, "channel message will be retried");
+                self.store
+                    .retry_channel_delivery(delivery, &reason, retry_at)
+                    .await
+            }
+        }
+    }
+
+    async fn attempt(&mut self, delivery: &ChannelDelivery) -> Attempt {
+        match self.prepare_and_send(delivery).await {
+            Ok(attempt) => attempt,
+            Err(StoreError::NotFound { entity }) => {
+                Attempt::Failed(format!("the {entity} no longer exists"))
+            }
+            Err(error) => Attempt::Retry {
+                reason: format!("storage: {error}"),
+                retry_after: None,
+            },
+        }
+    }
+
+    async fn prepare_and_send(&mut self, delivery: &ChannelDelivery) -> Result<Attempt, StoreError> {
+        let store = &self.store;
+        let (inbox, sealed) = store
+            .inbox_with_channel_config(delivery.account_id, delivery.inbox_id)
+            .await?;
+        let config = match self.channels.open(&inbox, sealed.as_deref()) {
+            Ok(config) => config,
+            Err(error) => return Ok(Attempt::Failed(error.to_string())),
+        };
+        let message = store
+            .message(delivery.account_id, delivery.message_id)
+            .await?;
+        let Some(address) = store
+            .conversation_channel_address(delivery.account_id, delivery.conversation_id)
+            .await?
+        else {
+            return Ok(Attempt::Failed(
+                "the customer has no address on this channel".to_owned(),
+            ));
+        };
+        let outbound = self.outbound_message(&inbox, &message, address).await?;
+        self.pacer.wait(inbox.id, inbox.channel).await;
+        if let ChannelConfig::Email(email) = &config {
+            let email_message = self.email(delivery, email, &message, outbound).await?;
+            return Ok(match tandem_mail::send(&email.smtp, &email_message).await {
+                Ok(()) => Attempt::Sent(email_message.message_id),
+                Err(error) if error.is_permanent() => Attempt::Failed(error.to_string()),
+                Err(error) => Attempt::Retry {
+                    reason: error.to_string(),
+                    retry_after: None,
+                },
+            });
+        }
+        let apis = &self.channels.apis;
+        let request = match &config {
+            ChannelConfig::Whatsapp(c) => meta::whatsapp_request(&apis.meta_graph_url, c, &outbound),
+            ChannelConfig::MetaPage(c) => meta::page_request(&apis.meta_graph_url, c, &outbound),
+            ChannelConfig::Telegram(c) => {
+                telegram::send_request(&apis.telegram_api_url, c, &outbound)
+            }
+            ChannelConfig::TwilioSms(c) => {
+                let callback = self.channels.webhook_url(inbox.id);
+                twilio::sms_request(&apis.twilio_api_url, c, &outbound, Some(&callback))
+            }
+            ChannelConfig::TwilioVoice(_) | ChannelConfig::Email(_) => {
+                return Ok(Attempt::Failed(
+                    "this channel does not deliver queued messages".to_owned(),
+                ));
+            }
+        };
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return Ok(Attempt::Failed(error.to_string())),
+        };
+        let (status, body, retry_after) = match self.perform(request).await {
+            Ok(answer) => answer,
+            Err(reason) => {
+                return Ok(Attempt::Retry {
+                    reason,
+                    retry_after: None,
+                });
+            }
+        };
+        let outcome = match &config {
+            ChannelConfig::Whatsapp(_) | ChannelConfig::MetaPage(_) => {
+                meta::send_outcome(status, &body, retry_after.as_deref())
+            }
+            ChannelConfig::Telegram(_) => {
+                telegram::send_outcome(status, &body, retry_after.as_deref())
+            }
+            _ => twilio::send_outcome(status, &body, retry_after.as_deref()),
+        };
+        Ok(match outcome {
+            SendOutcome::Accepted { external_id } => Attempt::Sent(external_id),
+            SendOutcome::Retry {
+                reason,
+                retry_after_seconds,
+            } => Attempt::Retry {
+                reason,
+                retry_after: retry_after_seconds.map(Duration::from_secs),
+            },
+            SendOutcome::Rejected { reason } => Attempt::Failed(reason),
+        })
+    }
+
+    /// The message in the adapters' terms: its text, the template it carries, and the buttons
+    /// offered (those stored with it, else "talk to a person" under a bot message while the
+    /// bot has the conversation).
+    async fn outbound_message(
+        &self,
+        inbox: &Inbox,
+        message: &Message,
+        address: String,
+    ) -> Result<OutboundMessage, StoreError> {
+        let data = message.channel_data.as_ref();
+        let template = data
+            .and_then(|data| data.get("template"))
+            .and_then(|template| serde_json::from_value::<Template>(template.clone()).ok());
+        let mut quick_replies = data
+            .and_then(|data| data.get("quick_replies"))
+            .and_then(|replies| serde_json::from_value::<Vec<QuickReply>>(replies.clone()).ok())
+            .unwrap_or_default();
+        let offers_buttons = matches!(
+            inbox.channel,
+            ChannelKind::Whatsapp | ChannelKind::Messenger | ChannelKind::Instagram | ChannelKind::Telegram
+        );
+        if quick_replies.is_empty() && template.is_none() && offers_buttons && message.sender == Actor::Bot {
+            let conversation = self
+                .store
+                .conversation(message.account_id, message.conversation_id)
+                .await?;
+            if conversation.status == ConversationStatus::Bot
+                && let Some(language) = self
+                    .bot
+                    .conversation_language(message.account_id, message.conversation_id)
+                    .await?
+            {
+                quick_replies.push(QuickReply {
+                    id: TALK_TO_PERSON.to_owned(),
+                    title: talk_to_person_title(language).to_owned(),
+                });
+            }
+        }
+        Ok(OutboundMessage {
+            to: address,
+            text: message.text.clone(),
+            quick_replies,
+            template,
+        })
+    }
+
+    /// An e-mail reply threaded under the conversation's earlier messages.
+    async fn email(
+        &self,
+        delivery: &ChannelDelivery,
+        config: &tandem_channels::config::EmailConfig,
+        message: &Message,
+        outbound: OutboundMessage,
+    ) -> Result<OutboundEmail, StoreError> {
+        let page = self
+            .store
+            .messages(delivery.account_id, delivery.conversation_id, None, 500)
+            .await?;
+        let earlier: Vec<&Message> = page
+            .messages
+            .iter()
+            .filter(|earlier| earlier.id != message.id && !earlier.is_private)
+            .collect();
+        let references: Vec<String> = earlier
+            .iter()
+            .filter_map(|earlier| earlier.external_id.clone())
+            .filter(|id| id.contains('@'))
+            .collect();
+        let last_inbound = earlier
+            .iter()
+            .rev()
+            .find(|earlier| earlier.direction == Direction::Inbound);
+        let subject = last_inbound
+            .and_then(|inbound| inbound.channel_data.as_ref())
+            .and_then(|data| data.get("subject"))
+            .and_then(|subject| subject.as_str())
+            .unwrap_or_default();
+        let domain = config
+            .address
+            .rsplit_once('@')
+            .map_or("tandem.invalid", |(_, domain)| domain);
+        let mut text = outbound.text;
+        for (n, reply) in outbound.quick_replies.iter().enumerate() {
+            text.push_str(&format!("\n{}. {}", n + 1, reply.title));
+        }
+        Ok(OutboundEmail {
+            from_address: config.address.clone(),
+            from_name: config.display_name.clone(),
+            to: outbound.to,
+            subject: reply_subject(subject),
+            text,
+            message_id: format!("{}@{domain}", message.id),
+            in_reply_to: last_inbound.and_then(|inbound| inbound.external_id.clone()),
+            references,
+        })
+    }
+
+    /// Performs a provider request: the status, the body and the `Retry-After` header, or why
+    /// no answer came.
+    async fn perform(&self, request: ProviderRequest) -> Result<(u16, String, Option<String>), String> {
+        let mut builder = match request.method {
+            HttpMethod::Get => self.channels.http.get(&request.url),
+            HttpMethod::Post => self.channels.http.post(&request.url),
+        };
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        builder = match request.body {
+            RequestBody::Json(json) => builder
+                .header("content-type", "application/json")
+                .body(json.to_string()),
+            RequestBody::Form(pairs) => {
+                let body = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish();
+                builder
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+            }
+        };
+        let response = builder
+            .send()
+            .await
+            .map_err(|error| format!("request failed: {}", error.without_url()))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .text()
+            .await
+            .map_err(|error| format!("reading the answer failed: {}", error.without_url()))?;
+        Ok((status, body, retry_after))
+    }
+}
+
+/// Spaces sends to one inbox by its provider's documented rate.
+#[derive(Default)]
+struct Pacer {
+    next_send: HashMap<InboxId, Instant>,
+}
+
+impl Pacer {
+    /// The least time between two messages from one sender.
+    fn interval(channel: ChannelKind) -> Duration {
+        match channel {
+            // Cloud API: 80 messages per second per business number.
+            ChannelKind::Whatsapp => Duration::from_millis(13),
+            // Bot API: about 30 messages per second per bot.
+            ChannelKind::Telegram => Duration::from_millis(34),
+            // A long-code number sends one SMS segment per second.
+            ChannelKind::Sms => Duration::from_secs(1),
+            _ => Duration::from_millis(5),
+        }
+    }
+
+    async fn wait(&mut self, inbox_id: InboxId, channel: ChannelKind) {
+        let now = Instant::now();
+        let at = self.next_send.get(&inbox_id).copied().unwrap_or(now).max(now);
+        tokio::time::sleep_until(at).await;
+        self.next_send.insert(inbox_id, at + Self::interval(channel));
+    }
+}

@@ -1,0 +1,325 @@
+//! Provider webhooks: one URL per inbox (`/api/v1/channels/{inbox_id}/webhook`, and `/voice`
+//! for Twilio calls). Each request is authenticated the provider's way (Meta's and Twilio's
+//! signatures, Telegram's secret token, a bearer secret for inbound e-mail) before anything is
+//! parsed; a request that fails is refused and nothing is stored. Unknown event types are
+//! acknowledged and logged, so a provider never retries them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use tandem_channels::config::ChannelConfig;
+use tandem_channels::twilio::{self, VoiceRequest};
+use tandem_channels::{WebhookError, WebhookEvent, email, meta, telegram};
+use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::event::Actor;
+use tandem_domain::id::{InboxId, MessageId};
+use tandem_domain::inbox::{ChannelKind, Inbox};
+use tandem_nlu::Language;
+use tandem_store::InboundMessage;
+
+use crate::channels::{email_inbound, store_inbound};
+use crate::error::ApiError;
+use crate::extract::parse_id;
+use crate::intake::accept_inbound;
+use crate::state::AppState;
+
+/// How long a call waits for the bot's answer before saying nothing and listening again
+/// (Twilio gives up on a webhook after 15 seconds).
+const VOICE_ANSWER_WAIT: Duration = Duration::from_secs(8);
+
+/// TwiML that does nothing: the acknowledgement Twilio expects.
+const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
+
+/// Loads the inbox a webhook URL names and opens its settings. An unknown inbox, an API inbox
+/// and one without settings are all "not found".
+async fn channel_inbox(
+    state: &AppState,
+    inbox_id: &str,
+) -> Result<(Inbox, ChannelConfig), ApiError> {
+    let inbox_id: InboxId = parse_id(inbox_id, "inbox")?;
+    let (inbox, sealed) = state
+        .app
+        .store
+        .inbox_for_channel_webhook(inbox_id)
+        .await?
+        .ok_or(ApiError::NotFound("inbox"))?;
+    tracing::Span::current().record("inbox_id", tracing::field::display(inbox.id));
+    let config = state
+        .channels
+        .open(&inbox, sealed.as_deref())
+        .map_err(|error| {
+            tracing::warn!(inbox_id = %inbox.id, %error, "webhook for an inbox whose settings cannot be used");
+            ApiError::NotFound("inbox")
+        })?;
+    Ok((inbox, config))
+}
+
+fn refused(error: WebhookError) -> ApiError {
+    match error {
+        WebhookError::Unauthenticated(reason) => {
+            tracing::warn!(reason, "channel webhook refused");
+            ApiError::Unauthenticated
+        }
+        WebhookError::Malformed(message) => ApiError::BadRequest {
+            code: "malformed_webhook",
+            message,
+        },
+    }
+}
+
+/// Meta's subscription handshake (`GET` with `hub.mode`, `hub.verify_token`, `hub.challenge`).
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<String, ApiError> {
+    let (_, config) = channel_inbox(&state, &inbox_id).await?;
+    let verify_token = match &config {
+        ChannelConfig::Whatsapp(c) => &c.verify_token,
+        ChannelConfig::MetaPage(c) => &c.verify_token,
+        _ => return Err(ApiError::RouteNotFound),
+    };
+    let param = |name: &str| query.get(name).map(String::as_str);
+    meta::verify_subscription(
+        verify_token,
+        param("hub.mode"),
+        param("hub.verify_token"),
+        param("hub.challenge"),
+    )
+    .map_err(|error| match error {
+        WebhookError::Unauthenticated(_) => ApiError::Forbidden,
+        other => refused(other),
+    })
+}
+
+/// A provider's webhook: customer messages, delivery reports and everything else it sends.
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (inbox, config) = channel_inbox(&state, &inbox_id).await?;
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let events = match &config {
+        ChannelConfig::Whatsapp(c) => {
+            meta::verify_signature(&c.app_secret, &body, header("x-hub-signature-256"))
+                .and_then(|()| meta::parse_whatsapp(&body, &c.phone_number_id))
+        }
+        ChannelConfig::MetaPage(c) => {
+            let kind = match inbox.channel {
+                ChannelKind::Instagram => tandem_domain::contact::IdentityKind::Instagram,
+                _ => tandem_domain::contact::IdentityKind::Messenger,
+            };
+            meta::verify_signature(&c.app_secret, &body, header("x-hub-signature-256"))
+                .and_then(|()| meta::parse_messenger(&body, &c.page_id, kind))
+        }
+        ChannelConfig::Telegram(c) => {
+            telegram::verify_secret(&c.secret_token, header("x-telegram-bot-api-secret-token"))
+                .and_then(|()| telegram::parse_update(&body))
+        }
+        ChannelConfig::TwilioSms(c) => {
+            let params = twilio::form_pairs(&body);
+            let url = format!("{}{uri}", state.channels.public_url);
+            twilio::verify_signature(&c.auth_token, &url, &params, header("x-twilio-signature"))
+                .and_then(|()| twilio::parse_sms(&params))
+        }
+        ChannelConfig::Email(c) => {
+            let expected = c.inbound_secret.as_deref().ok_or(ApiError::NotFound("inbox"))?;
+            let given = header("authorization")
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+                return Err(refused(WebhookError::Unauthenticated("inbound e-mail secret")));
+            }
+            let parsed = email::parse_email(&body).map_err(refused)?;
+            let outcome =
+                accept_inbound(&state, inbox.account_id, &email_inbound(inbox.id, parsed)).await?;
+            let status = if outcome.is_duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            return Ok(status.into_response());
+        }
+        ChannelConfig::TwilioVoice(_) => return Err(ApiError::RouteNotFound),
+    }
+    .map_err(refused)?;
+    for event in events {
+        apply(&state, &inbox, event).await?;
+    }
+    Ok(match inbox.channel {
+        ChannelKind::Sms => twiml_response(EMPTY_TWIML.to_owned()),
+        ChannelKind::Whatsapp | ChannelKind::Messenger | ChannelKind::Instagram => {
+            "EVENT_RECEIVED".into_response()
+        }
+        _ => StatusCode::OK.into_response(),
+    })
+}
+
+async fn apply(state: &AppState, inbox: &Inbox, event: WebhookEvent) -> Result<(), ApiError> {
+    match event {
+        WebhookEvent::Message(message) => {
+            accept_inbound(state, inbox.account_id, &store_inbound(inbox.id, message)).await?;
+        }
+        WebhookEvent::Status(update) => {
+            let changed = state
+                .app
+                .store
+                .record_delivery_status(
+                    inbox.account_id,
+                    inbox.id,
+                    &update.external_id,
+                    update.status,
+                    update.error.as_deref(),
+                )
+                .await?;
+            tracing::debug!(inbox_id = %inbox.id, status = update.status.as_str(), changed, "delivery report");
+        }
+        WebhookEvent::Ignored { kind } => {
+            tracing::info!(inbox_id = %inbox.id, kind, "channel event acknowledged and ignored");
+        }
+    }
+    Ok(())
+}
+
+fn twiml_response(twiml: String) -> Response {
+    ([(CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response()
+}
+
+/// Twilio Voice: a call starting, the caller's speech from a `<Gather>`, or the call ending.
+/// Speech is a customer message; the bot's answer is spoken back, and a handover enqueues or
+/// dials the call as the inbox says.
+pub async fn voice(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (inbox, config) = channel_inbox(&state, &inbox_id).await?;
+    let ChannelConfig::TwilioVoice(config) = config else {
+        return Err(ApiError::RouteNotFound);
+    };
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let params = twilio::form_pairs(&body);
+    let url = format!("{}{uri}", state.channels.public_url);
+    twilio::verify_signature(&config.auth_token, &url, &params, header("x-twilio-signature"))
+        .map_err(refused)?;
+    let call = twilio::parse_voice(&params).map_err(refused)?;
+    let action_url = state.channels.voice_url(inbox.id);
+    if matches!(
+        call.call_status.as_deref(),
+        Some("completed" | "busy" | "failed" | "no-answer" | "canceled")
+    ) {
+        return Ok(twiml_response(EMPTY_TWIML.to_owned()));
+    }
+    let Some(speech) = call.speech.clone().filter(|speech| !speech.trim().is_empty()) else {
+        let language = state
+            .bot
+            .inbox_language(inbox.account_id, inbox.id)
+            .await?
+            .unwrap_or(Language::Portuguese);
+        let code = twilio::speech_language(language.code());
+        return Ok(twiml_response(twilio::twiml_listen(
+            &[greeting(language).to_owned()],
+            code,
+            &action_url,
+        )));
+    };
+    let idempotency = header("i-twilio-idempotency-token")
+        .map_or_else(|| MessageId::generate().to_string(), str::to_owned);
+    let inbound = speech_message(&inbox, &call, speech, &idempotency);
+    let outcome = accept_inbound(&state, inbox.account_id, &inbound).await?;
+    let spoken = bot_answer(&state, &inbox, outcome.message.id, outcome.conversation.id).await?;
+    let language = state
+        .bot
+        .conversation_language(inbox.account_id, outcome.conversation.id)
+        .await?
+        .unwrap_or(Language::Portuguese);
+    let code = twilio::speech_language(language.code());
+    Ok(twiml_response(match spoken.status {
+        ConversationStatus::Queued | ConversationStatus::Assigned => {
+            twilio::twiml_handover(&spoken.lines, code, &config.handover)
+        }
+        ConversationStatus::Resolved => twilio::twiml_hang_up(&spoken.lines, code),
+        ConversationStatus::Bot => twilio::twiml_listen(&spoken.lines, code, &action_url),
+    }))
+}
+
+fn speech_message(
+    inbox: &Inbox,
+    call: &VoiceRequest,
+    speech: String,
+    idempotency: &str,
+) -> InboundMessage {
+    InboundMessage {
+        inbox_id: inbox.id,
+        identity: call.caller.clone(),
+        contact_name: None,
+        text: speech,
+        external_id: Some(format!("{}:{idempotency}", call.call_sid)),
+        attachments: Vec::new(),
+        channel_data: Some(serde_json::json!({
+            "call_sid": call.call_sid,
+            "speech_confidence": call.confidence,
+        })),
+        reply_address: Some(call.caller_number.clone()),
+    }
+}
+
+/// What the bot said after a caller's words, and where the conversation stands.
+struct Spoken {
+    lines: Vec<String>,
+    status: ConversationStatus,
+}
+
+/// Waits (briefly) for the bot's turn on the caller's message: its messages after that one, or
+/// the conversation leaving the bot (a handover).
+async fn bot_answer(
+    state: &AppState,
+    inbox: &Inbox,
+    message_id: MessageId,
+    conversation_id: tandem_domain::id::ConversationId,
+) -> Result<Spoken, ApiError> {
+    let store = &state.app.store;
+    let deadline = tokio::time::Instant::now() + VOICE_ANSWER_WAIT;
+    loop {
+        let conversation = store.conversation(inbox.account_id, conversation_id).await?;
+        let page = store
+            .messages(inbox.account_id, conversation_id, None, 500)
+            .await?;
+        let lines: Vec<String> = page
+            .messages
+            .iter()
+            .skip_while(|message| message.id != message_id)
+            .filter(|message| message.sender == Actor::Bot && !message.is_private)
+            .map(|message| message.text.clone())
+            .collect();
+        let answered = !lines.is_empty() || conversation.status != ConversationStatus::Bot;
+        if answered || tokio::time::Instant::now() >= deadline {
+            return Ok(Spoken {
+                lines,
+                status: conversation.status,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The first thing a caller hears.
+fn greeting(language: Language) -> &'static str {
+    match language {
+        Language::Portuguese => "Olá! Como posso ajudar?",
+        Language::Spanish => "¡Hola! ¿En qué puedo ayudarle?",
+        Language::English => "Hello! How can I help you?",
+    }
+}

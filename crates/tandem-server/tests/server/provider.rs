@@ -1,0 +1,219 @@
+//! A stand-in for the providers' send APIs (Meta Graph, Telegram Bot API, Twilio REST): it checks
+//! each request the way the provider does (path, credentials, body shape), answers with the
+//! provider's documented responses, records what it accepted, and can fail the first sends.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+/// Credentials the stand-in accepts.
+pub const GRAPH_TOKEN: &str = "EAAG-test-token";
+pub const TELEGRAM_TOKEN: &str = "123456:ABC-test_token";
+pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_TOKEN: &str = "twilio-auth-token-0001";
+
+/// One request the stand-in accepted.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// `graph`, `telegram` or `twilio`.
+    pub api: &'static str,
+    pub path: String,
+    /// JSON bodies as they came; form bodies as an object of their fields.
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct Shared {
+    sent: Mutex<Vec<Sent>>,
+    /// Sends still to answer 503 before accepting.
+    fail_next: AtomicUsize,
+    /// Attempts seen, failed ones included.
+    attempts: AtomicUsize,
+    /// Answer every send with this permanent refusal (status, body) instead.
+    refuse: Mutex<Option<(u16, Value)>>,
+}
+
+/// The running stand-in.
+#[derive(Clone)]
+pub struct Provider {
+    pub base: String,
+    shared: Arc<Shared>,
+}
+
+impl Provider {
+    pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0").await
+    }
+
+    /// Starts on a given address (to come back on the port a server already knows).
+    pub async fn start_on(addr: &str) -> Self {
+        let shared = Arc::new(Shared::default());
+        let app = Router::new()
+            .route("/v21.0/{sender}/messages", post(graph))
+            .route("/{bot}/sendMessage", post(telegram))
+            .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { base, shared }
+    }
+
+    /// The Graph API base to configure (`meta_graph_url`).
+    pub fn graph_url(&self) -> String {
+        format!("{}/v21.0", self.base)
+    }
+
+    /// Makes the next `n` sends fail with 503.
+    pub fn fail_next(&self, n: usize) {
+        self.shared.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Makes every send fail for good with this answer.
+    pub async fn refuse_with(&self, status: u16, body: Value) {
+        *self.shared.refuse.lock().await = Some((status, body));
+    }
+
+    pub fn attempts(&self) -> usize {
+        self.shared.attempts.load(Ordering::SeqCst)
+    }
+
+    pub async fn sent(&self) -> Vec<Sent> {
+        self.shared.sent.lock().await.clone()
+    }
+
+    /// The accepted requests once `done` holds for them (ten seconds at most).
+    pub async fn sent_once(&self, done: impl Fn(&[Sent]) -> bool) -> Vec<Sent> {
+        for _ in 0..200 {
+            let sent = self.sent().await;
+            if done(&sent) {
+                return sent;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the provider never received the expected requests: {:?}", self.sent().await);
+    }
+}
+
+/// The first of the gates every send passes: a forced failure or refusal, else `None`.
+async fn gate(shared: &Shared) -> Option<Response> {
+    shared.attempts.fetch_add(1, Ordering::SeqCst);
+    if let Some((status, body)) = shared.refuse.lock().await.clone() {
+        let status = StatusCode::from_u16(status).expect("status");
+        return Some((status, axum::Json(body)).into_response());
+    }
+    let failing = shared
+        .fail_next
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    failing.then(|| (StatusCode::SERVICE_UNAVAILABLE, "try later").into_response())
+}
+
+async fn graph(
+    State(shared): State<Arc<Shared>>,
+    Path(sender): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {GRAPH_TOKEN}"))
+    {
+        let error = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    if let Some(response) = gate(&shared).await {
+        return response;
+    }
+    let mut sent = shared.sent.lock().await;
+    let n = sent.len();
+    let answer = if body["messaging_product"] == "whatsapp" {
+        if body["to"].as_str().is_none_or(|to| !to.chars().all(|c| c.is_ascii_digit())) {
+            return (StatusCode::BAD_REQUEST, "bad to").into_response();
+        }
+        json!({"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+               "messages": [{"id": format!("wamid.SENT{n}")}]})
+    } else if body["recipient"]["id"].is_string() && body["message"].is_object() {
+        json!({"recipient_id": body["recipient"]["id"], "message_id": format!("m_SENT{n}")})
+    } else {
+        return (StatusCode::BAD_REQUEST, "unknown shape").into_response();
+    };
+    sent.push(Sent {
+        api: "graph",
+        path: format!("/v21.0/{sender}/messages"),
+        body,
+    });
+    axum::Json(answer).into_response()
+}
+
+async fn telegram(State(shared): State<Arc<Shared>>, Path(bot): Path<String>, body: Bytes) -> Response {
+    if bot != format!("bot{TELEGRAM_TOKEN}") {
+        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    if body["chat_id"].is_null() || !body["text"].is_string() {
+        let error = json!({"ok": false, "error_code": 400, "description": "Bad Request: message text is empty"});
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    }
+    if let Some(response) = gate(&shared).await {
+        return response;
+    }
+    let mut sent = shared.sent.lock().await;
+    let n = sent.len();
+    let answer = json!({"ok": true, "result": {"message_id": 1000 + n, "chat": {"id": body["chat_id"], "type": "private"}, "date": 1750000900, "text": body["text"]}});
+    sent.push(Sent {
+        api: "telegram",
+        path: "/sendMessage".into(),
+        body,
+    });
+    axum::Json(answer).into_response()
+}
+
+async fn twilio(
+    State(shared): State<Arc<Shared>>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"))
+    );
+    if sid != TWILIO_SID || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&expected) {
+        let error = json!({"code": 20003, "message": "Authenticate", "status": 401});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    let form: serde_json::Map<String, Value> = form_urlencoded::parse(&body)
+        .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
+        .collect();
+    if !form.contains_key("To") || !form.contains_key("From") || !form.contains_key("Body") {
+        let error = json!({"code": 21604, "message": "A 'To' phone number is required.", "status": 400});
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    }
+    if let Some(response) = gate(&shared).await {
+        return response;
+    }
+    let mut sent = shared.sent.lock().await;
+    let n = sent.len();
+    let answer = json!({"sid": format!("SM{n:032}"), "status": "queued", "to": form["To"], "from": form["From"], "body": form["Body"]});
+    sent.push(Sent {
+        api: "twilio",
+        path: format!("/2010-04-01/Accounts/{sid}/Messages.json"),
+        body: Value::Object(form),
+    });
+    (StatusCode::CREATED, axum::Json(answer)).into_response()
+}
