@@ -1,6 +1,6 @@
 //! E-mail I/O for Tandem: [`send`] delivers an [`OutboundEmail`] over SMTP and [`fetch_new`]
 //! collects customers' new e-mail over IMAP. Parsing and threading rules live in
-//! `tandem_channels::email`; with the `testing` feature, [`testing::MailServers`] runs real local
+//! `tandem_channels::email`; with the `testing` feature, `testing::MailServers` runs real local
 //! SMTP and IMAP servers for tests.
 //!
 //! [`OutboundEmail`]: tandem_channels::email::OutboundEmail

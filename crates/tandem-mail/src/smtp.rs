@@ -48,17 +48,24 @@ fn build(email: &OutboundEmail) -> Result<Message, MailError> {
         .from(from)
         .to(to)
         .subject(one_line(&email.subject))
-        .message_id(Some(message_id("Message-ID", &email.message_id)?))
+        .message_id(Some(message_id(&email.message_id).ok_or_else(|| {
+            MailError::InvalidEmail(format!(
+                "Message-ID must be an id like unique@domain, without <>: {:?}",
+                email.message_id
+            ))
+        })?))
         .date_now();
-    if let Some(in_reply_to) = &email.in_reply_to {
-        builder = builder.in_reply_to(message_id("In-Reply-To", in_reply_to)?);
+    // Threading is best effort: an id that is not one (the `sha256:` stand-in of a message that
+    // had no Message-ID) is left out rather than failing the reply.
+    if let Some(in_reply_to) = email.in_reply_to.as_deref().and_then(message_id) {
+        builder = builder.in_reply_to(in_reply_to);
     }
-    if !email.references.is_empty() {
-        let references = email
-            .references
-            .iter()
-            .map(|id| message_id("References", id))
-            .collect::<Result<Vec<_>, _>>()?;
+    let references: Vec<String> = email
+        .references
+        .iter()
+        .filter_map(|id| message_id(id))
+        .collect();
+    if !references.is_empty() {
         builder = builder.references(references.join(" "));
     }
     builder
@@ -72,20 +79,15 @@ fn one_line(value: &str) -> String {
     value.split(['\r', '\n']).collect::<Vec<_>>().join(" ")
 }
 
-/// `<id>`, after checking that `id` (given without `<>`) is one message id.
-fn message_id(header: &str, id: &str) -> Result<String, MailError> {
-    let valid = !id.is_empty()
-        && id.contains('@')
+/// `<id>`, if `id` (given without `<>`) is one message id (`unique@domain`).
+fn message_id(id: &str) -> Option<String> {
+    let valid = id
+        .split_once('@')
+        .is_some_and(|(left, right)| !left.is_empty() && !right.is_empty())
         && id
             .chars()
             .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>'));
-    if valid {
-        Ok(format!("<{id}>"))
-    } else {
-        Err(MailError::InvalidEmail(format!(
-            "{header} must be an id like unique@domain, without <>: {id:?}"
-        )))
-    }
+    valid.then(|| format!("<{id}>"))
 }
 
 /// A transport for `server`, logging in with its username and password.
@@ -189,12 +191,25 @@ mod tests {
     }
 
     #[test]
-    fn bad_addresses_and_ids_are_invalid_emails() {
-        let cases: [fn(&mut OutboundEmail); 4] = [
+    fn threading_ids_that_are_not_message_ids_are_left_out() {
+        let mut stand_in = email();
+        stand_in.in_reply_to = Some("sha256:0a1b".into());
+        stand_in.references = vec!["sha256:0a1b".into(), "a@example.com".into()];
+        let raw = String::from_utf8(build(&stand_in).unwrap().formatted()).unwrap();
+        let headers = raw.split("\r\n\r\n").next().unwrap();
+        assert!(!headers.contains("In-Reply-To"), "{headers}");
+        assert!(
+            headers.contains("References: <a@example.com>\r\n"),
+            "{headers}"
+        );
+    }
+
+    #[test]
+    fn bad_addresses_and_message_ids_are_invalid_emails() {
+        let cases: [fn(&mut OutboundEmail); 3] = [
             |email| email.to = "not an address".into(),
             |email| email.from_address = "support".into(),
             |email| email.message_id = "<out-1@tandem.test>".into(),
-            |email| email.references.push("two ids@x".into()),
         ];
         for change in cases {
             let mut bad = email();
