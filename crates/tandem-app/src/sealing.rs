@@ -72,7 +72,9 @@ impl Sealer {
     /// Decrypts a value from [`Sealer::seal`] with the same `context`.
     pub fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, SealError> {
         let encoded = sealed.strip_prefix(PREFIX).ok_or(SealError::CannotOpen)?;
-        let bytes = STANDARD.decode(encoded).map_err(|_| SealError::CannotOpen)?;
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|_| SealError::CannotOpen)?;
         if bytes.len() < NONCE_LEN {
             return Err(SealError::CannotOpen);
         }
@@ -97,13 +99,19 @@ mod tests {
         let sealed = sealer.seal(b"EAAG-access-token", b"inbox-1");
         assert!(sealed.starts_with("v1:"));
         assert!(!sealed.contains("EAAG"));
-        assert_eq!(sealer.open(&sealed, b"inbox-1").unwrap(), b"EAAG-access-token");
+        assert_eq!(
+            sealer.open(&sealed, b"inbox-1").unwrap(),
+            b"EAAG-access-token"
+        );
         assert_eq!(sealer.open(&sealed, b"inbox-2"), Err(SealError::CannotOpen));
         let other = Sealer::from_hex(&Sealer::generate_key()).unwrap();
         assert_eq!(other.open(&sealed, b"inbox-1"), Err(SealError::CannotOpen));
         let mut tampered = sealed.clone();
         tampered.replace_range(10..11, if &sealed[10..11] == "A" { "B" } else { "A" });
-        assert_eq!(sealer.open(&tampered, b"inbox-1"), Err(SealError::CannotOpen));
+        assert_eq!(
+            sealer.open(&tampered, b"inbox-1"),
+            Err(SealError::CannotOpen)
+        );
     }
 
     #[test]

@@ -11,10 +11,10 @@ pub mod telegram;
 pub mod twilio;
 
 use serde::{Deserialize, Serialize};
-pub use tandem_domain::message::{Attachment, AttachmentKind};
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Identity;
 use tandem_domain::message::DeliveryStatus;
+pub use tandem_domain::message::{Attachment, AttachmentKind};
 
 /// Something a provider's webhook reported.
 #[derive(Clone, Debug, PartialEq)]

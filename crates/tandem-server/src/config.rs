@@ -212,9 +212,9 @@ impl Config {
             self.twilio_api_url = url;
         }
         if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
-            self.mail_poll_seconds = seconds.parse().with_context(|| {
-                format!("TANDEM_MAIL_POLL_SECONDS={seconds:?} is not a number")
-            })?;
+            self.mail_poll_seconds = seconds
+                .parse()
+                .with_context(|| format!("TANDEM_MAIL_POLL_SECONDS={seconds:?} is not a number"))?;
         }
         Ok(())
     }

@@ -36,7 +36,15 @@ pub(crate) async fn record_audit(
     conn.execute(
         "INSERT INTO audit_log (id, account_id, actor_id, action, subject_id, data, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        args![Uuid::now_v7(), account_id, actor_id, action, subject_id, data, now],
+        args![
+            Uuid::now_v7(),
+            account_id,
+            actor_id,
+            action,
+            subject_id,
+            data,
+            now
+        ],
     )
     .await?;
     Ok(())

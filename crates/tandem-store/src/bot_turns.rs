@@ -238,8 +238,7 @@ impl Store {
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
         let mut messages = Vec::with_capacity(turn.replies.len());
         for text in &turn.replies {
-            let message =
-                insert_bot_message(&mut conn, &conversation, &rules, text, now).await?;
+            let message = insert_bot_message(&mut conn, &conversation, &rules, text, now).await?;
             messages.push(message);
         }
         conversation.last_activity_at = now;

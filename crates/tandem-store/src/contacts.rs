@@ -296,15 +296,16 @@ impl Store {
         }
         let mut conn = self.write().await?;
         let target = find_contact(&mut conn, account_id, into).await?;
-        let source = find_contact(&mut conn, account_id, from)
-            .await
-            .map_err(|error| match error {
-                StoreError::NotFound { .. } => StoreError::InvalidReference {
-                    field: "contact_id",
-                    message: "no such contact".to_owned(),
-                },
-                other => other,
-            })?;
+        let source =
+            find_contact(&mut conn, account_id, from)
+                .await
+                .map_err(|error| match error {
+                    StoreError::NotFound { .. } => StoreError::InvalidReference {
+                        field: "contact_id",
+                        message: "no such contact".to_owned(),
+                    },
+                    other => other,
+                })?;
         let (clashes,) = conn
             .fetch_one::<(i64,)>(
                 "SELECT count(*) FROM conversations a JOIN conversations b ON a.inbox_id = b.inbox_id \
@@ -317,8 +318,9 @@ impl Store {
             return Err(StoreError::Conflict {
                 code: "open_conversations_clash",
                 field: "contact_id",
-                message: "both contacts have an open conversation in the same inbox; resolve one first"
-                    .to_owned(),
+                message:
+                    "both contacts have an open conversation in the same inbox; resolve one first"
+                        .to_owned(),
             });
         }
         let mut attributes = source.attributes.clone();
@@ -326,7 +328,12 @@ impl Store {
         let name = target.name.clone().or(source.name.clone());
         conn.execute(
             "UPDATE contacts SET name = $1, attributes = $2 WHERE account_id = $3 AND id = $4",
-            args![name.as_deref(), serde_json::Value::Object(attributes), account_id, into],
+            args![
+                name.as_deref(),
+                serde_json::Value::Object(attributes),
+                account_id,
+                into
+            ],
         )
         .await?;
         conn.execute(
@@ -361,7 +368,16 @@ impl Store {
             "identities_moved": source.identities,
             "conversations_moved": moved_conversations,
         });
-        record_audit(&mut conn, account_id, actor_id, "contact.merged", into.0, data, now).await?;
+        record_audit(
+            &mut conn,
+            account_id,
+            actor_id,
+            "contact.merged",
+            into.0,
+            data,
+            now,
+        )
+        .await?;
         let merged = find_contact(&mut conn, account_id, into).await?;
         conn.commit().await?;
         Ok(merged)

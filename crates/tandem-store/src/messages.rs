@@ -11,7 +11,8 @@ use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 use crate::changes::Change;
 use crate::contacts::{contact_id_by_identity, insert_contact};
 use crate::conversations::{
-    InboxRules, find_conversation, inbox_rules, insert_conversation, insert_events, update_conversation_row,
+    InboxRules, find_conversation, inbox_rules, insert_conversation, insert_events,
+    update_conversation_row,
 };
 use crate::db::{Backend, Conn, args};
 use crate::error::is_unique_violation;

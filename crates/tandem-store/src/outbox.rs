@@ -102,11 +102,24 @@ pub(crate) async fn enqueue_outbound(
 ) -> Result<(), StoreError> {
     if rules.has_webhook {
         let subject = DeliverySubject::Message(message.id);
-        enqueue_delivery(conn, message.account_id, inbox_id, subject, message.created_at).await?;
+        enqueue_delivery(
+            conn,
+            message.account_id,
+            inbox_id,
+            subject,
+            message.created_at,
+        )
+        .await?;
     }
     if rules.channel.delivers_outbound() {
-        enqueue_channel_delivery(conn, message.account_id, inbox_id, message.id, message.created_at)
-            .await?;
+        enqueue_channel_delivery(
+            conn,
+            message.account_id,
+            inbox_id,
+            message.id,
+            message.created_at,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -98,8 +98,7 @@ impl TryFrom<TeamRow> for Team {
     }
 }
 
-pub(crate) const INBOX_COLUMNS: &str =
-    "id, account_id, name, channel, first_responder, webhook_url, webhook_secret, created_at, channel_config";
+pub(crate) const INBOX_COLUMNS: &str = "id, account_id, name, channel, first_responder, webhook_url, webhook_secret, created_at, channel_config";
 
 #[derive(Debug, FromRow)]
 pub(crate) struct InboxRow {

@@ -13,8 +13,7 @@ use tandem_channels::email::parse_email;
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_mail::ImapCursor;
 
-use super::email_inbound;
-use crate::intake::accept_inbound;
+use super::accept_email;
 use crate::state::AppState;
 
 /// How long one node may poll an inbox before another may take over.
@@ -98,8 +97,7 @@ async fn poll_inbox(state: &AppState, inbox: &Inbox, imap: &tandem_channels::con
                 continue;
             }
         };
-        let inbound = email_inbound(inbox.id, email);
-        if let Err(error) = accept_inbound(state, inbox.account_id, &inbound).await {
+        if let Err(error) = accept_email(state, inbox, email).await {
             tracing::warn!(inbox_id = %inbox.id, uid = mail.uid, %error, "storing an e-mail failed; it will be fetched again");
             release(state, inbox, saved).await;
             return;

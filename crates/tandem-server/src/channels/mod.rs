@@ -11,7 +11,10 @@ use std::time::Duration;
 use tandem_app::sealing::Sealer;
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::email::InboundEmail;
-use tandem_store::InboundMessage;
+use tandem_store::{InboundMessage, InboundOutcome, StoreError};
+
+use crate::intake::accept_inbound;
+use crate::state::AppState;
 use tandem_domain::id::InboxId;
 use tandem_domain::inbox::Inbox;
 use tandem_nlu::Language;
@@ -70,7 +73,11 @@ impl Channels {
     }
 
     /// Decrypts and reads an inbox's settings.
-    pub fn open(&self, inbox: &Inbox, sealed: Option<&str>) -> Result<ChannelConfig, SettingsError> {
+    pub fn open(
+        &self,
+        inbox: &Inbox,
+        sealed: Option<&str>,
+    ) -> Result<ChannelConfig, SettingsError> {
         let sealed = sealed.ok_or(SettingsError::Missing)?;
         let json = self
             .sealer
@@ -93,8 +100,26 @@ impl Channels {
     }
 }
 
+/// Stores a customer's e-mail and sets the bot or routing in motion. Automated mail
+/// (out-of-office replies, bounces, mailing lists) is logged and dropped instead, so the bot
+/// never converses with an autoresponder; `None` then.
+pub async fn accept_email(
+    state: &AppState,
+    inbox: &Inbox,
+    email: InboundEmail,
+) -> Result<Option<InboundOutcome>, StoreError> {
+    if email.automated {
+        tracing::info!(inbox_id = %inbox.id, "automated e-mail (auto-reply, bounce or list) not answered");
+        return Ok(None);
+    }
+    let inbound = email_inbound(inbox.id, email);
+    accept_inbound(state, inbox.account_id, &inbound)
+        .await
+        .map(Some)
+}
+
 /// A parsed e-mail as the store's inbound message, its subject and threading kept with it.
-pub fn email_inbound(inbox_id: InboxId, email: InboundEmail) -> InboundMessage {
+fn email_inbound(inbox_id: InboxId, email: InboundEmail) -> InboundMessage {
     let channel_data = serde_json::json!({
         "subject": email.subject,
         "in_reply_to": email.in_reply_to,
@@ -106,7 +131,10 @@ pub fn email_inbound(inbox_id: InboxId, email: InboundEmail) -> InboundMessage {
 }
 
 /// A provider's message as the store's inbound message.
-pub fn store_inbound(inbox_id: InboxId, message: tandem_channels::InboundMessage) -> InboundMessage {
+pub fn store_inbound(
+    inbox_id: InboxId,
+    message: tandem_channels::InboundMessage,
+) -> InboundMessage {
     let channel_data = message
         .reply_payload
         .map(|payload| serde_json::json!({ "reply_payload": payload }));

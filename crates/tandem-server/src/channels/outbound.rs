@@ -161,7 +161,10 @@ impl OutboundWorker {
         }
     }
 
-    async fn prepare_and_send(&mut self, delivery: &ChannelDelivery) -> Result<Attempt, StoreError> {
+    async fn prepare_and_send(
+        &mut self,
+        delivery: &ChannelDelivery,
+    ) -> Result<Attempt, StoreError> {
         let store = &self.store;
         let (inbox, sealed) = store
             .inbox_with_channel_config(delivery.account_id, delivery.inbox_id)
@@ -196,7 +199,9 @@ impl OutboundWorker {
         }
         let apis = &self.channels.apis;
         let request = match &config {
-            ChannelConfig::Whatsapp(c) => meta::whatsapp_request(&apis.meta_graph_url, c, &outbound),
+            ChannelConfig::Whatsapp(c) => {
+                meta::whatsapp_request(&apis.meta_graph_url, c, &outbound)
+            }
             ChannelConfig::MetaPage(c) => meta::page_request(&apis.meta_graph_url, c, &outbound),
             ChannelConfig::Telegram(c) => {
                 telegram::send_request(&apis.telegram_api_url, c, &outbound)
@@ -265,9 +270,16 @@ impl OutboundWorker {
             .unwrap_or_default();
         let offers_buttons = matches!(
             inbox.channel,
-            ChannelKind::Whatsapp | ChannelKind::Messenger | ChannelKind::Instagram | ChannelKind::Telegram
+            ChannelKind::Whatsapp
+                | ChannelKind::Messenger
+                | ChannelKind::Instagram
+                | ChannelKind::Telegram
         );
-        if quick_replies.is_empty() && template.is_none() && offers_buttons && message.sender == Actor::Bot {
+        if quick_replies.is_empty()
+            && template.is_none()
+            && offers_buttons
+            && message.sender == Actor::Bot
+        {
             let conversation = self
                 .store
                 .conversation(message.account_id, message.conversation_id)
@@ -345,7 +357,10 @@ impl OutboundWorker {
 
     /// Performs a provider request: the status, the body and the `Retry-After` header, or why
     /// no answer came.
-    async fn perform(&self, request: ProviderRequest) -> Result<(u16, String, Option<String>), String> {
+    async fn perform(
+        &self,
+        request: ProviderRequest,
+    ) -> Result<(u16, String, Option<String>), String> {
         let mut builder = match request.method {
             HttpMethod::Get => self.channels.http.get(&request.url),
             HttpMethod::Post => self.channels.http.post(&request.url),
@@ -406,8 +421,14 @@ impl Pacer {
 
     async fn wait(&mut self, inbox_id: InboxId, channel: ChannelKind) {
         let now = Instant::now();
-        let at = self.next_send.get(&inbox_id).copied().unwrap_or(now).max(now);
+        let at = self
+            .next_send
+            .get(&inbox_id)
+            .copied()
+            .unwrap_or(now)
+            .max(now);
         tokio::time::sleep_until(at).await;
-        self.next_send.insert(inbox_id, at + Self::interval(channel));
+        self.next_send
+            .insert(inbox_id, at + Self::interval(channel));
     }
 }

@@ -24,7 +24,7 @@ use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_nlu::Language;
 use tandem_store::InboundMessage;
 
-use crate::channels::{email_inbound, store_inbound};
+use crate::channels::{accept_email, store_inbound};
 use crate::error::ApiError;
 use crate::extract::parse_id;
 use crate::intake::accept_inbound;
@@ -133,20 +133,23 @@ pub async fn receive(
                 .and_then(|()| twilio::parse_sms(&params))
         }
         ChannelConfig::Email(c) => {
-            let expected = c.inbound_secret.as_deref().ok_or(ApiError::NotFound("inbox"))?;
+            let expected = c
+                .inbound_secret
+                .as_deref()
+                .ok_or(ApiError::NotFound("inbox"))?;
             let given = header("authorization")
                 .and_then(|value| value.strip_prefix("Bearer "))
                 .unwrap_or_default();
             if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-                return Err(refused(WebhookError::Unauthenticated("inbound e-mail secret")));
+                return Err(refused(WebhookError::Unauthenticated(
+                    "inbound e-mail secret",
+                )));
             }
             let parsed = email::parse_email(&body).map_err(refused)?;
-            let outcome =
-                accept_inbound(&state, inbox.account_id, &email_inbound(inbox.id, parsed)).await?;
-            let status = if outcome.is_duplicate {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
+            let outcome = accept_email(&state, &inbox, parsed).await?;
+            let status = match outcome {
+                Some(outcome) if !outcome.is_duplicate => StatusCode::CREATED,
+                _ => StatusCode::OK,
             };
             return Ok(status.into_response());
         }
@@ -212,8 +215,13 @@ pub async fn voice(
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let params = twilio::form_pairs(&body);
     let url = format!("{}{uri}", state.channels.public_url);
-    twilio::verify_signature(&config.auth_token, &url, &params, header("x-twilio-signature"))
-        .map_err(refused)?;
+    twilio::verify_signature(
+        &config.auth_token,
+        &url,
+        &params,
+        header("x-twilio-signature"),
+    )
+    .map_err(refused)?;
     let call = twilio::parse_voice(&params).map_err(refused)?;
     let action_url = state.channels.voice_url(inbox.id);
     if matches!(
@@ -222,7 +230,11 @@ pub async fn voice(
     ) {
         return Ok(twiml_response(EMPTY_TWIML.to_owned()));
     }
-    let Some(speech) = call.speech.clone().filter(|speech| !speech.trim().is_empty()) else {
+    let Some(speech) = call
+        .speech
+        .clone()
+        .filter(|speech| !speech.trim().is_empty())
+    else {
         let language = state
             .bot
             .inbox_language(inbox.account_id, inbox.id)
@@ -293,7 +305,9 @@ async fn bot_answer(
     let store = &state.app.store;
     let deadline = tokio::time::Instant::now() + VOICE_ANSWER_WAIT;
     loop {
-        let conversation = store.conversation(inbox.account_id, conversation_id).await?;
+        let conversation = store
+            .conversation(inbox.account_id, conversation_id)
+            .await?;
         let page = store
             .messages(inbox.account_id, conversation_id, None, 500)
             .await?;

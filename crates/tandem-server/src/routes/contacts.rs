@@ -180,9 +180,10 @@ pub async fn merge(
 ) -> Result<Json<ContactResponse>, ApiError> {
     let contact_id: ContactId = parse_id(&contact_id, "contact")?;
     auth.require(Role::can_manage_teams)?;
-    let from: ContactId = request.contact_id.parse().map_err(|_| {
-        ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id")
-    })?;
+    let from: ContactId = request
+        .contact_id
+        .parse()
+        .map_err(|_| ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id"))?;
     let merged = state
         .app
         .store

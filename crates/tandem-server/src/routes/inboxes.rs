@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 
 use tandem_app::demo::INBOX_TOKEN_PREFIX;
 use tandem_app::secret::{generate_token, token_hash};
+use tandem_channels::config::ChannelConfig;
 use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, FirstResponder, validate_inbox};
 use tandem_domain::user::Role;
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
-use tandem_channels::config::ChannelConfig;
 use tandem_store::{InboxPatch, NewInbox};
 
 use crate::channels::SettingsError;

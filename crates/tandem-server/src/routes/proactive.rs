@@ -31,9 +31,10 @@ pub async fn send(
         .inbox_id
         .parse()
         .map_err(|_| ApiError::invalid_field("inbox_id", "invalid_id", "must be an inbox id"))?;
-    let contact_id: ContactId = request.contact_id.parse().map_err(|_| {
-        ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id")
-    })?;
+    let contact_id: ContactId = request
+        .contact_id
+        .parse()
+        .map_err(|_| ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id"))?;
     let mut validator = Validator::new();
     match (&request.text, &request.template) {
         (None, None) => validator.reject("text", "required", "give a text or a template"),
@@ -74,7 +75,10 @@ pub async fn send(
             ApiError::invalid_field(
                 "contact_id",
                 "no_address_on_channel",
-                format!("the contact has no identity a {} inbox can reach", inbox.channel),
+                format!(
+                    "the contact has no identity a {} inbox can reach",
+                    inbox.channel
+                ),
             )
         })?;
     let template = request.template.map(|body| Template {
@@ -85,7 +89,13 @@ pub async fn send(
     let text = request.text.unwrap_or_else(|| {
         template
             .as_ref()
-            .map(|template| format!("[template {}] {}", template.name, template.parameters.join(" · ")))
+            .map(|template| {
+                format!(
+                    "[template {}] {}",
+                    template.name,
+                    template.parameters.join(" · ")
+                )
+            })
             .unwrap_or_default()
     });
     let proactive = ProactiveMessage {

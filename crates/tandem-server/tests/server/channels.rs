@@ -21,7 +21,9 @@ const PHONE_NUMBER_ID: &str = "200000000000002";
 const TELEGRAM_SECRET: &str = "tg_Secret-Token_123";
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
@@ -52,7 +54,13 @@ async fn inbox(server: &TestServer, admin: &str, channel: &str, config: Value) -
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert!(body["channel_webhook_url"].as_str().unwrap().ends_with("/webhook"), "{body}");
+    assert!(
+        body["channel_webhook_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/webhook"),
+        "{body}"
+    );
     body["id"].as_str().unwrap().to_owned()
 }
 
@@ -66,11 +74,19 @@ async fn whatsapp_inbox(server: &TestServer, admin: &str) -> String {
     .await;
     let (_, shown) = server.get(&format!("/api/v1/inboxes/{id}"), admin).await;
     assert_eq!(shown["channel_config"]["phone_number_id"], PHONE_NUMBER_ID);
-    assert_eq!(shown["channel_config"]["access_token"], "********", "secrets are masked");
+    assert_eq!(
+        shown["channel_config"]["access_token"], "********",
+        "secrets are masked"
+    );
     id
 }
 
-async fn post_meta(server: &TestServer, inbox: &str, body: &[u8], signature: Option<&str>) -> StatusCode {
+async fn post_meta(
+    server: &TestServer,
+    inbox: &str,
+    body: &[u8],
+    signature: Option<&str>,
+) -> StatusCode {
     let mut request = server
         .client
         .post(format!("{}/api/v1/channels/{inbox}/webhook", server.base))
@@ -83,12 +99,18 @@ async fn post_meta(server: &TestServer, inbox: &str, body: &[u8], signature: Opt
 }
 
 async fn conversations(server: &TestServer, admin: &str) -> Vec<Value> {
-    server.get("/api/v1/conversations", admin).await.1["data"].as_array().unwrap().clone()
+    server.get("/api/v1/conversations", admin).await.1["data"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn transcript(server: &TestServer, admin: &str, conversation: &str) -> Vec<Value> {
     server
-        .get(&format!("/api/v1/conversations/{conversation}/messages?limit=100"), admin)
+        .get(
+            &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
+            admin,
+        )
         .await
         .1["data"]
         .as_array()
@@ -132,14 +154,27 @@ async fn whatsapp_inbound_bot_answer_outbound_and_delivery_reports_on(backend: B
     let mut tampered = body.clone();
     let at = tampered.iter().position(|&b| b == b'O').unwrap();
     tampered[at] = b'0';
-    assert_eq!(post_meta(&server, &inbox, &tampered, Some(&meta_signature(&body))).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(post_meta(&server, &inbox, &body, None).await, StatusCode::UNAUTHORIZED);
-    assert!(conversations(&server, &admin).await.is_empty(), "a refused webhook stores nothing");
+    assert_eq!(
+        post_meta(&server, &inbox, &tampered, Some(&meta_signature(&body))).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post_meta(&server, &inbox, &body, None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        conversations(&server, &admin).await.is_empty(),
+        "a refused webhook stores nothing"
+    );
 
     let deliveries: Vec<_> = (0..5)
         .map(|_| {
-            let (server_base, client, inbox, body) =
-                (server.base.clone(), server.client.clone(), inbox.clone(), body.clone());
+            let (server_base, client, inbox, body) = (
+                server.base.clone(),
+                server.client.clone(),
+                inbox.clone(),
+                body.clone(),
+            );
             tokio::spawn(async move {
                 client
                     .post(format!("{server_base}/api/v1/channels/{inbox}/webhook"))
@@ -159,35 +194,58 @@ async fn whatsapp_inbound_bot_answer_outbound_and_delivery_reports_on(backend: B
     assert_eq!(listed.len(), 1, "five deliveries, one conversation");
     let conversation = listed[0]["id"].as_str().unwrap().to_owned();
     let messages = transcript(&server, &admin, &conversation).await;
-    let inbound: Vec<_> = messages.iter().filter(|m| m["direction"] == "inbound").collect();
+    let inbound: Vec<_> = messages
+        .iter()
+        .filter(|m| m["direction"] == "inbound")
+        .collect();
     assert_eq!(inbound.len(), 1, "five deliveries, one message");
     assert_eq!(inbound[0]["external_id"], "wamid.TEST_TEXT_0001");
     let (_, contact) = server
-        .get(&format!("/api/v1/contacts/{}", listed[0]["contact_id"].as_str().unwrap()), &admin)
+        .get(
+            &format!(
+                "/api/v1/contacts/{}",
+                listed[0]["contact_id"].as_str().unwrap()
+            ),
+            &admin,
+        )
         .await;
     assert_eq!(contact["name"], "Cliente Teste");
-    assert_eq!(contact["identities"][0], json!({"kind": "phone", "value": "+5511900000001"}));
+    assert_eq!(
+        contact["identities"][0],
+        json!({"kind": "phone", "value": "+5511900000001"})
+    );
 
     let sent = provider.sent_once(|sent| !sent.is_empty()).await;
     assert_eq!(sent[0].path, format!("/v21.0/{PHONE_NUMBER_ID}/messages"));
     assert_eq!(sent[0].body["to"], "5511900000001");
-    let bot_texts = server.bot_texts_once(&admin, &conversation, |texts| !texts.is_empty()).await;
+    let bot_texts = server
+        .bot_texts_once(&admin, &conversation, |texts| !texts.is_empty())
+        .await;
     let sent_text = sent[0].body["text"]["body"]
         .as_str()
         .or(sent[0].body["interactive"]["body"]["text"].as_str())
         .unwrap();
     assert_eq!(sent_text, bot_texts[0], "the bot's first message went out");
     assert_eq!(
-        sent[0].body["interactive"]["action"]["buttons"][0]["reply"]["title"], "Falar com uma pessoa",
+        sent[0].body["interactive"]["action"]["buttons"][0]["reply"]["title"],
+        "Falar com uma pessoa",
         "the bot offers a person: {:?}",
         sent[0].body
     );
 
     let wamid = "wamid.SENT0";
     let message = server
-        .eventually(&format!("/api/v1/conversations/{conversation}/messages?limit=100"), &admin, |page| {
-            page["data"].as_array().unwrap().iter().any(|m| m["external_id"] == wamid && m["delivery_status"] == "sent")
-        })
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
+            &admin,
+            |page| {
+                page["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["external_id"] == wamid && m["delivery_status"] == "sent")
+            },
+        )
         .await;
     assert!(message.is_object());
     let report = |status: &str| {
@@ -199,15 +257,27 @@ async fn whatsapp_inbound_bot_answer_outbound_and_delivery_reports_on(backend: B
     };
     for status in ["read", "delivered"] {
         let body = report(status);
-        assert_eq!(post_meta(&server, &inbox, &body, Some(&meta_signature(&body))).await, StatusCode::OK);
+        assert_eq!(
+            post_meta(&server, &inbox, &body, Some(&meta_signature(&body))).await,
+            StatusCode::OK
+        );
     }
     let messages = transcript(&server, &admin, &conversation).await;
     let delivered = messages.iter().find(|m| m["external_id"] == wamid).unwrap();
-    assert_eq!(delivered["delivery_status"], "read", "a late 'delivered' does not undo 'read'");
+    assert_eq!(
+        delivered["delivery_status"], "read",
+        "a late 'delivered' does not undo 'read'"
+    );
 
     let unsupported = fixture("meta_whatsapp_unsupported.body");
     assert_eq!(
-        post_meta(&server, &inbox, &unsupported, Some(&meta_signature(&unsupported))).await,
+        post_meta(
+            &server,
+            &inbox,
+            &unsupported,
+            Some(&meta_signature(&unsupported))
+        )
+        .await,
         StatusCode::OK,
         "unknown message types are acknowledged"
     );
@@ -228,35 +298,86 @@ async fn failed_sends_are_retried_until_delivered_once_and_refusals_are_shown_on
     let admin = server.login(ADMIN).await;
     let inbox = whatsapp_inbox(&server, &admin).await;
     let body = fixture("meta_whatsapp_text.body");
-    assert_eq!(post_meta(&server, &inbox, &body, Some(&meta_signature(&body))).await, StatusCode::OK);
-    let conversation = conversations(&server, &admin).await[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        post_meta(&server, &inbox, &body, Some(&meta_signature(&body))).await,
+        StatusCode::OK
+    );
+    let conversation = conversations(&server, &admin).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let page = server
-        .eventually(&format!("/api/v1/conversations/{conversation}/messages?limit=100"), &admin, |page| {
-            let bot: Vec<_> = page["data"].as_array().unwrap().iter().filter(|m| m["sender"]["type"] == "bot").collect();
-            !bot.is_empty() && bot.iter().all(|m| m["delivery_status"] == "sent")
-        })
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
+            &admin,
+            |page| {
+                let bot: Vec<_> = page["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m["sender"]["type"] == "bot")
+                    .collect();
+                !bot.is_empty() && bot.iter().all(|m| m["delivery_status"] == "sent")
+            },
+        )
         .await;
-    let bot_messages = page["data"].as_array().unwrap().iter().filter(|m| m["sender"]["type"] == "bot").count();
+    let bot_messages = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["sender"]["type"] == "bot")
+        .count();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let sent = provider.sent().await;
-    assert_eq!(sent.len(), bot_messages, "each message accepted once, not again: {sent:?}");
-    assert_eq!(provider.attempts(), bot_messages + 3, "three failures, then each once");
+    assert_eq!(
+        sent.len(),
+        bot_messages,
+        "each message accepted once, not again: {sent:?}"
+    );
+    assert_eq!(
+        provider.attempts(),
+        bot_messages + 3,
+        "three failures, then each once"
+    );
 
     provider
         .refuse_with(400, json!({"error": {"message": "Re-engagement message", "type": "OAuthException", "code": 131047}}))
         .await;
     let (status, _) = server
-        .post(&format!("/api/v1/conversations/{conversation}/messages"), &admin, json!({"text": "Olá, ainda está aí?"}))
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &admin,
+            json!({"text": "Olá, ainda está aí?"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let page = server
-        .eventually(&format!("/api/v1/conversations/{conversation}/messages?limit=100"), &admin, |page| {
-            page["data"].as_array().unwrap().iter().any(|m| m["delivery_status"] == "failed")
-        })
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
+            &admin,
+            |page| {
+                page["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["delivery_status"] == "failed")
+            },
+        )
         .await;
-    let failed = page["data"].as_array().unwrap().iter().find(|m| m["delivery_status"] == "failed").unwrap();
+    let failed = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["delivery_status"] == "failed")
+        .unwrap();
     assert_eq!(failed["text"], "Olá, ainda está aí?");
-    assert!(failed["delivery_error"].as_str().unwrap().contains("24-hour"), "{failed}");
+    assert!(
+        failed["delivery_error"]
+            .as_str()
+            .unwrap()
+            .contains("24-hour"),
+        "{failed}"
+    );
     server.stop().await;
 }
 
@@ -267,16 +388,27 @@ async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel(
     }
 }
 
-async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel_on(backend: Backend) {
+async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel_on(
+    backend: Backend,
+) {
     let provider = Provider::start().await;
     let server = spawn(&provider, backend).await;
     let admin = server.login(ADMIN).await;
-    let telegram = inbox(&server, &admin, "telegram", json!({"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET})).await;
+    let telegram = inbox(
+        &server,
+        &admin,
+        "telegram",
+        json!({"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET}),
+    )
+    .await;
     let update = fixture("telegram_update_text.json");
     let post_update = |secret: Option<&'static str>| {
         let mut request = server
             .client
-            .post(format!("{}/api/v1/channels/{telegram}/webhook", server.base))
+            .post(format!(
+                "{}/api/v1/channels/{telegram}/webhook",
+                server.base
+            ))
             .header("content-type", "application/json")
             .body(update.clone());
         if let Some(secret) = secret {
@@ -284,11 +416,28 @@ async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel_
         }
         request.send()
     };
-    assert_eq!(post_update(Some("tg_Secret-Token_123x")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(post_update(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(post_update(Some(TELEGRAM_SECRET)).await.unwrap().status(), StatusCode::OK);
-    assert_eq!(post_update(Some(TELEGRAM_SECRET)).await.unwrap().status(), StatusCode::OK);
-    let sent = provider.sent_once(|sent| sent.iter().any(|s| s.api == "telegram")).await;
+    assert_eq!(
+        post_update(Some("tg_Secret-Token_123x"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post_update(None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post_update(Some(TELEGRAM_SECRET)).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        post_update(Some(TELEGRAM_SECRET)).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let sent = provider
+        .sent_once(|sent| sent.iter().any(|s| s.api == "telegram"))
+        .await;
     let reply = sent.iter().find(|s| s.api == "telegram").unwrap();
     assert_eq!(reply.body["chat_id"], 800000009);
     assert_eq!(
@@ -316,7 +465,9 @@ async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel_
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let form = form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
     let signature = tandem_channels::twilio::signature(TWILIO_TOKEN, &url, &params);
     let post_sms = |signature: String| {
         server
@@ -327,42 +478,76 @@ async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel_
             .body(form.clone())
             .send()
     };
-    assert_eq!(post_sms("bm90IGl0".into()).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        post_sms("bm90IGl0".into()).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
     let answer = post_sms(signature).await.unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     assert!(answer.text().await.unwrap().contains("<Response"));
-    let sent = provider.sent_once(|sent| sent.iter().any(|s| s.api == "twilio")).await;
+    let sent = provider
+        .sent_once(|sent| sent.iter().any(|s| s.api == "twilio"))
+        .await;
     let reply = sent.iter().find(|s| s.api == "twilio").unwrap();
     assert_eq!(reply.body["To"], "+5511900000001");
     assert_eq!(reply.body["From"], "+5511400000000");
-    assert!(reply.body["StatusCallback"].as_str().unwrap().ends_with(&format!("/channels/{sms}/webhook")));
+    assert!(
+        reply.body["StatusCallback"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/channels/{sms}/webhook"))
+    );
 
     let whatsapp = whatsapp_inbox(&server, &admin).await;
     let body = fixture("meta_whatsapp_text.body");
-    assert_eq!(post_meta(&server, &whatsapp, &body, Some(&meta_signature(&body))).await, StatusCode::OK);
+    assert_eq!(
+        post_meta(&server, &whatsapp, &body, Some(&meta_signature(&body))).await,
+        StatusCode::OK
+    );
     let listed = server
-        .eventually("/api/v1/conversations", &admin, |page| page["data"].as_array().unwrap().len() == 3)
+        .eventually("/api/v1/conversations", &admin, |page| {
+            page["data"].as_array().unwrap().len() == 3
+        })
         .await;
     let contact_of = |inbox: &str| {
-        listed["data"].as_array().unwrap().iter().find(|c| c["inbox_id"] == inbox).unwrap()["contact_id"].clone()
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["inbox_id"] == inbox)
+            .unwrap()["contact_id"]
+            .clone()
     };
-    assert_eq!(contact_of(&sms), contact_of(&whatsapp), "one phone on SMS and WhatsApp is one contact");
+    assert_eq!(
+        contact_of(&sms),
+        contact_of(&whatsapp),
+        "one phone on SMS and WhatsApp is one contact"
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversation() {
     for backend in tandem_store::testing::backends() {
-        merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversation_on(backend).await;
+        merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversation_on(backend)
+            .await;
     }
 }
 
-async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversation_on(backend: Backend) {
+async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversation_on(
+    backend: Backend,
+) {
     let provider = Provider::start().await;
     let server = spawn(&provider, backend).await;
     let admin = server.login(ADMIN).await;
     let whatsapp = whatsapp_inbox(&server, &admin).await;
-    let create = |identities: Value| server.post("/api/v1/contacts", &admin, json!({"identities": identities}));
+    let create = |identities: Value| {
+        server.post(
+            "/api/v1/contacts",
+            &admin,
+            json!({"identities": identities}),
+        )
+    };
     let (_, phone) = create(json!([{"kind": "phone", "value": "+55 11 90000-0002"}])).await;
     let (_, email) = create(json!([{"kind": "email", "value": "Cliente@Example.com"}])).await;
     let (status, merged) = server
@@ -373,8 +558,17 @@ async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversa
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{merged}");
-    assert_eq!(merged["identities"].as_array().unwrap().len(), 2, "{merged}");
-    let (status, _) = server.get(&format!("/api/v1/contacts/{}", email["id"].as_str().unwrap()), &admin).await;
+    assert_eq!(
+        merged["identities"].as_array().unwrap().len(),
+        2,
+        "{merged}"
+    );
+    let (status, _) = server
+        .get(
+            &format!("/api/v1/contacts/{}", email["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, audit) = server.get("/api/v1/audit-log", &admin).await;
     assert_eq!(audit["data"][0]["action"], "contact.merged");
@@ -395,9 +589,16 @@ async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversa
     assert_eq!(sent[0].body["type"], "template");
     assert_eq!(sent[0].body["to"], "5511900000002");
     assert_eq!(sent[0].body["template"]["name"], "boleto_due");
-    assert_eq!(sent[0].body["template"]["components"][0]["parameters"][1]["text"], "10/12");
+    assert_eq!(
+        sent[0].body["template"]["components"][0]["parameters"][1]["text"],
+        "10/12"
+    );
     let (status, refused) = server
-        .post("/api/v1/proactive-messages", &admin, json!({"inbox_id": whatsapp, "contact_id": email["id"], "text": "Olá"}))
+        .post(
+            "/api/v1/proactive-messages",
+            &admin,
+            json!({"inbox_id": whatsapp, "contact_id": email["id"], "text": "Olá"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     server.stop().await;

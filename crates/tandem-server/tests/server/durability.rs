@@ -10,6 +10,7 @@ use tandem_store::{InboundMessage, Store, StoreOptions};
 
 use crate::harness::{ADMIN, bot_message_texts, call, channel_message, login};
 use crate::process::Node;
+use crate::provider::{Provider, TELEGRAM_TOKEN};
 
 #[tokio::test]
 async fn an_acknowledged_message_survives_a_crash() {
@@ -164,5 +165,108 @@ async fn a_customer_message_left_unanswered_by_a_stopped_node_is_answered_on_sta
             "{backend:?}"
         );
         node.terminate().await;
+    }
+}
+
+/// A reply queued for a channel whose provider is down, on a node that is then killed, is
+/// delivered once by the next node after the provider comes back.
+#[tokio::test]
+async fn queued_channel_messages_survive_a_crash_and_are_delivered_once_after_restart() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let client = reqwest::Client::new();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let provider_url = format!("http://127.0.0.1:{port}");
+        let settings = [("TANDEM_TELEGRAM_API_URL", provider_url.as_str())];
+        let node = Node::start_with(database.url(), data_dir.path(), &settings).await;
+        let admin = login(&client, &node.base, ADMIN).await;
+        let (status, inbox) = call(
+            &client,
+            &node.base,
+            Method::POST,
+            "/api/v1/inboxes",
+            Some(&admin),
+            Some(serde_json::json!({"name": "Telegram", "channel": "telegram", "first_responder": "bot",
+                "channel_config": {"bot_token": TELEGRAM_TOKEN, "secret_token": "restart-secret"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?}: {inbox}");
+        let update = serde_json::json!({"update_id": 1, "message": {"message_id": 7, "date": 1750000800,
+            "from": {"id": 4242, "is_bot": false, "first_name": "Cliente"},
+            "chat": {"id": 4242, "type": "private"}, "text": "Qual o horário de atendimento?"}});
+        let answer = client
+            .post(inbox["channel_webhook_url"].as_str().expect("url"))
+            .header("x-telegram-bot-api-secret-token", "restart-secret")
+            .json(&update)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), StatusCode::OK, "{backend:?}");
+        let mut pending = 0;
+        for _ in 0..200 {
+            let (_, page) = call(
+                &client,
+                &node.base,
+                Method::GET,
+                "/api/v1/conversations",
+                Some(&admin),
+                None,
+            )
+            .await;
+            if let Some(id) = page["data"][0]["id"].as_str() {
+                let (_, messages) = call(
+                    &client,
+                    &node.base,
+                    Method::GET,
+                    &format!("/api/v1/conversations/{id}/messages"),
+                    Some(&admin),
+                    None,
+                )
+                .await;
+                pending = messages["data"]
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .filter(|m| m["sender"]["type"] == "bot" && m["delivery_status"] == "pending")
+                    .count();
+                if pending > 0 {
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            pending > 0,
+            "{backend:?}: the bot's reply waits for the provider"
+        );
+        node.crash().await;
+
+        let provider = Provider::start_on(&format!("127.0.0.1:{port}")).await;
+        let restarted = Node::start_with(database.url(), data_dir.path(), &settings).await;
+        let mut sent = Vec::new();
+        for _ in 0..900 {
+            sent = provider.sent().await;
+            if sent.len() >= pending {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            sent.len(),
+            pending,
+            "{backend:?}: every queued reply delivered, once"
+        );
+        assert_eq!(sent[0].body["chat_id"], 4242);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(
+            provider.sent().await.len(),
+            pending,
+            "{backend:?}: and not again"
+        );
+        restarted.terminate().await;
     }
 }

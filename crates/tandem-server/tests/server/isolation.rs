@@ -1,5 +1,6 @@
 //! Account isolation: a user of one account gets 404 for every id of another account, on every
-//! endpoint that takes an id, and changes nothing there.
+//! endpoint that takes an id (a 422 naming the field when the id is in the body), and changes
+//! nothing there.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -17,6 +18,30 @@ struct Holdings {
     contact: String,
     conversation: String,
     token: String,
+}
+
+/// Merges contact `from` into contact `into` as the holder of `token`.
+async fn merge(server: &TestServer, token: &str, into: &str, from: &str) -> (StatusCode, Value) {
+    server
+        .post(
+            &format!("/api/v1/contacts/{into}/merge"),
+            token,
+            json!({ "contact_id": from }),
+        )
+        .await
+}
+
+/// Creates a contact known by an e-mail address; returns its id.
+async fn email_contact(server: &TestServer, token: &str, email: &str) -> String {
+    let (status, contact) = server
+        .post(
+            "/api/v1/contacts",
+            token,
+            json!({"identities": [{"kind": "email", "value": email}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{contact}");
+    id(&contact, "/id")
 }
 
 fn id(body: &Value, pointer: &str) -> String {
@@ -104,6 +129,17 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
     let (status, mine) = server.inbound("+5511955554444", "oi", "aurora-1").await;
     assert_eq!(status, StatusCode::CREATED);
     let my_conversation = id(&mine, "/conversation/id");
+    let my_contact = id(&mine, "/contact_id");
+    let my_inbox = id(&mine, "/conversation/inbox_id");
+
+    // Each account merges two of its own contacts, so each has one audit-log entry.
+    let my_duplicate = email_contact(server, &admin, "maria@aurora-cliente.example").await;
+    let (status, merged) = merge(server, &admin, &my_contact, &my_duplicate).await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {merged}");
+    let their_duplicate =
+        email_contact(server, &their_admin, "cliente@boreal-cliente.example").await;
+    let (status, merged) = merge(server, &their_admin, &theirs.contact, &their_duplicate).await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {merged}");
 
     let conversation = format!("/api/v1/conversations/{}", theirs.conversation);
     let requests: Vec<(Method, String, Option<Value>)> = vec![
@@ -233,6 +269,11 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         ),
         (
             Method::POST,
+            format!("/api/v1/contacts/{}/merge", theirs.contact),
+            Some(json!({"contact_id": my_contact})),
+        ),
+        (
+            Method::POST,
             format!("/api/v1/bot/conversations/{}/reply", theirs.conversation),
             Some(
                 json!({"version": "tandem.bot.v1", "in_reply_to": theirs.conversation, "replies": ["oi"]}),
@@ -250,6 +291,98 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
             answer["error"]["code"], "not_found",
             "{method} {path}: {answer}"
         );
+    }
+
+    // Their contact cannot be merged into ours: it is an unknown reference, and stays theirs.
+    let (status, answer) = merge(server, &admin, &my_contact, &theirs.contact).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{backend:?}: {answer}"
+    );
+    assert_eq!(
+        answer["error"]["details"][0]["field"], "contact_id",
+        "{answer}"
+    );
+    assert_eq!(
+        answer["error"]["details"][0]["code"], "unknown_reference",
+        "{answer}"
+    );
+    let (status, contact) = server
+        .get(
+            &format!("/api/v1/contacts/{}", theirs.contact),
+            &their_admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {contact}");
+    assert!(
+        contact.to_string().contains("+5521977776666"),
+        "{backend:?}: their contact lost its identity: {contact}"
+    );
+    let (status, contact) = server
+        .get(&format!("/api/v1/contacts/{my_contact}"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {contact}");
+    let text = contact.to_string();
+    assert!(text.contains("+5511955554444"), "{backend:?}: {contact}");
+    assert!(!text.contains("+5521977776666"), "{backend:?}: {contact}");
+
+    // No proactive message from their inbox, nor to their contact.
+    for (inbox, contact, field, code) in [
+        (&theirs.inbox, &my_contact, "inbox_id", "unknown_inbox"),
+        (&my_inbox, &theirs.contact, "contact_id", "unknown_contact"),
+        (&theirs.inbox, &theirs.contact, "inbox_id", "unknown_inbox"),
+    ] {
+        let (status, answer) = server
+            .post(
+                "/api/v1/proactive-messages",
+                &admin,
+                json!({"inbox_id": inbox, "contact_id": contact, "text": "Olá!"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{backend:?}: {inbox} {contact}: {answer}"
+        );
+        assert_eq!(answer["error"]["details"][0]["field"], field, "{answer}");
+        assert_eq!(answer["error"]["details"][0]["code"], code, "{answer}");
+    }
+
+    // Their API inbox has no channel webhook (nor does any API inbox): the provider URLs are
+    // not found, with or without a token.
+    for (method, path) in [
+        (
+            Method::GET,
+            format!(
+                "/api/v1/channels/{}/webhook?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1",
+                theirs.inbox
+            ),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/channels/{}/webhook", theirs.inbox),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/channels/{}/voice", theirs.inbox),
+        ),
+    ] {
+        let body = (method == Method::POST).then(|| json!({}));
+        for token in [None, Some(admin.as_str())] {
+            let (status, answer) = server
+                .call(method.clone(), &path, token, body.clone())
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{backend:?}: {method} {path} answered {answer}"
+            );
+            assert_eq!(
+                answer["error"]["code"], "not_found",
+                "{method} {path}: {answer}"
+            );
+        }
     }
 
     // Our conversation cannot be sent to their team.
@@ -292,7 +425,14 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         )
         .await;
     assert_eq!(listed["data"], json!([]), "{backend:?}");
-    for list in ["users", "teams", "inboxes", "contacts", "conversations"] {
+    for list in [
+        "users",
+        "teams",
+        "inboxes",
+        "contacts",
+        "conversations",
+        "audit-log",
+    ] {
         let (_, body) = server.get(&format!("/api/v1/{list}"), &admin).await;
         let text = body.to_string();
         for foreign in [
@@ -320,6 +460,54 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         assert_ne!(body["name"], "X", "{path}");
     }
+    // Each account's audit log holds its own merge only; the refused merges left nothing.
+    let (status, audit) = server.get("/api/v1/audit-log", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {audit}");
+    assert_eq!(
+        audit["data"].as_array().map(Vec::len),
+        Some(1),
+        "{backend:?}: {audit}"
+    );
+    assert_eq!(audit["data"][0]["action"], "contact.merged", "{audit}");
+    assert_eq!(
+        audit["data"][0]["subject_id"],
+        my_contact.as_str(),
+        "{audit}"
+    );
+    assert_eq!(
+        audit["data"][0]["data"]["merged_contact_id"],
+        my_duplicate.as_str(),
+        "{audit}"
+    );
+    assert!(
+        !audit.to_string().contains(their_duplicate.as_str()),
+        "{backend:?}: our audit log shows their merge: {audit}"
+    );
+    let (status, audit) = server.get("/api/v1/audit-log", &their_admin).await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}: {audit}");
+    assert_eq!(
+        audit["data"].as_array().map(Vec::len),
+        Some(1),
+        "{backend:?}: {audit}"
+    );
+    assert_eq!(
+        audit["data"][0]["subject_id"],
+        theirs.contact.as_str(),
+        "{audit}"
+    );
+    assert_eq!(
+        audit["data"][0]["data"]["merged_contact_id"],
+        their_duplicate.as_str(),
+        "{audit}"
+    );
+    let text = audit.to_string();
+    for ours in [&my_contact, &my_duplicate, &my_id] {
+        assert!(
+            !text.contains(ours.as_str()),
+            "{backend:?}: their audit log shows {ours}: {audit}"
+        );
+    }
+
     // Each account sees only its own bot profile: the demo account has one, theirs none.
     let (status, _) = server.get("/api/v1/bot/profile", &admin).await;
     assert_eq!(status, StatusCode::OK);
@@ -332,6 +520,13 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         .get(&format!("{conversation}/messages"), &their_admin)
         .await;
     assert_eq!(transcript["data"].as_array().map(Vec::len), Some(1));
+    // The refused proactive messages opened no conversation there (nor here: the lists above).
+    let (_, listed) = server.get("/api/v1/conversations", &their_admin).await;
+    assert_eq!(
+        listed["data"].as_array().map(Vec::len),
+        Some(1),
+        "{backend:?}: {listed}"
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod architecture;
 mod bot;
 mod bot_profile;
+mod channel_calls;
 mod channels;
 mod cluster;
 mod durability;

@@ -19,8 +19,18 @@ pub struct Node {
 
 impl Node {
     pub async fn start(database_url: &str, data_dir: &std::path::Path) -> Self {
+        Self::start_with(database_url, data_dir, &[]).await
+    }
+
+    /// Starts a node with more `TANDEM_*` settings in its environment.
+    pub async fn start_with(
+        database_url: &str,
+        data_dir: &std::path::Path,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
             .arg("serve")
+            .envs(settings.iter().copied())
             .env("TANDEM_LISTEN", "127.0.0.1:0")
             .env("TANDEM_DATABASE_URL", database_url)
             .env("TANDEM_DATA_DIR", data_dir)

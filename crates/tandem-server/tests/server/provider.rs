@@ -100,7 +100,10 @@ impl Provider {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the provider never received the expected requests: {:?}", self.sent().await);
+        panic!(
+            "the provider never received the expected requests: {:?}",
+            self.sent().await
+        );
     }
 }
 
@@ -139,7 +142,10 @@ async fn graph(
     let mut sent = shared.sent.lock().await;
     let n = sent.len();
     let answer = if body["messaging_product"] == "whatsapp" {
-        if body["to"].as_str().is_none_or(|to| !to.chars().all(|c| c.is_ascii_digit())) {
+        if body["to"]
+            .as_str()
+            .is_none_or(|to| !to.chars().all(|c| c.is_ascii_digit()))
+        {
             return (StatusCode::BAD_REQUEST, "bad to").into_response();
         }
         json!({"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}],
@@ -157,7 +163,11 @@ async fn graph(
     axum::Json(answer).into_response()
 }
 
-async fn telegram(State(shared): State<Arc<Shared>>, Path(bot): Path<String>, body: Bytes) -> Response {
+async fn telegram(
+    State(shared): State<Arc<Shared>>,
+    Path(bot): Path<String>,
+    body: Bytes,
+) -> Response {
     if bot != format!("bot{TELEGRAM_TOKEN}") {
         let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
         return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
@@ -193,7 +203,9 @@ async fn twilio(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"))
     );
-    if sid != TWILIO_SID || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&expected) {
+    if sid != TWILIO_SID
+        || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&expected)
+    {
         let error = json!({"code": 20003, "message": "Authenticate", "status": 401});
         return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
     }
@@ -201,7 +213,8 @@ async fn twilio(
         .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
         .collect();
     if !form.contains_key("To") || !form.contains_key("From") || !form.contains_key("Body") {
-        let error = json!({"code": 21604, "message": "A 'To' phone number is required.", "status": 400});
+        let error =
+            json!({"code": 21604, "message": "A 'To' phone number is required.", "status": 400});
         return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
     }
     if let Some(response) = gate(&shared).await {
