@@ -77,6 +77,7 @@ async fn email_on(backend: Backend, servers: &MailServers) {
             .body(raw)
             .send()
     };
+    let replies_before = servers.messages_for("cliente").len();
     let raw = customer_email(
         &first_id,
         None,
@@ -99,8 +100,8 @@ async fn email_on(backend: Backend, servers: &MailServers) {
         "a repeat is one message"
     );
 
-    let replies = wait_for_mail(servers, "cliente", 1).await;
-    let reply = String::from_utf8_lossy(&replies[0]).to_string();
+    let replies = wait_for_mail(servers, "cliente", replies_before + 1).await;
+    let reply = String::from_utf8_lossy(&replies[replies_before]).to_string();
     assert!(
         reply.contains(&format!("In-Reply-To: <{first_id}>")),
         "{reply}"

@@ -243,6 +243,9 @@ async fn queued_channel_messages_survive_a_crash_and_are_delivered_once_after_re
             pending > 0,
             "{backend:?}: the bot's reply waits for the provider"
         );
+        // Past the first failed attempt (milliseconds) and before the retry (5 s), so the job
+        // waits for its back-off rather than for a crashed worker's lease.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         node.crash().await;
 
         let provider = Provider::start_on(&format!("127.0.0.1:{port}")).await;
