@@ -22,7 +22,7 @@ pub enum Notification {
     Message {
         account_id: AccountId,
         conversation: Conversation,
-        message: Message,
+        message: Box<Message>,
         events: Vec<String>,
         /// The message existed before and changed (its delivery status).
         is_update: bool,
@@ -124,7 +124,7 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
             Ok(message) => Some(Notification::Message {
                 account_id: change.account_id,
                 conversation,
-                message,
+                message: Box::new(message),
                 events: change.events,
                 is_update: change.is_message_update,
                 handover_context,

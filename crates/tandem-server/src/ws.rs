@@ -76,7 +76,7 @@ impl<'a> ServerEvent<'a> {
                 ..
             } => ServerEvent::MessageCreated {
                 conversation: conversation.clone().into(),
-                message: message.clone().into(),
+                message: message.as_ref().clone().into(),
                 events,
                 handover_context: handover_context.as_ref(),
             },
@@ -87,7 +87,7 @@ impl<'a> ServerEvent<'a> {
                 ..
             } => ServerEvent::MessageUpdated {
                 conversation: conversation.clone().into(),
-                message: message.clone().into(),
+                message: message.as_ref().clone().into(),
             },
             Notification::Conversation {
                 conversation,

@@ -1,6 +1,10 @@
 //! Integration tests: the real server on a random loopback port, spoken to over HTTP and
 //! WebSocket like a client would, on SQLite and (when configured) PostgreSQL.
 
+// Tests may unwrap freely (clippy.toml); that covers `#[test]` functions, and this the helpers
+// they call.
+#![allow(clippy::unwrap_used)]
+
 mod architecture;
 mod bot;
 mod bot_profile;
