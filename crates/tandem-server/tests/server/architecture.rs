@@ -37,8 +37,10 @@ fn pure_crates_do_no_io_and_stand_alone() {
         "tandem-nlu",
         "tandem-bot",
         "tandem-routing",
+        "tandem-channels",
     ] {
         assert_never(pure, &IO);
+        assert_never(pure, &["lettre", "async-imap", "tandem-mail"]);
         assert_never(pure, &["tandem-store", "tandem-app", "tandem-server"]);
     }
     assert_never("tandem-nlu", &["tandem-domain"]);
@@ -51,5 +53,6 @@ fn only_the_store_knows_sql_and_only_the_server_knows_http() {
         &["axum", "reqwest", "tandem-app", "tandem-server"],
     );
     assert_never("tandem-app", &["axum", "reqwest", "sqlx", "tandem-server"]);
+    assert_never("tandem-mail", &["axum", "reqwest", "sqlx", "tandem-store"]);
     assert!(dependencies("tandem-store").iter().any(|d| d == "sqlx"));
 }
