@@ -112,30 +112,6 @@ impl Store {
         Ok(deliveries)
     }
 
-    /// The earliest time a pending job is due, if any is pending.
-    pub async fn next_channel_delivery_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let mut conn = self.read().await?;
-        let (due,) = conn
-            .fetch_one::<(Option<i64>,)>(
-                "SELECT min(next_attempt_at) FROM channel_deliveries WHERE status = 'pending'",
-                args![],
-            )
-            .await?;
-        due.map(timestamp).transpose()
-    }
-
-    /// How many jobs wait for delivery, over every account (the outbound backlog).
-    pub async fn channel_backlog(&self) -> Result<i64, StoreError> {
-        let mut conn = self.read().await?;
-        let (count,) = conn
-            .fetch_one::<(i64,)>(
-                "SELECT count(*) FROM channel_deliveries WHERE status = 'pending'",
-                args![],
-            )
-            .await?;
-        Ok(count)
-    }
-
     /// Records a job the provider accepted: the message becomes `sent` and keeps the provider's
     /// id, which later delivery reports name.
     pub async fn complete_channel_delivery(

@@ -235,16 +235,37 @@ pub async fn voice(
         .clone()
         .filter(|speech| !speech.trim().is_empty())
     else {
+        // A call starting, or a caller who said nothing (Twilio follows the `<Redirect>` after
+        // the `<Gather>`): greet, ask once more, then say goodbye rather than loop forever.
         let language = state
             .bot
             .inbox_language(inbox.account_id, inbox.id)
             .await?
             .unwrap_or(Language::Portuguese);
         let code = twilio::speech_language(language.code());
+        let silences = uri
+            .query()
+            .and_then(|query| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(key, _)| key == "silence")
+                    .and_then(|(_, value)| value.parse::<u8>().ok())
+            })
+            .unwrap_or(0);
+        let prompt = match silences {
+            0 => greeting(language),
+            1 => still_there(language),
+            _ => {
+                return Ok(twiml_response(twilio::twiml_hang_up(
+                    &[goodbye(language).to_owned()],
+                    code,
+                )));
+            }
+        };
+        let next = format!("{action_url}?silence={}", silences + 1);
         return Ok(twiml_response(twilio::twiml_listen(
-            &[greeting(language).to_owned()],
+            &[prompt.to_owned()],
             code,
-            &action_url,
+            &next,
         )));
     };
     let idempotency = header("i-twilio-idempotency-token")
@@ -326,6 +347,24 @@ async fn bot_answer(
             });
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Asked when a caller said nothing.
+fn still_there(language: Language) -> &'static str {
+    match language {
+        Language::Portuguese => "Ainda está aí? Diga como posso ajudar.",
+        Language::Spanish => "¿Sigue ahí? Dígame en qué puedo ayudarle.",
+        Language::English => "Are you still there? Tell me how I can help.",
+    }
+}
+
+/// Said before hanging up on a silent call.
+fn goodbye(language: Language) -> &'static str {
+    match language {
+        Language::Portuguese => "Obrigado pela ligação. Até logo!",
+        Language::Spanish => "Gracias por llamar. ¡Hasta luego!",
+        Language::English => "Thank you for calling. Goodbye!",
     }
 }
 

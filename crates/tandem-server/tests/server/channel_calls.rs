@@ -230,6 +230,36 @@ async fn voice_on(backend: Backend) {
         "{twiml}"
     );
 
+    let silent = |n: usize| {
+        let url = format!("{url}?silence={n}");
+        let params: Vec<(String, String)> = base
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let signature = tandem_channels::twilio::signature(TWILIO_TOKEN, &url, &params);
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
+        server
+            .client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(form)
+            .send()
+    };
+    assert!(twiml.contains("?silence=1"), "{twiml}");
+    let again = silent(1).await.unwrap().text().await.unwrap();
+    assert!(
+        again.contains("Ainda está aí?") && again.contains("?silence=2"),
+        "{again}"
+    );
+    let bye = silent(2).await.unwrap().text().await.unwrap();
+    assert!(
+        bye.contains("<Hangup/>") && !bye.contains("<Gather"),
+        "a silent call ends: {bye}"
+    );
+
     let mut speech = base.clone();
     speech.extend([
         (
