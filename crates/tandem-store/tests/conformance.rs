@@ -765,3 +765,227 @@ async fn bot_profiles_belong_to_their_account(store: &Store, backend: Backend) {
 async fn each_account_has_at_most_one_bot_profile() {
     on_every_backend!(bot_profiles_belong_to_their_account);
 }
+
+/// A WhatsApp inbox of the tenant, with (opaque) sealed settings.
+async fn whatsapp_inbox(store: &Store, tenant: &Tenant) -> Inbox {
+    let inbox = NewInbox {
+        name: "WhatsApp".into(),
+        channel: ChannelKind::Whatsapp,
+        first_responder: FirstResponder::Human,
+        webhook_url: None,
+        webhook_secret: "secret".into(),
+        api_token_hash: format!("wa-token-{}", tenant.account_id),
+        channel_config: Some("v1:sealed".into()),
+    };
+    store
+        .create_inbox(tenant.account_id, InboxId::generate(), &inbox, at(0))
+        .await
+        .expect("inbox created")
+}
+
+async fn channel_replies_are_queued_claimed_once_and_reported_forward_only(
+    store: &Store,
+    backend: Backend,
+) {
+    let tenant = tenant(store, "outbox", None).await;
+    let inbox = whatsapp_inbox(store, &tenant).await;
+    let mut customer = inbound(inbox.id, "+5511911112222", "oi", "wamid.IN1");
+    customer.reply_address = Some("5511911112222".into());
+    let received = store
+        .append_inbound_message(tenant.account_id, &customer, at(1))
+        .await
+        .expect("stored");
+    let conversation_id = received.conversation.id;
+    assert_eq!(
+        store
+            .conversation_channel_address(tenant.account_id, conversation_id)
+            .await
+            .expect("address")
+            .as_deref(),
+        Some("5511911112222"),
+        "{backend:?}"
+    );
+    let (_, reply, _) = store
+        .append_agent_message(
+            tenant.account_id,
+            &AgentMessage {
+                conversation_id,
+                author_id: tenant.agent.id,
+                text: "Olá!".into(),
+                is_private: false,
+                may_override: true,
+            },
+            at(2),
+        )
+        .await
+        .expect("reply stored");
+    assert_eq!(reply.delivery_status, Some(DeliveryStatus::Pending));
+    let lease = SignedDuration::from_secs(60);
+    let claimed = store
+        .claim_channel_deliveries(at(3), lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1, "{backend:?}");
+    assert_eq!(claimed[0].message_id, reply.id);
+    assert!(
+        store
+            .claim_channel_deliveries(at(4), lease, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "{backend:?}: a leased job is not claimed twice"
+    );
+    let again = store
+        .claim_channel_deliveries(at(64), lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(again.len(), 1, "{backend:?}: a lapsed lease frees the job");
+    assert_eq!(again[0].attempts, 2);
+    store
+        .complete_channel_delivery(&again[0], "wamid.OUT1", at(65))
+        .await
+        .expect("completed");
+    let report = |status| {
+        store.record_delivery_status(tenant.account_id, inbox.id, "wamid.OUT1", status, None)
+    };
+    assert!(
+        report(DeliveryStatus::Read).await.expect("read"),
+        "{backend:?}"
+    );
+    assert!(
+        !report(DeliveryStatus::Delivered).await.expect("late"),
+        "{backend:?}: statuses only move forward"
+    );
+    let stored = store
+        .message(tenant.account_id, reply.id)
+        .await
+        .expect("message");
+    assert_eq!(stored.delivery_status, Some(DeliveryStatus::Read));
+    assert_eq!(stored.external_id.as_deref(), Some("wamid.OUT1"));
+    let other = self::tenant(store, "other-outbox", None).await;
+    assert!(
+        !store
+            .record_delivery_status(
+                other.account_id,
+                inbox.id,
+                "wamid.OUT1",
+                DeliveryStatus::Failed,
+                None
+            )
+            .await
+            .expect("no error"),
+        "{backend:?}: another account's report changes nothing"
+    );
+    assert!(
+        store
+            .claim_channel_deliveries(at(200), lease, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "{backend:?}: a sent job is done"
+    );
+}
+
+#[tokio::test]
+async fn the_channel_outbox_claims_each_job_once() {
+    on_every_backend!(channel_replies_are_queued_claimed_once_and_reported_forward_only);
+}
+
+async fn one_poller_holds_an_inbox_at_a_time(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "poller", None).await;
+    let inbox = whatsapp_inbox(store, &tenant).await;
+    let first = store
+        .lease_channel_cursor(tenant.account_id, inbox.id, at(0), at(120))
+        .await
+        .expect("lease");
+    assert_eq!(first, Some(None), "{backend:?}: free, no cursor yet");
+    let second = store
+        .lease_channel_cursor(tenant.account_id, inbox.id, at(1), at(121))
+        .await
+        .expect("lease");
+    assert_eq!(second, None, "{backend:?}: held by the first poller");
+    store
+        .save_channel_cursor(
+            tenant.account_id,
+            inbox.id,
+            serde_json::json!({"uid_validity": 7, "last_uid": 42}),
+            at(2),
+        )
+        .await
+        .expect("saved");
+    let third = store
+        .lease_channel_cursor(tenant.account_id, inbox.id, at(3), at(123))
+        .await
+        .expect("lease");
+    assert_eq!(
+        third,
+        Some(Some(serde_json::json!({"uid_validity": 7, "last_uid": 42}))),
+        "{backend:?}"
+    );
+}
+
+#[tokio::test]
+async fn channel_cursors_are_leased_to_one_poller() {
+    on_every_backend!(one_poller_holds_an_inbox_at_a_time);
+}
+
+async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "merge", None).await;
+    let a = receive(store, &tenant, "+5511933334444", "oi", "m-a", at(1)).await;
+    let b = receive(store, &tenant, "+5511955556666", "olá", "m-b", at(2)).await;
+    let clash = store
+        .merge_contacts(
+            tenant.account_id,
+            a.conversation.contact_id,
+            b.conversation.contact_id,
+            tenant.admin.id,
+            at(3),
+        )
+        .await;
+    assert!(
+        matches!(
+            clash,
+            Err(StoreError::Conflict {
+                code: "open_conversations_clash",
+                ..
+            })
+        ),
+        "{backend:?}: {clash:?}"
+    );
+    store
+        .update_conversation(
+            tenant.account_id,
+            b.conversation.id,
+            ConversationUpdate::Resolve,
+            Actor::User(tenant.admin.id),
+            true,
+            at(4),
+        )
+        .await
+        .expect("resolved");
+    let merged = store
+        .merge_contacts(
+            tenant.account_id,
+            a.conversation.contact_id,
+            b.conversation.contact_id,
+            tenant.admin.id,
+            at(5),
+        )
+        .await
+        .expect("merged");
+    assert_eq!(merged.identities.len(), 2, "{backend:?}");
+    let moved = store
+        .conversation(tenant.account_id, b.conversation.id)
+        .await
+        .expect("conversation");
+    assert_eq!(moved.contact_id, a.conversation.contact_id);
+    let audit = store.audit_log(tenant.account_id, 10).await.expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "contact.merged");
+    assert_eq!(audit[0].actor_id, Some(tenant.admin.id));
+}
+
+#[tokio::test]
+async fn contacts_merge_with_an_audit_entry() {
+    on_every_backend!(merging_moves_everything_and_refuses_clashes);
+}
