@@ -134,11 +134,13 @@ const MASK: &str = "********";
 
 impl ChannelConfig {
     /// Reads the settings of a `kind` inbox from JSON and validates them; `field` names the
-    /// settings object in errors. The API channel has no settings.
+    /// settings object in errors. When they replace `previous` settings, a secret given as the
+    /// mask keeps its value. The API channel has no settings.
     pub fn parse(
         kind: ChannelKind,
         value: serde_json::Value,
         field: &str,
+        previous: Option<&ChannelConfig>,
     ) -> Result<ChannelConfig, ValidationError> {
         fn read<T: DeserializeOwned>(
             value: serde_json::Value,
@@ -164,6 +166,10 @@ impl ChannelConfig {
             ChannelKind::Voice => ChannelConfig::TwilioVoice(read(value, field)?),
             ChannelKind::Email => ChannelConfig::Email(read(value, field)?),
         };
+        let mut config = config;
+        if let Some(previous) = previous {
+            config.keep_masked_secrets(previous);
+        }
         config.validate(field)?;
         Ok(config)
     }
@@ -256,35 +262,60 @@ impl ChannelConfig {
     /// The settings with every secret replaced by a mask, for showing to admins.
     pub fn masked(&self) -> ChannelConfig {
         let mut shown = self.clone();
-        let mask = |secret: &mut String| *secret = MASK.to_owned();
-        match &mut shown {
-            ChannelConfig::Whatsapp(c) => {
-                mask(&mut c.access_token);
-                mask(&mut c.app_secret);
-                mask(&mut c.verify_token);
-            }
-            ChannelConfig::MetaPage(c) => {
-                mask(&mut c.page_access_token);
-                mask(&mut c.app_secret);
-                mask(&mut c.verify_token);
-            }
-            ChannelConfig::Telegram(c) => {
-                mask(&mut c.bot_token);
-                mask(&mut c.secret_token);
-            }
-            ChannelConfig::TwilioSms(c) => mask(&mut c.auth_token),
-            ChannelConfig::TwilioVoice(c) => mask(&mut c.auth_token),
-            ChannelConfig::Email(c) => {
-                mask(&mut c.smtp.password);
-                if let Some(imap) = &mut c.imap {
-                    mask(&mut imap.password);
-                }
-                if let Some(secret) = &mut c.inbound_secret {
-                    mask(secret);
-                }
-            }
+        for (_, secret) in shown.secrets_mut() {
+            *secret = MASK.to_owned();
         }
         shown
+    }
+
+    /// Puts back each secret that was sent as the mask (an admin editing settings shown
+    /// masked) from `previous`, the settings in force.
+    fn keep_masked_secrets(&mut self, previous: &ChannelConfig) {
+        let mut previous = previous.clone();
+        let kept: Vec<(&'static str, String)> = previous
+            .secrets_mut()
+            .into_iter()
+            .map(|(name, secret)| (name, std::mem::take(secret)))
+            .collect();
+        for (name, secret) in self.secrets_mut() {
+            if secret == MASK
+                && let Some((_, value)) = kept.iter().find(|(kept_name, _)| *kept_name == name)
+            {
+                value.clone_into(secret);
+            }
+        }
+    }
+
+    /// Every secret of the settings, by field name.
+    fn secrets_mut(&mut self) -> Vec<(&'static str, &mut String)> {
+        match self {
+            ChannelConfig::Whatsapp(c) => vec![
+                ("access_token", &mut c.access_token),
+                ("app_secret", &mut c.app_secret),
+                ("verify_token", &mut c.verify_token),
+            ],
+            ChannelConfig::MetaPage(c) => vec![
+                ("page_access_token", &mut c.page_access_token),
+                ("app_secret", &mut c.app_secret),
+                ("verify_token", &mut c.verify_token),
+            ],
+            ChannelConfig::Telegram(c) => vec![
+                ("bot_token", &mut c.bot_token),
+                ("secret_token", &mut c.secret_token),
+            ],
+            ChannelConfig::TwilioSms(c) => vec![("auth_token", &mut c.auth_token)],
+            ChannelConfig::TwilioVoice(c) => vec![("auth_token", &mut c.auth_token)],
+            ChannelConfig::Email(c) => {
+                let mut secrets = vec![("smtp.password", &mut c.smtp.password)];
+                if let Some(imap) = &mut c.imap {
+                    secrets.push(("imap.password", &mut imap.password));
+                }
+                if let Some(secret) = &mut c.inbound_secret {
+                    secrets.push(("inbound_secret", secret));
+                }
+                secrets
+            }
+        }
     }
 }
 
@@ -386,10 +417,10 @@ mod tests {
     fn settings_are_read_for_the_inbox_kind() {
         let value = serde_json::json!({"bot_token": "1:abc", "secret_token": "s3cret"});
         assert!(matches!(
-            ChannelConfig::parse(ChannelKind::Telegram, value.clone(), "config"),
+            ChannelConfig::parse(ChannelKind::Telegram, value.clone(), "config", None),
             Ok(ChannelConfig::Telegram(_))
         ));
-        let error = ChannelConfig::parse(ChannelKind::Whatsapp, value, "config").unwrap_err();
+        let error = ChannelConfig::parse(ChannelKind::Whatsapp, value, "config", None).unwrap_err();
         assert_eq!(error.0[0].field, "config");
         assert_eq!(error.0[0].code, "invalid_config");
     }
@@ -403,6 +434,32 @@ mod tests {
         assert_eq!(masked.access_token, MASK);
         assert_eq!(masked.app_secret, MASK);
         assert_eq!(masked.verify_token, MASK);
+    }
+
+    #[test]
+    fn secrets_sent_back_masked_keep_their_value() {
+        let previous = whatsapp();
+        let edited = serde_json::json!({"phone_number_id": "106540352242999", "access_token": MASK,
+            "app_secret": "new-secret", "verify_token": MASK});
+        let ChannelConfig::Whatsapp(config) = ChannelConfig::parse(
+            ChannelKind::Whatsapp,
+            edited.clone(),
+            "config",
+            Some(&previous),
+        )
+        .unwrap() else {
+            panic!("variant changed");
+        };
+        assert_eq!(config.phone_number_id, "106540352242999");
+        assert_eq!(config.access_token, "EAAG-token");
+        assert_eq!(config.app_secret, "new-secret");
+        assert_eq!(config.verify_token, "verify-me");
+        let ChannelConfig::Whatsapp(fresh) =
+            ChannelConfig::parse(ChannelKind::Whatsapp, edited, "config", None).unwrap()
+        else {
+            panic!("variant changed");
+        };
+        assert_eq!(fresh.access_token, MASK, "nothing to keep on a new inbox");
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl Channels {
             .map_err(|_| SettingsError::Sealed)?;
         let value = serde_json::from_slice(&json)
             .map_err(|error| SettingsError::Invalid(error.to_string()))?;
-        ChannelConfig::parse(inbox.channel, value, "channel_config")
+        ChannelConfig::parse(inbox.channel, value, "channel_config", None)
             .map_err(|error| SettingsError::Invalid(error.to_string()))
     }
 

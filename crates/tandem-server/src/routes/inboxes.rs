@@ -20,16 +20,18 @@ use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateInboxRequest, InboxResponse, List, UpdateInboxRequest};
 
-/// Validates and seals channel settings given for a `channel` inbox.
+/// Validates and seals channel settings given for a `channel` inbox; secrets sent back masked
+/// keep the values of the `previous` settings.
 fn settings(
     state: &AppState,
     inbox_id: InboxId,
     channel: ChannelKind,
     given: Option<serde_json::Value>,
+    previous: Option<&ChannelConfig>,
 ) -> Result<Option<String>, ApiError> {
     given
         .map(|value| {
-            let config = ChannelConfig::parse(channel, value, "channel_config")?;
+            let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
             Ok(state.channels.seal(inbox_id, &config))
         })
         .transpose()
@@ -105,7 +107,7 @@ pub async fn create(
     validate_inbox(None, request.webhook_url.as_deref())?;
     let channel: ChannelKind = request.channel.parse()?;
     let inbox_id = InboxId::generate();
-    let channel_config = settings(&state, inbox_id, channel, request.channel_config)?;
+    let channel_config = settings(&state, inbox_id, channel, request.channel_config, None)?;
     if channel.needs_config() && channel_config.is_none() {
         return Err(ApiError::invalid_field(
             "channel_config",
@@ -156,13 +158,19 @@ pub async fn update(
         request.name.as_deref(),
         request.webhook_url.clone().flatten().as_deref(),
     )?;
-    let channel = state
+    let (inbox, sealed) = state
         .app
         .store
-        .inbox(auth.0.account_id(), inbox_id)
-        .await?
-        .channel;
-    let channel_config = settings(&state, inbox_id, channel, request.channel_config)?;
+        .inbox_with_channel_config(auth.0.account_id(), inbox_id)
+        .await?;
+    let previous = state.channels.open(&inbox, sealed.as_deref()).ok();
+    let channel_config = settings(
+        &state,
+        inbox_id,
+        inbox.channel,
+        request.channel_config,
+        previous.as_ref(),
+    )?;
     let patch = InboxPatch {
         name: request.name.map(|name| name.trim().to_owned()),
         first_responder: request

@@ -78,6 +78,15 @@ async fn whatsapp_inbox(server: &TestServer, admin: &str) -> String {
         shown["channel_config"]["access_token"], "********",
         "secrets are masked"
     );
+    let (status, patched) = server
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{id}"),
+            Some(admin),
+            Some(json!({"channel_config": shown["channel_config"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "settings sent back masked keep their secrets: {patched}");
     id
 }
 
