@@ -660,6 +660,12 @@ impl BotRunner {
                 today,
             )
             .await?;
+        let mut record = record;
+        if let TurnOutcome::Clarifying { options } = &turn.outcome
+            && record.handover.is_none()
+        {
+            record.choices = Bot::new(&bot.profile).choice_labels(options, turn.language);
+        }
         Ok((record, forward))
     }
 
@@ -741,6 +747,7 @@ impl BotRunner {
             conversation_id: conversation.id,
             based_on_version: version,
             replies,
+            choices: Vec::new(),
             state: to_value(&state),
             handover,
         })
@@ -1038,6 +1045,7 @@ fn failure_handover(
         conversation_id,
         based_on_version: version,
         replies: Vec::new(),
+        choices: Vec::new(),
         state,
         handover: Some(BotHandover {
             reason: HandoverReason::BotFailure,

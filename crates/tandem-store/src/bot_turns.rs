@@ -50,6 +50,9 @@ pub struct BotTurnRecord {
     pub based_on_version: i64,
     /// The bot's messages to the customer, in order.
     pub replies: Vec<String>,
+    /// Choices offered as buttons with the last reply (a clarification's options), where the
+    /// channel has buttons; the customer may also answer with their number.
+    pub choices: Vec<String>,
     /// The bot's memory after the turn.
     pub state: Value,
     pub handover: Option<BotHandover>,
@@ -237,8 +240,22 @@ impl Store {
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
         let mut messages = Vec::with_capacity(turn.replies.len());
-        for text in &turn.replies {
-            let message = insert_bot_message(&mut conn, &conversation, &rules, text, now).await?;
+        for (n, text) in turn.replies.iter().enumerate() {
+            let last = n + 1 == turn.replies.len();
+            let channel_data = (last && !turn.choices.is_empty()).then(|| {
+                let quick_replies: Vec<_> = turn
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .map(
+                        |(n, title)| serde_json::json!({"id": (n + 1).to_string(), "title": title}),
+                    )
+                    .collect();
+                serde_json::json!({ "quick_replies": quick_replies })
+            });
+            let message =
+                insert_bot_message(&mut conn, &conversation, &rules, text, channel_data, now)
+                    .await?;
             messages.push(message);
         }
         conversation.last_activity_at = now;

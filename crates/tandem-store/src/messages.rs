@@ -97,6 +97,7 @@ pub(crate) async fn insert_bot_message(
     conversation: &Conversation,
     rules: &InboxRules,
     text: &str,
+    channel_data: Option<serde_json::Value>,
     now: Timestamp,
 ) -> Result<Message, StoreError> {
     let message = Message {
@@ -111,7 +112,7 @@ pub(crate) async fn insert_bot_message(
         delivery_status: rules.sends_outbound().then_some(DeliveryStatus::Pending),
         delivery_error: None,
         attachments: Vec::new(),
-        channel_data: None,
+        channel_data,
         created_at: now,
     };
     insert_message(conn, conversation.inbox_id, &message).await?;

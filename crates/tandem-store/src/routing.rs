@@ -621,7 +621,7 @@ impl Store {
             return Ok(false);
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-        let message = insert_bot_message(&mut conn, &conversation, &rules, text, now).await?;
+        let message = insert_bot_message(&mut conn, &conversation, &rules, text, None, now).await?;
         conversation.last_activity_at = now;
         update_conversation_row(&mut conn, &conversation).await?;
         conn.execute(

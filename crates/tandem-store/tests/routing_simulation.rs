@@ -178,6 +178,7 @@ async fn hand_over(store: &Store, world: &World, n: usize, facts: RoutingFacts, 
         conversation_id,
         based_on_version: memory.version,
         replies: vec!["Vou passar para uma pessoa.".into()],
+        choices: Vec::new(),
         state: json!({}),
         handover: Some(BotHandover {
             reason,

@@ -255,6 +255,15 @@ impl<'p> Bot<'p> {
         }
     }
 
+    /// How the bot names `options` (intents) when offering them as choices: their labels in
+    /// `language`, as the clarifying question does.
+    pub fn choice_labels(&self, options: &[String], language: Language) -> Vec<String> {
+        options
+            .iter()
+            .map(|intent| clarify::label(self.profile, intent, language))
+            .collect()
+    }
+
     /// Asks which of two intents the customer means.
     fn ask_to_clarify(
         &self,

@@ -275,7 +275,7 @@ impl OutboundWorker {
                 | ChannelKind::Instagram
                 | ChannelKind::Telegram
         );
-        if quick_replies.is_empty()
+        if quick_replies.len() < 3
             && template.is_none()
             && offers_buttons
             && message.sender == Actor::Bot

@@ -86,7 +86,11 @@ async fn whatsapp_inbox(server: &TestServer, admin: &str) -> String {
             Some(json!({"channel_config": shown["channel_config"]})),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "settings sent back masked keep their secrets: {patched}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "settings sent back masked keep their secrets: {patched}"
+    );
     id
 }
 
@@ -610,5 +614,75 @@ async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversa
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_clarification_offers_its_choices_as_buttons() {
+    for backend in tandem_store::testing::backends() {
+        a_clarification_offers_its_choices_as_buttons_on(backend).await;
+    }
+}
+
+async fn a_clarification_offers_its_choices_as_buttons_on(backend: Backend) {
+    let provider = Provider::start().await;
+    let server = spawn(&provider, backend).await;
+    let admin = server.login(ADMIN).await;
+    let inbox = whatsapp_inbox(&server, &admin).await;
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "5511900000009"}],
+        "messages": [{"from": "5511900000009", "id": "wamid.CLARIFY1", "timestamp": "1750000000", "type": "text", "text": {"body": "pix noturno"}}]}}]}]})
+    .to_string()
+    .into_bytes();
+    assert_eq!(
+        post_meta(&server, &inbox, &body, Some(&meta_signature(&body))).await,
+        StatusCode::OK
+    );
+    let sent = provider
+        .sent_once(|sent| {
+            sent.iter().any(|s| {
+                s.body["interactive"]["action"]["buttons"]
+                    .as_array()
+                    .is_some_and(|b| b.len() == 3)
+            })
+        })
+        .await;
+    let question = sent
+        .iter()
+        .find(|s| {
+            s.body["interactive"]["action"]["buttons"]
+                .as_array()
+                .is_some_and(|b| b.len() == 3)
+        })
+        .unwrap();
+    let buttons = question.body["interactive"]["action"]["buttons"]
+        .as_array()
+        .unwrap();
+    assert_eq!(buttons[0]["reply"]["id"], "1", "{buttons:?}");
+    assert_eq!(buttons[1]["reply"]["id"], "2", "{buttons:?}");
+    assert_eq!(buttons[2]["reply"]["id"], "talk_to_person", "{buttons:?}");
+
+    let pressed = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "5511900000009"}],
+        "messages": [{"from": "5511900000009", "id": "wamid.PRESSED1", "timestamp": "1750000010", "type": "interactive",
+            "interactive": {"type": "button_reply", "button_reply": {"id": "talk_to_person", "title": buttons[2]["reply"]["title"]}}}]}}]}]})
+    .to_string()
+    .into_bytes();
+    assert_eq!(
+        post_meta(&server, &inbox, &pressed, Some(&meta_signature(&pressed))).await,
+        StatusCode::OK
+    );
+    let listed = server
+        .eventually("/api/v1/conversations", &admin, |page| {
+            page["data"][0]["status"] == "queued" || page["data"][0]["status"] == "assigned"
+        })
+        .await;
+    assert_eq!(
+        listed["data"].as_array().unwrap().len(),
+        1,
+        "the button press hands over"
+    );
     server.stop().await;
 }
