@@ -156,10 +156,24 @@ pub async fn receive(
         ChannelConfig::TwilioVoice(_) => return Err(ApiError::RouteNotFound),
     }
     .map_err(refused)?;
+    // A pressed Telegram button spins until the bot answers the callback query; the answer
+    // rides on the webhook's response (the Bot API reads a method call there).
+    let callback_query = events.iter().find_map(|event| match event {
+        WebhookEvent::Message(message) => message
+            .external_id
+            .strip_prefix("callback:")
+            .map(str::to_owned),
+        _ => None,
+    });
     for event in events {
         apply(&state, &inbox, event).await?;
     }
     Ok(match inbox.channel {
+        ChannelKind::Telegram if callback_query.is_some() => axum::Json(serde_json::json!({
+            "method": "answerCallbackQuery",
+            "callback_query_id": callback_query,
+        }))
+        .into_response(),
         ChannelKind::Sms => twiml_response(EMPTY_TWIML.to_owned()),
         ChannelKind::Whatsapp | ChannelKind::Messenger | ChannelKind::Instagram => {
             "EVENT_RECEIVED".into_response()

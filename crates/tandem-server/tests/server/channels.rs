@@ -459,6 +459,29 @@ async fn telegram_and_sms_reach_the_bot_and_answers_go_back_on_the_same_channel_
         reply.body
     );
 
+    let pressed = json!({"update_id": 900000002, "callback_query": {"id": "4382bfdwdsb323b2d9",
+        "from": {"id": 800000009, "is_bot": false, "first_name": "Cliente"}, "chat_instance": "1", "data": "talk_to_person",
+        "message": {"message_id": 1000, "date": 1750000900, "chat": {"id": 800000009, "type": "private"}, "text": "Olá",
+            "reply_markup": {"inline_keyboard": [[{"text": "Falar com uma pessoa", "callback_data": "talk_to_person"}]]}}}});
+    let answer = server
+        .client
+        .post(format!(
+            "{}/api/v1/channels/{telegram}/webhook",
+            server.base
+        ))
+        .header("x-telegram-bot-api-secret-token", TELEGRAM_SECRET)
+        .json(&pressed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(
+        answer["method"], "answerCallbackQuery",
+        "the button stops spinning"
+    );
+    assert_eq!(answer["callback_query_id"], "4382bfdwdsb323b2d9");
+
     let sms = inbox(
         &server,
         &admin,
