@@ -170,10 +170,33 @@ pub fn outcome_for_failure(status: u16, body: &str, retry_after: Option<&str>) -
     }
 }
 
+/// Refuses a template outside WhatsApp, the one channel that has them.
+pub(crate) fn refuse_template(message: &OutboundMessage) -> Result<(), OutboundError> {
+    match message.template {
+        Some(_) => Err(OutboundError::Unsupported(
+            "templates are a WhatsApp feature",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The first `max` characters of `text`.
 pub(crate) fn truncate(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((end, _)) => &text[..end],
         None => text,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A provider payload sample from `../shared/fixtures/`, as bytes.
+    pub(crate) fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures"
+        ))
+        .join(name);
+        std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
     }
 }

@@ -20,7 +20,7 @@ use crate::config::{MetaPageConfig, WhatsappConfig};
 use crate::{
     Attachment, AttachmentKind, HttpMethod, InboundMessage, OutboundError, OutboundMessage,
     ProviderRequest, QuickReply, RequestBody, SendOutcome, StatusUpdate, Template, WebhookError,
-    WebhookEvent, outcome_for_failure, truncate,
+    WebhookEvent, outcome_for_failure, refuse_template, truncate,
 };
 
 /// WhatsApp's longest text message.
@@ -771,11 +771,7 @@ pub fn page_request(
     config: &MetaPageConfig,
     message: &OutboundMessage,
 ) -> Result<ProviderRequest, OutboundError> {
-    if message.template.is_some() {
-        return Err(OutboundError::Unsupported(
-            "templates are a WhatsApp feature",
-        ));
-    }
+    refuse_template(message)?;
     let to = message.to.trim();
     if to.is_empty() || !to.chars().all(|c| c.is_ascii_digit()) {
         return Err(OutboundError::Recipient(format!(
@@ -1068,22 +1064,12 @@ fn describe_graph_error(error: &GraphError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
+    use crate::testing::fixture;
 
     const PHONE_NUMBER_ID: &str = "200000000000002";
     const MESSENGER_PAGE: &str = "400000000000005";
     const INSTAGRAM_ACCOUNT: &str = "600000000000007";
-
-    fn fixture(name: &str) -> Vec<u8> {
-        let path = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures"
-        ))
-        .join(name);
-        std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-    }
 
     fn signatures() -> Value {
         serde_json::from_slice(&fixture("meta_signatures.json")).unwrap()

@@ -12,7 +12,7 @@ use crate::config::TelegramConfig;
 use crate::{
     Attachment, AttachmentKind, HttpMethod, InboundMessage, OutboundError, OutboundMessage,
     ProviderRequest, RequestBody, SendOutcome, WebhookError, WebhookEvent, outcome_for_failure,
-    truncate,
+    refuse_template, truncate,
 };
 
 /// The longest `sendMessage` text. The Bot API counts UTF-16 code units, so that is what is
@@ -70,11 +70,7 @@ pub fn send_request(
     config: &TelegramConfig,
     message: &OutboundMessage,
 ) -> Result<ProviderRequest, OutboundError> {
-    if message.template.is_some() {
-        return Err(OutboundError::Unsupported(
-            "templates are a WhatsApp feature",
-        ));
-    }
+    refuse_template(message)?;
     let to = message.to.trim();
     if to.is_empty() {
         return Err(OutboundError::Recipient(
@@ -422,15 +418,8 @@ struct ResponseParameters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::fixture;
     use crate::{QuickReply, Template};
-
-    fn fixture(name: &str) -> Vec<u8> {
-        let path = format!(
-            "{}/../../../shared/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    }
 
     fn only_message(events: Vec<WebhookEvent>) -> InboundMessage {
         match <[WebhookEvent; 1]>::try_from(events) {

@@ -14,7 +14,7 @@ use crate::config::{TwilioSmsConfig, VoiceHandover};
 use crate::{
     Attachment, AttachmentKind, HttpMethod, InboundMessage, OutboundError, OutboundMessage,
     ProviderRequest, RequestBody, SendOutcome, StatusUpdate, WebhookError, WebhookEvent,
-    outcome_for_failure, truncate,
+    outcome_for_failure, refuse_template, truncate,
 };
 
 type HmacSha1 = Hmac<Sha1>;
@@ -130,11 +130,7 @@ pub fn sms_request(
     message: &OutboundMessage,
     status_callback: Option<&str>,
 ) -> Result<ProviderRequest, OutboundError> {
-    if message.template.is_some() {
-        return Err(OutboundError::Unsupported(
-            "templates are a WhatsApp feature",
-        ));
-    }
+    refuse_template(message)?;
     let to = message.to.trim();
     if !is_e164(to) {
         return Err(OutboundError::Recipient(format!(
@@ -514,16 +510,9 @@ struct ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::fixture;
     use crate::{QuickReply, Template};
     use serde_json::Value;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        let path = format!(
-            "{}/../../../shared/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    }
 
     fn signatures() -> Value {
         serde_json::from_slice(&fixture("twilio_signatures.json")).unwrap()

@@ -4,29 +4,15 @@
 
 use std::path::PathBuf;
 
-use hmac::{KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tandem_mail::testing::MailServers;
 use tandem_store::Backend;
 
-use crate::harness::{ADMIN, TestServer};
+use crate::harness::{ADMIN, TestServer, create_channel_inbox, meta_signature};
 use crate::provider::{GRAPH_TOKEN, Provider, TWILIO_SID, TWILIO_TOKEN};
 
 const INBOUND_SECRET: &str = "inbound-secret-0123456789";
-
-async fn create_inbox(server: &TestServer, admin: &str, channel: &str, config: Value) -> Value {
-    let (status, body) = server
-        .post(
-            "/api/v1/inboxes",
-            admin,
-            json!({"name": format!("{channel} inbox"), "channel": channel, "first_responder": "bot", "channel_config": config}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
-}
 
 fn customer_email(message_id: &str, in_reply_to: Option<&str>, body: &str) -> Vec<u8> {
     let threading = in_reply_to
@@ -57,7 +43,7 @@ async fn email_in_by_webhook_and_imap_and_threaded_replies_out_by_smtp() {
 async fn email_on(backend: Backend, servers: &MailServers) {
     let server = TestServer::spawn(backend).await;
     let admin = server.login(ADMIN).await;
-    let inbox = create_inbox(
+    let inbox = create_channel_inbox(
         &server,
         &admin,
         "email",
@@ -190,7 +176,7 @@ async fn a_call_talks_to_the_bot_and_a_handover_enqueues_it() {
 async fn voice_on(backend: Backend) {
     let server = TestServer::spawn(backend).await;
     let admin = server.login(ADMIN).await;
-    let inbox = create_inbox(
+    let inbox = create_channel_inbox(
         &server,
         &admin,
         "voice",
@@ -303,12 +289,6 @@ async fn voice_on(backend: Backend) {
     server.stop().await;
 }
 
-fn meta_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 #[tokio::test]
 async fn messenger_and_instagram_messages_reach_the_bot_and_echoes_are_ignored() {
     for backend in tandem_store::testing::backends() {
@@ -333,7 +313,7 @@ async fn messenger_on(backend: Backend) {
         let body = std::fs::read(fixtures.join(file)).unwrap();
         let parsed: Value = serde_json::from_slice(&body).unwrap();
         let page_id = parsed["entry"][0]["id"].as_str().unwrap();
-        let inbox = create_inbox(
+        let inbox = create_channel_inbox(
             &server,
             &admin,
             channel,

@@ -5,14 +5,12 @@
 
 use std::path::PathBuf;
 
-use hmac::{KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use tandem_store::Backend;
 
-use crate::harness::{ADMIN, TestServer};
+use crate::harness::{self, ADMIN, TestServer, create_channel_inbox};
 use crate::provider::{GRAPH_TOKEN, Provider, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN};
 
 const APP_SECRET: &str = "test_app_secret_0123456789abcdef";
@@ -27,10 +25,20 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
+/// A signed-to-be WhatsApp webhook body carrying `value` (messages or statuses) for the test
+/// number.
+fn whatsapp_webhook(mut value: Value) -> Vec<u8> {
+    value["messaging_product"] = json!("whatsapp");
+    value["metadata"] =
+        json!({"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID});
+    json!({"object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]})
+    .to_string()
+    .into_bytes()
+}
+
 fn meta_signature(body: &[u8]) -> String {
-    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    harness::meta_signature(APP_SECRET, body)
 }
 
 async fn spawn(provider: &Provider, backend: Backend) -> TestServer {
@@ -46,14 +54,7 @@ async fn spawn(provider: &Provider, backend: Backend) -> TestServer {
 
 /// Creates an inbox of `channel` with `config`; returns its id.
 async fn inbox(server: &TestServer, admin: &str, channel: &str, config: Value) -> String {
-    let (status, body) = server
-        .post(
-            "/api/v1/inboxes",
-            admin,
-            json!({"name": format!("{channel} inbox"), "channel": channel, "first_responder": "bot", "channel_config": config}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = create_channel_inbox(server, admin, channel, config).await;
     assert!(
         body["channel_webhook_url"]
             .as_str()
@@ -262,11 +263,8 @@ async fn whatsapp_inbound_bot_answer_outbound_and_delivery_reports_on(backend: B
         .await;
     assert!(message.is_object());
     let report = |status: &str| {
-        json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
-            "statuses": [{"id": wamid, "status": status, "timestamp": "1750000100", "recipient_id": "5511900000001"}]}}]}]})
-        .to_string()
-        .into_bytes()
+        whatsapp_webhook(json!({"statuses": [{"id": wamid, "status": status,
+            "timestamp": "1750000100", "recipient_id": "5511900000001"}]}))
     };
     for status in ["read", "delivered"] {
         let body = report(status);
@@ -652,12 +650,9 @@ async fn a_clarification_offers_its_choices_as_buttons_on(backend: Backend) {
     let server = spawn(&provider, backend).await;
     let admin = server.login(ADMIN).await;
     let inbox = whatsapp_inbox(&server, &admin).await;
-    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
+    let body = whatsapp_webhook(json!({
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "5511900000009"}],
-        "messages": [{"from": "5511900000009", "id": "wamid.CLARIFY1", "timestamp": "1750000000", "type": "text", "text": {"body": "pix noturno"}}]}}]}]})
-    .to_string()
-    .into_bytes();
+        "messages": [{"from": "5511900000009", "id": "wamid.CLARIFY1", "timestamp": "1750000000", "type": "text", "text": {"body": "pix noturno"}}]}));
     assert_eq!(
         post_meta(&server, &inbox, &body, Some(&meta_signature(&body))).await,
         StatusCode::OK
@@ -686,13 +681,10 @@ async fn a_clarification_offers_its_choices_as_buttons_on(backend: Backend) {
     assert_eq!(buttons[1]["reply"]["id"], "2", "{buttons:?}");
     assert_eq!(buttons[2]["reply"]["id"], "talk_to_person", "{buttons:?}");
 
-    let pressed = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
+    let pressed = whatsapp_webhook(json!({
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "5511900000009"}],
         "messages": [{"from": "5511900000009", "id": "wamid.PRESSED1", "timestamp": "1750000010", "type": "interactive",
-            "interactive": {"type": "button_reply", "button_reply": {"id": "talk_to_person", "title": buttons[2]["reply"]["title"]}}}]}}]}]})
-    .to_string()
-    .into_bytes();
+            "interactive": {"type": "button_reply", "button_reply": {"id": "talk_to_person", "title": buttons[2]["reply"]["title"]}}}]}));
     assert_eq!(
         post_meta(&server, &inbox, &pressed, Some(&meta_signature(&pressed))).await,
         StatusCode::OK

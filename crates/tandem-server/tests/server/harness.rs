@@ -321,3 +321,32 @@ macro_rules! on_every_backend {
     };
 }
 pub(crate) use on_every_backend;
+
+/// Creates an inbox of `channel` with its provider settings, the bot answering first; returns
+/// the inbox as an admin sees it.
+pub async fn create_channel_inbox(
+    server: &TestServer,
+    admin: &str,
+    channel: &str,
+    config: Value,
+) -> Value {
+    let (status, body) = server
+        .post(
+            "/api/v1/inboxes",
+            admin,
+            serde_json::json!({"name": format!("{channel} inbox"), "channel": channel,
+                "first_responder": "bot", "channel_config": config}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+/// Meta's `X-Hub-Signature-256` for `body` under the app secret.
+pub fn meta_signature(app_secret: &str, body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(app_secret.as_bytes())
+        .expect("any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
