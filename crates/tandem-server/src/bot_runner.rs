@@ -33,6 +33,7 @@ use tandem_store::{
 
 use crate::dispatcher::RoutingKicks;
 use crate::external_bot;
+use crate::metrics::Metrics;
 
 /// The most unanswered messages a node picks up when it starts.
 const LEFTOVERS_PER_START: u32 = 1000;
@@ -59,6 +60,7 @@ pub struct BotRunner {
 struct Inner {
     store: Store,
     routing: RoutingKicks,
+    metrics: Arc<Metrics>,
     http: reqwest::Client,
     bots: Mutex<HashMap<ProfileKey, Arc<LoadedBot>>>,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
@@ -109,7 +111,11 @@ enum TurnError {
 }
 
 impl BotRunner {
-    pub fn new(store: Store, routing: RoutingKicks) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        store: Store,
+        routing: RoutingKicks,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")))
@@ -118,6 +124,7 @@ impl BotRunner {
             inner: Arc::new(Inner {
                 store,
                 routing,
+                metrics,
                 http,
                 bots: Mutex::new(HashMap::new()),
                 conversations: Mutex::new(HashMap::new()),
@@ -137,10 +144,12 @@ impl BotRunner {
     ) {
         let runner = self.clone();
         self.inner.tasks.spawn(async move {
-            if let Err(error) = runner
+            let started = std::time::Instant::now();
+            let answered = runner
                 .answer(account_id, conversation_id, message_id, &text)
-                .await
-            {
+                .await;
+            runner.inner.metrics.bot_turn(started.elapsed());
+            if let Err(error) = answered {
                 tracing::error!(%error, %conversation_id, "bot turn failed; handing over");
                 runner
                     .hand_over_after_error(account_id, conversation_id)
@@ -189,10 +198,7 @@ impl BotRunner {
                     memory.state.unwrap_or(Value::Null),
                     trigger,
                 );
-                let recorded = store
-                    .record_bot_turn(account_id, &record, tandem_app::now())
-                    .await
-                    .map(drop);
+                let recorded = self.record(account_id, &record).await.map(drop);
                 self.inner.routing.kick(account_id);
                 recorded
             }
@@ -202,6 +208,23 @@ impl BotRunner {
         if let Err(error) = recorded {
             tracing::error!(%error, %conversation_id, "handing over after a bot error failed too");
         }
+    }
+
+    /// Stores a turn and counts its handover, if it made one.
+    async fn record(
+        &self,
+        account_id: AccountId,
+        record: &BotTurnRecord,
+    ) -> Result<BotTurnOutcome, StoreError> {
+        let outcome = self
+            .inner
+            .store
+            .record_bot_turn(account_id, record, tandem_app::now())
+            .await?;
+        if let (BotTurnOutcome::Recorded { .. }, Some(handover)) = (&outcome, &record.handover) {
+            self.inner.metrics.handover(handover.reason.as_str());
+        }
+        Ok(outcome)
     }
 
     /// Answers what a stopped node left unanswered: the latest customer message of every
@@ -472,9 +495,7 @@ impl BotRunner {
                 TurnError::Store(error) => ExternalReplyError::Store(error),
                 other => ExternalReplyError::Bot(other.to_string()),
             })?;
-        let outcome = store
-            .record_bot_turn(account_id, &record, tandem_app::now())
-            .await?;
+        let outcome = self.record(account_id, &record).await?;
         if record.handover.is_some() {
             self.inner.routing.kick(account_id);
         }
@@ -556,10 +577,7 @@ impl BotRunner {
                     None,
                 ),
             };
-            match store
-                .record_bot_turn(account_id, &record, tandem_app::now())
-                .await
-            {
+            match self.record(account_id, &record).await {
                 Ok(BotTurnOutcome::Recorded { events, .. }) => {
                     if let Some(handover) = &record.handover {
                         tracing::info!(%conversation_id, reason = %handover.reason, events = events.len(), "bot handed over");

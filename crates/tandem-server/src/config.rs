@@ -80,6 +80,8 @@ pub struct Config {
     pub twilio_api_url: String,
     /// How often e-mail inboxes with an IMAP server are polled.
     pub mail_poll_seconds: u64,
+    /// A bearer token `GET /metrics` requires; open to any scrape when unset.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -101,6 +103,7 @@ impl Default for Config {
             telegram_api_url: "https://api.telegram.org".into(),
             twilio_api_url: "https://api.twilio.com".into(),
             mail_poll_seconds: 30,
+            metrics_token: None,
         }
     }
 }
@@ -210,6 +213,9 @@ impl Config {
         }
         if let Some(url) = environment("TANDEM_TWILIO_API_URL") {
             self.twilio_api_url = url;
+        }
+        if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
+            self.metrics_token = Some(Secret(token));
         }
         if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
             self.mail_poll_seconds = seconds

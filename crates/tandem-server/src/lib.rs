@@ -10,6 +10,7 @@ mod error;
 mod external_bot;
 mod extract;
 mod intake;
+pub mod metrics;
 mod routes;
 mod state;
 pub mod telemetry;
@@ -34,6 +35,7 @@ use channels::mail_poll::spawn_mail_poller;
 use channels::outbound::spawn_outbound_worker;
 use channels::{Channels, ProviderApis};
 use dispatcher::{DispatcherSettings, routing_channel, spawn_dispatcher};
+use metrics::Metrics;
 use tandem_app::App;
 use tandem_app::auth::AuthSettings;
 use tandem_app::demo::DemoAccount;
@@ -127,8 +129,14 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     };
     let shutdown = CancellationToken::new();
     let (routing, kicks) = routing_channel();
-    let bot =
-        BotRunner::new(store.clone(), routing.clone()).context("building the bot's HTTP client")?;
+    let metrics = Arc::new(Metrics::new(
+        config
+            .metrics_token
+            .as_ref()
+            .map(|token| token.expose().to_owned()),
+    ));
+    let bot = BotRunner::new(store.clone(), routing.clone(), metrics.clone())
+        .context("building the bot's HTTP client")?;
     let sealer = tandem_app::sealing::Sealer::from_hex(&config.resolved_secret_key()?)
         .context("secret_key")?;
     let apis = ProviderApis {
@@ -152,6 +160,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
             store.clone(),
             channels.clone(),
             bot.clone(),
+            metrics.clone(),
             webhooks,
             shutdown.clone(),
         ),
@@ -170,6 +179,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         bot: bot.clone(),
         routing,
         channels,
+        metrics,
         node: node.into(),
         shutdown: shutdown.clone(),
     };
@@ -187,13 +197,17 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         );
     }
     let service = routes
-        .with_state(state)
+        .with_state(state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
         .layer(axum::middleware::map_response(error::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));

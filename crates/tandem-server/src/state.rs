@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::bot_runner::BotRunner;
 use crate::channels::Channels;
 use crate::dispatcher::RoutingKicks;
+use crate::metrics::Metrics;
 
 /// Handlers' shared state: the use cases, the bot and the server's shutdown signal.
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct AppState {
     pub routing: RoutingKicks,
     /// Channel settings, provider APIs and the public URL providers call.
     pub channels: Arc<Channels>,
+    /// This server's operational metrics (`/metrics`).
+    pub metrics: Arc<Metrics>,
     /// This node's name among the nodes sharing the database.
     pub node: Arc<str>,
     /// Cancelled when the server begins to shut down; long-lived WebSocket sessions close on it.

@@ -149,6 +149,7 @@ pub async fn upgrade(
 
 async fn session(state: AppState, principal: Principal, token: String, mut socket: WebSocket) {
     tracing::debug!("websocket session opened");
+    let _open = state.metrics.websocket_opened();
     let connection = state
         .app
         .store

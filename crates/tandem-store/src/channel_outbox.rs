@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
+use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::DeliveryStatus;
 
 use crate::changes::Change;
@@ -22,6 +23,8 @@ pub struct ChannelDelivery {
     pub id: Uuid,
     pub account_id: AccountId,
     pub inbox_id: InboxId,
+    /// The inbox's channel.
+    pub channel: ChannelKind,
     pub message_id: MessageId,
     pub conversation_id: ConversationId,
     /// Attempts made so far, this one included.
@@ -34,6 +37,7 @@ struct ChannelDeliveryRow {
     id: Uuid,
     account_id: Uuid,
     inbox_id: Uuid,
+    channel: String,
     message_id: Uuid,
     conversation_id: Uuid,
     attempts: i64,
@@ -47,6 +51,10 @@ impl TryFrom<ChannelDeliveryRow> for ChannelDelivery {
             id: row.id,
             account_id: row.account_id.into(),
             inbox_id: row.inbox_id.into(),
+            channel: row
+                .channel
+                .parse()
+                .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {:?}", row.channel)))?,
             message_id: row.message_id.into(),
             conversation_id: row.conversation_id.into(),
             attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
@@ -100,8 +108,9 @@ impl Store {
         for (id,) in claimed {
             let row = conn
                 .fetch_one::<ChannelDeliveryRow>(
-                    "SELECT d.id, d.account_id, d.inbox_id, d.message_id, m.conversation_id, d.attempts, d.created_at \
-                     FROM channel_deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id = $1",
+                    "SELECT d.id, d.account_id, d.inbox_id, i.channel, d.message_id, m.conversation_id, d.attempts, d.created_at \
+                     FROM channel_deliveries d JOIN messages m ON m.id = d.message_id JOIN inboxes i ON i.id = d.inbox_id \
+                     WHERE d.id = $1",
                     args![id],
                 )
                 .await?;
@@ -259,5 +268,22 @@ fn message_update(delivery: &ChannelDelivery) -> Change {
         message_id: Some(delivery.message_id),
         events: Vec::new(),
         is_message_update: true,
+    }
+}
+
+impl Store {
+    /// Counts over every account for the operators' metrics: conversations waiting in the
+    /// queue, and outbound messages and webhooks waiting for delivery.
+    pub async fn operational_counts(&self) -> Result<(i64, i64), StoreError> {
+        let mut conn = self.read().await?;
+        let (queued, channel, webhooks) = conn
+            .fetch_one::<(i64, i64, i64)>(
+                "SELECT (SELECT count(*) FROM conversations WHERE status = 'queued'), \
+                 (SELECT count(*) FROM channel_deliveries WHERE status = 'pending'), \
+                 (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')",
+                args![],
+            )
+            .await?;
+        Ok((queued, channel + webhooks))
     }
 }

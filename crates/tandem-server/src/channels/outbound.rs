@@ -27,6 +27,7 @@ use tandem_store::{ChannelDelivery, Store, StoreError};
 
 use super::{Channels, TALK_TO_PERSON, talk_to_person_title};
 use crate::bot_runner::BotRunner;
+use crate::metrics::Metrics;
 use crate::webhook::WebhookSettings;
 
 /// Jobs claimed at once; each is attempted within the lease.
@@ -37,6 +38,7 @@ pub fn spawn_outbound_worker(
     store: Store,
     channels: Arc<Channels>,
     bot: BotRunner,
+    metrics: Arc<Metrics>,
     settings: WebhookSettings,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
@@ -45,6 +47,7 @@ pub fn spawn_outbound_worker(
             store,
             channels,
             bot,
+            metrics,
             settings,
             pacer: Pacer::default(),
         };
@@ -66,6 +69,7 @@ struct OutboundWorker {
     store: Store,
     channels: Arc<Channels>,
     bot: BotRunner,
+    metrics: Arc<Metrics>,
     settings: WebhookSettings,
     pacer: Pacer,
 }
@@ -102,6 +106,16 @@ impl OutboundWorker {
 
     async fn record(&self, delivery: &ChannelDelivery, attempt: Attempt) -> Result<(), StoreError> {
         let now = tandem_app::now();
+        let channel = delivery.channel.as_str();
+        let outcome = match &attempt {
+            Attempt::Sent(_) => "sent",
+            Attempt::Failed(_) => "failed",
+            Attempt::Retry { .. } if self.settings.retry_at(delivery.attempts, now).is_none() => {
+                "failed"
+            }
+            Attempt::Retry { .. } => "retried",
+        };
+        self.metrics.delivery(channel, outcome);
         match attempt {
             Attempt::Sent(external_id) => {
                 tracing::debug!(delivery_id = %delivery.id, "channel message sent");

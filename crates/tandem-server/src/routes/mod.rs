@@ -158,6 +158,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(crate::metrics::serve))
         .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::RouteNotFound })
 }

@@ -16,6 +16,7 @@ mod external_bot;
 mod harness;
 mod inbound;
 mod isolation;
+mod metrics;
 mod openapi;
 mod process;
 mod provider;

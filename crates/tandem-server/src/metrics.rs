@@ -1,0 +1,242 @@
+//! Operational metrics for the people running Tandem, served at `/metrics` in the OpenMetrics
+//! text format Prometheus scrapes: HTTP traffic and latency per route, open WebSockets, the
+//! bot's turn latency, handovers by reason, outbound deliveries by channel and outcome, and,
+//! read from the database at each scrape, the queue depth and the outbound backlog. Each server
+//! has its own registry (no global state), so tests can run several in one process.
+
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use subtle::ConstantTimeEq;
+
+use tandem_store::{Store, StoreError};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    /// The route template (`/api/v1/conversations/{conversation_id}`), never the raw path, so
+    /// ids do not multiply the series.
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    channel: String,
+    /// `sent`, `retried` or `failed`.
+    outcome: &'static str,
+}
+
+/// Latency buckets from 1 ms to about 16 s.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+/// This server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    /// The bearer token a scrape must carry, when set.
+    token: Option<String>,
+    registry: Registry,
+    http_requests: Family<StatusLabels, Counter>,
+    http_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    websocket_connections: Gauge,
+    bot_turn_duration: Histogram,
+    handovers: Family<ReasonLabels, Counter>,
+    deliveries: Family<DeliveryLabels, Counter>,
+    queue_depth: Gauge,
+    outbound_backlog: Gauge,
+}
+
+impl Metrics {
+    /// Metrics served to scrapes carrying `token` as a bearer token (any scrape when `None`).
+    pub fn new(token: Option<String>) -> Self {
+        let mut metrics = Metrics {
+            token,
+            registry: Registry::with_prefix("tandem"),
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(latency_histogram),
+            websocket_connections: Gauge::default(),
+            bot_turn_duration: latency_histogram(),
+            handovers: Family::default(),
+            deliveries: Family::default(),
+            queue_depth: Gauge::default(),
+            outbound_backlog: Gauge::default(),
+        };
+        let registry = &mut metrics.registry;
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route and status",
+            metrics.http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by route",
+            metrics.http_duration.clone(),
+        );
+        registry.register(
+            "websocket_connections",
+            "Open real-time (WebSocket) sessions on this node",
+            metrics.websocket_connections.clone(),
+        );
+        registry.register(
+            "bot_turn_duration_seconds",
+            "Time from a customer message to the bot's stored answer",
+            metrics.bot_turn_duration.clone(),
+        );
+        registry.register(
+            "handovers",
+            "Conversations the bot handed to people, by reason",
+            metrics.handovers.clone(),
+        );
+        registry.register(
+            "outbound_deliveries",
+            "Attempts to deliver outbound messages to channel providers, by channel and outcome",
+            metrics.deliveries.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Conversations waiting in the queue, all accounts",
+            metrics.queue_depth.clone(),
+        );
+        registry.register(
+            "outbound_backlog",
+            "Outbound messages and webhooks waiting for delivery, all accounts",
+            metrics.outbound_backlog.clone(),
+        );
+        metrics
+    }
+
+    /// Counts a WebSocket session as open until the returned guard is dropped.
+    pub fn websocket_opened(&self) -> OpenWebSocket {
+        self.websocket_connections.inc();
+        OpenWebSocket(self.websocket_connections.clone())
+    }
+
+    /// The bot finished a turn in `elapsed`.
+    pub fn bot_turn(&self, elapsed: Duration) {
+        self.bot_turn_duration.observe(elapsed.as_secs_f64());
+    }
+
+    /// The bot handed a conversation over for `reason`.
+    pub fn handover(&self, reason: &str) {
+        self.handovers
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// An outbound delivery attempt on `channel` ended with `outcome` (`sent`, `retried`,
+    /// `failed`).
+    pub fn delivery(&self, channel: &str, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                channel: channel.to_owned(),
+                outcome,
+            })
+            .inc();
+    }
+
+    /// The metrics as OpenMetrics text, with the queue depth and backlog read now.
+    pub async fn render(&self, store: &Store) -> Result<String, StoreError> {
+        let (queued, backlog) = store.operational_counts().await?;
+        self.queue_depth.set(queued);
+        self.outbound_backlog.set(backlog);
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        #[allow(clippy::expect_used)]
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("encoding into a String");
+        Ok(text)
+    }
+}
+
+/// `GET /metrics`: the OpenMetrics text, for a scrape with the configured token.
+pub async fn serve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let metrics = &state.metrics;
+    if let Some(expected) = &metrics.token {
+        let given = headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(ApiError::Unauthenticated);
+        }
+    }
+    let text = metrics.render(&state.app.store).await?;
+    Ok((
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
+/// An open WebSocket session, counted until dropped (however the session ends).
+#[derive(Debug)]
+pub struct OpenWebSocket(Gauge);
+
+impl Drop for OpenWebSocket {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// Middleware: counts and times every request by its route template.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let metrics = &state.metrics;
+    metrics
+        .http_duration
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .http_requests
+        .get_or_create(&StatusLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
