@@ -53,7 +53,24 @@ async fn every_documented_operation_exists_and_requires_its_token() {
             };
             operations += 1;
             let http_method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-            let (status, body) = server.call(http_method, &concrete(path), None, None).await;
+            let response = server
+                .client
+                .request(http_method, format!("{}{}", server.base, concrete(path)))
+                .send()
+                .await
+                .expect("an answer");
+            let status = response.status();
+            let is_json = response
+                .headers()
+                .get("content-type")
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.starts_with("application/json"));
+            // Some operations answer text (metrics, TwiML, a verification challenge).
+            let body: Value = if is_json {
+                response.json().await.expect("JSON")
+            } else {
+                Value::Null
+            };
             assert_ne!(
                 body["error"]["code"], "route_not_found",
                 "{method} {path} is documented but not routed"
