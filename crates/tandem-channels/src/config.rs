@@ -116,7 +116,11 @@ pub struct MailServer {
     pub port: u16,
     /// `tls` (implicit TLS: 465, 993), `starttls` (587, 143) or `none` (local relays only).
     pub security: MailSecurity,
+    /// The login; an SMTP relay that takes mail without one (a local Postfix) leaves both
+    /// `username` and `password` empty. IMAP always needs one.
+    #[serde(default)]
     pub username: String,
+    #[serde(default)]
     pub password: String,
 }
 
@@ -241,9 +245,9 @@ impl ChannelConfig {
                 if let Some(name) = &c.display_name {
                     setting(&mut v, &f("display_name"), name);
                 }
-                mail_server(&mut v, &f("smtp"), &c.smtp);
+                mail_server(&mut v, &f("smtp"), &c.smtp, Login::Optional);
                 if let Some(imap) = &c.imap {
-                    mail_server(&mut v, &f("imap"), imap);
+                    mail_server(&mut v, &f("imap"), imap, Login::Required);
                 }
                 if let Some(secret) = &c.inbound_secret
                     && secret.chars().count() < 16
@@ -263,7 +267,9 @@ impl ChannelConfig {
     pub fn masked(&self) -> ChannelConfig {
         let mut shown = self.clone();
         for (_, secret) in shown.secrets_mut() {
-            *secret = MASK.to_owned();
+            if !secret.is_empty() {
+                *secret = MASK.to_owned();
+            }
         }
         shown
     }
@@ -355,7 +361,14 @@ fn phone(v: &mut Validator, field: &str, value: &str) {
     }
 }
 
-fn mail_server(v: &mut Validator, field: &str, server: &MailServer) {
+/// Whether a mail server must be given a login.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Login {
+    Required,
+    Optional,
+}
+
+fn mail_server(v: &mut Validator, field: &str, server: &MailServer, login: Login) {
     let valid_host = !server.host.is_empty()
         && server.host.len() <= 253
         && server
@@ -376,8 +389,11 @@ fn mail_server(v: &mut Validator, field: &str, server: &MailServer) {
             "must be 1 to 65535",
         );
     }
-    setting(v, &format!("{field}.username"), &server.username);
-    setting(v, &format!("{field}.password"), &server.password);
+    let no_login = server.username.is_empty() && server.password.is_empty();
+    if !(login == Login::Optional && no_login) {
+        setting(v, &format!("{field}.username"), &server.username);
+        setting(v, &format!("{field}.password"), &server.password);
+    }
 }
 
 #[cfg(test)]
@@ -460,6 +476,51 @@ mod tests {
             panic!("variant changed");
         };
         assert_eq!(fresh.access_token, MASK, "nothing to keep on a new inbox");
+    }
+
+    #[test]
+    fn an_smtp_relay_may_take_mail_without_a_login_but_imap_may_not() {
+        let server = |username: &str, password: &str| MailServer {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: MailSecurity::None,
+            username: username.into(),
+            password: password.into(),
+        };
+        let email = |smtp, imap| {
+            ChannelConfig::Email(EmailConfig {
+                address: "support@example.com".into(),
+                display_name: None,
+                smtp,
+                imap,
+                inbound_secret: None,
+            })
+        };
+        assert!(email(server("", ""), None).validate("config").is_ok());
+        let fields = |config: ChannelConfig| -> Vec<String> {
+            config
+                .validate("config")
+                .unwrap_err()
+                .0
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        assert_eq!(
+            fields(email(server("relay", ""), None)),
+            ["config.smtp.password"]
+        );
+        assert_eq!(
+            fields(email(server("", ""), Some(server("", "")))),
+            ["config.imap.username", "config.imap.password"]
+        );
+        let ChannelConfig::Email(masked) = email(server("", ""), None).masked() else {
+            panic!("variant changed");
+        };
+        assert_eq!(
+            masked.smtp.password, "",
+            "nothing to hide is shown as nothing"
+        );
     }
 
     #[test]

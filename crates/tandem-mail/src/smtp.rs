@@ -90,7 +90,8 @@ fn message_id(id: &str) -> Option<String> {
     valid.then(|| format!("<{id}>"))
 }
 
-/// A transport for `server`, logging in with its username and password.
+/// A transport for `server`, logging in with its username and password (a relay configured
+/// without a login is sent to without one).
 fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
     let tls = match server.security {
         MailSecurity::None => Tls::None,
@@ -104,17 +105,17 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>, 
             }
         }
     };
-    Ok(
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server.host.as_str())
-            .port(server.port)
-            .tls(tls)
-            .timeout(Some(TIMEOUT))
-            .credentials(Credentials::new(
-                server.username.clone(),
-                server.password.clone(),
-            ))
-            .build(),
-    )
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server.host.as_str())
+        .port(server.port)
+        .tls(tls)
+        .timeout(Some(TIMEOUT));
+    if !server.username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            server.username.clone(),
+            server.password.clone(),
+        ));
+    }
+    Ok(builder.build())
 }
 
 /// Sorts a lettre error into [`MailError`] by the server's reply code or the failure's kind.

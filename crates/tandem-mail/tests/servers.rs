@@ -72,6 +72,18 @@ async fn a_sent_email_arrives_with_its_threading_headers_and_utf8_text() {
 }
 
 #[tokio::test]
+async fn a_relay_configured_without_a_login_is_sent_to_without_one() {
+    let Some(servers) = servers() else { return };
+    let relay = MailServer {
+        username: String::new(),
+        password: String::new(),
+        ..servers.smtp()
+    };
+    send(&relay, &reply()).await.unwrap();
+    assert_eq!(servers.messages_for("ana").len(), 1);
+}
+
+#[tokio::test]
 async fn fetch_new_returns_each_message_once_and_follows_the_cursor() {
     let Some(servers) = servers() else { return };
     let imap = servers.imap("support");
