@@ -10,6 +10,7 @@ use crate::Timestamp;
 use crate::conversation::ConversationStatus;
 use crate::id::{AccountId, ContactId, ConversationId, EventId, TeamId, UserId};
 use crate::sla::SlaTarget;
+use crate::survey::SurveyKind;
 use crate::validation::ValidationError;
 
 /// Who caused an event or wrote a message.
@@ -169,6 +170,17 @@ pub enum EventKind {
     PriorityRaised {
         priority: i32,
     },
+    /// A satisfaction survey went to the customer after resolution.
+    SurveySent {
+        survey: SurveyKind,
+    },
+    /// The customer answered a survey; with several answers, the last one counts.
+    SurveyAnswered {
+        survey: SurveyKind,
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -190,6 +202,8 @@ impl EventKind {
             EventKind::SlaNearBreach { .. } => "sla_near_breach",
             EventKind::SlaBreached { .. } => "sla_breached",
             EventKind::PriorityRaised { .. } => "priority_raised",
+            EventKind::SurveySent { .. } => "survey_sent",
+            EventKind::SurveyAnswered { .. } => "survey_answered",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod id;
 pub mod inbox;
 pub mod message;
 pub mod sla;
+pub mod survey;
 pub mod team;
 pub mod user;
 pub mod validation;

@@ -13,6 +13,7 @@ mod intake;
 pub mod metrics;
 mod routes;
 mod state;
+mod surveys;
 pub mod telemetry;
 pub mod webhook;
 mod wire;

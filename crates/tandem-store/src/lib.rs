@@ -26,6 +26,7 @@ mod proactive;
 mod records;
 mod routing;
 mod sla;
+mod surveys;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -61,6 +62,7 @@ pub use routing::{
     Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus, RoutingFacts,
 };
 pub use sla::SlaClock;
+pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
 
 use db::Conn;

@@ -5,7 +5,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::contact::{Attributes, Identity, NewContact};
 use tandem_domain::conversation::{Conversation, REOPEN_WINDOW};
 use tandem_domain::event::{Actor, Event};
-use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId, UserId};
+use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, MessageId, UserId};
 use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 
 use crate::changes::Change;
@@ -20,6 +20,7 @@ use crate::outbox::enqueue_outbound;
 use crate::records::{
     CONVERSATION_COLUMNS, ConversationRow, MESSAGE_COLUMNS, MessageRow, convert_all,
 };
+use crate::surveys::{answered, pending_answer};
 use crate::{Store, StoreError};
 
 /// A customer message as a channel delivered it.
@@ -118,6 +119,31 @@ pub(crate) async fn insert_bot_message(
     insert_message(conn, conversation.inbox_id, &message).await?;
     enqueue_outbound(conn, rules, &message, conversation.inbox_id).await?;
     Ok(message)
+}
+
+/// A customer's message as stored in `conversation`.
+fn inbound_message(
+    account_id: AccountId,
+    conversation: &Conversation,
+    contact_id: ContactId,
+    inbound: &InboundMessage,
+    now: Timestamp,
+) -> Message {
+    Message {
+        id: MessageId::generate(),
+        account_id,
+        conversation_id: conversation.id,
+        direction: Direction::Inbound,
+        sender: Actor::Contact(contact_id),
+        is_private: false,
+        text: inbound.text.clone(),
+        external_id: inbound.external_id.clone(),
+        delivery_status: None,
+        delivery_error: None,
+        attachments: inbound.attachments.clone(),
+        channel_data: inbound.channel_data.clone(),
+        created_at: now,
+    }
 }
 
 /// Attachments as the JSON column stores them.
@@ -256,8 +282,38 @@ impl Store {
             )
             .await?
             .map(Conversation::try_from)
-            .transpose()?
-            .filter(|conversation| conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW));
+            .transpose()?;
+        if let Some(resolved) = &latest
+            && let Some((survey, answer)) =
+                pending_answer(&mut conn, resolved, &inbound.text, now).await?
+        {
+            let mut conversation = resolved.clone();
+            let message = inbound_message(account_id, &conversation, contact_id, inbound, now);
+            match insert_message(&mut conn, inbound.inbox_id, &message).await {
+                Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
+                other => other?,
+            }
+            let events = insert_events(
+                &mut conn,
+                &mut conversation,
+                rules.has_webhook,
+                Actor::Contact(contact_id),
+                vec![answered(survey, answer)],
+                now,
+            )
+            .await?;
+            let change = Change::recorded(&conversation, Some(message.id), &events);
+            self.changes.commit_with(conn, vec![change]).await?;
+            return Ok(InboundOutcome {
+                conversation,
+                message,
+                events,
+                is_duplicate: false,
+            });
+        }
+        let latest = latest.filter(|conversation| {
+            conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW)
+        });
         let opening_status = rules.first_responder.opening_status();
         let (mut conversation, kinds, is_new) = match latest {
             Some(mut conversation) => {
@@ -281,21 +337,7 @@ impl Store {
         } else {
             update_conversation_row(&mut conn, &conversation).await?;
         }
-        let message = Message {
-            id: MessageId::generate(),
-            account_id,
-            conversation_id: conversation.id,
-            direction: Direction::Inbound,
-            sender: Actor::Contact(contact_id),
-            is_private: false,
-            text: inbound.text.clone(),
-            external_id: inbound.external_id.clone(),
-            delivery_status: None,
-            delivery_error: None,
-            attachments: inbound.attachments.clone(),
-            channel_data: inbound.channel_data.clone(),
-            created_at: now,
-        };
+        let message = inbound_message(account_id, &conversation, contact_id, inbound, now);
         if let Some(address) = &inbound.reply_address {
             conn.execute(
                 "UPDATE conversations SET channel_address = $1 WHERE account_id = $2 AND id = $3",

@@ -19,6 +19,7 @@ use super::page_limit;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id, parse_json};
 use crate::state::AppState;
+use crate::surveys::send_csat;
 use crate::wire::{
     AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
     EventResponse, List, MessageCreatedResponse, MessageResponse, Page, TransferRequest,
@@ -278,7 +279,12 @@ pub async fn resolve(
     auth: Auth,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
-    apply(&state, &auth, &conversation_id, ConversationUpdate::Resolve).await
+    let resolved = apply(&state, &auth, &conversation_id, ConversationUpdate::Resolve).await?;
+    let conversation_id = ConversationId(resolved.0.conversation.id);
+    if let Err(error) = send_csat(&state, auth.0.account_id(), conversation_id).await {
+        tracing::warn!(%error, %conversation_id, "the satisfaction survey was not sent");
+    }
+    Ok(resolved)
 }
 
 /// Reopens a resolved conversation, owned by the caller.

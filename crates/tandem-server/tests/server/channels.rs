@@ -701,3 +701,135 @@ async fn a_clarification_offers_its_choices_as_buttons_on(backend: Backend) {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_resolved_conversation_asks_for_a_rating_and_records_the_answers() {
+    for backend in tandem_store::testing::backends() {
+        survey_on(backend).await;
+    }
+}
+
+async fn survey_on(backend: Backend) {
+    let provider = Provider::start().await;
+    let server = spawn(&provider, backend).await;
+    let admin = server.login(ADMIN).await;
+    let inbox = whatsapp_inbox(&server, &admin).await;
+    let customer = |id: &str, message: Value| {
+        let mut message = message;
+        message["from"] = json!("5511900000010");
+        message["id"] = json!(id);
+        message["timestamp"] = json!("1750000000");
+        whatsapp_webhook(
+            json!({"contacts": [{"profile": {"name": "Cliente"}, "wa_id": "5511900000010"}],
+            "messages": [message]}),
+        )
+    };
+    let send = |body: Vec<u8>| {
+        let (server, inbox) = (&server, &inbox);
+        async move {
+            assert_eq!(
+                post_meta(server, inbox, &body, Some(&meta_signature(&body))).await,
+                StatusCode::OK
+            );
+        }
+    };
+    send(customer(
+        "wamid.S1",
+        json!({"type": "text", "text": {"body": "Qual o horário das agências?"}}),
+    ))
+    .await;
+    let conversation = server
+        .eventually("/api/v1/conversations", &admin, |page| {
+            page["data"].as_array().is_some_and(|c| c.len() == 1)
+        })
+        .await["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .bot_texts_once(&admin, &conversation, |texts| !texts.is_empty())
+        .await;
+    let (status, resolved) = server
+        .post(
+            &format!("/api/v1/conversations/{conversation}/resolve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{resolved}");
+
+    let sent = provider
+        .sent_once(|sent| sent.iter().any(|s| s.body["interactive"]["type"] == "list"))
+        .await;
+    let survey = sent
+        .iter()
+        .find(|s| s.body["interactive"]["type"] == "list")
+        .unwrap();
+    let rows = survey.body["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rows.len(), 5, "{:?}", survey.body);
+    assert_eq!(rows[1]["id"], "4");
+
+    send(customer(
+        "wamid.S2",
+        json!({"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "4", "title": rows[1]["title"]}}}),
+    ))
+    .await;
+    send(customer(
+        "wamid.S3",
+        json!({"type": "text", "text": {"body": "5 - ótimo, obrigado"}}),
+    ))
+    .await;
+    let events = server
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}/events"),
+            &admin,
+            |page| {
+                page["data"].as_array().is_some_and(|events| {
+                    events
+                        .iter()
+                        .filter(|e| e["type"] == "survey_answered")
+                        .count()
+                        == 2
+                })
+            },
+        )
+        .await;
+    let answers: Vec<_> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "survey_answered")
+        .map(|e| (e["data"]["score"].clone(), e["data"]["comment"].clone()))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (json!(4), Value::Null),
+            (json!(5), json!("ótimo, obrigado"))
+        ],
+        "{events}"
+    );
+    let (_, shown) = server
+        .get(&format!("/api/v1/conversations/{conversation}"), &admin)
+        .await;
+    assert_eq!(
+        shown["status"], "resolved",
+        "a rating does not reopen the conversation"
+    );
+
+    send(customer(
+        "wamid.S4",
+        json!({"type": "text", "text": {"body": "Agora preciso de ajuda com o cartão"}}),
+    ))
+    .await;
+    server
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}"),
+            &admin,
+            |body| body["status"] != "resolved",
+        )
+        .await;
+    server.stop().await;
+}
