@@ -82,6 +82,8 @@ pub struct Config {
     pub mail_poll_seconds: u64,
     /// A bearer token `GET /metrics` requires; open to any scrape when unset.
     pub metrics_token: Option<Secret>,
+    /// The share of resolved conversations (0–100) asked the NPS question after the CSAT.
+    pub nps_sample_percent: u8,
 }
 
 impl Default for Config {
@@ -104,6 +106,7 @@ impl Default for Config {
             twilio_api_url: "https://api.twilio.com".into(),
             mail_poll_seconds: 30,
             metrics_token: None,
+            nps_sample_percent: 20,
         }
     }
 }
@@ -213,6 +216,15 @@ impl Config {
         }
         if let Some(url) = environment("TANDEM_TWILIO_API_URL") {
             self.twilio_api_url = url;
+        }
+        if let Some(percent) = environment("TANDEM_NPS_SAMPLE_PERCENT") {
+            self.nps_sample_percent = percent
+                .parse()
+                .ok()
+                .filter(|percent| *percent <= 100)
+                .with_context(|| {
+                    format!("TANDEM_NPS_SAMPLE_PERCENT={percent:?} is not a number from 0 to 100")
+                })?;
         }
         if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
             self.metrics_token = Some(Secret(token));

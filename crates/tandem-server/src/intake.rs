@@ -2,10 +2,12 @@
 //! first, then handed to the bot or the routing worker.
 
 use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::event::EventKind;
 use tandem_domain::id::AccountId;
 use tandem_store::{InboundMessage, InboundOutcome, StoreError};
 
 use crate::state::AppState;
+use crate::surveys;
 
 /// Stores a customer message and sets what follows in motion: the bot answers a conversation
 /// it has, the routing worker places a queued one. A repeated delivery does nothing more.
@@ -21,6 +23,14 @@ pub async fn accept_inbound(
         .await?;
     if outcome.is_duplicate {
         return Ok(outcome);
+    }
+    for event in &outcome.events {
+        if let EventKind::SurveyAnswered { survey, .. } = &event.kind
+            && let Err(error) =
+                surveys::after_answer(state, account_id, outcome.conversation.id, *survey).await
+        {
+            tracing::warn!(%error, "the follow-up survey was not sent");
+        }
     }
     match outcome.conversation.status {
         ConversationStatus::Queued => state.routing.kick(account_id),

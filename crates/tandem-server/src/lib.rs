@@ -181,6 +181,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         routing,
         channels,
         metrics,
+        nps_sample_percent: config.nps_sample_percent.min(100),
         node: node.into(),
         shutdown: shutdown.clone(),
     };

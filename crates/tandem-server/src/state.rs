@@ -21,6 +21,8 @@ pub struct AppState {
     pub routing: RoutingKicks,
     /// Channel settings, provider APIs and the public URL providers call.
     pub channels: Arc<Channels>,
+    /// The share of conversations (0–100) asked the NPS question after their CSAT.
+    pub nps_sample_percent: u8,
     /// This server's operational metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
     /// This node's name among the nodes sharing the database.

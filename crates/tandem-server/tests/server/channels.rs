@@ -711,7 +711,12 @@ async fn a_resolved_conversation_asks_for_a_rating_and_records_the_answers() {
 
 async fn survey_on(backend: Backend) {
     let provider = Provider::start().await;
-    let server = spawn(&provider, backend).await;
+    let graph = provider.graph_url();
+    let server = TestServer::spawn_with(backend, move |config| {
+        config.meta_graph_url = graph;
+        config.nps_sample_percent = 100;
+    })
+    .await;
     let admin = server.login(ADMIN).await;
     let inbox = whatsapp_inbox(&server, &admin).await;
     let customer = |id: &str, message: Value| {
@@ -776,9 +781,36 @@ async fn survey_on(backend: Backend) {
         json!({"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": "4", "title": rows[1]["title"]}}}),
     ))
     .await;
+    let said = |text: &'static str| {
+        move |sent: &[crate::provider::Sent]| {
+            sent.iter().any(|s| {
+                s.body["text"]["body"]
+                    .as_str()
+                    .is_some_and(|body| body.contains(text))
+            })
+        }
+    };
+    let nps = provider.sent_once(said("De 0 a 10")).await;
+    let question = nps
+        .iter()
+        .find(|s| said("De 0 a 10")(std::slice::from_ref(s)))
+        .unwrap();
+    assert!(
+        question.body["text"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("11. 0"),
+        "eleven scores, listed as numbered lines: {:?}",
+        question.body
+    );
     send(customer(
         "wamid.S3",
-        json!({"type": "text", "text": {"body": "5 - ótimo, obrigado"}}),
+        json!({"type": "text", "text": {"body": "9 - ótimo, obrigado"}}),
+    ))
+    .await;
+    send(customer(
+        "wamid.S4",
+        json!({"type": "text", "text": {"body": "10"}}),
     ))
     .await;
     let events = server
@@ -791,7 +823,7 @@ async fn survey_on(backend: Backend) {
                         .iter()
                         .filter(|e| e["type"] == "survey_answered")
                         .count()
-                        == 2
+                        == 3
                 })
             },
         )
@@ -801,15 +833,22 @@ async fn survey_on(backend: Backend) {
         .unwrap()
         .iter()
         .filter(|e| e["type"] == "survey_answered")
-        .map(|e| (e["data"]["score"].clone(), e["data"]["comment"].clone()))
+        .map(|e| {
+            (
+                e["data"]["survey"].clone(),
+                e["data"]["score"].clone(),
+                e["data"]["comment"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         answers,
         [
-            (json!(4), Value::Null),
-            (json!(5), json!("ótimo, obrigado"))
+            (json!("csat"), json!(4), Value::Null),
+            (json!("nps"), json!(9), json!("ótimo, obrigado")),
+            (json!("nps"), json!(10), Value::Null),
         ],
-        "{events}"
+        "the CSAT, then the NPS answered twice (the last counts): {events}"
     );
     let (_, shown) = server
         .get(&format!("/api/v1/conversations/{conversation}"), &admin)
@@ -820,7 +859,7 @@ async fn survey_on(backend: Backend) {
     );
 
     send(customer(
-        "wamid.S4",
+        "wamid.S5",
         json!({"type": "text", "text": {"body": "Agora preciso de ajuda com o cartão"}}),
     ))
     .await;
