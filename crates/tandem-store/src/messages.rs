@@ -283,60 +283,40 @@ impl Store {
             .await?
             .map(Conversation::try_from)
             .transpose()?;
-        if let Some(resolved) = &latest
-            && let Some((survey, answer)) =
-                pending_answer(&mut conn, resolved, &inbound.text, now).await?
-        {
-            let mut conversation = resolved.clone();
-            let message = inbound_message(account_id, &conversation, contact_id, inbound, now);
-            match insert_message(&mut conn, inbound.inbox_id, &message).await {
-                Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
-                other => other?,
-            }
-            let events = insert_events(
-                &mut conn,
-                &mut conversation,
-                rules.has_webhook,
-                Actor::Contact(contact_id),
-                vec![answered(survey, answer)],
-                now,
-            )
-            .await?;
-            let change = Change::recorded(&conversation, Some(message.id), &events);
-            self.changes.commit_with(conn, vec![change]).await?;
-            return Ok(InboundOutcome {
-                conversation,
-                message,
-                events,
-                is_duplicate: false,
-            });
-        }
-        let latest = latest.filter(|conversation| {
-            conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW)
-        });
-        let opening_status = rules.first_responder.opening_status();
-        let (mut conversation, kinds, is_new) = match latest {
-            Some(mut conversation) => {
-                let kinds = conversation.record_customer_message(opening_status, now);
-                (conversation, kinds, false)
-            }
-            None => {
-                let (conversation, kinds) = Conversation::open(
-                    ConversationId::generate(),
-                    account_id,
-                    inbound.inbox_id,
-                    contact_id,
-                    opening_status,
-                    now,
-                );
-                (conversation, kinds, true)
+        let survey_answer = match &latest {
+            Some(resolved) => pending_answer(&mut conn, resolved, &inbound.text, now).await?,
+            None => None,
+        };
+        let (mut conversation, kinds) = match (survey_answer, latest) {
+            // A score answering the survey of a resolved conversation is recorded there,
+            // without reopening it.
+            (Some((survey, answer)), Some(resolved)) => (resolved, vec![answered(survey, answer)]),
+            (_, latest) => {
+                let latest = latest.filter(|conversation| {
+                    conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW)
+                });
+                let opening_status = rules.first_responder.opening_status();
+                match latest {
+                    Some(mut conversation) => {
+                        let kinds = conversation.record_customer_message(opening_status, now);
+                        update_conversation_row(&mut conn, &conversation).await?;
+                        (conversation, kinds)
+                    }
+                    None => {
+                        let (conversation, kinds) = Conversation::open(
+                            ConversationId::generate(),
+                            account_id,
+                            inbound.inbox_id,
+                            contact_id,
+                            opening_status,
+                            now,
+                        );
+                        insert_conversation(&mut conn, &conversation).await?;
+                        (conversation, kinds)
+                    }
+                }
             }
         };
-        if is_new {
-            insert_conversation(&mut conn, &conversation).await?;
-        } else {
-            update_conversation_row(&mut conn, &conversation).await?;
-        }
         let message = inbound_message(account_id, &conversation, contact_id, inbound, now);
         if let Some(address) = &inbound.reply_address {
             conn.execute(
