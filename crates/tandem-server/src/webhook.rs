@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
-use tandem_store::{DeliverySubject, Store, StoreError, WebhookDelivery};
+use tandem_store::{DeliverySubject, InboxSecrets, Store, StoreError, WebhookDelivery};
 
 use crate::wire::{ContactResponse, ConversationResponse, EventResponse, MessageResponse};
 
@@ -212,8 +212,12 @@ async fn attempt(
     client: &reqwest::Client,
     delivery: &WebhookDelivery,
 ) -> Result<(), AttemptError> {
-    let (inbox, secret) = store
-        .inbox_with_webhook_secret(delivery.account_id, delivery.inbox_id)
+    let InboxSecrets {
+        inbox,
+        webhook_secret: secret,
+        ..
+    } = store
+        .inbox_with_secrets(delivery.account_id, delivery.inbox_id)
         .await?;
     let url = inbox.webhook_url.ok_or(AttemptError::Disabled)?;
     let body = serde_json::to_vec(&payload(store, delivery).await?)

@@ -21,6 +21,16 @@ pub struct NewInbox {
     pub channel_config: Option<String>,
 }
 
+/// An inbox with what only its own workers and admins see.
+#[derive(Clone, Debug)]
+pub struct InboxSecrets {
+    pub inbox: Inbox,
+    /// The key its outgoing webhooks are signed with.
+    pub webhook_secret: String,
+    /// Its channel settings, sealed.
+    pub channel_config: Option<String>,
+}
+
 /// Changes to an inbox; `None` leaves a field as it is, `Some(None)` clears the webhook.
 #[derive(Clone, Debug, Default)]
 pub struct InboxPatch {
@@ -111,28 +121,22 @@ impl Store {
             .try_into()
     }
 
-    /// One inbox with the secret its outgoing webhooks are signed with.
-    pub async fn inbox_with_webhook_secret(
+    /// One inbox with its secrets: the key its outgoing webhooks are signed with and its sealed
+    /// channel settings.
+    pub async fn inbox_with_secrets(
         &self,
         account_id: AccountId,
         inbox_id: InboxId,
-    ) -> Result<(Inbox, String), StoreError> {
+    ) -> Result<InboxSecrets, StoreError> {
         let mut conn = self.read().await?;
         let row = find_inbox(&mut conn, account_id, inbox_id).await?;
-        let secret = row.webhook_secret.clone();
-        Ok((row.try_into()?, secret))
-    }
-
-    /// One inbox with its sealed channel settings.
-    pub async fn inbox_with_channel_config(
-        &self,
-        account_id: AccountId,
-        inbox_id: InboxId,
-    ) -> Result<(Inbox, Option<String>), StoreError> {
-        let mut conn = self.read().await?;
-        let row = find_inbox(&mut conn, account_id, inbox_id).await?;
-        let config = row.channel_config.clone();
-        Ok((row.try_into()?, config))
+        let webhook_secret = row.webhook_secret.clone();
+        let channel_config = row.channel_config.clone();
+        Ok(InboxSecrets {
+            inbox: row.try_into()?,
+            webhook_secret,
+            channel_config,
+        })
     }
 
     /// The inbox a provider webhook names in its URL, with its sealed settings, in any account:

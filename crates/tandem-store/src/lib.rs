@@ -53,7 +53,7 @@ pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
 pub use error::StoreError;
-pub use inboxes::{InboxPatch, NewInbox};
+pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, Requeued};

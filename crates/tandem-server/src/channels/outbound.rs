@@ -23,7 +23,7 @@ use tandem_domain::event::Actor;
 use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_domain::message::{Direction, Message};
-use tandem_store::{ChannelDelivery, Store, StoreError};
+use tandem_store::{ChannelDelivery, InboxSecrets, Store, StoreError};
 
 use super::{Channels, TALK_TO_PERSON, talk_to_person_title};
 use crate::bot_runner::BotRunner;
@@ -180,8 +180,12 @@ impl OutboundWorker {
         delivery: &ChannelDelivery,
     ) -> Result<Attempt, StoreError> {
         let store = &self.store;
-        let (inbox, sealed) = store
-            .inbox_with_channel_config(delivery.account_id, delivery.inbox_id)
+        let InboxSecrets {
+            inbox,
+            channel_config: sealed,
+            ..
+        } = store
+            .inbox_with_secrets(delivery.account_id, delivery.inbox_id)
             .await?;
         let config = match self.channels.open(&inbox, sealed.as_deref()) {
             Ok(config) => config,

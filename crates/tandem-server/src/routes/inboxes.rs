@@ -11,7 +11,7 @@ use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, FirstResponder, validate_inbox};
 use tandem_domain::user::Role;
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
-use tandem_store::{InboxPatch, NewInbox};
+use tandem_store::{InboxPatch, InboxSecrets, NewInbox};
 
 use crate::channels::SettingsError;
 
@@ -45,12 +45,14 @@ async fn with_secret(
     inbox_id: InboxId,
 ) -> Result<InboxResponse, ApiError> {
     if auth.0.role().can_manage_account() {
-        let store = &state.app.store;
-        let (inbox, secret) = store
-            .inbox_with_webhook_secret(auth.0.account_id(), inbox_id)
-            .await?;
-        let (_, sealed) = store
-            .inbox_with_channel_config(auth.0.account_id(), inbox_id)
+        let InboxSecrets {
+            inbox,
+            webhook_secret: secret,
+            channel_config: sealed,
+        } = state
+            .app
+            .store
+            .inbox_with_secrets(auth.0.account_id(), inbox_id)
             .await?;
         let channel_config = match state.channels.open(&inbox, sealed.as_deref()) {
             Ok(config) => serde_json::to_value(config.masked()).ok(),
@@ -158,10 +160,14 @@ pub async fn update(
         request.name.as_deref(),
         request.webhook_url.clone().flatten().as_deref(),
     )?;
-    let (inbox, sealed) = state
+    let InboxSecrets {
+        inbox,
+        channel_config: sealed,
+        ..
+    } = state
         .app
         .store
-        .inbox_with_channel_config(auth.0.account_id(), inbox_id)
+        .inbox_with_secrets(auth.0.account_id(), inbox_id)
         .await?;
     let previous = state.channels.open(&inbox, sealed.as_deref()).ok();
     let channel_config = settings(
