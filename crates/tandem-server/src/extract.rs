@@ -5,9 +5,11 @@ use std::str::FromStr;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
 
 use tandem_app::Principal;
 use tandem_domain::user::Role;
@@ -101,17 +103,24 @@ impl Auth {
 }
 
 /// The bearer token of a request, from `Authorization: Bearer ...`.
-pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Whether the request carries `expected` as its bearer token, compared in constant time (for
+/// shared secrets that are not looked up, unlike user and inbox tokens).
+pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
+    let given = bearer_token(headers).unwrap_or_default();
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts).ok_or(ApiError::Unauthenticated)?;
+        let token = bearer_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let principal = state.app.authenticate(token, tandem_app::now()).await?;
         tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
         Ok(Auth(principal))

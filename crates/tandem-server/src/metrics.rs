@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -17,11 +17,11 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use subtle::ConstantTimeEq;
 
 use tandem_store::{Store, StoreError};
 
 use crate::error::ApiError;
+use crate::extract::bearer_matches;
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -182,15 +182,10 @@ pub async fn serve(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let metrics = &state.metrics;
-    if let Some(expected) = &metrics.token {
-        let given = headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            return Err(ApiError::Unauthenticated);
-        }
+    if let Some(expected) = &metrics.token
+        && !bearer_matches(&headers, expected)
+    {
+        return Err(ApiError::Unauthenticated);
     }
     let text = metrics.render(&state.app.store).await?;
     Ok((

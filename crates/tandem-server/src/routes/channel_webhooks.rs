@@ -10,9 +10,8 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use subtle::ConstantTimeEq;
 
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::twilio::{self, VoiceRequest};
@@ -26,7 +25,7 @@ use tandem_store::InboundMessage;
 
 use crate::channels::{accept_email, store_inbound};
 use crate::error::ApiError;
-use crate::extract::parse_id;
+use crate::extract::{bearer_matches, parse_id};
 use crate::intake::accept_inbound;
 use crate::state::AppState;
 
@@ -126,21 +125,14 @@ pub async fn receive(
             telegram::verify_secret(&c.secret_token, header("x-telegram-bot-api-secret-token"))
                 .and_then(|()| telegram::parse_update(&body))
         }
-        ChannelConfig::TwilioSms(c) => {
-            let params = twilio::form_pairs(&body);
-            let url = format!("{}{uri}", state.channels.public_url);
-            twilio::verify_signature(&c.auth_token, &url, &params, header("x-twilio-signature"))
-                .and_then(|()| twilio::parse_sms(&params))
-        }
+        ChannelConfig::TwilioSms(c) => twilio_form(&state, &uri, &headers, &body, &c.auth_token)
+            .and_then(|params| twilio::parse_sms(&params)),
         ChannelConfig::Email(c) => {
             let expected = c
                 .inbound_secret
                 .as_deref()
                 .ok_or(ApiError::NotFound("inbox"))?;
-            let given = header("authorization")
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .unwrap_or_default();
-            if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            if !bearer_matches(&headers, expected) {
                 return Err(refused(WebhookError::Unauthenticated(
                     "inbound e-mail secret",
                 )));
@@ -208,6 +200,24 @@ async fn apply(state: &AppState, inbox: &Inbox, event: WebhookEvent) -> Result<(
     Ok(())
 }
 
+/// A Twilio webhook's form, once its `X-Twilio-Signature` proves it: Twilio signs the public
+/// URL it called (`public_url` and the path and query) with the parameters.
+fn twilio_form(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    auth_token: &str,
+) -> Result<Vec<(String, String)>, WebhookError> {
+    let params = twilio::form_pairs(body);
+    let url = format!("{}{uri}", state.channels.public_url);
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|value| value.to_str().ok());
+    twilio::verify_signature(auth_token, &url, &params, signature)?;
+    Ok(params)
+}
+
 fn twiml_response(twiml: String) -> Response {
     ([(CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response()
 }
@@ -227,15 +237,7 @@ pub async fn voice(
         return Err(ApiError::RouteNotFound);
     };
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    let params = twilio::form_pairs(&body);
-    let url = format!("{}{uri}", state.channels.public_url);
-    twilio::verify_signature(
-        &config.auth_token,
-        &url,
-        &params,
-        header("x-twilio-signature"),
-    )
-    .map_err(refused)?;
+    let params = twilio_form(&state, &uri, &headers, &body, &config.auth_token).map_err(refused)?;
     let call = twilio::parse_voice(&params).map_err(refused)?;
     let action_url = state.channels.voice_url(inbox.id);
     if matches!(
