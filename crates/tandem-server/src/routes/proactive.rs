@@ -12,7 +12,7 @@ use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::validate_text;
 use tandem_domain::user::Role;
 use tandem_domain::validation::Validator;
-use tandem_store::ProactiveMessage;
+use tandem_store::{ProactiveMessage, StoreError};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
@@ -51,7 +51,7 @@ pub async fn send(
         .store
         .inbox(account_id, inbox_id)
         .await
-        .map_err(|_| ApiError::invalid_field("inbox_id", "unknown_inbox", "no such inbox"))?;
+        .map_err(|error| unknown(error, "inbox_id", "unknown_inbox", "no such inbox"))?;
     if request.template.is_some() && inbox.channel != ChannelKind::Whatsapp {
         return Err(ApiError::invalid_field(
             "template",
@@ -64,7 +64,7 @@ pub async fn send(
         .store
         .contact(account_id, contact_id)
         .await
-        .map_err(|_| ApiError::invalid_field("contact_id", "unknown_contact", "no such contact"))?;
+        .map_err(|error| unknown(error, "contact_id", "unknown_contact", "no such contact"))?;
     let wanted = address_kinds(inbox.channel);
     let address = contact
         .identities
@@ -123,6 +123,15 @@ pub async fn send(
             events: events.into_iter().map(Into::into).collect(),
         }),
     ))
+}
+
+/// A reference the body names that does not exist in the account is a 422 naming the field;
+/// any other store failure stays what it is (an outage is not bad input).
+fn unknown(error: StoreError, field: &str, code: &'static str, message: &str) -> ApiError {
+    match error {
+        StoreError::NotFound { .. } => ApiError::invalid_field(field, code, message),
+        other => other.into(),
+    }
 }
 
 /// The identity kinds a channel reaches a contact by.
