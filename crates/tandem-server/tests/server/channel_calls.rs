@@ -298,8 +298,7 @@ async fn messenger_and_instagram_messages_reach_the_bot_and_echoes_are_ignored()
 
 async fn messenger_on(backend: Backend) {
     let provider = Provider::start().await;
-    let graph = provider.graph_url();
-    let server = TestServer::spawn_with(backend, move |config| config.meta_graph_url = graph).await;
+    let server = TestServer::spawn_with(backend, |config| provider.configure(config)).await;
     let admin = server.login(ADMIN).await;
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
     let signatures: Value =

@@ -42,14 +42,7 @@ fn meta_signature(body: &[u8]) -> String {
 }
 
 async fn spawn(provider: &Provider, backend: Backend) -> TestServer {
-    let graph = provider.graph_url();
-    let base = provider.base.clone();
-    TestServer::spawn_with(backend, move |config| {
-        config.meta_graph_url = graph;
-        config.telegram_api_url = base.clone();
-        config.twilio_api_url = base;
-    })
-    .await
+    TestServer::spawn_with(backend, |config| provider.configure(config)).await
 }
 
 /// Creates an inbox of `channel` with `config`; returns its id.
@@ -711,9 +704,8 @@ async fn a_resolved_conversation_asks_for_a_rating_and_records_the_answers() {
 
 async fn survey_on(backend: Backend) {
     let provider = Provider::start().await;
-    let graph = provider.graph_url();
-    let server = TestServer::spawn_with(backend, move |config| {
-        config.meta_graph_url = graph;
+    let server = TestServer::spawn_with(backend, |config| {
+        provider.configure(config);
         config.nps_sample_percent = 100;
     })
     .await;

@@ -73,6 +73,13 @@ impl Provider {
         format!("{}/v21.0", self.base)
     }
 
+    /// Points a server's provider APIs (Meta Graph, Telegram Bot API, Twilio) at this stand-in.
+    pub fn configure(&self, config: &mut tandem_server::Config) {
+        config.meta_graph_url = self.graph_url();
+        config.telegram_api_url.clone_from(&self.base);
+        config.twilio_api_url.clone_from(&self.base);
+    }
+
     /// Makes the next `n` sends fail with 503.
     pub fn fail_next(&self, n: usize) {
         self.shared.fail_next.store(n, Ordering::SeqCst);
