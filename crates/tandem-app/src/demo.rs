@@ -18,6 +18,30 @@ pub const DEMO_USERS: [(&str, &str, Role); 3] = [
     ("bruno@aurora.example", "Bruno Lima", Role::Agent),
 ];
 
+/// The demo account's canned responses: shortcut, title, text.
+const DEMO_CANNED_RESPONSES: [(&str, &str, &str); 4] = [
+    (
+        "boleto",
+        "Segunda via do boleto",
+        "Você pode emitir a segunda via do boleto no app, em Pagamentos > Boletos, ou eu envio agora por aqui. Pode me confirmar o seu CPF?",
+    ),
+    (
+        "cartao",
+        "Cartão bloqueado",
+        "Para sua segurança, o cartão foi bloqueado. Já vou conferir com você as últimas compras para desbloquear.",
+    ),
+    (
+        "prazo",
+        "Prazo de análise",
+        "A análise leva até 2 dias úteis. Você recebe o resultado por aqui e no app.",
+    ),
+    (
+        "obrigado",
+        "Encerramento",
+        "Obrigada pelo contato! Se precisar de mais alguma coisa, é só chamar por aqui.",
+    ),
+];
+
 /// What was created, with the secrets to show once.
 #[derive(Debug)]
 pub struct DemoAccount {
@@ -62,15 +86,29 @@ impl App {
                     password_hash: password_hash.clone(),
                 })
                 .collect(),
-            inboxes: vec![NewInbox::api(
-                "Aurora app (API)",
-                token_hash(&inbox_token),
-                generate_token("whsec_"),
-            )],
+            inboxes: vec![
+                NewInbox::api(
+                    "Aurora app (API)",
+                    token_hash(&inbox_token),
+                    generate_token("whsec_"),
+                ),
+                NewInbox::web(
+                    "Site Banco Aurora (chat)",
+                    token_hash(&generate_token(INBOX_TOKEN_PREFIX)),
+                    generate_token("whsec_"),
+                ),
+            ],
             bot_profile: Some(bot_profile),
         };
-        let created = self.store.create_first_account(&seed, now).await?;
-        Ok(created.map(|(account, _, inboxes)| DemoAccount {
+        let Some((account, _, inboxes)) = self.store.create_first_account(&seed, now).await? else {
+            return Ok(None);
+        };
+        for (shortcut, title, text) in DEMO_CANNED_RESPONSES {
+            self.store
+                .create_canned_response(account.id, shortcut, title, text, now)
+                .await?;
+        }
+        Ok(Some(DemoAccount {
             account_name: account.name,
             password,
             inbox_name: inboxes

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod hub;
 pub mod sealing;
 pub mod secret;
+pub mod visitor;
 
 use tandem_domain::Timestamp;
 use tandem_store::Store;

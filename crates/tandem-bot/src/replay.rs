@@ -113,10 +113,116 @@ pub fn replay_conversation(
     })
 }
 
+/// One message of a "try the bot" conversation: what the bot understood and what it would say.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriedTurn {
+    pub text: String,
+    /// The language the bot answers in (`pt`, `es`, `en`).
+    pub language: &'static str,
+    /// The best intent, unless the message was out of scope.
+    pub intent: Option<String>,
+    pub confidence: f32,
+    pub out_of_scope: bool,
+    pub entities: Vec<tandem_nlu::Entity>,
+    pub replies: Vec<String>,
+    /// The intents the bot asked the customer to choose between.
+    pub choices: Vec<String>,
+    /// The action the bot would call (never called here).
+    pub action: Option<String>,
+    pub handover: Option<ReplayedHandover>,
+}
+
+/// Runs a test conversation through `profile` from a fresh state, one turn per message, and
+/// stops after a handover. Actions are not called: each counts as answered.
+pub fn try_messages(
+    profile: &BotProfile,
+    engine: &Engine,
+    customer_messages: &[&str],
+    attributes: &Attributes,
+    today: jiff::civil::Date,
+) -> Result<Vec<TriedTurn>, EngineError> {
+    let bot = Bot::new(profile);
+    let mut state = BotState::new();
+    let mut turns = Vec::new();
+    for (index, text) in customer_messages.iter().enumerate() {
+        let analysis = engine.analyze(text, &state.analysis_context(today))?;
+        let turn = bot.turn(
+            &state,
+            &CustomerTurn {
+                text,
+                analysis: &analysis,
+                attributes,
+                requested_person: false,
+                availability: TeamAvailability::default(),
+            },
+        );
+        let best = analysis.intents.first().filter(|_| !analysis.out_of_scope);
+        let (choices, action) = match &turn.outcome {
+            TurnOutcome::Clarifying { options } => (options.clone(), None),
+            TurnOutcome::ActionRequested { intent } => (Vec::new(), Some(intent.clone())),
+            _ => (Vec::new(), None),
+        };
+        let handover = turn.handover.map(|decision| ReplayedHandover {
+            reason: decision.reason,
+            at_turn: index,
+            evidence: decision.evidence,
+        });
+        let handed_over = handover.is_some();
+        turns.push(TriedTurn {
+            text: (*text).to_owned(),
+            language: turn.language.code(),
+            intent: best.map(|score| score.intent.clone()),
+            confidence: best.map_or(0.0, |score| score.confidence),
+            out_of_scope: analysis.out_of_scope,
+            entities: analysis.entities,
+            replies: turn.replies.into_iter().map(|reply| reply.text).collect(),
+            choices,
+            action,
+            handover,
+        });
+        if handed_over {
+            break;
+        }
+        state = turn.new_state;
+        state.pending_action = None;
+    }
+    Ok(turns)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::demo_profile;
+
+    #[test]
+    fn trying_the_bot_shows_what_it_understood_and_stops_at_a_handover() {
+        let profile = demo_profile();
+        let engine = Engine::new(&profile.engine_config()).expect("engine");
+        let today = jiff::civil::date(2026, 11, 20);
+        let turns = try_messages(
+            &profile,
+            &engine,
+            &[
+                "qual o horário de atendimento?",
+                "quero falar com um atendente",
+                "alô?",
+            ],
+            &Attributes::new(),
+            today,
+        )
+        .expect("try");
+        assert_eq!(turns.len(), 2, "nothing is tried after the handover");
+        assert_eq!(turns[0].language, "pt");
+        assert!(
+            turns[0].intent.is_some() && !turns[0].replies.is_empty(),
+            "{:?}",
+            turns[0]
+        );
+        assert_eq!(turns[0].handover, None);
+        let handover = turns[1].handover.as_ref().expect("a handover");
+        assert_eq!(handover.reason, HandoverReason::CustomerRequest);
+        assert_eq!(handover.at_turn, 1);
+    }
 
     #[test]
     fn a_request_for_a_person_is_replayed_as_a_handover_at_its_turn() {

@@ -154,11 +154,11 @@ impl ChannelConfig {
                 .map_err(|error| ValidationError::field(field, "invalid_config", error.to_string()))
         }
         let config = match kind {
-            ChannelKind::Api => {
+            ChannelKind::Api | ChannelKind::Web => {
                 return Err(ValidationError::field(
                     field,
                     "not_allowed",
-                    "the API channel has no channel settings",
+                    format!("the {} channel has no channel settings", kind.as_str()),
                 ));
             }
             ChannelKind::Whatsapp => ChannelConfig::Whatsapp(read(value, field)?),

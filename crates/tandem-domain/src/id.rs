@@ -60,4 +60,6 @@ entity_id!(
     EventId,
     /// Identifies a login session or personal API token.
     TokenId,
+    /// Identifies a canned response.
+    CannedResponseId,
 );

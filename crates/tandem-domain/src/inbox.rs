@@ -16,6 +16,8 @@ use crate::validation::{MAX_NAME_CHARS, ValidationError, Validator};
 pub enum ChannelKind {
     /// Custom integrations posting through the REST API channel.
     Api,
+    /// The web-chat widget on the company's site.
+    Web,
     /// WhatsApp Cloud API.
     Whatsapp,
     /// Facebook Messenger.
@@ -33,8 +35,9 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
-    pub const ALL: [ChannelKind; 8] = [
+    pub const ALL: [ChannelKind; 9] = [
         ChannelKind::Api,
+        ChannelKind::Web,
         ChannelKind::Whatsapp,
         ChannelKind::Messenger,
         ChannelKind::Instagram,
@@ -47,6 +50,7 @@ impl ChannelKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Api => "api",
+            ChannelKind::Web => "web",
             ChannelKind::Whatsapp => "whatsapp",
             ChannelKind::Messenger => "messenger",
             ChannelKind::Instagram => "instagram",
@@ -59,13 +63,16 @@ impl ChannelKind {
 
     /// Whether the inbox speaks to a provider and so needs channel settings.
     pub fn needs_config(self) -> bool {
-        self != ChannelKind::Api
+        !matches!(self, ChannelKind::Api | ChannelKind::Web)
     }
 
     /// Whether outbound messages travel through the outbound queue to the provider (voice
-    /// replies are spoken in the call instead).
+    /// replies are spoken in the call instead; the widget reads them over its WebSocket).
     pub fn delivers_outbound(self) -> bool {
-        !matches!(self, ChannelKind::Api | ChannelKind::Voice)
+        !matches!(
+            self,
+            ChannelKind::Api | ChannelKind::Web | ChannelKind::Voice
+        )
     }
 }
 

@@ -22,6 +22,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("your role may not do this")]
     Forbidden,
+    #[error("a request authenticated by the session cookie must carry its X-CSRF-Token header")]
+    CsrfRejected,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no such route")]
@@ -70,6 +72,7 @@ impl ApiError {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::CsrfRejected => (StatusCode::FORBIDDEN, "csrf_token_invalid"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),

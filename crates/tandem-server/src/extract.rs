@@ -15,6 +15,7 @@ use tandem_app::Principal;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
+use crate::session::{csrf_allows, session_cookie};
 use crate::state::AppState;
 
 /// A JSON body; syntax and shape errors become 400/422 naming the field.
@@ -119,8 +120,19 @@ pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
+    /// A bearer token, or the workspace's session cookie with its CSRF token on state-changing
+    /// requests.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let token = match bearer_token(&parts.headers) {
+            Some(token) => token,
+            None => {
+                let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+                if !csrf_allows(&parts.method, &parts.headers, token) {
+                    return Err(ApiError::CsrfRejected);
+                }
+                token
+            }
+        };
         let principal = state.app.authenticate(token, tandem_app::now()).await?;
         tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
         Ok(Auth(principal))

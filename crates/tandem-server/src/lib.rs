@@ -2,6 +2,7 @@
 //! lifecycle. [`start`] is the one builder used by the `tandem` binary and by the tests, so the
 //! tests run exactly what production runs.
 
+mod assets;
 mod bot_runner;
 mod channels;
 pub mod config;
@@ -12,10 +13,12 @@ mod extract;
 mod intake;
 pub mod metrics;
 mod routes;
+mod session;
 mod state;
 mod surveys;
 pub mod telemetry;
 pub mod webhook;
+mod widget;
 mod wire;
 mod ws;
 
@@ -138,8 +141,10 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     ));
     let bot = BotRunner::new(store.clone(), routing.clone(), metrics.clone())
         .context("building the bot's HTTP client")?;
-    let sealer = tandem_app::sealing::Sealer::from_hex(&config.resolved_secret_key()?)
-        .context("secret_key")?;
+    let secret_key = config.resolved_secret_key()?;
+    let sealer = tandem_app::sealing::Sealer::from_hex(&secret_key).context("secret_key")?;
+    let visitors =
+        Arc::new(tandem_app::visitor::VisitorTokens::from_hex(&secret_key).context("secret_key")?);
     let apis = ProviderApis {
         meta_graph_url: config.meta_graph_url.trim_end_matches('/').to_owned(),
         telegram_api_url: config.telegram_api_url.trim_end_matches('/').to_owned(),
@@ -180,6 +185,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         bot: bot.clone(),
         routing,
         channels,
+        visitors,
         metrics,
         nps_sample_percent: config.nps_sample_percent.min(100),
         node: node.into(),
@@ -193,10 +199,13 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     let request_id = HeaderName::from_static("x-request-id");
     let mut routes = router();
     if config.seed_demo {
-        routes = routes.nest_service(
-            DEMO_CORE_BANKING_PATH,
-            tandem_demo_bank::router(tandem_demo_bank::today_in_brazil),
-        );
+        routes = routes
+            .nest_service(
+                DEMO_CORE_BANKING_PATH,
+                tandem_demo_bank::router(tandem_demo_bank::today_in_brazil),
+            )
+            .route("/demo", axum::routing::get(assets::demo))
+            .route("/demo/{file}", axum::routing::get(assets::demo_file));
     }
     let service = routes
         .with_state(state.clone())

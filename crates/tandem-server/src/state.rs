@@ -3,6 +3,7 @@
 use tokio_util::sync::CancellationToken;
 
 use tandem_app::App;
+use tandem_app::visitor::VisitorTokens;
 
 use std::sync::Arc;
 
@@ -21,6 +22,8 @@ pub struct AppState {
     pub routing: RoutingKicks,
     /// Channel settings, provider APIs and the public URL providers call.
     pub channels: Arc<Channels>,
+    /// Issues and checks the chat widget's visitor tokens.
+    pub visitors: Arc<VisitorTokens>,
     /// The share of conversations (0–100) asked the NPS question after their CSAT.
     pub nps_sample_percent: u8,
     /// This server's operational metrics (`/metrics`).

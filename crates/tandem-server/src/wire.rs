@@ -58,6 +58,16 @@ pub struct LoginRequest {
 }
 
 #[derive(Debug, Serialize)]
+pub struct SessionResponse {
+    pub user: UserResponse,
+    /// Sent back in `X-CSRF-Token` on every state-changing request of this session.
+    pub csrf_token: String,
+    /// When the session ends; given at login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: Option<Timestamp>,
@@ -129,6 +139,25 @@ pub struct CreateTeamRequest {
     pub routing: Option<RoutingSpec>,
 }
 
+/// Creates (every field required) or changes (any subset) a canned response.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedResponseRequest {
+    pub shortcut: Option<String>,
+    pub title: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CannedResponseResponse {
+    pub id: Uuid,
+    pub shortcut: String,
+    pub title: String,
+    pub text: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeamRequest {
@@ -158,6 +187,9 @@ pub struct InboxResponse {
     pub channel_webhook_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voice_url: Option<String>,
+    /// The `<script>` tag that puts a web inbox's widget on a site; shown to admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub widget_snippet: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -174,6 +206,7 @@ impl From<Inbox> for InboxResponse {
             channel_config: None,
             channel_webhook_url: None,
             voice_url: None,
+            widget_snippet: None,
             created_at: inbox.created_at,
         }
     }
@@ -833,4 +866,16 @@ pub struct TemplateBody {
     pub language: String,
     #[serde(default)]
     pub parameters: Vec<String>,
+}
+
+/// A test conversation for the bot: the customer's messages so far.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TryBotRequest {
+    pub messages: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TryBotResponse {
+    pub turns: Vec<tandem_bot::replay::TriedTurn>,
 }

@@ -11,15 +11,18 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
 use tandem_app::{Notification, Principal};
+use tandem_domain::id::ConversationId;
+use tandem_store::TYPING;
 
 use crate::error::ApiError;
+use crate::extract::bearer_token;
+use crate::session::{same_origin, session_cookie};
 use crate::state::AppState;
 use crate::wire::{ConversationResponse, MessageResponse, UserResponse};
 
@@ -109,14 +112,12 @@ impl<'a> ServerEvent<'a> {
     }
 }
 
+/// The token of the socket: a bearer header, the `access_token` parameter, or the workspace's
+/// session cookie when the page asking is one of this server's own.
 fn token<'a>(headers: &'a HeaderMap, query: &'a HashMap<String, String>) -> Option<&'a str> {
-    let from_header = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    from_header.or_else(|| query.get("access_token").map(String::as_str))
+    bearer_token(headers)
+        .or_else(|| query.get("access_token").map(String::as_str))
+        .or_else(|| session_cookie(headers).filter(|_| same_origin(headers)))
 }
 
 pub async fn upgrade(
@@ -178,7 +179,9 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
                 () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
                 notification = notifications.recv() => match notification {
                     Ok(notification) => {
-                        if notification.account_id().is_some_and(|account| account != principal.account_id()) {
+                        if notification.account_id().is_some_and(|account| account != principal.account_id())
+                            || is_typing(&notification)
+                        {
                             continue;
                         }
                         if socket.send(ServerEvent::from_notification(&notification).frame()).await.is_err() {
@@ -195,12 +198,18 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
                 frame = socket.recv() => match frame {
                     None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
                     Some(Ok(Frame::Text(text))) => {
-                        let reply = if is_ping(&text) {
-                            ServerEvent::Pong
-                        } else {
-                            ServerEvent::Error { code: "unsupported_message", message: "this socket only accepts {\"type\":\"ping\"}" }
+                        let reply = match ClientFrame::parse(&text) {
+                            Some(ClientFrame::Ping) => Some(ServerEvent::Pong),
+                            Some(ClientFrame::Typing { conversation_id }) => {
+                                announce_typing(&state, &principal, conversation_id).await;
+                                None
+                            }
+                            None => Some(ServerEvent::Error {
+                                code: "unsupported_message",
+                                message: "this socket accepts {\"type\":\"ping\"} and {\"type\":\"typing\",\"conversation_id\":\"...\"}",
+                            }),
                         };
-                        if socket.send(reply.frame()).await.is_err() {
+                        if let Some(reply) = reply && socket.send(reply.frame()).await.is_err() {
                             break None;
                         }
                     }
@@ -236,12 +245,64 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
     tracing::debug!("websocket session closed");
 }
 
-/// Whether a client frame is `{"type": "ping"}` (any JSON spacing).
-fn is_ping(text: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct ClientFrame<'a> {
-        #[serde(rename = "type", borrow)]
-        kind: &'a str,
+/// A frame a client may send.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Ping,
+    /// The agent is typing a reply in a conversation (sent at most every few seconds).
+    Typing {
+        conversation_id: uuid::Uuid,
+    },
+}
+
+impl ClientFrame {
+    fn parse(text: &str) -> Option<ClientFrame> {
+        serde_json::from_str(text).ok()
     }
-    serde_json::from_str::<ClientFrame>(text).is_ok_and(|frame| frame.kind == "ping")
+}
+
+/// Passes an agent's typing notice on to the customer; a notice about a conversation the agent
+/// does not have, or that fails to travel, is dropped (it is only a hint).
+async fn announce_typing(state: &AppState, principal: &Principal, conversation_id: uuid::Uuid) {
+    if let Err(error) = state
+        .app
+        .store
+        .announce_typing(
+            principal.account_id(),
+            ConversationId(conversation_id),
+            principal.user_id(),
+        )
+        .await
+    {
+        tracing::debug!(%error, "typing notice dropped");
+    }
+}
+
+/// Whether a notification only says someone is typing (for the customer's widget).
+pub fn is_typing(notification: &Notification) -> bool {
+    matches!(notification, Notification::Conversation { events, .. } if events.iter().any(|event| event == TYPING))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_are_pings_and_typing_notices() {
+        assert_eq!(
+            ClientFrame::parse(r#"{ "type" : "ping" }"#),
+            Some(ClientFrame::Ping)
+        );
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(
+            ClientFrame::parse(&format!(r#"{{"type":"typing","conversation_id":"{id}"}}"#)),
+            Some(ClientFrame::Typing {
+                conversation_id: id
+            })
+        );
+        for other in [r#"{"type":"typing"}"#, r#"{"type":"hello"}"#, "ping", ""] {
+            assert_eq!(ClientFrame::parse(other), None, "{other}");
+        }
+    }
 }

@@ -136,4 +136,18 @@ impl NewInbox {
             channel_config: None,
         }
     }
+
+    /// A web-chat (widget) inbox the bot answers first. It has no API token: the hash given is
+    /// of a random secret nobody keeps.
+    pub fn web(name: &str, unused_token_hash: String, webhook_secret: String) -> Self {
+        Self {
+            name: name.to_owned(),
+            channel: ChannelKind::Web,
+            first_responder: FirstResponder::Bot,
+            webhook_url: None,
+            webhook_secret,
+            api_token_hash: unused_token_hash,
+            channel_config: None,
+        }
+    }
 }

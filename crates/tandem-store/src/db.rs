@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{
-    AccountId, ContactId, ConversationId, EventId, InboxId, MessageId, TeamId, TokenId, UserId,
+    AccountId, CannedResponseId, ContactId, ConversationId, EventId, InboxId, MessageId, TeamId,
+    TokenId, UserId,
 };
 
 /// A value bound to a `$N` placeholder.
@@ -67,7 +68,8 @@ id_args!(
     ConversationId,
     MessageId,
     EventId,
-    TokenId
+    TokenId,
+    CannedResponseId
 );
 
 /// Builds the argument list of a query: `args![account_id, name]`.

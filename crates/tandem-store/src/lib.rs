@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bot_profiles;
 mod bot_turns;
+mod canned;
 mod changes;
 mod channel_cursors;
 mod channel_outbox;
@@ -31,6 +32,7 @@ mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod widget;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -47,6 +49,7 @@ pub use bot_profiles::StoredBotProfile;
 pub use bot_turns::{
     BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
+pub use canned::CannedPatch;
 pub use changes::{Change, ChangeFeed, ChangeNotice};
 pub use channel_outbox::ChannelDelivery;
 pub use contacts::{ContactPage, ContactPatch};
@@ -64,6 +67,7 @@ pub use routing::{
 pub use sla::SlaClock;
 pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
+pub use widget::TYPING;
 
 use db::Conn;
 

@@ -98,6 +98,19 @@ impl Channels {
     pub fn voice_url(&self, inbox_id: InboxId) -> String {
         format!("{}/api/v1/channels/{inbox_id}/voice", self.public_url)
     }
+
+    /// Whether browsers reach this server over HTTPS (session cookies are then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The tag that embeds a web inbox's chat widget in a page.
+    pub fn widget_snippet(&self, inbox_id: InboxId) -> String {
+        format!(
+            r#"<script src="{}/widget.js" data-inbox="{inbox_id}" async></script>"#,
+            self.public_url
+        )
+    }
 }
 
 /// Stores a customer's e-mail and sets the bot or routing in motion. Automated mail

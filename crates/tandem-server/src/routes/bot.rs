@@ -7,14 +7,16 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use tandem_bot::replay::{ReplayChange, replay_conversation};
+use tandem_bot::replay::{ReplayChange, replay_conversation, try_messages};
 use tandem_bot::{BotProfile, ReadyError, ready_profile};
+use tandem_domain::contact::Attributes;
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::EventKind;
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::message::Direction;
+use tandem_domain::message::validate_text;
 use tandem_domain::user::Role;
-use tandem_domain::validation::{FieldError, ValidationError};
+use tandem_domain::validation::{FieldError, ValidationError, Validator};
 use tandem_nlu::Engine;
 use tandem_store::{BotTurnOutcome, ConversationFilter, Store, StoredBotProfile};
 
@@ -25,7 +27,7 @@ use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     BotProfileResponse, ExternalReplyRequest, ExternalReplyResponse, ReplayRequest, ReplayResponse,
-    ReplayedConversationResponse, SaveBotProfileRequest,
+    ReplayedConversationResponse, SaveBotProfileRequest, TryBotRequest, TryBotResponse,
 };
 
 /// The largest profile accepted, in bytes of YAML.
@@ -253,6 +255,54 @@ fn check_profile(source: &str) -> Result<(BotProfile, Engine), ApiError> {
 
 /// Replays a draft profile (or the current one) against the account's most recent
 /// conversations handled by the bot, and reports what would change.
+/// The most messages a "try the bot" conversation may hold.
+const MAX_TRIED_MESSAGES: usize = 20;
+
+/// `POST /bot/try`: the account's saved profile answers a test conversation, from a fresh state,
+/// without storing anything or calling actions.
+pub async fn try_bot(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(request): ApiJson<TryBotRequest>,
+) -> Result<Json<TryBotResponse>, ApiError> {
+    auth.require(Role::can_manage_account)?;
+    let mut validator = Validator::new();
+    if request.messages.is_empty() || request.messages.len() > MAX_TRIED_MESSAGES {
+        validator.reject(
+            "messages",
+            "out_of_range",
+            format!("give from 1 to {MAX_TRIED_MESSAGES} messages"),
+        );
+    }
+    for (index, text) in request.messages.iter().enumerate() {
+        validate_text(&mut validator, &format!("messages[{index}]"), text);
+    }
+    validator.finish()?;
+    let source = state
+        .app
+        .store
+        .bot_profile(auth.0.account_id())
+        .await?
+        .ok_or(ApiError::NotFound("bot profile"))?
+        .source;
+    let now = jiff::Timestamp::now();
+    let turns = tokio::task::spawn_blocking(move || {
+        let (profile, engine) = check_profile(&source)?;
+        let texts: Vec<&str> = request.messages.iter().map(String::as_str).collect();
+        try_messages(
+            &profile,
+            &engine,
+            &texts,
+            &Attributes::new(),
+            profile.today(now),
+        )
+        .map_err(|error| ApiError::Internal(error.to_string()))
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(Json(TryBotResponse { turns }))
+}
+
 pub async fn replay(
     State(state): State<AppState>,
     auth: Auth,

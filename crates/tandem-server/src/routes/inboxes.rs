@@ -66,6 +66,8 @@ async fn with_secret(
             channel_webhook_url: needs_config.then(|| state.channels.webhook_url(inbox_id)),
             voice_url: (inbox.channel == ChannelKind::Voice)
                 .then(|| state.channels.voice_url(inbox_id)),
+            widget_snippet: (inbox.channel == ChannelKind::Web)
+                .then(|| state.channels.widget_snippet(inbox_id)),
             ..inbox.into()
         })
     } else {

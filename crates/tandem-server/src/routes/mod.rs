@@ -2,6 +2,7 @@
 
 mod auth;
 mod bot;
+mod canned;
 mod channel;
 mod channel_webhooks;
 mod contacts;
@@ -10,6 +11,7 @@ mod health;
 mod inboxes;
 mod proactive;
 mod routing;
+mod session;
 mod teams;
 mod users;
 
@@ -18,7 +20,7 @@ use axum::routing::{delete, get, post, put};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ws;
+use crate::{assets, widget, ws};
 
 pub use bot::{MAX_REPLAY_LIMIT, replay_recent};
 
@@ -44,6 +46,12 @@ fn page_limit(raw: Option<&str>) -> Result<u32, ApiError> {
 /// Every route of the server.
 pub fn router() -> Router<AppState> {
     let api = Router::new()
+        .route(
+            "/auth/session",
+            get(session::show)
+                .post(session::create)
+                .delete(session::delete),
+        )
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
@@ -140,6 +148,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/bot/profile", get(bot::show).put(bot::replace))
         .route("/bot/replay", post(bot::replay))
+        .route("/bot/try", post(bot::try_bot))
+        .route("/canned-responses", get(canned::list).post(canned::create))
+        .route(
+            "/canned-responses/{canned_id}",
+            axum::routing::patch(canned::update).delete(canned::remove),
+        )
         .route(
             "/bot/conversations/{conversation_id}/reply",
             post(bot::external_reply),
@@ -154,11 +168,38 @@ pub fn router() -> Router<AppState> {
         .route("/audit-log", get(contacts::audit_log))
         .route("/proactive-messages", post(proactive::send))
         .route("/ws", get(ws::upgrade))
-        .route("/openapi.json", get(health::openapi));
+        .route("/openapi.json", get(health::openapi))
+        .nest("/widget/{inbox_id}", widget_routes());
     Router::new()
         .nest("/api/v1", api)
+        .route("/", get(assets::root))
+        .route("/app", get(assets::root))
+        .route("/app/", get(assets::workspace_index))
+        .route("/app/{*path}", get(assets::workspace_file))
+        .route("/widget.js", get(assets::widget))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(crate::metrics::serve))
         .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::RouteNotFound })
+}
+
+/// The widget's calls: public, cross-origin (any site may embed the widget), authenticated by
+/// the visitor token rather than cookies.
+fn widget_routes() -> Router<AppState> {
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+        ])
+        .max_age(std::time::Duration::from_secs(3600));
+    Router::new()
+        .route("/visitors", post(widget::start_visitor))
+        .route("/conversation", get(widget::conversation))
+        .route("/messages", post(widget::send_message))
+        .route("/handover", post(widget::ask_for_person))
+        .route("/rating", post(widget::rate))
+        .route("/ws", get(widget::upgrade))
+        .layer(cors)
 }

@@ -144,7 +144,7 @@ fn address_kinds(channel: ChannelKind) -> &'static [IdentityKind] {
         ChannelKind::Instagram => &[IdentityKind::Instagram],
         ChannelKind::Telegram => &[IdentityKind::Telegram],
         ChannelKind::Email => &[IdentityKind::Email],
-        ChannelKind::Api => &[],
+        ChannelKind::Api | ChannelKind::Web => &[],
     }
 }
 

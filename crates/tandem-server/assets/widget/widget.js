@@ -1,0 +1,565 @@
+/* Tandem web-chat widget: one plain script, no dependencies, no build step.
+ * Embed: <script src="https://tandem.example/widget.js" data-inbox="INBOX_ID" async></script>
+ * Optional: data-language="pt|es|en". Theme: #tandem-widget { --tw-accent: #123456 } on the page.
+ * Everything lives in a shadow root; all message text is set with textContent. */
+(function () {
+  'use strict';
+  var d = document;
+  var me = d.currentScript || d.querySelector('script[data-inbox][src*="widget.js"]');
+  if (!me || !me.getAttribute('data-inbox') || d.getElementById('tandem-widget')) return;
+  var INBOX = me.getAttribute('data-inbox');
+  var API = new URL(me.src, location.href).origin + '/api/v1/widget/' + encodeURIComponent(INBOX);
+  var WS_URL = API.replace(/^http/, 'ws') + '/ws';
+  var KEY = 'tandem.visitor.' + INBOX;
+
+  var STRINGS = {
+    pt: {
+      title: 'Atendimento', open: 'Abrir o chat', close: 'Fechar o chat',
+      hello: 'Olá! Como podemos ajudar?', input: 'Escreva sua mensagem…', send: 'Enviar',
+      human: 'Falar com uma pessoa', humanText: 'Quero falar com um atendente',
+      typing: 'digitando…', typingName: '{} está digitando…',
+      queue: 'Você é o número {} na fila', waiting: 'Aguardando um atendente…',
+      joined: '{} entrou na conversa', failed: 'Não enviada.', retry: 'Tentar de novo',
+      rate: 'Como foi o atendimento?', star: '{} de 5 estrelas', comment: 'Comentário (opcional)',
+      submit: 'Enviar avaliação', thanks: 'Obrigado pela sua avaliação!',
+      rateError: 'Não foi possível enviar. Tente de novo.',
+      online: 'Online', connecting: 'Conectando…', unavailable: 'O chat não está disponível.'
+    },
+    es: {
+      title: 'Atención', open: 'Abrir el chat', close: 'Cerrar el chat',
+      hello: '¡Hola! ¿Cómo podemos ayudarte?', input: 'Escribe tu mensaje…', send: 'Enviar',
+      human: 'Hablar con una persona', humanText: 'Quiero hablar con un agente',
+      typing: 'escribiendo…', typingName: '{} está escribiendo…',
+      queue: 'Eres el número {} en la fila', waiting: 'Esperando a un agente…',
+      joined: '{} se unió a la conversación', failed: 'No enviado.', retry: 'Reintentar',
+      rate: '¿Cómo fue la atención?', star: '{} de 5 estrellas', comment: 'Comentario (opcional)',
+      submit: 'Enviar calificación', thanks: '¡Gracias por tu calificación!',
+      rateError: 'No se pudo enviar. Inténtalo de nuevo.',
+      online: 'En línea', connecting: 'Conectando…', unavailable: 'El chat no está disponible.'
+    },
+    en: {
+      title: 'Support', open: 'Open chat', close: 'Close chat',
+      hello: 'Hi! How can we help?', input: 'Type your message…', send: 'Send',
+      human: 'Talk to a person', humanText: 'I want to talk to a person',
+      typing: 'typing…', typingName: '{} is typing…',
+      queue: 'You are number {} in line', waiting: 'Waiting for an agent…',
+      joined: '{} joined', failed: 'Not sent.', retry: 'Retry',
+      rate: 'How was the service?', star: '{} of 5 stars', comment: 'Comment (optional)',
+      submit: 'Send rating', thanks: 'Thank you for your rating!',
+      rateError: 'Could not send. Please try again.',
+      online: 'Online', connecting: 'Connecting…', unavailable: 'The chat is not available.'
+    }
+  };
+  var LANG = [me.getAttribute('data-language')]
+    .concat(navigator.languages || [], navigator.language)
+    .map(function (l) { return String(l || '').slice(0, 2).toLowerCase(); })
+    .filter(function (l) { return STRINGS[l]; })[0] || 'pt';
+  var S = STRINGS[LANG];
+  function fmt(s, v) { return s.replace('{}', v); }
+
+  var CSS = [
+    ':host{all:initial!important;--a:var(--tw-accent,#1464d2)}',
+    '#tw-launcher,#tw-panel{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2430;text-align:left;letter-spacing:normal;text-transform:none}',
+    '*{box-sizing:border-box}[hidden]{display:none!important}',
+    'button{font:inherit;cursor:pointer}button:disabled{cursor:default;opacity:.55}',
+    'button:focus-visible,textarea:focus-visible,a:focus-visible{outline:2px solid var(--a);outline-offset:2px}',
+    'svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round;flex:none}',
+    '.tw-fill{fill:currentColor;stroke:none}',
+    '#tw-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:58px;height:58px;border-radius:50%;border:0;background:var(--a);color:#fff;box-shadow:0 6px 18px rgba(0,0,0,.25);display:grid;place-items:center;transition:transform .15s}',
+    '#tw-launcher:hover{transform:scale(1.06)}#tw-launcher svg{width:27px;height:27px}',
+    '#tw-launcher[aria-expanded=true] .tw-i-chat,#tw-launcher[aria-expanded=false] .tw-i-x{display:none}',
+    '.tw-badge{position:absolute;top:-3px;right:-3px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#d93025;color:#fff;font-size:12px;font-weight:700;line-height:20px}',
+    '#tw-panel{position:fixed;right:20px;bottom:90px;z-index:2147483000;width:370px;height:min(600px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;border-radius:16px;box-shadow:0 12px 40px rgba(0,0,0,.25);overflow:hidden}',
+    '@media (max-width:480px){#tw-panel{right:0;bottom:0;width:100%;height:100%;border-radius:0}#tw-launcher[aria-expanded=true]{display:none}}',
+    '.tw-head{display:flex;align-items:center;gap:10px;padding:14px 12px 14px 16px;background:var(--a);color:#fff}',
+    '.tw-avatar{width:36px;height:36px;border-radius:50%;background:rgba(255,255,255,.2);display:grid;place-items:center}',
+    '.tw-titles{flex:1;min-width:0;display:flex;flex-direction:column}',
+    '.tw-title{font-weight:700;font-size:15px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    '.tw-status{font-size:12px;opacity:.85}.tw-status::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:#ffd166;margin-right:5px}',
+    '.tw-status.tw-on::before{background:#5ee08a}',
+    '#tw-close{border:0;background:none;color:#fff;width:34px;height:34px;border-radius:50%;display:grid;place-items:center}#tw-close:hover{background:rgba(255,255,255,.18)}',
+    '#tw-queue{padding:8px 16px;background:#fff6db;color:#6b4e00;font-size:13px;border-bottom:1px solid #f0e2b0}',
+    '.tw-error{padding:8px 16px;background:#fde8e8;color:#8a1c1c;font-size:13px}',
+    '.tw-body{flex:1;overflow-y:auto;padding:16px 14px;background:#f4f5f8;overscroll-behavior:contain}',
+    '#tw-messages{display:flex;flex-direction:column;gap:4px}',
+    '#tw-messages:empty::before{content:attr(data-hello);align-self:flex-start;background:#fff;border:1px solid #e3e6eb;border-radius:16px;padding:8px 12px}',
+    '.tw-message{display:flex;flex-direction:column;align-items:flex-start;max-width:84%;align-self:flex-start}',
+    '.tw-customer{align-self:flex-end;align-items:flex-end}',
+    '.tw-system{align-self:center;align-items:center;max-width:92%;text-align:center}',
+    '.tw-first:not(:first-child){margin-top:8px}',
+    '.tw-text{padding:8px 12px;border-radius:16px;white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #e3e6eb}',
+    '.tw-text a{color:inherit}',
+    '.tw-customer .tw-text{background:var(--a);border-color:transparent;color:#fff;border-bottom-right-radius:5px}',
+    '.tw-bot .tw-text{border-bottom-left-radius:5px}',
+    '.tw-agent .tw-text{background:#e6f5ec;border-color:#cfe9da;border-bottom-left-radius:5px}',
+    '.tw-system .tw-text{background:none;border:0;color:#5f6675;font-size:12.5px;padding:2px 8px}',
+    '.tw-author{display:none;font-size:11.5px;color:#5f6675;margin:0 6px 2px}.tw-first>.tw-author{display:block}',
+    '.tw-meta{font-size:10.5px;color:#8a90a0;margin:2px 6px 0}',
+    '.tw-pending .tw-text{opacity:.65}',
+    '.tw-failed .tw-text{background:#fde8e8;color:#8a1c1c;border-color:#f5c2c2}',
+    '.tw-retry{border:0;background:none;padding:0 0 0 4px;color:#c5221f;text-decoration:underline;font-size:inherit}',
+    '.tw-choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}',
+    '.tw-choice{border:1px solid var(--a);color:var(--a);background:#fff;border-radius:16px;padding:6px 12px;text-align:left}',
+    '.tw-choice:hover{background:var(--a);color:#fff}',
+    '.tw-agent-joined{align-self:center;font-size:12px;color:#216e3f;background:#dff3e7;border-radius:12px;padding:3px 12px;margin:8px 0 4px}',
+    '#tw-typing{display:flex;align-items:center;gap:8px;margin-top:8px;font-size:12px;color:#5f6675}',
+    '.tw-dots{display:inline-flex;gap:4px;background:#fff;border:1px solid #e3e6eb;border-radius:14px;padding:10px 12px}',
+    '.tw-dots i{width:6px;height:6px;border-radius:50%;background:#9aa1ae;animation:tw-b 1.2s infinite}',
+    '.tw-dots i:nth-child(2){animation-delay:.15s}.tw-dots i:nth-child(3){animation-delay:.3s}',
+    '@keyframes tw-b{0%,60%,100%{transform:none;opacity:.45}30%{transform:translateY(-3px);opacity:1}}',
+    '@media (prefers-reduced-motion:reduce){.tw-dots i{animation:none}#tw-launcher{transition:none}}',
+    '#tw-rating{margin-top:12px;background:#fff;border:1px solid #e3e6eb;border-radius:14px;padding:14px;text-align:center}',
+    '.tw-rate-title{margin:0 0 6px;font-weight:600}',
+    '.tw-star{border:0;background:none;font-size:30px;line-height:1;color:#c9ced8;padding:0 3px}',
+    '.tw-star.tw-on,.tw-stars:hover .tw-star{color:#f5a623}.tw-stars .tw-star:hover~.tw-star{color:#c9ced8}',
+    '#tw-rating-comment{display:block;width:100%;margin:10px 0;min-height:56px;resize:vertical;border:1px solid #d5d9e0;border-radius:10px;padding:8px 10px;font:inherit;color:inherit}',
+    '#tw-rating-submit{width:100%;border:0;border-radius:10px;padding:9px;background:var(--a);color:#fff;font-weight:600}',
+    '.tw-rate-error{color:#c5221f;font-size:12.5px;margin:8px 0 0}',
+    '#tw-rating-thanks{margin:0;font-weight:600;color:#216e3f}',
+    '.tw-actions{padding:8px 12px 0;background:#fff;border-top:1px solid #e8eaef}',
+    '#tw-handover{display:inline-flex;align-items:center;gap:6px;border:1px solid #d5d9e0;background:#fff;color:#2b3040;border-radius:16px;padding:5px 12px 5px 9px;font-size:13px}',
+    '#tw-handover:hover{border-color:var(--a);color:var(--a)}#tw-handover svg{width:16px;height:16px}',
+    '.tw-compose{display:flex;gap:8px;align-items:flex-end;padding:8px 12px 12px;background:#fff}',
+    '#tw-input{flex:1;resize:none;border:1px solid #d5d9e0;border-radius:20px;padding:9px 14px;font:inherit;color:inherit;height:40px;max-height:120px;outline:none}',
+    '#tw-input:focus{border-color:var(--a)}',
+    '#tw-send{width:40px;height:40px;border:0;border-radius:50%;background:var(--a);color:#fff;display:grid;place-items:center}'
+  ].join('\n');
+
+  /* ---------- DOM helpers ---------- */
+  function h(tag, attrs, kids) {
+    var e = d.createElement(tag);
+    for (var k in attrs || {}) {
+      var v = attrs[k];
+      if (v == null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    (kids || []).forEach(function (c) { if (c != null) e.append(c); });
+    return e;
+  }
+  function icon(path, cls) {
+    var ns = 'http://www.w3.org/2000/svg', s = d.createElementNS(ns, 'svg'), p = d.createElementNS(ns, 'path');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    if (cls) s.setAttribute('class', cls);
+    p.setAttribute('d', path);
+    s.append(p);
+    return s;
+  }
+  var I_CHAT = 'M5 4h14a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2h-8l-5 4v-4H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+  var I_X = 'M6 6l12 12M18 6L6 18';
+  var I_SEND = 'M3 20.5l18.5-8.5L3 3.5l.01 6.6L15 12 3.01 13.9z';
+  var I_PERSON = 'M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7.5 9.5a7.5 7.5 0 0 1 15 0';
+
+  /* Text with http(s) links made clickable; still only text nodes and <a> built by hand. */
+  function fillText(el, text) {
+    var re = /https?:\/\/[^\s<>"']+/g, i = 0, m;
+    while ((m = re.exec(text))) {
+      var url = m[0].replace(/[.,;:!?)\]}]+$/, '');
+      el.append(text.slice(i, m.index), h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', text: url }));
+      i = m.index + url.length;
+      re.lastIndex = i;
+    }
+    el.append(text.slice(i));
+  }
+  function clock(t) {
+    try { return new Date(t).toLocaleTimeString(LANG, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return ''; }
+  }
+  function uuid() {
+    var c = window.crypto;
+    if (c.randomUUID) return c.randomUUID();
+    var b = c.getRandomValues(new Uint8Array(16)), x = '';
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    for (var i = 0; i < 16; i++) x += (b[i] + 256).toString(16).slice(1) + (i === 3 || i === 5 || i === 7 || i === 9 ? '-' : '');
+    return x;
+  }
+
+  /* ---------- UI ---------- */
+  var badge = h('span', { class: 'tw-badge', hidden: true });
+  var launcher = h('button', {
+    id: 'tw-launcher', type: 'button', 'aria-controls': 'tw-panel', 'aria-expanded': 'false', 'aria-label': S.open,
+    onclick: function () { toggle(panel.hidden); }
+  }, [icon(I_CHAT, 'tw-i-chat'), icon(I_X, 'tw-i-x'), badge]);
+  var title = h('span', { class: 'tw-title', text: S.title });
+  var status = h('span', { class: 'tw-status', text: S.connecting });
+  var queue = h('div', { id: 'tw-queue', role: 'status', hidden: true });
+  var error = h('div', { class: 'tw-error', role: 'alert', hidden: true });
+  var list = h('div', { id: 'tw-messages', role: 'log', 'aria-live': 'polite', 'data-hello': S.hello });
+  var typingLabel = h('span');
+  var typingEl = h('div', { id: 'tw-typing', hidden: true }, [h('span', { class: 'tw-dots' }, [h('i'), h('i'), h('i')]), typingLabel]);
+  var stars = [1, 2, 3, 4, 5].map(function (n) {
+    return h('button', {
+      type: 'button', class: 'tw-star', 'data-score': n, 'aria-label': fmt(S.star, n), 'aria-pressed': 'false', text: '★',
+      onclick: function () { setScore(n); }
+    });
+  });
+  var comment = h('textarea', { id: 'tw-rating-comment', maxlength: 1000, rows: 2, placeholder: S.comment, 'aria-label': S.comment });
+  var rateSubmit = h('button', { id: 'tw-rating-submit', type: 'button', disabled: true, text: S.submit, onclick: rate });
+  var rateError = h('p', { class: 'tw-rate-error', role: 'alert', hidden: true, text: S.rateError });
+  var rateForm = h('div', {}, [
+    h('p', { class: 'tw-rate-title', text: S.rate }),
+    h('div', { class: 'tw-stars', role: 'group', 'aria-label': S.rate }, stars),
+    comment, rateSubmit, rateError
+  ]);
+  var thanks = h('p', { id: 'tw-rating-thanks', role: 'status', hidden: true, text: S.thanks });
+  var rating = h('div', { id: 'tw-rating', hidden: true }, [rateForm, thanks]);
+  var body = h('div', { class: 'tw-body' }, [list, typingEl, rating]);
+  var input = h('textarea', { id: 'tw-input', rows: 1, maxlength: 4000, placeholder: S.input, 'aria-label': S.input });
+  var sendBtn = h('button', { id: 'tw-send', type: 'button', 'aria-label': S.send, title: S.send, onclick: submit }, [icon(I_SEND, 'tw-fill')]);
+  var handoverBtn = h('button', { id: 'tw-handover', type: 'button', onclick: handover }, [icon(I_PERSON), S.human]);
+  var panel = h('section', { id: 'tw-panel', role: 'dialog', 'aria-label': S.title, hidden: true }, [
+    h('header', { class: 'tw-head' }, [
+      h('span', { class: 'tw-avatar' }, [icon(I_CHAT)]),
+      h('div', { class: 'tw-titles' }, [title, status]),
+      h('button', { id: 'tw-close', type: 'button', 'aria-label': S.close, title: S.close, onclick: function () { toggle(false); } }, [icon(I_X)])
+    ]),
+    queue, error, body,
+    h('div', { class: 'tw-actions' }, [handoverBtn]),
+    h('div', { class: 'tw-compose' }, [input, sendBtn])
+  ]);
+
+  var unread = 0;
+  function toggle(open) {
+    panel.hidden = !open;
+    launcher.setAttribute('aria-expanded', String(open));
+    launcher.setAttribute('aria-label', open ? S.close : S.open);
+    if (open) {
+      unread = 0;
+      badge.hidden = true;
+      scrollDown();
+      input.focus();
+    } else launcher.focus();
+  }
+  function scrollDown() { body.scrollTop = body.scrollHeight; }
+  function grow() {
+    input.style.height = 'auto';
+    input.style.height = Math.min(Math.max(input.scrollHeight + 2, 40), 120) + 'px';
+  }
+  input.addEventListener('input', grow);
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+  panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') toggle(false); });
+
+  /* ---------- state ---------- */
+  var token = null, conv = null, convId = null, inflight = 0, deferred = [], ratedId = null, score = 0;
+  var known = new Map();        // message id -> element
+  var announced = new Set();    // agent names already announced in the current conversation
+  var ready, setReady;
+  ready = new Promise(function (r) { setReady = r; });
+
+  function call(method, path, payload, again) {
+    return (path === '/visitors' ? Promise.resolve() : ready).then(function () {
+      var headers = {};
+      if (token) headers.Authorization = 'Bearer ' + token;
+      if (payload !== undefined) headers['Content-Type'] = 'application/json';
+      return fetch(API + path, { method: method, headers: headers, body: payload === undefined ? undefined : JSON.stringify(payload) });
+    }).then(function (r) {
+      if (r.status === 401 && !again && path !== '/visitors') {
+        return register().then(function () { return call(method, path, payload, true); });
+      }
+      return r.json().catch(function () { return null; }).then(function (data) {
+        if (r.ok) return data;
+        var e = new Error((data && data.error && data.error.message) || 'HTTP ' + r.status);
+        e.status = r.status;
+        e.code = data && data.error && data.error.code;
+        throw e;
+      });
+    });
+  }
+
+  function register() {
+    var old = token;
+    try { old = old || localStorage.getItem(KEY); } catch (e) { /* storage blocked */ }
+    return call('POST', '/visitors', old ? { token: old } : {}).then(function (r) {
+      token = r.token;
+      try { localStorage.setItem(KEY, token); } catch (e) { /* storage blocked */ }
+      if (r.inbox && r.inbox.name) {
+        title.textContent = r.inbox.name;
+        panel.setAttribute('aria-label', r.inbox.name);
+      }
+      setReady();
+    });
+  }
+
+  /* ---------- messages ---------- */
+  var KINDS = { customer: 1, bot: 1, agent: 1, system: 1 };
+  function messageEl(m) {
+    var who = KINDS[m.author] ? m.author : 'system';
+    var text = h('div', { class: 'tw-text' });
+    fillText(text, String(m.text == null ? '' : m.text));
+    var el = h('div', { class: 'tw-message tw-' + who, 'data-message-id': m.id == null ? null : m.id }, [
+      m.author_name && who !== 'customer' ? h('div', { class: 'tw-author', text: m.author_name }) : null,
+      text,
+      h('div', { class: 'tw-meta', text: clock(m.created_at) })
+    ]);
+    el._who = who;
+    el._name = m.author_name || '';
+    el._t = Date.parse(m.created_at) || Date.now();
+    el._choices = Array.isArray(m.choices) ? m.choices : [];
+    return el;
+  }
+  function notice(name, t) {
+    announced.add(name);
+    var n = h('div', { class: 'tw-notice tw-agent-joined', role: 'status', text: fmt(S.joined, name) });
+    n._t = t;
+    return n;
+  }
+  /* Live messages are appended; ones found by a reload are placed by time. */
+  function place(el, live) {
+    if (!live) {
+      for (var c = list.firstElementChild; c; c = c.nextElementSibling) {
+        if (c._t > el._t) return list.insertBefore(el, c);
+      }
+    }
+    list.append(el);
+  }
+  function add(m, live) {
+    if (!m || m.id == null || known.has(String(m.id))) return false;
+    if (m.author === 'customer' && inflight) { deferred.push(m); return false; }
+    var el = messageEl(m);
+    known.set(String(m.id), el);
+    place(el, live);
+    if (el._who === 'agent' && el._name && !announced.has(el._name)) list.insertBefore(notice(el._name, el._t), el);
+    if (el._who !== 'customer') typing(false);
+    refresh();
+    return true;
+  }
+  /* First bubble of a run shows the author; only the last message keeps its quick replies. */
+  function refresh() {
+    var prev = null;
+    list.querySelectorAll('.tw-choices').forEach(function (c) { c.remove(); });
+    for (var c = list.firstElementChild; c; c = c.nextElementSibling) {
+      if (!c._who) { prev = null; continue; }
+      c.classList.toggle('tw-first', !prev || prev._who !== c._who || prev._name !== c._name);
+      prev = c;
+    }
+    var last = list.lastElementChild;
+    if (last && last._who && last._who !== 'customer' && last._choices.length) {
+      last.append(h('div', { class: 'tw-choices' }, last._choices.map(function (choice) {
+        return h('button', { type: 'button', class: 'tw-choice', text: choice, onclick: function () { send(String(choice)); } });
+      })));
+    }
+    scrollDown();
+  }
+
+  function submit() {
+    var text = input.value;
+    if (!text.trim() || input.disabled) return;
+    input.value = '';
+    grow();
+    send(text);
+    input.focus();
+  }
+  function send(text) {
+    text = text.trim();
+    if (!text) return;
+    var el = messageEl({ author: 'customer', text: text, created_at: new Date().toISOString() });
+    el._cid = uuid();
+    el._body = text;
+    list.append(el);
+    refresh();
+    post(el);
+  }
+  function post(el) {
+    var old = el.querySelector('.tw-retry');
+    if (old) old.remove();
+    el.classList.remove('tw-failed');
+    el.classList.add('tw-pending');
+    inflight++;
+    if (!conv || conv.status === 'bot' || conv.status === 'resolved') typing(true, null, 15000);
+    call('POST', '/messages', { text: el._body, client_id: el._cid }).then(function (m) {
+      el.classList.remove('tw-pending');
+      var id = String(m.id);
+      if (known.has(id) && known.get(id) !== el) { el.remove(); return; }
+      el.setAttribute('data-message-id', id);
+      known.set(id, el);
+      el._t = Date.parse(m.created_at) || el._t;
+      el.querySelector('.tw-meta').textContent = clock(m.created_at);
+      if (conv && conv.status === 'resolved') load().catch(function () {});
+    }, function (e) {
+      el.classList.replace('tw-pending', 'tw-failed');
+      el._auto = !e.status || e.status >= 500;
+      typing(false);
+      var meta = el.querySelector('.tw-meta');
+      meta.textContent = S.failed;
+      meta.append(h('button', { type: 'button', class: 'tw-retry', text: S.retry, onclick: function () { post(el); } }));
+    }).catch(function () {}).then(function () {
+      inflight--;
+      if (!inflight) {
+        var q = deferred;
+        deferred = [];
+        q.forEach(function (m) { add(m, false); });
+      }
+    });
+  }
+
+  /* ---------- typing ---------- */
+  var typingTimer;
+  function typing(on, name, ms) {
+    clearTimeout(typingTimer);
+    typingEl.hidden = !on;
+    typingLabel.textContent = name ? fmt(S.typingName, name) : S.typing;
+    if (on) {
+      typingTimer = setTimeout(function () { typing(false); }, ms);
+      scrollDown();
+    }
+  }
+
+  /* ---------- conversation ---------- */
+  function switchTo(c) {
+    if (c && c.id !== convId) {
+      announced.clear();
+      convId = c.id;
+    }
+  }
+  function applyConversation(c) {
+    switchTo(c);
+    conv = c || null;
+    var st = conv && conv.status;
+    queue.hidden = st !== 'queued';
+    if (st === 'queued') queue.textContent = conv.queue_position ? fmt(S.queue, conv.queue_position) : S.waiting;
+    if (st === 'assigned' && conv.agent_name && !announced.has(conv.agent_name)) {
+      var last = list.lastElementChild;
+      list.append(notice(conv.agent_name, last ? last._t : Date.now()));
+      refresh();
+    }
+    if (st === 'resolved') {
+      var done = conv.rating != null || ratedId === conv.id;
+      if (rating.hidden) setScore(0);
+      rating.hidden = false;
+      rateForm.hidden = done;
+      thanks.hidden = !done;
+      scrollDown();
+    } else {
+      rating.hidden = true;
+      ratedId = null;
+    }
+  }
+  function load() {
+    return call('GET', '/conversation').then(function (r) {
+      switchTo(r.conversation);
+      (r.messages || []).forEach(function (m) { add(m, false); });
+      applyConversation(r.conversation);
+    });
+  }
+
+  /* The server writes the request into the conversation (opening one if needed) and queues it;
+   * were it to refuse (409), the customer's own words ask the bot instead. */
+  function handover() {
+    call('POST', '/handover').then(function (r) {
+      if (r && r.conversation) applyConversation(r.conversation);
+    }, function (e) {
+      if (e.status === 409) send(S.humanText);
+    });
+  }
+
+  function setScore(n) {
+    score = n;
+    stars.forEach(function (s, i) {
+      s.classList.toggle('tw-on', i < n);
+      s.setAttribute('aria-pressed', String(i + 1 === n));
+    });
+    rateSubmit.disabled = !n;
+    rateError.hidden = true;
+    if (!n) comment.value = '';
+  }
+  function rate() {
+    if (!score) return;
+    rateSubmit.disabled = true;
+    var text = comment.value.trim();
+    call('POST', '/rating', text ? { score: score, comment: text } : { score: score }).then(function () {
+      ratedId = conv && conv.id;
+      rateForm.hidden = true;
+      thanks.hidden = false;
+    }, function (e) {
+      rateSubmit.disabled = false;
+      if (e.code === 'not_resolved') rating.hidden = true;
+      else rateError.hidden = false;
+    });
+  }
+
+  /* ---------- WebSocket ---------- */
+  var ws, backoff = 1000, retryTimer, pingTimer, openedAt = 0, heard = 0;
+  function connect() {
+    clearTimeout(retryTimer);
+    var sock;
+    try {
+      sock = ws = new WebSocket(WS_URL + '?token=' + encodeURIComponent(token));
+    } catch (e) { return reconnect(); }
+    sock.onopen = function () {
+      openedAt = heard = Date.now();
+      status.textContent = S.online;
+      status.classList.add('tw-on');
+      load().catch(function () {});
+      list.querySelectorAll('.tw-failed').forEach(function (el) { if (el._auto) post(el); });
+      /* Ping every 25 s; a socket silent for a minute is dead even if no close event came. */
+      pingTimer = setInterval(function () {
+        if (Date.now() - heard > 60000) return dropped();
+        sock.send('{"type":"ping"}');
+      }, 25000);
+    };
+    sock.onmessage = function (e) {
+      heard = Date.now();
+      var f;
+      try { f = JSON.parse(e.data); } catch (x) { return; }
+      if (f.type === 'message') {
+        if (add(f.message, true) && f.message.author !== 'customer' && panel.hidden) {
+          badge.textContent = ++unread;
+          badge.hidden = false;
+        }
+      } else if (f.type === 'conversation') applyConversation(f.conversation);
+      else if (f.type === 'typing') typing(true, f.author_name, 5000);
+    };
+    sock.onclose = dropped;
+    function dropped() {
+      sock.onclose = sock.onmessage = null;
+      try { sock.close(); } catch (e) { /* already closed */ }
+      clearInterval(pingTimer);
+      status.textContent = S.connecting;
+      status.classList.remove('tw-on');
+      if (openedAt && Date.now() - openedAt > 5000) backoff = 1000;
+      openedAt = 0;
+      reconnect();
+    }
+  }
+  /* Back-off 1 s doubling to 30 s; the visitor is registered again first (a new token if the
+   * old one is no longer valid), and the conversation reloaded once the socket opens. */
+  function reconnect() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { register().then(connect, reconnect); }, backoff);
+    backoff = Math.min(backoff * 2, 30000);
+  }
+  window.addEventListener('online', function () {
+    if (token && (!ws || ws.readyState > 1)) { backoff = 1000; reconnect(); }
+  });
+
+  function start() {
+    var host = h('div', { id: 'tandem-widget' });
+    var root = host.attachShadow({ mode: 'open' });
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      root.append(h('style', { text: CSS })); /* older browsers, pages without a strict CSP */
+    }
+    root.append(launcher, panel);
+    d.body.append(host);
+    register().then(function () {
+      load().catch(function () {});
+      connect();
+    }, function (e) {
+      if (e.status === 404) {
+        error.textContent = S.unavailable;
+        error.hidden = false;
+        status.textContent = '';
+        input.disabled = sendBtn.disabled = handoverBtn.disabled = true;
+      } else reconnect();
+    });
+  }
+  if (d.body) start();
+  else d.addEventListener('DOMContentLoaded', start);
+})();

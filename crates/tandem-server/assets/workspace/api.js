@@ -1,0 +1,80 @@
+// REST client for /api/v1: session cookie, CSRF header, JSON bodies, typed errors.
+
+const BASE = "/api/v1";
+let csrfToken = null;
+let onUnauthorized = () => {};
+
+/** An error body from the server: {code, message, details: [{field, code, message}]}. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = error.code || "http_" + status;
+    this.details = Array.isArray(error.details) ? error.details : [];
+  }
+}
+
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
+/** Called when a request comes back 401 (the session ended). */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/** Sends a request; resolves to the parsed JSON (null for 204). */
+export async function request(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(BASE + path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    if (response.status === 401 && path !== "/auth/session") onUnauthorized(error);
+    throw error;
+  }
+  return data;
+}
+
+export const get = (path) => request("GET", path);
+export const post = (path, body) => request("POST", path, body);
+export const put = (path, body) => request("PUT", path, body);
+export const patch = (path, body) => request("PATCH", path, body);
+export const del = (path) => request("DELETE", path);
+
+/** Builds a query string from the defined values of `params`. */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? "?" + text : "";
+}
+
+/** Every item of a paged list, following next_cursor (at most `maxPages` pages). */
+export async function getAll(path, params = {}, maxPages = 20) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < maxPages; page++) {
+    const result = await get(path + query({ ...params, limit: 100, cursor }));
+    items.push(...result.data);
+    cursor = result.next_cursor;
+    if (!cursor) break;
+  }
+  return items;
+}

@@ -1,0 +1,100 @@
+// Boot, session and hash routing: #/inbox, #/conversations/{id}, #/supervisor, #/admin/{tab}.
+
+import { ApiError, get, setCsrfToken, setUnauthorizedHandler } from "./api.js";
+import { invalidate } from "./directory.js";
+import { options } from "./dom.js";
+import { refreshSoon, startHeader, stopHeader, translateHeader } from "./header.js";
+import { LANGUAGES, lang, onLangChange, setLang, translateStatic } from "./i18n.js";
+import * as live from "./live.js";
+import { logout, showLogin } from "./login.js";
+import { isAdmin, isSupervisor, setUser, user } from "./session.js";
+import * as inboxView from "./views/inbox.js";
+import * as supervisorView from "./views/supervisor.js";
+import * as adminView from "./views/admin.js";
+
+const $ = (id) => document.getElementById(id);
+let current = null; // {name, view}
+
+function parseRoute() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/");
+  if (parts[0] === "conversations" && parts[1]) return { name: "inbox", view: inboxView, param: parts[1] };
+  if (parts[0] === "supervisor" && isSupervisor()) return { name: "supervisor", view: supervisorView };
+  if (parts[0] === "admin" && isAdmin()) return { name: "admin", view: adminView, param: parts[1] || "users" };
+  return { name: "inbox", view: inboxView, param: null };
+}
+
+function route(force = false) {
+  if (!user()) return;
+  const next = parseRoute();
+  for (const [id, name] of [["nav-inbox", "inbox"], ["nav-supervisor", "supervisor"], ["nav-admin", "admin"]]) {
+    $(id).classList.toggle("active", next.name === name);
+  }
+  if (!force && current && current.name === next.name && current.instance.update) {
+    current.instance.update(next.param);
+    return;
+  }
+  current?.instance.unmount();
+  const root = $("view");
+  root.replaceChildren();
+  current = { name: next.name, instance: next.view.mount(root, next.param) };
+}
+
+function loggedIn(session) {
+  setCsrfToken(session.csrf_token);
+  setUser(session.user);
+  $("main-nav").hidden = false;
+  $("agent-tools").hidden = false;
+  $("logout").hidden = false;
+  $("nav-supervisor").hidden = !isSupervisor();
+  $("nav-admin").hidden = !isAdmin();
+  $("user-name").textContent = session.user.name;
+  live.connect();
+  startHeader();
+  route(true);
+}
+
+function loggedOut() {
+  live.disconnect();
+  stopHeader();
+  current?.instance.unmount();
+  current = null;
+  setUser(null);
+  setCsrfToken(null);
+  invalidate();
+  $("view").replaceChildren();
+  $("main-nav").hidden = true;
+  $("agent-tools").hidden = true;
+  $("logout").hidden = true;
+  showLogin(loggedIn);
+}
+
+async function start() {
+  const language = $("language");
+  language.replaceChildren(...options(LANGUAGES, lang()));
+  language.onchange = () => setLang(language.value);
+  translateStatic(document);
+  $("logout").onclick = async () => {
+    await logout();
+    loggedOut();
+  };
+  setUnauthorizedHandler(() => user() && loggedOut());
+  onLangChange(() => {
+    if (!user()) return;
+    translateHeader();
+    route(true);
+  });
+  live.onFrame((frame) => {
+    if (frame.type === "error" && frame.code === "session_expired") loggedOut();
+    if (frame.type === "message.created" || frame.type === "conversation.updated") refreshSoon();
+    current?.instance.frame?.(frame);
+  });
+  window.addEventListener("hashchange", () => route());
+  try {
+    loggedIn(await get("/auth/session"));
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) console.error(error);
+    loggedOut();
+  }
+}
+
+start();

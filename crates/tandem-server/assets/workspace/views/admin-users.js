@@ -1,0 +1,39 @@
+// Admin: users (create, rename, change role or password, delete).
+
+import { del, patch, post } from "../api.js";
+import * as directory from "../directory.js";
+import { t, tv } from "../i18n.js";
+import { crudPage } from "./admin-crud.js";
+
+const ROLES = ["agent", "supervisor", "admin"];
+
+export function renderUsers(container) {
+  crudPage(container, {
+    id: "admin-users",
+    title: t("admin.tab.users"),
+    newLabel: t("admin.users.new"),
+    load: () => {
+      directory.invalidate("users");
+      return directory.users();
+    },
+    columns: [
+      [t("admin.name"), (u) => u.name],
+      [t("admin.email"), (u) => u.email],
+      [t("admin.role"), (u) => tv("role", u.role)],
+    ],
+    name: (u) => u.name,
+    fields: (u) => [
+      ...(u ? [] : [{ name: "email", label: t("admin.email"), type: "email", required: true }]),
+      { name: "name", label: t("admin.name"), value: u?.name, required: true },
+      { name: "role", label: t("admin.role"), type: "select", value: u?.role || "agent", options: ROLES.map((r) => [r, tv("role", r)]) },
+      { name: "password", label: u ? t("admin.users.newPassword") : t("admin.password"), type: "password", hint: t("admin.users.passwordHint") },
+    ],
+    save: (u, values) => {
+      if (!u) return post("/users", values);
+      const change = { name: values.name, role: values.role };
+      if (values.password) change.password = values.password;
+      return patch(`/users/${u.id}`, change);
+    },
+    remove: (u) => del(`/users/${u.id}`),
+  });
+}

@@ -1,0 +1,303 @@
+// The inbox: one list across channels with filters, kept live by WebSocket frames, beside
+// the open conversation (#/conversations/{id}).
+
+import { get, getAll, query } from "../api.js";
+import * as directory from "../directory.js";
+import { h, options } from "../dom.js";
+import { t, tv } from "../i18n.js";
+import { errorText } from "../notify.js";
+import { user } from "../session.js";
+import { nextClock, routingOf } from "../sla.js";
+import { isUnread, markSeen } from "../unread.js";
+import * as conversationView from "./conversation.js";
+import { createRow, paintRow, tickRow } from "./row.js";
+
+const PAGE = 50;
+const STATUSES = ["bot", "queued", "assigned", "resolved"];
+const CHANNELS = ["web", "api", "whatsapp", "messenger", "instagram", "telegram", "sms", "voice", "email"];
+// Kept across re-renders (language change, navigation) for the session.
+const filters = { assignee: "", status: "", channel: "", teams: false };
+
+export function mount(root, openId) {
+  const entries = new Map(); // id → {conv, contact, inbox, last, unread, priority, clock, row}
+  let inboxes = new Map();
+  let myTeams = new Set();
+  let cursor = null;
+  let loadSeq = 0;
+  let current = null; // {id, view}
+  let queueTimer = null;
+
+  const list = h("div", { id: "conversation-list", attrs: { role: "list" } });
+  const empty = h("p", { class: "empty-note", text: t("inbox.empty"), hidden: true });
+  const error = h("p", { class: "form-error", hidden: true });
+  const more = h("button", { type: "button", class: "load-more", text: t("inbox.loadMore"), hidden: true });
+  more.onclick = () => loadPages(loadSeq);
+  const pane = h("section", { id: "conversation-pane", class: "conversation-pane" });
+  const filterBar = buildFilters(() => reload());
+  root.append(
+    h("div", { class: "inbox-layout" }, h("aside", { class: "inbox-sidebar" }, filterBar, error, list, empty, more), pane),
+  );
+
+  function serverParams() {
+    const status = STATUSES.includes(filters.status) ? filters.status : undefined;
+    return { status, assignee_id: filters.assignee || undefined };
+  }
+
+  function matches(conv) {
+    if (filters.status === "open" ? conv.status === "resolved" : filters.status && conv.status !== filters.status) {
+      return false;
+    }
+    if (filters.assignee === "me" && conv.assignee_id !== user().id) return false;
+    if (filters.assignee === "none" && conv.assignee_id) return false;
+    if (filters.channel && inboxes.get(conv.inbox_id)?.channel !== filters.channel) return false;
+    if (filters.teams && !myTeams.has(conv.team_id)) return false;
+    return true;
+  }
+
+  async function reload() {
+    const seq = ++loadSeq;
+    error.hidden = true;
+    try {
+      const [allInboxes, teams] = await Promise.all([directory.inboxes(), directory.teamIdsOf(user().id)]);
+      inboxes = directory.byId(allInboxes);
+      myTeams = teams;
+      fillChannelFilter(filterBar, allInboxes);
+      if (seq !== loadSeq) return;
+      entries.clear();
+      list.replaceChildren();
+      cursor = undefined;
+      await loadPages(seq);
+      refreshQueue();
+    } catch (e) {
+      error.textContent = errorText(e);
+      error.hidden = false;
+    }
+  }
+
+  /** Loads pages until enough rows match the client-side filters (or the list ends). */
+  async function loadPages(seq) {
+    for (let pages = 0; pages < 5 && cursor !== null; pages++) {
+      const page = await get("/conversations" + query({ ...serverParams(), limit: PAGE, cursor }));
+      if (seq !== loadSeq) return;
+      cursor = page.next_cursor;
+      for (const conv of page.data) upsert(conv);
+      if (entries.size >= PAGE / 2) break;
+    }
+    more.hidden = cursor === null;
+    showEmpty();
+  }
+
+  function showEmpty() {
+    empty.hidden = entries.size > 0;
+  }
+
+  /** Adds, updates, moves or drops the conversation's row; `message` is a new one if any. */
+  function upsert(conv, message) {
+    let entry = entries.get(conv.id);
+    if (!matches(conv)) {
+      if (entry) {
+        entry.row.el.remove();
+        entries.delete(conv.id);
+        showEmpty();
+      }
+      return;
+    }
+    if (!entry) {
+      entry = { conv, inbox: inboxes.get(conv.inbox_id), unread: 0, row: createRow(conv.id) };
+      entries.set(conv.id, entry);
+      enrich(entry);
+    }
+    entry.conv = conv;
+    entry.priority = conv.priority ?? entry.priority;
+    if (message) {
+      entry.last = message;
+      if (conv.id === current?.id) markSeen(conv.id, message.created_at);
+      else if (isUnread(message)) entry.unread += 1;
+    }
+    paint(entry);
+    place(entry);
+    showEmpty();
+  }
+
+  /** Loads what the list row shows beyond the conversation: contact, preview, unread, SLA. */
+  async function enrich(entry) {
+    const id = entry.conv.id;
+    directory
+      .contact(entry.conv.contact_id)
+      .then((contact) => {
+        entry.contact = contact;
+        paint(entry);
+      })
+      .catch(() => {});
+    refreshClock(entry);
+    try {
+      const messages = await getAll(`/conversations/${id}/messages`);
+      entry.last = messages[messages.length - 1] || null;
+      entry.unread = id === current?.id ? 0 : messages.filter(isUnread).length;
+      paint(entry);
+    } catch {
+      // The row stays without a preview.
+    }
+  }
+
+  async function refreshClock(entry) {
+    const open = entry.conv.status === "queued" || entry.conv.status === "assigned";
+    const routing = open ? await routingOf(entry.conv.id) : null;
+    entry.clock = nextClock(routing?.sla);
+    paint(entry);
+  }
+
+  /** Priorities come from the queue (waiting conversations) unless the conversation has one. */
+  function refreshQueue() {
+    clearTimeout(queueTimer);
+    queueTimer = setTimeout(async () => {
+      try {
+        const queue = (await get("/queue")).data;
+        const priorities = new Map(queue.map((item) => [item.conversation_id, item.priority]));
+        for (const entry of entries.values()) {
+          entry.priority = entry.conv.priority ?? priorities.get(entry.conv.id) ?? null;
+          paint(entry);
+        }
+      } catch {
+        // Priorities are a hint; the list works without them.
+      }
+    }, 300);
+  }
+
+  function paint(entry) {
+    if (entries.get(entry.conv.id) === entry) paintRow(entry.row, entry, entry.conv.id === current?.id);
+  }
+
+  /** Keeps rows ordered by last activity, most recent first. */
+  function place(entry) {
+    const time = Date.parse(entry.conv.last_activity_at);
+    const next = [...list.children].find(
+      (el) => el !== entry.row.el && Date.parse(entries.get(el.dataset.conversationId)?.conv.last_activity_at) < time,
+    );
+    if (next) {
+      if (entry.row.el.nextSibling !== next) list.insertBefore(entry.row.el, next);
+    } else if (list.lastElementChild !== entry.row.el) {
+      list.append(entry.row.el);
+    }
+  }
+
+  function open(id) {
+    if (current?.id === id) return;
+    current?.view.unmount();
+    current = null;
+    pane.replaceChildren();
+    for (const entry of entries.values()) paint(entry);
+    if (!id) {
+      pane.append(h("p", { class: "empty-note pane-placeholder", text: t("inbox.pick") }));
+      return;
+    }
+    const view = conversationView.mount(pane, id, {
+      changed: (conv) => upsert(conv),
+      seen: () => {
+        const entry = entries.get(id);
+        if (entry) {
+          entry.unread = 0;
+          paint(entry);
+        }
+      },
+    });
+    current = { id, view };
+    for (const entry of entries.values()) paint(entry);
+  }
+
+  const ticker = setInterval(() => {
+    for (const entry of entries.values()) if (entry.clock) tickRow(entry.row, entry);
+  }, 1000);
+
+  reload();
+  open(openId);
+
+  return {
+    update: open,
+    frame(frame) {
+      if (frame.type === "resync") {
+        reload();
+        current?.view.frame(frame);
+        return;
+      }
+      const conv = frame.conversation;
+      if (!conv) return;
+      upsert(conv, frame.type === "message.created" ? frame.message : undefined);
+      const entry = entries.get(conv.id);
+      if (entry && frame.type === "message.updated" && entry.last?.id === frame.message.id) {
+        entry.last = frame.message;
+        paint(entry);
+      }
+      if (entry && (frame.type === "conversation.updated" || frame.message?.direction === "outbound")) {
+        refreshClock(entry);
+      }
+      if (frame.type === "conversation.updated") refreshQueue();
+      if (current?.id === conv.id) current.view.frame(frame);
+    },
+    unmount() {
+      loadSeq++;
+      clearInterval(ticker);
+      clearTimeout(queueTimer);
+      current?.view.unmount();
+    },
+  };
+}
+
+/** The filter bar: toggles mine / my teams / unassigned / queued, status and channel selects. */
+function buildFilters(changed) {
+  const toggle = (id, label, isOn, flip) => {
+    const button = h("button", { type: "button", id, class: "filter-toggle", text: t(label) });
+    const paint = () => button.setAttribute("aria-pressed", String(isOn()));
+    button.onclick = () => {
+      flip();
+      sync();
+      changed();
+    };
+    return { button, paint };
+  };
+  const status = h("select", { id: "filter-status", attrs: { "aria-label": t("inbox.filter.status") } });
+  status.append(...options([["", t("inbox.filter.anyStatus")], ["open", t("status.open")], ...STATUSES.map((s) => [s, tv("status", s)])], filters.status));
+  status.onchange = () => {
+    filters.status = status.value;
+    sync();
+    changed();
+  };
+  const channel = h("select", { id: "filter-channel", attrs: { "aria-label": t("inbox.filter.channel") } });
+  channel.onchange = () => {
+    filters.channel = channel.value;
+    changed();
+  };
+  const toggles = [
+    toggle("filter-mine", "inbox.filter.mine", () => filters.assignee === "me", () => {
+      filters.assignee = filters.assignee === "me" ? "" : "me";
+    }),
+    toggle("filter-teams", "inbox.filter.teams", () => filters.teams, () => {
+      filters.teams = !filters.teams;
+    }),
+    toggle("filter-unassigned", "inbox.filter.unassigned", () => filters.assignee === "none", () => {
+      filters.assignee = filters.assignee === "none" ? "" : "none";
+    }),
+    toggle("filter-queued", "inbox.filter.queued", () => filters.status === "queued", () => {
+      filters.status = filters.status === "queued" ? "" : "queued";
+    }),
+  ];
+  function sync() {
+    for (const item of toggles) item.paint();
+    status.value = filters.status;
+  }
+  sync();
+  return h(
+    "div",
+    { class: "inbox-filters" },
+    h("div", { class: "filter-toggles" }, toggles.map((item) => item.button)),
+    h("div", { class: "filter-selects" }, status, channel),
+  );
+}
+
+/** Offers the channels the account has inboxes for. */
+function fillChannelFilter(bar, inboxes) {
+  const select = bar.querySelector("#filter-channel");
+  const present = CHANNELS.filter((channel) => inboxes.some((inbox) => inbox.channel === channel));
+  if (filters.channel && !present.includes(filters.channel)) present.push(filters.channel);
+  select.replaceChildren(...options([["", t("inbox.filter.anyChannel")], ...present.map((c) => [c, tv("channel", c)])], filters.channel));
+}

@@ -1,0 +1,121 @@
+// The transcript: messages (customer, bot, agent, system, private notes) and the event log,
+// in time order. Every text is set with textContent.
+
+import { h } from "../dom.js";
+import { formatTime, t, tv } from "../i18n.js";
+
+const KIND = { contact: "customer", bot: "bot", user: "agent", system: "system" };
+const QUIET_EVENTS = new Set(["first_agent_reply"]);
+
+/** `names`: {user(id) → name, contact → name, channel → channel kind of the inbox}. */
+export function createTranscript(names) {
+  const el = h("div", { id: "transcript", class: "transcript", attrs: { "aria-live": "polite" } });
+  const nodes = new Map(); // message or event id → element
+
+  function insert(node, time) {
+    node.dataset.time = String(Date.parse(time));
+    const after = [...el.children].find((child) => Number(child.dataset.time) > Number(node.dataset.time));
+    el.insertBefore(node, after || null);
+  }
+
+  function addMessage(message) {
+    const existing = nodes.get(message.id);
+    if (existing) return updateMessage(message);
+    const node = renderMessage(message, names);
+    nodes.set(message.id, node);
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    insert(node, message.created_at);
+    if (atBottom) el.scrollTop = el.scrollHeight;
+  }
+
+  function updateMessage(message) {
+    const old = nodes.get(message.id);
+    if (!old) return addMessage(message);
+    const node = renderMessage(message, names);
+    node.dataset.time = old.dataset.time;
+    old.replaceWith(node);
+    nodes.set(message.id, node);
+  }
+
+  function addEvent(event) {
+    if (nodes.has(event.id) || QUIET_EVENTS.has(event.type)) return;
+    const node = h("div", { class: `event-line event-${event.type}` }, h("span", { text: eventText(event, names) }), " ", h("time", { text: formatTime(event.created_at) }));
+    nodes.set(event.id, node);
+    insert(node, event.created_at);
+  }
+
+  function reset(messages, events) {
+    el.replaceChildren();
+    nodes.clear();
+    for (const message of messages) addMessage(message);
+    for (const event of events) addEvent(event);
+    el.scrollTop = el.scrollHeight;
+  }
+
+  return { el, reset, addMessage, updateMessage, addEvent };
+}
+
+function renderMessage(message, names) {
+  const kind = message.private ? "note" : KIND[message.sender.type] || "system";
+  const author =
+    message.sender.type === "contact"
+      ? names.contact
+      : message.sender.type === "user"
+        ? names.user(message.sender.id)
+        : t("author." + message.sender.type);
+  const meta = h(
+    "div",
+    { class: "message-meta" },
+    message.private && h("span", { class: "note-label", text: t("message.note") }),
+    h("span", { class: "message-author", text: author }),
+    names.channel && h("span", { class: `channel-badge channel-${names.channel}`, text: tv("channel", names.channel) }),
+    h("time", { text: formatTime(message.created_at), title: new Date(message.created_at).toLocaleString() }),
+    deliveryBadge(message),
+  );
+  return h(
+    "div",
+    {
+      class: `message message-${kind} message-${message.direction}`,
+      attrs: { "data-message-id": message.id, "data-author": KIND[message.sender.type] },
+    },
+    meta,
+    h("div", { class: "message-text", text: message.text }),
+    attachments(message.attachments),
+    message.delivery_error && h("div", { class: "delivery-error", text: t("delivery.error", { reason: message.delivery_error }) }),
+  );
+}
+
+function deliveryBadge(message) {
+  if (message.direction !== "outbound" || message.private || !message.delivery_status) return null;
+  const status = message.delivery_status;
+  return h("span", { class: `delivery-status delivery-${status}`, text: tv("delivery", status) });
+}
+
+function attachments(items) {
+  if (!items || !items.length) return null;
+  return h(
+    "ul",
+    { class: "message-attachments" },
+    items.map((item) => {
+      const label = [tv("attachment", item.kind), item.file_name, item.caption].filter(Boolean).join(" · ");
+      const safe = item.url && /^https?:\/\//i.test(item.url);
+      return h("li", {}, safe ? h("a", { href: item.url, text: label, target: "_blank", rel: "noopener noreferrer" }) : label);
+    }),
+  );
+}
+
+function eventText(event, names) {
+  const data = event.data || {};
+  const params = {
+    agent: names.user(data.agent_id),
+    from: names.user(data.from_agent_id),
+    to: names.user(data.to_agent_id),
+    team: names.team(data.team_id),
+    reason: tv("reason", data.reason),
+    target: tv("sla.target", data.target),
+    priority: data.priority,
+    score: data.score,
+  };
+  const text = t("event." + event.type, params);
+  return event.actor?.type === "user" ? t("event.by", { text, name: names.user(event.actor.id) }) : text;
+}

@@ -1,0 +1,97 @@
+// "Try the bot": a test conversation replayed by POST /bot/try from a fresh bot state; each
+// turn shows what the bot understood (language, intent, confidence, entities), its replies,
+// the choices it offered (clickable) and any handover. Nothing is stored.
+
+import { post } from "../api.js";
+import { h, replace } from "../dom.js";
+import { t, tv } from "../i18n.js";
+import { errorText } from "../notify.js";
+
+const MAX_MESSAGES = 20;
+
+export function createTryBot() {
+  let messages = [];
+  const input = h("input", { id: "try-bot-input", type: "text", placeholder: t("tryBot.placeholder"), autocomplete: "off" });
+  const send = h("button", { type: "button", id: "try-bot-send", class: "primary", text: t("tryBot.send") });
+  const reset = h("button", { type: "button", id: "try-bot-reset", text: t("tryBot.reset") });
+  const turns = h("ol", { id: "try-bot-turns", class: "try-turns" });
+  const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
+  const el = h(
+    "section",
+    { id: "try-bot", class: "card try-bot" },
+    h("h2", { text: t("tryBot.title") }),
+    h("p", { class: "hint", text: t("tryBot.hint") }),
+    turns,
+    error,
+    h("div", { class: "inline-form" }, input, send, reset),
+  );
+
+  async function say(text) {
+    if (!text.trim() || messages.length >= MAX_MESSAGES) return;
+    const next = [...messages, text];
+    send.disabled = true;
+    error.hidden = true;
+    try {
+      const result = await post("/bot/try", { messages: next });
+      messages = next;
+      input.value = "";
+      replace(turns, result.turns.map(renderTurn));
+      turns.lastElementChild?.scrollIntoView({ block: "nearest" });
+    } catch (e) {
+      error.textContent = errorText(e);
+      error.hidden = false;
+    } finally {
+      send.disabled = messages.length >= MAX_MESSAGES;
+      input.focus();
+    }
+  }
+
+  function renderTurn(turn) {
+    const entities = Object.entries(turn.entities || {});
+    const understanding = [
+      t("tryBot.language", { language: tv("language", turn.language) }),
+      t("tryBot.intent", { intent: turn.intent ?? t("tryBot.noIntent") }),
+      t("tryBot.confidence", { value: Math.round((turn.confidence || 0) * 100) }),
+    ].join(" · ");
+    return h(
+      "li",
+      { class: "try-turn" },
+      h("div", { class: "message message-customer try-customer" }, h("div", { class: "message-text", text: turn.text })),
+      h(
+        "div",
+        { class: "try-understanding" },
+        h("span", { class: "try-summary", text: understanding }),
+        entities.length > 0 &&
+          h(
+            "ul",
+            { class: "chips try-entities" },
+            entities.map(([kind, value]) => h("li", { class: "chip" }, h("b", { text: kind }), " ", typeof value === "string" ? value : JSON.stringify(value))),
+          ),
+      ),
+      (turn.replies || []).map((reply) => h("div", { class: "message message-bot try-reply" }, h("div", { class: "message-text", text: reply }))),
+      turn.choices?.length > 0 &&
+        h(
+          "div",
+          { class: "try-choices" },
+          turn.choices.map((choice) => h("button", { type: "button", class: "try-choice", text: choice, on: { click: () => say(choice) } })),
+        ),
+      turn.handover && h("div", { class: "try-handover", text: t("tryBot.handover", { reason: tv("reason", turn.handover.reason) }) }),
+    );
+  }
+
+  send.onclick = () => say(input.value);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      say(input.value);
+    }
+  });
+  reset.onclick = () => {
+    messages = [];
+    turns.replaceChildren();
+    error.hidden = true;
+    send.disabled = false;
+  };
+
+  return { el };
+}

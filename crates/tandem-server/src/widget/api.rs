@@ -1,0 +1,297 @@
+//! The widget's REST calls, under `/api/v1/widget/{inbox_id}`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use tandem_domain::contact::{Identity, IdentityKind};
+use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
+use tandem_domain::validation::Validator;
+use tandem_nlu::Language;
+use tandem_store::InboundMessage;
+
+use super::{
+    Names, Visitor, WidgetConversation, WidgetMessage, conversation_view, message_view, visitor_of,
+    web_inbox,
+};
+use crate::channels::talk_to_person_title;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::intake::accept_inbound;
+use crate::state::AppState;
+
+/// The most history the widget restores.
+const MAX_HISTORY: usize = 500;
+/// The longest rating comment.
+const MAX_COMMENT_CHARS: usize = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartVisitorRequest {
+    /// The token the widget kept from an earlier visit, if any.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VisitorResponse {
+    pub token: String,
+    pub inbox: WidgetInbox,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WidgetInbox {
+    pub name: String,
+    /// The bot's default language (`pt`, `es`, `en`).
+    pub language: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WidgetState {
+    pub conversation: Option<WidgetConversation>,
+    pub messages: Vec<WidgetMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WidgetMessageRequest {
+    pub text: String,
+    /// The widget's id for this message; sending it again is one message.
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    pub score: i64,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConversationBody {
+    pub conversation: WidgetConversation,
+}
+
+/// `POST /visitors`: the same visitor again when its token is good, else a new one.
+pub async fn start_visitor(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    ApiJson(request): ApiJson<StartVisitorRequest>,
+) -> Result<Json<VisitorResponse>, ApiError> {
+    let inbox = web_inbox(&state, &inbox_id).await?;
+    let kept = request
+        .token
+        .filter(|token| state.visitors.verify(inbox.id, token).is_some());
+    let token = kept.unwrap_or_else(|| state.visitors.issue(inbox.id).1);
+    let language = state
+        .bot
+        .inbox_language(inbox.account_id, inbox.id)
+        .await?
+        .unwrap_or(Language::Portuguese);
+    Ok(Json(VisitorResponse {
+        token,
+        inbox: WidgetInbox {
+            name: inbox.name,
+            language: language.code(),
+        },
+    }))
+}
+
+/// `GET /conversation`: the visitor's latest conversation and its public messages.
+pub async fn conversation(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<WidgetState>, ApiError> {
+    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
+    let store = &state.app.store;
+    let Some(conversation) = store
+        .visitor_conversation(visitor.inbox.account_id, visitor.inbox.id, &visitor.id)
+        .await?
+    else {
+        return Ok(Json(WidgetState {
+            conversation: None,
+            messages: Vec::new(),
+        }));
+    };
+    let mut names = Names::default();
+    let mut messages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .messages(conversation.account_id, conversation.id, after, 100)
+            .await?;
+        for message in &page.messages {
+            if let Some(view) = message_view(&state, &conversation, message, &mut names).await {
+                messages.push(view);
+            }
+        }
+        after = page.next;
+        if after.is_none() || messages.len() >= MAX_HISTORY {
+            break;
+        }
+    }
+    Ok(Json(WidgetState {
+        conversation: Some(conversation_view(&state, &conversation, &mut names).await?),
+        messages,
+    }))
+}
+
+/// `POST /messages`: a customer message, stored before the answer.
+pub async fn send_message(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<WidgetMessageRequest>,
+) -> Result<(StatusCode, Json<WidgetMessage>), ApiError> {
+    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
+    let mut validator = Validator::new();
+    validate_text(&mut validator, "text", &request.text);
+    validator.optional_text(
+        "client_id",
+        request.client_id.as_deref(),
+        MAX_EXTERNAL_ID_CHARS / 2,
+    );
+    validator.finish()?;
+    let (conversation, message) =
+        write(&state, &visitor, request.text.trim(), request.client_id).await?;
+    let view = message_view(&state, &conversation, &message, &mut Names::default())
+        .await
+        .ok_or_else(|| {
+            ApiError::Internal("a customer message was stored as a private note".into())
+        })?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Stores a customer message from the visitor; `client_id` makes a retry one message.
+async fn write(
+    state: &AppState,
+    visitor: &Visitor,
+    text: &str,
+    client_id: Option<String>,
+) -> Result<
+    (
+        tandem_domain::conversation::Conversation,
+        tandem_domain::message::Message,
+    ),
+    ApiError,
+> {
+    let inbound = InboundMessage {
+        inbox_id: visitor.inbox.id,
+        identity: Identity {
+            kind: IdentityKind::WebVisitor,
+            value: visitor.id.clone(),
+        },
+        contact_name: None,
+        text: text.to_owned(),
+        external_id: client_id.map(|client_id| format!("{}:{client_id}", visitor.id)),
+        attachments: Vec::new(),
+        channel_data: None,
+        reply_address: None,
+    };
+    let outcome = accept_inbound(state, visitor.inbox.account_id, &inbound).await?;
+    Ok((outcome.conversation, outcome.message))
+}
+
+/// `POST /handover`: the customer asks for a person. The request goes in as the customer's own
+/// words, the same as the "talk to a person" button on other channels, so the transcript shows
+/// it and the bot hands over with the reason `customer_request`. A conversation already with
+/// people (queued or assigned) stays as it is.
+pub async fn ask_for_person(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ConversationBody>, ApiError> {
+    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
+    let store = &state.app.store;
+    let account_id = visitor.inbox.account_id;
+    let current = store
+        .visitor_conversation(account_id, visitor.inbox.id, &visitor.id)
+        .await?;
+    let conversation = match current {
+        Some(conversation)
+            if matches!(
+                conversation.status,
+                ConversationStatus::Queued | ConversationStatus::Assigned
+            ) =>
+        {
+            conversation
+        }
+        current => {
+            let language = match &current {
+                Some(conversation) => {
+                    state
+                        .bot
+                        .conversation_language(account_id, conversation.id)
+                        .await?
+                }
+                None => {
+                    state
+                        .bot
+                        .inbox_language(account_id, visitor.inbox.id)
+                        .await?
+                }
+            };
+            let words = talk_to_person_title(language.unwrap_or(Language::Portuguese));
+            write(&state, &visitor, words, None).await?.0
+        }
+    };
+    let view = conversation_view(&state, &conversation, &mut Names::default()).await?;
+    Ok(Json(ConversationBody { conversation: view }))
+}
+
+/// `POST /rating`: the customer's CSAT (1–5) for its resolved conversation; the last one counts.
+pub async fn rate(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<RatingRequest>,
+) -> Result<Json<ConversationBody>, ApiError> {
+    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
+    let mut validator = Validator::new();
+    if !(1..=5).contains(&request.score) {
+        validator.reject(
+            "score",
+            "out_of_range",
+            "must be a whole number from 1 to 5",
+        );
+    }
+    let comment = request
+        .comment
+        .map(|comment| comment.trim().to_owned())
+        .filter(|comment| !comment.is_empty());
+    if comment
+        .as_ref()
+        .is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARS)
+    {
+        validator.reject(
+            "comment",
+            "too_long",
+            format!("must be at most {MAX_COMMENT_CHARS} characters"),
+        );
+    }
+    validator.finish()?;
+    let store = &state.app.store;
+    let conversation = store
+        .visitor_conversation(visitor.inbox.account_id, visitor.inbox.id, &visitor.id)
+        .await?
+        .ok_or(ApiError::Conflict {
+            code: "not_resolved",
+            field: Some("conversation"),
+            message: "there is no conversation to rate yet".into(),
+        })?;
+    let score = u8::try_from(request.score).unwrap_or(5);
+    store
+        .rate_conversation(
+            conversation.account_id,
+            conversation.id,
+            score,
+            comment,
+            tandem_app::now(),
+        )
+        .await?;
+    tracing::info!(conversation_id = %conversation.id, score, "widget rating recorded");
+    let view = conversation_view(&state, &conversation, &mut Names::default()).await?;
+    Ok(Json(ConversationBody { conversation: view }))
+}

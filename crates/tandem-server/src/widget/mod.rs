@@ -1,0 +1,194 @@
+//! The web-chat widget's side of the server: a visitor of a web inbox proves who it is with a
+//! visitor token (`tandem_app::visitor`), reads its latest conversation, writes, asks for a
+//! person and rates the conversation (`api.rs`), and hears replies, status changes and the
+//! agent's typing over its own WebSocket (`socket.rs`). A visitor only ever sees its own
+//! conversations, and never a private note.
+
+mod api;
+mod socket;
+
+pub use api::{ask_for_person, conversation, rate, send_message, start_visitor};
+pub use socket::upgrade;
+
+use std::collections::HashMap;
+
+use axum::http::HeaderMap;
+use serde::Serialize;
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+use tandem_domain::conversation::{Conversation, ConversationStatus};
+use tandem_domain::event::Actor;
+use tandem_domain::id::{InboxId, UserId};
+use tandem_domain::inbox::Inbox;
+use tandem_domain::message::Message;
+use tandem_store::StoreError;
+
+use crate::error::ApiError;
+use crate::extract::{bearer_token, parse_id};
+use crate::state::AppState;
+
+/// A widget visitor, authenticated for one web inbox.
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    pub inbox: Inbox,
+    /// The visitor's id: the value of its `web_visitor` identity.
+    pub id: String,
+}
+
+/// The web inbox named in the path; unknown ids and other kinds of inbox are both 404.
+async fn web_inbox(state: &AppState, raw_id: &str) -> Result<Inbox, ApiError> {
+    let inbox_id: InboxId = parse_id(raw_id, "inbox")?;
+    state
+        .app
+        .store
+        .web_inbox(inbox_id)
+        .await?
+        .ok_or(ApiError::NotFound("inbox"))
+}
+
+/// The visitor a token proves for the inbox in the path.
+async fn visitor(state: &AppState, raw_id: &str, token: Option<&str>) -> Result<Visitor, ApiError> {
+    let inbox = web_inbox(state, raw_id).await?;
+    let id = token
+        .and_then(|token| state.visitors.verify(inbox.id, token))
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Visitor { inbox, id })
+}
+
+/// The visitor of a request's bearer token.
+async fn visitor_of(
+    state: &AppState,
+    raw_id: &str,
+    headers: &HeaderMap,
+) -> Result<Visitor, ApiError> {
+    visitor(state, raw_id, bearer_token(headers)).await
+}
+
+/// A conversation as its customer sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WidgetConversation {
+    pub id: Uuid,
+    pub status: &'static str,
+    /// The person who has it, once one does.
+    pub agent_name: Option<String>,
+    /// The customer's place in line while queued (1 is next).
+    pub queue_position: Option<u32>,
+    /// The customer's rating (1–5), once given.
+    pub rating: Option<u8>,
+}
+
+/// A message as its customer sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WidgetMessage {
+    pub id: Uuid,
+    pub direction: &'static str,
+    /// `customer`, `bot`, `agent` or `system`.
+    pub author: &'static str,
+    pub author_name: Option<String>,
+    pub text: String,
+    pub created_at: Timestamp,
+    /// The answers the bot offered, to show as buttons.
+    pub choices: Vec<String>,
+}
+
+/// Agents' names, read once per user.
+#[derive(Debug, Default)]
+struct Names(HashMap<UserId, Option<String>>);
+
+impl Names {
+    async fn of(
+        &mut self,
+        state: &AppState,
+        conversation: &Conversation,
+        user: UserId,
+    ) -> Option<String> {
+        if let Some(name) = self.0.get(&user) {
+            return name.clone();
+        }
+        let name = match state.app.store.user(conversation.account_id, user).await {
+            Ok(user) => Some(user.name),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(error) => {
+                tracing::warn!(%error, "reading an agent's name failed");
+                None
+            }
+        };
+        self.0.insert(user, name.clone());
+        name
+    }
+}
+
+/// How the customer sees a conversation: who has it, its place in line, the rating.
+async fn conversation_view(
+    state: &AppState,
+    conversation: &Conversation,
+    names: &mut Names,
+) -> Result<WidgetConversation, StoreError> {
+    let store = &state.app.store;
+    let agent_name = match conversation.assignee_id {
+        Some(user) => names.of(state, conversation, user).await,
+        None => None,
+    };
+    let queue_position = if conversation.status == ConversationStatus::Queued {
+        store
+            .queue_status(conversation.account_id, conversation.id, tandem_app::now())
+            .await?
+            .map(|status| status.position)
+    } else {
+        None
+    };
+    let rating = if conversation.status == ConversationStatus::Resolved {
+        store
+            .conversation_rating(conversation.account_id, conversation.id)
+            .await?
+    } else {
+        None
+    };
+    Ok(WidgetConversation {
+        id: conversation.id.0,
+        status: conversation.status.as_str(),
+        agent_name,
+        queue_position,
+        rating,
+    })
+}
+
+/// How the customer sees a message; `None` for private notes.
+async fn message_view(
+    state: &AppState,
+    conversation: &Conversation,
+    message: &Message,
+    names: &mut Names,
+) -> Option<WidgetMessage> {
+    if message.is_private {
+        return None;
+    }
+    let (author, author_name) = match message.sender {
+        Actor::Contact(_) => ("customer", None),
+        Actor::Bot => ("bot", None),
+        Actor::User(user) => ("agent", names.of(state, conversation, user).await),
+        Actor::System => ("system", None),
+    };
+    let choices = message
+        .channel_data
+        .as_ref()
+        .and_then(|data| data.get("quick_replies"))
+        .and_then(|replies| replies.as_array())
+        .map(|replies| {
+            replies
+                .iter()
+                .filter_map(|reply| reply.get("title")?.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(WidgetMessage {
+        id: message.id.0,
+        direction: message.direction.as_str(),
+        author,
+        author_name,
+        text: message.text.clone(),
+        created_at: message.created_at,
+        choices,
+    })
+}

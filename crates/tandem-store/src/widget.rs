@@ -1,0 +1,170 @@
+//! What the web-chat widget reads and writes beyond ordinary messages: a visitor's latest
+//! conversation in an inbox, the rating given in the widget after resolution, and the agent's
+//! typing notice.
+
+use sqlx::types::Json;
+
+use tandem_domain::Timestamp;
+use tandem_domain::conversation::{Conversation, ConversationStatus};
+use tandem_domain::event::{Actor, Event, EventKind};
+use tandem_domain::id::{AccountId, ConversationId, InboxId, UserId};
+use tandem_domain::inbox::Inbox;
+use tandem_domain::survey::SurveyKind;
+
+use crate::changes::Change;
+use crate::conversations::{find_conversation, inbox_rules, insert_events};
+use crate::db::args;
+use crate::records::{CONVERSATION_COLUMNS, ConversationRow, INBOX_COLUMNS, InboxRow};
+use crate::surveys::SURVEY_WINDOW;
+use crate::{Store, StoreError};
+
+/// The change name of an agent's typing notice (announced, never stored).
+pub const TYPING: &str = "typing";
+
+impl Store {
+    /// The web inbox a widget names by its public id, in any account (the id is public; what a
+    /// visitor may read is then bounded by its visitor token).
+    pub async fn web_inbox(&self, inbox_id: InboxId) -> Result<Option<Inbox>, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<InboxRow>(
+            &format!("SELECT {INBOX_COLUMNS} FROM inboxes WHERE id = $1 AND channel = 'web'"),
+            args![inbox_id],
+        )
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+    }
+
+    /// The oldest web inbox of the installation: the demo site's widget.
+    pub async fn first_web_inbox(&self) -> Result<Option<Inbox>, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<InboxRow>(
+            &format!(
+                "SELECT {INBOX_COLUMNS} FROM inboxes WHERE channel = 'web' ORDER BY created_at, id LIMIT 1"
+            ),
+            args![],
+        )
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+    }
+
+    /// The latest conversation in `inbox_id` of the contact known by the widget visitor id.
+    pub async fn visitor_conversation(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+        visitor: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<ConversationRow>(
+            &format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE account_id = $1 AND inbox_id = $2 \
+                 AND contact_id IN (SELECT contact_id FROM contact_identities \
+                 WHERE account_id = $1 AND kind = 'web_visitor' AND value = $3) \
+                 ORDER BY created_at DESC, id DESC LIMIT 1"
+            ),
+            args![account_id, inbox_id, visitor],
+        )
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+    }
+
+    /// The CSAT score last given on a conversation, if any.
+    pub async fn conversation_rating(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Option<u8>, StoreError> {
+        let mut conn = self.read().await?;
+        let answers: Vec<(Json<EventKind>,)> = conn
+            .fetch_all(
+                "SELECT data FROM events WHERE account_id = $1 AND conversation_id = $2 \
+                 AND kind = 'survey_answered' ORDER BY created_at DESC, id DESC",
+                args![account_id, conversation_id],
+            )
+            .await?;
+        Ok(answers.into_iter().find_map(|(Json(kind),)| match kind {
+            EventKind::SurveyAnswered {
+                survey: SurveyKind::Csat,
+                score,
+                ..
+            } => Some(score),
+            _ => None,
+        }))
+    }
+
+    /// Records the customer's rating (CSAT 1–5) of a resolved conversation, given in the widget
+    /// within the survey window after resolution. Rating again replaces the earlier answer (the
+    /// last one counts).
+    pub async fn rate_conversation(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        score: u8,
+        comment: Option<String>,
+        now: Timestamp,
+    ) -> Result<Event, StoreError> {
+        let mut conn = self.write().await?;
+        let mut conversation =
+            find_conversation(&mut conn, account_id, conversation_id, true).await?;
+        let within_window = conversation
+            .resolved_at
+            .and_then(|resolved| resolved.checked_add(SURVEY_WINDOW).ok())
+            .is_some_and(|closes| now <= closes);
+        if conversation.status != ConversationStatus::Resolved || !within_window {
+            return Err(StoreError::Conflict {
+                code: "not_resolved",
+                field: "conversation",
+                message: "only a conversation resolved within the last 72 hours can be rated"
+                    .into(),
+            });
+        }
+        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
+        let customer = Actor::Contact(conversation.contact_id);
+        let events = insert_events(
+            &mut conn,
+            &mut conversation,
+            rules.has_webhook,
+            customer,
+            vec![EventKind::SurveyAnswered {
+                survey: SurveyKind::Csat,
+                score,
+                comment,
+            }],
+            now,
+        )
+        .await?;
+        let change = Change::recorded(&conversation, None, &events);
+        self.changes.commit_with(conn, vec![change]).await?;
+        events
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::corrupt("the rating event was not recorded"))
+    }
+
+    /// Tells every node that `user_id` is typing in a conversation of the account (nothing is
+    /// stored; the customer's widget shows it).
+    pub async fn announce_typing(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        user_id: UserId,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write().await?;
+        let conversation = find_conversation(&mut conn, account_id, conversation_id, false).await?;
+        if conversation.assignee_id != Some(user_id) {
+            conn.commit().await?;
+            return Ok(());
+        }
+        let change = Change {
+            account_id,
+            conversation_id,
+            message_id: None,
+            events: vec![TYPING.to_owned()],
+            is_message_update: false,
+        };
+        self.changes.commit_with(conn, vec![change]).await
+    }
+}
