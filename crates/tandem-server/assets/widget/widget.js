@@ -446,9 +446,11 @@
     });
   }
 
-  /* The server writes the request into the conversation (opening one if needed) and queues it;
-   * were it to refuse (409), the customer's own words ask the bot instead. */
+  /* The server writes the request into the conversation and queues it. With no conversation
+   * yet it would write it in the inbox's language, so the customer's own words (in the
+   * widget's language) ask instead, as they do were the server to refuse (409). */
   function handover() {
+    if (!conv) return send(S.humanText);
     call('POST', '/handover').then(function (r) {
       if (r && r.conversation) applyConversation(r.conversation);
     }, function (e) {

@@ -23,4 +23,5 @@ mod provider;
 mod routing;
 mod scenario;
 mod validation;
+mod web_ui;
 mod webhook_receiver;

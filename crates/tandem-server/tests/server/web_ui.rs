@@ -1,0 +1,665 @@
+//! What the browser side relies on: the workspace's cookie session with its CSRF token, canned
+//! responses, trying the bot, and the widget's API and WebSocket, where a visitor only ever
+//! sees its own conversation.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::harness::{ADMIN, ANA, PASSWORD, TestServer, error_fields, on_every_backend};
+
+/// A browser's session: its cookie and CSRF token.
+struct BrowserSession {
+    cookie: String,
+    csrf: String,
+}
+
+async fn start_session(server: &TestServer, email: &str) -> BrowserSession {
+    let response = server
+        .client
+        .post(format!("{}/api/v1/auth/session", server.base))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["email"], email);
+    BrowserSession {
+        cookie,
+        csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn with_cookie(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    session: &BrowserSession,
+    csrf: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = server
+        .client
+        .request(method, format!("{}{path}", server.base))
+        .header(COOKIE, &session.cookie);
+    if let Some(csrf) = csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn socket_request(
+    server: &TestServer,
+    session: &BrowserSession,
+    origin: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let url = format!("{}/api/v1/ws", server.base.replacen("http://", "ws://", 1));
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert(COOKIE, session.cookie.parse().unwrap());
+    request
+        .headers_mut()
+        .insert(ORIGIN, origin.parse().unwrap());
+    request
+}
+
+#[tokio::test]
+async fn a_browser_session_rides_on_its_cookie_and_csrf_token() {
+    on_every_backend!(a_browser_session_rides_on_its_cookie_and_csrf_token_on);
+}
+
+async fn a_browser_session_rides_on_its_cookie_and_csrf_token_on(server: &TestServer) {
+    let session = start_session(server, ANA).await;
+    let (status, body) = with_cookie(
+        server,
+        Method::GET,
+        "/api/v1/auth/session",
+        &session,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["csrf_token"],
+        session.csrf.as_str(),
+        "a reload gets the same token"
+    );
+    let (status, _) = with_cookie(
+        server,
+        Method::GET,
+        "/api/v1/conversations",
+        &session,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "reads need no CSRF token");
+
+    let presence = Some(json!({"presence": "online"}));
+    let path = "/api/v1/me/presence";
+    for csrf in [None, Some("0123456789abcdef0123456789abcdef")] {
+        let (status, body) =
+            with_cookie(server, Method::PUT, path, &session, csrf, presence.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "csrf_token_invalid");
+    }
+    let (status, body) = with_cookie(
+        server,
+        Method::PUT,
+        path,
+        &session,
+        Some(&session.csrf),
+        presence,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let host = server.base.clone();
+    let refused =
+        tokio_tungstenite::connect_async(socket_request(server, &session, "https://evil.example"))
+            .await;
+    assert!(
+        refused.is_err(),
+        "another site's page may not open the socket"
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(socket_request(server, &session, &host))
+        .await
+        .unwrap();
+    let hello = next_json(&mut socket).await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+
+    let (status, _) = with_cookie(
+        server,
+        Method::DELETE,
+        "/api/v1/auth/session",
+        &session,
+        Some(&session.csrf),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = with_cookie(
+        server,
+        Method::GET,
+        "/api/v1/auth/session",
+        &session,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "logging out ends the session"
+    );
+
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/session",
+            None,
+            Some(json!({"email": ANA, "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
+
+#[tokio::test]
+async fn workspace_pages_carry_a_strict_content_security_policy() {
+    let server = TestServer::spawn(tandem_store::Backend::Sqlite).await;
+    for path in ["/app/", "/demo"] {
+        let response = server
+            .client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(policy.contains("script-src 'self'"), "{policy}");
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    }
+    let page = server
+        .client
+        .get(format!("{}/demo", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let inbox = demo_web_inbox(&server).await;
+    assert!(page.contains(&format!("data-inbox=\"{inbox}\"")), "{page}");
+    let widget = server
+        .client
+        .get(format!("{}/widget.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(widget.headers()["access-control-allow-origin"], "*");
+    assert!(
+        widget.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let (status, _) = server
+        .call(Method::GET, "/app/../Cargo.toml", None, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn canned_responses_are_written_by_admins_and_read_by_everyone() {
+    on_every_backend!(canned_responses_are_written_by_admins_and_read_by_everyone_on);
+}
+
+async fn canned_responses_are_written_by_admins_and_read_by_everyone_on(server: &TestServer) {
+    let admin = server.login(ADMIN).await;
+    let ana = server.login(ANA).await;
+    let (status, listed) = server.get("/api/v1/canned-responses", &ana).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|canned| canned["shortcut"] == "boleto"),
+        "{listed}"
+    );
+    let new = json!({"shortcut": "pix", "title": "Pix", "text": "A chave Pix é o seu CPF."});
+    let (status, _) = server
+        .post("/api/v1/canned-responses", &ana, new.clone())
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = server
+        .post(
+            "/api/v1/canned-responses",
+            &admin,
+            json!({"shortcut": "/Pix", "title": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["text", "shortcut", "title"]);
+    let (status, created) = server
+        .post("/api/v1/canned-responses", &admin, new.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, clash) = server.post("/api/v1/canned-responses", &admin, new).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(clash["error"]["code"], "shortcut_taken");
+    assert_eq!(error_fields(&clash), ["shortcut"]);
+    let path = format!(
+        "/api/v1/canned-responses/{}",
+        created["id"].as_str().unwrap()
+    );
+    let (status, updated) = server
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"text": "Use a chave Pix do app."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["shortcut"], "pix");
+    assert_eq!(updated["text"], "Use a chave Pix do app.");
+    let (status, _) = server.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.call(Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn trying_the_bot_shows_each_turn_and_stores_nothing() {
+    let server = TestServer::spawn(tandem_store::Backend::Sqlite).await;
+    let admin = server.login(ADMIN).await;
+    let (status, body) = server
+        .post(
+            "/api/v1/bot/try",
+            &admin,
+            json!({"messages": ["qual o horário de atendimento?", "quero falar com um atendente"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let turns = body["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[0]["language"], "pt");
+    assert!(
+        !turns[0]["replies"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
+    assert_eq!(turns[1]["handover"]["reason"], "customer_request");
+    let (status, body) = server
+        .post("/api/v1/bot/try", &admin, json!({"messages": []}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["messages"]);
+    let ana = server.login(ANA).await;
+    let (status, _) = server
+        .post("/api/v1/bot/try", &ana, json!({"messages": ["oi"]}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, conversations) = server.get("/api/v1/conversations", &admin).await;
+    assert_eq!(conversations["data"], json!([]), "trying stores nothing");
+    server.stop().await;
+}
+
+type WidgetSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn next_json(socket: &mut WidgetSocket) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a frame within ten seconds")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        if let Frame::Text(text) = frame {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Reads frames until `matches` holds for one, and returns it.
+async fn frame_where(socket: &mut WidgetSocket, matches: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let frame = next_json(socket).await;
+        if matches(&frame) {
+            return frame;
+        }
+    }
+}
+
+async fn demo_web_inbox(server: &TestServer) -> String {
+    let admin = server.login(ADMIN).await;
+    let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
+    let inbox = inboxes["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|inbox| inbox["channel"] == "web")
+        .expect("the demo has a web inbox")
+        .clone();
+    let id = inbox["id"].as_str().unwrap().to_owned();
+    let (_, shown) = server.get(&format!("/api/v1/inboxes/{id}"), &admin).await;
+    assert!(
+        shown["widget_snippet"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("data-inbox=\"{id}\"")),
+        "{shown}"
+    );
+    id
+}
+
+/// A widget visitor of the demo's web inbox.
+struct Visitor<'a> {
+    server: &'a TestServer,
+    widget: String,
+    token: String,
+}
+
+impl<'a> Visitor<'a> {
+    async fn arrive(server: &'a TestServer, inbox: &str) -> Visitor<'a> {
+        let widget = format!("/api/v1/widget/{inbox}");
+        let (status, body) = server
+            .call(
+                Method::POST,
+                &format!("{widget}/visitors"),
+                None,
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["inbox"]["language"], "pt");
+        Visitor {
+            server,
+            widget,
+            token: body["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.server
+            .call(
+                method,
+                &format!("{}{path}", self.widget),
+                Some(&self.token),
+                body,
+            )
+            .await
+    }
+
+    async fn say(&self, text: &str, client_id: &str) -> Value {
+        let (status, message) = self
+            .call(
+                Method::POST,
+                "/messages",
+                Some(json!({"text": text, "client_id": client_id})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{message}");
+        message
+    }
+
+    async fn socket(&self) -> WidgetSocket {
+        let url = format!(
+            "{}{}/ws?token={}",
+            self.server.base.replacen("http://", "ws://", 1),
+            self.widget,
+            self.token
+        );
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    }
+}
+
+#[tokio::test]
+async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them() {
+    on_every_backend!(a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on);
+}
+
+async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on(server: &TestServer) {
+    let inbox = demo_web_inbox(server).await;
+    let maria = Visitor::arrive(server, &inbox).await;
+    let mut maria_socket = maria.socket().await;
+    let first = maria.say("Qual o horário de atendimento?", "m-1").await;
+    assert_eq!(first["author"], "customer");
+    let again = maria.say("Qual o horário de atendimento?", "m-1").await;
+    assert_eq!(again["id"], first["id"], "a retried send is one message");
+    let bot = frame_where(&mut maria_socket, |frame| {
+        frame["type"] == "message" && frame["message"]["author"] == "bot"
+    })
+    .await;
+    assert!(!bot["message"]["text"].as_str().unwrap().is_empty());
+
+    let (status, asked) = maria.call(Method::POST, "/handover", None).await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let queued = frame_where(&mut maria_socket, |frame| {
+        frame["type"] == "conversation" && frame["conversation"]["status"] == "queued"
+    })
+    .await;
+    assert_eq!(queued["conversation"]["queue_position"], 1);
+    let conversation = queued["conversation"]["id"].as_str().unwrap().to_owned();
+
+    let ana = server.login(ANA).await;
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/conversations/{conversation}/assign"),
+            &ana,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let joined = frame_where(&mut maria_socket, |frame| {
+        frame["type"] == "conversation" && frame["conversation"]["status"] == "assigned"
+    })
+    .await;
+    assert_eq!(joined["conversation"]["agent_name"], "Ana Souza");
+
+    let mut ana_socket = server.websocket(&ana).await;
+    ana_socket
+        .send_text(&json!({"type": "typing", "conversation_id": conversation}).to_string())
+        .await;
+    let typing = frame_where(&mut maria_socket, |frame| frame["type"] == "typing").await;
+    assert_eq!(typing["author_name"], "Ana Souza");
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    server
+        .post(
+            &messages,
+            &ana,
+            json!({"text": "nota: cliente VIP", "private": true}),
+        )
+        .await;
+    server
+        .post(
+            &messages,
+            &ana,
+            json!({"text": "<img src=x onerror=alert(1)> Oi, Maria!"}),
+        )
+        .await;
+    let reply = frame_where(&mut maria_socket, |frame| frame["type"] == "message").await;
+    assert_eq!(
+        reply["message"]["author"], "agent",
+        "the note never reaches the widget"
+    );
+    assert_eq!(reply["message"]["author_name"], "Ana Souza");
+    assert_eq!(
+        reply["message"]["text"],
+        "<img src=x onerror=alert(1)> Oi, Maria!"
+    );
+
+    let (status, early) = maria
+        .call(Method::POST, "/rating", Some(json!({"score": 5})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{early}");
+    assert_eq!(early["error"]["code"], "not_resolved");
+    server
+        .post(
+            &format!("/api/v1/conversations/{conversation}/resolve"),
+            &ana,
+            json!({}),
+        )
+        .await;
+    frame_where(&mut maria_socket, |frame| {
+        frame["type"] == "conversation" && frame["conversation"]["status"] == "resolved"
+    })
+    .await;
+    let (status, body) = maria
+        .call(Method::POST, "/rating", Some(json!({"score": 6})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["score"]);
+    for score in [3, 5] {
+        let (status, rated) = maria
+            .call(
+                Method::POST,
+                "/rating",
+                Some(json!({"score": score, "comment": "Atendimento rápido"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rated}");
+        assert_eq!(
+            rated["conversation"]["rating"], score,
+            "the last rating counts"
+        );
+    }
+    let (_, events) = server
+        .get(
+            &format!("/api/v1/conversations/{conversation}/events"),
+            &ana,
+        )
+        .await;
+    let answers: Vec<&Value> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["type"] == "survey_answered")
+        .collect();
+    assert_eq!(answers.len(), 2, "{events}");
+    assert_eq!(answers[1]["data"]["comment"], "Atendimento rápido");
+
+    let (_, restored) = maria.call(Method::GET, "/conversation", None).await;
+    let texts: Vec<&str> = restored["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|message| message["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"<img src=x onerror=alert(1)> Oi, Maria!"),
+        "{texts:?}"
+    );
+    assert!(!texts.contains(&"nota: cliente VIP"), "{texts:?}");
+    assert_eq!(restored["conversation"]["rating"], 5);
+    ana_socket.close().await;
+}
+
+#[tokio::test]
+async fn one_visitor_never_sees_anothers_conversation() {
+    on_every_backend!(one_visitor_never_sees_anothers_conversation_on);
+}
+
+async fn one_visitor_never_sees_anothers_conversation_on(server: &TestServer) {
+    let inbox = demo_web_inbox(server).await;
+    let maria = Visitor::arrive(server, &inbox).await;
+    let joao = Visitor::arrive(server, &inbox).await;
+    let mut joao_socket = joao.socket().await;
+    maria.say("Meu cartão foi bloqueado", "m-1").await;
+    let (_, maria_state) = maria.call(Method::GET, "/conversation", None).await;
+    assert!(maria_state["conversation"]["id"].is_string());
+    let (_, joao_state) = joao.call(Method::GET, "/conversation", None).await;
+    assert_eq!(joao_state, json!({"conversation": null, "messages": []}));
+    joao.say("Oi", "j-1").await;
+    let first = next_json(&mut joao_socket).await;
+    assert_eq!(
+        first["message"]["text"], "Oi",
+        "João hears his own conversation first, nothing of Maria's: {first}"
+    );
+
+    let forged = format!("{}x", maria.token);
+    for token in [forged.as_str(), "tdm_v_abc.def", &server.inbox_token] {
+        let (status, _) = server
+            .call(
+                Method::GET,
+                &format!("/api/v1/widget/{inbox}/conversation"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token}");
+    }
+    let (status, kept) = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/widget/{inbox}/visitors"),
+            None,
+            Some(json!({"token": maria.token})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        kept["token"],
+        maria.token.as_str(),
+        "a returning visitor keeps its token"
+    );
+
+    let admin = server.login(ADMIN).await;
+    let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
+    let api_inbox = inboxes["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|inbox| inbox["channel"] == "api")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/api/v1/widget/{api_inbox}/visitors"),
+            None,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "only web inboxes have a widget"
+    );
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/widget/{api_inbox}/conversation"),
+            Some(&maria.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
