@@ -71,18 +71,21 @@ impl Store {
         .transpose()
     }
 
-    /// The CSAT score last given on a conversation, if any.
+    /// The CSAT score last given on a resolved conversation since its latest resolution (a
+    /// reopened and resolved again conversation is rated anew), if any.
     pub async fn conversation_rating(
         &self,
-        account_id: AccountId,
-        conversation_id: ConversationId,
+        conversation: &Conversation,
     ) -> Result<Option<u8>, StoreError> {
+        let Some(resolved_at) = conversation.resolved_at else {
+            return Ok(None);
+        };
         let mut conn = self.read().await?;
         let answers: Vec<(Json<EventKind>,)> = conn
             .fetch_all(
                 "SELECT data FROM events WHERE account_id = $1 AND conversation_id = $2 \
-                 AND kind = 'survey_answered' ORDER BY created_at DESC, id DESC",
-                args![account_id, conversation_id],
+                 AND kind = 'survey_answered' AND created_at >= $3 ORDER BY created_at DESC, id DESC",
+                args![conversation.account_id, conversation.id, resolved_at],
             )
             .await?;
         Ok(answers.into_iter().find_map(|(Json(kind),)| match kind {

@@ -369,7 +369,10 @@
     el.classList.remove('tw-failed');
     el.classList.add('tw-pending');
     inflight++;
-    if (!conv || conv.status === 'bot' || conv.status === 'resolved') typing(true, null, 15000);
+    if (!conv || conv.status === 'bot' || conv.status === 'resolved') {
+      typing(true, null, 15000);
+      holdUntil = Date.now() + 800;
+    }
     call('POST', '/messages', { text: el._body, client_id: el._cid }).then(function (m) {
       el.classList.remove('tw-pending');
       var id = String(m.id);
@@ -394,6 +397,27 @@
         q.forEach(function (m) { add(m, false); });
       }
     });
+  }
+
+  /* ---------- live messages ---------- */
+  /* The bot answers in milliseconds; its reply waits until "typing" has shown for a moment. */
+  var holdUntil = 0, held = [];
+  function hear(m) {
+    var wait = holdUntil - Date.now();
+    if (wait > 0 || held.length) {
+      if (held.push(m) === 1) setTimeout(release, Math.max(wait, 0));
+      return;
+    }
+    if (add(m, true) && m.author !== 'customer' && panel.hidden) {
+      badge.textContent = ++unread;
+      badge.hidden = false;
+    }
+  }
+  function release() {
+    var q = held;
+    held = [];
+    holdUntil = 0;
+    q.forEach(hear);
   }
 
   /* ---------- typing ---------- */
@@ -438,11 +462,14 @@
       ratedId = null;
     }
   }
+  /* A status frame that came while the GET was under way is newer than its answer. */
+  var frames = 0;
   function load() {
+    var seen = frames;
     return call('GET', '/conversation').then(function (r) {
       switchTo(r.conversation);
       (r.messages || []).forEach(function (m) { add(m, false); });
-      applyConversation(r.conversation);
+      if (seen === frames) applyConversation(r.conversation);
     });
   }
 
@@ -451,8 +478,9 @@
    * widget's language) ask instead, as they do were the server to refuse (409). */
   function handover() {
     if (!conv) return send(S.humanText);
+    var seen = frames;
     call('POST', '/handover').then(function (r) {
-      if (r && r.conversation) applyConversation(r.conversation);
+      if (r && r.conversation && seen === frames) applyConversation(r.conversation);
     }, function (e) {
       if (e.status === 409) send(S.humanText);
     });
@@ -507,12 +535,11 @@
       heard = Date.now();
       var f;
       try { f = JSON.parse(e.data); } catch (x) { return; }
-      if (f.type === 'message') {
-        if (add(f.message, true) && f.message.author !== 'customer' && panel.hidden) {
-          badge.textContent = ++unread;
-          badge.hidden = false;
-        }
-      } else if (f.type === 'conversation') applyConversation(f.conversation);
+      if (f.type === 'message') hear(f.message);
+      else if (f.type === 'conversation') {
+        frames++;
+        applyConversation(f.conversation);
+      }
       else if (f.type === 'typing') typing(true, f.author_name, 5000);
     };
     sock.onclose = dropped;
@@ -557,7 +584,7 @@
       if (e.status === 404) {
         error.textContent = S.unavailable;
         error.hidden = false;
-        status.textContent = '';
+        status.hidden = true;
         input.disabled = sendBtn.disabled = handoverBtn.disabled = true;
       } else reconnect();
     });

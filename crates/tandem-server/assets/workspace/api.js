@@ -25,7 +25,7 @@ export function setUnauthorizedHandler(fn) {
 }
 
 /** Sends a request; resolves to the parsed JSON (null for 204). */
-export async function request(method, path, body) {
+async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;

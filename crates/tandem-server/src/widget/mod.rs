@@ -139,9 +139,7 @@ async fn conversation_view(
         None
     };
     let rating = if conversation.status == ConversationStatus::Resolved {
-        store
-            .conversation_rating(conversation.account_id, conversation.id)
-            .await?
+        store.conversation_rating(conversation).await?
     } else {
         None
     };

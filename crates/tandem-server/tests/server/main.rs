@@ -8,6 +8,7 @@
 mod architecture;
 mod bot;
 mod bot_profile;
+mod browser;
 mod channel_calls;
 mod channels;
 mod cluster;

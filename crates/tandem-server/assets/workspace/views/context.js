@@ -60,8 +60,12 @@ export function createContextPanel(useReply) {
       suggestion &&
         field(
           t("context.suggested"),
-          h("blockquote", { id: "suggested-reply", text: suggestion }),
-          h("button", { type: "button", id: "suggested-reply-use", text: t("context.use"), on: { click: () => useReply(suggestion) } }),
+          h(
+            "div",
+            { id: "suggested-reply" },
+            h("blockquote", { class: "suggested-reply-text", text: suggestion }),
+            h("button", { type: "button", id: "suggested-reply-use", text: t("context.use"), on: { click: () => useReply(suggestion) } }),
+          ),
         ),
     );
   }

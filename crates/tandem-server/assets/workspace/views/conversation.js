@@ -130,6 +130,7 @@ export function mount(root, id, hooks) {
     replace(body, h("div", { class: "conversation-main" }, header, transcript.el, reply.el), context.el);
     conv = loaded;
     paintHeader();
+    transcript.scrollToEnd();
     context.load(conv, contact);
     seen(messages[messages.length - 1]?.created_at);
   }
@@ -142,9 +143,10 @@ export function mount(root, id, hooks) {
     frame(frame) {
       if (!conv) return;
       if (frame.type === "resync") {
-        getAll(`/conversations/${id}/messages`).then((messages) => alive && messages.forEach(transcript.addMessage));
-        get(`/conversations/${id}`).then((next) => alive && apply(next));
-        reloadEvents();
+        const ignore = () => {}; // the list shows connection problems
+        getAll(`/conversations/${id}/messages`).then((messages) => alive && messages.forEach(transcript.addMessage), ignore);
+        get(`/conversations/${id}`).then((next) => alive && apply(next), ignore);
+        reloadEvents().catch(ignore);
         return;
       }
       if (frame.type === "message.created") {

@@ -31,7 +31,7 @@ export function mount(root, openId) {
   const empty = h("p", { class: "empty-note", text: t("inbox.empty"), hidden: true });
   const error = h("p", { class: "form-error", hidden: true });
   const more = h("button", { type: "button", class: "load-more", text: t("inbox.loadMore"), hidden: true });
-  more.onclick = () => loadPages(loadSeq);
+  more.onclick = () => loadPages(loadSeq).catch(showError);
   const pane = h("section", { id: "conversation-pane", class: "conversation-pane" });
   const filterBar = buildFilters(() => reload());
   root.append(
@@ -69,9 +69,13 @@ export function mount(root, openId) {
       await loadPages(seq);
       refreshQueue();
     } catch (e) {
-      error.textContent = errorText(e);
-      error.hidden = false;
+      showError(e);
     }
+  }
+
+  function showError(e) {
+    error.textContent = errorText(e);
+    error.hidden = false;
   }
 
   /** Loads pages until enough rows match the client-side filters (or the list ends). */
@@ -130,6 +134,13 @@ export function mount(root, openId) {
       })
       .catch(() => {});
     refreshClock(entry);
+    if (!entry.inbox) {
+      // An inbox created since the list loaded.
+      directory.invalidate("inboxes");
+      const fresh = await directory.inboxes().catch(() => null);
+      if (fresh) inboxes = directory.byId(fresh);
+      entry.inbox = inboxes.get(entry.conv.inbox_id);
+    }
     try {
       const messages = await getAll(`/conversations/${id}/messages`);
       entry.last = messages[messages.length - 1] || null;

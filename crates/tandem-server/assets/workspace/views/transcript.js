@@ -49,10 +49,11 @@ export function createTranscript(names) {
     nodes.clear();
     for (const message of messages) addMessage(message);
     for (const event of events) addEvent(event);
-    el.scrollTop = el.scrollHeight;
   }
 
-  return { el, reset, addMessage, updateMessage, addEvent };
+  const scrollToEnd = () => (el.scrollTop = el.scrollHeight);
+
+  return { el, reset, addMessage, updateMessage, addEvent, scrollToEnd };
 }
 
 function renderMessage(message, names) {
@@ -116,6 +117,7 @@ function eventText(event, names) {
     priority: data.priority,
     score: data.score,
   };
-  const text = t("event." + event.type, params);
+  const key = event.type === "routed" && !data.team_id ? "routedAny" : event.type;
+  const text = t("event." + key, params);
   return event.actor?.type === "user" ? t("event.by", { text, name: names.user(event.actor.id) }) : text;
 }

@@ -1,0 +1,431 @@
+//! Both screens in a real browser: headless Chromium driven over WebDriver (chromedriver). A
+//! customer in the demo site's widget and an agent in the workspace play one conversation end to
+//! end, and screenshots of the main screens are saved under the target directory
+//! (`tmp/screenshots/`). Without Chromium and chromedriver the test is skipped, except under
+//! `CI=true`, where that is a failure (`.ci/run` installs them).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tandem_store::Backend;
+use tokio::process::{Child, Command};
+
+use crate::harness::{ADMIN, ANA, PASSWORD, TestServer};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// What a customer types that must stay text on both screens.
+const INJECTION: &str = "<img src=x onerror=alert(1)>";
+
+/// A chromedriver on a free loopback port, stopped when dropped.
+struct Driver {
+    url: String,
+    _process: Child,
+}
+
+impl Driver {
+    /// `None` when Chromium is not installed here (a failure under `CI=true`).
+    async fn start() -> Option<Driver> {
+        let installed = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+        if !installed {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI needs {CHROMIUM} and {CHROMEDRIVER} (Debian: chromium chromium-driver)"
+            );
+            eprintln!("skipping the browser test: chromium and chromedriver are not installed");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let status = reqwest::Client::new();
+        for _ in 0..100 {
+            if status
+                .get(format!("{url}/status"))
+                .send()
+                .await
+                .is_ok_and(|response| response.status().is_success())
+            {
+                return Some(Driver {
+                    url,
+                    _process: process,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not come up on port {port}");
+    }
+
+    /// A new browser with its own profile (cookies, storage).
+    async fn browser(&self) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", "--window-size=1366,900", "--lang=pt-BR"],
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a browser session")
+    }
+}
+
+/// Where screenshots go: the target directory's scratch space.
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Polls a JavaScript condition (the body of a function returning a boolean) for 15 seconds.
+async fn wait_until(browser: &Client, what: &str, condition: &str) {
+    for _ in 0..150 {
+        let holds = browser.execute(condition, vec![]).await.unwrap();
+        if holds == Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = browser.source().await.unwrap_or_default();
+    panic!(
+        "timed out waiting until {what}; page:\n{}",
+        &page[..page.len().min(4000)]
+    );
+}
+
+/// An element inside the widget's shadow root.
+async fn in_widget(browser: &Client, selector: &str) -> Element {
+    let host = browser
+        .find(Locator::Css("#tandem-widget"))
+        .await
+        .expect("the widget is on the page");
+    host.shadow_root()
+        .await
+        .expect("the widget has a shadow root")
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|error| panic!("{selector} in the widget: {error}"))
+}
+
+/// The JavaScript for "in the widget, `expression` holds", `w` being its shadow root.
+fn widget_condition(expression: &str) -> String {
+    format!(
+        "const host = document.querySelector('#tandem-widget'); \
+         const w = host && host.shadowRoot; if (!w) return false; return Boolean({expression});"
+    )
+}
+
+/// Texts of the widget's messages of one author class (`tw-bot`, `tw-agent`, ...).
+fn widget_has_message(class: &str, text_part: &str) -> String {
+    widget_condition(&format!(
+        "[...w.querySelectorAll('.tw-message.{class} .tw-text')].some(e => e.textContent.includes({}))",
+        json!(text_part)
+    ))
+}
+
+async fn click(browser: &Client, selector: &str) {
+    browser
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|error| panic!("{selector}: {error}"))
+        .click()
+        .await
+        .unwrap_or_else(|error| panic!("clicking {selector}: {error}"));
+}
+
+async fn type_into(browser: &Client, selector: &str, text: &str) {
+    browser
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|error| panic!("{selector}: {error}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn customer_says(customer: &Client, text: &str) {
+    in_widget(customer, "#tw-input")
+        .await
+        .send_keys(text)
+        .await
+        .unwrap();
+    in_widget(customer, "#tw-send").await.click().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(Backend::Sqlite).await;
+    let agent = driver.browser().await;
+    let customer = driver.browser().await;
+
+    // The agent logs in to the workspace and waits on the inbox.
+    agent.goto(&format!("{}/app/", server.base)).await.unwrap();
+    wait_until(
+        &agent,
+        "the login form shows",
+        "return !!document.querySelector('#login-email');",
+    )
+    .await;
+    screenshot(&agent, "workspace-login").await;
+    type_into(&agent, "#login-email", ANA).await;
+    type_into(&agent, "#login-password", PASSWORD).await;
+    click(&agent, "#login-submit").await;
+    wait_until(
+        &agent,
+        "the inbox shows",
+        "return !!document.querySelector('#conversation-list');",
+    )
+    .await;
+
+    // The customer asks a routine question in the widget and the bot answers.
+    customer
+        .goto(&format!("{}/demo", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &customer,
+        "the widget loads",
+        &widget_condition("w.querySelector('#tw-launcher')"),
+    )
+    .await;
+    in_widget(&customer, "#tw-launcher")
+        .await
+        .click()
+        .await
+        .unwrap();
+    customer_says(&customer, "Qual o horário de atendimento?").await;
+    wait_until(
+        &customer,
+        "the bot answers",
+        &widget_has_message("tw-bot", "8h"),
+    )
+    .await;
+    customer_says(&customer, INJECTION).await;
+    wait_until(
+        &customer,
+        "the customer's message shows",
+        &widget_has_message("tw-customer", INJECTION),
+    )
+    .await;
+    screenshot(&customer, "widget-bot-answer").await;
+
+    // The customer asks for a person; the conversation appears in the agent's list, live.
+    in_widget(&customer, "#tw-handover")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &customer,
+        "the customer sees their place in line",
+        &widget_condition(
+            "w.querySelector('#tw-queue') && /\\d/.test(w.querySelector('#tw-queue').textContent)",
+        ),
+    )
+    .await;
+    wait_until(
+        &agent,
+        "the conversation appears without a reload",
+        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
+    )
+    .await;
+    screenshot(&agent, "workspace-inbox").await;
+
+    // The agent opens it, reads the handover context, takes it and replies.
+    click(&agent, "#conversation-list .conversation-row").await;
+    wait_until(
+        &agent,
+        "the context panel shows why the bot handed over",
+        "const r = document.querySelector('#context-panel #handover-reason'); return !!r && r.textContent.trim().length > 0;",
+    )
+    .await;
+    wait_until(
+        &agent,
+        "the customer's injection attempt shows as text",
+        &format!(
+            "return [...document.querySelectorAll('#transcript .message-customer .message-text')].some(e => e.textContent.includes({}));",
+            json!(INJECTION)
+        ),
+    )
+    .await;
+    let injected = agent
+        .execute(
+            "return document.querySelectorAll('#transcript img').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        injected,
+        json!(0),
+        "customer text never becomes markup in the workspace"
+    );
+    let unassigned = agent
+        .execute(
+            "const b = document.querySelector('#action-assign-me'); return !!b && !b.disabled && !b.hidden && b.offsetParent !== null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if unassigned == json!(true) {
+        click(&agent, "#action-assign-me").await;
+    }
+    wait_until(
+        &agent,
+        "the reply box is usable",
+        "const r = document.querySelector('#reply-text'); return !!r && !r.disabled;",
+    )
+    .await;
+    type_into(
+        &agent,
+        "#reply-text",
+        "Oi! Sou a Ana, vou te ajudar. <b>negrito?</b>",
+    )
+    .await;
+    click(&agent, "#reply-send").await;
+    screenshot(&agent, "workspace-conversation").await;
+
+    // The customer sees the agent join and reply, as text.
+    wait_until(
+        &customer,
+        "the agent's reply arrives",
+        &widget_has_message("tw-agent", "Sou a Ana"),
+    )
+    .await;
+    let markup = customer
+        .execute(
+            &widget_condition(
+                "w.querySelectorAll('#tw-messages img, #tw-messages b').length === 0",
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        markup,
+        json!(true),
+        "no message becomes markup in the widget"
+    );
+    screenshot(&customer, "widget-agent-reply").await;
+
+    // The agent resolves; the customer rates the conversation.
+    click(&agent, "#action-resolve").await;
+    wait_until(
+        &customer,
+        "the rating is offered",
+        &widget_condition("w.querySelector('#tw-rating') && !w.querySelector('#tw-rating').hidden"),
+    )
+    .await;
+    in_widget(&customer, ".tw-star[data-score=\"5\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    in_widget(&customer, "#tw-rating-comment")
+        .await
+        .send_keys("Resolveu rápido")
+        .await
+        .unwrap();
+    in_widget(&customer, "#tw-rating-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &customer,
+        "the customer is thanked",
+        &widget_condition(
+            "w.querySelector('#tw-rating-thanks') && !w.querySelector('#tw-rating-thanks').hidden",
+        ),
+    )
+    .await;
+    screenshot(&customer, "widget-rating").await;
+
+    // The rating is stored on the conversation.
+    let admin = server.login(ADMIN).await;
+    let (status, conversations) = server
+        .get("/api/v1/conversations?status=resolved", &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let conversation = conversations["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, events) = server
+        .get(
+            &format!("/api/v1/conversations/{conversation}/events"),
+            &admin,
+        )
+        .await;
+    let rating = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["type"] == "survey_answered")
+        .unwrap_or_else(|| panic!("no rating stored: {events}"));
+    assert_eq!(rating["data"]["score"], 5);
+    assert_eq!(rating["data"]["comment"], "Resolveu rápido");
+
+    // A supervisor's view of the same account.
+    let supervisor = driver.browser().await;
+    supervisor
+        .goto(&format!("{}/app/", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &supervisor,
+        "the login form shows",
+        "return !!document.querySelector('#login-email');",
+    )
+    .await;
+    type_into(&supervisor, "#login-email", ADMIN).await;
+    type_into(&supervisor, "#login-password", PASSWORD).await;
+    click(&supervisor, "#login-submit").await;
+    wait_until(
+        &supervisor,
+        "the navigation shows",
+        "return !!document.querySelector('#nav-supervisor');",
+    )
+    .await;
+    click(&supervisor, "#nav-supervisor").await;
+    wait_until(
+        &supervisor,
+        "the supervisor view shows",
+        "return !!document.querySelector('#supervisor-agents');",
+    )
+    .await;
+    screenshot(&supervisor, "workspace-supervisor").await;
+
+    for browser in [agent, customer, supervisor] {
+        browser.close().await.unwrap();
+    }
+    server.stop().await;
+}
