@@ -160,7 +160,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "A new database: seeded the demo account \"{}\".",
             demo.account_name
         );
-        println!("  Log in:   POST {url}/api/v1/auth/login with one of");
+        println!("  Log in at {url}/app/ (or POST {url}/api/v1/auth/login) as one of");
         for (email, name, role) in tandem_app::demo::DEMO_USERS {
             println!("            {email} ({name}, {role})");
         }
@@ -170,6 +170,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             demo.inbox_name, demo.inbox_token
         );
         println!("  API reference: {url}/api/v1/openapi.json\n");
+    }
+    println!("Workspace for agents: {url}/app/");
+    if config.seed_demo {
+        println!("Demo site with the chat widget: {url}/demo");
     }
     // The last line of start-up output: scripts wait for it.
     tracing::info!(%url, "listening");

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use tandem_domain::contact::{Identity, IdentityKind};
@@ -13,8 +13,8 @@ use tandem_nlu::Language;
 use tandem_store::InboundMessage;
 
 use super::{
-    Names, Visitor, WidgetConversation, WidgetMessage, conversation_view, message_view, visitor_of,
-    web_inbox,
+    Names, Visitor, WidgetConversation, WidgetMessage, WidgetVisitor, conversation_view,
+    message_view, web_inbox,
 };
 use crate::channels::talk_to_person_title;
 use crate::error::ApiError;
@@ -101,10 +101,8 @@ pub async fn start_visitor(
 /// `GET /conversation`: the visitor's latest conversation and its public messages.
 pub async fn conversation(
     State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    headers: HeaderMap,
+    WidgetVisitor(visitor): WidgetVisitor,
 ) -> Result<Json<WidgetState>, ApiError> {
-    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
     let store = &state.app.store;
     let Some(conversation) = store
         .visitor_conversation(visitor.inbox.account_id, visitor.inbox.id, &visitor.id)
@@ -141,11 +139,9 @@ pub async fn conversation(
 /// `POST /messages`: a customer message, stored before the answer.
 pub async fn send_message(
     State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    headers: HeaderMap,
+    WidgetVisitor(visitor): WidgetVisitor,
     ApiJson(request): ApiJson<WidgetMessageRequest>,
 ) -> Result<(StatusCode, Json<WidgetMessage>), ApiError> {
-    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
     let mut validator = Validator::new();
     validate_text(&mut validator, "text", &request.text);
     validator.optional_text(
@@ -200,10 +196,8 @@ async fn write(
 /// people (queued or assigned) stays as it is.
 pub async fn ask_for_person(
     State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    headers: HeaderMap,
+    WidgetVisitor(visitor): WidgetVisitor,
 ) -> Result<Json<ConversationBody>, ApiError> {
-    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
     let store = &state.app.store;
     let account_id = visitor.inbox.account_id;
     let current = store
@@ -244,11 +238,9 @@ pub async fn ask_for_person(
 /// `POST /rating`: the customer's CSAT (1–5) for its resolved conversation; the last one counts.
 pub async fn rate(
     State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    headers: HeaderMap,
+    WidgetVisitor(visitor): WidgetVisitor,
     ApiJson(request): ApiJson<RatingRequest>,
 ) -> Result<Json<ConversationBody>, ApiError> {
-    let visitor = visitor_of(&state, &inbox_id, &headers).await?;
     let mut validator = Validator::new();
     if !(1..=5).contains(&request.score) {
         validator.reject(

@@ -12,7 +12,8 @@ pub use socket::upgrade;
 
 use std::collections::HashMap;
 
-use axum::http::HeaderMap;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -47,22 +48,36 @@ async fn web_inbox(state: &AppState, raw_id: &str) -> Result<Inbox, ApiError> {
         .ok_or(ApiError::NotFound("inbox"))
 }
 
-/// The visitor a token proves for the inbox in the path.
+/// The visitor a token proves for the inbox in the path; without a token nothing is looked up.
 async fn visitor(state: &AppState, raw_id: &str, token: Option<&str>) -> Result<Visitor, ApiError> {
+    let token = token.ok_or(ApiError::Unauthenticated)?;
     let inbox = web_inbox(state, raw_id).await?;
-    let id = token
-        .and_then(|token| state.visitors.verify(inbox.id, token))
+    let id = state
+        .visitors
+        .verify(inbox.id, token)
         .ok_or(ApiError::Unauthenticated)?;
     Ok(Visitor { inbox, id })
 }
 
-/// The visitor of a request's bearer token.
-async fn visitor_of(
-    state: &AppState,
-    raw_id: &str,
-    headers: &HeaderMap,
-) -> Result<Visitor, ApiError> {
-    visitor(state, raw_id, bearer_token(headers)).await
+/// The visitor of a request's bearer token, for the inbox in its path; checked before the body
+/// is read.
+#[derive(Debug)]
+pub struct WidgetVisitor(pub Visitor);
+
+impl FromRequestParts<AppState> for WidgetVisitor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers)
+            .ok_or(ApiError::Unauthenticated)?
+            .to_owned();
+        let Path(inbox_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound("inbox"))?;
+        visitor(state, &inbox_id, Some(&token))
+            .await
+            .map(WidgetVisitor)
+    }
 }
 
 /// A conversation as its customer sees it.
