@@ -554,7 +554,7 @@ impl BotRunner {
             let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
             if conversation.status != ConversationStatus::Bot
                 || store
-                    .answered_since(account_id, conversation_id, message_id)
+                    .bot_answered(account_id, conversation_id, message_id)
                     .await?
             {
                 return Ok(());
@@ -576,6 +576,10 @@ impl BotRunner {
                     ),
                     None,
                 ),
+            };
+            let record = BotTurnRecord {
+                answers: Some(message_id),
+                ..record
             };
             match self.record(account_id, &record).await {
                 Ok(BotTurnOutcome::Recorded { events, .. }) => {
@@ -768,6 +772,7 @@ impl BotRunner {
             choices: Vec::new(),
             state: to_value(&state),
             handover,
+            answers: None,
         })
     }
 
@@ -1071,6 +1076,7 @@ fn failure_handover(
             context: json!({"reason": "bot_failure", "evidence": evidence}),
             routing: RoutingFacts::default(),
         }),
+        answers: None,
     }
 }
 

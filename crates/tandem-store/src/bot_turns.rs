@@ -56,6 +56,8 @@ pub struct BotTurnRecord {
     /// The bot's memory after the turn.
     pub state: Value,
     pub handover: Option<BotHandover>,
+    /// The customer message the turn answers, if it answers one.
+    pub answers: Option<MessageId>,
 }
 
 /// What storing a bot turn did.
@@ -136,6 +138,33 @@ impl Store {
         }
         conn.commit().await?;
         Ok(())
+    }
+
+    /// Whether the built-in bot's turns have answered `message_id`: a turn answered it or a later
+    /// customer message, or a person wrote to the customer after it. Replies the bot wrote after
+    /// it to an earlier message do not count.
+    pub async fn bot_answered(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.read().await?;
+        let answered = conn
+            .fetch_optional::<(i64,)>(
+                "SELECT asked.created_at FROM messages asked \
+                 WHERE asked.id = $3 AND asked.account_id = $1 AND asked.conversation_id = $2 AND (\
+                   EXISTS (SELECT 1 FROM conversations c JOIN messages done ON done.id = c.bot_answered_message_id \
+                     WHERE c.account_id = $1 AND c.id = $2 AND (done.created_at > asked.created_at \
+                       OR (done.created_at = asked.created_at AND done.id >= asked.id))) \
+                   OR EXISTS (SELECT 1 FROM messages later WHERE later.account_id = $1 \
+                     AND later.conversation_id = $2 AND later.direction = 'outbound' \
+                     AND later.sender_kind = 'user' AND later.is_private = $4 \
+                     AND later.created_at >= asked.created_at))",
+                args![account_id, conversation_id, message_id, false],
+            )
+            .await?;
+        Ok(answered.is_some())
     }
 
     /// Whether something was said to the customer after `message_id` (the bot answered it, or
@@ -275,9 +304,15 @@ impl Store {
             None => Vec::new(),
         };
         conn.execute(
-            "UPDATE conversations SET bot_state = $1, bot_state_version = bot_state_version + 1 \
-             WHERE account_id = $2 AND id = $3",
-            args![turn.state.clone(), account_id, conversation.id],
+            "UPDATE conversations SET bot_state = $1, bot_state_version = bot_state_version + 1, \
+             bot_answered_message_id = COALESCE($2, bot_answered_message_id) \
+             WHERE account_id = $3 AND id = $4",
+            args![
+                turn.state.clone(),
+                turn.answers,
+                account_id,
+                conversation.id
+            ],
         )
         .await?;
         update_conversation_row(&mut conn, &conversation).await?;

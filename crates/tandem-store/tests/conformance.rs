@@ -14,9 +14,9 @@ use tandem_domain::message::DeliveryStatus;
 use tandem_domain::user::{Role, User};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
-    AccountSeed, AgentMessage, Backend, ChangeNotice, ConversationFilter, ConversationUpdate,
-    DeliverySubject, InboundMessage, InboundOutcome, NewInbox, Store, StoreError, StoreOptions,
-    UserSeed,
+    AccountSeed, AgentMessage, Backend, BotTurnRecord, ChangeNotice, ConversationFilter,
+    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, NewInbox, Store,
+    StoreError, StoreOptions, UserSeed,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -988,4 +988,78 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
 #[tokio::test]
 async fn contacts_merge_with_an_audit_entry() {
     on_every_backend!(merging_moves_everything_and_refuses_clashes);
+}
+
+async fn a_message_written_while_the_bot_answers_is_still_unanswered(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let bot_inbox = NewInbox {
+        name: "Site".into(),
+        channel: ChannelKind::Web,
+        first_responder: FirstResponder::Bot,
+        webhook_url: None,
+        webhook_secret: "secret".into(),
+        api_token_hash: format!("web-token-{}", tenant.account_id),
+        channel_config: None,
+    };
+    let inbox = store
+        .create_inbox(tenant.account_id, InboxId::generate(), &bot_inbox, at(0))
+        .await
+        .expect("inbox created");
+    let write = |text: &str, id: &str| inbound(inbox.id, "+5511988887777", text, id);
+    let first = store
+        .append_inbound_message(tenant.account_id, &write("oi", "w-1"), at(1))
+        .await
+        .expect("stored");
+    let second = store
+        .append_inbound_message(tenant.account_id, &write("quero uma pessoa", "w-2"), at(2))
+        .await
+        .expect("stored");
+    let conversation = first.conversation.id;
+    assert_eq!(second.conversation.id, conversation);
+    let answer = |answers, version| BotTurnRecord {
+        conversation_id: conversation,
+        based_on_version: version,
+        replies: vec!["Olá!".into()],
+        choices: Vec::new(),
+        state: serde_json::json!({}),
+        handover: None,
+        answers: Some(answers),
+    };
+    let (_, memory) = store
+        .bot_memory(tenant.account_id, conversation)
+        .await
+        .expect("memory");
+    // The turn answering the first message is stored after the second arrived.
+    store
+        .record_bot_turn(
+            tenant.account_id,
+            &answer(first.message.id, memory.version),
+            at(3),
+        )
+        .await
+        .expect("recorded");
+    let answered = |message| store.bot_answered(tenant.account_id, conversation, message);
+    assert!(answered(first.message.id).await.expect("read"));
+    assert!(
+        !answered(second.message.id).await.expect("read"),
+        "the reply to the first message does not answer the second"
+    );
+    let (_, memory) = store
+        .bot_memory(tenant.account_id, conversation)
+        .await
+        .expect("memory");
+    store
+        .record_bot_turn(
+            tenant.account_id,
+            &answer(second.message.id, memory.version),
+            at(4),
+        )
+        .await
+        .expect("recorded");
+    assert!(answered(second.message.id).await.expect("read"));
+}
+
+#[tokio::test]
+async fn the_bot_answers_every_message_even_one_written_mid_turn() {
+    on_every_backend!(a_message_written_while_the_bot_answers_is_still_unanswered);
 }

@@ -186,6 +186,7 @@ async fn hand_over(store: &Store, world: &World, n: usize, facts: RoutingFacts, 
             context: json!({}),
             routing: facts,
         }),
+        answers: None,
     };
     store
         .record_bot_turn(world.account_id, &record, now)

@@ -1,4 +1,6 @@
--- Canned responses: replies agents insert by shortcut (`/boleto`), unique per account.
+-- Canned responses: replies agents insert by shortcut (`/boleto`), unique per account; and the
+-- customer message the bot's latest turn answered, so a message that arrived while the bot was
+-- answering an earlier one is still answered.
 CREATE TABLE canned_responses (
     id UUID PRIMARY KEY,
     account_id UUID NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -9,3 +11,5 @@ CREATE TABLE canned_responses (
     updated_at BIGINT NOT NULL,
     UNIQUE (account_id, shortcut)
 );
+
+ALTER TABLE conversations ADD COLUMN bot_answered_message_id UUID;
