@@ -232,6 +232,9 @@ impl BotRunner {
     /// message already answered meanwhile is skipped.
     pub fn answer_leftovers(&self) {
         let runner = self.clone();
+        // Messages that arrive after the start are answered by their own requests; only what
+        // was waiting before is left over.
+        let started = tandem_app::now();
         self.inner.tasks.spawn(async move {
             match runner
                 .inner
@@ -246,7 +249,10 @@ impl BotRunner {
                             "answering customer messages left unanswered"
                         );
                     }
-                    for leftover in leftovers {
+                    for leftover in leftovers
+                        .into_iter()
+                        .filter(|leftover| leftover.message.created_at < started)
+                    {
                         runner.customer_wrote(
                             leftover.account_id,
                             leftover.conversation_id,

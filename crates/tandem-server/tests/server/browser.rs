@@ -194,7 +194,7 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     wait_until(
         &agent,
         "the login form shows",
-        "return !!document.querySelector('#login-email');",
+        "const e = document.querySelector('#login-email'); return !!e && e.offsetParent !== null;",
     )
     .await;
     screenshot(&agent, "workspace-login").await;
@@ -403,7 +403,7 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     wait_until(
         &supervisor,
         "the login form shows",
-        "return !!document.querySelector('#login-email');",
+        "const e = document.querySelector('#login-email'); return !!e && e.offsetParent !== null;",
     )
     .await;
     type_into(&supervisor, "#login-email", ADMIN).await;
@@ -411,8 +411,8 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     click(&supervisor, "#login-submit").await;
     wait_until(
         &supervisor,
-        "the navigation shows",
-        "return !!document.querySelector('#nav-supervisor');",
+        "the supervisor link shows",
+        "const n = document.querySelector('#nav-supervisor'); return !!n && !n.hidden && n.offsetParent !== null;",
     )
     .await;
     click(&supervisor, "#nav-supervisor").await;

@@ -43,12 +43,15 @@ async fn email_in_by_webhook_and_imap_and_threaded_replies_out_by_smtp() {
 async fn email_on(backend: Backend, servers: &MailServers) {
     let server = TestServer::spawn(backend).await;
     let admin = server.login(ADMIN).await;
+    // One mailbox per engine: a new server polls its mailbox from the start, and must not find
+    // the other run's mail there.
+    let mailbox = format!("support-{}", format!("{backend:?}").to_lowercase());
     let inbox = create_channel_inbox(
         &server,
         &admin,
         "email",
         json!({"address": "support@tandem.test", "display_name": "Banco Aurora", "smtp": servers.smtp(),
-               "imap": servers.imap("support"), "inbound_secret": INBOUND_SECRET}),
+               "imap": servers.imap(&mailbox), "inbound_secret": INBOUND_SECRET}),
     )
     .await;
     assert_eq!(inbox["channel_config"]["smtp"]["password"], "********");
@@ -120,7 +123,7 @@ async fn email_on(backend: Backend, servers: &MailServers) {
     let second_id = format!("second-{backend:?}@example.com");
     servers
         .deliver(
-            "support@tandem.test",
+            &format!("{mailbox}@tandem.test"),
             &customer_email(&second_id, Some(&first_id), "Obrigado!\r\n\r\nEm sáb., 21 de nov. de 2026 10:00, Banco Aurora escreveu:\r\n> Olá"),
         )
         .await
