@@ -72,44 +72,14 @@ pub fn replay_conversation(
     attributes: &Attributes,
     today: jiff::civil::Date,
 ) -> Result<ReplayedConversation, EngineError> {
-    let bot = Bot::new(profile);
-    let mut state = BotState::new();
-    let mut actions = Vec::new();
-    for (index, text) in customer_messages.iter().enumerate() {
-        let analysis = engine.analyze(text, &state.analysis_context(today))?;
-        let turn = bot.turn(
-            &state,
-            &CustomerTurn {
-                text,
-                analysis: &analysis,
-                attributes,
-                requested_person: false,
-                availability: TeamAvailability::default(),
-            },
-        );
-        if let Some(decision) = turn.handover {
-            return Ok(ReplayedConversation {
-                turns: index + 1,
-                handover: Some(ReplayedHandover {
-                    reason: decision.reason,
-                    at_turn: index,
-                    evidence: decision.evidence,
-                }),
-                actions,
-            });
-        }
-        state = turn.new_state;
-        if let TurnOutcome::ActionRequested { intent } = &turn.outcome {
-            // Replay calls nothing and cannot know the answer: the action counts as answered,
-            // so the dialogue moves on without replying from a result it does not have.
-            actions.push(intent.clone());
-            state.pending_action = None;
-        }
-    }
+    let turns = try_messages(profile, engine, customer_messages, attributes, today)?;
     Ok(ReplayedConversation {
-        turns: customer_messages.len(),
-        handover: None,
-        actions,
+        turns: turns.len(),
+        handover: turns.last().and_then(|turn| turn.handover.clone()),
+        actions: turns
+            .iter()
+            .filter_map(|turn| turn.action.clone())
+            .collect(),
     })
 }
 
@@ -168,6 +138,7 @@ pub fn try_messages(
             evidence: decision.evidence,
         });
         let handed_over = handover.is_some();
+        let action_requested = action.is_some();
         turns.push(TriedTurn {
             text: (*text).to_owned(),
             language: turn.language.code(),
@@ -184,7 +155,11 @@ pub fn try_messages(
             break;
         }
         state = turn.new_state;
-        state.pending_action = None;
+        if action_requested {
+            // Nothing is called and the answer cannot be known: the action counts as answered,
+            // so the dialogue moves on without replying from a result it does not have.
+            state.pending_action = None;
+        }
     }
     Ok(turns)
 }

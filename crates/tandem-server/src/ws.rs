@@ -135,13 +135,7 @@ pub async fn upgrade(
     };
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
-        Err(rejection) => {
-            return ApiError::BadRequest {
-                code: "websocket_required",
-                message: rejection.body_text(),
-            }
-            .into_response();
-        }
+        Err(rejection) => return not_a_websocket(&rejection).into_response(),
     };
     let token = token.to_owned();
     let span = tracing::info_span!("websocket", user_id = %principal.user_id(), account_id = %principal.account_id());
@@ -276,6 +270,14 @@ async fn announce_typing(state: &AppState, principal: &Principal, conversation_i
         .await
     {
         tracing::debug!(%error, "typing notice dropped");
+    }
+}
+
+/// The answer to a request on a socket route that is not a WebSocket handshake.
+pub fn not_a_websocket(rejection: &WebSocketUpgradeRejection) -> ApiError {
+    ApiError::BadRequest {
+        code: "websocket_required",
+        message: rejection.body_text(),
     }
 }
 

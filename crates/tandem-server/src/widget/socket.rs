@@ -21,9 +21,8 @@ use tandem_domain::id::ContactId;
 use super::{
     Names, Visitor, WidgetConversation, WidgetMessage, conversation_view, message_view, visitor,
 };
-use crate::error::ApiError;
 use crate::state::AppState;
-use crate::ws::is_typing;
+use crate::ws::{is_typing, not_a_websocket};
 
 /// A frame the widget receives.
 #[derive(Debug, Serialize)]
@@ -61,13 +60,7 @@ pub async fn upgrade(
     };
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
-        Err(rejection) => {
-            return ApiError::BadRequest {
-                code: "websocket_required",
-                message: rejection.body_text(),
-            }
-            .into_response();
-        }
+        Err(rejection) => return not_a_websocket(&rejection).into_response(),
     };
     let span = tracing::info_span!("widget_socket", inbox_id = %visitor.inbox.id);
     upgrade.on_upgrade(move |socket| session(state, visitor, socket).instrument(span))
