@@ -14,7 +14,9 @@ use tandem_domain::sla::{SlaStage, SlaTarget};
 use tandem_domain::team::Team;
 use tandem_domain::user::{Presence, User};
 use tandem_routing::team::RoutingSpec;
-use tandem_store::{AgentStatus, AuditEntry, Availability, QueueEntry, QueueStatus, SlaClock};
+use tandem_store::{
+    AgentStatus, AuditEntry, Availability, ConversationSummary, QueueEntry, QueueStatus, SlaClock,
+};
 
 /// A page of a list, with the cursor of the next page when there is one.
 #[derive(Debug, Serialize)]
@@ -312,6 +314,43 @@ pub struct ConversationResponse {
     pub last_activity_at: Timestamp,
     pub created_at: Timestamp,
     pub resolved_at: Option<Timestamp>,
+    /// The list's line (`GET /conversations` only): who, where, how urgent, what was said last.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<SummaryBody>,
+}
+
+/// What an inbox list shows of a conversation beyond the conversation itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryBody {
+    pub contact_name: Option<String>,
+    pub channel: &'static str,
+    pub priority: i32,
+    pub last_message: Option<PreviewBody>,
+}
+
+/// The latest message of a conversation, as a list previews it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewBody {
+    pub text: String,
+    pub direction: &'static str,
+    pub private: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<ConversationSummary> for SummaryBody {
+    fn from(summary: ConversationSummary) -> Self {
+        Self {
+            contact_name: summary.contact_name,
+            channel: summary.channel.as_str(),
+            priority: summary.priority,
+            last_message: summary.last_message.map(|last| PreviewBody {
+                text: last.text,
+                direction: last.direction.as_str(),
+                private: last.is_private,
+                created_at: last.created_at,
+            }),
+        }
+    }
 }
 
 impl From<Conversation> for ConversationResponse {
@@ -327,6 +366,7 @@ impl From<Conversation> for ConversationResponse {
             last_activity_at: conversation.last_activity_at,
             created_at: conversation.created_at,
             resolved_at: conversation.resolved_at,
+            summary: None,
         }
     }
 }

@@ -27,6 +27,7 @@ mod proactive;
 mod records;
 mod routing;
 mod sla;
+mod summaries;
 mod surveys;
 mod teams;
 #[cfg(feature = "testing")]
@@ -65,6 +66,7 @@ pub use routing::{
     Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus, RoutingFacts,
 };
 pub use sla::SlaClock;
+pub use summaries::{ConversationSummary, MessagePreview};
 pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
 pub use widget::TYPING;

@@ -2,6 +2,7 @@
 // contacts. Each loader keeps one promise so concurrent callers share one request.
 
 import { get } from "./api.js";
+import { t } from "./i18n.js";
 
 const cache = new Map();
 
@@ -43,5 +44,8 @@ export const byId = (items) => new Map(items.map((item) => [item.id, item]));
 /** The contact's display name: its name, else its first identity, else a short id. */
 export function contactName(contact) {
   if (!contact) return "…";
-  return contact.name || contact.identities?.[0]?.value || contact.id.slice(0, 8);
+  if (contact.name) return contact.name;
+  const identity = contact.identities?.[0];
+  if (identity?.kind === "web_visitor") return t("contact.visitor", { id: identity.value.slice(0, 6) });
+  return identity?.value || contact.id.slice(0, 8);
 }

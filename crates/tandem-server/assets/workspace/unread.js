@@ -20,6 +20,11 @@ export function markSeen(conversationId, latest) {
   localStorage.setItem(storageKey(), JSON.stringify(seen));
 }
 
+/** When this agent last read the conversation (ms since the epoch; 0 for never). */
+export function seenAt(conversationId) {
+  return load()[conversationId] || 0;
+}
+
 /** Whether `message` counts as unread in its conversation. */
 export function isUnread(message) {
   if (message.direction !== "inbound" || message.private) return false;

@@ -98,8 +98,24 @@ pub async fn list(
         .store
         .conversations(principal.account_id(), &filter, after, limit)
         .await?;
+    let ids: Vec<ConversationId> = page.conversations.iter().map(|c| c.id).collect();
+    let mut summaries = state
+        .app
+        .store
+        .conversation_summaries(principal.account_id(), &ids)
+        .await?;
     Ok(Json(Page {
-        data: page.conversations.into_iter().map(Into::into).collect(),
+        data: page
+            .conversations
+            .into_iter()
+            .map(|conversation| {
+                let summary = summaries.remove(&conversation.id).map(Into::into);
+                ConversationResponse {
+                    summary,
+                    ..conversation.into()
+                }
+            })
+            .collect(),
         next_cursor: format_cursor(page.next),
     }))
 }

@@ -663,3 +663,44 @@ async fn one_visitor_never_sees_anothers_conversation_on(server: &TestServer) {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_inbox_list_carries_each_rows_contact_channel_priority_and_last_message() {
+    on_every_backend!(the_inbox_list_carries_each_rows_line_on);
+}
+
+async fn the_inbox_list_carries_each_rows_line_on(server: &TestServer) {
+    let (status, created) = server
+        .inbound("+5511955554444", "Meu cartão foi bloqueado", "list-1")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let conversation = created["conversation"]["id"].as_str().unwrap().to_owned();
+    let ana = server.login(ANA).await;
+    server
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            &ana,
+            json!({"text": "cliente VIP", "private": true}),
+        )
+        .await;
+    let (status, page) = server.get("/api/v1/conversations", &ana).await;
+    assert_eq!(status, StatusCode::OK);
+    let row = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["id"] == conversation.as_str())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(row["contact_name"], "Maria Silva", "{row}");
+    assert_eq!(row["channel"], "api");
+    assert!(row["priority"].is_i64(), "{row}");
+    assert_eq!(row["last_message"]["text"], "cliente VIP");
+    assert_eq!(row["last_message"]["private"], true);
+    let (_, shown) = server
+        .get(&format!("/api/v1/conversations/{conversation}"), &ana)
+        .await;
+    assert!(
+        shown.get("last_message").is_none(),
+        "only the list carries the line"
+    );
+}

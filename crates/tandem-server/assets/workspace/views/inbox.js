@@ -8,7 +8,7 @@ import { t, tv } from "../i18n.js";
 import { errorText } from "../notify.js";
 import { user } from "../session.js";
 import { nextClock, routingOf } from "../sla.js";
-import { isUnread, markSeen } from "../unread.js";
+import { isUnread, markSeen, seenAt } from "../unread.js";
 import * as conversationView from "./conversation.js";
 import { createRow, paintRow, tickRow } from "./row.js";
 
@@ -123,16 +123,21 @@ export function mount(root, openId) {
     showEmpty();
   }
 
-  /** Loads what the list row shows beyond the conversation: contact, preview, unread, SLA. */
+  /** Loads what the list row shows beyond the conversation: contact, preview, unread, SLA. The
+   * list's own line (contact_name, last_message) saves the reads when the server sent it. */
   async function enrich(entry) {
     const id = entry.conv.id;
-    directory
-      .contact(entry.conv.contact_id)
-      .then((contact) => {
-        entry.contact = contact;
-        paint(entry);
-      })
-      .catch(() => {});
+    if (entry.conv.contact_name) {
+      entry.contact = { id: entry.conv.contact_id, name: entry.conv.contact_name };
+    } else {
+      directory
+        .contact(entry.conv.contact_id)
+        .then((contact) => {
+          entry.contact = contact;
+          paint(entry);
+        })
+        .catch(() => {});
+    }
     refreshClock(entry);
     if (!entry.inbox) {
       // An inbox created since the list loaded.
@@ -140,6 +145,15 @@ export function mount(root, openId) {
       const fresh = await directory.inboxes().catch(() => null);
       if (fresh) inboxes = directory.byId(fresh);
       entry.inbox = inboxes.get(entry.conv.inbox_id);
+    }
+    if (entry.conv.last_message !== undefined) {
+      entry.last = entry.conv.last_message && { ...entry.conv.last_message, conversation_id: id };
+      const quiet = !entry.last || Date.parse(entry.last.created_at) <= seenAt(id);
+      if (quiet || id === current?.id) {
+        entry.unread = 0;
+        paint(entry);
+        return;
+      }
     }
     try {
       const messages = await getAll(`/conversations/${id}/messages`);
