@@ -150,7 +150,7 @@ pub fn summarize(
             }
         }
     }
-    let text = render(&key_sentences, &bot_attempts, &entities);
+    let text = render(language, &key_sentences, &bot_attempts, &entities);
     Summary {
         customer_request,
         key_sentences,
@@ -160,13 +160,28 @@ pub fn summarize(
     }
 }
 
-fn render(key_sentences: &[String], bot_attempts: &[String], entities: &[SummaryEntity]) -> String {
+/// The summary's line labels in the conversation's language: customer, bot, entities.
+fn labels(language: Language) -> [&'static str; 3] {
+    match language {
+        Language::Portuguese => ["Cliente", "O bot tentou", "Dados"],
+        Language::Spanish => ["Cliente", "El bot intentó", "Datos"],
+        Language::English => ["Customer", "Bot tried", "Entities"],
+    }
+}
+
+fn render(
+    language: Language,
+    key_sentences: &[String],
+    bot_attempts: &[String],
+    entities: &[SummaryEntity],
+) -> String {
+    let [customer, bot, data] = labels(language);
     let mut parts: Vec<String> = Vec::new();
     if !key_sentences.is_empty() {
-        parts.push(format!("Customer: {}", join_sentences(key_sentences)));
+        parts.push(format!("{customer}: {}", join_sentences(key_sentences)));
     }
     if !bot_attempts.is_empty() {
-        parts.push(format!("Bot tried: {}", join_sentences(bot_attempts)));
+        parts.push(format!("{bot}: {}", join_sentences(bot_attempts)));
     }
     if !entities.is_empty() {
         let listed: Vec<String> = entities
@@ -181,7 +196,7 @@ fn render(key_sentences: &[String], bot_attempts: &[String], entities: &[Summary
                 format!("{label} {}", e.value)
             })
             .collect();
-        parts.push(format!("Entities: {}.", listed.join(", ")));
+        parts.push(format!("{data}: {}.", listed.join(", ")));
     }
     parts.join("\n")
 }
@@ -272,6 +287,13 @@ mod tests {
         );
         assert!(!summary.text.contains("529.982"));
         assert!(summary.text.contains("cpf ***.***.***-25"));
+        assert!(
+            summary.text.starts_with("Cliente: ")
+                && summary.text.contains("\nO bot tentou: Como posso ajudar?")
+                && summary.text.contains("\nDados: cpf"),
+            "the summary speaks the conversation's language: {}",
+            summary.text
+        );
     }
 
     #[test]
