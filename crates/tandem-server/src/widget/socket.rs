@@ -22,7 +22,7 @@ use super::{
     Names, Visitor, WidgetConversation, WidgetMessage, conversation_view, message_view, visitor,
 };
 use crate::state::AppState;
-use crate::ws::{is_typing, not_a_websocket};
+use crate::ws::{is_typing, not_a_websocket, small_buffers};
 
 /// A frame the widget receives.
 #[derive(Debug, Serialize)]
@@ -63,7 +63,8 @@ pub async fn upgrade(
         Err(rejection) => return not_a_websocket(&rejection).into_response(),
     };
     let span = tracing::info_span!("widget_socket", inbox_id = %visitor.inbox.id);
-    upgrade.on_upgrade(move |socket| session(state, visitor, socket).instrument(span))
+    small_buffers(upgrade)
+        .on_upgrade(move |socket| session(state, visitor, socket).instrument(span))
 }
 
 async fn session(state: AppState, visitor: Visitor, mut socket: WebSocket) {
