@@ -45,7 +45,7 @@ start_node() {
   local name=$1 port=$2 url=${3:-}
   local data=$OUT/$name-data
   mkdir -p "$data"
-  TANDEM_LISTEN=127.0.0.1:$port TANDEM_DATA_DIR=$data TANDEM_DEMO_PASSWORD=$PASSWORD \
+  env TANDEM_LISTEN=127.0.0.1:$port TANDEM_DATA_DIR=$data TANDEM_DEMO_PASSWORD=$PASSWORD \
     TANDEM_SECRET_KEY=$SECRET_KEY TANDEM_META_GRAPH_URL=http://127.0.0.1:8099/v21.0 \
     TANDEM_LOG_LEVEL=warn ${url:+TANDEM_DATABASE_URL=$url} \
     "$BIN/tandem" serve >"$OUT/$name.log" 2>&1 &
