@@ -28,6 +28,9 @@ pub enum Notification {
         is_update: bool,
         /// With a `handover_requested` event: what the person taking over needs.
         handover_context: Option<serde_json::Value>,
+        /// With an `opened` event: the widget visitor whose conversation it is, if any, so each
+        /// widget socket recognises its visitor's first conversation without a read of its own.
+        opened_by_visitor: Option<String>,
     },
     /// A conversation changed status or owner.
     Conversation {
@@ -36,6 +39,8 @@ pub enum Notification {
         events: Vec<String>,
         /// With a `handover_requested` event: what the person taking over needs.
         handover_context: Option<serde_json::Value>,
+        /// As on `Message`.
+        opened_by_visitor: Option<String>,
     },
     /// Notifications may have been missed; clients should reload what they show.
     Resync,
@@ -119,6 +124,17 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
     } else {
         None
     };
+    let opened_by_visitor = if change.events.iter().any(|name| name == "opened") {
+        store
+            .web_visitor_of(change.account_id, conversation.contact_id)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::debug!(%error, conversation_id = %change.conversation_id, "visitor not readable");
+                None
+            })
+    } else {
+        None
+    };
     match change.message_id {
         Some(message_id) => match store.message(change.account_id, message_id).await {
             Ok(message) => Some(Notification::Message {
@@ -128,6 +144,7 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
                 events: change.events,
                 is_update: change.is_message_update,
                 handover_context,
+                opened_by_visitor,
             }),
             Err(error) => {
                 tracing::debug!(%error, %message_id, "changed message not readable");
@@ -139,6 +156,7 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
             conversation,
             events: change.events,
             handover_context,
+            opened_by_visitor,
         }),
     }
 }

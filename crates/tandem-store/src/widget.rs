@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event, EventKind};
-use tandem_domain::id::{AccountId, ConversationId, InboxId, UserId};
+use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, UserId};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::survey::SurveyKind;
 
@@ -69,6 +69,23 @@ impl Store {
         .await?
         .map(TryInto::try_into)
         .transpose()
+    }
+
+    /// The widget visitor id of a contact, if it came through the widget.
+    pub async fn web_visitor_of(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+    ) -> Result<Option<String>, StoreError> {
+        let mut conn = self.read().await?;
+        let row: Option<(String,)> = conn
+            .fetch_optional(
+                "SELECT value FROM contact_identities WHERE account_id = $1 AND contact_id = $2 \
+                 AND kind = 'web_visitor' ORDER BY value LIMIT 1",
+                args![account_id, contact_id],
+            )
+            .await?;
+        Ok(row.map(|(value,)| value))
     }
 
     /// The CSAT score last given on a resolved conversation since its latest resolution (a

@@ -142,7 +142,7 @@ async fn events_for(
         | Notification::Conversation { conversation, .. } => conversation,
         Notification::Resync => return Vec::new(),
     };
-    if !is_visitors(state, visitor, contact, notification, conversation).await {
+    if !is_visitors(visitor, contact, notification, conversation) {
         return Vec::new();
     }
     let mut names = Names::default();
@@ -181,10 +181,9 @@ async fn events_for(
 }
 
 /// Whether a notification's conversation is the visitor's. A contact is only ever created with
-/// a conversation, so while the visitor has none, only an `opened` conversation in its inbox
-/// can be its first and is looked up; idle widgets cost nothing per message otherwise.
-async fn is_visitors(
-    state: &AppState,
+/// a conversation, and the hub names the widget visitor of every `opened` conversation, so a
+/// visitor without a contact yet recognises its first conversation without reading anything.
+fn is_visitors(
     visitor: &Visitor,
     contact: &mut Option<ContactId>,
     notification: &Notification,
@@ -195,18 +194,21 @@ async fn is_visitors(
     {
         return false;
     }
-    if contact.is_none() && opens_a_conversation(notification) {
-        *contact = visitor_contact(state, visitor).await;
+    if contact.is_none() && opened_by(notification) == Some(visitor.id.as_str()) {
+        *contact = Some(conversation.contact_id);
     }
     *contact == Some(conversation.contact_id)
 }
 
-fn opens_a_conversation(notification: &Notification) -> bool {
+fn opened_by(notification: &Notification) -> Option<&str> {
     match notification {
-        Notification::Message { events, .. } | Notification::Conversation { events, .. } => {
-            events.iter().any(|event| event == "opened")
+        Notification::Message {
+            opened_by_visitor, ..
         }
-        Notification::Resync => false,
+        | Notification::Conversation {
+            opened_by_visitor, ..
+        } => opened_by_visitor.as_deref(),
+        Notification::Resync => None,
     }
 }
 
