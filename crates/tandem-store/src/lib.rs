@@ -185,7 +185,8 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.read().await?;
-        conn.fetch_one::<(i64,)>("SELECT 1", vec![]).await?;
+        conn.fetch_one::<(i64,)>("SELECT CAST(1 AS BIGINT)", vec![])
+            .await?;
         Ok(())
     }
 

@@ -1063,3 +1063,15 @@ async fn a_message_written_while_the_bot_answers_is_still_unanswered(store: &Sto
 async fn the_bot_answers_every_message_even_one_written_mid_turn() {
     on_every_backend!(a_message_written_while_the_bot_answers_is_still_unanswered);
 }
+
+async fn the_readiness_ping_answers(store: &Store, _: Backend) {
+    store
+        .ping()
+        .await
+        .expect("a reachable database answers the ping");
+}
+
+#[tokio::test]
+async fn a_reachable_database_answers_the_readiness_ping() {
+    on_every_backend!(the_readiness_ping_answers);
+}
