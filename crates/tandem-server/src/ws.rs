@@ -221,12 +221,7 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
         }
     };
     if let Some((code, reason)) = close {
-        let _ = socket
-            .send(Frame::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            })))
-            .await;
+        send_close(&mut socket, code, reason).await;
     }
     if let Ok(connection) = connection
         && let Err(error) = state
@@ -279,6 +274,16 @@ async fn announce_typing(state: &AppState, principal: &Principal, conversation_i
 /// (measured with `tandem-loadgen idle-widgets`); larger frames still pass.
 pub fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
     upgrade.read_buffer_size(4096).write_buffer_size(4096)
+}
+
+/// Closes a socket with `code` and `reason`; a peer already gone is fine.
+pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Frame::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
 }
 
 /// The answer to a request on a socket route that is not a WebSocket handshake.

@@ -253,16 +253,7 @@ pub async fn rate(
         .comment
         .map(|comment| comment.trim().to_owned())
         .filter(|comment| !comment.is_empty());
-    if comment
-        .as_ref()
-        .is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARS)
-    {
-        validator.reject(
-            "comment",
-            "too_long",
-            format!("must be at most {MAX_COMMENT_CHARS} characters"),
-        );
-    }
+    validator.optional_text("comment", comment.as_deref(), MAX_COMMENT_CHARS);
     validator.finish()?;
     let store = &state.app.store;
     let conversation = store

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message as Frame, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -22,7 +22,7 @@ use super::{
     Names, Visitor, WidgetConversation, WidgetMessage, conversation_view, message_view, visitor,
 };
 use crate::state::AppState;
-use crate::ws::{is_typing, not_a_websocket, small_buffers};
+use crate::ws::{is_typing, not_a_websocket, send_close, small_buffers};
 
 /// A frame the widget receives.
 #[derive(Debug, Serialize)]
@@ -104,12 +104,7 @@ async fn session(state: AppState, visitor: Visitor, mut socket: WebSocket) {
         }
     };
     if let Some((code, reason)) = close {
-        let _ = socket
-            .send(Frame::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            })))
-            .await;
+        send_close(&mut socket, code, reason).await;
     }
 }
 

@@ -171,6 +171,24 @@ async fn type_into(browser: &Client, selector: &str, text: &str) {
         .unwrap();
 }
 
+/// Opens the workspace and waits for its login form.
+async fn open_workspace(browser: &Client, base: &str) {
+    browser.goto(&format!("{base}/app/")).await.unwrap();
+    wait_until(
+        browser,
+        "the login form shows",
+        "const e = document.querySelector('#login-email'); return !!e && e.offsetParent !== null;",
+    )
+    .await;
+}
+
+/// Logs in on the workspace's form.
+async fn log_in(browser: &Client, email: &str) {
+    type_into(browser, "#login-email", email).await;
+    type_into(browser, "#login-password", PASSWORD).await;
+    click(browser, "#login-submit").await;
+}
+
 async fn customer_says(customer: &Client, text: &str) {
     in_widget(customer, "#tw-input")
         .await
@@ -190,17 +208,9 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     let customer = driver.browser().await;
 
     // The agent logs in to the workspace and waits on the inbox.
-    agent.goto(&format!("{}/app/", server.base)).await.unwrap();
-    wait_until(
-        &agent,
-        "the login form shows",
-        "const e = document.querySelector('#login-email'); return !!e && e.offsetParent !== null;",
-    )
-    .await;
+    open_workspace(&agent, &server.base).await;
     screenshot(&agent, "workspace-login").await;
-    type_into(&agent, "#login-email", ANA).await;
-    type_into(&agent, "#login-password", PASSWORD).await;
-    click(&agent, "#login-submit").await;
+    log_in(&agent, ANA).await;
     wait_until(
         &agent,
         "the inbox shows",
@@ -396,19 +406,8 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
 
     // A supervisor's view of the same account.
     let supervisor = driver.browser().await;
-    supervisor
-        .goto(&format!("{}/app/", server.base))
-        .await
-        .unwrap();
-    wait_until(
-        &supervisor,
-        "the login form shows",
-        "const e = document.querySelector('#login-email'); return !!e && e.offsetParent !== null;",
-    )
-    .await;
-    type_into(&supervisor, "#login-email", ADMIN).await;
-    type_into(&supervisor, "#login-password", PASSWORD).await;
-    click(&supervisor, "#login-submit").await;
+    open_workspace(&supervisor, &server.base).await;
+    log_in(&supervisor, ADMIN).await;
     wait_until(
         &supervisor,
         "the supervisor link shows",

@@ -259,7 +259,7 @@ pub async fn login(client: &reqwest::Client, base: &str, email: &str) -> String 
 }
 
 /// A client's end of the real-time socket.
-pub struct Socket(WebSocketStream<MaybeTlsStream<TcpStream>>);
+pub struct Socket(pub WebSocketStream<MaybeTlsStream<TcpStream>>);
 
 pub async fn websocket(base: &str, token: &str) -> Socket {
     let url = format!(
@@ -297,9 +297,14 @@ impl Socket {
 
     /// Skips frames until one of `kind` arrives.
     pub async fn next_of(&mut self, kind: &str) -> Value {
+        self.next_where(|event| event["type"] == kind).await
+    }
+
+    /// Skips frames until one for which `matches` holds arrives.
+    pub async fn next_where(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
         loop {
             let event = self.next_event().await;
-            if event["type"] == kind {
+            if matches(&event) {
                 return event;
             }
         }

@@ -2,18 +2,12 @@
 //! responses, trying the bot, and the widget's API and WebSocket, where a visitor only ever
 //! sees its own conversation.
 
-use std::time::Duration;
-
-use futures_util::StreamExt;
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::harness::{ADMIN, ANA, PASSWORD, TestServer, error_fields, on_every_backend};
+use crate::harness::{ADMIN, ANA, PASSWORD, Socket, TestServer, error_fields, on_every_backend};
 
 /// A browser's session: its cookie and CSRF token.
 struct BrowserSession {
@@ -143,10 +137,11 @@ async fn a_browser_session_rides_on_its_cookie_and_csrf_token_on(server: &TestSe
         refused.is_err(),
         "another site's page may not open the socket"
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(socket_request(server, &session, &host))
+    let (stream, _) = tokio_tungstenite::connect_async(socket_request(server, &session, &host))
         .await
         .unwrap();
-    let hello = next_json(&mut socket).await;
+    let mut socket = Socket(stream);
+    let hello = socket.next_event().await;
     assert_eq!(hello["type"], "hello", "{hello}");
 
     let (status, _) = with_cookie(
@@ -331,31 +326,6 @@ async fn trying_the_bot_shows_each_turn_and_stores_nothing() {
     server.stop().await;
 }
 
-type WidgetSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn next_json(socket: &mut WidgetSocket) -> Value {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
-            .await
-            .expect("a frame within ten seconds")
-            .expect("the socket is open")
-            .expect("a valid frame");
-        if let Frame::Text(text) = frame {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
-/// Reads frames until `matches` holds for one, and returns it.
-async fn frame_where(socket: &mut WidgetSocket, matches: impl Fn(&Value) -> bool) -> Value {
-    loop {
-        let frame = next_json(socket).await;
-        if matches(&frame) {
-            return frame;
-        }
-    }
-}
-
 async fn demo_web_inbox(server: &TestServer) -> String {
     let admin = server.login(ADMIN).await;
     let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
@@ -428,14 +398,14 @@ impl<'a> Visitor<'a> {
         message
     }
 
-    async fn socket(&self) -> WidgetSocket {
+    async fn socket(&self) -> Socket {
         let url = format!(
             "{}{}/ws?token={}",
             self.server.base.replacen("http://", "ws://", 1),
             self.widget,
             self.token
         );
-        tokio_tungstenite::connect_async(url).await.unwrap().0
+        Socket(tokio_tungstenite::connect_async(url).await.unwrap().0)
     }
 }
 
@@ -452,18 +422,18 @@ async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on(server
     assert_eq!(first["author"], "customer");
     let again = maria.say("Qual o horário de atendimento?", "m-1").await;
     assert_eq!(again["id"], first["id"], "a retried send is one message");
-    let bot = frame_where(&mut maria_socket, |frame| {
-        frame["type"] == "message" && frame["message"]["author"] == "bot"
-    })
-    .await;
+    let bot = maria_socket
+        .next_where(|frame| frame["type"] == "message" && frame["message"]["author"] == "bot")
+        .await;
     assert!(!bot["message"]["text"].as_str().unwrap().is_empty());
 
     let (status, asked) = maria.call(Method::POST, "/handover", None).await;
     assert_eq!(status, StatusCode::OK, "{asked}");
-    let queued = frame_where(&mut maria_socket, |frame| {
-        frame["type"] == "conversation" && frame["conversation"]["status"] == "queued"
-    })
-    .await;
+    let queued = maria_socket
+        .next_where(|frame| {
+            frame["type"] == "conversation" && frame["conversation"]["status"] == "queued"
+        })
+        .await;
     assert_eq!(queued["conversation"]["queue_position"], 1);
     let conversation = queued["conversation"]["id"].as_str().unwrap().to_owned();
 
@@ -476,17 +446,20 @@ async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on(server
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let joined = frame_where(&mut maria_socket, |frame| {
-        frame["type"] == "conversation" && frame["conversation"]["status"] == "assigned"
-    })
-    .await;
+    let joined = maria_socket
+        .next_where(|frame| {
+            frame["type"] == "conversation" && frame["conversation"]["status"] == "assigned"
+        })
+        .await;
     assert_eq!(joined["conversation"]["agent_name"], "Ana Souza");
 
     let mut ana_socket = server.websocket(&ana).await;
     ana_socket
         .send_text(&json!({"type": "typing", "conversation_id": conversation}).to_string())
         .await;
-    let typing = frame_where(&mut maria_socket, |frame| frame["type"] == "typing").await;
+    let typing = maria_socket
+        .next_where(|frame| frame["type"] == "typing")
+        .await;
     assert_eq!(typing["author_name"], "Ana Souza");
     let messages = format!("/api/v1/conversations/{conversation}/messages");
     server
@@ -503,7 +476,9 @@ async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on(server
             json!({"text": "<img src=x onerror=alert(1)> Oi, Maria!"}),
         )
         .await;
-    let reply = frame_where(&mut maria_socket, |frame| frame["type"] == "message").await;
+    let reply = maria_socket
+        .next_where(|frame| frame["type"] == "message")
+        .await;
     assert_eq!(
         reply["message"]["author"], "agent",
         "the note never reaches the widget"
@@ -526,10 +501,11 @@ async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on(server
             json!({}),
         )
         .await;
-    frame_where(&mut maria_socket, |frame| {
-        frame["type"] == "conversation" && frame["conversation"]["status"] == "resolved"
-    })
-    .await;
+    maria_socket
+        .next_where(|frame| {
+            frame["type"] == "conversation" && frame["conversation"]["status"] == "resolved"
+        })
+        .await;
     let (status, body) = maria
         .call(Method::POST, "/rating", Some(json!({"score": 6})))
         .await;
@@ -596,7 +572,7 @@ async fn one_visitor_never_sees_anothers_conversation_on(server: &TestServer) {
     let (_, joao_state) = joao.call(Method::GET, "/conversation", None).await;
     assert_eq!(joao_state, json!({"conversation": null, "messages": []}));
     joao.say("Oi", "j-1").await;
-    let first = next_json(&mut joao_socket).await;
+    let first = joao_socket.next_event().await;
     assert_eq!(
         first["message"]["text"], "Oi",
         "João hears his own conversation first, nothing of Maria's: {first}"
