@@ -6,6 +6,7 @@ mod assets;
 mod bot_runner;
 mod channels;
 pub mod config;
+mod delivery;
 mod dispatcher;
 mod error;
 mod external_bot;

@@ -5,6 +5,7 @@
 //!
 //! Signature: `X-Tandem-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
@@ -18,6 +19,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_store::{DeliverySubject, InboxSecrets, Store, StoreError, WebhookDelivery};
 
+use crate::delivery::{self, Deliverer};
 use crate::wire::{ContactResponse, ConversationResponse, EventResponse, MessageResponse};
 
 /// How the worker behaves.
@@ -32,7 +34,8 @@ pub struct WebhookSettings {
     pub max_attempts: u32,
     /// How often the outbox is checked when no change wakes the worker.
     pub poll_interval: Duration,
-    /// How long a claimed delivery is reserved for its worker.
+    /// How long a claimed delivery is reserved for its worker; longer than `timeout`, so no
+    /// other node attempts it while the receiver may still answer.
     pub lease: SignedDuration,
 }
 
@@ -148,61 +151,54 @@ pub fn spawn_worker(
                 return;
             }
         };
-        let mut changes = store.changes().subscribe();
-        loop {
-            if let Err(error) = deliver_due(&store, &client, &settings).await {
-                tracing::warn!(%error, "webhook delivery round failed");
-            }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                _ = changes.recv() => {}
-                () = tokio::time::sleep(settings.poll_interval) => {}
-            }
-        }
+        let changes = store.changes().subscribe();
+        let poll_interval = settings.poll_interval;
+        let worker = WebhookWorker {
+            store,
+            client,
+            settings: Arc::new(settings),
+        };
+        delivery::run(worker, changes, poll_interval, "webhooks", shutdown).await;
     })
 }
 
-/// How many deliveries one claim takes: few enough that trying them one after another, each
-/// within `timeout`, ends before the lease does, so no other node claims them meanwhile.
-fn claim_size(settings: &WebhookSettings) -> u32 {
-    let timeout = SignedDuration::try_from(settings.timeout).unwrap_or(SignedDuration::MAX);
-    let fits = settings.lease.as_secs() / timeout.as_secs().max(1);
-    u32::try_from(fits).unwrap_or(u32::MAX).clamp(1, 32)
+/// Claims due webhook deliveries and attempts each.
+#[derive(Clone)]
+struct WebhookWorker {
+    store: Store,
+    client: reqwest::Client,
+    settings: Arc<WebhookSettings>,
 }
 
-/// Attempts every due delivery; returns how many were attempted. A delivery that cannot be
-/// attempted (its subject was erased, the database failed mid-way) is recorded as failed and
-/// never stops the others.
-pub async fn deliver_due(
-    store: &Store,
-    client: &reqwest::Client,
-    settings: &WebhookSettings,
-) -> Result<usize, StoreError> {
-    let mut attempted = 0;
-    loop {
-        let batch = store
-            .claim_webhook_deliveries(tandem_app::now(), settings.lease, claim_size(settings))
-            .await?;
-        if batch.is_empty() {
-            return Ok(attempted);
-        }
-        attempted += batch.len();
-        for delivery in batch {
-            let outcome = attempt(store, client, &delivery).await;
-            let now = tandem_app::now();
-            match outcome {
-                Ok(()) => store.complete_webhook_delivery(&delivery, now).await?,
-                Err(error) => {
-                    let retry_at = match error {
-                        AttemptError::Disabled | AttemptError::Gone(_) => None,
-                        _ => settings.retry_at(delivery.attempts, now),
-                    };
-                    tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %error, retry = retry_at.is_some(), "webhook delivery failed");
-                    store
-                        .fail_webhook_delivery(&delivery, &error.to_string(), retry_at, now)
-                        .await?;
-                }
+impl Deliverer for WebhookWorker {
+    type Job = WebhookDelivery;
+
+    async fn claim(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
+        self.store
+            .claim_webhook_deliveries(tandem_app::now(), self.settings.lease, limit)
+            .await
+    }
+
+    /// A delivery that cannot be attempted (its subject was erased, the inbox lost its URL)
+    /// is recorded as failed for good; a receiver's failure is retried after a back-off.
+    async fn deliver(&self, delivery: WebhookDelivery) {
+        let outcome = attempt(&self.store, &self.client, &delivery).await;
+        let now = tandem_app::now();
+        let recorded = match outcome {
+            Ok(()) => self.store.complete_webhook_delivery(&delivery, now).await,
+            Err(error) => {
+                let retry_at = match error {
+                    AttemptError::Disabled | AttemptError::Gone(_) => None,
+                    _ => self.settings.retry_at(delivery.attempts, now),
+                };
+                tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %error, retry = retry_at.is_some(), "webhook delivery failed");
+                self.store
+                    .fail_webhook_delivery(&delivery, &error.to_string(), retry_at, now)
+                    .await
             }
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(delivery_id = %delivery.id, %error, "recording a webhook delivery failed; it is attempted again when its lease ends");
         }
     }
 }
@@ -292,17 +288,6 @@ mod tests {
         assert!(!verify_signature("s3cret", &header, b"{\"a\":2}"));
         assert!(!verify_signature("other", &header, b"{\"a\":1}"));
         assert!(!verify_signature("s3cret", "t=1,v1=zz", b"{\"a\":1}"));
-    }
-
-    #[test]
-    fn a_claim_fits_within_its_lease() {
-        let settings = WebhookSettings::default();
-        assert_eq!(claim_size(&settings), 6);
-        let slow = WebhookSettings {
-            timeout: Duration::from_secs(120),
-            ..WebhookSettings::default()
-        };
-        assert_eq!(claim_size(&slow), 1);
     }
 
     #[test]

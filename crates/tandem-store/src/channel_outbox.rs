@@ -67,13 +67,14 @@ pub(crate) async fn enqueue_channel_delivery(
     conn: &mut Conn,
     account_id: AccountId,
     inbox_id: InboxId,
+    conversation_id: ConversationId,
     message_id: MessageId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO channel_deliveries (id, account_id, inbox_id, message_id, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-        args![Uuid::now_v7(), account_id, inbox_id, message_id, now],
+        "INSERT INTO channel_deliveries (id, account_id, inbox_id, conversation_id, message_id, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+        args![Uuid::now_v7(), account_id, inbox_id, conversation_id, message_id, now],
     )
     .await?;
     Ok(())
@@ -81,7 +82,8 @@ pub(crate) async fn enqueue_channel_delivery(
 
 impl Store {
     /// Claims up to `limit` due jobs for `lease`, oldest first; they are not due again until
-    /// the lease ends.
+    /// the lease ends. Only the oldest pending job of each conversation is claimable, so one
+    /// conversation's messages are sent one at a time, in order, on any node.
     pub async fn claim_channel_deliveries(
         &self,
         now: Timestamp,
@@ -98,8 +100,10 @@ impl Store {
             .fetch_all::<(Uuid,)>(
                 &format!(
                     "UPDATE channel_deliveries SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN \
-                     (SELECT id FROM channel_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-                      ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) RETURNING id"
+                     (SELECT d.id FROM channel_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $2 \
+                      AND NOT EXISTS (SELECT 1 FROM channel_deliveries e WHERE e.conversation_id = d.conversation_id \
+                                      AND e.status = 'pending' AND e.id < d.id) \
+                      ORDER BY d.next_attempt_at, d.id LIMIT $3{skip_locked}) RETURNING id"
                 ),
                 args![lease_end, now, i64::from(limit)],
             )

@@ -212,6 +212,7 @@ pub(crate) async fn insert_events_with(
                 conn,
                 conversation.account_id,
                 conversation.inbox_id,
+                conversation.id,
                 DeliverySubject::Event(event.id),
                 now,
             )

@@ -7,7 +7,7 @@
 use uuid::Uuid;
 
 use tandem_domain::Timestamp;
-use tandem_domain::id::{AccountId, EventId, InboxId, MessageId};
+use tandem_domain::id::{AccountId, ConversationId, EventId, InboxId, MessageId};
 use tandem_domain::message::{DeliveryStatus, Message};
 
 use crate::changes::Change;
@@ -76,6 +76,7 @@ pub(crate) async fn enqueue_delivery(
     conn: &mut Conn,
     account_id: AccountId,
     inbox_id: InboxId,
+    conversation_id: ConversationId,
     subject: DeliverySubject,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -84,9 +85,9 @@ pub(crate) async fn enqueue_delivery(
         DeliverySubject::Event(id) => ("event", id.0),
     };
     conn.execute(
-        "INSERT INTO webhook_deliveries (id, account_id, inbox_id, subject_kind, subject_id, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
-        args![Uuid::now_v7(), account_id, inbox_id, kind, id, now],
+        "INSERT INTO webhook_deliveries (id, account_id, inbox_id, conversation_id, subject_kind, subject_id, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+        args![Uuid::now_v7(), account_id, inbox_id, conversation_id, kind, id, now],
     )
     .await?;
     Ok(())
@@ -106,6 +107,7 @@ pub(crate) async fn enqueue_outbound(
             conn,
             message.account_id,
             inbox_id,
+            message.conversation_id,
             subject,
             message.created_at,
         )
@@ -116,6 +118,7 @@ pub(crate) async fn enqueue_outbound(
             conn,
             message.account_id,
             inbox_id,
+            message.conversation_id,
             message.id,
             message.created_at,
         )
@@ -126,6 +129,8 @@ pub(crate) async fn enqueue_outbound(
 
 impl Store {
     /// Claims up to `limit` due deliveries for `lease`; they are not due again until it ends.
+    /// Only the oldest pending delivery of each conversation is claimable, so one
+    /// conversation's deliveries are attempted one at a time, in order, on any node.
     pub async fn claim_webhook_deliveries(
         &self,
         now: Timestamp,
@@ -142,8 +147,10 @@ impl Store {
             .fetch_all::<DeliveryRow>(
                 &format!(
                     "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN \
-                     (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-                      ORDER BY next_attempt_at, id LIMIT $3{skip_locked}) \
+                     (SELECT d.id FROM webhook_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $2 \
+                      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.conversation_id = d.conversation_id \
+                                      AND e.status = 'pending' AND e.id < d.id) \
+                      ORDER BY d.next_attempt_at, d.id LIMIT $3{skip_locked}) \
                      RETURNING id, account_id, inbox_id, subject_kind, subject_id, attempts, created_at"
                 ),
                 args![lease_end, now, i64::from(limit)],
@@ -156,18 +163,6 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         deliveries.sort_by_key(|delivery| delivery.id);
         Ok(deliveries)
-    }
-
-    /// The earliest time a pending delivery is due, if any is pending.
-    pub async fn next_webhook_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let mut conn = self.read().await?;
-        let (due,) = conn
-            .fetch_one::<(Option<i64>,)>(
-                "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'",
-                args![],
-            )
-            .await?;
-        due.map(timestamp).transpose()
     }
 
     /// Records a delivery as received by the integration; an outbound message becomes `sent`.

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::conversation::{ConversationStatus, TransitionError};
 use tandem_domain::event::{Actor, EventKind};
-use tandem_domain::id::{AccountId, InboxId};
+use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::message::DeliveryStatus;
 use tandem_domain::user::{Role, User};
@@ -16,7 +16,7 @@ use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, Backend, BotTurnRecord, ChangeNotice, ConversationFilter,
     ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, NewInbox, Store,
-    StoreError, StoreOptions, UserSeed,
+    StoreError, StoreOptions, UserSeed, WebhookDelivery,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -604,29 +604,22 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
         )
         .await
         .expect("note");
+    let other = receive(store, &tenant, "+5511977776666", "olá", "m-2", at(3)).await;
     let lease = SignedDuration::from_secs(30);
     let claimed = store
         .claim_webhook_deliveries(at(4), lease, 100)
         .await
         .expect("claim");
-    let message_subjects: Vec<_> = claimed
-        .iter()
-        .filter_map(|delivery| match delivery.subject {
-            DeliverySubject::Message(id) => Some(id),
-            DeliverySubject::Event(_) => None,
-        })
-        .collect();
+    let mut claimed_conversations: Vec<_> = Vec::new();
+    for delivery in &claimed {
+        claimed_conversations.push(delivery_conversation(store, &tenant, delivery).await);
+    }
+    claimed_conversations.sort();
+    let mut expected = vec![opened.conversation.id, other.conversation.id];
+    expected.sort();
     assert_eq!(
-        message_subjects,
-        [reply.1.id],
-        "{backend:?}: the reply goes out, the private note never does ({:?})",
-        note.1.id
-    );
-    assert!(
-        claimed
-            .iter()
-            .any(|d| matches!(d.subject, DeliverySubject::Event(_))),
-        "{backend:?}: events are delivered too"
+        claimed_conversations, expected,
+        "{backend:?}: one delivery per conversation is in flight at a time"
     );
     let again = store
         .claim_webhook_deliveries(at(5), lease, 100)
@@ -634,17 +627,56 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
         .expect("claim during the lease");
     assert!(
         again.is_empty(),
-        "{backend:?}: leased deliveries are not claimed twice"
+        "{backend:?}: leased deliveries are not claimed twice, and later ones wait behind them"
     );
 
-    let reply_delivery = claimed
-        .iter()
-        .find(|d| d.subject == DeliverySubject::Message(reply.1.id))
-        .expect("reply delivery");
-    store
-        .complete_webhook_delivery(reply_delivery, at(6))
+    let mut order = Vec::new();
+    let mut batch = claimed;
+    let mut now = 6;
+    while !batch.is_empty() {
+        for delivery in &batch {
+            if delivery_conversation(store, &tenant, delivery).await == opened.conversation.id {
+                order.push(delivery.subject);
+            }
+            store
+                .complete_webhook_delivery(delivery, at(now))
+                .await
+                .expect("complete");
+        }
+        now += 1;
+        batch = store
+            .claim_webhook_deliveries(at(now), lease, 100)
+            .await
+            .expect("claim the next");
+    }
+    let events: Vec<_> = store
+        .events(tenant.account_id, opened.conversation.id)
         .await
-        .expect("complete");
+        .expect("events")
+        .into_iter()
+        .map(|event| DeliverySubject::Event(event.id))
+        .collect();
+    let reply_at = order
+        .iter()
+        .position(|subject| *subject == DeliverySubject::Message(reply.1.id))
+        .expect("the reply goes out");
+    assert!(
+        !order.contains(&DeliverySubject::Message(note.1.id)),
+        "{backend:?}: the private note never goes out"
+    );
+    assert_eq!(
+        order
+            .iter()
+            .filter(|s| matches!(s, DeliverySubject::Event(_)))
+            .copied()
+            .collect::<Vec<_>>(),
+        events,
+        "{backend:?}: every event goes out, in order"
+    );
+    assert!(
+        reply_at > 0,
+        "{backend:?}: the reply follows the opening events"
+    );
     let sent = store
         .message(tenant.account_id, reply.1.id)
         .await
@@ -654,23 +686,98 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
         Some(DeliveryStatus::Sent),
         "{backend:?}"
     );
-    for delivery in claimed.iter().filter(|d| d.id != reply_delivery.id) {
+
+    let first = store
+        .append_agent_message(
+            tenant.account_id,
+            &AgentMessage {
+                conversation_id: opened.conversation.id,
+                author_id: tenant.agent.id,
+                text: "Primeira".into(),
+                is_private: false,
+                may_override: false,
+            },
+            at(200),
+        )
+        .await
+        .expect("first")
+        .1;
+    let second = store
+        .append_agent_message(
+            tenant.account_id,
+            &AgentMessage {
+                conversation_id: opened.conversation.id,
+                author_id: tenant.agent.id,
+                text: "Segunda".into(),
+                is_private: false,
+                may_override: false,
+            },
+            at(201),
+        )
+        .await
+        .expect("second")
+        .1;
+    let failing = store
+        .claim_webhook_deliveries(at(202), lease, 100)
+        .await
+        .expect("claim");
+    assert_eq!(failing.len(), 1, "{backend:?}");
+    assert_eq!(failing[0].subject, DeliverySubject::Message(first.id));
+    store
+        .fail_webhook_delivery(&failing[0], "connection refused", Some(at(300)), at(203))
+        .await
+        .expect("retry later");
+    assert!(
         store
-            .fail_webhook_delivery(delivery, "connection refused", Some(at(100)), at(6))
+            .claim_webhook_deliveries(at(204), lease, 100)
             .await
-            .expect("retry later");
-    }
-    assert_eq!(
-        store.next_webhook_due().await.expect("due"),
-        Some(at(100)),
-        "{backend:?}"
+            .expect("claim")
+            .is_empty(),
+        "{backend:?}: a later message waits for the retry of an earlier one"
     );
     let retried = store
-        .claim_webhook_deliveries(at(100), lease, 100)
+        .claim_webhook_deliveries(at(300), lease, 100)
         .await
-        .expect("claim the retries");
-    assert_eq!(retried.len(), claimed.len() - 1, "{backend:?}");
-    assert!(retried.iter().all(|d| d.attempts == 2), "{backend:?}");
+        .expect("claim the retry");
+    assert_eq!(retried.len(), 1, "{backend:?}");
+    assert_eq!(retried[0].subject, DeliverySubject::Message(first.id));
+    assert_eq!(retried[0].attempts, 2, "{backend:?}");
+    store
+        .fail_webhook_delivery(&retried[0], "gave up", None, at(301))
+        .await
+        .expect("give up");
+    let next = store
+        .claim_webhook_deliveries(at(302), lease, 100)
+        .await
+        .expect("claim after giving up");
+    assert_eq!(
+        next.iter().map(|d| d.subject).collect::<Vec<_>>(),
+        [DeliverySubject::Message(second.id)],
+        "{backend:?}: giving up on a delivery frees the ones behind it"
+    );
+}
+
+async fn delivery_conversation(
+    store: &Store,
+    tenant: &Tenant,
+    delivery: &WebhookDelivery,
+) -> ConversationId {
+    match delivery.subject {
+        DeliverySubject::Message(id) => {
+            store
+                .message(tenant.account_id, id)
+                .await
+                .expect("message")
+                .conversation_id
+        }
+        DeliverySubject::Event(id) => {
+            store
+                .event(tenant.account_id, id)
+                .await
+                .expect("event")
+                .conversation_id
+        }
+    }
 }
 
 #[tokio::test]
@@ -889,6 +996,88 @@ async fn channel_replies_are_queued_claimed_once_and_reported_forward_only(
 #[tokio::test]
 async fn the_channel_outbox_claims_each_job_once() {
     on_every_backend!(channel_replies_are_queued_claimed_once_and_reported_forward_only);
+}
+
+async fn channel_jobs_leave_in_order_one_conversation_at_a_time(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "ordered-outbox", None).await;
+    let inbox = whatsapp_inbox(store, &tenant).await;
+    let mut conversations = Vec::new();
+    for (n, phone) in ["+5511900000001", "+5511900000002"].into_iter().enumerate() {
+        let mut customer = inbound(inbox.id, phone, "oi", &format!("wamid.ORD{n}"));
+        customer.reply_address = Some(phone.trim_start_matches('+').to_owned());
+        let received = store
+            .append_inbound_message(tenant.account_id, &customer, at(1))
+            .await
+            .expect("stored");
+        conversations.push(received.conversation.id);
+    }
+    let mut replies = Vec::new();
+    for (n, text) in ["um", "dois", "três"].into_iter().enumerate() {
+        for conversation_id in &conversations {
+            let (_, reply, _) = store
+                .append_agent_message(
+                    tenant.account_id,
+                    &AgentMessage {
+                        conversation_id: *conversation_id,
+                        author_id: tenant.agent.id,
+                        text: text.into(),
+                        is_private: false,
+                        may_override: true,
+                    },
+                    at(2 + i64::try_from(n).expect("small")),
+                )
+                .await
+                .expect("reply stored");
+            replies.push(reply);
+        }
+    }
+    let lease = SignedDuration::from_secs(60);
+    let mut sent = Vec::new();
+    for round in 0..3 {
+        let claimed = store
+            .claim_channel_deliveries(at(10 + round), lease, 10)
+            .await
+            .expect("claim");
+        let mut claimed_conversations: Vec<_> =
+            claimed.iter().map(|job| job.conversation_id).collect();
+        claimed_conversations.sort();
+        let mut expected = conversations.clone();
+        expected.sort();
+        assert_eq!(
+            claimed_conversations, expected,
+            "{backend:?}: round {round} holds one job per conversation"
+        );
+        for job in &claimed {
+            store
+                .complete_channel_delivery(job, &format!("wamid.OUT{}", job.id), at(10 + round))
+                .await
+                .expect("completed");
+            sent.push(job.message_id);
+        }
+    }
+    for conversation_id in &conversations {
+        let in_conversation = |ids: &[tandem_domain::id::MessageId]| -> Vec<_> {
+            ids.iter()
+                .copied()
+                .filter(|id| {
+                    replies
+                        .iter()
+                        .any(|r| r.id == *id && r.conversation_id == *conversation_id)
+                })
+                .collect()
+        };
+        let written: Vec<_> = replies.iter().map(|r| r.id).collect();
+        assert_eq!(
+            in_conversation(&sent),
+            in_conversation(&written),
+            "{backend:?}: a conversation's messages leave in the order they were written"
+        );
+    }
+}
+
+#[tokio::test]
+async fn channel_jobs_leave_in_order() {
+    on_every_backend!(channel_jobs_leave_in_order_one_conversation_at_a_time);
 }
 
 async fn one_poller_holds_an_inbox_at_a_time(store: &Store, backend: Backend) {

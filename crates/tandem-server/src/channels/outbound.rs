@@ -5,7 +5,7 @@
 //! the agent. Sends to one inbox are paced to the provider's documented rate.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
@@ -27,11 +27,9 @@ use tandem_store::{ChannelDelivery, InboxSecrets, Store, StoreError};
 
 use super::{Channels, TALK_TO_PERSON, talk_to_person_title};
 use crate::bot_runner::BotRunner;
+use crate::delivery::{self, Deliverer};
 use crate::metrics::Metrics;
 use crate::webhook::WebhookSettings;
-
-/// Jobs claimed at once; each is attempted within the lease.
-const CLAIM_SIZE: u32 = 16;
 
 /// Starts the worker; it stops when `shutdown` is cancelled.
 pub fn spawn_outbound_worker(
@@ -42,36 +40,34 @@ pub fn spawn_outbound_worker(
     settings: WebhookSettings,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut worker = OutboundWorker {
-            store,
-            channels,
-            bot,
-            metrics,
-            settings,
-            pacer: Pacer::default(),
-        };
-        let mut changes = worker.store.changes().subscribe();
-        loop {
-            if let Err(error) = worker.deliver_due().await {
-                tracing::warn!(%error, "channel delivery round failed");
-            }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                _ = changes.recv() => {}
-                () = tokio::time::sleep(worker.settings.poll_interval) => {}
-            }
-        }
-    })
+    let changes = store.changes().subscribe();
+    let poll_interval = settings.poll_interval;
+    let worker = OutboundWorker {
+        store,
+        channels,
+        bot,
+        metrics,
+        settings: Arc::new(settings),
+        pacer: Arc::new(Pacer::default()),
+    };
+    tokio::spawn(delivery::run(
+        worker,
+        changes,
+        poll_interval,
+        "channels",
+        shutdown,
+    ))
 }
 
+/// Claims due channel jobs and attempts each; cheap to clone.
+#[derive(Clone)]
 struct OutboundWorker {
     store: Store,
     channels: Arc<Channels>,
     bot: BotRunner,
     metrics: Arc<Metrics>,
-    settings: WebhookSettings,
-    pacer: Pacer,
+    settings: Arc<WebhookSettings>,
+    pacer: Arc<Pacer>,
 }
 
 /// What one attempt came to.
@@ -84,26 +80,24 @@ enum Attempt {
     Failed(String),
 }
 
-impl OutboundWorker {
-    /// Attempts every due job; returns how many were attempted.
-    async fn deliver_due(&mut self) -> Result<usize, StoreError> {
-        let mut attempted = 0;
-        loop {
-            let batch = self
-                .store
-                .claim_channel_deliveries(tandem_app::now(), self.settings.lease, CLAIM_SIZE)
-                .await?;
-            if batch.is_empty() {
-                return Ok(attempted);
-            }
-            attempted += batch.len();
-            for delivery in batch {
-                let attempt = self.attempt(&delivery).await;
-                self.record(&delivery, attempt).await?;
-            }
-        }
+impl Deliverer for OutboundWorker {
+    type Job = ChannelDelivery;
+
+    async fn claim(&self, limit: u32) -> Result<Vec<ChannelDelivery>, StoreError> {
+        self.store
+            .claim_channel_deliveries(tandem_app::now(), self.settings.lease, limit)
+            .await
     }
 
+    async fn deliver(&self, delivery: ChannelDelivery) {
+        let attempt = self.attempt(&delivery).await;
+        if let Err(error) = self.record(&delivery, attempt).await {
+            tracing::warn!(delivery_id = %delivery.id, %error, "recording a channel delivery failed; it is attempted again when its lease ends");
+        }
+    }
+}
+
+impl OutboundWorker {
     async fn record(&self, delivery: &ChannelDelivery, attempt: Attempt) -> Result<(), StoreError> {
         let now = tandem_app::now();
         let channel = delivery.channel.as_str();
@@ -162,7 +156,7 @@ impl OutboundWorker {
         }
     }
 
-    async fn attempt(&mut self, delivery: &ChannelDelivery) -> Attempt {
+    async fn attempt(&self, delivery: &ChannelDelivery) -> Attempt {
         match self.prepare_and_send(delivery).await {
             Ok(attempt) => attempt,
             Err(StoreError::NotFound { entity }) => {
@@ -175,10 +169,7 @@ impl OutboundWorker {
         }
     }
 
-    async fn prepare_and_send(
-        &mut self,
-        delivery: &ChannelDelivery,
-    ) -> Result<Attempt, StoreError> {
+    async fn prepare_and_send(&self, delivery: &ChannelDelivery) -> Result<Attempt, StoreError> {
         let store = &self.store;
         let InboxSecrets {
             inbox,
@@ -417,10 +408,10 @@ impl OutboundWorker {
     }
 }
 
-/// Spaces sends to one inbox by its provider's documented rate.
+/// Spaces sends to one inbox by its provider's documented rate, across concurrent sends.
 #[derive(Default)]
 struct Pacer {
-    next_send: HashMap<InboxId, Instant>,
+    next_send: Mutex<HashMap<InboxId, Instant>>,
 }
 
 impl Pacer {
@@ -437,16 +428,18 @@ impl Pacer {
         }
     }
 
-    async fn wait(&mut self, inbox_id: InboxId, channel: ChannelKind) {
-        let now = Instant::now();
-        let at = self
-            .next_send
-            .get(&inbox_id)
-            .copied()
-            .unwrap_or(now)
-            .max(now);
-        tokio::time::sleep_until(at).await;
-        self.next_send
-            .insert(inbox_id, at + Self::interval(channel));
+    /// Waits for this inbox's next free slot, reserving it.
+    async fn wait(&self, inbox_id: InboxId, channel: ChannelKind) {
+        let slot = {
+            let mut next_send = self
+                .next_send
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            let slot = next_send.get(&inbox_id).copied().unwrap_or(now).max(now);
+            next_send.insert(inbox_id, slot + Self::interval(channel));
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
     }
 }

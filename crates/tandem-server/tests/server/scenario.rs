@@ -175,6 +175,95 @@ async fn a_customer_message_reaches_the_agent_and_the_reply_reaches_the_integrat
     on_every_backend!(customer_to_agent_and_back);
 }
 
+/// Ana takes a queued conversation and answers it.
+async fn take_and_answer(server: &TestServer, ana: &str, conversation_id: &str, text: &str) {
+    let base = format!("/api/v1/conversations/{conversation_id}");
+    let (status, assigned) = server.post(&format!("{base}/assign"), ana, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{assigned}");
+    answer(server, ana, conversation_id, text).await;
+}
+
+async fn answer(server: &TestServer, ana: &str, conversation_id: &str, text: &str) {
+    let (status, reply) = server
+        .post(
+            &format!("/api/v1/conversations/{conversation_id}/messages"),
+            ana,
+            json!({"text": text}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+}
+
+async fn slow_receiver_holds_only_its_own_conversation(server: &TestServer) {
+    let backend = server.backend;
+    let held_text = "Segure esta resposta, por favor.";
+    let mut receiver = WebhookReceiver::holding(held_text).await;
+    let (_, first) = server
+        .inbound("+5511911110001", "Meu boleto venceu", "slow-1")
+        .await;
+    let (_, second) = server
+        .inbound("+5511911110002", "Quero meu extrato", "slow-2")
+        .await;
+    let first_id = first["conversation"]["id"].as_str().expect("id").to_owned();
+    let second_id = second["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let admin = server.login(ADMIN).await;
+    let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
+    let inbox_id = inboxes["data"][0]["id"]
+        .as_str()
+        .expect("demo inbox")
+        .to_owned();
+    let (status, inbox) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/inboxes/{inbox_id}"),
+            Some(&admin),
+            Some(json!({"webhook_url": receiver.url})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+
+    let ana = server.login(ANA).await;
+    take_and_answer(server, &ana, &first_id, held_text).await;
+    answer(server, &ana, &first_id, "E esta vem depois.").await;
+    let held = receiver.next_of("message.created").await;
+    assert_eq!(held.json()["message"]["text"], held_text, "{backend:?}");
+
+    take_and_answer(server, &ana, &second_id, "Seu extrato está no app.").await;
+    let mut second_conversation = Vec::new();
+    let mut first_conversation_after = Vec::new();
+    while first_conversation_after.is_empty() || second_conversation.is_empty() {
+        for delivery in receiver.until("message.created").await {
+            let payload = delivery.json();
+            if payload["conversation"]["id"] == second_id.as_str() {
+                second_conversation.push(delivery);
+            } else if payload["type"] == "message.created" {
+                assert_eq!(
+                    payload["message"]["text"], "E esta vem depois.",
+                    "{backend:?}"
+                );
+                first_conversation_after.push(delivery);
+            }
+        }
+    }
+    assert!(
+        second_conversation[0].arrived_while_holding,
+        "{backend:?}: another conversation's webhooks go out while a receiver is slow on the first"
+    );
+    assert!(
+        !first_conversation_after[0].arrived_while_holding,
+        "{backend:?}: the first conversation's next reply waits until the slow one is answered"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_receiver_delays_only_its_own_conversation() {
+    on_every_backend!(slow_receiver_holds_only_its_own_conversation);
+}
+
 async fn logout_ends_the_session(server: &TestServer) {
     let token = server.login(ANA).await;
     let (status, _) = server.get("/api/v1/me", &token).await;
