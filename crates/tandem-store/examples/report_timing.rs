@@ -94,7 +94,7 @@ impl Lcg {
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % below
+        (self.0 >> 11) % below
     }
 
     fn chance(&mut self, percent: u64) -> bool {

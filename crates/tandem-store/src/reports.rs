@@ -339,6 +339,39 @@ fn scope_args(account_id: AccountId, scope: &ReportScope) -> Vec<crate::db::Arg>
 }
 
 impl Store {
+    /// Folds the facts of conversations that have none (those recorded before reports
+    /// existed), `batch` at a time, each in its own short transaction, and returns how many it
+    /// folded. Maintenance for every account, run once when a node starts; on several nodes
+    /// at once the same conversation is at worst folded twice, to the same facts.
+    pub async fn backfill_report_facts(&self, batch: u32) -> Result<u64, StoreError> {
+        let mut folded = 0;
+        loop {
+            let missing = self
+                .read()
+                .await?
+                .fetch_all::<(Uuid, Uuid)>(
+                    "SELECT c.account_id, c.id FROM conversations c \
+                     LEFT JOIN conversation_facts f ON f.conversation_id = c.id \
+                     WHERE f.conversation_id IS NULL LIMIT $1",
+                    args![i64::from(batch)],
+                )
+                .await?;
+            if missing.is_empty() {
+                return Ok(folded);
+            }
+            for (account_id, conversation_id) in missing {
+                let mut conn = self.write().await?;
+                match refresh_facts(&mut conn, account_id.into(), conversation_id.into()).await {
+                    Ok(()) => conn.commit().await?,
+                    // Deleted meanwhile: nothing to fold.
+                    Err(StoreError::NotFound { .. }) => continue,
+                    Err(error) => return Err(error),
+                }
+                folded += 1;
+            }
+        }
+    }
+
     /// The account's IANA time zone name (`UTC` until set).
     pub async fn account_time_zone(&self, account_id: AccountId) -> Result<String, StoreError> {
         let mut conn = self.read().await?;

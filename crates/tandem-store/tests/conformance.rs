@@ -1327,3 +1327,64 @@ async fn time_zones_are_kept_per_account(store: &Store, _: Backend) {
 async fn each_account_has_its_own_time_zone() {
     on_every_backend!(time_zones_are_kept_per_account);
 }
+
+/// Deletes every facts row behind the store's back, as a database from before reports was.
+async fn forget_facts(database: &TestDatabase, backend: Backend) {
+    use sqlx::Connection;
+    let sql = "DELETE FROM conversation_facts";
+    match backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(database.url())
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect("deleted");
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(database.url())
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect("deleted");
+        }
+    }
+}
+
+#[tokio::test]
+async fn conversations_from_before_reports_get_their_facts_backfilled() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let store = open_store(&database).await;
+        let tenant = tenant(&store, "aurora", None).await;
+        receive(&store, &tenant, "+5511911111111", "oi", "m-1", at(100)).await;
+        receive(&store, &tenant, "+5511922222222", "oi", "j-1", at(200)).await;
+        let scope = ReportScope {
+            start: at(0),
+            end: at(1_000),
+            as_of: at(5_000),
+            fcr_days: 7,
+        };
+        let before = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(before.conversations, 2);
+        forget_facts(&database, backend).await;
+        let forgotten = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(forgotten.conversations, 0);
+        assert_eq!(store.backfill_report_facts(1).await.expect("backfilled"), 2);
+        assert_eq!(
+            store
+                .report_total(tenant.account_id, &scope)
+                .await
+                .expect("total"),
+            before
+        );
+        assert_eq!(
+            store.backfill_report_facts(1).await.expect("nothing left"),
+            0
+        );
+        store.close().await;
+    }
+}

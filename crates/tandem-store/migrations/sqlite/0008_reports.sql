@@ -4,7 +4,7 @@
 ALTER TABLE accounts ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 
 CREATE TABLE conversation_facts (
-    conversation_id BLOB PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+    conversation_id BLOB NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     account_id BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     inbox_id BLOB NOT NULL,
     channel TEXT NOT NULL,
@@ -35,9 +35,12 @@ CREATE TABLE conversation_facts (
     out_of_scope_handover INTEGER NOT NULL DEFAULT 0,
     asked_again INTEGER NOT NULL DEFAULT 0,
     -- When the contact next opened a conversation on the same intent (first-contact resolution).
-    next_same_intent_at BIGINT
-);
--- Every report reads one account's conversations opened in a range.
-CREATE INDEX conversation_facts_opened ON conversation_facts (account_id, opened_at);
+    next_same_intent_at BIGINT,
+    -- Stored in this order (WITHOUT ROWID): every report reads one account's conversations
+    -- opened in a range, which is then one contiguous run of the table instead of a lookup per
+    -- row among every account's rows.
+    PRIMARY KEY (account_id, opened_at, conversation_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX conversation_facts_conversation ON conversation_facts (conversation_id);
 -- First-contact resolution looks up the contact's other conversations.
 CREATE INDEX conversation_facts_contact ON conversation_facts (account_id, contact_id, opened_at);
