@@ -77,7 +77,7 @@ function trendChart(name, points) {
 function reasonsChart(groups) {
   const rows = groups.filter((group) => group.key !== null);
   const top = Math.max(1, ...rows.map((group) => group.metrics.conversations || 0));
-  const rowHeight = 18;
+  const rowHeight = 30;
   const height = Math.max(rowHeight, rows.length * rowHeight);
   const label = rows.map((group) => `${tv("reason", group.key)}: ${group.metrics.conversations}`).join(", ") || t("reports.noHandovers");
   return h(
@@ -90,12 +90,12 @@ function reasonsChart(groups) {
           { class: "reasons-chart", viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": label },
           svg("title", {}, label),
           rows.map((group, index) => {
-            const width = ((group.metrics.conversations || 0) / top) * (WIDTH * 0.55);
+            const width = ((group.metrics.conversations || 0) / top) * (WIDTH * 0.85);
             const y = index * rowHeight;
             return [
-              svg("text", { class: "chart-label", x: 0, y: y + 13 }, tv("reason", group.key)),
-              svg("rect", { class: "chart-bar", x: WIDTH * 0.42, y: y + 3, width: Math.max(1, width).toFixed(1), height: rowHeight - 6 }),
-              svg("text", { class: "chart-label", x: WIDTH * 0.42 + width + 4, y: y + 13 }, String(group.metrics.conversations)),
+              svg("text", { class: "chart-label", x: 2, y: y + 11 }, tv("reason", group.key)),
+              svg("rect", { class: "chart-bar", x: 2, y: y + 15, width: Math.max(1, width).toFixed(1), height: 10 }),
+              svg("text", { class: "chart-label", x: width + 6, y: y + 24 }, String(group.metrics.conversations)),
             ];
           }),
         )
