@@ -1388,3 +1388,71 @@ async fn conversations_from_before_reports_get_their_facts_backfilled() {
         store.close().await;
     }
 }
+
+/// Customer messages (serialised per sender) and agent replies and assignments (serialised
+/// per conversation) land on one conversation at once; its facts must still be the fold of
+/// its whole log, as a fresh backfill computes it.
+#[tokio::test]
+async fn facts_stay_whole_under_concurrent_writers() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let store = open_store(&database).await;
+        let tenant = tenant(&store, "aurora", None).await;
+        let opened = receive(&store, &tenant, "+5511911111111", "oi", "m-0", at(100)).await;
+        let conversation_id = opened.conversation.id;
+        let mut tasks = Vec::new();
+        for n in 1..=8_i64 {
+            let writer = store.clone();
+            let delivery = inbound(tenant.inbox.id, "+5511911111111", "alô?", &format!("m-{n}"));
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .append_inbound_message(tenant.account_id, &delivery, at(100 + n))
+                    .await
+                    .map(|_| ())
+            }));
+            let writer = store.clone();
+            let reply = AgentMessage {
+                conversation_id,
+                author_id: tenant.agent.id,
+                text: format!("resposta {n}"),
+                is_private: false,
+                may_override: true,
+            };
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .append_agent_message(tenant.account_id, &reply, at(200 + n))
+                    .await
+                    .map(|_| ())
+            }));
+        }
+        for task in tasks {
+            task.await.expect("joined").expect("stored");
+        }
+        let scope = ReportScope {
+            start: at(0),
+            end: at(1_000),
+            as_of: at(300),
+            fcr_days: 7,
+        };
+        let live = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(live.first_response_count, 1);
+        assert_eq!(
+            live.first_response_ms, 101_000,
+            "{backend:?}: the first reply at 201 s"
+        );
+        forget_facts(&database, backend).await;
+        assert_eq!(
+            store.backfill_report_facts(10).await.expect("backfilled"),
+            1
+        );
+        let refolded = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(live, refolded, "{backend:?}");
+        store.close().await;
+    }
+}
