@@ -74,7 +74,7 @@ scenario() {
   for target in "$@"; do targets+=(--target "$target"); done
   for pid in "${PIDS[@]}"; do pids+=(--server-pid "$pid"); done
   if [ "$PROFILE" = 1 ]; then
-    perf record -F 499 -g -p "${PIDS[0]}" -o "$OUT/$name.perf.data" 2>"$OUT/$name.perf.log" &
+    perf record -e cpu-clock -F 499 -g -p "${PIDS[0]}" -o "$OUT/$name.perf.data" 2>"$OUT/$name.perf.log" &
     perf_pid=$!
   fi
   "$BIN/tandem-loadgen" run "${targets[@]}" "${pids[@]}" --password $PASSWORD \

@@ -42,6 +42,11 @@ impl Role {
         matches!(self, Role::Admin | Role::Supervisor)
     }
 
+    /// The account's reports (metrics over every agent's conversations).
+    pub fn can_read_reports(self) -> bool {
+        matches!(self, Role::Admin | Role::Supervisor)
+    }
+
     /// Assigning, replying to or taking over conversations owned by someone else.
     pub fn can_override_assignment(self) -> bool {
         matches!(self, Role::Admin | Role::Supervisor)

@@ -172,6 +172,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
             shutdown.clone(),
         ),
         spawn_token_cleanup(store.clone(), shutdown.clone()),
+        spawn_report_backfill(store.clone(), shutdown.clone()),
         spawn_dispatcher(
             store.clone(),
             bot.clone(),
@@ -242,6 +243,20 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
 
 fn seconds(seconds: u64) -> jiff::SignedDuration {
     jiff::SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX))
+}
+
+/// Folds the report facts of conversations stored before reports existed (once, at start).
+fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            result = store.backfill_report_facts(500) => match result {
+                Ok(folded) if folded > 0 => tracing::info!(folded, "report facts backfilled"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "backfilling report facts failed"),
+            },
+        }
+    })
 }
 
 /// Deletes expired login sessions every hour.

@@ -1,6 +1,8 @@
 //! JSON shapes of the API, kept apart from domain types so the wire format changes only on
 //! purpose. Every response type has a `From` the domain type it shows.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,6 +15,7 @@ use tandem_domain::message::{Attachment, AttachmentKind, Message};
 use tandem_domain::sla::{SlaStage, SlaTarget};
 use tandem_domain::team::Team;
 use tandem_domain::user::{Presence, User};
+use tandem_reports::{Metric, Tally};
 use tandem_routing::team::RoutingSpec;
 use tandem_store::{
     AgentStatus, AuditEntry, Availability, ConversationSummary, QueueEntry, QueueStatus, SlaClock,
@@ -918,4 +921,65 @@ pub struct TryBotRequest {
 #[derive(Debug, Serialize)]
 pub struct TryBotResponse {
     pub turns: Vec<tandem_bot::replay::TriedTurn>,
+}
+
+/// A report's metrics by name (`tandem_reports::Metric`), `null` where there was nothing to
+/// count.
+pub type MetricValues = BTreeMap<&'static str, Option<f64>>;
+
+/// Every metric of a tally.
+pub fn metric_values(tally: &Tally) -> MetricValues {
+    Metric::ALL
+        .into_iter()
+        .map(|metric| (metric.as_str(), metric.value(tally)))
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportSummaryResponse {
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    pub group_by: Option<&'static str>,
+    pub total: MetricValues,
+    pub groups: Vec<ReportGroupResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportGroupResponse {
+    /// The channel, intent or handover reason, or the inbox, team or agent id; `null` for
+    /// conversations without one.
+    pub key: Option<String>,
+    /// The inbox, team or agent name (the key itself for the others).
+    pub label: Option<String>,
+    pub metrics: MetricValues,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportTrendResponse {
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    pub bucket: &'static str,
+    pub points: Vec<TrendPointResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrendPointResponse {
+    /// The bucket's first day (a Monday for weeks), in the account's time zone.
+    pub start: String,
+    pub metrics: MetricValues,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    pub time_zone: Option<String>,
 }

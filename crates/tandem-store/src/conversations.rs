@@ -11,6 +11,7 @@ use crate::changes::Change;
 use crate::db::{Arg, Conn, args};
 use crate::outbox::{DeliverySubject, enqueue_delivery};
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, EVENT_COLUMNS, EventRow, convert_all};
+use crate::reports::refresh_facts;
 use crate::routing::{RoutingFacts, check_room, follow_events, lock_account_routing};
 use crate::users::find_user;
 use crate::{Store, StoreError};
@@ -157,7 +158,9 @@ pub(crate) async fn update_conversation_row(
 }
 
 /// Appends events to a conversation's log, queueing each for the inbox's webhook if it has one,
-/// and keeps its routing in step (a queued conversation is placed, with a `routed` event).
+/// and keeps its routing in step (a queued conversation is placed, with a `routed` event) and
+/// its report facts (every path that stores a customer, bot or agent message records its
+/// events here afterwards, so the facts see the message too).
 pub(crate) async fn insert_events(
     conn: &mut Conn,
     conversation: &mut Conversation,
@@ -220,6 +223,7 @@ pub(crate) async fn insert_events_with(
         }
         events.push(event);
     }
+    refresh_facts(conn, conversation.account_id, conversation.id).await?;
     Ok(events)
 }
 

@@ -25,6 +25,7 @@ mod outbox;
 mod presence;
 mod proactive;
 mod records;
+mod reports;
 mod routing;
 mod sla;
 mod summaries;
@@ -62,6 +63,7 @@ pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, Requeued};
 pub use proactive::ProactiveMessage;
+pub use reports::ReportScope;
 pub use routing::{
     Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus, RoutingFacts,
 };

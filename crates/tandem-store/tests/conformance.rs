@@ -12,11 +12,13 @@ use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::message::DeliveryStatus;
 use tandem_domain::user::{Role, User};
+use tandem_reports::tally::TallyRules;
+use tandem_reports::{ConversationLog, GroupBy, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, Backend, BotTurnRecord, ChangeNotice, ConversationFilter,
-    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, NewInbox, Store,
-    StoreError, StoreOptions, UserSeed, WebhookDelivery,
+    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, NewInbox, ReportScope,
+    Store, StoreError, StoreOptions, UserSeed, WebhookDelivery,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -1263,4 +1265,383 @@ async fn the_readiness_ping_answers(store: &Store, _: Backend) {
 #[tokio::test]
 async fn a_reachable_database_answers_the_readiness_ping() {
     on_every_backend!(the_readiness_ping_answers);
+}
+
+/// Two conversations on a human-first inbox, hand-computed: Maria's is taken after 60 s,
+/// answered after 120 s and resolved after 600 s; João's waits and is closed unanswered after
+/// 300 s (abandoned). Maria writes again on a second inbox a day later, on the same (unknown)
+/// intent, so hers was not resolved at first contact. Another account's conversation is noise.
+async fn reports_sum_the_facts_of_the_account(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let noise = tenant_named(store, "other").await;
+    receive(store, &noise, "+5511900000000", "oi", "noise-1", at(10)).await;
+    let maria = receive(store, &tenant, "+5511911111111", "oi", "m-1", at(100)).await;
+    let joao = receive(store, &tenant, "+5511922222222", "alô", "j-1", at(200)).await;
+    let agent = Actor::User(tenant.agent.id);
+    let assign = ConversationUpdate::Assign {
+        agent_id: tenant.agent.id,
+        over_capacity: false,
+    };
+    store
+        .update_conversation(
+            tenant.account_id,
+            maria.conversation.id,
+            assign,
+            agent,
+            true,
+            at(160),
+        )
+        .await
+        .expect("assigned");
+    let reply = AgentMessage {
+        conversation_id: maria.conversation.id,
+        author_id: tenant.agent.id,
+        text: "Bom dia, Maria".into(),
+        is_private: false,
+        may_override: false,
+    };
+    store
+        .append_agent_message(tenant.account_id, &reply, at(220))
+        .await
+        .expect("replied");
+    store
+        .update_conversation(
+            tenant.account_id,
+            maria.conversation.id,
+            ConversationUpdate::Resolve,
+            agent,
+            true,
+            at(700),
+        )
+        .await
+        .expect("resolved");
+    store
+        .update_conversation(
+            tenant.account_id,
+            joao.conversation.id,
+            ConversationUpdate::Resolve,
+            agent,
+            true,
+            at(500),
+        )
+        .await
+        .expect("closed");
+    let second_inbox = store
+        .create_inbox(
+            tenant.account_id,
+            InboxId::generate(),
+            &NewInbox {
+                name: "API 2".into(),
+                channel: ChannelKind::Api,
+                first_responder: FirstResponder::Human,
+                webhook_url: None,
+                webhook_secret: "secret".into(),
+                api_token_hash: "token-hash-aurora-2".into(),
+                channel_config: None,
+            },
+            at(1),
+        )
+        .await
+        .expect("inbox");
+    let again = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(second_inbox.id, "+5511911111111", "de novo", "m-2"),
+            at(86_400),
+        )
+        .await
+        .expect("stored");
+    assert_ne!(again.conversation.id, maria.conversation.id);
+
+    let scope = ReportScope {
+        start: at(0),
+        end: at(100_000),
+        as_of: at(200_000),
+        fcr_days: 7,
+    };
+    let total = store
+        .report_total(tenant.account_id, &scope)
+        .await
+        .expect("total");
+    assert_eq!(total.conversations, 3);
+    assert_eq!(total.queued, 3);
+    assert_eq!(total.time_to_agent_count, 1);
+    assert_eq!(total.time_to_agent_ms, 60_000);
+    assert_eq!(total.first_human_response_ms, 120_000);
+    assert_eq!(total.resolved, 2);
+    assert_eq!(total.resolution_ms, 600_000 + 300_000);
+    // João's wait closed unanswered; the new conversation has waited silently far longer than
+    // 15 minutes by "as of".
+    assert_eq!(total.abandoned, 2);
+    assert_eq!(total.handled, 1);
+    assert_eq!(total.handle_ms, 540_000);
+    assert_eq!(total.first_contact_resolved, 1);
+    let early = ReportScope {
+        fcr_days: 7,
+        as_of: at(86_500),
+        ..scope
+    };
+    assert_eq!(
+        store
+            .report_total(tenant.account_id, &early)
+            .await
+            .expect("total")
+            .abandoned,
+        1
+    );
+
+    // The SQL sums are the pure definitions: fold each log and add it up.
+    let mut expected = Tally::default();
+    let rules = TallyRules {
+        as_of: scope.as_of,
+        fcr_days: 7,
+    };
+    for (conversation, next) in [
+        (maria.conversation.id, Some(at(86_400))),
+        (joao.conversation.id, None),
+        (again.conversation.id, None),
+    ] {
+        let opened = store
+            .conversation(tenant.account_id, conversation)
+            .await
+            .expect("found");
+        let events = store
+            .events(tenant.account_id, conversation)
+            .await
+            .expect("events");
+        let messages = store
+            .messages(tenant.account_id, conversation, None, 100)
+            .await
+            .expect("messages")
+            .messages;
+        let facts = tandem_reports::facts::fold(&ConversationLog {
+            opened_at: opened.created_at,
+            events: &events,
+            messages: &messages,
+            handover_context: None,
+            bot_state: None,
+            has_sla: false,
+        });
+        expected.add(&facts, next, rules);
+    }
+    assert_eq!(total, expected);
+
+    let by_agent = store
+        .report_groups(tenant.account_id, &scope, GroupBy::Agent)
+        .await
+        .expect("groups");
+    let agent_key = tenant.agent.id.0.to_string();
+    let counts: Vec<(Option<&str>, i64)> = by_agent
+        .iter()
+        .map(|(key, tally)| (key.as_deref(), tally.conversations))
+        .collect();
+    assert_eq!(counts, [(None, 2), (Some(agent_key.as_str()), 1)]);
+    let by_channel = store
+        .report_groups(tenant.account_id, &scope, GroupBy::Channel)
+        .await
+        .expect("groups");
+    assert_eq!(by_channel.len(), 1);
+    assert_eq!(by_channel[0].0.as_deref(), Some("api"));
+
+    let slots = store
+        .report_slots(tenant.account_id, &scope)
+        .await
+        .expect("slots");
+    let mut summed = Tally::default();
+    for (_, tally) in &slots {
+        summed += *tally;
+    }
+    assert_eq!(summed, total);
+    assert_eq!(
+        slots.len(),
+        2,
+        "two quarter hours: the first day's and the next day's"
+    );
+
+    let outside = ReportScope {
+        start: at(100_000),
+        end: at(200_000),
+        ..scope
+    };
+    assert_eq!(
+        store
+            .report_total(tenant.account_id, &outside)
+            .await
+            .expect("total")
+            .conversations,
+        0
+    );
+}
+
+async fn tenant_named(store: &Store, name: &str) -> Tenant {
+    tenant(store, name, None).await
+}
+
+#[tokio::test]
+async fn reports_count_hand_computed_figures_from_the_event_log() {
+    on_every_backend!(reports_sum_the_facts_of_the_account);
+}
+
+async fn time_zones_are_kept_per_account(store: &Store, _: Backend) {
+    let first = tenant(store, "aurora", None).await;
+    let second = tenant(store, "other", None).await;
+    assert_eq!(
+        store
+            .account_time_zone(first.account_id)
+            .await
+            .expect("zone"),
+        "UTC"
+    );
+    store
+        .set_account_time_zone(first.account_id, "America/Sao_Paulo")
+        .await
+        .expect("set");
+    assert_eq!(
+        store
+            .account_time_zone(first.account_id)
+            .await
+            .expect("zone"),
+        "America/Sao_Paulo"
+    );
+    assert_eq!(
+        store
+            .account_time_zone(second.account_id)
+            .await
+            .expect("zone"),
+        "UTC"
+    );
+}
+
+#[tokio::test]
+async fn each_account_has_its_own_time_zone() {
+    on_every_backend!(time_zones_are_kept_per_account);
+}
+
+/// Deletes every facts row behind the store's back, as a database from before reports was.
+async fn forget_facts(database: &TestDatabase, backend: Backend) {
+    use sqlx::Connection;
+    let sql = "DELETE FROM conversation_facts";
+    match backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(database.url())
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect("deleted");
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(database.url())
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect("deleted");
+        }
+    }
+}
+
+#[tokio::test]
+async fn conversations_from_before_reports_get_their_facts_backfilled() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let store = open_store(&database).await;
+        let tenant = tenant(&store, "aurora", None).await;
+        receive(&store, &tenant, "+5511911111111", "oi", "m-1", at(100)).await;
+        receive(&store, &tenant, "+5511922222222", "oi", "j-1", at(200)).await;
+        let scope = ReportScope {
+            start: at(0),
+            end: at(1_000),
+            as_of: at(5_000),
+            fcr_days: 7,
+        };
+        let before = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(before.conversations, 2);
+        forget_facts(&database, backend).await;
+        let forgotten = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(forgotten.conversations, 0);
+        assert_eq!(store.backfill_report_facts(1).await.expect("backfilled"), 2);
+        assert_eq!(
+            store
+                .report_total(tenant.account_id, &scope)
+                .await
+                .expect("total"),
+            before
+        );
+        assert_eq!(
+            store.backfill_report_facts(1).await.expect("nothing left"),
+            0
+        );
+        store.close().await;
+    }
+}
+
+/// Customer messages (serialised per sender) and agent replies and assignments (serialised
+/// per conversation) land on one conversation at once; its facts must still be the fold of
+/// its whole log, as a fresh backfill computes it.
+#[tokio::test]
+async fn facts_stay_whole_under_concurrent_writers() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let store = open_store(&database).await;
+        let tenant = tenant(&store, "aurora", None).await;
+        let opened = receive(&store, &tenant, "+5511911111111", "oi", "m-0", at(100)).await;
+        let conversation_id = opened.conversation.id;
+        let mut tasks = Vec::new();
+        for n in 1..=8_i64 {
+            let writer = store.clone();
+            let delivery = inbound(tenant.inbox.id, "+5511911111111", "alô?", &format!("m-{n}"));
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .append_inbound_message(tenant.account_id, &delivery, at(100 + n))
+                    .await
+                    .map(|_| ())
+            }));
+            let writer = store.clone();
+            let reply = AgentMessage {
+                conversation_id,
+                author_id: tenant.agent.id,
+                text: format!("resposta {n}"),
+                is_private: false,
+                may_override: true,
+            };
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .append_agent_message(tenant.account_id, &reply, at(200 + n))
+                    .await
+                    .map(|_| ())
+            }));
+        }
+        for task in tasks {
+            task.await.expect("joined").expect("stored");
+        }
+        let scope = ReportScope {
+            start: at(0),
+            end: at(1_000),
+            as_of: at(300),
+            fcr_days: 7,
+        };
+        let live = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(live.first_response_count, 1);
+        assert_eq!(
+            live.first_response_ms, 101_000,
+            "{backend:?}: the first reply at 201 s"
+        );
+        forget_facts(&database, backend).await;
+        assert_eq!(
+            store.backfill_report_facts(10).await.expect("backfilled"),
+            1
+        );
+        let refolded = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(live, refolded, "{backend:?}");
+        store.close().await;
+    }
 }

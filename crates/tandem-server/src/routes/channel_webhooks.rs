@@ -342,11 +342,13 @@ async fn bot_answer(
     let store = &state.app.store;
     let deadline = tokio::time::Instant::now() + VOICE_ANSWER_WAIT;
     loop {
-        let conversation = store
-            .conversation(inbox.account_id, conversation_id)
-            .await?;
+        // Messages first: the two reads are not one snapshot, and a turn committed between
+        // them must not be seen as replies with the status from before its handover.
         let page = store
             .messages(inbox.account_id, conversation_id, None, 500)
+            .await?;
+        let conversation = store
+            .conversation(inbox.account_id, conversation_id)
             .await?;
         let lines: Vec<String> = page
             .messages

@@ -1,5 +1,6 @@
 //! The HTTP routes of the API, one module per resource.
 
+mod account;
 mod auth;
 mod bot;
 mod canned;
@@ -10,6 +11,7 @@ mod conversations;
 mod health;
 mod inboxes;
 mod proactive;
+mod reports;
 mod routing;
 mod session;
 mod teams;
@@ -167,6 +169,11 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{contact_id}/merge", post(contacts::merge))
         .route("/audit-log", get(contacts::audit_log))
         .route("/proactive-messages", post(proactive::send))
+        .route("/account", get(account::show).patch(account::update))
+        .route("/reports/summary", get(reports::summary))
+        .route("/reports/summary.csv", get(reports::summary_csv))
+        .route("/reports/trend", get(reports::trend))
+        .route("/reports/agents", get(reports::agents))
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(health::openapi))
         .nest("/widget/{inbox_id}", widget_routes());

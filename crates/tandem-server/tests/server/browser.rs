@@ -422,6 +422,24 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     )
     .await;
     screenshot(&supervisor, "workspace-supervisor").await;
+    // Its reports card counts the conversation and its rating, with the three trend charts.
+    wait_until(
+        &supervisor,
+        "the reports card shows the rated conversation",
+        "const row = document.querySelector('#supervisor-reports tr.report-total'); \
+         const cell = (metric) => row && row.querySelector(`td[data-metric=\"${metric}\"]`).textContent; \
+         return !!row && cell('conversations') !== '0' && cell('csat_positive_rate') === '100%' \
+           && document.querySelectorAll('#supervisor-reports svg.trend-chart').length === 3;",
+    )
+    .await;
+    supervisor
+        .execute(
+            "document.querySelector('#supervisor-reports').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&supervisor, "workspace-reports").await;
 
     for browser in [agent, customer, supervisor] {
         browser.close().await.unwrap();

@@ -21,6 +21,7 @@ mod metrics;
 mod openapi;
 mod process;
 mod provider;
+mod reports;
 mod routing;
 mod scenario;
 mod validation;

@@ -1,5 +1,6 @@
 // The supervisor view: live queues per team, agents with presence and load, SLA breaches,
-// and reassigning a conversation. Reloads (debounced) on every live frame.
+// reassigning a conversation, and the reports dashboard (`reports.js`). The live parts reload
+// (debounced) on every live frame; reports load when their form changes.
 
 import { get, query } from "../api.js";
 import * as directory from "../directory.js";
@@ -7,6 +8,7 @@ import { h, replace, table } from "../dom.js";
 import { formatDuration, t, tv } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
 import { clockState, nextClock, routingOf } from "../sla.js";
+import { reportsPanel } from "./reports.js";
 import { transferDialog } from "./transfer.js";
 
 export function mount(root) {
@@ -14,7 +16,7 @@ export function mount(root) {
   const waiting = h("section", { id: "supervisor-waiting", class: "card" });
   const agents = h("section", { id: "supervisor-agents", class: "card" });
   const breaches = h("section", { id: "supervisor-sla", class: "card" });
-  root.append(h("div", { class: "supervisor-grid" }, queues, agents, waiting, breaches));
+  root.append(h("div", { class: "supervisor-grid" }, queues, agents, waiting, breaches, reportsPanel()));
   let timers = []; // [{el, since}] or [{el, clock}] repainted every second
   let reloadTimer = null;
   let alive = true;
