@@ -197,7 +197,6 @@ pub(crate) async fn insert_unanswered_question(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     // Confidences are in 0–1; a thousandth is all the precision the review needs.
-    #[allow(clippy::cast_possible_truncation)]
     let permille = (question.confidence.clamp(0.0, 1.0) * 1000.0).round() as i64;
     conn.execute(
         "INSERT INTO unanswered_questions (id, account_id, inbox_id, conversation_id, message_id, \
@@ -301,7 +300,6 @@ impl Store {
         rows.into_iter()
             .map(|row| {
                 // At most 1000: exact in f32.
-                #[allow(clippy::cast_precision_loss)]
                 let confidence = row.confidence_permille as f32 / 1000.0;
                 Ok(LearningQuestion {
                     id: row.id,
@@ -432,8 +430,7 @@ impl Store {
                 .await?
                 .map(LearningSuggestion::try_from)
                 .transpose()?;
-            let questions =
-                serde_json::to_value(&new.questions).map_err(|error| StoreError::corrupt(error))?;
+            let questions = Value::from(new.questions.clone());
             let suggestion = match existing {
                 None => {
                     let id = LearningSuggestionId::generate();

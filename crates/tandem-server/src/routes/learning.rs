@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use tandem_bot::learning::{LearningError, Proposal, apply, impact, profile_source, propose};
 use tandem_bot::{BotProfile, ready_profile};
@@ -452,10 +452,10 @@ fn oldest_first(mut questions: Vec<LearningQuestion>) -> Vec<LearningQuestion> {
 
 /// Up to `limit` of the members' texts, without repeats after folding.
 fn distinct_texts(members: &[&LearningQuestion], limit: usize) -> Vec<String> {
-    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut seen = HashSet::new();
     members
         .iter()
-        .filter(|question| seen.insert(fold(question.text.trim()), ()).is_none())
+        .filter(|question| seen.insert(fold(question.text.trim())))
         .take(limit)
         .map(|question| question.text.clone())
         .collect()
