@@ -59,7 +59,7 @@ pub fn group_questions(questions: &[(Language, &str)], threshold: f32) -> Vec<Qu
             let best = clusters
                 .iter()
                 .enumerate()
-                .map(|(n, cluster)| (n, cosine(&cluster.centroid(), vector)))
+                .map(|(n, cluster)| (n, cosine(&cluster.centroid, vector)))
                 .filter(|(_, similarity)| *similarity >= threshold)
                 .fold(None, |best: Option<(usize, f32)>, candidate| match best {
                     Some((_, score)) if score >= candidate.1 => best,
@@ -112,6 +112,8 @@ type Vector = BTreeMap<String, f32>;
 struct Cluster {
     members: Vec<usize>,
     sum: Vector,
+    /// `sum` normalised, kept up to date as members join.
+    centroid: Vector,
 }
 
 impl Cluster {
@@ -119,6 +121,7 @@ impl Cluster {
         Cluster {
             members: vec![position],
             sum: vector.clone(),
+            centroid: vector.clone(),
         }
     }
 
@@ -127,10 +130,7 @@ impl Cluster {
         for (feature, weight) in vector {
             *self.sum.entry(feature.clone()).or_insert(0.0) += weight;
         }
-    }
-
-    fn centroid(&self) -> Vector {
-        normalized(self.sum.clone())
+        self.centroid = normalized(self.sum.clone());
     }
 }
 
