@@ -33,6 +33,7 @@
 mod action;
 mod demo;
 pub mod dialogue;
+pub mod learning;
 mod messages;
 pub mod policy;
 pub mod profile;

@@ -62,4 +62,6 @@ entity_id!(
     TokenId,
     /// Identifies a canned response.
     CannedResponseId,
+    /// Identifies a learning suggestion (something the bot may learn).
+    LearningSuggestionId,
 );

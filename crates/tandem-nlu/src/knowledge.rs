@@ -81,7 +81,8 @@ impl std::fmt::Debug for KnowledgeBase {
     }
 }
 
-fn analyzer_for(language: Language) -> TextAnalyzer {
+/// The search analyzer of `language`: stop words out, Snowball stems, accents folded.
+pub(crate) fn analyzer_for(language: Language) -> TextAnalyzer {
     let tantivy_language = match language {
         Language::Portuguese => TantivyLanguage::Portuguese,
         Language::Spanish => TantivyLanguage::Spanish,
@@ -248,7 +249,7 @@ impl KnowledgeBase {
 }
 
 /// The distinct terms the analyzer makes of `text`, in order of first appearance.
-fn analyzed_terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+pub(crate) fn analyzed_terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while let Some(token) = stream.next() {

@@ -33,6 +33,7 @@ mod entities;
 mod error;
 pub mod eval;
 mod features;
+mod grouping;
 mod knowledge;
 mod language;
 mod normalize;
@@ -48,6 +49,7 @@ pub use engine::{
 };
 pub use entities::{Entity, EntityExtractor, EntityKind, ReferencePattern, passes_luhn};
 pub use error::{ClassifierError, EngineError, EvalError, KnowledgeBaseError};
+pub use grouping::{DEFAULT_GROUPING_THRESHOLD, QuestionGroup, group_questions, text_similarity};
 pub use knowledge::{
     DEFAULT_MINIMUM_KNOWLEDGE_COVERAGE, KnowledgeArticle, KnowledgeBase, KnowledgeHit,
 };

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use tandem_bot::learning;
 use tandem_bot::profile::HttpMethod;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
@@ -27,8 +28,8 @@ use tandem_domain::message::Direction;
 use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
-    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter, QueueStatus,
-    RoutingFacts, Store, StoreError,
+    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter,
+    NewUnansweredQuestion, QueueStatus, RoutingFacts, Store, StoreError,
 };
 
 use crate::dispatcher::RoutingKicks;
@@ -655,6 +656,14 @@ impl BotRunner {
             .map_err(|error| TurnError::Engine(error.to_string()))??
         };
         let forward = (turn.outcome == TurnOutcome::Forwarded).then(|| analysis.clone());
+        let unanswered = learning::unanswered(&bot.profile, &analysis, &turn).map(|found| {
+            NewUnansweredQuestion {
+                language: found.language.code().to_owned(),
+                text: text.to_owned(),
+                reason: found.reason.as_str().to_owned(),
+                confidence: found.confidence,
+            }
+        });
         let mut replies: Vec<String> = turn
             .replies
             .iter()
@@ -689,6 +698,7 @@ impl BotRunner {
             )
             .await?;
         let mut record = record;
+        record.unanswered = unanswered;
         if let TurnOutcome::Clarifying { options } = &turn.outcome
             && record.handover.is_none()
         {
@@ -779,6 +789,7 @@ impl BotRunner {
             state: to_value(&state),
             handover,
             answers: None,
+            unanswered: None,
         })
     }
 
@@ -1083,6 +1094,7 @@ fn failure_handover(
             routing: RoutingFacts::default(),
         }),
         answers: None,
+        unanswered: None,
     }
 }
 

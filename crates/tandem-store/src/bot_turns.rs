@@ -16,6 +16,7 @@ use crate::conversations::{
     find_conversation, inbox_rules, insert_events_with, update_conversation_row,
 };
 use crate::db::{Conn, args};
+use crate::learning::{NewUnansweredQuestion, insert_unanswered_question};
 use crate::messages::insert_bot_message;
 use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
 use crate::routing::RoutingFacts;
@@ -58,6 +59,9 @@ pub struct BotTurnRecord {
     pub handover: Option<BotHandover>,
     /// The customer message the turn answers, if it answers one.
     pub answers: Option<MessageId>,
+    /// The customer's question, when the turn could not answer it (recorded for the learning
+    /// loop, against `answers`).
+    pub unanswered: Option<NewUnansweredQuestion>,
 }
 
 /// What storing a bot turn did.
@@ -316,6 +320,10 @@ impl Store {
         )
         .await?;
         update_conversation_row(&mut conn, &conversation).await?;
+        if let Some(question) = &turn.unanswered {
+            insert_unanswered_question(&mut conn, &conversation, turn.answers, question, now)
+                .await?;
+        }
         let facts = turn
             .handover
             .as_ref()

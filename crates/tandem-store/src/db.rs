@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{
-    AccountId, CannedResponseId, ContactId, ConversationId, EventId, InboxId, MessageId, TeamId,
-    TokenId, UserId,
+    AccountId, CannedResponseId, ContactId, ConversationId, EventId, InboxId, LearningSuggestionId,
+    MessageId, TeamId, TokenId, UserId,
 };
 
 /// A value bound to a `$N` placeholder.
@@ -69,7 +69,8 @@ id_args!(
     MessageId,
     EventId,
     TokenId,
-    CannedResponseId
+    CannedResponseId,
+    LearningSuggestionId
 );
 
 /// Builds the argument list of a query: `args![account_id, name]`.

@@ -20,6 +20,7 @@ mod conversations;
 mod db;
 mod error;
 mod inboxes;
+mod learning;
 mod messages;
 mod outbox;
 mod presence;
@@ -59,6 +60,10 @@ pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate
 pub use db::Backend;
 pub use error::StoreError;
 pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
+pub use learning::{
+    LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,
+    NewUnansweredQuestion, SuggestionStatus,
+};
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, Requeued};

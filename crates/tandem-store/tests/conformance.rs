@@ -7,7 +7,7 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::conversation::{ConversationStatus, TransitionError};
-use tandem_domain::event::{Actor, EventKind};
+use tandem_domain::event::{Actor, EventKind, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::message::DeliveryStatus;
@@ -16,9 +16,10 @@ use tandem_reports::tally::TallyRules;
 use tandem_reports::{ConversationLog, GroupBy, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
-    AccountSeed, AgentMessage, Backend, BotTurnRecord, ChangeNotice, ConversationFilter,
-    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, NewInbox, ReportScope,
-    Store, StoreError, StoreOptions, UserSeed, WebhookDelivery,
+    AccountSeed, AgentMessage, Backend, BotHandover, BotTurnRecord, ChangeNotice,
+    ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome,
+    NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store,
+    StoreError, StoreOptions, SuggestionStatus, UserSeed, WebhookDelivery,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -1215,6 +1216,7 @@ async fn a_message_written_while_the_bot_answers_is_still_unanswered(store: &Sto
         state: serde_json::json!({}),
         handover: None,
         answers: Some(answers),
+        unanswered: None,
     };
     let (_, memory) = store
         .bot_memory(tenant.account_id, conversation)
@@ -1644,4 +1646,357 @@ async fn facts_stay_whole_under_concurrent_writers() {
         assert_eq!(live, refolded, "{backend:?}");
         store.close().await;
     }
+}
+
+/// A bot inbox of `tenant` where the customer asked something the bot did not understand and
+/// was handed over; the question is recorded with the turn. Returns the conversation and the
+/// customer's message.
+async fn unanswered_question(
+    store: &Store,
+    tenant: &Tenant,
+    text: &str,
+) -> (
+    tandem_domain::id::ConversationId,
+    tandem_domain::id::MessageId,
+) {
+    let bot_inbox = NewInbox {
+        name: "Site".into(),
+        channel: ChannelKind::Web,
+        first_responder: FirstResponder::Bot,
+        webhook_url: None,
+        webhook_secret: "secret".into(),
+        api_token_hash: format!("web-token-{}", tenant.account_id),
+        channel_config: None,
+    };
+    let inbox = store
+        .create_inbox(tenant.account_id, InboxId::generate(), &bot_inbox, at(0))
+        .await
+        .expect("inbox created");
+    let asked = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(inbox.id, "+5511977776666", text, "q-1"),
+            at(1),
+        )
+        .await
+        .expect("stored");
+    let conversation = asked.conversation.id;
+    let (_, memory) = store
+        .bot_memory(tenant.account_id, conversation)
+        .await
+        .expect("memory");
+    let turn = BotTurnRecord {
+        conversation_id: conversation,
+        based_on_version: memory.version,
+        replies: vec!["Vou chamar uma pessoa.".into()],
+        choices: Vec::new(),
+        state: serde_json::json!({}),
+        handover: Some(BotHandover {
+            reason: HandoverReason::BotFailure,
+            evidence: serde_json::json!({"trigger": "consecutive_failures"}),
+            context: serde_json::json!({}),
+            routing: RoutingFacts::default(),
+        }),
+        answers: Some(asked.message.id),
+        unanswered: Some(NewUnansweredQuestion {
+            language: "pt".into(),
+            text: text.into(),
+            reason: "out_of_scope".into(),
+            confidence: 0.0625,
+        }),
+    };
+    store
+        .record_bot_turn(tenant.account_id, &turn, at(2))
+        .await
+        .expect("recorded");
+    (conversation, asked.message.id)
+}
+
+fn new_suggestion(key: &str, proposal: serde_json::Value) -> NewLearningSuggestion {
+    NewLearningSuggestion {
+        group_key: key.into(),
+        language: "pt".into(),
+        questions: vec!["vocês têm seguro viagem?".into()],
+        question_count: 1,
+        proposal,
+        source_message_id: None,
+        source_conversation_id: None,
+        created_by: None,
+    }
+}
+
+async fn unanswered_questions_are_recorded_with_the_answer_a_person_gave(
+    store: &Store,
+    _: Backend,
+) {
+    let other = tenant(store, "boreal", None).await;
+    let tenant = tenant(store, "aurora", None).await;
+    let text = "vocês têm seguro viagem?";
+    let (conversation, question) = unanswered_question(store, &tenant, text).await;
+    let reply = |text: &str, is_private| AgentMessage {
+        conversation_id: conversation,
+        author_id: tenant.admin.id,
+        text: text.into(),
+        is_private,
+        may_override: true,
+    };
+    let questions = store
+        .learning_questions(tenant.account_id, 10)
+        .await
+        .expect("questions");
+    assert_eq!(questions.len(), 1);
+    assert_eq!(questions[0].answer, None, "nobody answered yet");
+    let (_, note, _) = store
+        .append_agent_message(tenant.account_id, &reply("cliente VIP", true), at(3))
+        .await
+        .expect("note");
+    let (_, answer, _) = store
+        .append_agent_message(tenant.account_id, &reply("Temos sim: R$ 30.", false), at(4))
+        .await
+        .expect("reply");
+    store
+        .append_agent_message(tenant.account_id, &reply("Algo mais?", false), at(5))
+        .await
+        .expect("second reply");
+    let questions = store
+        .learning_questions(tenant.account_id, 10)
+        .await
+        .expect("questions");
+    assert_eq!(questions.len(), 1);
+    let recorded = &questions[0];
+    assert_eq!(
+        (
+            recorded.text.as_str(),
+            recorded.language.as_str(),
+            recorded.reason.as_str()
+        ),
+        (text, "pt", "out_of_scope")
+    );
+    assert_eq!(recorded.message_id, Some(question));
+    assert!(
+        (recorded.confidence - 0.063).abs() < 1e-6,
+        "{}",
+        recorded.confidence
+    );
+    let found = recorded.answer.as_ref().expect("answered");
+    assert_eq!(
+        (found.message_id, found.text.as_str()),
+        (answer.id, "Temos sim: R$ 30.")
+    );
+    assert!(
+        store
+            .learning_questions(other.account_id, 10)
+            .await
+            .expect("questions")
+            .is_empty(),
+        "another account sees nothing"
+    );
+    let texts = store
+        .recent_customer_texts(tenant.account_id, 10)
+        .await
+        .expect("texts");
+    assert_eq!(texts, [text]);
+
+    let (taught, asked) = store
+        .teaching_pair(tenant.account_id, conversation, answer.id)
+        .await
+        .expect("a pair");
+    assert_eq!(taught.id, answer.id);
+    assert_eq!(asked.map(|message| message.id), Some(question));
+    for not_a_reply in [note.id, question] {
+        assert!(matches!(
+            store
+                .teaching_pair(tenant.account_id, conversation, not_a_reply)
+                .await,
+            Err(StoreError::Conflict {
+                code: "not_an_agent_reply",
+                ..
+            })
+        ));
+    }
+    assert!(matches!(
+        store
+            .teaching_pair(other.account_id, conversation, answer.id)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn unanswered_questions_are_kept_with_their_answers() {
+    on_every_backend!(unanswered_questions_are_recorded_with_the_answer_a_person_gave);
+}
+
+async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Backend) {
+    let other = tenant(store, "boreal", None).await;
+    let tenant = tenant(store, "aurora", None).await;
+    let proposal = |body: &str| serde_json::json!({"kind": "article", "body": body});
+    let saved = store
+        .save_learning_suggestions(
+            tenant.account_id,
+            &[
+                new_suggestion("pt:segur viag", proposal("first")),
+                NewLearningSuggestion {
+                    question_count: 3,
+                    ..new_suggestion("pt:invest tesour", proposal("bonds"))
+                },
+            ],
+            at(1),
+        )
+        .await
+        .expect("saved");
+    assert!(
+        saved
+            .iter()
+            .all(|s| s.status == SuggestionStatus::Pending && !s.edited)
+    );
+    let listed = store
+        .learning_suggestions(tenant.account_id, Some(SuggestionStatus::Pending))
+        .await
+        .expect("listed");
+    let keys: Vec<&str> = listed.iter().map(|s| s.group_key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["pt:invest tesour", "pt:segur viag"],
+        "most asked first"
+    );
+    let travel = saved[0].id;
+    let edited = store
+        .edit_learning_suggestion(tenant.account_id, travel, proposal("edited"), at(2))
+        .await
+        .expect("edited");
+    assert!(edited.edited);
+    let refreshed = store
+        .save_learning_suggestions(
+            tenant.account_id,
+            &[NewLearningSuggestion {
+                question_count: 5,
+                ..new_suggestion("pt:segur viag", proposal("from the log"))
+            }],
+            at(3),
+        )
+        .await
+        .expect("refreshed");
+    assert_eq!(refreshed[0].id, travel);
+    assert_eq!(refreshed[0].question_count, 5);
+    assert_eq!(refreshed[0].proposal, proposal("edited"), "an edit is kept");
+
+    let dismissed = store
+        .dismiss_learning_suggestion(tenant.account_id, travel, tenant.admin.id, at(4))
+        .await
+        .expect("dismissed");
+    assert_eq!(dismissed.status, SuggestionStatus::Dismissed);
+    assert_eq!(dismissed.decided_by, Some(tenant.admin.id));
+    let again = store
+        .save_learning_suggestions(
+            tenant.account_id,
+            &[new_suggestion("pt:segur viag", proposal("again"))],
+            at(5),
+        )
+        .await
+        .expect("saved");
+    assert_eq!(
+        again[0].status,
+        SuggestionStatus::Dismissed,
+        "not brought back"
+    );
+    assert_eq!(again[0].question_count, 5);
+    assert!(matches!(
+        store
+            .edit_learning_suggestion(tenant.account_id, travel, proposal("late"), at(6))
+            .await,
+        Err(StoreError::Conflict {
+            code: "suggestion_decided",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.learning_suggestion(other.account_id, travel).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .dismiss_learning_suggestion(other.account_id, travel, other.admin.id, at(6))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let bonds = saved[1].id;
+    let profile = store
+        .save_bot_profile(tenant.account_id, "persona: {}", None, at(6))
+        .await
+        .expect("profile");
+    assert!(matches!(
+        store
+            .approve_learning_suggestion(
+                tenant.account_id,
+                bonds,
+                tenant.admin.id,
+                "learned: 1",
+                at(5),
+                at(7)
+            )
+            .await,
+        Err(StoreError::Conflict {
+            code: "profile_changed",
+            ..
+        })
+    ));
+    let (approved, written) = store
+        .approve_learning_suggestion(
+            tenant.account_id,
+            bonds,
+            tenant.admin.id,
+            "learned: 1",
+            profile.updated_at,
+            at(8),
+        )
+        .await
+        .expect("approved");
+    assert_eq!(approved.status, SuggestionStatus::Approved);
+    assert_eq!(approved.decided_at, Some(at(8)));
+    let current = store
+        .bot_profile(tenant.account_id)
+        .await
+        .expect("read")
+        .expect("a profile");
+    assert_eq!(current, written);
+    assert_eq!(
+        (current.source.as_str(), current.updated_by),
+        ("learned: 1", Some(tenant.admin.id))
+    );
+    assert!(matches!(
+        store
+            .approve_learning_suggestion(
+                tenant.account_id,
+                bonds,
+                tenant.admin.id,
+                "learned: 2",
+                at(8),
+                at(9)
+            )
+            .await,
+        Err(StoreError::Conflict {
+            code: "suggestion_decided",
+            ..
+        })
+    ));
+    let approved_only = store
+        .learning_suggestions(tenant.account_id, Some(SuggestionStatus::Approved))
+        .await
+        .expect("listed");
+    assert_eq!(approved_only.len(), 1);
+    assert_eq!(
+        store
+            .learning_suggestions(tenant.account_id, None)
+            .await
+            .expect("listed")
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn learning_suggestions_are_decided_once_and_never_come_back() {
+    on_every_backend!(suggestions_are_refreshed_edited_and_decided_once);
 }

@@ -187,6 +187,7 @@ async fn hand_over(store: &Store, world: &World, n: usize, facts: RoutingFacts, 
             routing: facts,
         }),
         answers: None,
+        unanswered: None,
     };
     store
         .record_bot_turn(world.account_id, &record, now)

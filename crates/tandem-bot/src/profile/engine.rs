@@ -33,7 +33,7 @@ impl BotProfile {
                         article.body.get(language).map(|body| KnowledgeArticle {
                             id: article.id.clone(),
                             language,
-                            title: title.clone(),
+                            title: searched_title(title, article.questions.get(language)),
                             body: body.clone(),
                         })
                     })
@@ -47,6 +47,14 @@ impl BotProfile {
             default_language: self.languages.default,
             ..EngineConfig::default()
         }
+    }
+}
+
+/// The title with the questions the article answers: both weigh as the title in search.
+fn searched_title(title: &str, questions: Option<&Vec<String>>) -> String {
+    match questions {
+        Some(questions) if !questions.is_empty() => format!("{title}\n{}", questions.join("\n")),
+        _ => title.to_owned(),
     }
 }
 

@@ -141,15 +141,20 @@ impl Default for Understanding {
     }
 }
 
-/// A knowledge-base article, in every supported language.
+/// A knowledge-base article, in one or more of the supported languages (an article learned
+/// from Portuguese conversations may exist in Portuguese only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Article {
     /// A stable id, cited in replies (`pix-limits`).
     pub id: String,
     /// The title per language.
     pub title: Localized<String>,
-    /// The text per language.
+    /// The text per language, in the same languages as the title.
     pub body: Localized<String>,
+    /// Questions customers ask that the article answers, per language: searched with the
+    /// title, never shown.
+    #[serde(default, skip_serializing_if = "Localized::is_empty")]
+    pub questions: Localized<Vec<String>>,
 }
 
 /// Something customers ask for, and how the bot answers it.

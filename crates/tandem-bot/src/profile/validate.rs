@@ -197,9 +197,26 @@ impl Validator<'_> {
             } else {
                 first_by_id.insert(&article.id, index);
             }
-            // Articles are quoted as written: braces are text, not variables.
-            self.languages_of(&format!("{path}.title"), &article.title, true);
-            self.languages_of(&format!("{path}.body"), &article.body, true);
+            // Articles are quoted as written: braces are text, not variables. An article may
+            // cover only some of the supported languages, the same ones in title and body.
+            let title_path = format!("{path}.title");
+            let body_path = format!("{path}.body");
+            self.some_languages_of(&title_path, &article.title);
+            self.some_languages_of(&body_path, &article.body);
+            for (path, texts, other) in [
+                (&title_path, &article.title, &article.body),
+                (&body_path, &article.body, &article.title),
+            ] {
+                for language in other.languages() {
+                    if texts.get(language).is_none() {
+                        self.push(
+                            path.clone(),
+                            ProfileErrorKind::MissingTranslation { language },
+                        );
+                    }
+                }
+            }
+            self.examples(&format!("{path}.questions"), &article.questions, 0);
         }
     }
 
@@ -557,9 +574,8 @@ impl Validator<'_> {
         }
     }
 
-    /// Checks that `texts` has exactly the supported languages; with `non_empty`, that none
-    /// is blank.
-    fn languages_of(&mut self, path: &str, texts: &Localized<String>, non_empty: bool) {
+    /// Checks that `texts` has exactly the supported languages, none blank.
+    fn languages_of(&mut self, path: &str, texts: &Localized<String>) {
         for code in texts.unknown_languages() {
             self.push(
                 format!("{path}.{code}"),
@@ -572,7 +588,7 @@ impl Validator<'_> {
                     format!("{path}.{language}"),
                     ProfileErrorKind::UndeclaredLanguage { language },
                 );
-            } else if non_empty && text.trim().is_empty() {
+            } else if text.trim().is_empty() {
                 self.push(format!("{path}.{language}"), ProfileErrorKind::Empty);
             }
         }
@@ -587,6 +603,30 @@ impl Validator<'_> {
         }
     }
 
+    /// Texts in at least one supported language: no unknown or undeclared language, none
+    /// blank.
+    fn some_languages_of(&mut self, path: &str, texts: &Localized<String>) {
+        for code in texts.unknown_languages() {
+            self.push(
+                format!("{path}.{code}"),
+                ProfileErrorKind::UnknownLanguage { code: code.clone() },
+            );
+        }
+        for (language, text) in texts.iter() {
+            if !self.supported().contains(&language) {
+                self.push(
+                    format!("{path}.{language}"),
+                    ProfileErrorKind::UndeclaredLanguage { language },
+                );
+            } else if text.trim().is_empty() {
+                self.push(format!("{path}.{language}"), ProfileErrorKind::Empty);
+            }
+        }
+        if texts.languages().next().is_none() && texts.unknown_languages().is_empty() {
+            self.push(path, ProfileErrorKind::Empty);
+        }
+    }
+
     /// A template per supported language whose variables satisfy `is_allowed`.
     fn texts(
         &mut self,
@@ -594,7 +634,7 @@ impl Validator<'_> {
         texts: &Localized<String>,
         is_allowed: &dyn Fn(&Self, &str) -> bool,
     ) {
-        self.languages_of(path, texts, true);
+        self.languages_of(path, texts);
         for (language, text) in texts.iter() {
             let text_path = format!("{path}.{language}");
             match Template::parse(text) {

@@ -10,6 +10,7 @@ mod contacts;
 mod conversations;
 mod health;
 mod inboxes;
+mod learning;
 mod proactive;
 mod reports;
 mod routing;
@@ -151,6 +152,29 @@ pub fn router() -> Router<AppState> {
         .route("/bot/profile", get(bot::show).put(bot::replace))
         .route("/bot/replay", post(bot::replay))
         .route("/bot/try", post(bot::try_bot))
+        .route("/learning/groups", get(learning::groups))
+        .route("/learning/suggestions", get(learning::list))
+        .route("/learning/suggestions/refresh", post(learning::refresh))
+        .route(
+            "/learning/suggestions/{suggestion_id}",
+            get(learning::show).patch(learning::edit),
+        )
+        .route(
+            "/learning/suggestions/{suggestion_id}/preview",
+            post(learning::preview),
+        )
+        .route(
+            "/learning/suggestions/{suggestion_id}/approve",
+            post(learning::approve),
+        )
+        .route(
+            "/learning/suggestions/{suggestion_id}/dismiss",
+            post(learning::dismiss),
+        )
+        .route(
+            "/conversations/{conversation_id}/messages/{message_id}/teach",
+            post(learning::teach),
+        )
         .route("/canned-responses", get(canned::list).post(canned::create))
         .route(
             "/canned-responses/{canned_id}",

@@ -349,6 +349,21 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     );
     screenshot(&customer, "widget-agent-reply").await;
 
+    // The agent teaches the bot their reply; an admin reviews it under Admin > Learning.
+    wait_until(
+        &agent,
+        "the agent's reply offers \"teach the bot\"",
+        "return !!document.querySelector('#transcript .message-agent .teach-bot');",
+    )
+    .await;
+    click(&agent, "#transcript .message-agent .teach-bot").await;
+    wait_until(
+        &agent,
+        "the reply is sent for review",
+        "return !!document.querySelector('.toast-ok');",
+    )
+    .await;
+
     // The agent resolves; the customer rates the conversation.
     click(&agent, "#action-resolve").await;
     wait_until(
@@ -440,6 +455,18 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
         .await
         .unwrap();
     screenshot(&supervisor, "workspace-reports").await;
+    supervisor
+        .goto(&format!("{}/app/#/admin/learning", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &supervisor,
+        "the taught reply waits for review, as text",
+        "return [...document.querySelectorAll('.learning-suggestion .learning-body')].some(e => e.value.includes('Sou a Ana')) \
+         && document.querySelectorAll('.learning-suggestion b').length === 0;",
+    )
+    .await;
+    screenshot(&supervisor, "workspace-learning").await;
 
     for browser in [agent, customer, supervisor] {
         browser.close().await.unwrap();

@@ -17,6 +17,7 @@ mod external_bot;
 mod harness;
 mod inbound;
 mod isolation;
+mod learning;
 mod metrics;
 mod openapi;
 mod process;

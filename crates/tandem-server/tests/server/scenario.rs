@@ -90,7 +90,7 @@ async fn customer_to_agent_and_back(server: &TestServer) {
         .await;
     assert_eq!(status, StatusCode::CREATED);
 
-    let delivered = receiver.next_of("message.created").await;
+    let delivered = receiver.next_agent_message().await;
     assert!(
         verify_signature(&secret, &delivered.signature, &delivered.body),
         "{backend:?}: the webhook is signed with the inbox secret"
@@ -231,12 +231,7 @@ async fn slow_receiver_holds_only_its_own_conversation(server: &TestServer) {
     let ana = server.login(ANA).await;
     take_and_answer(server, &ana, &first_id, held_text).await;
     answer(server, &ana, &first_id, "E esta vem depois.").await;
-    let held = loop {
-        let delivery = receiver.next_of("message.created").await;
-        if delivery.json()["message"]["sender"]["type"] == "user" {
-            break delivery;
-        }
-    };
+    let held = receiver.next_agent_message().await;
     assert_eq!(held.json()["message"]["text"], held_text, "{backend:?}");
 
     take_and_answer(server, &ana, &second_id, "Seu extrato está no app.").await;

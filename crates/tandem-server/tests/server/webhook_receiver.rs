@@ -93,6 +93,17 @@ impl WebhookReceiver {
             .expect("at least the awaited delivery")
     }
 
+    /// Waits for the next `message.created` written by a person, skipping the bot's (the queue
+    /// may tell a waiting customer its place at any routing tick).
+    pub async fn next_agent_message(&mut self) -> Delivery {
+        loop {
+            let delivery = self.next_of("message.created").await;
+            if delivery.json()["message"]["sender"]["type"] == "user" {
+                return delivery;
+            }
+        }
+    }
+
     /// Every delivery up to and including the next one whose `type` is `kind`.
     pub async fn until(&mut self, kind: &str) -> Vec<Delivery> {
         let mut deliveries = Vec::new();

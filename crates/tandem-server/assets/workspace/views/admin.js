@@ -1,14 +1,15 @@
-// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot.
+// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { renderBot } from "./admin-bot.js";
 import { renderCanned } from "./admin-canned.js";
 import { renderInboxes } from "./admin-inboxes.js";
+import { renderLearning } from "./admin-learning.js";
 import { renderTeams } from "./admin-teams.js";
 import { renderUsers } from "./admin-users.js";
 
-const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot };
+const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning };
 
 export function mount(root, tab) {
   const nav = h(

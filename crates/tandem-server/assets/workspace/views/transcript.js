@@ -1,8 +1,10 @@
 // The transcript: messages (customer, bot, agent, system, private notes) and the event log,
 // in time order. Every text is set with textContent.
 
+import { post } from "../api.js";
 import { h } from "../dom.js";
 import { formatTime, t, tv } from "../i18n.js";
+import { errorText, toast } from "../notify.js";
 
 const KIND = { contact: "customer", bot: "bot", user: "agent", system: "system" };
 const QUIET_EVENTS = new Set(["first_agent_reply"]);
@@ -72,6 +74,7 @@ function renderMessage(message, names) {
     names.channel && h("span", { class: `channel-badge channel-${names.channel}`, text: tv("channel", names.channel) }),
     h("time", { text: formatTime(message.created_at), title: new Date(message.created_at).toLocaleString() }),
     deliveryBadge(message),
+    teachButton(message),
   );
   return h(
     "div",
@@ -84,6 +87,23 @@ function renderMessage(message, names) {
     attachments(message.attachments),
     message.delivery_error && h("div", { class: "delivery-error", text: t("delivery.error", { reason: message.delivery_error }) }),
   );
+}
+
+/** "Teach the bot" on a person's public reply: an admin reviews it under Admin > Learning. */
+function teachButton(message) {
+  if (message.sender.type !== "user" || message.private || message.direction !== "outbound") return null;
+  const button = h("button", { type: "button", class: "teach-bot link-button", text: t("message.teach") });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await post(`/conversations/${message.conversation_id}/messages/${message.id}/teach`, {});
+      toast(t("message.taught"), "ok");
+    } catch (e) {
+      toast(errorText(e));
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 function deliveryBadge(message) {
