@@ -66,6 +66,15 @@ fresh_postgres() {
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
 }
 
+# perf_table DATA: where the server's CPU went, by thread, by binary and by function.
+perf_table() {
+  for sort in comm dso dso,symbol; do
+    perf report -i "$1" --no-children -g none --percent-limit 0.7 --stdio --sort "$sort" 2>/dev/null |
+      grep -v '^#' | grep -v '^$' | cut -c1-140 || true
+    echo
+  done
+}
+
 # scenario NAME RATE TARGET...: the standard run, then idle widget sockets on the same servers.
 scenario() {
   local name=$1 rate=$2
@@ -84,8 +93,7 @@ scenario() {
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"
     wait "$perf_pid" || true
-    perf report -i "$OUT/$name.perf.data" --no-children --percent-limit 1.5 --stdio \
-      --sort symbol 2>/dev/null | grep -v '^$' | head -80 >"$OUT/$name.perf.txt"
+    perf_table "$OUT/$name.perf.data" >"$OUT/$name.perf.txt"
   fi
   if [ "$IDLE_WIDGETS" -gt 0 ]; then
     "$BIN/tandem-loadgen" idle-widgets "${targets[@]}" "${pids[@]}" --password $PASSWORD \
