@@ -13,7 +13,7 @@ use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::message::DeliveryStatus;
 use tandem_domain::user::{Role, User};
 use tandem_reports::tally::TallyRules;
-use tandem_reports::{ConversationLog, GroupBy, Tally};
+use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, Backend, BotHandover, BotTurnRecord, ChangeNotice,
@@ -1423,6 +1423,7 @@ async fn reports_sum_the_facts_of_the_account(store: &Store, _: Backend) {
             handover_context: None,
             bot_state: None,
             has_sla: false,
+            out_of_scope_questions: 0,
         });
         expected.add(&facts, next, rules);
     }
@@ -1723,6 +1724,113 @@ fn new_suggestion(key: &str, proposal: serde_json::Value) -> NewLearningSuggesti
         source_conversation_id: None,
         created_by: None,
     }
+}
+
+/// One bot turn answering `message` of `conversation`, recording it as unanswered for
+/// `reason` when there is one.
+async fn bot_turn(
+    store: &Store,
+    tenant: &Tenant,
+    conversation: tandem_domain::id::ConversationId,
+    message: tandem_domain::id::MessageId,
+    reason: Option<&str>,
+    now: Timestamp,
+) {
+    let (_, memory) = store
+        .bot_memory(tenant.account_id, conversation)
+        .await
+        .expect("memory");
+    let turn = BotTurnRecord {
+        conversation_id: conversation,
+        based_on_version: memory.version,
+        replies: vec!["Pode reformular?".into()],
+        choices: Vec::new(),
+        state: serde_json::json!({}),
+        handover: None,
+        answers: Some(message),
+        unanswered: reason.map(|reason| NewUnansweredQuestion {
+            language: "pt".into(),
+            text: "pergunta".into(),
+            reason: reason.into(),
+            confidence: 0.1,
+        }),
+    };
+    store
+        .record_bot_turn(tenant.account_id, &turn, now)
+        .await
+        .expect("recorded");
+}
+
+async fn out_of_scope_questions_count_per_bot_turn(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let other = tenant_named(store, "boreal").await;
+    // The other account's out-of-scope question is not ours.
+    unanswered_question(store, &other, "vocês vendem pizza?").await;
+    // Our first conversation: a handover on an out-of-scope question (1 message, 1 out of scope).
+    let (first, _) = unanswered_question(store, &tenant, "vocês têm seguro viagem?").await;
+    let inbox = store
+        .conversation(tenant.account_id, first)
+        .await
+        .expect("found")
+        .inbox_id;
+    // The second: four messages, one out of scope, one low confidence, two understood.
+    for (n, reason) in [Some("out_of_scope"), Some("low_confidence"), None, None]
+        .into_iter()
+        .enumerate()
+    {
+        let n = n as i64;
+        let asked = store
+            .append_inbound_message(
+                tenant.account_id,
+                &inbound(inbox, "+5511955554444", "pergunta", &format!("s-{n}")),
+                at(10 + 2 * n),
+            )
+            .await
+            .expect("stored");
+        bot_turn(
+            store,
+            &tenant,
+            asked.conversation.id,
+            asked.message.id,
+            reason,
+            at(11 + 2 * n),
+        )
+        .await;
+    }
+    let scope = ReportScope {
+        start: at(0),
+        end: at(1_000),
+        as_of: at(1_000),
+        fcr_days: 7,
+    };
+    let total = store
+        .report_total(tenant.account_id, &scope)
+        .await
+        .expect("total");
+    assert_eq!(
+        (total.bot_customer_messages, total.bot_out_of_scope_messages),
+        (5, 2)
+    );
+    assert_eq!(Metric::OutOfScopeRate.value(&total), Some(2.0 / 5.0));
+    // The handover's own context did not say out of scope (it was a bot failure): the
+    // handover rate reads only that context, the per-turn rate reads the recorded questions.
+    assert_eq!(Metric::OutOfScopeHandoverRate.value(&total), Some(0.0));
+    let others = store
+        .report_total(other.account_id, &scope)
+        .await
+        .expect("total");
+    assert_eq!(
+        (
+            others.bot_customer_messages,
+            others.bot_out_of_scope_messages
+        ),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn out_of_scope_questions_are_counted_per_bot_turn() {
+    on_every_backend!(out_of_scope_questions_count_per_bot_turn);
 }
 
 async fn unanswered_questions_are_recorded_with_the_answer_a_person_gave(

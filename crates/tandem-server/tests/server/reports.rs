@@ -168,6 +168,9 @@ async fn reports_count_what_happened(server: &TestServer) {
     // Maria's greeting was answered, her request for a person was not (it handed over);
     // João's question was answered.
     assert_eq!(metric(&ours, "bot_answer_rate"), json!(2.0 / 3.0), "{ours}");
+    // None of the three was out of the bot's scope (a greeting, a request for a person, a
+    // question its knowledge answers).
+    assert_eq!(metric(&ours, "out_of_scope_rate"), json!(0.0), "{ours}");
     assert_eq!(
         metric(&ours, "handover_abandonment_rate"),
         json!(0.0),
