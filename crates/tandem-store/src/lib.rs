@@ -66,7 +66,7 @@ pub use learning::{
 };
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
-pub use presence::{AgentStatus, Requeued};
+pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
 pub use reports::ReportScope;
 pub use routing::{

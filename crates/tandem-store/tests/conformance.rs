@@ -11,7 +11,7 @@ use tandem_domain::event::{Actor, EventKind, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::message::DeliveryStatus;
-use tandem_domain::user::{Role, User};
+use tandem_domain::user::{Presence, Role, User};
 use tandem_reports::tally::TallyRules;
 use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
@@ -1724,6 +1724,86 @@ fn new_suggestion(key: &str, proposal: serde_json::Value) -> NewLearningSuggesti
         source_conversation_id: None,
         created_by: None,
     }
+}
+
+async fn presence_changes_are_kept_as_periods(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let other = tenant_named(store, "boreal").await;
+    let agent = tenant.agent.id;
+    let by_agent = Actor::User(agent);
+    for (presence, second) in [
+        (Presence::Online, 10),
+        (Presence::Away, 20),
+        (Presence::Away, 25),
+        (Presence::Online, 30),
+    ] {
+        store
+            .set_presence(tenant.account_id, agent, presence, by_agent, at(second))
+            .await
+            .expect("presence set");
+    }
+    store
+        .set_presence(
+            other.account_id,
+            other.agent.id,
+            Presence::Online,
+            Actor::User(other.agent.id),
+            at(10),
+        )
+        .await
+        .expect("presence set");
+    // The agent's only connection falls silent at 30 s; the worker's expiry at 100 s (with 10 s
+    // of grace) sets them offline, which ends the online period too.
+    let connection = store
+        .open_agent_connection(tenant.account_id, agent, "node-a", at(30))
+        .await
+        .expect("connection");
+    store
+        .close_agent_connection(connection, at(30))
+        .await
+        .expect("closed");
+    store
+        .expire_presence(at(100), SignedDuration::from_secs(10))
+        .await
+        .expect("expired");
+    let periods: Vec<(Presence, Timestamp, Option<Timestamp>)> = store
+        .presence_periods(tenant.account_id, at(0), at(1_000))
+        .await
+        .expect("periods")
+        .into_iter()
+        .map(|period| {
+            assert_eq!(period.user_id, agent);
+            (period.presence, period.started_at, period.ended_at)
+        })
+        .collect();
+    assert_eq!(
+        periods,
+        [
+            (Presence::Online, at(10), Some(at(20))),
+            (Presence::Away, at(20), Some(at(30))),
+            (Presence::Online, at(30), Some(at(100))),
+            (Presence::Offline, at(100), None),
+        ],
+        "setting the same presence again starts no period"
+    );
+    let overlapping: Vec<Presence> = store
+        .presence_periods(tenant.account_id, at(21), at(29))
+        .await
+        .expect("periods")
+        .into_iter()
+        .map(|period| period.presence)
+        .collect();
+    assert_eq!(overlapping, [Presence::Away]);
+    let others = store
+        .presence_periods(other.account_id, at(0), at(1_000))
+        .await
+        .expect("periods");
+    assert_eq!(others.len(), 1, "each account sees its own: {others:?}");
+}
+
+#[tokio::test]
+async fn presence_history_is_recorded_with_every_change() {
+    on_every_backend!(presence_changes_are_kept_as_periods);
 }
 
 /// One bot turn answering `message` of `conversation`, recording it as unanswered for
