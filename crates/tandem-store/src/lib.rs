@@ -22,6 +22,7 @@ mod error;
 mod inboxes;
 mod learning;
 mod messages;
+mod occupancy;
 mod outbox;
 mod presence;
 mod proactive;

@@ -1806,6 +1806,98 @@ async fn presence_history_is_recorded_with_every_change() {
     on_every_backend!(presence_changes_are_kept_as_periods);
 }
 
+async fn occupancy_is_holding_time_over_online_time(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let agent = tenant.agent.id;
+    let by_agent = Actor::User(agent);
+    store
+        .set_presence(
+            tenant.account_id,
+            agent,
+            Presence::Online,
+            by_agent,
+            at(100),
+        )
+        .await
+        .expect("online");
+    // One conversation held from 200 s to 400 s; another still held since 900 s.
+    for (phone, id, given, released) in [
+        ("+5511911111111", "o-1", 200, Some(400)),
+        ("+5511922222222", "o-2", 900, None),
+    ] {
+        let received = receive(store, &tenant, phone, "oi", id, at(given - 10)).await;
+        let conversation = received.conversation.id;
+        let update = |change, second| {
+            store.update_conversation(
+                tenant.account_id,
+                conversation,
+                change,
+                by_agent,
+                true,
+                at(second),
+            )
+        };
+        update(
+            ConversationUpdate::Assign {
+                agent_id: agent,
+                over_capacity: false,
+            },
+            given,
+        )
+        .await
+        .expect("assigned");
+        if let Some(released) = released {
+            update(ConversationUpdate::Resolve, released)
+                .await
+                .expect("resolved");
+        }
+    }
+    store
+        .set_presence(tenant.account_id, agent, Presence::Away, by_agent, at(600))
+        .await
+        .expect("away");
+    store
+        .set_presence(
+            tenant.account_id,
+            agent,
+            Presence::Online,
+            by_agent,
+            at(800),
+        )
+        .await
+        .expect("online again");
+    // Online 100-600 and 800-now (1,000): 700 s; holding within that: 200-400 and 900-1,000.
+    let whole = store
+        .report_occupancy(tenant.account_id, at(0), at(2_000), at(1_000))
+        .await
+        .expect("occupancy");
+    assert_eq!(whole[&agent].online_ms, 700_000);
+    assert_eq!(whole[&agent].busy_ms, 300_000);
+    // From 300 s to 850 s: online 300-600 and 800-850 (350 s), busy 300-400 (100 s).
+    let clipped = store
+        .report_occupancy(tenant.account_id, at(300), at(850), at(1_000))
+        .await
+        .expect("occupancy");
+    assert_eq!(
+        (clipped[&agent].online_ms, clipped[&agent].busy_ms),
+        (350_000, 100_000)
+    );
+    let other = tenant_named(store, "boreal").await;
+    assert!(
+        store
+            .report_occupancy(other.account_id, at(0), at(2_000), at(1_000))
+            .await
+            .expect("occupancy")
+            .is_empty(),
+        "another account sees none of it"
+    );
+}
+
+#[tokio::test]
+async fn occupancy_is_measured_from_presence_and_holds() {
+    on_every_backend!(occupancy_is_holding_time_over_online_time);
+}
+
 /// One bot turn answering `message` of `conversation`, recording it as unanswered for
 /// `reason` when there is one.
 async fn bot_turn(
