@@ -31,6 +31,9 @@ pub struct ConversationLog<'a> {
     pub bot_state: Option<&'a Value>,
     /// Whether an SLA clock ever ran for the conversation (its team has SLA targets).
     pub has_sla: bool,
+    /// How many of its customer messages the bot found out of its scope (the learning loop's
+    /// `unanswered_questions` with reason `out_of_scope`).
+    pub out_of_scope_questions: i64,
 }
 
 /// What one conversation contributes to the metrics. Durations are milliseconds.
@@ -82,6 +85,8 @@ pub struct ConversationFacts {
     /// Of those, the ones the bot answered before the customer wrote again and without
     /// handing over in the same turn.
     pub bot_answered_messages: i64,
+    /// Of the bot customer messages, the ones the bot found out of its scope.
+    pub bot_out_of_scope_messages: i64,
     /// The customer message that led to the handover was out of the bot's scope.
     pub out_of_scope_handover: bool,
     /// An agent asked for something the handover context already held.
@@ -332,6 +337,10 @@ pub fn fold(log: &ConversationLog<'_>) -> ConversationFacts {
     facts.resolution_ms = first_resolved_at.map(|at| millis_between(log.opened_at, at));
     facts.resolved_at = resolved_now;
     facts.handle_ms = (resolved_now.is_some() && was_held).then_some(handle_ms);
+    // The bot only analyses messages it owns; never more than those count.
+    facts.bot_out_of_scope_messages = log
+        .out_of_scope_questions
+        .clamp(0, facts.bot_customer_messages);
     facts.out_of_scope_handover = facts.handover_reason.is_some()
         && log
             .handover_context

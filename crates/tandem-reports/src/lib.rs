@@ -12,6 +12,7 @@ pub mod csv;
 pub mod facts;
 pub mod group;
 pub mod metric;
+pub mod occupancy;
 pub mod period;
 pub mod tally;
 

@@ -26,6 +26,7 @@ pub enum Metric {
     ContainmentRate,
     HandoverRate,
     BotAnswerRate,
+    OutOfScopeRate,
     OutOfScopeHandoverRate,
     SlaCompliance,
     HandledConversations,
@@ -42,7 +43,7 @@ fn mean_seconds(sum_ms: i64, count: i64) -> Option<f64> {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 21] = [
+    pub const ALL: [Metric; 22] = [
         Metric::Conversations,
         Metric::FirstResponseSeconds,
         Metric::FirstHumanResponseSeconds,
@@ -59,6 +60,7 @@ impl Metric {
         Metric::ContainmentRate,
         Metric::HandoverRate,
         Metric::BotAnswerRate,
+        Metric::OutOfScopeRate,
         Metric::OutOfScopeHandoverRate,
         Metric::SlaCompliance,
         Metric::HandledConversations,
@@ -85,6 +87,7 @@ impl Metric {
             Metric::ContainmentRate => "containment_rate",
             Metric::HandoverRate => "handover_rate",
             Metric::BotAnswerRate => "bot_answer_rate",
+            Metric::OutOfScopeRate => "out_of_scope_rate",
             Metric::OutOfScopeHandoverRate => "out_of_scope_handover_rate",
             Metric::SlaCompliance => "sla_compliance",
             Metric::HandledConversations => "handled_conversations",
@@ -118,6 +121,7 @@ impl Metric {
             Metric::ContainmentRate => ratio(t.contained, t.resolved),
             Metric::HandoverRate => ratio(t.handed_over, t.bot_first),
             Metric::BotAnswerRate => ratio(t.bot_answered_messages, t.bot_customer_messages),
+            Metric::OutOfScopeRate => ratio(t.bot_out_of_scope_messages, t.bot_customer_messages),
             Metric::OutOfScopeHandoverRate => ratio(t.out_of_scope_handovers, t.handed_over),
             Metric::SlaCompliance => ratio(t.sla_tracked - t.sla_breached, t.sla_tracked),
             Metric::HandledConversations => Some(t.handled as f64),

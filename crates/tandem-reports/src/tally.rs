@@ -47,6 +47,7 @@ pub struct Tally {
     pub nps_detractors: i64,
     pub bot_customer_messages: i64,
     pub bot_answered_messages: i64,
+    pub bot_out_of_scope_messages: i64,
     pub out_of_scope_handovers: i64,
     pub asked_again: i64,
 }
@@ -127,6 +128,7 @@ impl Tally {
         }
         self.bot_customer_messages += facts.bot_customer_messages;
         self.bot_answered_messages += facts.bot_answered_messages;
+        self.bot_out_of_scope_messages += facts.bot_out_of_scope_messages;
         self.out_of_scope_handovers += count(facts.out_of_scope_handover);
         self.asked_again += count(facts.asked_again);
     }
@@ -173,6 +175,7 @@ impl AddAssign for Tally {
             nps_detractors,
             bot_customer_messages,
             bot_answered_messages,
+            bot_out_of_scope_messages,
             out_of_scope_handovers,
             asked_again,
         } = other;
@@ -207,6 +210,7 @@ impl AddAssign for Tally {
         self.nps_detractors += nps_detractors;
         self.bot_customer_messages += bot_customer_messages;
         self.bot_answered_messages += bot_answered_messages;
+        self.bot_out_of_scope_messages += bot_out_of_scope_messages;
         self.out_of_scope_handovers += out_of_scope_handovers;
         self.asked_again += asked_again;
     }

@@ -22,6 +22,7 @@ mod error;
 mod inboxes;
 mod learning;
 mod messages;
+mod occupancy;
 mod outbox;
 mod presence;
 mod proactive;
@@ -66,7 +67,7 @@ pub use learning::{
 };
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
-pub use presence::{AgentStatus, Requeued};
+pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
 pub use reports::ReportScope;
 pub use routing::{

@@ -43,6 +43,23 @@ struct AgentStatusRow {
     load: i64,
 }
 
+/// A span of time an agent held one presence; `ended_at` is `None` while it lasts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresencePeriod {
+    pub user_id: UserId,
+    pub presence: Presence,
+    pub started_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PresencePeriodRow {
+    user_id: Uuid,
+    presence: String,
+    started_at: i64,
+    ended_at: Option<i64>,
+}
+
 /// Conversations routing changed, with their new events.
 pub type Requeued = Vec<(Conversation, Vec<Event>)>;
 
@@ -86,6 +103,8 @@ async fn assigned_to(
     Ok(rows.into_iter().map(|(id,)| ConversationId(id)).collect())
 }
 
+/// Sets the presence and, when it changed, closes the agent's open presence period and opens
+/// the new one (the history occupancy is measured from), in the caller's transaction.
 async fn write_presence(
     conn: &mut Conn,
     account_id: AccountId,
@@ -100,7 +119,20 @@ async fn write_presence(
             args![presence.as_str(), now, account_id, user_id],
         )
         .await?;
-    Ok(changed > 0)
+    if changed == 0 {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE presence_periods SET ended_at = $1 WHERE account_id = $2 AND user_id = $3 AND ended_at IS NULL",
+        args![now, account_id, user_id],
+    )
+    .await?;
+    conn.execute(
+        "INSERT INTO presence_periods (id, account_id, user_id, presence, started_at) VALUES ($1, $2, $3, $4, $5)",
+        args![Uuid::now_v7(), account_id, user_id, presence.as_str(), now],
+    )
+    .await?;
+    Ok(true)
 }
 
 impl Store {
@@ -129,6 +161,39 @@ impl Store {
         };
         self.changes.commit_with(conn, changes).await?;
         Ok(requeued)
+    }
+
+    /// The account's presence periods that overlap `start..end`, by agent and start.
+    pub async fn presence_periods(
+        &self,
+        account_id: AccountId,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<PresencePeriod>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows: Vec<PresencePeriodRow> = conn
+            .fetch_all(
+                "SELECT user_id, presence, started_at, ended_at FROM presence_periods \
+                 WHERE account_id = $1 AND started_at < $3 AND (ended_at IS NULL OR ended_at > $2) \
+                 ORDER BY user_id, started_at, id",
+                args![account_id, start, end],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(PresencePeriod {
+                    user_id: UserId(row.user_id),
+                    presence: row.presence.parse().map_err(|_| {
+                        StoreError::corrupt(format!(
+                            "presence_periods.presence = {:?}",
+                            row.presence
+                        ))
+                    })?,
+                    started_at: timestamp(row.started_at)?,
+                    ended_at: row.ended_at.map(timestamp).transpose()?,
+                })
+            })
+            .collect()
     }
 
     /// Sets an agent's own capacity; `None` falls back to the account's default.

@@ -69,6 +69,7 @@ const TALLY_SELECT: &str = "COUNT(*) AS conversations, \
     COALESCE(CAST(SUM(CASE WHEN nps_score <= 6 THEN 1 ELSE 0 END) AS BIGINT), 0) AS nps_detractors, \
     COALESCE(CAST(SUM(bot_customer_messages) AS BIGINT), 0) AS bot_customer_messages, \
     COALESCE(CAST(SUM(bot_answered_messages) AS BIGINT), 0) AS bot_answered_messages, \
+    COALESCE(CAST(SUM(bot_out_of_scope_messages) AS BIGINT), 0) AS bot_out_of_scope_messages, \
     COALESCE(CAST(SUM(out_of_scope_handover) AS BIGINT), 0) AS out_of_scope_handovers, \
     COALESCE(CAST(SUM(asked_again) AS BIGINT), 0) AS asked_again";
 
@@ -109,6 +110,7 @@ struct TallyRow {
     nps_detractors: i64,
     bot_customer_messages: i64,
     bot_answered_messages: i64,
+    bot_out_of_scope_messages: i64,
     out_of_scope_handovers: i64,
     asked_again: i64,
 }
@@ -147,6 +149,7 @@ impl From<TallyRow> for Tally {
             nps_detractors: row.nps_detractors,
             bot_customer_messages: row.bot_customer_messages,
             bot_answered_messages: row.bot_answered_messages,
+            bot_out_of_scope_messages: row.bot_out_of_scope_messages,
             out_of_scope_handovers: row.out_of_scope_handovers,
             asked_again: row.asked_again,
         }
@@ -180,6 +183,7 @@ struct LogRow {
     handover_context: Option<Json<Value>>,
     bot_state: Option<Json<Value>>,
     has_sla: i64,
+    out_of_scope_questions: i64,
 }
 
 /// The facts column a group reads, and whether it holds ids.
@@ -219,7 +223,9 @@ pub(crate) async fn refresh_facts(
         .fetch_optional::<LogRow>(
             "SELECT created_at, handover_context, bot_state, \
              CAST(CASE WHEN EXISTS (SELECT 1 FROM sla_clocks s WHERE s.account_id = $1 AND s.conversation_id = $2) \
-             THEN 1 ELSE 0 END AS BIGINT) AS has_sla \
+             THEN 1 ELSE 0 END AS BIGINT) AS has_sla, \
+             (SELECT COUNT(*) FROM unanswered_questions q WHERE q.account_id = $1 AND q.conversation_id = $2 \
+              AND q.reason = 'out_of_scope') AS out_of_scope_questions \
              FROM conversations WHERE account_id = $1 AND id = $2",
             args![account_id, conversation_id],
         )
@@ -246,6 +252,7 @@ pub(crate) async fn refresh_facts(
         handover_context: log.handover_context.as_ref().map(|json| &json.0),
         bot_state: log.bot_state.as_ref().map(|json| &json.0),
         has_sla: log.has_sla == 1,
+        out_of_scope_questions: log.out_of_scope_questions,
     });
     save_facts(conn, account_id, conversation_id, &facts).await?;
     link_same_intent(conn, account_id, conversation_id, &facts).await
@@ -262,8 +269,9 @@ async fn save_facts(
          bot_first = $5, first_response_ms = $6, queued_at = $7, time_to_agent_ms = $8, abandoned_at = $9, \
          first_human_response_ms = $10, resolution_ms = $11, resolved_at = $12, reopens = $13, handle_ms = $14, \
          has_sla = $15, sla_breached = $16, csat_sent = $17, csat_score = $18, nps_sent = $19, nps_score = $20, \
-         bot_customer_messages = $21, bot_answered_messages = $22, out_of_scope_handover = $23, asked_again = $24 \
-         WHERE account_id = $25 AND conversation_id = $26",
+         bot_customer_messages = $21, bot_answered_messages = $22, out_of_scope_handover = $23, asked_again = $24, \
+         bot_out_of_scope_messages = $25 \
+         WHERE account_id = $26 AND conversation_id = $27",
         args![
             facts.team_id,
             facts.agent_id,
@@ -289,6 +297,7 @@ async fn save_facts(
             facts.bot_answered_messages,
             flag(facts.out_of_scope_handover),
             flag(facts.asked_again),
+            facts.bot_out_of_scope_messages,
             account_id,
             conversation_id
         ],

@@ -11,9 +11,9 @@ use tandem_domain::event::{Actor, EventKind, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 use tandem_domain::message::DeliveryStatus;
-use tandem_domain::user::{Role, User};
+use tandem_domain::user::{Presence, Role, User};
 use tandem_reports::tally::TallyRules;
-use tandem_reports::{ConversationLog, GroupBy, Tally};
+use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, Backend, BotHandover, BotTurnRecord, ChangeNotice,
@@ -1423,6 +1423,7 @@ async fn reports_sum_the_facts_of_the_account(store: &Store, _: Backend) {
             handover_context: None,
             bot_state: None,
             has_sla: false,
+            out_of_scope_questions: 0,
         });
         expected.add(&facts, next, rules);
     }
@@ -1723,6 +1724,285 @@ fn new_suggestion(key: &str, proposal: serde_json::Value) -> NewLearningSuggesti
         source_conversation_id: None,
         created_by: None,
     }
+}
+
+async fn presence_changes_are_kept_as_periods(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let other = tenant_named(store, "boreal").await;
+    let agent = tenant.agent.id;
+    let by_agent = Actor::User(agent);
+    for (presence, second) in [
+        (Presence::Online, 10),
+        (Presence::Away, 20),
+        (Presence::Away, 25),
+        (Presence::Online, 30),
+    ] {
+        store
+            .set_presence(tenant.account_id, agent, presence, by_agent, at(second))
+            .await
+            .expect("presence set");
+    }
+    store
+        .set_presence(
+            other.account_id,
+            other.agent.id,
+            Presence::Online,
+            Actor::User(other.agent.id),
+            at(10),
+        )
+        .await
+        .expect("presence set");
+    // The agent's only connection falls silent at 30 s; the worker's expiry at 100 s (with 10 s
+    // of grace) sets them offline, which ends the online period too.
+    let connection = store
+        .open_agent_connection(tenant.account_id, agent, "node-a", at(30))
+        .await
+        .expect("connection");
+    store
+        .close_agent_connection(connection, at(30))
+        .await
+        .expect("closed");
+    store
+        .expire_presence(at(100), SignedDuration::from_secs(10))
+        .await
+        .expect("expired");
+    let periods: Vec<(Presence, Timestamp, Option<Timestamp>)> = store
+        .presence_periods(tenant.account_id, at(0), at(1_000))
+        .await
+        .expect("periods")
+        .into_iter()
+        .map(|period| {
+            assert_eq!(period.user_id, agent);
+            (period.presence, period.started_at, period.ended_at)
+        })
+        .collect();
+    assert_eq!(
+        periods,
+        [
+            (Presence::Online, at(10), Some(at(20))),
+            (Presence::Away, at(20), Some(at(30))),
+            (Presence::Online, at(30), Some(at(100))),
+            (Presence::Offline, at(100), None),
+        ],
+        "setting the same presence again starts no period"
+    );
+    let overlapping: Vec<Presence> = store
+        .presence_periods(tenant.account_id, at(21), at(29))
+        .await
+        .expect("periods")
+        .into_iter()
+        .map(|period| period.presence)
+        .collect();
+    assert_eq!(overlapping, [Presence::Away]);
+    let others = store
+        .presence_periods(other.account_id, at(0), at(1_000))
+        .await
+        .expect("periods");
+    assert_eq!(others.len(), 1, "each account sees its own: {others:?}");
+}
+
+#[tokio::test]
+async fn presence_history_is_recorded_with_every_change() {
+    on_every_backend!(presence_changes_are_kept_as_periods);
+}
+
+async fn occupancy_is_holding_time_over_online_time(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let agent = tenant.agent.id;
+    let by_agent = Actor::User(agent);
+    store
+        .set_presence(
+            tenant.account_id,
+            agent,
+            Presence::Online,
+            by_agent,
+            at(100),
+        )
+        .await
+        .expect("online");
+    // One conversation held from 200 s to 400 s; another still held since 900 s.
+    for (phone, id, given, released) in [
+        ("+5511911111111", "o-1", 200, Some(400)),
+        ("+5511922222222", "o-2", 900, None),
+    ] {
+        let received = receive(store, &tenant, phone, "oi", id, at(given - 10)).await;
+        let conversation = received.conversation.id;
+        let update = |change, second| {
+            store.update_conversation(
+                tenant.account_id,
+                conversation,
+                change,
+                by_agent,
+                true,
+                at(second),
+            )
+        };
+        update(
+            ConversationUpdate::Assign {
+                agent_id: agent,
+                over_capacity: false,
+            },
+            given,
+        )
+        .await
+        .expect("assigned");
+        if let Some(released) = released {
+            update(ConversationUpdate::Resolve, released)
+                .await
+                .expect("resolved");
+        }
+    }
+    store
+        .set_presence(tenant.account_id, agent, Presence::Away, by_agent, at(600))
+        .await
+        .expect("away");
+    store
+        .set_presence(
+            tenant.account_id,
+            agent,
+            Presence::Online,
+            by_agent,
+            at(800),
+        )
+        .await
+        .expect("online again");
+    // Online 100-600 and 800-now (1,000): 700 s; holding within that: 200-400 and 900-1,000.
+    let whole = store
+        .report_occupancy(tenant.account_id, at(0), at(2_000), at(1_000))
+        .await
+        .expect("occupancy");
+    assert_eq!(whole[&agent].online_ms, 700_000);
+    assert_eq!(whole[&agent].busy_ms, 300_000);
+    // From 300 s to 850 s: online 300-600 and 800-850 (350 s), busy 300-400 (100 s).
+    let clipped = store
+        .report_occupancy(tenant.account_id, at(300), at(850), at(1_000))
+        .await
+        .expect("occupancy");
+    assert_eq!(
+        (clipped[&agent].online_ms, clipped[&agent].busy_ms),
+        (350_000, 100_000)
+    );
+    let other = tenant_named(store, "boreal").await;
+    assert!(
+        store
+            .report_occupancy(other.account_id, at(0), at(2_000), at(1_000))
+            .await
+            .expect("occupancy")
+            .is_empty(),
+        "another account sees none of it"
+    );
+}
+
+#[tokio::test]
+async fn occupancy_is_measured_from_presence_and_holds() {
+    on_every_backend!(occupancy_is_holding_time_over_online_time);
+}
+
+/// One bot turn answering `message` of `conversation`, recording it as unanswered for
+/// `reason` when there is one.
+async fn bot_turn(
+    store: &Store,
+    tenant: &Tenant,
+    conversation: tandem_domain::id::ConversationId,
+    message: tandem_domain::id::MessageId,
+    reason: Option<&str>,
+    now: Timestamp,
+) {
+    let (_, memory) = store
+        .bot_memory(tenant.account_id, conversation)
+        .await
+        .expect("memory");
+    let turn = BotTurnRecord {
+        conversation_id: conversation,
+        based_on_version: memory.version,
+        replies: vec!["Pode reformular?".into()],
+        choices: Vec::new(),
+        state: serde_json::json!({}),
+        handover: None,
+        answers: Some(message),
+        unanswered: reason.map(|reason| NewUnansweredQuestion {
+            language: "pt".into(),
+            text: "pergunta".into(),
+            reason: reason.into(),
+            confidence: 0.1,
+        }),
+    };
+    store
+        .record_bot_turn(tenant.account_id, &turn, now)
+        .await
+        .expect("recorded");
+}
+
+async fn out_of_scope_questions_count_per_bot_turn(store: &Store, _: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let other = tenant_named(store, "boreal").await;
+    // The other account's out-of-scope question is not ours.
+    unanswered_question(store, &other, "vocês vendem pizza?").await;
+    // Our first conversation: a handover on an out-of-scope question (1 message, 1 out of scope).
+    let (first, _) = unanswered_question(store, &tenant, "vocês têm seguro viagem?").await;
+    let inbox = store
+        .conversation(tenant.account_id, first)
+        .await
+        .expect("found")
+        .inbox_id;
+    // The second: four messages, one out of scope, one low confidence, two understood.
+    for (n, reason) in [Some("out_of_scope"), Some("low_confidence"), None, None]
+        .into_iter()
+        .enumerate()
+    {
+        let n = n as i64;
+        let asked = store
+            .append_inbound_message(
+                tenant.account_id,
+                &inbound(inbox, "+5511955554444", "pergunta", &format!("s-{n}")),
+                at(10 + 2 * n),
+            )
+            .await
+            .expect("stored");
+        bot_turn(
+            store,
+            &tenant,
+            asked.conversation.id,
+            asked.message.id,
+            reason,
+            at(11 + 2 * n),
+        )
+        .await;
+    }
+    let scope = ReportScope {
+        start: at(0),
+        end: at(1_000),
+        as_of: at(1_000),
+        fcr_days: 7,
+    };
+    let total = store
+        .report_total(tenant.account_id, &scope)
+        .await
+        .expect("total");
+    assert_eq!(
+        (total.bot_customer_messages, total.bot_out_of_scope_messages),
+        (5, 2)
+    );
+    assert_eq!(Metric::OutOfScopeRate.value(&total), Some(2.0 / 5.0));
+    // The handover's own context did not say out of scope (it was a bot failure): the
+    // handover rate reads only that context, the per-turn rate reads the recorded questions.
+    assert_eq!(Metric::OutOfScopeHandoverRate.value(&total), Some(0.0));
+    let others = store
+        .report_total(other.account_id, &scope)
+        .await
+        .expect("total");
+    assert_eq!(
+        (
+            others.bot_customer_messages,
+            others.bot_out_of_scope_messages
+        ),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn out_of_scope_questions_are_counted_per_bot_turn() {
+    on_every_backend!(out_of_scope_questions_count_per_bot_turn);
 }
 
 async fn unanswered_questions_are_recorded_with_the_answer_a_person_gave(

@@ -18,6 +18,7 @@ struct Log {
     contact: ContactId,
     events: Vec<Event>,
     messages: Vec<Message>,
+    out_of_scope_questions: i64,
 }
 
 impl Log {
@@ -28,6 +29,7 @@ impl Log {
             contact: ContactId::generate(),
             events: Vec::new(),
             messages: Vec::new(),
+            out_of_scope_questions: 0,
         }
     }
 
@@ -66,6 +68,12 @@ impl Log {
         self
     }
 
+    /// The learning loop recorded this many of its customer messages as out of scope.
+    fn out_of_scope(mut self, questions: i64) -> Self {
+        self.out_of_scope_questions = questions;
+        self
+    }
+
     fn customer(self, when: &str, text: &str) -> Self {
         let contact = Actor::Contact(self.contact);
         self.message(when, contact, text)
@@ -79,6 +87,7 @@ impl Log {
             handover_context: context,
             bot_state: Some(&json!({"last_intent": "balance"})),
             has_sla,
+            out_of_scope_questions: self.out_of_scope_questions,
         })
     }
 }
@@ -219,6 +228,43 @@ fn an_agent_who_asks_for_something_not_collected_does_not_ask_again() {
     let facts = log.fold(Some(&context), false);
     assert!(!facts.asked_again);
     assert!(facts.out_of_scope_handover);
+}
+
+#[test]
+fn out_of_scope_messages_are_at_most_the_messages_the_bot_analysed() {
+    let (log, ..) = handover_with_transfer();
+    // Two customer messages while the bot owned it: one out of scope counts as one...
+    assert_eq!(
+        log.out_of_scope(1)
+            .fold(None, false)
+            .bot_out_of_scope_messages,
+        1
+    );
+    let (log, ..) = handover_with_transfer();
+    // ...and a count above the two it analysed is capped at two.
+    assert_eq!(
+        log.out_of_scope(3)
+            .fold(None, false)
+            .bot_out_of_scope_messages,
+        2
+    );
+    let human_first = Log::new()
+        .event(
+            "2026-11-02T10:00:00Z",
+            EventKind::Opened {
+                status: ConversationStatus::Queued,
+            },
+        )
+        .customer("2026-11-02T10:00:00Z", "oi")
+        .out_of_scope(1)
+        .fold(None, false);
+    assert_eq!(
+        (
+            human_first.bot_customer_messages,
+            human_first.bot_out_of_scope_messages
+        ),
+        (0, 0)
+    );
 }
 
 #[test]
@@ -386,6 +432,7 @@ fn tallies_of_seeded_conversations_read_as_hand_computed_metrics() {
     let abandoned = Log::new()
         .event("2026-11-02T12:00:00Z", opened_by_bot())
         .customer("2026-11-02T12:00:00Z", "??")
+        .out_of_scope(1)
         .event(
             "2026-11-02T12:00:01Z",
             EventKind::HandoverRequested {
@@ -435,6 +482,8 @@ fn tallies_of_seeded_conversations_read_as_hand_computed_metrics() {
     assert_eq!(value(Metric::AskedAgainRate), Some(1.0));
     assert_eq!(value(Metric::ReopenRate), Some(0.0));
     assert_eq!(value(Metric::OutOfScopeHandoverRate), Some(0.0));
+    // Of those 4 bot-phase messages, the abandoned conversation's "??" was out of scope.
+    assert_eq!(value(Metric::OutOfScopeRate), Some(1.0 / 4.0));
 
     // Before the abandoned customer's 15 silent minutes were over, it was not counted yet.
     let mut early = Tally::default();

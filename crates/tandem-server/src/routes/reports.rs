@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 
 use tandem_domain::id::AccountId;
 use tandem_domain::user::Role;
+use tandem_reports::occupancy::Occupancy;
 use tandem_reports::period::{DateRange, by_bucket, time_zone};
 use tandem_reports::tally::DEFAULT_FCR_DAYS;
 use tandem_reports::{Bucket, GroupBy, Metric, Tally, csv};
@@ -24,6 +25,9 @@ use crate::wire::{
     ReportGroupResponse, ReportSummaryResponse, ReportTrendResponse, TrendPointResponse,
     metric_values,
 };
+
+/// The agents report's extra figure: busy time over online time (`tandem_reports::occupancy`).
+const OCCUPANCY: &str = "occupancy";
 
 /// The longest first-contact-resolution window a report may ask for, in days.
 const MAX_FCR_DAYS: i64 = 90;
@@ -265,7 +269,8 @@ fn chosen(tally: &Tally, only: Option<&HashSet<Metric>>) -> crate::wire::MetricV
 }
 
 /// Every user of the account with the figures of the conversations they ended up with (an
-/// agent with none is listed with empty figures).
+/// agent with none is listed with empty figures) and their occupancy over the range (the
+/// total's is every agent's busy time over every agent's online time).
 pub async fn agents(
     State(state): State<AppState>,
     auth: Auth,
@@ -281,26 +286,42 @@ pub async fn agents(
         .filter_map(|(key, tally)| key.map(|key| (key, tally)))
         .collect();
     let total = store.report_total(account_id, &request.scope).await?;
+    let occupancies = store
+        .report_occupancy(
+            account_id,
+            request.scope.start,
+            request.scope.end,
+            request.scope.as_of,
+        )
+        .await?;
+    let mut all = Occupancy::default();
     let groups = store
         .users(account_id)
         .await?
         .into_iter()
         .map(|user| {
+            let occupancy = occupancies.get(&user.id).copied().unwrap_or_default();
+            all.online_ms += occupancy.online_ms;
+            all.busy_ms += occupancy.busy_ms;
             let key = user.id.0.to_string();
             let tally = tallies.remove(&key).unwrap_or_default();
+            let mut metrics = metric_values(&tally);
+            metrics.insert(OCCUPANCY, occupancy.rate());
             ReportGroupResponse {
                 key: Some(key),
                 label: Some(user.name),
-                metrics: metric_values(&tally),
+                metrics,
             }
         })
         .collect();
+    let mut total = metric_values(&total);
+    total.insert(OCCUPANCY, all.rate());
     Ok(Json(ReportSummaryResponse {
         from: request.range.from.to_string(),
         to: request.range.to.to_string(),
         time_zone: request.time_zone_name,
         group_by: Some(GroupBy::Agent.as_str()),
-        total: metric_values(&total),
+        total,
         groups,
     }))
 }

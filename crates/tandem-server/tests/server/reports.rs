@@ -108,6 +108,18 @@ async fn reports_count_what_happened(server: &TestServer) {
         .post(&format!("{base}/assign"), &ana, json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // Ana comes online holding Maria's conversation: busy until she resolves it, then only
+    // online (occupancy strictly between 0 and 1).
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(&ana),
+            Some(json!({"presence": "online"})),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let (status, body) = server
         .post(
             &format!("{base}/messages"),
@@ -168,6 +180,9 @@ async fn reports_count_what_happened(server: &TestServer) {
     // Maria's greeting was answered, her request for a person was not (it handed over);
     // João's question was answered.
     assert_eq!(metric(&ours, "bot_answer_rate"), json!(2.0 / 3.0), "{ours}");
+    // None of the three was out of the bot's scope (a greeting, a request for a person, a
+    // question its knowledge answers).
+    assert_eq!(metric(&ours, "out_of_scope_rate"), json!(0.0), "{ours}");
     assert_eq!(
         metric(&ours, "handover_abandonment_rate"),
         json!(0.0),
@@ -215,6 +230,25 @@ async fn reports_count_what_happened(server: &TestServer) {
         metric(&ana_row, "handled_conversations"),
         json!(1.0),
         "{agents}"
+    );
+    let occupancy = metric(&ana_row, "occupancy").as_f64().unwrap_or(-1.0);
+    assert!(occupancy > 0.0 && occupancy < 1.0, "{agents}");
+    assert_eq!(
+        agents["total"]["occupancy"].as_f64(),
+        Some(occupancy),
+        "only Ana was online: {agents}"
+    );
+    let admin_row = agents["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|group| group["label"] != "Ana Souza")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        metric(&admin_row, "occupancy"),
+        Value::Null,
+        "never online: {agents}"
     );
 
     let (status, trend) = server

@@ -12,6 +12,7 @@ const COLUMNS = [
   "conversations",
   "containment_rate",
   "handover_rate",
+  "out_of_scope_rate",
   "first_response_seconds",
   "time_to_agent_seconds",
   "resolution_seconds",
