@@ -437,14 +437,16 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     )
     .await;
     screenshot(&supervisor, "workspace-supervisor").await;
-    // Its reports card counts the conversation and its rating, with the three trend charts.
+    // Its reports card counts the conversation and its rating, with the three trend charts, and
+    // lists the agents with their occupancy.
     wait_until(
         &supervisor,
         "the reports card shows the rated conversation",
         "const row = document.querySelector('#supervisor-reports tr.report-total'); \
          const cell = (metric) => row && row.querySelector(`td[data-metric=\"${metric}\"]`).textContent; \
          return !!row && cell('conversations') !== '0' && cell('csat_positive_rate') === '100%' \
-           && document.querySelectorAll('#supervisor-reports svg.trend-chart').length === 3;",
+           && document.querySelectorAll('#supervisor-reports svg.trend-chart').length === 3 \
+           && document.querySelectorAll('#reports-agents tr.report-agent td[data-metric=\"occupancy\"]').length > 0;",
     )
     .await;
     supervisor

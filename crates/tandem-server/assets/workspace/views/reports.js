@@ -1,6 +1,7 @@
 // The reports dashboard of the supervisor view: a range and a grouping, hand-drawn SVG charts
 // (the daily trend of conversations, containment and CSAT; the handover reasons), a table of
-// the groups and a CSV download of the same summary. Figures come from /reports/*.
+// the groups, a CSV download of the same summary, and a table of the agents (handled, handle
+// time, occupancy...). Figures come from /reports/*.
 
 import { get, query } from "../api.js";
 import { h, options, replace, svg, table } from "../dom.js";
@@ -21,6 +22,14 @@ const COLUMNS = [
   "nps",
   "sla_compliance",
 ];
+const AGENT_COLUMNS = [
+  "handled_conversations",
+  "handle_seconds",
+  "first_human_response_seconds",
+  "occupancy",
+  "csat_positive_rate",
+  "asked_again_rate",
+];
 const TRENDS = ["conversations", "containment_rate", "csat_positive_rate"];
 const WIDTH = 320;
 const HEIGHT = 90;
@@ -35,7 +44,7 @@ function isoDate(date) {
 /** A metric's value as people read it. */
 function formatMetric(name, value) {
   if (value === null || value === undefined) return "—";
-  if (name.endsWith("_rate") || name === "sla_compliance") return `${Math.round(value * 1000) / 10}%`;
+  if (name.endsWith("_rate") || name === "sla_compliance" || name === "occupancy") return `${Math.round(value * 1000) / 10}%`;
   if (name.endsWith("_seconds")) return formatDuration(value);
   if (name === "csat_mean") return value.toFixed(2);
   return String(Math.round(value));
@@ -142,21 +151,24 @@ export function reportsPanel() {
     const range = { from: from.value, to: to.value };
     csv.href = "/api/v1/reports/summary.csv" + query({ ...range, group_by: groupBy.value });
     try {
-      const [summary, trend, reasons] = await Promise.all([
+      const [summary, trend, reasons, agents] = await Promise.all([
         get("/reports/summary" + query({ ...range, group_by: groupBy.value })),
         get("/reports/trend" + query({ ...range, bucket: "day", metric: TRENDS.join(",") })),
         get("/reports/summary" + query({ ...range, group_by: "handover_reason" })),
+        get("/reports/agents" + query(range)),
       ]);
-      paint(summary, trend, reasons);
+      paint(summary, trend, reasons, agents);
     } catch (e) {
       replace(body, h("p", { class: "empty-note", text: errorText(e) }));
       toast(errorText(e));
     }
   }
 
-  function paint(summary, trend, reasons) {
-    const row = (name, metrics, cls) =>
-      h("tr", { class: cls }, h("td", { text: name }), COLUMNS.map((column) => h("td", { class: "number", attrs: { "data-metric": column }, text: formatMetric(column, metrics[column]) })));
+  function paint(summary, trend, reasons, agents) {
+    const cells = (columns) => (name, metrics, cls) =>
+      h("tr", { class: cls }, h("td", { text: name }), columns.map((column) => h("td", { class: "number", attrs: { "data-metric": column }, text: formatMetric(column, metrics[column]) })));
+    const row = cells(COLUMNS);
+    const agentRow = cells(AGENT_COLUMNS);
     replace(
       body,
       h("p", { class: "reports-zone", text: t("reports.zone", { zone: summary.time_zone }) }),
@@ -164,6 +176,15 @@ export function reportsPanel() {
       table(
         [t("reports.group." + summary.group_by), ...COLUMNS.map((column) => t("reports.metric." + column))],
         [row(t("reports.total"), summary.total, "report-total"), ...summary.groups.map((group) => row(groupLabel(summary.group_by, group), group.metrics, "report-group"))],
+      ),
+      h("h3", { text: t("reports.agents") }),
+      h(
+        "div",
+        { id: "reports-agents" },
+        table(
+          [t("reports.group.agent"), ...AGENT_COLUMNS.map((column) => t("reports.metric." + column))],
+          [agentRow(t("reports.total"), agents.total, "report-total"), ...agents.groups.map((group) => agentRow(group.label || group.key, group.metrics, "report-agent"))],
+        ),
       ),
     );
   }
