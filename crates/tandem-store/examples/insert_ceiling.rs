@@ -6,20 +6,22 @@
 //!
 //! `cargo run --release -p tandem-store --example insert_ceiling -- [ROWS]` (default 5000)
 
-use std::str::FromStr;
+#[path = "common/raw.rs"]
+mod raw;
+
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 use uuid::Uuid;
+
+use raw::{Raw, connect};
 
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder};
 use tandem_domain::user::Role;
 use tandem_store::testing::{TestDatabase, backends};
-use tandem_store::{AccountSeed, Backend, InboundMessage, NewInbox, Store, StoreOptions, UserSeed};
+use tandem_store::{AccountSeed, InboundMessage, NewInbox, Store, StoreOptions, UserSeed};
 
 /// Rows per transaction in the batched run.
 const BATCH: usize = 100;
@@ -33,12 +35,6 @@ struct Target {
     account: AccountId,
     inbox: InboxId,
     conversation: ConversationId,
-}
-
-/// A connection of either engine.
-enum Raw {
-    Sqlite(sqlx::SqliteConnection),
-    Postgres(PgConnection),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -113,20 +109,6 @@ async fn prepare(url: &str) -> Result<Target, Box<dyn std::error::Error>> {
         account: account.id,
         inbox,
         conversation: outcome.conversation.id,
-    })
-}
-
-async fn connect(backend: Backend, url: &str) -> Result<Raw, Box<dyn std::error::Error>> {
-    Ok(match backend {
-        Backend::Sqlite => Raw::Sqlite(
-            SqliteConnectOptions::from_str(url)?
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .connect()
-                .await?,
-        ),
-        Backend::Postgres => Raw::Postgres(PgConnection::connect(url).await?),
     })
 }
 

@@ -7,21 +7,23 @@
 //!
 //! `cargo run -p tandem-store --example report_timing -- [CONVERSATIONS] [DAYS]`
 
+#[path = "common/raw.rs"]
+mod raw;
+
 use std::fmt::Write as _;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
+use sqlx::{AssertSqlSafe, Connection};
 use uuid::Uuid;
+
+use raw::{Raw, connect};
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder};
 use tandem_reports::GroupBy;
 use tandem_store::testing::{TestDatabase, backends};
-use tandem_store::{AccountSeed, Backend, NewInbox, ReportScope, Store, StoreOptions};
+use tandem_store::{AccountSeed, NewInbox, ReportScope, Store, StoreOptions};
 
 /// Rows per INSERT statement, and statements per transaction.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -49,12 +51,6 @@ struct Filling {
     inboxes: Vec<(InboxId, &'static str)>,
     contacts: Vec<Uuid>,
     agents: Vec<Uuid>,
-}
-
-/// A connection of either engine.
-enum Raw {
-    Sqlite(sqlx::SqliteConnection),
-    Postgres(PgConnection),
 }
 
 impl Raw {
@@ -220,20 +216,6 @@ async fn account(store: &Store, name: &str) -> Result<Filling, Box<dyn std::erro
             .collect(),
         contacts: (0..CONTACTS).map(|_| Uuid::now_v7()).collect(),
         agents: (0..40).map(|_| Uuid::now_v7()).collect(),
-    })
-}
-
-async fn connect(backend: Backend, url: &str) -> Result<Raw, Box<dyn std::error::Error>> {
-    Ok(match backend {
-        Backend::Sqlite => Raw::Sqlite(
-            SqliteConnectOptions::from_str(url)?
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .connect()
-                .await?,
-        ),
-        Backend::Postgres => Raw::Postgres(PgConnection::connect(url).await?),
     })
 }
 

@@ -574,8 +574,8 @@ impl Validator<'_> {
         }
     }
 
-    /// Checks that `texts` has exactly the supported languages, none blank.
-    fn languages_of(&mut self, path: &str, texts: &Localized<String>) {
+    /// Checks that every language of `texts` is known and supported, and no text is blank.
+    fn known_languages_of(&mut self, path: &str, texts: &Localized<String>) {
         for code in texts.unknown_languages() {
             self.push(
                 format!("{path}.{code}"),
@@ -592,6 +592,11 @@ impl Validator<'_> {
                 self.push(format!("{path}.{language}"), ProfileErrorKind::Empty);
             }
         }
+    }
+
+    /// Checks that `texts` has exactly the supported languages, none blank.
+    fn languages_of(&mut self, path: &str, texts: &Localized<String>) {
+        self.known_languages_of(path, texts);
         let missing: Vec<Language> = self
             .supported()
             .iter()
@@ -606,22 +611,7 @@ impl Validator<'_> {
     /// Texts in at least one supported language: no unknown or undeclared language, none
     /// blank.
     fn some_languages_of(&mut self, path: &str, texts: &Localized<String>) {
-        for code in texts.unknown_languages() {
-            self.push(
-                format!("{path}.{code}"),
-                ProfileErrorKind::UnknownLanguage { code: code.clone() },
-            );
-        }
-        for (language, text) in texts.iter() {
-            if !self.supported().contains(&language) {
-                self.push(
-                    format!("{path}.{language}"),
-                    ProfileErrorKind::UndeclaredLanguage { language },
-                );
-            } else if text.trim().is_empty() {
-                self.push(format!("{path}.{language}"), ProfileErrorKind::Empty);
-            }
-        }
+        self.known_languages_of(path, texts);
         if texts.languages().next().is_none() && texts.unknown_languages().is_empty() {
             self.push(path, ProfileErrorKind::Empty);
         }

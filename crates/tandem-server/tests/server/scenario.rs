@@ -8,9 +8,8 @@ use tandem_server::webhook::verify_signature;
 use crate::harness::{ADMIN, ANA, TestServer, on_every_backend};
 use crate::webhook_receiver::WebhookReceiver;
 
-async fn customer_to_agent_and_back(server: &TestServer) {
-    let backend = server.backend;
-    let mut receiver = WebhookReceiver::start().await;
+/// Points the demo inbox's webhook at `receiver`; returns the inbox as an admin sees it.
+async fn send_webhooks_to(server: &TestServer, receiver: &WebhookReceiver) -> serde_json::Value {
     let admin = server.login(ADMIN).await;
     let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
     let inbox_id = inboxes["data"][0]["id"]
@@ -26,6 +25,13 @@ async fn customer_to_agent_and_back(server: &TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{inbox}");
+    inbox
+}
+
+async fn customer_to_agent_and_back(server: &TestServer) {
+    let backend = server.backend;
+    let mut receiver = WebhookReceiver::start().await;
+    let inbox = send_webhooks_to(server, &receiver).await;
     let secret = inbox["webhook_secret"]
         .as_str()
         .expect("admins see the secret")
@@ -212,21 +218,7 @@ async fn slow_receiver_holds_only_its_own_conversation(server: &TestServer) {
         .expect("id")
         .to_owned();
 
-    let admin = server.login(ADMIN).await;
-    let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
-    let inbox_id = inboxes["data"][0]["id"]
-        .as_str()
-        .expect("demo inbox")
-        .to_owned();
-    let (status, inbox) = server
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/inboxes/{inbox_id}"),
-            Some(&admin),
-            Some(json!({"webhook_url": receiver.url})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{inbox}");
+    send_webhooks_to(server, &receiver).await;
 
     let ana = server.login(ANA).await;
     take_and_answer(server, &ana, &first_id, held_text).await;
