@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod error;
 pub mod hub;
 pub mod sealing;
 pub mod secret;
@@ -13,6 +14,7 @@ use tandem_domain::Timestamp;
 use tandem_store::Store;
 
 pub use auth::{AuthError, Principal};
+pub use error::AppError;
 pub use hub::{Hub, Notification};
 
 /// The current time at the precision the store keeps (milliseconds), so what an API call

@@ -8,7 +8,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use tandem_app::AuthError;
+use tandem_app::{AppError, AuthError};
 use tandem_domain::conversation::TransitionError;
 use tandem_domain::validation::{FieldError, ValidationError};
 use tandem_store::StoreError;
@@ -151,6 +151,28 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(error) => ApiError::Validation(error),
             StoreError::Unavailable => ApiError::Unavailable,
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound { entity } => ApiError::NotFound(entity),
+            AppError::Conflict {
+                code,
+                field,
+                message,
+            } => ApiError::Conflict {
+                code,
+                field,
+                message,
+            },
+            AppError::Transition(error) => ApiError::Transition(error),
+            AppError::Invalid(error) => ApiError::Validation(error),
+            AppError::Forbidden => ApiError::Forbidden,
+            AppError::Unavailable => ApiError::Unavailable,
+            AppError::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }

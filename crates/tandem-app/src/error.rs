@@ -1,0 +1,79 @@
+//! The application layer's typed error: what a use case's caller can act on (not found, a
+//! conflict, a refused transition, bad input, a permission) apart from what it can only report.
+//! The server maps it to HTTP in one place; nothing here knows HTTP.
+
+use tandem_domain::conversation::TransitionError;
+use tandem_domain::validation::ValidationError;
+use tandem_store::StoreError;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such entity in the caller's account (it may exist in another one; callers must not
+    /// care).
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+    /// The change would break a rule of the current state (a name in use, a decision already
+    /// taken, a state changed meanwhile).
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// The conversation's status does not allow the change.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The input breaks a rule; each bad field is named.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The caller's role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+    /// The database did not answer in time (overloaded or down).
+    #[error("database unavailable")]
+    Unavailable,
+    /// Anything the caller can only report; the text is for the log, never for the client.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A conflict not tied to one field.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// Bad input in one field.
+    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Invalid(ValidationError::field(field, code, message))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { entity } => AppError::NotFound { entity },
+            StoreError::Conflict {
+                code,
+                field,
+                message,
+            } => AppError::Conflict {
+                code,
+                field: Some(field),
+                message,
+            },
+            StoreError::Transition(error) => AppError::Transition(error),
+            StoreError::InvalidReference { field, message } => {
+                AppError::invalid(field, "unknown_reference", message)
+            }
+            StoreError::Invalid(error) => AppError::Invalid(error),
+            StoreError::Unavailable => AppError::Unavailable,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
