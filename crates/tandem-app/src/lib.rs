@@ -1,14 +1,43 @@
-//! Tandem's use cases, between the HTTP server and the store: authentication, the real-time
-//! hub that turns stored changes into notifications, and the demo account seeded on first
-//! start.
+//! Tandem's application layer: every use case of the product, between the HTTP server and the
+//! store. A customer message arriving (`intake`), the bot's turn (`bot_turn`) and its handover
+//! (`handover`), agent actions, surveys, learning, proactive messages, and the workers that
+//! route queues and deliver to webhooks and channel providers. The outside world enters only
+//! through the seams of `ports`, so each use case runs without HTTP.
 
+pub mod agent_sessions;
 pub mod auth;
+pub mod bot_profiles;
+mod bot_turn;
+pub mod channel_delivery;
+pub mod channel_events;
+pub mod channels;
+pub mod conversations;
+pub mod delivery;
 pub mod demo;
 pub mod error;
+mod handover;
 pub mod hub;
+pub mod intake;
+pub mod learning;
+pub mod mail_poll;
+pub mod model;
+pub mod operations;
+pub mod ports;
+pub mod proactive;
+pub mod reactions;
+pub mod routing_worker;
 pub mod sealing;
 pub mod secret;
+pub mod surveys;
 pub mod visitor;
+pub mod web_chat;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
 use tandem_store::Store;
@@ -17,6 +46,14 @@ pub use auth::{AuthError, Principal};
 pub use error::AppError;
 pub use hub::{Hub, Notification};
 
+use bot_turn::BotRunner;
+use channels::ChannelSettings;
+use ports::{
+    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, WebhookSender,
+};
+use routing_worker::{RoutingKicks, RoutingSettings};
+use webhooks::WebhookSettings;
+
 /// The current time at the precision the store keeps (milliseconds), so what an API call
 /// returns equals what a later read returns.
 pub fn now() -> Timestamp {
@@ -24,19 +61,140 @@ pub fn now() -> Timestamp {
     Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
 }
 
+/// How the use cases and workers of one node behave.
+#[derive(Debug)]
+pub struct AppSettings {
+    pub auth: auth::AuthSettings,
+    /// The share of conversations (0–100) asked the NPS question after their CSAT.
+    pub nps_sample_percent: u8,
+    /// Channel settings' sealing and the public URL providers call.
+    pub channels: Arc<ChannelSettings>,
+    /// This node's routing worker.
+    pub routing: RoutingSettings,
+    /// Retries and leases of the webhook and channel delivery workers.
+    pub deliveries: WebhookSettings,
+    /// How often e-mail inboxes are polled.
+    pub mail_poll_interval: Duration,
+}
+
+/// The implementations of the seams (`ports`) the use cases call.
+#[derive(Clone, Debug)]
+pub struct Ports {
+    pub clock: Arc<dyn Clock>,
+    pub http_actions: Arc<dyn HttpActions>,
+    pub external_bots: Arc<dyn ExternalBots>,
+    pub webhooks: Arc<dyn WebhookSender>,
+    pub providers: Arc<dyn ChannelProviders>,
+    pub mailboxes: Arc<dyn Mailboxes>,
+    pub observer: Arc<dyn Observer>,
+}
+
 /// Everything the use cases share. Cheap to clone; no global state, so several apps can run in
 /// one process (tests do).
 #[derive(Clone, Debug)]
 pub struct App {
-    pub store: Store,
+    store: Store,
     pub hub: Hub,
     pub auth: auth::AuthSettings,
+    pub(crate) bot: BotRunner,
+    pub(crate) routing: RoutingKicks,
+    pub(crate) settings: Arc<AppSettings>,
+    pub(crate) ports: Ports,
+    routing_kicks: Arc<std::sync::Mutex<Option<routing_worker::KickReceiver>>>,
 }
 
 impl App {
-    /// Wires the use cases over `store` and starts the hub that follows its changes.
-    pub fn new(store: Store, auth: auth::AuthSettings) -> Self {
+    /// Wires the use cases over `store` and starts the hub that follows its changes; the
+    /// workers start with [`App::start_workers`].
+    pub fn new(store: Store, settings: AppSettings, ports: Ports) -> Self {
         let hub = Hub::start(store.clone());
-        Self { store, hub, auth }
+        let (routing, kicks) = routing_worker::routing_channel();
+        let bot = BotRunner::new(store.clone(), routing.clone(), ports.clone());
+        Self {
+            auth: settings.auth.clone(),
+            store,
+            hub,
+            bot,
+            routing,
+            settings: Arc::new(settings),
+            ports,
+            routing_kicks: Arc::new(std::sync::Mutex::new(Some(kicks))),
+        }
     }
+
+    /// The store, for start-up wiring (migrations, seeding) and tests; use cases are methods of
+    /// `App`.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current time by the app's clock.
+    pub fn now(&self) -> Timestamp {
+        self.ports.clock.now()
+    }
+
+    /// The channel settings (sealing, public URLs).
+    pub fn channels(&self) -> &Arc<ChannelSettings> {
+        &self.settings.channels
+    }
+
+    /// Starts this node's workers (routing, webhook and channel delivery, e-mail polling, token
+    /// clean-up, report backfill) and answers the messages a stopped node left unanswered. Call
+    /// once; they stop when `shutdown` is cancelled.
+    pub fn start_workers(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
+        let kicks = self
+            .routing_kicks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let mut workers = vec![
+            webhooks::spawn_worker(self.clone(), shutdown.clone()),
+            channel_delivery::spawn_worker(self.clone(), shutdown.clone()),
+            spawn_token_cleanup(self.store.clone(), shutdown.clone()),
+            spawn_report_backfill(self.store.clone(), shutdown.clone()),
+            mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
+        ];
+        if let Some(kicks) = kicks {
+            workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));
+        }
+        self.bot.answer_leftovers();
+        workers
+    }
+
+    /// Waits for the bot turns in progress (no new ones start), then closes the database.
+    pub async fn shutdown(&self) {
+        self.bot.shutdown().await;
+        self.store.close().await;
+    }
+}
+
+/// Folds the report facts of conversations stored before reports existed (once, at start).
+fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            result = store.backfill_report_facts(500) => match result {
+                Ok(folded) if folded > 0 => tracing::info!(folded, "report facts backfilled"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "backfilling report facts failed"),
+            },
+        }
+    })
+}
+
+/// Deletes expired login sessions every hour.
+fn spawn_token_cleanup(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every_hour.tick() => match store.delete_expired_tokens(now()).await {
+                    Ok(deleted) if deleted > 0 => tracing::info!(deleted, "expired sessions removed"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
+                },
+            }
+        }
+    })
 }

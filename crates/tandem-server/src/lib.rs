@@ -3,25 +3,23 @@
 //! tests run exactly what production runs.
 
 mod assets;
-mod bot_runner;
-mod channels;
 pub mod config;
-mod delivery;
-mod dispatcher;
 mod error;
-mod external_bot;
 mod extract;
-mod intake;
 pub mod metrics;
+mod outbound;
 mod routes;
 mod session;
 mod state;
-mod surveys;
 pub mod telemetry;
-pub mod webhook;
 mod widget;
 mod wire;
 mod ws;
+
+/// Outgoing webhooks: their settings and signature.
+pub mod webhook {
+    pub use crate::outbound::webhooks::{WebhookSettings, signature, verify_signature};
+}
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,17 +33,20 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use bot_runner::BotRunner;
-use channels::mail_poll::spawn_mail_poller;
-use channels::outbound::spawn_outbound_worker;
-use channels::{Channels, ProviderApis};
-use dispatcher::{DispatcherSettings, routing_channel, spawn_dispatcher};
 use metrics::Metrics;
-use tandem_app::App;
+use outbound::external_bot::HttpExternalBots;
+use outbound::http_actions::HttpActionClient;
+use outbound::mailboxes::ImapMailboxes;
+use outbound::providers::{HttpProviders, ProviderApis};
+use outbound::webhooks::HttpWebhooks;
 use tandem_app::auth::AuthSettings;
+use tandem_app::channels::ChannelSettings;
 use tandem_app::demo::DemoAccount;
+use tandem_app::ports::SystemClock;
+use tandem_app::routing_worker::RoutingSettings;
+use tandem_app::{App, AppSettings, Ports};
 use tandem_store::{Store, StoreOptions};
-use webhook::{WebhookSettings, spawn_worker};
+use webhook::WebhookSettings;
 
 pub use config::Config;
 pub use routes::{MAX_REPLAY_LIMIT, router};
@@ -77,7 +78,6 @@ pub struct RunningServer {
     pub app: App,
     /// The demo account, when this start created it.
     pub demo: Option<DemoAccount>,
-    bot: BotRunner,
     shutdown: CancellationToken,
     serving: JoinHandle<std::io::Result<()>>,
     workers: Vec<JoinHandle<()>>,
@@ -89,11 +89,10 @@ impl RunningServer {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         let served = self.serving.await.context("server task panicked")?;
-        self.bot.shutdown().await;
         for worker in self.workers {
             let _ = worker.await;
         }
-        self.app.store.close().await;
+        self.app.shutdown().await;
         served.context("serving HTTP")
     }
 }
@@ -114,12 +113,57 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         .await
         .context("opening the database")?;
     tracing::info!(backend = ?store.backend(), "database ready");
-    let app = App::new(store.clone(), AuthSettings::default());
     // Bound before seeding: the demo bot's profile points at this server's own address.
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let metrics = Arc::new(Metrics::new(
+        config
+            .metrics_token
+            .as_ref()
+            .map(|token| token.expose().to_owned()),
+    ));
+    let secret_key = config.resolved_secret_key()?;
+    let sealer = tandem_app::sealing::Sealer::from_hex(&secret_key).context("secret_key")?;
+    let visitors =
+        Arc::new(tandem_app::visitor::VisitorTokens::from_hex(&secret_key).context("secret_key")?);
+    let apis = ProviderApis {
+        meta_graph_url: config.meta_graph_url.trim_end_matches('/').to_owned(),
+        telegram_api_url: config.telegram_api_url.trim_end_matches('/').to_owned(),
+        twilio_api_url: config.twilio_api_url.trim_end_matches('/').to_owned(),
+    };
+    let public_url = config.resolved_public_url(addr);
+    let channels = Arc::new(ChannelSettings::new(sealer, public_url.clone()));
+    let node = uuid::Uuid::now_v7().to_string();
+    let ports = Ports {
+        clock: Arc::new(SystemClock),
+        http_actions: Arc::new(HttpActionClient::new().context("building the bot's HTTP client")?),
+        external_bots: Arc::new(
+            HttpExternalBots::new().context("building the external bots' HTTP client")?,
+        ),
+        webhooks: Arc::new(
+            HttpWebhooks::new(webhooks.timeout).context("building the webhooks' HTTP client")?,
+        ),
+        providers: Arc::new(
+            HttpProviders::new(apis, public_url).context("building the channels' HTTP client")?,
+        ),
+        mailboxes: Arc::new(ImapMailboxes),
+        observer: metrics.clone(),
+    };
+    let settings = AppSettings {
+        auth: AuthSettings::default(),
+        nps_sample_percent: config.nps_sample_percent.min(100),
+        channels: channels.clone(),
+        routing: RoutingSettings {
+            node,
+            presence_grace: seconds(config.presence_grace_seconds),
+            queue_notice_interval: seconds(config.queue_notice_interval_seconds),
+        },
+        deliveries: webhooks,
+        mail_poll_interval: Duration::from_secs(config.mail_poll_seconds.max(1)),
+    };
+    let app = App::new(store, settings, ports);
     let demo = if config.seed_demo {
         let password = config
             .demo_password
@@ -133,71 +177,14 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         None
     };
     let shutdown = CancellationToken::new();
-    let (routing, kicks) = routing_channel();
-    let metrics = Arc::new(Metrics::new(
-        config
-            .metrics_token
-            .as_ref()
-            .map(|token| token.expose().to_owned()),
-    ));
-    let bot = BotRunner::new(store.clone(), routing.clone(), metrics.clone())
-        .context("building the bot's HTTP client")?;
-    let secret_key = config.resolved_secret_key()?;
-    let sealer = tandem_app::sealing::Sealer::from_hex(&secret_key).context("secret_key")?;
-    let visitors =
-        Arc::new(tandem_app::visitor::VisitorTokens::from_hex(&secret_key).context("secret_key")?);
-    let apis = ProviderApis {
-        meta_graph_url: config.meta_graph_url.trim_end_matches('/').to_owned(),
-        telegram_api_url: config.telegram_api_url.trim_end_matches('/').to_owned(),
-        twilio_api_url: config.twilio_api_url.trim_end_matches('/').to_owned(),
-    };
-    let channels = Arc::new(
-        Channels::new(sealer, apis, config.resolved_public_url(addr))
-            .context("building the channels' HTTP client")?,
-    );
-    let node = uuid::Uuid::now_v7().to_string();
-    let dispatcher = DispatcherSettings {
-        node: node.clone(),
-        presence_grace: seconds(config.presence_grace_seconds),
-        queue_notice_interval: seconds(config.queue_notice_interval_seconds),
-    };
-    let mut workers = vec![
-        spawn_worker(store.clone(), webhooks.clone(), shutdown.clone()),
-        spawn_outbound_worker(
-            store.clone(),
-            channels.clone(),
-            bot.clone(),
-            metrics.clone(),
-            webhooks,
-            shutdown.clone(),
-        ),
-        spawn_token_cleanup(store.clone(), shutdown.clone()),
-        spawn_report_backfill(store.clone(), shutdown.clone()),
-        spawn_dispatcher(
-            store.clone(),
-            bot.clone(),
-            dispatcher,
-            kicks,
-            shutdown.clone(),
-        ),
-    ];
-    bot.answer_leftovers();
+    let workers = app.start_workers(&shutdown);
     let state = AppState {
         app: app.clone(),
-        bot: bot.clone(),
-        routing,
         channels,
         visitors,
         metrics,
-        nps_sample_percent: config.nps_sample_percent.min(100),
-        node: node.into(),
         shutdown: shutdown.clone(),
     };
-    workers.push(spawn_mail_poller(
-        state.clone(),
-        Duration::from_secs(config.mail_poll_seconds.max(1)),
-        shutdown.clone(),
-    ));
     let request_id = HeaderName::from_static("x-request-id");
     let mut routes = router();
     if config.seed_demo {
@@ -232,7 +219,6 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     });
     Ok(RunningServer {
         addr,
-        bot,
         app,
         demo,
         shutdown,
@@ -243,37 +229,6 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
 
 fn seconds(seconds: u64) -> jiff::SignedDuration {
     jiff::SignedDuration::from_secs(i64::try_from(seconds).unwrap_or(i64::MAX))
-}
-
-/// Folds the report facts of conversations stored before reports existed (once, at start).
-fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        tokio::select! {
-            () = shutdown.cancelled() => {}
-            result = store.backfill_report_facts(500) => match result {
-                Ok(folded) if folded > 0 => tracing::info!(folded, "report facts backfilled"),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "backfilling report facts failed"),
-            },
-        }
-    })
-}
-
-/// Deletes expired login sessions every hour.
-fn spawn_token_cleanup(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                _ = every_hour.tick() => match store.delete_expired_tokens(tandem_app::now()).await {
-                    Ok(deleted) if deleted > 0 => tracing::info!(deleted, "expired sessions removed"),
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "removing expired sessions failed"),
-                },
-            }
-        }
-    })
 }
 
 /// Replays a draft bot profile (YAML) against the `limit` most recent conversations the bot
@@ -291,6 +246,8 @@ pub async fn replay_bot_profile(
         .credentials(&email)
         .await?
         .with_context(|| format!("no user {email}"))?;
-    let report = routes::replay_recent(store, user.account_id, Some(source), limit).await?;
-    Ok(serde_json::to_value(report)?)
+    let replayed =
+        tandem_app::bot_profiles::replay_recent(store, user.account_id, Some(source), limit)
+            .await?;
+    Ok(serde_json::to_value(routes::replay_report(replayed))?)
 }

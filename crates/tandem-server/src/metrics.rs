@@ -18,7 +18,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use tandem_store::{Store, StoreError};
+use tandem_app::ports::Observer;
+use tandem_app::{App, AppError};
 
 use crate::error::ApiError;
 use crate::extract::bearer_matches;
@@ -137,34 +138,9 @@ impl Metrics {
         OpenWebSocket(self.websocket_connections.clone())
     }
 
-    /// The bot finished a turn in `elapsed`.
-    pub fn bot_turn(&self, elapsed: Duration) {
-        self.bot_turn_duration.observe(elapsed.as_secs_f64());
-    }
-
-    /// The bot handed a conversation over for `reason`.
-    pub fn handover(&self, reason: &str) {
-        self.handovers
-            .get_or_create(&ReasonLabels {
-                reason: reason.to_owned(),
-            })
-            .inc();
-    }
-
-    /// An outbound delivery attempt on `channel` ended with `outcome` (`sent`, `retried`,
-    /// `failed`).
-    pub fn delivery(&self, channel: &str, outcome: &'static str) {
-        self.deliveries
-            .get_or_create(&DeliveryLabels {
-                channel: channel.to_owned(),
-                outcome,
-            })
-            .inc();
-    }
-
     /// The metrics as OpenMetrics text, with the queue depth and backlog read now.
-    pub async fn render(&self, store: &Store) -> Result<String, StoreError> {
-        let (queued, backlog) = store.operational_counts().await?;
+    pub async fn render(&self, app: &App) -> Result<String, AppError> {
+        let (queued, backlog) = app.operational_counts().await?;
         self.queue_depth.set(queued);
         self.outbound_backlog.set(backlog);
         let mut text = String::new();
@@ -173,6 +149,29 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("encoding into a String");
         Ok(text)
+    }
+}
+
+impl Observer for Metrics {
+    fn bot_turn(&self, elapsed: Duration) {
+        self.bot_turn_duration.observe(elapsed.as_secs_f64());
+    }
+
+    fn handover(&self, reason: &str) {
+        self.handovers
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    fn delivery(&self, channel: &str, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                channel: channel.to_owned(),
+                outcome,
+            })
+            .inc();
     }
 }
 
@@ -187,7 +186,7 @@ pub async fn serve(
     {
         return Err(ApiError::Unauthenticated);
     }
-    let text = metrics.render(&state.app.store).await?;
+    let text = metrics.render(&state.app).await?;
     Ok((
         [(
             CONTENT_TYPE,

@@ -16,9 +16,9 @@ use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
+use tandem_app::model::TYPING;
 use tandem_app::{Notification, Principal};
 use tandem_domain::id::ConversationId;
-use tandem_store::TYPING;
 
 use crate::error::ApiError;
 use crate::extract::bearer_token;
@@ -146,16 +146,7 @@ pub async fn upgrade(
 async fn session(state: AppState, principal: Principal, token: String, mut socket: WebSocket) {
     tracing::debug!("websocket session opened");
     let _open = state.metrics.websocket_opened();
-    let connection = state
-        .app
-        .store
-        .open_agent_connection(
-            principal.account_id(),
-            principal.user_id(),
-            &state.node,
-            tandem_app::now(),
-        )
-        .await;
+    let connection = state.app.agent_connected(&principal).await;
     if let Err(error) = &connection {
         tracing::warn!(%error, "recording the agent's connection failed");
     }
@@ -224,11 +215,7 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
         send_close(&mut socket, code, reason).await;
     }
     if let Ok(connection) = connection
-        && let Err(error) = state
-            .app
-            .store
-            .close_agent_connection(connection, tandem_app::now())
-            .await
+        && let Err(error) = state.app.agent_disconnected(connection).await
     {
         tracing::warn!(%error, "recording the end of the agent's connection failed");
     }
@@ -257,12 +244,7 @@ impl ClientFrame {
 async fn announce_typing(state: &AppState, principal: &Principal, conversation_id: uuid::Uuid) {
     if let Err(error) = state
         .app
-        .store
-        .announce_typing(
-            principal.account_id(),
-            ConversationId(conversation_id),
-            principal.user_id(),
-        )
+        .agent_typing(principal, ConversationId(conversation_id))
         .await
     {
         tracing::debug!(%error, "typing notice dropped");

@@ -7,42 +7,34 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use tandem_bot::replay::{ReplayChange, replay_conversation, try_messages};
-use tandem_bot::{BotProfile, ReadyError, ready_profile};
-use tandem_domain::contact::Attributes;
-use tandem_domain::conversation::ConversationStatus;
-use tandem_domain::event::EventKind;
-use tandem_domain::id::{AccountId, ConversationId, InboxId};
-use tandem_domain::message::Direction;
+use tandem_app::bot_profiles::Replayed;
+use tandem_app::model::StoredBotProfile;
+use tandem_bot::BotProfile;
+use tandem_domain::id::{ConversationId, InboxId};
 use tandem_domain::message::validate_text;
 use tandem_domain::user::Role;
-use tandem_domain::validation::{FieldError, ValidationError, Validator};
-use tandem_nlu::Engine;
-use tandem_store::{BotTurnOutcome, ConversationFilter, Store, StoredBotProfile};
+use tandem_domain::validation::Validator;
 
-use crate::bot_runner::ExternalReplyError;
 use crate::error::ApiError;
-use crate::external_bot::parse_reply;
 use crate::extract::{ApiJson, Auth, parse_id};
+use crate::outbound::external_bot::parse_reply;
 use crate::state::AppState;
 use crate::wire::{
     BotProfileResponse, ExternalReplyRequest, ExternalReplyResponse, ReplayRequest, ReplayResponse,
     ReplayedConversationResponse, SaveBotProfileRequest, TryBotRequest, TryBotResponse,
 };
 
-/// The largest profile accepted, in bytes of YAML.
-const MAX_PROFILE_BYTES: usize = 512 * 1024;
 /// How many recent conversations a replay covers by default, and at most.
 pub const DEFAULT_REPLAY_LIMIT: u32 = 100;
 pub const MAX_REPLAY_LIMIT: u32 = 500;
-/// The most customer messages replayed per conversation.
-const MAX_REPLAYED_MESSAGES: u32 = 200;
+/// The most messages a "try the bot" conversation may hold.
+const MAX_TRIED_MESSAGES: usize = 20;
 
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
-    let stored = state.app.store.bot_profile(auth.0.account_id()).await?;
+    let stored = state.app.bot_profile(auth.0.account_id()).await?;
     shown(&auth, stored).map(Json)
 }
 
@@ -79,53 +71,20 @@ pub async fn external_reply(
             "name the customer message answered",
         )
     })?;
-    let outcome = state
-        .bot
+    let (conversation, messages, events) = state
+        .app
         .external_reply(
             auth.0.account_id(),
             conversation_id,
             in_reply_to,
             checked.reply,
         )
-        .await
-        .map_err(|error| match error {
-            ExternalReplyError::NotTheBots => ApiError::Conflict {
-                code: "not_the_bots",
-                field: None,
-                message: error.to_string(),
-            },
-            ExternalReplyError::AlreadyAnswered => ApiError::Conflict {
-                code: "already_answered",
-                field: Some("in_reply_to"),
-                message: error.to_string(),
-            },
-            ExternalReplyError::NoExternalBot => ApiError::Conflict {
-                code: "no_external_bot",
-                field: None,
-                message: error.to_string(),
-            },
-            ExternalReplyError::UnknownMessage => {
-                ApiError::invalid_field("in_reply_to", "unknown_reference", error.to_string())
-            }
-            ExternalReplyError::Bot(message) => ApiError::Internal(message),
-            ExternalReplyError::Store(error) => error.into(),
-        })?;
-    match outcome {
-        BotTurnOutcome::Recorded {
-            conversation,
-            messages,
-            events,
-        } => Ok(Json(ExternalReplyResponse {
-            conversation: conversation.into(),
-            messages: messages.into_iter().map(Into::into).collect(),
-            events: events.into_iter().map(Into::into).collect(),
-        })),
-        BotTurnOutcome::NotTheBots(_) => Err(ApiError::Conflict {
-            code: "not_the_bots",
-            field: None,
-            message: "the conversation is no longer the bot's".into(),
-        }),
-    }
+        .await?;
+    Ok(Json(ExternalReplyResponse {
+        conversation: conversation.into(),
+        messages: messages.into_iter().map(Into::into).collect(),
+        events: events.into_iter().map(Into::into).collect(),
+    }))
 }
 
 pub async fn replace(
@@ -134,18 +93,10 @@ pub async fn replace(
     ApiJson(request): ApiJson<SaveBotProfileRequest>,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
-    let (source, profile) = checked_source(request).await?;
-    let stored = state
+    let (stored, profile) = state
         .app
-        .store
-        .save_bot_profile(
-            auth.0.account_id(),
-            &source,
-            Some(auth.0.user_id()),
-            tandem_app::now(),
-        )
+        .save_bot_profile(&auth.0, None, request.source)
         .await?;
-    tracing::info!(by = %auth.0.user_id(), "bot profile replaced");
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
 }
 
@@ -158,7 +109,6 @@ pub async fn show_for_inbox(
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     let stored = state
         .app
-        .store
         .inbox_bot_profile(auth.0.account_id(), inbox_id)
         .await?;
     shown(&auth, stored).map(Json)
@@ -173,19 +123,10 @@ pub async fn replace_for_inbox(
 ) -> Result<Json<BotProfileResponse>, ApiError> {
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     auth.require(Role::can_manage_account)?;
-    let (source, profile) = checked_source(request).await?;
-    let stored = state
+    let (stored, profile) = state
         .app
-        .store
-        .save_inbox_bot_profile(
-            auth.0.account_id(),
-            inbox_id,
-            &source,
-            Some(auth.0.user_id()),
-            tandem_app::now(),
-        )
+        .save_bot_profile(&auth.0, Some(inbox_id), request.source)
         .await?;
-    tracing::info!(by = %auth.0.user_id(), %inbox_id, "inbox bot profile replaced");
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
 }
 
@@ -199,8 +140,7 @@ pub async fn remove_for_inbox(
     auth.require(Role::can_manage_account)?;
     if state
         .app
-        .store
-        .delete_inbox_bot_profile(auth.0.account_id(), inbox_id)
+        .remove_inbox_bot_profile(auth.0.account_id(), inbox_id)
         .await?
     {
         Ok(StatusCode::NO_CONTENT)
@@ -208,55 +148,6 @@ pub async fn remove_for_inbox(
         Err(ApiError::NotFound("bot profile"))
     }
 }
-
-/// A profile's source, checked: size, validation and a trained engine.
-async fn checked_source(request: SaveBotProfileRequest) -> Result<(String, BotProfile), ApiError> {
-    if request.source.len() > MAX_PROFILE_BYTES {
-        return Err(ApiError::invalid_field(
-            "source",
-            "too_long",
-            format!("must be at most {MAX_PROFILE_BYTES} bytes"),
-        ));
-    }
-    let source = request.source;
-    // Parsing, validating and training take CPU time: off the async workers.
-    tokio::task::spawn_blocking(move || {
-        let (profile, _engine) = check_profile(&source)?;
-        Ok::<_, ApiError>((source, profile))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?
-}
-
-/// Validates a profile and trains its engine; every problem names its place in the YAML as
-/// `source.<path>`.
-fn check_profile(source: &str) -> Result<(BotProfile, Engine), ApiError> {
-    ready_profile(source).map_err(|error| match error {
-        ReadyError::Invalid(errors) => ApiError::Validation(ValidationError(
-            errors
-                .errors()
-                .iter()
-                .map(|error| FieldError {
-                    field: if error.path.is_empty() {
-                        "source".to_owned()
-                    } else {
-                        format!("source.{}", error.path)
-                    },
-                    code: "invalid_profile",
-                    message: error.kind.to_string(),
-                })
-                .collect(),
-        )),
-        untrainable @ ReadyError::Untrainable(_) => {
-            ApiError::invalid_field("source", "untrainable_profile", untrainable.to_string())
-        }
-    })
-}
-
-/// Replays a draft profile (or the current one) against the account's most recent
-/// conversations handled by the bot, and reports what would change.
-/// The most messages a "try the bot" conversation may hold.
-const MAX_TRIED_MESSAGES: usize = 20;
 
 /// `POST /bot/try`: the account's saved profile answers a test conversation, from a fresh state,
 /// without storing anything or calling actions.
@@ -278,28 +169,10 @@ pub async fn try_bot(
         validate_text(&mut validator, &format!("messages[{index}]"), text);
     }
     validator.finish()?;
-    let source = state
+    let turns = state
         .app
-        .store
-        .bot_profile(auth.0.account_id())
-        .await?
-        .ok_or(ApiError::NotFound("bot profile"))?
-        .source;
-    let now = jiff::Timestamp::now();
-    let turns = tokio::task::spawn_blocking(move || {
-        let (profile, engine) = check_profile(&source)?;
-        let texts: Vec<&str> = request.messages.iter().map(String::as_str).collect();
-        try_messages(
-            &profile,
-            &engine,
-            &texts,
-            &Attributes::new(),
-            profile.today(now),
-        )
-        .map_err(|error| ApiError::Internal(error.to_string()))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
+        .try_bot(auth.0.account_id(), request.messages)
+        .await?;
     Ok(Json(TryBotResponse { turns }))
 }
 
@@ -320,88 +193,24 @@ pub async fn replay(
             ));
         }
     };
-    let response =
-        replay_recent(&state.app.store, auth.0.account_id(), request.source, limit).await?;
-    Ok(Json(response))
+    let replayed = state
+        .app
+        .replay_bot_profile(auth.0.account_id(), request.source, limit)
+        .await?;
+    Ok(Json(replay_report(replayed)))
 }
 
-/// Replays `source` (the account's current profile when `None`) against the account's `limit`
-/// most recent conversations that the bot handled. Shared by the API and `tandem bot-replay`.
-pub async fn replay_recent(
-    store: &Store,
-    account_id: AccountId,
-    source: Option<String>,
-    limit: u32,
-) -> Result<ReplayResponse, ApiError> {
-    let source = match source {
-        Some(source) => source,
-        None => {
-            store
-                .bot_profile(account_id)
-                .await?
-                .ok_or(ApiError::NotFound("bot profile"))?
-                .source
-        }
-    };
-    let page = store
-        .conversations(account_id, &ConversationFilter::default(), None, limit)
-        .await?;
-    let mut history = Vec::new();
-    for conversation in page.conversations {
-        let events = store.events(account_id, conversation.id).await?;
-        let handled_by_bot = events.iter().any(|event| {
-            matches!(
-                event.kind,
-                EventKind::Opened {
-                    status: ConversationStatus::Bot
-                } | EventKind::Reopened {
-                    status: ConversationStatus::Bot
-                }
-            )
+/// The replay report: totals by change, and each conversation.
+pub fn replay_report(replayed: Vec<Replayed>) -> ReplayResponse {
+    let mut response = ReplayResponse::default();
+    for conversation in replayed {
+        response.count(conversation.change);
+        response.conversations.push(ReplayedConversationResponse {
+            conversation_id: conversation.conversation_id.0,
+            past_handover_reason: conversation.past_handover_reason,
+            change: conversation.change,
+            draft: conversation.draft,
         });
-        if !handled_by_bot {
-            continue;
-        }
-        let past_reason = events.iter().find_map(|event| match &event.kind {
-            EventKind::HandoverRequested { reason, .. } => Some(*reason),
-            _ => None,
-        });
-        let messages = store
-            .messages(account_id, conversation.id, None, MAX_REPLAYED_MESSAGES)
-            .await?
-            .messages
-            .into_iter()
-            .filter(|message| message.direction == Direction::Inbound)
-            .map(|message| message.text)
-            .collect::<Vec<_>>();
-        let attributes = store
-            .contact(account_id, conversation.contact_id)
-            .await?
-            .attributes;
-        history.push((conversation.id, past_reason, messages, attributes));
     }
-    let now = jiff::Timestamp::now();
-    let response = tokio::task::spawn_blocking(move || {
-        let (profile, engine) = check_profile(&source)?;
-        let today = profile.today(now);
-        let mut response = ReplayResponse::default();
-        for (conversation_id, past_reason, messages, attributes) in history {
-            let texts: Vec<&str> = messages.iter().map(String::as_str).collect();
-            let draft = replay_conversation(&profile, &engine, &texts, &attributes, today)
-                .map_err(|error| ApiError::Internal(error.to_string()))?;
-            let change =
-                ReplayChange::between(past_reason, draft.handover.as_ref().map(|h| h.reason));
-            response.count(change);
-            response.conversations.push(ReplayedConversationResponse {
-                conversation_id: conversation_id.0,
-                past_handover_reason: past_reason,
-                change,
-                draft,
-            });
-        }
-        Ok::<_, ApiError>(response)
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
-    Ok(response)
+    response
 }

@@ -7,16 +7,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-use tandem_app::secret::token_hash;
+use tandem_app::model::InboundMessage;
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
-use tandem_store::InboundMessage;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, bearer_token};
-use crate::intake::accept_inbound;
 use crate::state::AppState;
 use crate::wire::{ChannelMessageRequest, ChannelMessageResponse};
 
@@ -30,8 +28,7 @@ impl FromRequestParts<AppState> for ChannelInbox {
         let token = bearer_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let inbox = state
             .app
-            .store
-            .inbox_by_token_hash(&token_hash(token))
+            .api_channel_inbox(token)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         tracing::Span::current().record("inbox_id", tracing::field::display(inbox.id));
@@ -90,7 +87,7 @@ pub async fn receive_message(
         channel_data: None,
         reply_address: None,
     };
-    let outcome = accept_inbound(&state, inbox.account_id, &inbound).await?;
+    let outcome = state.app.accept_inbound(inbox.account_id, &inbound).await?;
     let status = if outcome.is_duplicate {
         StatusCode::OK
     } else {

@@ -5,7 +5,6 @@
 //! acknowledged and logged, so a provider never retries them.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -13,50 +12,30 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use tandem_app::model::InboundMessage;
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::twilio::{self, VoiceRequest};
 use tandem_channels::{WebhookError, WebhookEvent, email, meta, telegram};
 use tandem_domain::conversation::ConversationStatus;
-use tandem_domain::event::Actor;
 use tandem_domain::id::{InboxId, MessageId};
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_nlu::Language;
-use tandem_store::InboundMessage;
 
-use crate::channels::{accept_email, store_inbound};
 use crate::error::ApiError;
 use crate::extract::{bearer_matches, parse_id};
-use crate::intake::accept_inbound;
 use crate::state::AppState;
-
-/// How long a call waits for the bot's answer before saying nothing and listening again
-/// (Twilio gives up on a webhook after 15 seconds).
-const VOICE_ANSWER_WAIT: Duration = Duration::from_secs(8);
 
 /// TwiML that does nothing: the acknowledgement Twilio expects.
 const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
 
-/// Loads the inbox a webhook URL names and opens its settings. An unknown inbox, an API inbox
-/// and one without settings are all "not found".
+/// Loads the inbox a webhook URL names and opens its settings.
 async fn channel_inbox(
     state: &AppState,
     inbox_id: &str,
 ) -> Result<(Inbox, ChannelConfig), ApiError> {
     let inbox_id: InboxId = parse_id(inbox_id, "inbox")?;
-    let (inbox, sealed) = state
-        .app
-        .store
-        .inbox_for_channel_webhook(inbox_id)
-        .await?
-        .ok_or(ApiError::NotFound("inbox"))?;
+    let (inbox, config) = state.app.channel_webhook_inbox(inbox_id).await?;
     tracing::Span::current().record("inbox_id", tracing::field::display(inbox.id));
-    let config = state
-        .channels
-        .open(&inbox, sealed.as_deref())
-        .map_err(|error| {
-            tracing::warn!(inbox_id = %inbox.id, %error, "webhook for an inbox whose settings cannot be used");
-            ApiError::NotFound("inbox")
-        })?;
     Ok((inbox, config))
 }
 
@@ -138,7 +117,7 @@ pub async fn receive(
                 )));
             }
             let parsed = email::parse_email(&body).map_err(refused)?;
-            let outcome = accept_email(&state, &inbox, parsed).await?;
+            let outcome = state.app.accept_email(&inbox, parsed).await?;
             let status = match outcome {
                 Some(outcome) if !outcome.is_duplicate => StatusCode::CREATED,
                 _ => StatusCode::OK,
@@ -158,7 +137,7 @@ pub async fn receive(
         _ => None,
     });
     for event in events {
-        apply(&state, &inbox, event).await?;
+        state.app.accept_channel_event(&inbox, event).await?;
     }
     Ok(match inbox.channel {
         ChannelKind::Telegram if callback_query.is_some() => axum::Json(serde_json::json!({
@@ -172,32 +151,6 @@ pub async fn receive(
         }
         _ => StatusCode::OK.into_response(),
     })
-}
-
-async fn apply(state: &AppState, inbox: &Inbox, event: WebhookEvent) -> Result<(), ApiError> {
-    match event {
-        WebhookEvent::Message(message) => {
-            accept_inbound(state, inbox.account_id, &store_inbound(inbox.id, message)).await?;
-        }
-        WebhookEvent::Status(update) => {
-            let changed = state
-                .app
-                .store
-                .record_delivery_status(
-                    inbox.account_id,
-                    inbox.id,
-                    &update.external_id,
-                    update.status,
-                    update.error.as_deref(),
-                )
-                .await?;
-            tracing::debug!(inbox_id = %inbox.id, status = update.status.as_str(), changed, "delivery report");
-        }
-        WebhookEvent::Ignored { kind } => {
-            tracing::info!(inbox_id = %inbox.id, kind, "channel event acknowledged and ignored");
-        }
-    }
-    Ok(())
 }
 
 /// A Twilio webhook's form, once its `X-Twilio-Signature` proves it: Twilio signs the public
@@ -253,11 +206,7 @@ pub async fn voice(
     else {
         // A call starting, or a caller who said nothing (Twilio follows the `<Redirect>` after
         // the `<Gather>`): greet, ask once more, then say goodbye rather than loop forever.
-        let language = state
-            .bot
-            .inbox_language(inbox.account_id, inbox.id)
-            .await?
-            .unwrap_or(Language::Portuguese);
+        let language = state.app.inbox_language(inbox.account_id, inbox.id).await?;
         let code = twilio::speech_language(language.code());
         let silences = uri
             .query()
@@ -287,14 +236,8 @@ pub async fn voice(
     let idempotency = header("i-twilio-idempotency-token")
         .map_or_else(|| MessageId::generate().to_string(), str::to_owned);
     let inbound = speech_message(&inbox, &call, speech, &idempotency);
-    let outcome = accept_inbound(&state, inbox.account_id, &inbound).await?;
-    let spoken = bot_answer(&state, &inbox, outcome.message.id, outcome.conversation.id).await?;
-    let language = state
-        .bot
-        .conversation_language(inbox.account_id, outcome.conversation.id)
-        .await?
-        .unwrap_or(Language::Portuguese);
-    let code = twilio::speech_language(language.code());
+    let spoken = state.app.voice_turn(&inbox, &inbound).await?;
+    let code = twilio::speech_language(spoken.language.code());
     Ok(twiml_response(match spoken.status {
         ConversationStatus::Queued | ConversationStatus::Assigned => {
             twilio::twiml_handover(&spoken.lines, code, &config.handover)
@@ -322,49 +265,6 @@ fn speech_message(
             "speech_confidence": call.confidence,
         })),
         reply_address: Some(call.caller_number.clone()),
-    }
-}
-
-/// What the bot said after a caller's words, and where the conversation stands.
-struct Spoken {
-    lines: Vec<String>,
-    status: ConversationStatus,
-}
-
-/// Waits (briefly) for the bot's turn on the caller's message: its messages after that one, or
-/// the conversation leaving the bot (a handover).
-async fn bot_answer(
-    state: &AppState,
-    inbox: &Inbox,
-    message_id: MessageId,
-    conversation_id: tandem_domain::id::ConversationId,
-) -> Result<Spoken, ApiError> {
-    let store = &state.app.store;
-    let deadline = tokio::time::Instant::now() + VOICE_ANSWER_WAIT;
-    loop {
-        // Messages first: the two reads are not one snapshot, and a turn committed between
-        // them must not be seen as replies with the status from before its handover.
-        let page = store
-            .messages(inbox.account_id, conversation_id, None, 500)
-            .await?;
-        let conversation = store
-            .conversation(inbox.account_id, conversation_id)
-            .await?;
-        let lines: Vec<String> = page
-            .messages
-            .iter()
-            .skip_while(|message| message.id != message_id)
-            .filter(|message| message.sender == Actor::Bot && !message.is_private)
-            .map(|message| message.text.clone())
-            .collect();
-        let answered = !lines.is_empty() || conversation.status != ConversationStatus::Bot;
-        if answered || tokio::time::Instant::now() >= deadline {
-            return Ok(Spoken {
-                lines,
-                status: conversation.status,
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

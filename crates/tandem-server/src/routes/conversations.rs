@@ -8,18 +8,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
+use tandem_app::model::{ConversationFilter, ConversationUpdate};
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::ConversationStatus;
-use tandem_domain::event::Actor;
 use tandem_domain::id::{ContactId, ConversationId, InboxId, TeamId, UserId};
-use tandem_domain::message::validate_message_text;
-use tandem_store::{AgentMessage, ConversationFilter, ConversationUpdate};
 
 use super::page_limit;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id, parse_json};
 use crate::state::AppState;
-use crate::surveys::send_csat;
 use crate::wire::{
     AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
     EventResponse, List, MessageCreatedResponse, MessageResponse, Page, TransferRequest,
@@ -93,16 +90,9 @@ pub async fn list(
     };
     let limit = page_limit(query.get("limit").map(String::as_str))?;
     let after = parse_cursor::<ConversationId>(query.get("cursor"))?;
-    let page = state
+    let (page, mut summaries) = state
         .app
-        .store
         .conversations(principal.account_id(), &filter, after, limit)
-        .await?;
-    let ids: Vec<ConversationId> = page.conversations.iter().map(|c| c.id).collect();
-    let mut summaries = state
-        .app
-        .store
-        .conversation_summaries(principal.account_id(), &ids)
         .await?;
     Ok(Json(Page {
         data: page
@@ -129,7 +119,6 @@ pub async fn show(
     Ok(Json(
         state
             .app
-            .store
             .conversation(principal.account_id(), conversation_id)
             .await?
             .into(),
@@ -147,7 +136,6 @@ pub async fn messages(
     let after = parse_cursor(query.get("cursor"))?;
     let page = state
         .app
-        .store
         .messages(principal.account_id(), conversation_id, after, limit)
         .await?;
     Ok(Json(Page {
@@ -164,7 +152,6 @@ pub async fn events(
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
     let events = state
         .app
-        .store
         .events(principal.account_id(), conversation_id)
         .await?;
     Ok(Json(List {
@@ -179,18 +166,9 @@ pub async fn create_message(
     ApiJson(request): ApiJson<CreateMessageRequest>,
 ) -> Result<(StatusCode, Json<MessageCreatedResponse>), ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
-    validate_message_text(&request.text)?;
-    let agent_message = AgentMessage {
-        conversation_id,
-        author_id: principal.user_id(),
-        text: request.text,
-        is_private: request.private,
-        may_override: principal.role().can_override_assignment(),
-    };
     let (conversation, message, events) = state
         .app
-        .store
-        .append_agent_message(principal.account_id(), &agent_message, tandem_app::now())
+        .reply(&principal, conversation_id, request.text, request.private)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -209,21 +187,10 @@ async fn apply(
     update: ConversationUpdate,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     let conversation_id: ConversationId = parse_id(conversation_id, "conversation")?;
-    let principal = &auth.0;
     let (conversation, events) = state
         .app
-        .store
-        .update_conversation(
-            principal.account_id(),
-            conversation_id,
-            update,
-            Actor::User(principal.user_id()),
-            principal.role().can_override_assignment(),
-            tandem_app::now(),
-        )
+        .change_conversation(&auth.0, conversation_id, update)
         .await?;
-    // Resolving, unassigning or transferring frees room or fills the queue.
-    state.routing.kick(principal.account_id());
     Ok(Json(ConversationChangeResponse {
         conversation: conversation.into(),
         events: events.into_iter().map(Into::into).collect(),
@@ -295,12 +262,7 @@ pub async fn resolve(
     auth: Auth,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
-    let resolved = apply(&state, &auth, &conversation_id, ConversationUpdate::Resolve).await?;
-    let conversation_id = ConversationId(resolved.0.conversation.id);
-    if let Err(error) = send_csat(&state, auth.0.account_id(), conversation_id).await {
-        tracing::warn!(%error, %conversation_id, "the satisfaction survey was not sent");
-    }
-    Ok(resolved)
+    apply(&state, &auth, &conversation_id, ConversationUpdate::Resolve).await
 }
 
 /// Reopens a resolved conversation, owned by the caller.
@@ -324,19 +286,13 @@ pub async fn hand_back_to_bot(
     auth: Auth,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
-    let changed = apply(
+    apply(
         &state,
         &auth,
         &conversation_id,
         ConversationUpdate::HandBackToBot,
     )
-    .await?;
-    let conversation_id = ConversationId(changed.conversation.id);
-    state
-        .bot
-        .handed_back(auth.0.account_id(), conversation_id)
-        .await?;
-    Ok(changed)
+    .await
 }
 
 /// What the person taking over was given when the bot handed the conversation over.
@@ -346,11 +302,10 @@ pub async fn handover_context(
     Path(conversation_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
-    state
-        .app
-        .store
-        .handover_context(principal.account_id(), conversation_id)
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound("handover context"))
+    Ok(Json(
+        state
+            .app
+            .handover_context(principal.account_id(), conversation_id)
+            .await?,
+    ))
 }

@@ -1,26 +1,17 @@
-//! The learning loop's API. Admins see the unanswered questions grouped and ranked, refresh the
-//! suggestions made from the groups people answered, edit a suggestion's proposal, preview its
-//! impact on past questions, and approve it (a new version of the account's bot profile, so
-//! every node's bot answers at once) or dismiss it. Any user may "teach the bot" from one of
-//! their public replies.
+//! The learning loop's API (`tandem_app::learning`). Admins see the unanswered questions
+//! grouped and ranked, refresh the suggestions made from the groups people answered, edit a
+//! suggestion's proposal, preview its impact on past questions, and approve it or dismiss it.
+//! Any user may "teach the bot" from one of their public replies.
+
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use std::collections::{HashMap, HashSet};
 
-use tandem_bot::learning::{LearningError, Proposal, apply, impact, profile_source, propose};
-use tandem_bot::{BotProfile, ready_profile};
+use tandem_app::model::SuggestionStatus;
 use tandem_domain::id::{ConversationId, LearningSuggestionId, MessageId};
 use tandem_domain::user::Role;
-use tandem_domain::validation::{FieldError, ValidationError, Validator};
-use tandem_nlu::{
-    AnalysisContext, DEFAULT_GROUPING_THRESHOLD, Engine, Language, fold, group_questions,
-};
-use tandem_store::{
-    LearningQuestion, LearningSuggestion, NewLearningSuggestion, StoreError, StoredBotProfile,
-    SuggestionStatus,
-};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
@@ -30,55 +21,23 @@ use crate::wire::{
     LearningPreviewResponse, LearningSuggestionResponse, List,
 };
 
-/// How many recorded questions grouping reads, newest first.
-const QUESTIONS_READ: u32 = 2000;
-/// How many recent customer messages a preview replays.
-const PREVIEW_QUESTIONS: u32 = 500;
-/// Sample questions shown per group.
-const GROUP_SAMPLES: usize = 5;
-/// Limits on an edited proposal.
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_BODY_CHARS: usize = 4000;
-const MAX_QUESTION_CHARS: usize = 500;
-const MAX_ID_CHARS: usize = 80;
-/// How often approval retries when the profile changed under it.
-const APPROVAL_ATTEMPTS: usize = 3;
-
 /// `GET /learning/groups`: every group of unanswered questions, most frequent first.
 pub async fn groups(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<List<LearningGroupResponse>>, ApiError> {
     auth.require(Role::can_manage_account)?;
-    let account_id = auth.0.account_id();
-    let questions = oldest_first(
-        state
-            .app
-            .store
-            .learning_questions(account_id, QUESTIONS_READ)
-            .await?,
-    );
-    let suggestions: HashMap<String, LearningSuggestion> = state
-        .app
-        .store
-        .learning_suggestions(account_id, None)
-        .await?
+    let groups = state.app.learning_groups(auth.0.account_id()).await?;
+    let data = groups
         .into_iter()
-        .map(|suggestion| (suggestion.group_key.clone(), suggestion))
-        .collect();
-    let data = grouped(&questions)
-        .into_iter()
-        .map(|group| {
-            let suggestion = suggestions.get(&group.key);
-            LearningGroupResponse {
-                language: group.language.code().to_owned(),
-                count: group.members.len(),
-                answered: group.members.iter().filter(|q| q.answer.is_some()).count(),
-                samples: distinct_texts(&group.members, GROUP_SAMPLES),
-                suggestion_id: suggestion.map(|s| s.id.0),
-                suggestion_status: suggestion.map(|s| s.status.as_str()),
-                key: group.key,
-            }
+        .map(|group| LearningGroupResponse {
+            language: group.language.code().to_owned(),
+            count: group.count,
+            answered: group.answered,
+            samples: group.samples,
+            suggestion_id: group.suggestion.map(|(id, _)| id.0),
+            suggestion_status: group.suggestion.map(|(_, status)| status.as_str()),
+            key: group.key,
         })
         .collect();
     Ok(Json(List { data }))
@@ -104,7 +63,6 @@ pub async fn list(
     };
     let suggestions = state
         .app
-        .store
         .learning_suggestions(auth.0.account_id(), status)
         .await?;
     Ok(Json(List {
@@ -119,56 +77,9 @@ pub async fn refresh(
     auth: Auth,
 ) -> Result<Json<List<LearningSuggestionResponse>>, ApiError> {
     auth.require(Role::can_manage_account)?;
-    let account_id = auth.0.account_id();
-    let store = &state.app.store;
-    let stored = account_profile(store.bot_profile(account_id).await?)?;
-    let questions = oldest_first(store.learning_questions(account_id, QUESTIONS_READ).await?);
-    let now = jiff::Timestamp::now();
-    let new = tokio::task::spawn_blocking(move || {
-        let (profile, engine) = ready(&stored.source)?;
-        let today = profile.today(now);
-        let mut new = Vec::new();
-        for group in grouped(&questions) {
-            // The latest answer a person gave to a question of the group.
-            let Some((answered, answer)) = group
-                .members
-                .iter()
-                .rev()
-                .find_map(|question| question.answer.as_ref().map(|a| (question, a)))
-            else {
-                continue;
-            };
-            let texts = distinct_texts(&group.members, tandem_bot::learning::MAX_ARTICLE_QUESTIONS);
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let proposal = propose(
-                &profile,
-                &engine,
-                group.language,
-                &refs,
-                &answer.text,
-                today,
-            )
-            .map_err(|error| ApiError::Internal(error.to_string()))?;
-            new.push(NewLearningSuggestion {
-                group_key: group.key,
-                language: group.language.code().to_owned(),
-                questions: texts,
-                question_count: i64::try_from(group.members.len()).unwrap_or(i64::MAX),
-                proposal: proposal_json(&proposal)?,
-                source_message_id: Some(answer.message_id),
-                source_conversation_id: Some(answered.conversation_id),
-                created_by: None,
-            });
-        }
-        Ok::<_, ApiError>(new)
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
-    store
-        .save_learning_suggestions(account_id, &new, tandem_app::now())
-        .await?;
-    let pending = store
-        .learning_suggestions(account_id, Some(SuggestionStatus::Pending))
+    let pending = state
+        .app
+        .refresh_learning_suggestions(auth.0.account_id())
         .await?;
     Ok(Json(List {
         data: pending.into_iter().map(Into::into).collect(),
@@ -185,7 +96,6 @@ pub async fn show(
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
     let suggestion = state
         .app
-        .store
         .learning_suggestion(auth.0.account_id(), id)
         .await?;
     Ok(Json(suggestion.into()))
@@ -201,22 +111,9 @@ pub async fn edit(
 ) -> Result<Json<LearningSuggestionResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
-    let account_id = auth.0.account_id();
-    let proposal = request.proposal;
-    checked_lengths(&proposal)?;
-    let stored = account_profile(state.app.store.bot_profile(account_id).await?)?;
-    let checked = proposal.clone();
-    tokio::task::spawn_blocking(move || {
-        let profile = parsed(&stored.source)?;
-        apply(&profile, &checked).map_err(learning_error)?;
-        Ok::<_, ApiError>(())
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
     let suggestion = state
         .app
-        .store
-        .edit_learning_suggestion(account_id, id, proposal_json(&proposal)?, tandem_app::now())
+        .edit_learning_suggestion(auth.0.account_id(), id, request.proposal)
         .await?;
     Ok(Json(suggestion.into()))
 }
@@ -230,39 +127,13 @@ pub async fn preview(
 ) -> Result<Json<LearningPreviewResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
-    let account_id = auth.0.account_id();
-    let store = &state.app.store;
-    let suggestion = store.learning_suggestion(account_id, id).await?;
-    let proposal = stored_proposal(&suggestion)?;
-    let stored = account_profile(store.bot_profile(account_id).await?)?;
-    let mut seen = HashSet::new();
-    let texts: Vec<String> = store
-        .recent_customer_texts(account_id, PREVIEW_QUESTIONS)
-        .await?
-        .into_iter()
-        .filter(|text| seen.insert(fold(text.trim())))
-        .collect();
-    let now = jiff::Timestamp::now();
-    let found = tokio::task::spawn_blocking(move || {
-        let (profile, engine) = ready(&stored.source)?;
-        let candidate = apply(&profile, &proposal).map_err(learning_error)?;
-        let candidate_engine = Engine::new(&candidate.engine_config()).map_err(|error| {
-            ApiError::invalid_field("proposal", "untrainable_profile", error.to_string())
-        })?;
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        impact(
-            (&profile, &engine),
-            (&candidate, &candidate_engine),
-            &refs,
-            profile.today(now),
-        )
-        .map_err(|error| ApiError::Internal(error.to_string()))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let (suggestion, impact) = state
+        .app
+        .preview_learning_suggestion(auth.0.account_id(), id)
+        .await?;
     Ok(Json(LearningPreviewResponse {
         suggestion_id: suggestion.id.0,
-        impact: found,
+        impact,
     }))
 }
 
@@ -275,60 +146,12 @@ pub async fn approve(
 ) -> Result<Json<LearningApprovalResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
-    let account_id = auth.0.account_id();
-    let store = &state.app.store;
-    for _ in 0..APPROVAL_ATTEMPTS {
-        let suggestion = store.learning_suggestion(account_id, id).await?;
-        if suggestion.status != SuggestionStatus::Pending {
-            return Err(ApiError::Conflict {
-                code: "suggestion_decided",
-                field: Some("status"),
-                message: format!("the suggestion was {} already", suggestion.status.as_str()),
-            });
-        }
-        let proposal = stored_proposal(&suggestion)?;
-        let stored = account_profile(store.bot_profile(account_id).await?)?;
-        let based_on = stored.updated_at;
-        let source = tokio::task::spawn_blocking(move || {
-            let profile = parsed(&stored.source)?;
-            let changed = apply(&profile, &proposal).map_err(learning_error)?;
-            let source = profile_source(&changed).map_err(learning_error)?;
-            // The new version must train, like any profile saved through the API.
-            ready(&source)?;
-            Ok::<_, ApiError>(source)
-        })
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
-        match store
-            .approve_learning_suggestion(
-                account_id,
-                id,
-                auth.0.user_id(),
-                &source,
-                based_on,
-                tandem_app::now(),
-            )
-            .await
-        {
-            Ok((suggestion, profile)) => {
-                tracing::info!(by = %auth.0.user_id(), suggestion = %id, "learning suggestion approved");
-                return Ok(Json(LearningApprovalResponse {
-                    suggestion: suggestion.into(),
-                    profile_updated_at: profile.updated_at,
-                }));
-            }
-            Err(StoreError::Conflict {
-                code: "profile_changed",
-                ..
-            }) => continue,
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Err(ApiError::Conflict {
-        code: "profile_changed",
-        field: None,
-        message: "the bot profile kept changing; try again".into(),
-    })
+    let (suggestion, profile_updated_at) =
+        state.app.approve_learning_suggestion(&auth.0, id).await?;
+    Ok(Json(LearningApprovalResponse {
+        suggestion: suggestion.into(),
+        profile_updated_at,
+    }))
 }
 
 /// `POST /learning/suggestions/{id}/dismiss`: the bot does not learn it, and the group is not
@@ -340,11 +163,7 @@ pub async fn dismiss(
 ) -> Result<Json<LearningSuggestionResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
-    let suggestion = state
-        .app
-        .store
-        .dismiss_learning_suggestion(auth.0.account_id(), id, auth.0.user_id(), tandem_app::now())
-        .await?;
+    let suggestion = state.app.dismiss_learning_suggestion(&auth.0, id).await?;
     Ok(Json(suggestion.into()))
 }
 
@@ -357,212 +176,9 @@ pub async fn teach(
 ) -> Result<(StatusCode, Json<LearningSuggestionResponse>), ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
     let message_id: MessageId = parse_id(&message_id, "message")?;
-    let account_id = auth.0.account_id();
-    let store = &state.app.store;
-    let (reply, question) = store
-        .teaching_pair(account_id, conversation_id, message_id)
+    let suggestion = state
+        .app
+        .teach_bot(&auth.0, conversation_id, message_id)
         .await?;
-    let question = question.ok_or_else(|| ApiError::Conflict {
-        code: "no_question",
-        field: Some("message_id"),
-        message: "the customer asked nothing before this reply".into(),
-    })?;
-    let stored = account_profile(store.bot_profile(account_id).await?)?;
-    let now = jiff::Timestamp::now();
-    let question_text = question.text.clone();
-    let reply_text = reply.text.clone();
-    let (language, proposal) = tokio::task::spawn_blocking(move || {
-        let (profile, engine) = ready(&stored.source)?;
-        let today = profile.today(now);
-        let analysis = engine
-            .analyze(
-                &question_text,
-                &AnalysisContext {
-                    conversation_language: None,
-                    today,
-                },
-            )
-            .map_err(|error| ApiError::Internal(error.to_string()))?;
-        let language = profile.supported_language(analysis.language.language);
-        let proposal = propose(
-            &profile,
-            &engine,
-            language,
-            &[question_text.as_str()],
-            &reply_text,
-            today,
-        )
-        .map_err(|error| ApiError::Internal(error.to_string()))?;
-        Ok::<_, ApiError>((language, proposal))
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))??;
-    let new = NewLearningSuggestion {
-        group_key: format!("taught:{}", reply.id.0),
-        language: language.code().to_owned(),
-        questions: vec![question.text.clone()],
-        question_count: 1,
-        proposal: proposal_json(&proposal)?,
-        source_message_id: Some(reply.id),
-        source_conversation_id: Some(conversation_id),
-        created_by: Some(auth.0.user_id()),
-    };
-    let mut saved = store
-        .save_learning_suggestions(account_id, &[new], tandem_app::now())
-        .await?;
-    let suggestion = saved
-        .pop()
-        .ok_or_else(|| ApiError::Internal("no suggestion saved".into()))?;
-    tracing::info!(by = %auth.0.user_id(), suggestion = %suggestion.id, "reply taught to the bot");
     Ok((StatusCode::CREATED, Json(suggestion.into())))
-}
-
-/// A group of recorded questions.
-struct Group<'q> {
-    key: String,
-    language: Language,
-    /// Oldest first.
-    members: Vec<&'q LearningQuestion>,
-}
-
-/// The recorded questions grouped by similarity per language, most frequent first.
-fn grouped(questions: &[LearningQuestion]) -> Vec<Group<'_>> {
-    let known: Vec<(&LearningQuestion, Language)> = questions
-        .iter()
-        .filter_map(|question| Language::from_code(&question.language).map(|l| (question, l)))
-        .collect();
-    let input: Vec<(Language, &str)> = known
-        .iter()
-        .map(|(question, language)| (*language, question.text.as_str()))
-        .collect();
-    group_questions(&input, DEFAULT_GROUPING_THRESHOLD)
-        .into_iter()
-        .map(|group| Group {
-            key: group.key,
-            language: group.language,
-            members: group.members.iter().map(|&index| known[index].0).collect(),
-        })
-        .collect()
-}
-
-fn oldest_first(mut questions: Vec<LearningQuestion>) -> Vec<LearningQuestion> {
-    questions.reverse();
-    questions
-}
-
-/// Up to `limit` of the members' texts, without repeats after folding.
-fn distinct_texts(members: &[&LearningQuestion], limit: usize) -> Vec<String> {
-    let mut seen = HashSet::new();
-    members
-        .iter()
-        .filter(|question| seen.insert(fold(question.text.trim())))
-        .take(limit)
-        .map(|question| question.text.clone())
-        .collect()
-}
-
-fn account_profile(stored: Option<StoredBotProfile>) -> Result<StoredBotProfile, ApiError> {
-    stored.ok_or(ApiError::NotFound("bot profile"))
-}
-
-fn parsed(source: &str) -> Result<BotProfile, ApiError> {
-    BotProfile::from_yaml(source).map_err(|errors| {
-        ApiError::Internal(format!(
-            "a stored bot profile no longer validates: {errors}"
-        ))
-    })
-}
-
-fn ready(source: &str) -> Result<(BotProfile, Engine), ApiError> {
-    ready_profile(source).map_err(|error| ApiError::Internal(error.to_string()))
-}
-
-fn proposal_json(proposal: &Proposal) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(proposal).map_err(|error| ApiError::Internal(error.to_string()))
-}
-
-fn stored_proposal(suggestion: &LearningSuggestion) -> Result<Proposal, ApiError> {
-    serde_json::from_value(suggestion.proposal.clone()).map_err(|error| {
-        ApiError::Internal(format!("a stored learning proposal does not read: {error}"))
-    })
-}
-
-/// Length limits of an edited proposal, every bad field named.
-fn checked_lengths(proposal: &Proposal) -> Result<(), ApiError> {
-    let mut validator = Validator::new();
-    match proposal {
-        Proposal::Examples { examples, .. } => texts(&mut validator, "proposal.examples", examples),
-        Proposal::Article {
-            id,
-            title,
-            questions,
-            body,
-            ..
-        } => {
-            validator.text("proposal.id", id, MAX_ID_CHARS);
-            validator.text("proposal.title", title, MAX_TITLE_CHARS);
-            validator.text("proposal.body", body, MAX_BODY_CHARS);
-            if questions.len() > tandem_bot::learning::MAX_ARTICLE_QUESTIONS {
-                validator.reject(
-                    "proposal.questions",
-                    "too_many",
-                    format!(
-                        "at most {} questions",
-                        tandem_bot::learning::MAX_ARTICLE_QUESTIONS
-                    ),
-                );
-            }
-            for (index, question) in questions.iter().enumerate() {
-                validator.text(
-                    &format!("proposal.questions[{index}]"),
-                    question,
-                    MAX_QUESTION_CHARS,
-                );
-            }
-        }
-    }
-    validator.finish().map_err(Into::into)
-}
-
-fn texts(validator: &mut Validator, field: &str, texts: &[String]) {
-    if texts.is_empty() || texts.len() > tandem_bot::learning::MAX_ARTICLE_QUESTIONS {
-        validator.reject(
-            field,
-            "out_of_range",
-            format!(
-                "give from 1 to {} texts",
-                tandem_bot::learning::MAX_ARTICLE_QUESTIONS
-            ),
-        );
-    }
-    for (index, text) in texts.iter().enumerate() {
-        validator.text(&format!("{field}[{index}]"), text, MAX_QUESTION_CHARS);
-    }
-}
-
-/// A proposal that does not fit the profile, as a 422 naming the proposal's field.
-fn learning_error(error: LearningError) -> ApiError {
-    let (field, code) = match &error {
-        LearningError::Empty { field } => (format!("proposal.{field}"), "required"),
-        LearningError::UnsupportedLanguage(_) => {
-            ("proposal.language".to_owned(), "unsupported_language")
-        }
-        LearningError::UnknownIntent(_) => ("proposal.intent".to_owned(), "unknown_intent"),
-        LearningError::DuplicateArticle(_) => ("proposal.id".to_owned(), "taken"),
-        LearningError::Invalid(errors) => {
-            return ApiError::Validation(ValidationError(
-                errors
-                    .errors()
-                    .iter()
-                    .map(|problem| FieldError {
-                        field: "proposal".to_owned(),
-                        code: "invalid_profile",
-                        message: format!("{}: {}", problem.path, problem.kind),
-                    })
-                    .collect(),
-            ));
-        }
-        LearningError::Unwritable(message) => return ApiError::Internal(message.clone()),
-    };
-    ApiError::invalid_field(&field, code, error.to_string())
 }

@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{assets, widget, ws};
 
-pub use bot::{MAX_REPLAY_LIMIT, replay_recent};
+pub use bot::{MAX_REPLAY_LIMIT, replay_report};
 
 /// Default and largest page sizes of list endpoints.
 const DEFAULT_LIMIT: u32 = 25;

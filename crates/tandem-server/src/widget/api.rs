@@ -5,21 +5,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use tandem_domain::contact::{Identity, IdentityKind};
-use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
 use tandem_domain::validation::Validator;
-use tandem_nlu::Language;
-use tandem_store::InboundMessage;
 
 use super::{
-    Names, Visitor, WidgetConversation, WidgetMessage, WidgetVisitor, conversation_view,
-    message_view, web_inbox,
+    Names, WidgetConversation, WidgetMessage, WidgetVisitor, conversation_view, message_view,
+    web_inbox,
 };
-use crate::channels::talk_to_person_title;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::intake::accept_inbound;
 use crate::state::AppState;
 
 /// The most history the widget restores.
@@ -84,11 +78,7 @@ pub async fn start_visitor(
         .token
         .filter(|token| state.visitors.verify(inbox.id, token).is_some());
     let token = kept.unwrap_or_else(|| state.visitors.issue(inbox.id).1);
-    let language = state
-        .bot
-        .inbox_language(inbox.account_id, inbox.id)
-        .await?
-        .unwrap_or(Language::Portuguese);
+    let language = state.app.inbox_language(inbox.account_id, inbox.id).await?;
     Ok(Json(VisitorResponse {
         token,
         inbox: WidgetInbox {
@@ -103,9 +93,9 @@ pub async fn conversation(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
 ) -> Result<Json<WidgetState>, ApiError> {
-    let store = &state.app.store;
-    let Some(conversation) = store
-        .visitor_conversation(visitor.inbox.account_id, visitor.inbox.id, &visitor.id)
+    let Some(conversation) = state
+        .app
+        .visitor_conversation(&visitor.inbox, &visitor.id)
         .await?
     else {
         return Ok(Json(WidgetState {
@@ -117,7 +107,8 @@ pub async fn conversation(
     let mut messages = Vec::new();
     let mut after = None;
     loop {
-        let page = store
+        let page = state
+            .app
             .messages(conversation.account_id, conversation.id, after, 100)
             .await?;
         for message in &page.messages {
@@ -150,44 +141,21 @@ pub async fn send_message(
         MAX_EXTERNAL_ID_CHARS / 2,
     );
     validator.finish()?;
-    let (conversation, message) =
-        write(&state, &visitor, request.text.trim(), request.client_id).await?;
+    let (conversation, message) = state
+        .app
+        .visitor_wrote(
+            &visitor.inbox,
+            &visitor.id,
+            request.text.trim(),
+            request.client_id,
+        )
+        .await?;
     let view = message_view(&state, &conversation, &message, &mut Names::default())
         .await
         .ok_or_else(|| {
             ApiError::Internal("a customer message was stored as a private note".into())
         })?;
     Ok((StatusCode::CREATED, Json(view)))
-}
-
-/// Stores a customer message from the visitor; `client_id` makes a retry one message.
-async fn write(
-    state: &AppState,
-    visitor: &Visitor,
-    text: &str,
-    client_id: Option<String>,
-) -> Result<
-    (
-        tandem_domain::conversation::Conversation,
-        tandem_domain::message::Message,
-    ),
-    ApiError,
-> {
-    let inbound = InboundMessage {
-        inbox_id: visitor.inbox.id,
-        identity: Identity {
-            kind: IdentityKind::WebVisitor,
-            value: visitor.id.clone(),
-        },
-        contact_name: None,
-        text: text.to_owned(),
-        external_id: client_id.map(|client_id| format!("{}:{client_id}", visitor.id)),
-        attachments: Vec::new(),
-        channel_data: None,
-        reply_address: None,
-    };
-    let outcome = accept_inbound(state, visitor.inbox.account_id, &inbound).await?;
-    Ok((outcome.conversation, outcome.message))
 }
 
 /// `POST /handover`: the customer asks for a person. The request goes in as the customer's own
@@ -198,39 +166,10 @@ pub async fn ask_for_person(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
 ) -> Result<Json<ConversationBody>, ApiError> {
-    let store = &state.app.store;
-    let account_id = visitor.inbox.account_id;
-    let current = store
-        .visitor_conversation(account_id, visitor.inbox.id, &visitor.id)
+    let conversation = state
+        .app
+        .visitor_asks_for_person(&visitor.inbox, &visitor.id)
         .await?;
-    let conversation = match current {
-        Some(conversation)
-            if matches!(
-                conversation.status,
-                ConversationStatus::Queued | ConversationStatus::Assigned
-            ) =>
-        {
-            conversation
-        }
-        current => {
-            let language = match &current {
-                Some(conversation) => {
-                    state
-                        .bot
-                        .conversation_language(account_id, conversation.id)
-                        .await?
-                }
-                None => {
-                    state
-                        .bot
-                        .inbox_language(account_id, visitor.inbox.id)
-                        .await?
-                }
-            };
-            let words = talk_to_person_title(language.unwrap_or(Language::Portuguese));
-            write(&state, &visitor, words, None).await?.0
-        }
-    };
     let view = conversation_view(&state, &conversation, &mut Names::default()).await?;
     Ok(Json(ConversationBody { conversation: view }))
 }
@@ -255,26 +194,11 @@ pub async fn rate(
         .filter(|comment| !comment.is_empty());
     validator.optional_text("comment", comment.as_deref(), MAX_COMMENT_CHARS);
     validator.finish()?;
-    let store = &state.app.store;
-    let conversation = store
-        .visitor_conversation(visitor.inbox.account_id, visitor.inbox.id, &visitor.id)
-        .await?
-        .ok_or(ApiError::Conflict {
-            code: "not_resolved",
-            field: Some("conversation"),
-            message: "there is no conversation to rate yet".into(),
-        })?;
     let score = u8::try_from(request.score).unwrap_or(5);
-    store
-        .rate_conversation(
-            conversation.account_id,
-            conversation.id,
-            score,
-            comment,
-            tandem_app::now(),
-        )
+    let conversation = state
+        .app
+        .visitor_rates(&visitor.inbox, &visitor.id, score, comment)
         .await?;
-    tracing::info!(conversation_id = %conversation.id, score, "widget rating recorded");
     let view = conversation_view(&state, &conversation, &mut Names::default()).await?;
     Ok(Json(ConversationBody { conversation: view }))
 }

@@ -17,13 +17,13 @@ use axum::http::request::Parts;
 use serde::Serialize;
 use uuid::Uuid;
 
+use tandem_app::AppError;
 use tandem_domain::Timestamp;
-use tandem_domain::conversation::{Conversation, ConversationStatus};
+use tandem_domain::conversation::Conversation;
 use tandem_domain::event::Actor;
 use tandem_domain::id::{InboxId, UserId};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::Message;
-use tandem_store::StoreError;
 
 use crate::error::ApiError;
 use crate::extract::{bearer_token, parse_id};
@@ -42,7 +42,6 @@ async fn web_inbox(state: &AppState, raw_id: &str) -> Result<Inbox, ApiError> {
     let inbox_id: InboxId = parse_id(raw_id, "inbox")?;
     state
         .app
-        .store
         .web_inbox(inbox_id)
         .await?
         .ok_or(ApiError::NotFound("inbox"))
@@ -121,9 +120,8 @@ impl Names {
         if let Some(name) = self.0.get(&user) {
             return name.clone();
         }
-        let name = match state.app.store.user(conversation.account_id, user).await {
-            Ok(user) => Some(user.name),
-            Err(StoreError::NotFound { .. }) => None,
+        let name = match state.app.agent_name(conversation.account_id, user).await {
+            Ok(name) => name,
             Err(error) => {
                 tracing::warn!(%error, "reading an agent's name failed");
                 None
@@ -139,31 +137,18 @@ async fn conversation_view(
     state: &AppState,
     conversation: &Conversation,
     names: &mut Names,
-) -> Result<WidgetConversation, StoreError> {
-    let store = &state.app.store;
+) -> Result<WidgetConversation, AppError> {
     let agent_name = match conversation.assignee_id {
         Some(user) => names.of(state, conversation, user).await,
         None => None,
     };
-    let queue_position = if conversation.status == ConversationStatus::Queued {
-        store
-            .queue_status(conversation.account_id, conversation.id, tandem_app::now())
-            .await?
-            .map(|status| status.position)
-    } else {
-        None
-    };
-    let rating = if conversation.status == ConversationStatus::Resolved {
-        store.conversation_rating(conversation).await?
-    } else {
-        None
-    };
+    let view = state.app.visitor_view(conversation).await?;
     Ok(WidgetConversation {
         id: conversation.id.0,
         status: conversation.status.as_str(),
         agent_name,
-        queue_position,
-        rating,
+        queue_position: view.queue_position,
+        rating: view.rating,
     })
 }
 

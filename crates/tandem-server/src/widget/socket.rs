@@ -112,8 +112,7 @@ async fn session(state: AppState, visitor: Visitor, mut socket: WebSocket) {
 async fn visitor_contact(state: &AppState, visitor: &Visitor) -> Option<ContactId> {
     match state
         .app
-        .store
-        .visitor_conversation(visitor.inbox.account_id, visitor.inbox.id, &visitor.id)
+        .visitor_conversation(&visitor.inbox, &visitor.id)
         .await
     {
         Ok(conversation) => conversation.map(|conversation| conversation.contact_id),

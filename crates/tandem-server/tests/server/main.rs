@@ -5,7 +5,6 @@
 // they call.
 #![allow(clippy::unwrap_used)]
 
-mod architecture;
 mod bot;
 mod bot_profile;
 mod browser;

@@ -1,5 +1,7 @@
-//! The outbound worker: takes due jobs from the store's channel queue, turns each message into
-//! its provider's request (`tandem-channels`), performs it, and records the outcome: sent (with
+//! The channel delivery worker: takes due jobs from the store's channel queue, turns each
+//! message into what its provider takes (a chat message, or an e-mail threaded under the
+//! conversation), hands it to the inbox's provider (`ports::ChannelProvider`), and records
+//! the outcome: sent (with
 //! the provider's id, which later delivery reports name), a retry after an exponential back-off
 //! or the provider's `Retry-After` (which holds the whole inbox), or failed for good, shown to
 //! the agent. Sends to one inbox are paced to the provider's documented rate.
@@ -14,10 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::email::{OutboundEmail, reply_subject};
-use tandem_channels::{
-    HttpMethod, OutboundMessage, ProviderRequest, QuickReply, RequestBody, SendOutcome, Template,
-    meta, telegram, twilio,
-};
+use tandem_channels::{OutboundMessage, QuickReply, Template};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::Actor;
 use tandem_domain::id::InboxId;
@@ -25,29 +24,18 @@ use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_domain::message::{Direction, Message};
 use tandem_store::{ChannelDelivery, InboxSecrets, Store, StoreError};
 
-use super::{Channels, TALK_TO_PERSON, talk_to_person_title};
-use crate::bot_runner::BotRunner;
+use crate::App;
+use crate::channels::{TALK_TO_PERSON, talk_to_person_title};
 use crate::delivery::{self, Deliverer};
-use crate::metrics::Metrics;
-use crate::webhook::WebhookSettings;
+use crate::ports::{Outbound, SendAttempt};
 
 /// Starts the worker; it stops when `shutdown` is cancelled.
-pub fn spawn_outbound_worker(
-    store: Store,
-    channels: Arc<Channels>,
-    bot: BotRunner,
-    metrics: Arc<Metrics>,
-    settings: WebhookSettings,
-    shutdown: CancellationToken,
-) -> JoinHandle<()> {
-    let changes = store.changes().subscribe();
-    let poll_interval = settings.poll_interval;
+pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
+    let changes = app.store.changes().subscribe();
+    let poll_interval = app.settings.deliveries.poll_interval;
     let worker = OutboundWorker {
-        store,
-        channels,
-        bot,
-        metrics,
-        settings: Arc::new(settings),
+        store: app.store.clone(),
+        app,
         pacer: Arc::new(Pacer::default()),
     };
     tokio::spawn(delivery::run(
@@ -62,22 +50,9 @@ pub fn spawn_outbound_worker(
 /// Claims due channel jobs and attempts each; cheap to clone.
 #[derive(Clone)]
 struct OutboundWorker {
+    app: App,
     store: Store,
-    channels: Arc<Channels>,
-    bot: BotRunner,
-    metrics: Arc<Metrics>,
-    settings: Arc<WebhookSettings>,
     pacer: Arc<Pacer>,
-}
-
-/// What one attempt came to.
-enum Attempt {
-    Sent(String),
-    Retry {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    Failed(String),
 }
 
 impl Deliverer for OutboundWorker {
@@ -85,7 +60,7 @@ impl Deliverer for OutboundWorker {
 
     async fn claim(&self, limit: u32) -> Result<Vec<ChannelDelivery>, StoreError> {
         self.store
-            .claim_channel_deliveries(tandem_app::now(), self.settings.lease, limit)
+            .claim_channel_deliveries(self.app.now(), self.app.settings.deliveries.lease, limit)
             .await
     }
 
@@ -98,36 +73,41 @@ impl Deliverer for OutboundWorker {
 }
 
 impl OutboundWorker {
-    async fn record(&self, delivery: &ChannelDelivery, attempt: Attempt) -> Result<(), StoreError> {
-        let now = tandem_app::now();
+    async fn record(
+        &self,
+        delivery: &ChannelDelivery,
+        attempt: SendAttempt,
+    ) -> Result<(), StoreError> {
+        let now = self.app.now();
+        let settings = &self.app.settings.deliveries;
         let channel = delivery.channel.as_str();
         let outcome = match &attempt {
-            Attempt::Sent(_) => "sent",
-            Attempt::Failed(_) => "failed",
-            Attempt::Retry { .. } if self.settings.retry_at(delivery.attempts, now).is_none() => {
+            SendAttempt::Sent(_) => "sent",
+            SendAttempt::Failed(_) => "failed",
+            SendAttempt::Retry { .. } if settings.retry_at(delivery.attempts, now).is_none() => {
                 "failed"
             }
-            Attempt::Retry { .. } => "retried",
+            SendAttempt::Retry { .. } => "retried",
         };
-        self.metrics.delivery(channel, outcome);
+        self.app.ports.observer.delivery(channel, outcome);
         match attempt {
-            Attempt::Sent(external_id) => {
+            SendAttempt::Sent(external_id) => {
                 tracing::debug!(delivery_id = %delivery.id, "channel message sent");
                 self.store
                     .complete_channel_delivery(delivery, &external_id, now)
                     .await
             }
-            Attempt::Failed(reason) => {
+            SendAttempt::Failed(reason) => {
                 tracing::warn!(delivery_id = %delivery.id, %reason, "channel message failed");
                 self.store
                     .fail_channel_delivery(delivery, &reason, now)
                     .await
             }
-            Attempt::Retry {
+            SendAttempt::Retry {
                 reason,
                 retry_after,
             } => {
-                let backoff = self.settings.retry_at(delivery.attempts, now);
+                let backoff = settings.retry_at(delivery.attempts, now);
                 let Some(backoff) = backoff else {
                     let reason = format!("gave up after {} attempts: {reason}", delivery.attempts);
                     tracing::warn!(delivery_id = %delivery.id, %reason, "channel message failed");
@@ -156,20 +136,23 @@ impl OutboundWorker {
         }
     }
 
-    async fn attempt(&self, delivery: &ChannelDelivery) -> Attempt {
+    async fn attempt(&self, delivery: &ChannelDelivery) -> SendAttempt {
         match self.prepare_and_send(delivery).await {
             Ok(attempt) => attempt,
             Err(StoreError::NotFound { entity }) => {
-                Attempt::Failed(format!("the {entity} no longer exists"))
+                SendAttempt::Failed(format!("the {entity} no longer exists"))
             }
-            Err(error) => Attempt::Retry {
+            Err(error) => SendAttempt::Retry {
                 reason: format!("storage: {error}"),
                 retry_after: None,
             },
         }
     }
 
-    async fn prepare_and_send(&self, delivery: &ChannelDelivery) -> Result<Attempt, StoreError> {
+    async fn prepare_and_send(
+        &self,
+        delivery: &ChannelDelivery,
+    ) -> Result<SendAttempt, StoreError> {
         let store = &self.store;
         let InboxSecrets {
             inbox,
@@ -178,9 +161,9 @@ impl OutboundWorker {
         } = store
             .inbox_with_secrets(delivery.account_id, delivery.inbox_id)
             .await?;
-        let config = match self.channels.open(&inbox, sealed.as_deref()) {
+        let config = match self.app.channels().open(&inbox, sealed.as_deref()) {
             Ok(config) => config,
-            Err(error) => return Ok(Attempt::Failed(error.to_string())),
+            Err(error) => return Ok(SendAttempt::Failed(error.to_string())),
         };
         let message = store
             .message(delivery.account_id, delivery.message_id)
@@ -189,75 +172,23 @@ impl OutboundWorker {
             .conversation_channel_address(delivery.account_id, delivery.conversation_id)
             .await?
         else {
-            return Ok(Attempt::Failed(
+            return Ok(SendAttempt::Failed(
                 "the customer has no address on this channel".to_owned(),
             ));
         };
-        let outbound = self.outbound_message(&inbox, &message, address).await?;
+        let chat = self.outbound_message(&inbox, &message, address).await?;
+        let outbound = match &config {
+            ChannelConfig::Email(email) => {
+                Outbound::Email(self.email(delivery, email, &message, chat).await?)
+            }
+            _ => Outbound::Chat(chat),
+        };
+        let provider = match self.app.ports.providers.provider(&inbox, config) {
+            Ok(provider) => provider,
+            Err(reason) => return Ok(SendAttempt::Failed(reason)),
+        };
         self.pacer.wait(inbox.id, inbox.channel).await;
-        if let ChannelConfig::Email(email) = &config {
-            let email_message = self.email(delivery, email, &message, outbound).await?;
-            return Ok(match tandem_mail::send(&email.smtp, &email_message).await {
-                Ok(()) => Attempt::Sent(email_message.message_id),
-                Err(error) if error.is_permanent() => Attempt::Failed(error.to_string()),
-                Err(error) => Attempt::Retry {
-                    reason: error.to_string(),
-                    retry_after: None,
-                },
-            });
-        }
-        let apis = &self.channels.apis;
-        let request = match &config {
-            ChannelConfig::Whatsapp(c) => {
-                meta::whatsapp_request(&apis.meta_graph_url, c, &outbound)
-            }
-            ChannelConfig::MetaPage(c) => meta::page_request(&apis.meta_graph_url, c, &outbound),
-            ChannelConfig::Telegram(c) => {
-                telegram::send_request(&apis.telegram_api_url, c, &outbound)
-            }
-            ChannelConfig::TwilioSms(c) => {
-                let callback = self.channels.webhook_url(inbox.id);
-                twilio::sms_request(&apis.twilio_api_url, c, &outbound, Some(&callback))
-            }
-            ChannelConfig::TwilioVoice(_) | ChannelConfig::Email(_) => {
-                return Ok(Attempt::Failed(
-                    "this channel does not deliver queued messages".to_owned(),
-                ));
-            }
-        };
-        let request = match request {
-            Ok(request) => request,
-            Err(error) => return Ok(Attempt::Failed(error.to_string())),
-        };
-        let (status, body, retry_after) = match self.perform(request).await {
-            Ok(answer) => answer,
-            Err(reason) => {
-                return Ok(Attempt::Retry {
-                    reason,
-                    retry_after: None,
-                });
-            }
-        };
-        let outcome = match &config {
-            ChannelConfig::Whatsapp(_) | ChannelConfig::MetaPage(_) => {
-                meta::send_outcome(status, &body, retry_after.as_deref())
-            }
-            ChannelConfig::Telegram(_) => {
-                telegram::send_outcome(status, &body, retry_after.as_deref())
-            }
-            _ => twilio::send_outcome(status, &body, retry_after.as_deref()),
-        };
-        Ok(match outcome {
-            SendOutcome::Accepted { external_id } => Attempt::Sent(external_id),
-            SendOutcome::Retry {
-                reason,
-                retry_after_seconds,
-            } => Attempt::Retry {
-                reason,
-                retry_after: retry_after_seconds.map(Duration::from_secs),
-            },
-            SendOutcome::Rejected { reason } => Attempt::Failed(reason),
-        })
+        Ok(provider.send(&outbound).await)
     }
 
     /// The message in the adapters' terms: its text, the template it carries, and the buttons
@@ -295,6 +226,7 @@ impl OutboundWorker {
                 .await?;
             if conversation.status == ConversationStatus::Bot
                 && let Some(language) = self
+                    .app
                     .bot
                     .conversation_language(message.account_id, message.conversation_id)
                     .await?
@@ -362,49 +294,6 @@ impl OutboundWorker {
             in_reply_to: last_inbound.and_then(|inbound| inbound.external_id.clone()),
             references,
         })
-    }
-
-    /// Performs a provider request: the status, the body and the `Retry-After` header, or why
-    /// no answer came.
-    async fn perform(
-        &self,
-        request: ProviderRequest,
-    ) -> Result<(u16, String, Option<String>), String> {
-        let mut builder = match request.method {
-            HttpMethod::Get => self.channels.http.get(&request.url),
-            HttpMethod::Post => self.channels.http.post(&request.url),
-        };
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        builder = match request.body {
-            RequestBody::Json(json) => builder
-                .header("content-type", "application/json")
-                .body(json.to_string()),
-            RequestBody::Form(pairs) => {
-                let body = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs)
-                    .finish();
-                builder
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body)
-            }
-        };
-        let response = builder
-            .send()
-            .await
-            .map_err(|error| format!("request failed: {}", error.without_url()))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .text()
-            .await
-            .map_err(|error| format!("reading the answer failed: {}", error.without_url()))?;
-        Ok((status, body, retry_after))
     }
 }
 

@@ -9,7 +9,7 @@ use tandem_domain::survey::SurveyKind;
 use tandem_nlu::Language;
 use tandem_store::{StoreError, SurveyQuestion};
 
-use crate::state::AppState;
+use crate::App;
 
 /// The NPS question in `language`.
 fn nps_question(language: Language) -> &'static str {
@@ -32,16 +32,18 @@ fn in_nps_sample(conversation_id: ConversationId, percent: u8) -> bool {
 }
 
 /// Asks the NPS question after a CSAT answer when the conversation is in the sample.
-pub async fn after_answer(
-    state: &AppState,
+pub(crate) async fn after_answer(
+    app: &App,
     account_id: AccountId,
     conversation_id: ConversationId,
     answered: SurveyKind,
 ) -> Result<(), StoreError> {
-    if answered != SurveyKind::Csat || !in_nps_sample(conversation_id, state.nps_sample_percent) {
+    if answered != SurveyKind::Csat
+        || !in_nps_sample(conversation_id, app.settings.nps_sample_percent)
+    {
         return Ok(());
     }
-    let language = language(state, account_id, conversation_id).await?;
+    let language = language(app, account_id, conversation_id).await?;
     let question = SurveyQuestion {
         survey: SurveyKind::Nps,
         text: nps_question(language).to_owned(),
@@ -50,15 +52,15 @@ pub async fn after_answer(
             .map(|score| (score.to_string(), score.to_string()))
             .collect(),
     };
-    store_question(state, account_id, conversation_id, &question).await
+    store_question(app, account_id, conversation_id, &question).await
 }
 
 async fn language(
-    state: &AppState,
+    app: &App,
     account_id: AccountId,
     conversation_id: ConversationId,
 ) -> Result<Language, StoreError> {
-    Ok(state
+    Ok(app
         .bot
         .conversation_language(account_id, conversation_id)
         .await?
@@ -66,15 +68,13 @@ async fn language(
 }
 
 async fn store_question(
-    state: &AppState,
+    app: &App,
     account_id: AccountId,
     conversation_id: ConversationId,
     question: &SurveyQuestion,
 ) -> Result<(), StoreError> {
-    state
-        .app
-        .store
-        .send_survey(account_id, conversation_id, question, tandem_app::now())
+    app.store
+        .send_survey(account_id, conversation_id, question, app.now())
         .await
         .map(drop)
 }
@@ -91,17 +91,17 @@ fn csat_question(language: Language) -> &'static str {
 /// Sends the CSAT survey on a just-resolved conversation of a provider channel; does nothing
 /// on other inboxes or when the conversation was reopened meanwhile.
 pub async fn send_csat(
-    state: &AppState,
+    app: &App,
     account_id: AccountId,
     conversation_id: ConversationId,
 ) -> Result<(), StoreError> {
-    let store = &state.app.store;
+    let store = &app.store;
     let conversation = store.conversation(account_id, conversation_id).await?;
     let inbox = store.inbox(account_id, conversation.inbox_id).await?;
     if !inbox.channel.delivers_outbound() {
         return Ok(());
     }
-    let language = language(state, account_id, conversation_id).await?;
+    let language = language(app, account_id, conversation_id).await?;
     let question = SurveyQuestion {
         survey: SurveyKind::Csat,
         text: csat_question(language).to_owned(),
@@ -115,7 +115,7 @@ pub async fn send_csat(
             })
             .collect(),
     };
-    store_question(state, account_id, conversation_id, &question).await
+    store_question(app, account_id, conversation_id, &question).await
 }
 
 #[cfg(test)]

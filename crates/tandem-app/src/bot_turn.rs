@@ -8,33 +8,33 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use tandem_bot::learning;
-use tandem_bot::profile::HttpMethod;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
     BotTurn, CustomerTurn, ExternalReply, HandoverDecision, TeamAvailability, TurnOutcome,
-    handover_message, queue_notice, ready_profile, suggested_first_reply,
+    handover_message, queue_notice, ready_profile,
 };
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
-use tandem_domain::event::{Actor, HandoverReason};
+use tandem_domain::event::Event;
 use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
-use tandem_domain::message::Direction;
-use tandem_nlu::{Analysis, ConversationTurn, Engine, EntityKind, Language, Speaker};
+use tandem_domain::message::{Direction, Message};
+use tandem_nlu::{Analysis, Engine, Language};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
-    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, ConversationFilter,
-    NewUnansweredQuestion, QueueStatus, RoutingFacts, Store, StoreError,
+    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, NewUnansweredQuestion, QueueStatus,
+    Store, StoreError,
 };
 
-use crate::dispatcher::RoutingKicks;
-use crate::external_bot;
-use crate::metrics::Metrics;
+use crate::handover::{failure_handover, routing_facts};
+use crate::ports::ExternalTurn;
+use crate::routing_worker::RoutingKicks;
+use crate::{App, AppError, Ports};
 
 /// The most unanswered messages a node picks up when it starts.
 const LEFTOVERS_PER_START: u32 = 1000;
@@ -43,10 +43,10 @@ const LEFTOVERS_PER_START: u32 = 1000;
 const MAX_ATTEMPTS: usize = 3;
 
 /// One account's bot, built from the profile saved at `updated_at`.
-struct LoadedBot {
+pub(crate) struct LoadedBot {
     updated_at: Timestamp,
-    profile: BotProfile,
-    engine: Engine,
+    pub(crate) profile: BotProfile,
+    pub(crate) engine: Engine,
 }
 
 /// Which profile a bot was built from: the account's (`None`) or an inbox's own.
@@ -54,15 +54,14 @@ type ProfileKey = (AccountId, Option<InboxId>);
 
 /// Runs bot turns in the background; cheap to clone.
 #[derive(Clone)]
-pub struct BotRunner {
+pub(crate) struct BotRunner {
     inner: Arc<Inner>,
 }
 
 struct Inner {
     store: Store,
     routing: RoutingKicks,
-    metrics: Arc<Metrics>,
-    http: reqwest::Client,
+    ports: Ports,
     bots: Mutex<HashMap<ProfileKey, Arc<LoadedBot>>>,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     tasks: TaskTracker,
@@ -85,7 +84,7 @@ struct Forwarded {
 
 /// Why an external bot's reply was refused.
 #[derive(Debug, thiserror::Error)]
-pub enum ExternalReplyError {
+pub(crate) enum ExternalReplyError {
     #[error("the conversation is no longer the bot's")]
     NotTheBots,
     #[error("in_reply_to is not a customer message of this conversation")]
@@ -102,7 +101,7 @@ pub enum ExternalReplyError {
 
 /// Why a turn could not run.
 #[derive(Debug, thiserror::Error)]
-enum TurnError {
+pub(crate) enum TurnError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the saved bot profile no longer loads: {0}")]
@@ -112,31 +111,22 @@ enum TurnError {
 }
 
 impl BotRunner {
-    pub fn new(
-        store: Store,
-        routing: RoutingKicks,
-        metrics: Arc<Metrics>,
-    ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self {
+    pub(crate) fn new(store: Store, routing: RoutingKicks, ports: Ports) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 store,
                 routing,
-                metrics,
-                http,
+                ports,
                 bots: Mutex::new(HashMap::new()),
                 conversations: Mutex::new(HashMap::new()),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
             }),
-        })
+        }
     }
 
     /// Answers a customer message on a conversation the bot handles, in the background.
-    pub fn customer_wrote(
+    pub(crate) fn customer_wrote(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
@@ -149,7 +139,7 @@ impl BotRunner {
             let answered = runner
                 .answer(account_id, conversation_id, message_id, &text)
                 .await;
-            runner.inner.metrics.bot_turn(started.elapsed());
+            runner.inner.ports.observer.bot_turn(started.elapsed());
             if let Err(error) = answered {
                 tracing::error!(%error, %conversation_id, "bot turn failed; handing over");
                 runner
@@ -220,10 +210,10 @@ impl BotRunner {
         let outcome = self
             .inner
             .store
-            .record_bot_turn(account_id, record, tandem_app::now())
+            .record_bot_turn(account_id, record, crate::now())
             .await?;
         if let (BotTurnOutcome::Recorded { .. }, Some(handover)) = (&outcome, &record.handover) {
-            self.inner.metrics.handover(handover.reason.as_str());
+            self.inner.ports.observer.handover(handover.reason.as_str());
         }
         Ok(outcome)
     }
@@ -231,11 +221,11 @@ impl BotRunner {
     /// Answers what a stopped node left unanswered: the latest customer message of every
     /// conversation the bot handles that nothing was said after. Safe with several nodes: a
     /// message already answered meanwhile is skipped.
-    pub fn answer_leftovers(&self) {
+    pub(crate) fn answer_leftovers(&self) {
         let runner = self.clone();
         // Messages that arrive after the start are answered by their own requests; only what
         // was waiting before is left over.
-        let started = tandem_app::now();
+        let started = crate::now();
         self.inner.tasks.spawn(async move {
             match runner
                 .inner
@@ -270,7 +260,7 @@ impl BotRunner {
     }
 
     /// The default language of the bot serving an inbox; `None` without a profile that loads.
-    pub async fn inbox_language(
+    pub(crate) async fn inbox_language(
         &self,
         account_id: AccountId,
         inbox_id: InboxId,
@@ -284,7 +274,7 @@ impl BotRunner {
 
     /// The language the bot speaks in a conversation: the one it has settled on, else its
     /// profile's default; `None` when the inbox has no bot profile that loads.
-    pub async fn conversation_language(
+    pub(crate) async fn conversation_language(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
@@ -310,7 +300,7 @@ impl BotRunner {
     /// What a waiting customer is told, in the conversation's language with the profile's
     /// wording: their place and the estimated wait while the team is open, when it is back
     /// while it is closed. `None` when the account has no bot profile to speak with.
-    pub async fn queue_notice_text(
+    pub(crate) async fn queue_notice_text(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
@@ -380,17 +370,17 @@ impl BotRunner {
         self.inner.tasks.spawn(async move {
             let state = restore_state(Some(state));
             let language = state.language.unwrap_or(bot.profile.languages.default);
-            let payload = external_bot::turn_payload(
-                &conversation,
-                &contact,
-                state.external,
-                language,
-                message.message_id,
-                &message.text,
-                &message.analysis,
-            );
             let (account_id, conversation_id) = (conversation.account_id, conversation.id);
-            match external_bot::send(&runner.inner.http, &config, &payload).await {
+            let turn = ExternalTurn {
+                conversation,
+                contact,
+                state: state.external,
+                language,
+                message_id: message.message_id,
+                text: message.text,
+                analysis: message.analysis,
+            };
+            match runner.inner.ports.external_bots.send(&config, &turn).await {
                 Ok(Some(reply)) => {
                     if let Err(error) = runner
                         .external_reply(account_id, conversation_id, message.message_id, reply)
@@ -422,7 +412,7 @@ impl BotRunner {
 
     /// Applies an external bot's reply to the customer message `in_reply_to`: its texts and
     /// state, and a handover when it asks for one or keeps not understanding.
-    pub async fn external_reply(
+    pub(crate) async fn external_reply(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
@@ -510,7 +500,7 @@ impl BotRunner {
     }
 
     /// Waits for the turns in progress; no new ones start.
-    pub async fn shutdown(&self) {
+    pub(crate) async fn shutdown(&self) {
         self.inner.stopping.cancel();
         self.inner.tasks.close();
         self.inner.tasks.wait().await;
@@ -518,7 +508,7 @@ impl BotRunner {
 
     /// The bot resumes a conversation people handed back: same language and slots, no
     /// second greeting.
-    pub async fn handed_back(
+    pub(crate) async fn handed_back(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
@@ -535,6 +525,11 @@ impl BotRunner {
             .store
             .save_bot_state(account_id, conversation_id, to_value(&state))
             .await
+    }
+
+    /// The store the turns read and write.
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
     }
 
     fn conversation_lock(&self, conversation_id: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
@@ -735,7 +730,7 @@ impl BotRunner {
                     conversation.account_id,
                     conversation.inbox_id,
                     facts,
-                    tandem_app::now(),
+                    crate::now(),
                 )
                 .await?;
             if let Availability::Closed {
@@ -791,147 +786,6 @@ impl BotRunner {
             answers: None,
             unanswered: None,
         })
-    }
-
-    /// What the person taking over sees first: why, what the customer wants (summary), how
-    /// their mood went (sentiment per message), what the bot knows (personal numbers masked)
-    /// and already answered, the contact's other conversations, and a suggested first reply.
-    #[allow(clippy::too_many_arguments)]
-    async fn handover_context(
-        &self,
-        bot: &Arc<LoadedBot>,
-        conversation: &Conversation,
-        contact: &Contact,
-        decision: &HandoverDecision,
-        analysis: Analysis,
-        state: &BotState,
-        today: jiff::civil::Date,
-    ) -> Result<Value, TurnError> {
-        let store = &self.inner.store;
-        let account_id = conversation.account_id;
-        let transcript = store
-            .messages(account_id, conversation.id, None, 200)
-            .await?
-            .messages;
-        let filter = ConversationFilter {
-            contact_id: Some(conversation.contact_id),
-            ..ConversationFilter::default()
-        };
-        let previous: Vec<Value> = store
-            .conversations(account_id, &filter, None, 20)
-            .await?
-            .conversations
-            .into_iter()
-            .filter(|other| other.id != conversation.id)
-            .map(|other| {
-                json!({
-                    "id": other.id,
-                    "inbox_id": other.inbox_id,
-                    "status": other.status.as_str(),
-                    "created_at": other.created_at,
-                    "resolved_at": other.resolved_at,
-                })
-            })
-            .collect();
-        let bot = Arc::clone(bot);
-        let decision = decision.clone();
-        let state = state.clone();
-        let contact = contact.clone();
-        tokio::task::spawn_blocking(move || {
-            let context = state.analysis_context(today);
-            let turns: Vec<ConversationTurn> = transcript
-                .iter()
-                .filter(|message| !message.is_private)
-                .map(|message| ConversationTurn {
-                    speaker: match message.sender {
-                        Actor::Contact(_) => Speaker::Customer,
-                        Actor::Bot | Actor::System => Speaker::Bot,
-                        Actor::User(_) => Speaker::Agent,
-                    },
-                    text: message.text.clone(),
-                })
-                .collect();
-            let summary = bot.engine.summarize(&turns, &context);
-            let trajectory: Vec<Value> = transcript
-                .iter()
-                .filter(|message| message.direction == Direction::Inbound)
-                .filter_map(|message| {
-                    let score = bot
-                        .engine
-                        .analyze(&message.text, &context)
-                        .ok()?
-                        .sentiment
-                        .score;
-                    Some(
-                        json!({"message_id": message.id, "at": message.created_at, "score": score}),
-                    )
-                })
-                .collect();
-            let language = analysis.language.language;
-            let first_name = contact
-                .attributes
-                .get("first_name")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| {
-                    contact
-                        .name
-                        .as_deref()
-                        .and_then(|name| name.split_whitespace().next())
-                        .map(str::to_owned)
-                });
-            let suggestion = suggested_first_reply(
-                &bot.profile,
-                language,
-                first_name.as_deref(),
-                decision.reason,
-                summary.customer_request.as_deref(),
-            );
-            let entities: Vec<Value> = analysis
-                .entities
-                .iter()
-                .map(|entity| {
-                    let value = match entity.kind {
-                        EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
-                            mask(&entity.normalized)
-                        }
-                        _ => entity.masked(),
-                    };
-                    json!({"kind": entity.kind, "value": value})
-                })
-                .collect();
-            let identities: Vec<Value> = contact
-                .identities
-                .iter()
-                .map(|identity| json!({"kind": identity.kind, "value": identity.value}))
-                .collect();
-            json!({
-                "reason": decision.reason,
-                "evidence": decision.evidence_json(),
-                "language": language.code(),
-                "summary": summary,
-                "top_intent": analysis.intents.first().map(|top| json!({
-                    "intent": top.intent,
-                    "confidence": top.confidence,
-                })),
-                "out_of_scope": analysis.out_of_scope,
-                "sentiment": analysis.sentiment.score,
-                "sentiment_trajectory": trajectory,
-                "entities": entities,
-                "slots": state.masked_slots(&bot.profile),
-                "bot_answered": state.answered,
-                "contact": {
-                    "id": contact.id,
-                    "name": contact.name,
-                    "attributes": contact.attributes,
-                    "identities": identities,
-                },
-                "previous_conversations": previous,
-                "suggested_first_reply": suggestion,
-            })
-        })
-        .await
-        .map_err(|error| TurnError::Engine(error.to_string()))
     }
 
     /// The account's bot, rebuilt when its profile changed; `None` without a profile.
@@ -1017,116 +871,70 @@ impl BotRunner {
         action: &ActionRequest,
         language: Language,
     ) -> Result<Value, ActionFailureKind> {
-        let method = match action.method {
-            HttpMethod::Get => reqwest::Method::GET,
-            HttpMethod::Post => reqwest::Method::POST,
-            HttpMethod::Put => reqwest::Method::PUT,
-            HttpMethod::Patch => reqwest::Method::PATCH,
-            HttpMethod::Delete => reqwest::Method::DELETE,
-        };
-        let mut request = self
-            .inner
-            .http
-            .request(method, &action.url)
-            .timeout(Duration::from_millis(u64::from(action.timeout_ms)))
-            // The company's API may format values for the customer's language.
-            .header("accept-language", language.code());
-        if let Some(body) = &action.body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.map_err(|error| {
-            if error.is_timeout() {
-                ActionFailureKind::Timeout
-            } else {
-                ActionFailureKind::Network
-            }
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(ActionFailureKind::Status {
-                status: status.as_u16(),
-            });
-        }
-        let bytes = response.bytes().await.map_err(|error| {
-            if error.is_timeout() {
-                ActionFailureKind::Timeout
-            } else {
-                ActionFailureKind::Network
-            }
-        })?;
-        serde_json::from_slice(&bytes).map_err(|_| ActionFailureKind::InvalidResult {
-            detail: "the answer is not JSON".into(),
-        })
+        self.inner
+            .ports
+            .http_actions
+            .attempt(action, language)
+            .await
     }
 }
 
-fn restore_state(stored: Option<Value>) -> BotState {
+pub(crate) fn restore_state(stored: Option<Value>) -> BotState {
     stored
         .and_then(|value| serde_json::from_value(value).ok())
         .unwrap_or_default()
 }
 
-fn to_value(state: &BotState) -> Value {
+pub(crate) fn to_value(state: &BotState) -> Value {
     serde_json::to_value(state).unwrap_or(Value::Null)
 }
 
-/// When the bot cannot help (no profile, or it broke), the conversation goes to a person with
-/// `bot_failure` and the `trigger` as evidence; the bot's memory is kept as it was.
-fn failure_handover(
-    conversation_id: ConversationId,
-    version: i64,
-    state: Value,
-    trigger: &str,
-) -> BotTurnRecord {
-    let evidence = json!({"trigger": trigger});
-    BotTurnRecord {
-        conversation_id,
-        based_on_version: version,
-        replies: Vec::new(),
-        choices: Vec::new(),
-        state,
-        handover: Some(BotHandover {
-            reason: HandoverReason::BotFailure,
-            evidence: evidence.clone(),
-            context: json!({"reason": "bot_failure", "evidence": evidence}),
-            routing: RoutingFacts::default(),
-        }),
-        answers: None,
-        unanswered: None,
+impl App {
+    /// Applies an external bot's reply (sent through the API) to the customer message
+    /// `in_reply_to`; the stored conversation, messages and events.
+    pub async fn external_reply(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        in_reply_to: MessageId,
+        reply: ExternalReply,
+    ) -> Result<(Conversation, Vec<Message>, Vec<Event>), AppError> {
+        let not_the_bots = |message: String| AppError::Conflict {
+            code: "not_the_bots",
+            field: None,
+            message,
+        };
+        let outcome = self
+            .bot
+            .external_reply(account_id, conversation_id, in_reply_to, reply)
+            .await
+            .map_err(|error| match error {
+                ExternalReplyError::NotTheBots => not_the_bots(error.to_string()),
+                ExternalReplyError::AlreadyAnswered => AppError::Conflict {
+                    code: "already_answered",
+                    field: Some("in_reply_to"),
+                    message: error.to_string(),
+                },
+                ExternalReplyError::NoExternalBot => AppError::Conflict {
+                    code: "no_external_bot",
+                    field: None,
+                    message: error.to_string(),
+                },
+                ExternalReplyError::UnknownMessage => {
+                    AppError::invalid("in_reply_to", "unknown_reference", error.to_string())
+                }
+                ExternalReplyError::Bot(message) => AppError::Internal(message),
+                ExternalReplyError::Store(error) => error.into(),
+            })?;
+        match outcome {
+            BotTurnOutcome::Recorded {
+                conversation,
+                messages,
+                events,
+            } => Ok((conversation, messages, events)),
+            BotTurnOutcome::NotTheBots(_) => Err(not_the_bots(
+                "the conversation is no longer the bot's".into(),
+            )),
+        }
     }
-}
-
-/// What routing needs from a handover: the intent understood, the language, and whether the
-/// reason or the mood make it urgent.
-fn routing_facts(
-    decision: &HandoverDecision,
-    analysis: &Analysis,
-    language: Language,
-) -> RoutingFacts {
-    RoutingFacts {
-        intent: analysis
-            .intents
-            .first()
-            .filter(|_| !analysis.out_of_scope)
-            .map(|top| top.intent.clone()),
-        language: Some(language.code().to_owned()),
-        high_value: decision.reason == HandoverReason::HighValue,
-        negative_sentiment: decision.reason == HandoverReason::NegativeSentiment
-            || analysis.sentiment.score <= NEGATIVE_MOOD,
-    }
-}
-
-/// A sentiment score at or below which the customer counts as upset for queue priority.
-const NEGATIVE_MOOD: f32 = -0.5;
-
-/// Every character but the last two replaced by `*`.
-fn mask(value: &str) -> String {
-    let count = value.chars().count();
-    value
-        .chars()
-        .enumerate()
-        .map(|(index, character)| if index + 2 < count { '*' } else { character })
-        .collect()
 }

@@ -6,17 +6,15 @@
 
 use std::time::Duration;
 
+use tandem_app::ports::{BoxFuture, ExternalBotError, ExternalBots, ExternalTurn};
 use tandem_bot::profile::ExternalBot;
 use tandem_bot::{ExternalHandover, ExternalReply};
-use tandem_domain::contact::Contact;
-use tandem_domain::conversation::Conversation;
 use tandem_domain::event::HandoverReason;
 use tandem_domain::id::MessageId;
 use tandem_domain::message::validate_message_text;
 use tandem_domain::validation::{ValidationError, Validator};
-use tandem_nlu::{Analysis, Language};
 
-use crate::webhook::signature;
+use super::webhooks::signature;
 use crate::wire::{
     ExternalAnalysis, ExternalConversation, ExternalEntity, ExternalIntent, ExternalMessage,
     ExternalReplyRequest, ExternalTurnPayload,
@@ -31,39 +29,17 @@ pub const MAX_STATE_BYTES: usize = 16 * 1024;
 /// Largest webhook response read.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 
-/// Why a webhook to the external bot did not bring a usable answer.
-#[derive(Debug, thiserror::Error)]
-pub enum ExternalBotError {
-    #[error("the external bot could not be reached: {0}")]
-    Unreachable(String),
-    #[error("the external bot answered HTTP {0}")]
-    Status(u16),
-    #[error("the external bot's answer is not a valid reply: {0}")]
-    InvalidReply(String),
-}
-
-impl ExternalBotError {
-    /// The evidence trigger of the `bot_failure` handover it causes.
-    pub fn trigger(&self) -> &'static str {
-        match self {
-            ExternalBotError::Unreachable(_) | ExternalBotError::Status(_) => {
-                "external_bot_unreachable"
-            }
-            ExternalBotError::InvalidReply(_) => "external_bot_invalid_reply",
-        }
-    }
-}
-
 /// The webhook body for one customer message.
-pub fn turn_payload(
-    conversation: &Conversation,
-    contact: &Contact,
-    state: Option<serde_json::Value>,
-    language: Language,
-    message_id: MessageId,
-    text: &str,
-    analysis: &Analysis,
-) -> ExternalTurnPayload {
+fn turn_payload(turn: &ExternalTurn) -> ExternalTurnPayload {
+    let ExternalTurn {
+        conversation,
+        contact,
+        state,
+        language,
+        message_id,
+        text,
+        analysis,
+    } = turn;
     ExternalTurnPayload {
         version: PROTOCOL,
         kind: "customer_message",
@@ -72,12 +48,12 @@ pub fn turn_payload(
             id: conversation.id.0,
             inbox_id: conversation.inbox_id.0,
             language: language.code(),
-            state,
+            state: state.clone(),
         },
         contact: contact.clone().into(),
         message: ExternalMessage {
             id: message_id.0,
-            text: text.to_owned(),
+            text: text.clone(),
         },
         analysis: ExternalAnalysis {
             language: analysis.language.language.code(),
@@ -103,14 +79,40 @@ pub fn turn_payload(
     }
 }
 
+/// External bots reached over HTTP, with a client that follows no redirects.
+#[derive(Debug)]
+pub struct HttpExternalBots {
+    client: reqwest::Client,
+}
+
+impl HttpExternalBots {
+    pub fn new() -> reqwest::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { client })
+    }
+}
+
+impl ExternalBots for HttpExternalBots {
+    fn send<'a>(
+        &'a self,
+        config: &'a ExternalBot,
+        turn: &'a ExternalTurn,
+    ) -> BoxFuture<'a, Result<Option<ExternalReply>, ExternalBotError>> {
+        Box::pin(send(&self.client, config, turn))
+    }
+}
+
 /// POSTs the turn, signed, and reads a reply from the response when there is one (`200`
 /// with a JSON body); `202`/`204` or an empty body mean the reply will come through the API.
-pub async fn send(
+async fn send(
     http: &reqwest::Client,
     config: &ExternalBot,
-    payload: &ExternalTurnPayload,
+    turn: &ExternalTurn,
 ) -> Result<Option<ExternalReply>, ExternalBotError> {
-    let body = serde_json::to_vec(payload)
+    let body = serde_json::to_vec(&turn_payload(turn))
         .map_err(|error| ExternalBotError::InvalidReply(error.to_string()))?;
     let now = jiff::Timestamp::now().as_second();
     let response = http

@@ -3,35 +3,24 @@
 //! the IMAP cursor (UIDVALIDITY and last UID) is saved. The Message-ID is the message's external
 //! id, so mail seen twice (a lease that ran out mid-poll) is still one message.
 
-use std::time::Duration;
-
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::email::parse_email;
 use tandem_domain::inbox::{ChannelKind, Inbox};
-use tandem_mail::ImapCursor;
 
-use super::accept_email;
-use crate::state::AppState;
+use crate::App;
 
 /// How long one node may poll an inbox before another may take over.
 const POLL_LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
-/// Most messages taken from a mailbox per poll.
-const FETCH_LIMIT: usize = 50;
-/// The mailbox polled.
-const MAILBOX: &str = "INBOX";
 
 /// Starts the poller; it stops when `shutdown` is cancelled.
-pub fn spawn_mail_poller(
-    state: AppState,
-    interval: Duration,
-    shutdown: CancellationToken,
-) -> JoinHandle<()> {
+pub(crate) fn spawn_mail_poller(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
+    let interval = app.settings.mail_poll_interval;
     tokio::spawn(async move {
         loop {
-            poll_all(&state).await;
+            poll_all(&app).await;
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(interval) => {}
@@ -40,8 +29,8 @@ pub fn spawn_mail_poller(
     })
 }
 
-async fn poll_all(state: &AppState) {
-    let inboxes = match state.app.store.channel_inboxes(ChannelKind::Email).await {
+async fn poll_all(app: &App) {
+    let inboxes = match app.store.channel_inboxes(ChannelKind::Email).await {
         Ok(inboxes) => inboxes,
         Err(error) => {
             tracing::warn!(%error, "listing e-mail inboxes failed");
@@ -49,10 +38,10 @@ async fn poll_all(state: &AppState) {
         }
     };
     for (inbox, sealed) in inboxes {
-        match state.channels.open(&inbox, Some(&sealed)) {
+        match app.channels().open(&inbox, Some(&sealed)) {
             Ok(ChannelConfig::Email(config)) => {
                 if let Some(imap) = &config.imap {
-                    poll_inbox(state, &inbox, imap).await;
+                    poll_inbox(app, &inbox, imap).await;
                 }
             }
             Ok(_) => {}
@@ -61,9 +50,9 @@ async fn poll_all(state: &AppState) {
     }
 }
 
-async fn poll_inbox(state: &AppState, inbox: &Inbox, imap: &tandem_channels::config::MailServer) {
-    let store = &state.app.store;
-    let now = tandem_app::now();
+async fn poll_inbox(app: &App, inbox: &Inbox, imap: &tandem_channels::config::MailServer) {
+    let store = &app.store;
+    let now = app.now();
     let Ok(until) = now.saturating_add(POLL_LEASE) else {
         return;
     };
@@ -78,14 +67,11 @@ async fn poll_inbox(state: &AppState, inbox: &Inbox, imap: &tandem_channels::con
             return;
         }
     };
-    let cursor = saved
-        .clone()
-        .and_then(|value| serde_json::from_value::<ImapCursor>(value).ok());
-    let (mails, next) = match tandem_mail::fetch_new(imap, MAILBOX, cursor, FETCH_LIMIT).await {
+    let (mails, next) = match app.ports.mailboxes.fetch(imap, saved.clone()).await {
         Ok(fetched) => fetched,
         Err(error) => {
             tracing::warn!(inbox_id = %inbox.id, %error, "polling the mailbox failed");
-            release(state, inbox, saved).await;
+            release(app, inbox, saved).await;
             return;
         }
     };
@@ -97,25 +83,21 @@ async fn poll_inbox(state: &AppState, inbox: &Inbox, imap: &tandem_channels::con
                 continue;
             }
         };
-        if let Err(error) = accept_email(state, inbox, email).await {
+        if let Err(error) = app.accept_email(inbox, email).await {
             tracing::warn!(inbox_id = %inbox.id, uid = mail.uid, %error, "storing an e-mail failed; it will be fetched again");
-            release(state, inbox, saved).await;
+            release(app, inbox, saved).await;
             return;
         }
     }
-    match serde_json::to_value(next) {
-        Ok(cursor) => release(state, inbox, Some(cursor)).await,
-        Err(error) => tracing::warn!(%error, "e-mail cursor not saved"),
-    }
+    release(app, inbox, Some(next)).await;
 }
 
 /// Saves the cursor and gives the polling lease back.
-async fn release(state: &AppState, inbox: &Inbox, cursor: Option<serde_json::Value>) {
+async fn release(app: &App, inbox: &Inbox, cursor: Option<serde_json::Value>) {
     let cursor = cursor.unwrap_or(serde_json::Value::Null);
-    if let Err(error) = state
-        .app
+    if let Err(error) = app
         .store
-        .save_channel_cursor(inbox.account_id, inbox.id, cursor, tandem_app::now())
+        .save_channel_cursor(inbox.account_id, inbox.id, cursor, app.now())
         .await
     {
         tracing::warn!(inbox_id = %inbox.id, %error, "saving the e-mail cursor failed");

@@ -18,7 +18,7 @@ use tandem_domain::event::{Actor, EventKind};
 use tandem_domain::id::AccountId;
 use tandem_store::{Availability, QueueEntry, Store, StoreError};
 
-use crate::bot_runner::BotRunner;
+use crate::App;
 
 /// How often the worker looks at timers and queues.
 const TICK: Duration = Duration::from_secs(1);
@@ -39,7 +39,7 @@ impl RoutingKicks {
 
 /// The worker's settings.
 #[derive(Clone, Debug)]
-pub struct DispatcherSettings {
+pub struct RoutingSettings {
     /// This node's name in the agent-connection table.
     pub node: String,
     /// How long an agent stays online after their last connection drops.
@@ -48,25 +48,26 @@ pub struct DispatcherSettings {
     pub queue_notice_interval: SignedDuration,
 }
 
+/// The kicks waiting for the worker.
+pub(crate) type KickReceiver = mpsc::UnboundedReceiver<AccountId>;
+
 /// A channel for kicks, before the worker that drains it exists (the bot runner needs the
 /// sender and the worker needs the bot runner).
-pub fn routing_channel() -> (RoutingKicks, mpsc::UnboundedReceiver<AccountId>) {
+pub(crate) fn routing_channel() -> (RoutingKicks, KickReceiver) {
     let (sender, receiver) = mpsc::unbounded_channel();
     (RoutingKicks(sender), receiver)
 }
 
 /// Starts the worker; it stops when `shutdown` is cancelled.
-pub fn spawn_dispatcher(
-    store: Store,
-    bot: BotRunner,
-    settings: DispatcherSettings,
-    mut kicks: mpsc::UnboundedReceiver<AccountId>,
+pub(crate) fn spawn(
+    app: App,
+    mut kicks: KickReceiver,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
     let dispatcher = Dispatcher {
-        store,
-        bot,
-        settings,
+        store: app.store.clone(),
+        settings: app.settings.routing.clone(),
+        app,
     };
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
@@ -90,14 +91,14 @@ pub fn spawn_dispatcher(
 }
 
 struct Dispatcher {
+    app: App,
     store: Store,
-    bot: BotRunner,
-    settings: DispatcherSettings,
+    settings: RoutingSettings,
 }
 
 impl Dispatcher {
     async fn tick(&self) {
-        let now = tandem_app::now();
+        let now = crate::now();
         let store = &self.store;
         log_failure(
             "refreshing agent connections",
@@ -134,7 +135,7 @@ impl Dispatcher {
     }
 
     async fn route_and_notify(&self, account_id: AccountId) {
-        match self.store.route(account_id, tandem_app::now()).await {
+        match self.store.route(account_id, crate::now()).await {
             Ok(assigned) => {
                 for (conversation, _) in &assigned {
                     tracing::info!(conversation_id = %conversation.id, agent_id = ?conversation.assignee_id, "assigned");
@@ -154,7 +155,7 @@ impl Dispatcher {
     /// most once per `queue_notice_interval`; while their team is closed, when it is back
     /// (once: a bot handover already said so).
     async fn notify_waiting(&self, account_id: AccountId) -> Result<(), StoreError> {
-        let now = tandem_app::now();
+        let now = crate::now();
         for entry in self.store.queue(account_id).await? {
             if !notice_due(
                 entry.position,
@@ -177,6 +178,7 @@ impl Dispatcher {
                 continue;
             }
             let Some(text) = self
+                .app
                 .bot
                 .queue_notice_text(account_id, entry.conversation_id, &status)
                 .await?
@@ -218,7 +220,7 @@ impl Dispatcher {
                     account_id,
                     entry.conversation_id,
                     entry.position,
-                    tandem_app::now(),
+                    crate::now(),
                 )
                 .await?;
         }

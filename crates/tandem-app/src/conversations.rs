@@ -1,0 +1,136 @@
+//! Agent actions on conversations: the filtered list, one conversation with its transcript,
+//! event log and handover context, replies and private notes, and the changes people make
+//! (assign, transfer, unassign, resolve, reopen, hand back to the bot).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use tandem_domain::Timestamp;
+use tandem_domain::conversation::Conversation;
+use tandem_domain::event::{Actor, Event};
+use tandem_domain::id::{AccountId, ConversationId, MessageId};
+use tandem_domain::message::{Message, validate_message_text};
+
+use crate::model::{
+    AgentMessage, ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate,
+    MessagePage,
+};
+use crate::{App, AppError, Principal};
+
+impl App {
+    /// A page of the account's conversations matching `filter`, with each one's summary (last
+    /// message, unread state) where it has one.
+    pub async fn conversations(
+        &self,
+        account_id: AccountId,
+        filter: &ConversationFilter,
+        after: Option<(Timestamp, ConversationId)>,
+        limit: u32,
+    ) -> Result<
+        (
+            ConversationPage,
+            HashMap<ConversationId, ConversationSummary>,
+        ),
+        AppError,
+    > {
+        let page = self
+            .store
+            .conversations(account_id, filter, after, limit)
+            .await?;
+        let ids: Vec<ConversationId> = page.conversations.iter().map(|c| c.id).collect();
+        let summaries = self.store.conversation_summaries(account_id, &ids).await?;
+        Ok((page, summaries))
+    }
+
+    pub async fn conversation(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Conversation, AppError> {
+        Ok(self.store.conversation(account_id, conversation_id).await?)
+    }
+
+    /// A page of a conversation's transcript, oldest first.
+    pub async fn messages(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        after: Option<(Timestamp, MessageId)>,
+        limit: u32,
+    ) -> Result<MessagePage, AppError> {
+        Ok(self
+            .store
+            .messages(account_id, conversation_id, after, limit)
+            .await?)
+    }
+
+    /// A conversation's event log, oldest first.
+    pub async fn events(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Vec<Event>, AppError> {
+        Ok(self.store.events(account_id, conversation_id).await?)
+    }
+
+    /// What the person taking over was given when the bot handed the conversation over.
+    pub async fn handover_context(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Value, AppError> {
+        self.store
+            .handover_context(account_id, conversation_id)
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "handover context",
+            })
+    }
+
+    /// A person's reply (or private note) on a conversation.
+    pub async fn reply(
+        &self,
+        principal: &Principal,
+        conversation_id: ConversationId,
+        text: String,
+        is_private: bool,
+    ) -> Result<(Conversation, Message, Vec<Event>), AppError> {
+        validate_message_text(&text)?;
+        let agent_message = AgentMessage {
+            conversation_id,
+            author_id: principal.user_id(),
+            text,
+            is_private,
+            may_override: principal.role().can_override_assignment(),
+        };
+        Ok(self
+            .store
+            .append_agent_message(principal.account_id(), &agent_message, self.now())
+            .await?)
+    }
+
+    /// A change a person makes to a conversation, and what follows it (routing, the CSAT
+    /// survey, the bot resuming).
+    pub async fn change_conversation(
+        &self,
+        principal: &Principal,
+        conversation_id: ConversationId,
+        update: ConversationUpdate,
+    ) -> Result<(Conversation, Vec<Event>), AppError> {
+        let (conversation, events) = self
+            .store
+            .update_conversation(
+                principal.account_id(),
+                conversation_id,
+                update,
+                Actor::User(principal.user_id()),
+                principal.role().can_override_assignment(),
+                self.now(),
+            )
+            .await?;
+        self.after_conversation_update(&update, &conversation)
+            .await?;
+        Ok((conversation, events))
+    }
+}

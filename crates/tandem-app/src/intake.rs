@@ -1,0 +1,80 @@
+//! Where every customer message enters, whatever channel it came from: stored (and durable)
+//! first, then what follows is set in motion (`reactions`). E-mail arrives here too, automated
+//! mail (out-of-office replies, bounces, lists) excepted, so the bot never converses with an
+//! autoresponder.
+
+use tandem_channels::email::InboundEmail;
+use tandem_domain::id::{AccountId, InboxId};
+use tandem_domain::inbox::Inbox;
+
+use crate::model::{InboundMessage, InboundOutcome};
+use crate::{App, AppError};
+
+impl App {
+    /// Stores a customer message and sets what follows in motion: the bot answers a
+    /// conversation it has, the routing worker places a queued one. A repeated delivery does
+    /// nothing more.
+    pub async fn accept_inbound(
+        &self,
+        account_id: AccountId,
+        inbound: &InboundMessage,
+    ) -> Result<InboundOutcome, AppError> {
+        let outcome = self
+            .store
+            .append_inbound_message(account_id, inbound, self.now())
+            .await?;
+        if !outcome.is_duplicate {
+            self.after_customer_message(account_id, &outcome).await;
+        }
+        Ok(outcome)
+    }
+
+    /// Stores a customer's e-mail like any message; automated mail is logged and dropped
+    /// (`None`).
+    pub async fn accept_email(
+        &self,
+        inbox: &Inbox,
+        email: InboundEmail,
+    ) -> Result<Option<InboundOutcome>, AppError> {
+        if email.automated {
+            tracing::info!(inbox_id = %inbox.id, "automated e-mail (auto-reply, bounce or list) not answered");
+            return Ok(None);
+        }
+        let inbound = email_inbound(inbox.id, email);
+        self.accept_inbound(inbox.account_id, &inbound)
+            .await
+            .map(Some)
+    }
+}
+
+/// A parsed e-mail as the store's inbound message, its subject and threading kept with it.
+fn email_inbound(inbox_id: InboxId, email: InboundEmail) -> InboundMessage {
+    let channel_data = serde_json::json!({
+        "subject": email.subject,
+        "in_reply_to": email.in_reply_to,
+        "references": email.references,
+    });
+    let mut inbound = provider_inbound(inbox_id, email.message);
+    inbound.channel_data = Some(channel_data);
+    inbound
+}
+
+/// A provider's message as the store's inbound message.
+pub fn provider_inbound(
+    inbox_id: InboxId,
+    message: tandem_channels::InboundMessage,
+) -> InboundMessage {
+    let channel_data = message
+        .reply_payload
+        .map(|payload| serde_json::json!({ "reply_payload": payload }));
+    InboundMessage {
+        inbox_id,
+        identity: message.sender,
+        contact_name: message.sender_name,
+        text: message.text,
+        external_id: Some(message.external_id),
+        attachments: message.attachments,
+        channel_data,
+        reply_address: Some(message.reply_address),
+    }
+}

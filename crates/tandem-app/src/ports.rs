@@ -1,0 +1,202 @@
+//! The seams where the outside world enters the use cases: each is a trait the server
+//! implements with real I/O (HTTP clients, SMTP, Prometheus) and a test can implement with a
+//! script. Nothing here performs I/O itself.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use tandem_bot::profile::ExternalBot;
+use tandem_bot::{ActionFailureKind, ActionRequest, ExternalReply};
+use tandem_channels::OutboundMessage;
+use tandem_channels::config::ChannelConfig;
+use tandem_channels::email::OutboundEmail;
+use tandem_domain::Timestamp;
+use tandem_domain::contact::Contact;
+use tandem_domain::conversation::Conversation;
+use tandem_domain::event::Event;
+use tandem_domain::id::MessageId;
+use tandem_domain::inbox::Inbox;
+use tandem_domain::message::Message;
+use tandem_nlu::{Analysis, Language};
+
+use crate::model::WebhookDelivery;
+
+/// A boxed future, so the seams can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The time now; tests may hold it still.
+pub trait Clock: Send + Sync + Debug {
+    fn now(&self) -> Timestamp;
+}
+
+/// The real clock, at the precision the store keeps (milliseconds).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        crate::now()
+    }
+}
+
+/// Calls the company's API for a bot action (one attempt; the use case retries).
+pub trait HttpActions: Send + Sync + Debug {
+    /// The JSON the API answered, or why there is none.
+    fn attempt<'a>(
+        &'a self,
+        action: &'a ActionRequest,
+        language: Language,
+    ) -> BoxFuture<'a, Result<Value, ActionFailureKind>>;
+}
+
+/// One customer message forwarded to an account's external bot (`tandem.bot.v1`).
+#[derive(Clone, Debug)]
+pub struct ExternalTurn {
+    pub conversation: Conversation,
+    pub contact: Contact,
+    /// The external bot's own state, kept between turns.
+    pub state: Option<Value>,
+    pub language: Language,
+    pub message_id: MessageId,
+    pub text: String,
+    pub analysis: Analysis,
+}
+
+/// Why a webhook to the external bot did not bring a usable answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ExternalBotError {
+    #[error("the external bot could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the external bot answered HTTP {0}")]
+    Status(u16),
+    #[error("the external bot's answer is not a valid reply: {0}")]
+    InvalidReply(String),
+}
+
+impl ExternalBotError {
+    /// The evidence trigger of the `bot_failure` handover it causes.
+    pub fn trigger(&self) -> &'static str {
+        match self {
+            ExternalBotError::Unreachable(_) | ExternalBotError::Status(_) => {
+                "external_bot_unreachable"
+            }
+            ExternalBotError::InvalidReply(_) => "external_bot_invalid_reply",
+        }
+    }
+}
+
+/// Sends turns to external bots.
+pub trait ExternalBots: Send + Sync + Debug {
+    /// The reply carried in the bot's response, or `None` when it will answer later through
+    /// the API.
+    fn send<'a>(
+        &'a self,
+        config: &'a ExternalBot,
+        turn: &'a ExternalTurn,
+    ) -> BoxFuture<'a, Result<Option<ExternalReply>, ExternalBotError>>;
+}
+
+/// What an outgoing webhook reports, read from the current state of its subject.
+#[derive(Clone, Debug)]
+pub enum WebhookSubject {
+    Message {
+        message: Message,
+        conversation: Conversation,
+        contact: Contact,
+    },
+    Event {
+        event: Event,
+        conversation: Conversation,
+    },
+}
+
+/// Why an outgoing webhook was not accepted by its receiver.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookSendError {
+    #[error("receiver answered HTTP {0}")]
+    Status(u16),
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+/// Posts outgoing webhooks, signed with the inbox's secret.
+pub trait WebhookSender: Send + Sync + Debug {
+    fn send<'a>(
+        &'a self,
+        url: &'a str,
+        secret: &'a str,
+        delivery: &'a WebhookDelivery,
+        subject: &'a WebhookSubject,
+    ) -> BoxFuture<'a, Result<(), WebhookSendError>>;
+}
+
+/// A message ready for its provider: a chat message, or a threaded e-mail.
+#[derive(Clone, Debug)]
+pub enum Outbound {
+    Chat(OutboundMessage),
+    Email(OutboundEmail),
+}
+
+/// What one attempt to hand a message to its provider came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendAttempt {
+    /// Accepted, with the provider's id for the message.
+    Sent(String),
+    /// Worth trying again, after `retry_after` when the provider said so.
+    Retry {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Refused for good.
+    Failed(String),
+}
+
+/// One channel provider (WhatsApp, Messenger/Instagram, Telegram, Twilio SMS, e-mail), built
+/// for one inbox's settings.
+pub trait ChannelProvider: Send + Sync {
+    fn send<'a>(&'a self, message: &'a Outbound) -> BoxFuture<'a, SendAttempt>;
+}
+
+/// Builds the provider of an inbox from its opened settings.
+pub trait ChannelProviders: Send + Sync + Debug {
+    /// The provider, or why this channel does not deliver queued messages.
+    fn provider(
+        &self,
+        inbox: &Inbox,
+        config: ChannelConfig,
+    ) -> Result<Box<dyn ChannelProvider>, String>;
+}
+
+/// One e-mail fetched from a mailbox.
+#[derive(Clone, Debug)]
+pub struct FetchedEmail {
+    /// Its IMAP UID, for the logs.
+    pub uid: u32,
+    /// The raw RFC 5322 message.
+    pub raw: Vec<u8>,
+}
+
+/// Reads new mail from an e-mail inbox's IMAP server.
+pub trait Mailboxes: Send + Sync + Debug {
+    /// The messages after `cursor` (as last saved), and the cursor to save once they are
+    /// stored.
+    fn fetch<'a>(
+        &'a self,
+        server: &'a tandem_channels::config::MailServer,
+        cursor: Option<Value>,
+    ) -> BoxFuture<'a, Result<(Vec<FetchedEmail>, Value), String>>;
+}
+
+/// What the use cases report for operators (the server exports it to Prometheus).
+pub trait Observer: Send + Sync + Debug {
+    /// A bot turn took `elapsed` from the customer's message to the stored answer.
+    fn bot_turn(&self, elapsed: Duration);
+    /// The bot handed a conversation over for `reason`.
+    fn handover(&self, reason: &str);
+    /// An attempt to deliver to a channel provider ended `sent`, `retried` or `failed`.
+    fn delivery(&self, channel: &str, outcome: &'static str);
+}

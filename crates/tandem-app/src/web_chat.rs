@@ -1,0 +1,166 @@
+//! The web-chat widget's use cases: a visitor of a web inbox (proved by its visitor token,
+//! `visitor.rs`) reads its latest conversation, writes, asks for a person and rates the
+//! conversation. A visitor only ever reaches its own conversations.
+
+use tandem_domain::contact::{Identity, IdentityKind};
+use tandem_domain::conversation::{Conversation, ConversationStatus};
+use tandem_domain::id::{AccountId, InboxId, UserId};
+use tandem_domain::inbox::Inbox;
+use tandem_domain::message::Message;
+use tandem_nlu::Language;
+use tandem_store::StoreError;
+
+use crate::channels::talk_to_person_title;
+use crate::model::InboundMessage;
+use crate::{App, AppError};
+
+/// What the customer sees of a conversation besides its status.
+#[derive(Debug)]
+pub struct VisitorView {
+    /// The customer's place in line while queued (1 is next).
+    pub queue_position: Option<u32>,
+    /// The customer's rating (1–5), once given.
+    pub rating: Option<u8>,
+}
+
+impl App {
+    /// The web inbox a widget names (`None` for unknown ids and other kinds of inbox).
+    pub async fn web_inbox(&self, inbox_id: InboxId) -> Result<Option<Inbox>, AppError> {
+        Ok(self.store.web_inbox(inbox_id).await?)
+    }
+
+    /// The visitor's latest conversation in the inbox, if it has one.
+    pub async fn visitor_conversation(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+    ) -> Result<Option<Conversation>, AppError> {
+        Ok(self
+            .store
+            .visitor_conversation(inbox.account_id, inbox.id, visitor_id)
+            .await?)
+    }
+
+    /// Stores a message from the visitor; `client_id` makes a retry one message.
+    pub async fn visitor_wrote(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+        text: &str,
+        client_id: Option<String>,
+    ) -> Result<(Conversation, Message), AppError> {
+        let inbound = InboundMessage {
+            inbox_id: inbox.id,
+            identity: Identity {
+                kind: IdentityKind::WebVisitor,
+                value: visitor_id.to_owned(),
+            },
+            contact_name: None,
+            text: text.to_owned(),
+            external_id: client_id.map(|client_id| format!("{visitor_id}:{client_id}")),
+            attachments: Vec::new(),
+            channel_data: None,
+            reply_address: None,
+        };
+        let outcome = self.accept_inbound(inbox.account_id, &inbound).await?;
+        Ok((outcome.conversation, outcome.message))
+    }
+
+    /// The visitor asks for a person. The request goes in as the customer's own words, the
+    /// same as the "talk to a person" button on other channels, so the transcript shows it and
+    /// the bot hands over with the reason `customer_request`. A conversation already with
+    /// people (queued or assigned) stays as it is.
+    pub async fn visitor_asks_for_person(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+    ) -> Result<Conversation, AppError> {
+        let account_id = inbox.account_id;
+        let current = self.visitor_conversation(inbox, visitor_id).await?;
+        match current {
+            Some(conversation)
+                if matches!(
+                    conversation.status,
+                    ConversationStatus::Queued | ConversationStatus::Assigned
+                ) =>
+            {
+                Ok(conversation)
+            }
+            current => {
+                let language = match &current {
+                    Some(conversation) => {
+                        self.bot
+                            .conversation_language(account_id, conversation.id)
+                            .await?
+                    }
+                    None => self.bot.inbox_language(account_id, inbox.id).await?,
+                };
+                let words = talk_to_person_title(language.unwrap_or(Language::Portuguese));
+                Ok(self.visitor_wrote(inbox, visitor_id, words, None).await?.0)
+            }
+        }
+    }
+
+    /// The visitor's CSAT (1–5) for its latest conversation; the last one counts.
+    pub async fn visitor_rates(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+        score: u8,
+        comment: Option<String>,
+    ) -> Result<Conversation, AppError> {
+        let conversation =
+            self.visitor_conversation(inbox, visitor_id)
+                .await?
+                .ok_or(AppError::Conflict {
+                    code: "not_resolved",
+                    field: Some("conversation"),
+                    message: "there is no conversation to rate yet".into(),
+                })?;
+        self.store
+            .rate_conversation(
+                conversation.account_id,
+                conversation.id,
+                score,
+                comment,
+                self.now(),
+            )
+            .await?;
+        tracing::info!(conversation_id = %conversation.id, score, "widget rating recorded");
+        Ok(conversation)
+    }
+
+    /// The customer's place in line (while queued) and rating (once resolved).
+    pub async fn visitor_view(&self, conversation: &Conversation) -> Result<VisitorView, AppError> {
+        let queue_position = if conversation.status == ConversationStatus::Queued {
+            self.store
+                .queue_status(conversation.account_id, conversation.id, self.now())
+                .await?
+                .map(|status| status.position)
+        } else {
+            None
+        };
+        let rating = if conversation.status == ConversationStatus::Resolved {
+            self.store.conversation_rating(conversation).await?
+        } else {
+            None
+        };
+        Ok(VisitorView {
+            queue_position,
+            rating,
+        })
+    }
+
+    /// An agent's name as customers see it; `None` for a user who no longer exists.
+    pub async fn agent_name(
+        &self,
+        account_id: AccountId,
+        user_id: UserId,
+    ) -> Result<Option<String>, AppError> {
+        match self.store.user(account_id, user_id).await {
+            Ok(user) => Ok(Some(user.name)),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+}

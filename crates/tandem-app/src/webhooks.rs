@@ -1,0 +1,218 @@
+//! The outgoing-webhook worker: takes due entries from the store's outbox, reads the current
+//! state of what each reports, hands it to the webhook sender (`ports::WebhookSender`, which
+//! signs and POSTs it to the inbox's webhook URL), and records success, or failure with a
+//! retry after an exponential back-off, or gives up after the last attempt. Delivery is at
+//! least once: the `id` of the payload is stable across retries, so receivers can drop repeats.
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use tandem_domain::Timestamp;
+use tandem_store::{DeliverySubject, InboxSecrets, StoreError, WebhookDelivery};
+
+use crate::App;
+use crate::delivery::{self, Deliverer};
+use crate::ports::{WebhookSendError, WebhookSubject};
+
+/// How the worker behaves.
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// Time allowed for the receiver to answer.
+    pub timeout: Duration,
+    /// Wait before the first retry; each later retry waits twice as long, up to `max_delay`.
+    pub base_delay: SignedDuration,
+    pub max_delay: SignedDuration,
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// How often the outbox is checked when no change wakes the worker.
+    pub poll_interval: Duration,
+    /// How long a claimed delivery is reserved for its worker; longer than `timeout`, so no
+    /// other node attempts it while the receiver may still answer.
+    pub lease: SignedDuration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            base_delay: SignedDuration::from_secs(5),
+            max_delay: SignedDuration::from_hours(1),
+            max_attempts: 12,
+            poll_interval: Duration::from_secs(1),
+            lease: SignedDuration::from_secs(60),
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// When to retry after `attempts` failed attempts, or `None` to give up.
+    pub fn retry_at(&self, attempts: u32, now: Timestamp) -> Option<Timestamp> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let factor = 2i32.saturating_pow(attempts.saturating_sub(1).min(30));
+        let delay = self
+            .base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay);
+        now.saturating_add(delay).ok()
+    }
+}
+
+/// Why one delivery attempt failed.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    #[error("the inbox no longer has a webhook URL")]
+    Disabled,
+    #[error("what the delivery reports no longer exists: {0}")]
+    Gone(StoreError),
+    #[error(transparent)]
+    Send(#[from] WebhookSendError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AttemptError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => AttemptError::Gone(error),
+            error => AttemptError::Store(error),
+        }
+    }
+}
+
+/// Starts the worker; it stops when `shutdown` is cancelled.
+pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
+    let changes = app.store.changes().subscribe();
+    let poll_interval = app.settings.deliveries.poll_interval;
+    tokio::spawn(delivery::run(
+        WebhookWorker { app },
+        changes,
+        poll_interval,
+        "webhooks",
+        shutdown,
+    ))
+}
+
+/// Claims due webhook deliveries and attempts each.
+#[derive(Clone)]
+struct WebhookWorker {
+    app: App,
+}
+
+impl Deliverer for WebhookWorker {
+    type Job = WebhookDelivery;
+
+    async fn claim(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
+        let settings = &self.app.settings.deliveries;
+        self.app
+            .store
+            .claim_webhook_deliveries(self.app.now(), settings.lease, limit)
+            .await
+    }
+
+    /// A delivery that cannot be attempted (its subject was erased, the inbox lost its URL)
+    /// is recorded as failed for good; a receiver's failure is retried after a back-off.
+    async fn deliver(&self, delivery: WebhookDelivery) {
+        let store = &self.app.store;
+        let outcome = self.attempt(&delivery).await;
+        let now = self.app.now();
+        let recorded = match outcome {
+            Ok(()) => store.complete_webhook_delivery(&delivery, now).await,
+            Err(error) => {
+                let retry_at = match error {
+                    AttemptError::Disabled | AttemptError::Gone(_) => None,
+                    _ => self
+                        .app
+                        .settings
+                        .deliveries
+                        .retry_at(delivery.attempts, now),
+                };
+                tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %error, retry = retry_at.is_some(), "webhook delivery failed");
+                store
+                    .fail_webhook_delivery(&delivery, &error.to_string(), retry_at, now)
+                    .await
+            }
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(delivery_id = %delivery.id, %error, "recording a webhook delivery failed; it is attempted again when its lease ends");
+        }
+    }
+}
+
+impl WebhookWorker {
+    async fn attempt(&self, delivery: &WebhookDelivery) -> Result<(), AttemptError> {
+        let InboxSecrets {
+            inbox,
+            webhook_secret: secret,
+            ..
+        } = self
+            .app
+            .store
+            .inbox_with_secrets(delivery.account_id, delivery.inbox_id)
+            .await?;
+        let url = inbox.webhook_url.ok_or(AttemptError::Disabled)?;
+        let subject = self.subject(delivery).await?;
+        self.app
+            .ports
+            .webhooks
+            .send(&url, &secret, delivery, &subject)
+            .await?;
+        Ok(())
+    }
+
+    /// What the delivery reports, read from its current state.
+    async fn subject(&self, delivery: &WebhookDelivery) -> Result<WebhookSubject, StoreError> {
+        let store = &self.app.store;
+        let account_id = delivery.account_id;
+        Ok(match delivery.subject {
+            DeliverySubject::Message(message_id) => {
+                let message = store.message(account_id, message_id).await?;
+                let conversation = store
+                    .conversation(account_id, message.conversation_id)
+                    .await?;
+                let contact = store.contact(account_id, conversation.contact_id).await?;
+                WebhookSubject::Message {
+                    message,
+                    conversation,
+                    contact,
+                }
+            }
+            DeliverySubject::Event(event_id) => {
+                let event = store.event(account_id, event_id).await?;
+                let conversation = store
+                    .conversation(account_id, event.conversation_id)
+                    .await?;
+                WebhookSubject::Event {
+                    event,
+                    conversation,
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_a_cap_then_stop() {
+        let settings = WebhookSettings::default();
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let delay = |attempts| {
+            settings
+                .retry_at(attempts, now)
+                .map(|at| at.duration_since(now).as_secs())
+        };
+        assert_eq!(delay(1), Some(5));
+        assert_eq!(delay(2), Some(10));
+        assert_eq!(delay(3), Some(20));
+        assert_eq!(delay(11), Some(3600));
+        assert_eq!(delay(12), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! The server's side of the use cases' seams (`tandem_app::ports`) that reach out over the
+//! network: the bot's HTTP actions, external bots, outgoing webhooks, channel providers and
+//! IMAP mailboxes.
+
+pub mod external_bot;
+pub mod http_actions;
+pub mod mailboxes;
+pub mod providers;
+pub mod webhooks;
