@@ -10,6 +10,19 @@ pub mod sealing;
 pub mod secret;
 pub mod visitor;
 
+// Resource use cases
+pub mod account;
+pub mod canned;
+pub mod contacts;
+pub mod health;
+pub mod inboxes;
+pub mod model;
+pub mod reports;
+pub mod routing;
+pub mod teams;
+pub mod tokens;
+pub mod users;
+
 use tandem_domain::Timestamp;
 use tandem_store::Store;
 

@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use tandem_app::contacts::RawIdentity;
+use tandem_app::model::{
+    AgentStatus, AuditEntry, Availability, ConversationSummary, LearningSuggestion, QueueEntry,
+    QueueStatus, SlaClock, StoredBotProfile,
+};
 use tandem_domain::Timestamp;
 use tandem_domain::contact::{Attributes, Contact, Identity};
 use tandem_domain::conversation::Conversation;
@@ -17,9 +22,6 @@ use tandem_domain::team::Team;
 use tandem_domain::user::{Presence, User};
 use tandem_reports::{Metric, Tally};
 use tandem_routing::team::RoutingSpec;
-use tandem_store::{
-    AgentStatus, AuditEntry, Availability, ConversationSummary, QueueEntry, QueueStatus, SlaClock,
-};
 
 /// A page of a list, with the cursor of the next page when there is one.
 #[derive(Debug, Serialize)]
@@ -254,6 +256,15 @@ where
 pub struct IdentityBody {
     pub kind: String,
     pub value: String,
+}
+
+impl From<IdentityBody> for RawIdentity {
+    fn from(body: IdentityBody) -> Self {
+        Self {
+            kind: body.kind,
+            value: body.value,
+        }
+    }
 }
 
 impl From<Identity> for IdentityBody {
@@ -697,7 +708,7 @@ pub struct BotProfileResponse {
 }
 
 impl BotProfileResponse {
-    pub fn new(stored: &tandem_store::StoredBotProfile, profile: &tandem_bot::BotProfile) -> Self {
+    pub fn new(stored: &StoredBotProfile, profile: &tandem_bot::BotProfile) -> Self {
         Self {
             source: stored.source.clone(),
             updated_at: stored.updated_at,
@@ -1005,8 +1016,8 @@ pub struct LearningSuggestionResponse {
     pub updated_at: Timestamp,
 }
 
-impl From<tandem_store::LearningSuggestion> for LearningSuggestionResponse {
-    fn from(suggestion: tandem_store::LearningSuggestion) -> Self {
+impl From<LearningSuggestion> for LearningSuggestionResponse {
+    fn from(suggestion: LearningSuggestion) -> Self {
         Self {
             id: suggestion.id.0,
             group_key: suggestion.group_key,
