@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use tandem_app::model::CannedPatch;
-use tandem_domain::canned::CannedResponse;
 use tandem_domain::id::CannedResponseId;
 use tandem_domain::user::Role;
 
@@ -14,19 +13,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{CannedResponseRequest, CannedResponseResponse, List};
-
-impl From<CannedResponse> for CannedResponseResponse {
-    fn from(canned: CannedResponse) -> Self {
-        Self {
-            id: canned.id.0,
-            shortcut: canned.shortcut,
-            title: canned.title,
-            text: canned.text,
-            created_at: canned.created_at,
-            updated_at: canned.updated_at,
-        }
-    }
-}
 
 pub async fn list(
     State(state): State<AppState>,
