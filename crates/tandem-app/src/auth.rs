@@ -7,10 +7,11 @@ use jiff::SignedDuration;
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_domain::user::{Role, User};
+use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 use tandem_store::{AuthToken, StoreError, TokenKind};
 
-use crate::App;
 use crate::secret::{generate_token, hash_password, token_hash, verify_password};
+use crate::{App, AppError};
 
 /// Prefix of session tokens.
 pub const SESSION_PREFIX: &str = "tdm_s_";
@@ -111,13 +112,18 @@ impl App {
         Ok((token, record, user))
     }
 
-    /// Issues a personal API token for the user; returns its secret (shown once).
+    /// Issues a personal API token for the user (its name required, and trimmed); returns its
+    /// secret (shown once).
     pub async fn create_api_token(
         &self,
         principal: &Principal,
         name: &str,
         now: Timestamp,
-    ) -> Result<(String, AuthToken), StoreError> {
+    ) -> Result<(String, AuthToken), AppError> {
+        let mut validator = Validator::new();
+        validator.text("name", name, MAX_NAME_CHARS);
+        validator.finish()?;
+        let name = name.trim();
         let token = generate_token(API_TOKEN_PREFIX);
         let record = self
             .store

@@ -4,35 +4,43 @@
 //! route queues and deliver to webhooks and channel providers. The outside world enters only
 //! through the seams of `ports`, so each use case runs without HTTP.
 
+pub mod account;
 pub mod agent_sessions;
 pub mod auth;
 pub mod bot_profiles;
 mod bot_turn;
+pub mod canned;
 pub mod channel_delivery;
 pub mod channel_events;
 pub mod channels;
+pub mod contacts;
 pub mod conversations;
 pub mod delivery;
 pub mod demo;
 pub mod error;
 mod handover;
+pub mod health;
 pub mod hub;
+pub mod inboxes;
 pub mod intake;
 pub mod learning;
 pub mod mail_poll;
 pub mod model;
-pub mod operations;
 pub mod ports;
 pub mod proactive;
 pub mod reactions;
+pub mod reports;
+pub mod routing;
 pub mod routing_worker;
 pub mod sealing;
 pub mod secret;
 pub mod surveys;
+pub mod teams;
+pub mod tokens;
+pub mod users;
 pub mod visitor;
 pub mod web_chat;
 pub mod webhooks;
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,8 +2,9 @@
 //! layer's API speaks in these, so callers (the server) never name the store.
 
 pub use tandem_store::{
-    AgentMessage, Availability, BotTurnOutcome, ChannelDelivery, ConversationFilter,
-    ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject, InboundMessage,
-    InboundOutcome, LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus,
-    StoredBotProfile, SuggestionStatus, TYPING, WebhookDelivery,
+    AgentMessage, AgentStatus, AuditEntry, AuthToken, Availability, BotTurnOutcome, CannedPatch,
+    ChannelDelivery, ContactPage, ConversationFilter, ConversationPage, ConversationSummary,
+    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, InboxSecrets,
+    LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope,
+    SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
 };

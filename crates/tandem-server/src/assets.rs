@@ -91,12 +91,7 @@ pub async fn widget() -> Result<Response, ApiError> {
 
 /// `/demo`: the demo company's site with the widget of the installation's first web inbox.
 pub async fn demo(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let inbox = state
-        .app
-        .store
-        .first_web_inbox()
-        .await?
-        .ok_or(ApiError::NotFound("web inbox"))?;
+    let inbox = state.app.demo_inbox().await?;
     let page = Assets::get("demo/index.html").ok_or(ApiError::RouteNotFound)?;
     let page =
         String::from_utf8_lossy(&page.data).replace(INBOX_PLACEHOLDER, &inbox.id.to_string());

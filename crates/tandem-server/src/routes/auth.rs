@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use tandem_domain::id::TokenId;
-use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
@@ -48,7 +47,6 @@ pub async fn list_tokens(
 ) -> Result<Json<List<TokenResponse>>, ApiError> {
     let tokens = state
         .app
-        .store
         .api_tokens(principal.account_id(), principal.user_id())
         .await?;
     Ok(Json(List {
@@ -69,12 +67,9 @@ pub async fn create_token(
     Auth(principal): Auth,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let mut validator = Validator::new();
-    validator.text("name", &request.name, MAX_NAME_CHARS);
-    validator.finish()?;
     let (secret, token) = state
         .app
-        .create_api_token(&principal, request.name.trim(), tandem_app::now())
+        .create_api_token(&principal, &request.name, tandem_app::now())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -95,8 +90,7 @@ pub async fn delete_token(
     let token_id: TokenId = parse_id(&token_id, "token")?;
     state
         .app
-        .store
-        .delete_token(principal.account_id(), principal.user_id(), token_id)
+        .delete_api_token(principal.account_id(), principal.user_id(), token_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,11 +6,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
-use tandem_domain::contact::{Identity, IdentityKind, NewContact, validate_contact};
+use tandem_app::contacts::{RawIdentity, parse_identity};
 use tandem_domain::id::ContactId;
 use tandem_domain::user::Role;
-use tandem_domain::validation::{FieldError, ValidationError};
-use tandem_store::ContactPatch;
 
 use super::page_limit;
 use crate::error::ApiError;
@@ -21,38 +19,8 @@ use crate::wire::{
     MergeContactRequest, Page, UpdateContactRequest,
 };
 
-/// Parses identities from a body, naming each bad one by its position.
-fn parse_identities(
-    bodies: &[IdentityBody],
-    field: &str,
-) -> Result<Vec<Identity>, ValidationError> {
-    let mut identities = Vec::with_capacity(bodies.len());
-    let mut errors: Vec<FieldError> = Vec::new();
-    for (index, body) in bodies.iter().enumerate() {
-        let parsed = body
-            .kind
-            .parse::<IdentityKind>()
-            .map_err(|error| rename(error, &format!("{field}[{index}].kind")))
-            .and_then(|kind| {
-                Identity::parse(kind, &body.value, &format!("{field}[{index}].value"))
-            });
-        match parsed {
-            Ok(identity) => identities.push(identity),
-            Err(error) => errors.extend(error.0),
-        }
-    }
-    if errors.is_empty() {
-        Ok(identities)
-    } else {
-        Err(ValidationError(errors))
-    }
-}
-
-fn rename(mut error: ValidationError, field: &str) -> ValidationError {
-    for detail in &mut error.0 {
-        detail.field = field.to_owned();
-    }
-    error
+fn raw_identities(bodies: Vec<IdentityBody>) -> Vec<RawIdentity> {
+    bodies.into_iter().map(Into::into).collect()
 }
 
 pub async fn list(
@@ -70,12 +38,12 @@ pub async fn list(
         })
         .transpose()?;
     let identity = match (query.get("identity_kind"), query.get("identity_value")) {
-        (Some(kind), Some(value)) => {
-            let kind = kind
-                .parse::<IdentityKind>()
-                .map_err(|error| rename(error, "identity_kind"))?;
-            Some(Identity::parse(kind, value, "identity_value")?)
-        }
+        (Some(kind), Some(value)) => Some(parse_identity(
+            kind,
+            value,
+            "identity_kind",
+            "identity_value",
+        )?),
         (None, None) => None,
         _ => {
             return Err(ApiError::invalid_field(
@@ -87,7 +55,6 @@ pub async fn list(
     };
     let page = state
         .app
-        .store
         .contacts(principal.account_id(), identity.as_ref(), before, limit)
         .await?;
     Ok(Json(Page {
@@ -102,14 +69,11 @@ pub async fn show(
     Path(contact_id): Path<String>,
 ) -> Result<Json<ContactResponse>, ApiError> {
     let contact_id: ContactId = parse_id(&contact_id, "contact")?;
-    Ok(Json(
-        state
-            .app
-            .store
-            .contact(principal.account_id(), contact_id)
-            .await?
-            .into(),
-    ))
+    let contact = state
+        .app
+        .contact(principal.account_id(), contact_id)
+        .await?;
+    Ok(Json(contact.into()))
 }
 
 pub async fn create(
@@ -117,16 +81,14 @@ pub async fn create(
     Auth(principal): Auth,
     ApiJson(request): ApiJson<CreateContactRequest>,
 ) -> Result<(StatusCode, Json<ContactResponse>), ApiError> {
-    validate_contact(request.name.as_deref(), Some(&request.attributes))?;
-    let contact = NewContact {
-        name: request.name.map(|name| name.trim().to_owned()),
-        attributes: request.attributes,
-        identities: parse_identities(&request.identities, "identities")?,
-    };
     let created = state
         .app
-        .store
-        .create_contact(principal.account_id(), &contact, tandem_app::now())
+        .create_contact(
+            principal.account_id(),
+            request.name,
+            request.attributes,
+            &raw_identities(request.identities),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
@@ -138,20 +100,17 @@ pub async fn update(
     ApiJson(request): ApiJson<UpdateContactRequest>,
 ) -> Result<Json<ContactResponse>, ApiError> {
     let contact_id: ContactId = parse_id(&contact_id, "contact")?;
-    validate_contact(request.name.as_deref(), request.attributes.as_ref())?;
-    let patch = ContactPatch {
-        name: request.name.map(|name| name.trim().to_owned()),
-        attributes: request.attributes,
-        add_identities: parse_identities(&request.add_identities, "add_identities")?,
-    };
-    Ok(Json(
-        state
-            .app
-            .store
-            .update_contact(principal.account_id(), contact_id, &patch)
-            .await?
-            .into(),
-    ))
+    let updated = state
+        .app
+        .update_contact(
+            principal.account_id(),
+            contact_id,
+            request.name,
+            request.attributes,
+            &raw_identities(request.add_identities),
+        )
+        .await?;
+    Ok(Json(updated.into()))
 }
 
 pub async fn remove(
@@ -163,7 +122,6 @@ pub async fn remove(
     auth.require(Role::can_override_assignment)?;
     state
         .app
-        .store
         .delete_contact(auth.0.account_id(), contact_id)
         .await?;
     tracing::info!(%contact_id, by = %auth.0.user_id(), "contact deleted");
@@ -186,14 +144,7 @@ pub async fn merge(
         .map_err(|_| ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id"))?;
     let merged = state
         .app
-        .store
-        .merge_contacts(
-            auth.0.account_id(),
-            contact_id,
-            from,
-            auth.0.user_id(),
-            tandem_app::now(),
-        )
+        .merge_contacts(auth.0.account_id(), contact_id, from, auth.0.user_id())
         .await?;
     tracing::info!(%contact_id, merged = %from, by = %auth.0.user_id(), "contacts merged");
     Ok(Json(merged.into()))
@@ -207,11 +158,7 @@ pub async fn audit_log(
 ) -> Result<Json<List<AuditEntryResponse>>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let limit = page_limit(query.get("limit").map(String::as_str))?;
-    let entries = state
-        .app
-        .store
-        .audit_log(auth.0.account_id(), limit)
-        .await?;
+    let entries = state.app.audit_log(auth.0.account_id(), limit).await?;
     Ok(Json(List {
         data: entries.into_iter().map(Into::into).collect(),
     }))

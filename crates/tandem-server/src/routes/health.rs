@@ -19,7 +19,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 /// The process can serve: its database answers.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    state.app.store.ping().await.map_err(|error| {
+    state.app.check_database().await.map_err(|error| {
         tracing::warn!(%error, "readiness check failed");
         ApiError::Unavailable
     })?;

@@ -332,14 +332,14 @@ async fn broken_profile_hands_over(server: &TestServer) {
     // A profile that no longer loads (written around the API, which would refuse it).
     let (user, _) = server
         .app()
-        .store
+        .store()
         .credentials(ADMIN)
         .await
         .expect("read")
         .expect("the admin");
     server
         .app()
-        .store
+        .store()
         .save_bot_profile(user.account_id, "persona: [", None, tandem_app::now())
         .await
         .expect("saved");

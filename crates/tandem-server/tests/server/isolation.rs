@@ -67,7 +67,7 @@ async fn other_account(server: &TestServer) -> (String, Holdings) {
     };
     server
         .app()
-        .store
+        .store()
         .create_account(&seed, tandem_app::now())
         .await
         .expect("second account");

@@ -1,0 +1,56 @@
+//! The account itself: its name, its time zone (the calendar its reports count days in) and
+//! its audit log.
+
+use tandem_domain::account::Account;
+use tandem_domain::id::AccountId;
+use tandem_reports::period::time_zone;
+
+use crate::model::AuditEntry;
+use crate::{App, AppError};
+
+/// The account with its settings.
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    pub account: Account,
+    /// An IANA time zone name (`America/Sao_Paulo`).
+    pub time_zone: String,
+}
+
+impl App {
+    pub async fn account_settings(
+        &self,
+        account_id: AccountId,
+    ) -> Result<AccountSettings, AppError> {
+        let account = self.store.account(account_id).await?;
+        let time_zone = self.store.account_time_zone(account_id).await?;
+        Ok(AccountSettings { account, time_zone })
+    }
+
+    /// Changes the settings given (a time zone must be an IANA name) and returns them all.
+    pub async fn update_account_settings(
+        &self,
+        account_id: AccountId,
+        time_zone_name: Option<&str>,
+    ) -> Result<AccountSettings, AppError> {
+        if let Some(name) = time_zone_name {
+            if time_zone(name).is_none() {
+                return Err(AppError::invalid(
+                    "time_zone",
+                    "unknown_time_zone",
+                    format!("{name:?} is not an IANA time zone (e.g. America/Sao_Paulo)"),
+                ));
+            }
+            self.store.set_account_time_zone(account_id, name).await?;
+        }
+        self.account_settings(account_id).await
+    }
+
+    /// The account's audit log, newest first.
+    pub async fn audit_log(
+        &self,
+        account_id: AccountId,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.store.audit_log(account_id, limit).await?)
+    }
+}

@@ -1,0 +1,151 @@
+//! Contacts: reading them (by page, or by one of their identities), creating and changing them
+//! (their identities checked and normalized), deleting one (erasure) and merging two that are
+//! the same person.
+
+use tandem_domain::contact::{
+    Attributes, Contact, Identity, IdentityKind, NewContact, validate_contact,
+};
+use tandem_domain::id::{AccountId, ContactId, UserId};
+use tandem_domain::validation::{FieldError, ValidationError};
+use tandem_store::ContactPatch;
+
+use crate::model::ContactPage;
+use crate::{App, AppError};
+
+/// An identity as a caller gives it: a kind name and a value, both still to be checked.
+#[derive(Clone, Debug)]
+pub struct RawIdentity {
+    pub kind: String,
+    pub value: String,
+}
+
+/// Checks an identity; errors name `kind_field` or `value_field`.
+pub fn parse_identity(
+    kind: &str,
+    value: &str,
+    kind_field: &str,
+    value_field: &str,
+) -> Result<Identity, ValidationError> {
+    let kind = kind
+        .parse::<IdentityKind>()
+        .map_err(|error| rename(error, kind_field))?;
+    Identity::parse(kind, value, value_field)
+}
+
+/// Checks identities given in a list, naming each bad one by its position in `field`.
+fn parse_identities(raw: &[RawIdentity], field: &str) -> Result<Vec<Identity>, ValidationError> {
+    let mut identities = Vec::with_capacity(raw.len());
+    let mut errors: Vec<FieldError> = Vec::new();
+    for (index, identity) in raw.iter().enumerate() {
+        let parsed = parse_identity(
+            &identity.kind,
+            &identity.value,
+            &format!("{field}[{index}].kind"),
+            &format!("{field}[{index}].value"),
+        );
+        match parsed {
+            Ok(identity) => identities.push(identity),
+            Err(error) => errors.extend(error.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok(identities)
+    } else {
+        Err(ValidationError(errors))
+    }
+}
+
+fn rename(mut error: ValidationError, field: &str) -> ValidationError {
+    for detail in &mut error.0 {
+        detail.field = field.to_owned();
+    }
+    error
+}
+
+impl App {
+    /// A page of the account's contacts, newest first, or the one with `identity`.
+    pub async fn contacts(
+        &self,
+        account_id: AccountId,
+        identity: Option<&Identity>,
+        before: Option<ContactId>,
+        limit: u32,
+    ) -> Result<ContactPage, AppError> {
+        Ok(self
+            .store
+            .contacts(account_id, identity, before, limit)
+            .await?)
+    }
+
+    pub async fn contact(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+    ) -> Result<Contact, AppError> {
+        Ok(self.store.contact(account_id, contact_id).await?)
+    }
+
+    /// Creates a contact (its name trimmed) with the identities given.
+    pub async fn create_contact(
+        &self,
+        account_id: AccountId,
+        name: Option<String>,
+        attributes: Attributes,
+        identities: &[RawIdentity],
+    ) -> Result<Contact, AppError> {
+        validate_contact(name.as_deref(), Some(&attributes))?;
+        let contact = NewContact {
+            name: name.map(|name| name.trim().to_owned()),
+            attributes,
+            identities: parse_identities(identities, "identities")?,
+        };
+        Ok(self
+            .store
+            .create_contact(account_id, &contact, self.now())
+            .await?)
+    }
+
+    /// Renames a contact, replaces its attributes and links more identities to it.
+    pub async fn update_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+        name: Option<String>,
+        attributes: Option<Attributes>,
+        add_identities: &[RawIdentity],
+    ) -> Result<Contact, AppError> {
+        validate_contact(name.as_deref(), attributes.as_ref())?;
+        let patch = ContactPatch {
+            name: name.map(|name| name.trim().to_owned()),
+            attributes,
+            add_identities: parse_identities(add_identities, "add_identities")?,
+        };
+        Ok(self
+            .store
+            .update_contact(account_id, contact_id, &patch)
+            .await?)
+    }
+
+    pub async fn delete_contact(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+    ) -> Result<(), AppError> {
+        Ok(self.store.delete_contact(account_id, contact_id).await?)
+    }
+
+    /// Merges contact `from` into `into` (the same person seen on two channels) and deletes
+    /// `from`; written to the audit log as done `by` the user.
+    pub async fn merge_contacts(
+        &self,
+        account_id: AccountId,
+        into: ContactId,
+        from: ContactId,
+        by: UserId,
+    ) -> Result<Contact, AppError> {
+        Ok(self
+            .store
+            .merge_contacts(account_id, into, from, by, self.now())
+            .await?)
+    }
+}

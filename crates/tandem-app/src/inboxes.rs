@@ -1,0 +1,157 @@
+//! Inboxes: reading them (admins with their secrets), creating one with its API token and
+//! webhook secret, changing one, rotating its token, deleting it; and the web inbox the demo
+//! site embeds.
+//!
+//! A channel inbox's settings are sealed by the caller, which holds the key: the use cases take
+//! a function that, given the inbox (and, on a change, its sealed settings so far), returns the
+//! new sealed settings, so the settings are read, checked and written in the right order here.
+
+use tandem_domain::id::{AccountId, InboxId};
+use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox, validate_inbox};
+use tandem_domain::validation::{MAX_NAME_CHARS, ValidationError, Validator};
+use tandem_store::{InboxPatch, NewInbox};
+
+use crate::demo::INBOX_TOKEN_PREFIX;
+use crate::model::InboxSecrets;
+use crate::secret::{generate_token, token_hash};
+use crate::{App, AppError};
+
+/// Prefix of the key an inbox's outgoing webhooks are signed with.
+const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
+
+impl App {
+    pub async fn inboxes(&self, account_id: AccountId) -> Result<Vec<Inbox>, AppError> {
+        Ok(self.store.inboxes(account_id).await?)
+    }
+
+    pub async fn inbox(&self, account_id: AccountId, inbox_id: InboxId) -> Result<Inbox, AppError> {
+        Ok(self.store.inbox(account_id, inbox_id).await?)
+    }
+
+    /// The inbox with its webhook secret and sealed channel settings (for admins).
+    pub async fn inbox_with_secrets(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<InboxSecrets, AppError> {
+        Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
+    }
+
+    /// Creates an inbox with a new API token (returned once, with the inbox) and webhook
+    /// secret. `seal_settings` gets the new inbox's id and channel and returns its sealed
+    /// settings; every channel but `api` needs them.
+    pub async fn create_inbox(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        channel: &str,
+        first_responder: Option<&str>,
+        webhook_url: Option<String>,
+        seal_settings: impl FnOnce(InboxId, ChannelKind) -> Result<Option<String>, ValidationError>,
+    ) -> Result<(String, InboxSecrets), AppError> {
+        let mut validator = Validator::new();
+        validator.text("name", name, MAX_NAME_CHARS);
+        validator.finish()?;
+        validate_inbox(None, webhook_url.as_deref())?;
+        let channel: ChannelKind = channel.parse()?;
+        let inbox_id = InboxId::generate();
+        let channel_config = seal_settings(inbox_id, channel)?;
+        if channel.needs_config() && channel_config.is_none() {
+            return Err(AppError::invalid(
+                "channel_config",
+                "required",
+                format!("a {channel} inbox needs its channel settings"),
+            ));
+        }
+        let first_responder = first_responder
+            .map(str::parse::<FirstResponder>)
+            .transpose()?;
+        let api_token = generate_token(INBOX_TOKEN_PREFIX);
+        let new_inbox = NewInbox {
+            name: name.trim().to_owned(),
+            channel,
+            first_responder: first_responder.unwrap_or(FirstResponder::Human),
+            webhook_url,
+            webhook_secret: generate_token(WEBHOOK_SECRET_PREFIX),
+            api_token_hash: token_hash(&api_token),
+            channel_config,
+        };
+        let inbox = self
+            .store
+            .create_inbox(account_id, inbox_id, &new_inbox, self.now())
+            .await?;
+        let created = self.store.inbox_with_secrets(account_id, inbox.id).await?;
+        Ok((api_token, created))
+    }
+
+    /// Changes the fields given (`webhook_url: Some(None)` removes the webhook).
+    /// `seal_settings` gets the inbox and its sealed settings so far and returns the new sealed
+    /// settings, or `None` to keep them.
+    pub async fn update_inbox(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+        name: Option<String>,
+        first_responder: Option<&str>,
+        webhook_url: Option<Option<String>>,
+        seal_settings: impl FnOnce(&Inbox, Option<&str>) -> Result<Option<String>, ValidationError>,
+    ) -> Result<InboxSecrets, AppError> {
+        validate_inbox(name.as_deref(), webhook_url.clone().flatten().as_deref())?;
+        let InboxSecrets {
+            inbox,
+            channel_config: sealed,
+            ..
+        } = self.store.inbox_with_secrets(account_id, inbox_id).await?;
+        let channel_config = seal_settings(&inbox, sealed.as_deref())?;
+        let patch = InboxPatch {
+            name: name.map(|name| name.trim().to_owned()),
+            first_responder: first_responder
+                .map(str::parse::<FirstResponder>)
+                .transpose()?,
+            webhook_url,
+            api_token_hash: None,
+            channel_config,
+        };
+        self.store
+            .update_inbox(account_id, inbox_id, &patch)
+            .await?;
+        Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
+    }
+
+    /// Replaces the inbox's API-channel token (returned once, with the inbox); the old one
+    /// stops working at once.
+    pub async fn rotate_inbox_token(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<(String, InboxSecrets), AppError> {
+        let api_token = generate_token(INBOX_TOKEN_PREFIX);
+        let patch = InboxPatch {
+            api_token_hash: Some(token_hash(&api_token)),
+            ..InboxPatch::default()
+        };
+        self.store
+            .update_inbox(account_id, inbox_id, &patch)
+            .await?;
+        let inbox = self.store.inbox_with_secrets(account_id, inbox_id).await?;
+        Ok((api_token, inbox))
+    }
+
+    pub async fn delete_inbox(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<(), AppError> {
+        Ok(self.store.delete_inbox(account_id, inbox_id).await?)
+    }
+
+    /// The installation's first web inbox, whose widget the demo site shows.
+    pub async fn demo_inbox(&self) -> Result<Inbox, AppError> {
+        self.store
+            .first_web_inbox()
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "web inbox",
+            })
+    }
+}

@@ -1,0 +1,31 @@
+//! A user's personal API tokens: listing them and revoking one (issuing one is
+//! `App::create_api_token`, in `auth.rs`).
+
+use tandem_domain::id::{AccountId, TokenId, UserId};
+
+use crate::model::AuthToken;
+use crate::{App, AppError};
+
+impl App {
+    /// The user's personal API tokens (never their secrets, which are shown once).
+    pub async fn api_tokens(
+        &self,
+        account_id: AccountId,
+        user_id: UserId,
+    ) -> Result<Vec<AuthToken>, AppError> {
+        Ok(self.store.api_tokens(account_id, user_id).await?)
+    }
+
+    /// Revokes one of the user's tokens; it stops working at once.
+    pub async fn delete_api_token(
+        &self,
+        account_id: AccountId,
+        user_id: UserId,
+        token_id: TokenId,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .store
+            .delete_token(account_id, user_id, token_id)
+            .await?)
+    }
+}

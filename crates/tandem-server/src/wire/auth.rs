@@ -1,0 +1,48 @@
+//! Logging in (for a bearer token or the workspace's browser session) and personal API tokens.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+
+use super::UserResponse;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionResponse {
+    pub user: UserResponse,
+    /// Sent back in `X-CSRF-Token` on every state-changing request of this session.
+    pub csrf_token: String,
+    /// When the session ends; given at login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: Option<Timestamp>,
+    pub user: UserResponse,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: Timestamp,
+    /// The secret, present only in the response that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}

@@ -1,0 +1,102 @@
+//! Messages with their attachments, and agents' replies and private notes.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use tandem_domain::Timestamp;
+use tandem_domain::message::{Attachment, AttachmentKind, Message};
+
+use super::{ActorBody, ConversationResponse, EventResponse};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageResponse {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub direction: &'static str,
+    pub sender: ActorBody,
+    pub private: bool,
+    pub text: String,
+    pub external_id: Option<String>,
+    pub delivery_status: Option<&'static str>,
+    /// Why the channel refused the message, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentBody>,
+    pub created_at: Timestamp,
+}
+
+/// A file or media item that came with a message (metadata only).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentBody {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    pub voice: bool,
+    pub needs_transcription: bool,
+}
+
+impl From<Attachment> for AttachmentBody {
+    fn from(attachment: Attachment) -> Self {
+        Self {
+            kind: match attachment.kind {
+                AttachmentKind::Image => "image",
+                AttachmentKind::Audio => "audio",
+                AttachmentKind::Video => "video",
+                AttachmentKind::Document => "document",
+                AttachmentKind::Sticker => "sticker",
+                AttachmentKind::Location => "location",
+                AttachmentKind::Other => "other",
+            },
+            media_id: attachment.media_id,
+            url: attachment.url,
+            mime_type: attachment.mime_type,
+            file_name: attachment.file_name,
+            caption: attachment.caption,
+            voice: attachment.voice,
+            needs_transcription: attachment.needs_transcription,
+        }
+    }
+}
+
+impl From<Message> for MessageResponse {
+    fn from(message: Message) -> Self {
+        Self {
+            id: message.id.0,
+            conversation_id: message.conversation_id.0,
+            direction: message.direction.as_str(),
+            sender: message.sender.into(),
+            private: message.is_private,
+            text: message.text,
+            external_id: message.external_id,
+            delivery_status: message.delivery_status.map(|status| status.as_str()),
+            delivery_error: message.delivery_error,
+            attachments: message.attachments.into_iter().map(Into::into).collect(),
+            created_at: message.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMessageRequest {
+    pub text: String,
+    /// A private note for agents, never sent to the customer.
+    #[serde(default)]
+    pub private: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageCreatedResponse {
+    pub conversation: ConversationResponse,
+    pub message: MessageResponse,
+    pub events: Vec<EventResponse>,
+}

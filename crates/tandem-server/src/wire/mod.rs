@@ -1,0 +1,39 @@
+//! JSON shapes of the API, kept apart from domain types so the wire format changes only on
+//! purpose. Every response type has a `From` the domain type it shows. One file per API
+//! resource; everything is re-exported here, so `crate::wire::X` names every type.
+
+mod account;
+mod auth;
+mod bot;
+mod canned;
+mod channel;
+mod common;
+mod contacts;
+mod conversations;
+mod external_bot;
+mod inboxes;
+mod learning;
+mod messages;
+mod proactive;
+mod reports;
+mod routing;
+mod teams;
+mod users;
+
+pub use account::*;
+pub use auth::*;
+pub use bot::*;
+pub use canned::*;
+pub use channel::*;
+pub use common::*;
+pub use contacts::*;
+pub use conversations::*;
+pub use external_bot::*;
+pub use inboxes::*;
+pub use learning::*;
+pub use messages::*;
+pub use proactive::*;
+pub use reports::*;
+pub use routing::*;
+pub use teams::*;
+pub use users::*;
