@@ -158,14 +158,15 @@ impl App {
     }
 
     /// Ends the session (or revokes the token) the principal authenticated with.
-    pub async fn logout(&self, principal: &Principal) -> Result<(), StoreError> {
-        self.store
+    pub async fn logout(&self, principal: &Principal) -> Result<(), AppError> {
+        Ok(self
+            .store
             .delete_token(
                 principal.account_id(),
                 principal.user_id(),
                 principal.token_id,
             )
-            .await
+            .await?)
     }
 }
 

@@ -14,24 +14,24 @@ use tokio_util::task::TaskTracker;
 
 use tandem_bot::learning;
 use tandem_bot::{
-    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotProfile, BotState,
-    BotTurn, CustomerTurn, ExternalReply, HandoverDecision, TeamAvailability, TurnOutcome,
-    handover_message, queue_notice, ready_profile,
+    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotState, BotTurn,
+    CustomerTurn, ExternalReply, HandoverDecision, TeamAvailability, TurnOutcome, handover_message,
+    queue_notice,
 };
-use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::Event;
 use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
 use tandem_domain::message::{Direction, Message};
-use tandem_nlu::{Analysis, Engine, Language};
+use tandem_nlu::{Analysis, Language};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
     Availability, BotHandover, BotTurnOutcome, BotTurnRecord, NewUnansweredQuestion, QueueStatus,
     Store, StoreError,
 };
 
-use crate::handover::{failure_handover, routing_facts};
+use crate::handover::{failure_handover, handover_context, routing_facts};
+use crate::loaded_bot::{BotCache, LoadedBot, TurnError};
 use crate::ports::ExternalTurn;
 use crate::routing_worker::RoutingKicks;
 use crate::{App, AppError, Ports};
@@ -41,16 +41,6 @@ const LEFTOVERS_PER_START: u32 = 1000;
 
 /// How many times a turn is recomputed when another one was stored meanwhile.
 const MAX_ATTEMPTS: usize = 3;
-
-/// One account's bot, built from the profile saved at `updated_at`.
-pub(crate) struct LoadedBot {
-    updated_at: Timestamp,
-    pub(crate) profile: BotProfile,
-    pub(crate) engine: Engine,
-}
-
-/// Which profile a bot was built from: the account's (`None`) or an inbox's own.
-type ProfileKey = (AccountId, Option<InboxId>);
 
 /// Runs bot turns in the background; cheap to clone.
 #[derive(Clone)]
@@ -62,7 +52,7 @@ struct Inner {
     store: Store,
     routing: RoutingKicks,
     ports: Ports,
-    bots: Mutex<HashMap<ProfileKey, Arc<LoadedBot>>>,
+    bots: BotCache,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     tasks: TaskTracker,
     /// Cancelled on shutdown: waits for external bots end early.
@@ -99,17 +89,6 @@ pub(crate) enum ExternalReplyError {
     Store(#[from] StoreError),
 }
 
-/// Why a turn could not run.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum TurnError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the saved bot profile no longer loads: {0}")]
-    Profile(String),
-    #[error("the bot's engine failed: {0}")]
-    Engine(String),
-}
-
 impl BotRunner {
     pub(crate) fn new(store: Store, routing: RoutingKicks, ports: Ports) -> Self {
         Self {
@@ -117,7 +96,7 @@ impl BotRunner {
                 store,
                 routing,
                 ports,
-                bots: Mutex::new(HashMap::new()),
+                bots: BotCache::default(),
                 conversations: Mutex::new(HashMap::new()),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
@@ -527,11 +506,6 @@ impl BotRunner {
             .await
     }
 
-    /// The store the turns read and write.
-    pub(crate) fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
     fn conversation_lock(&self, conversation_id: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
             .inner
@@ -762,17 +736,17 @@ impl BotRunner {
                 reason: decision.reason,
                 evidence: decision.evidence_json(),
                 routing,
-                context: self
-                    .handover_context(
-                        bot,
-                        conversation,
-                        contact,
-                        &decision,
-                        analysis,
-                        &state,
-                        today,
-                    )
-                    .await?,
+                context: handover_context(
+                    &self.inner.store,
+                    bot,
+                    conversation,
+                    contact,
+                    &decision,
+                    analysis,
+                    &state,
+                    today,
+                )
+                .await?,
             }),
             _ => None,
         };
@@ -794,48 +768,10 @@ impl BotRunner {
         account_id: AccountId,
         inbox_id: InboxId,
     ) -> Result<Option<Arc<LoadedBot>>, TurnError> {
-        let store = &self.inner.store;
-        let Some((scope, updated_at)) = store.serving_bot_profile(account_id, inbox_id).await?
-        else {
-            return Ok(None);
-        };
-        let key = (account_id, scope);
-        let cached = self
-            .inner
-            .bots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
-        if let Some(bot) = cached.filter(|bot| bot.updated_at == updated_at) {
-            return Ok(Some(bot));
-        }
-        // Changed (or first use): read the source only now.
-        let stored = match scope {
-            Some(inbox_id) => store.inbox_bot_profile(account_id, inbox_id).await?,
-            None => store.bot_profile(account_id).await?,
-        };
-        let Some(stored) = stored else {
-            return Ok(None);
-        };
-        let loaded = tokio::task::spawn_blocking(move || {
-            let (profile, engine) = ready_profile(&stored.source)
-                .map_err(|error| TurnError::Profile(error.to_string()))?;
-            Ok::<_, TurnError>(LoadedBot {
-                updated_at: stored.updated_at,
-                profile,
-                engine,
-            })
-        })
-        .await
-        .map_err(|error| TurnError::Engine(error.to_string()))??;
-        let loaded = Arc::new(loaded);
         self.inner
             .bots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, Arc::clone(&loaded));
-        Ok(Some(loaded))
+            .get(&self.inner.store, account_id, inbox_id)
+            .await
     }
 
     /// Calls the company's API for an action, retrying timeouts, network errors and 5xx.

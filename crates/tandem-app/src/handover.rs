@@ -13,151 +13,146 @@ use tandem_domain::event::{Actor, HandoverReason};
 use tandem_domain::id::ConversationId;
 use tandem_domain::message::Direction;
 use tandem_nlu::{Analysis, ConversationTurn, EntityKind, Language, Speaker};
-use tandem_store::{BotHandover, BotTurnRecord, ConversationFilter, RoutingFacts};
+use tandem_store::{BotHandover, BotTurnRecord, ConversationFilter, RoutingFacts, Store};
 
-use crate::bot_turn::{BotRunner, LoadedBot, TurnError};
+use crate::loaded_bot::{LoadedBot, TurnError};
 
-impl BotRunner {
-    /// What the person taking over sees first: why, what the customer wants (summary), how
-    /// their mood went (sentiment per message), what the bot knows (personal numbers masked)
-    /// and already answered, the contact's other conversations, and a suggested first reply.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn handover_context(
-        &self,
-        bot: &Arc<LoadedBot>,
-        conversation: &Conversation,
-        contact: &Contact,
-        decision: &HandoverDecision,
-        analysis: Analysis,
-        state: &BotState,
-        today: jiff::civil::Date,
-    ) -> Result<Value, TurnError> {
-        let store = self.store();
-        let account_id = conversation.account_id;
-        let transcript = store
-            .messages(account_id, conversation.id, None, 200)
-            .await?
-            .messages;
-        let filter = ConversationFilter {
-            contact_id: Some(conversation.contact_id),
-            ..ConversationFilter::default()
-        };
-        let previous: Vec<Value> = store
-            .conversations(account_id, &filter, None, 20)
-            .await?
-            .conversations
-            .into_iter()
-            .filter(|other| other.id != conversation.id)
-            .map(|other| {
-                json!({
-                    "id": other.id,
-                    "inbox_id": other.inbox_id,
-                    "status": other.status.as_str(),
-                    "created_at": other.created_at,
-                    "resolved_at": other.resolved_at,
-                })
-            })
-            .collect();
-        let bot = Arc::clone(bot);
-        let decision = decision.clone();
-        let state = state.clone();
-        let contact = contact.clone();
-        tokio::task::spawn_blocking(move || {
-            let context = state.analysis_context(today);
-            let turns: Vec<ConversationTurn> = transcript
-                .iter()
-                .filter(|message| !message.is_private)
-                .map(|message| ConversationTurn {
-                    speaker: match message.sender {
-                        Actor::Contact(_) => Speaker::Customer,
-                        Actor::Bot | Actor::System => Speaker::Bot,
-                        Actor::User(_) => Speaker::Agent,
-                    },
-                    text: message.text.clone(),
-                })
-                .collect();
-            let summary = bot.engine.summarize(&turns, &context);
-            let trajectory: Vec<Value> = transcript
-                .iter()
-                .filter(|message| message.direction == Direction::Inbound)
-                .filter_map(|message| {
-                    let score = bot
-                        .engine
-                        .analyze(&message.text, &context)
-                        .ok()?
-                        .sentiment
-                        .score;
-                    Some(
-                        json!({"message_id": message.id, "at": message.created_at, "score": score}),
-                    )
-                })
-                .collect();
-            let language = analysis.language.language;
-            let first_name = contact
-                .attributes
-                .get("first_name")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| {
-                    contact
-                        .name
-                        .as_deref()
-                        .and_then(|name| name.split_whitespace().next())
-                        .map(str::to_owned)
-                });
-            let suggestion = suggested_first_reply(
-                &bot.profile,
-                language,
-                first_name.as_deref(),
-                decision.reason,
-                summary.customer_request.as_deref(),
-            );
-            let entities: Vec<Value> = analysis
-                .entities
-                .iter()
-                .map(|entity| {
-                    let value = match entity.kind {
-                        EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
-                            mask(&entity.normalized)
-                        }
-                        _ => entity.masked(),
-                    };
-                    json!({"kind": entity.kind, "value": value})
-                })
-                .collect();
-            let identities: Vec<Value> = contact
-                .identities
-                .iter()
-                .map(|identity| json!({"kind": identity.kind, "value": identity.value}))
-                .collect();
+/// What the person taking over sees first: why, what the customer wants (summary), how
+/// their mood went (sentiment per message), what the bot knows (personal numbers masked)
+/// and already answered, the contact's other conversations, and a suggested first reply.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn handover_context(
+    store: &Store,
+    bot: &Arc<LoadedBot>,
+    conversation: &Conversation,
+    contact: &Contact,
+    decision: &HandoverDecision,
+    analysis: Analysis,
+    state: &BotState,
+    today: jiff::civil::Date,
+) -> Result<Value, TurnError> {
+    let account_id = conversation.account_id;
+    let transcript = store
+        .messages(account_id, conversation.id, None, 200)
+        .await?
+        .messages;
+    let filter = ConversationFilter {
+        contact_id: Some(conversation.contact_id),
+        ..ConversationFilter::default()
+    };
+    let previous: Vec<Value> = store
+        .conversations(account_id, &filter, None, 20)
+        .await?
+        .conversations
+        .into_iter()
+        .filter(|other| other.id != conversation.id)
+        .map(|other| {
             json!({
-                "reason": decision.reason,
-                "evidence": decision.evidence_json(),
-                "language": language.code(),
-                "summary": summary,
-                "top_intent": analysis.intents.first().map(|top| json!({
-                    "intent": top.intent,
-                    "confidence": top.confidence,
-                })),
-                "out_of_scope": analysis.out_of_scope,
-                "sentiment": analysis.sentiment.score,
-                "sentiment_trajectory": trajectory,
-                "entities": entities,
-                "slots": state.masked_slots(&bot.profile),
-                "bot_answered": state.answered,
-                "contact": {
-                    "id": contact.id,
-                    "name": contact.name,
-                    "attributes": contact.attributes,
-                    "identities": identities,
-                },
-                "previous_conversations": previous,
-                "suggested_first_reply": suggestion,
+                "id": other.id,
+                "inbox_id": other.inbox_id,
+                "status": other.status.as_str(),
+                "created_at": other.created_at,
+                "resolved_at": other.resolved_at,
             })
         })
-        .await
-        .map_err(|error| TurnError::Engine(error.to_string()))
-    }
+        .collect();
+    let bot = Arc::clone(bot);
+    let decision = decision.clone();
+    let state = state.clone();
+    let contact = contact.clone();
+    tokio::task::spawn_blocking(move || {
+        let context = state.analysis_context(today);
+        let turns: Vec<ConversationTurn> = transcript
+            .iter()
+            .filter(|message| !message.is_private)
+            .map(|message| ConversationTurn {
+                speaker: match message.sender {
+                    Actor::Contact(_) => Speaker::Customer,
+                    Actor::Bot | Actor::System => Speaker::Bot,
+                    Actor::User(_) => Speaker::Agent,
+                },
+                text: message.text.clone(),
+            })
+            .collect();
+        let summary = bot.engine.summarize(&turns, &context);
+        let trajectory: Vec<Value> = transcript
+            .iter()
+            .filter(|message| message.direction == Direction::Inbound)
+            .filter_map(|message| {
+                let score = bot
+                    .engine
+                    .analyze(&message.text, &context)
+                    .ok()?
+                    .sentiment
+                    .score;
+                Some(json!({"message_id": message.id, "at": message.created_at, "score": score}))
+            })
+            .collect();
+        let language = analysis.language.language;
+        let first_name = contact
+            .attributes
+            .get("first_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                contact
+                    .name
+                    .as_deref()
+                    .and_then(|name| name.split_whitespace().next())
+                    .map(str::to_owned)
+            });
+        let suggestion = suggested_first_reply(
+            &bot.profile,
+            language,
+            first_name.as_deref(),
+            decision.reason,
+            summary.customer_request.as_deref(),
+        );
+        let entities: Vec<Value> = analysis
+            .entities
+            .iter()
+            .map(|entity| {
+                let value = match entity.kind {
+                    EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
+                        mask(&entity.normalized)
+                    }
+                    _ => entity.masked(),
+                };
+                json!({"kind": entity.kind, "value": value})
+            })
+            .collect();
+        let identities: Vec<Value> = contact
+            .identities
+            .iter()
+            .map(|identity| json!({"kind": identity.kind, "value": identity.value}))
+            .collect();
+        json!({
+            "reason": decision.reason,
+            "evidence": decision.evidence_json(),
+            "language": language.code(),
+            "summary": summary,
+            "top_intent": analysis.intents.first().map(|top| json!({
+                "intent": top.intent,
+                "confidence": top.confidence,
+            })),
+            "out_of_scope": analysis.out_of_scope,
+            "sentiment": analysis.sentiment.score,
+            "sentiment_trajectory": trajectory,
+            "entities": entities,
+            "slots": state.masked_slots(&bot.profile),
+            "bot_answered": state.answered,
+            "contact": {
+                "id": contact.id,
+                "name": contact.name,
+                "attributes": contact.attributes,
+                "identities": identities,
+            },
+            "previous_conversations": previous,
+            "suggested_first_reply": suggestion,
+        })
+    })
+    .await
+    .map_err(|error| TurnError::Engine(error.to_string()))
 }
 
 /// When the bot cannot help (no profile, or it broke), the conversation goes to a person with

@@ -24,6 +24,7 @@ pub mod hub;
 pub mod inboxes;
 pub mod intake;
 pub mod learning;
+mod loaded_bot;
 pub mod mail_poll;
 pub mod model;
 pub mod ports;

@@ -11,7 +11,6 @@ use serde::Serialize;
 use tandem_app::{AppError, AuthError};
 use tandem_domain::conversation::TransitionError;
 use tandem_domain::validation::{FieldError, ValidationError};
-use tandem_store::StoreError;
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -131,30 +130,6 @@ impl From<ValidationError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { entity } => ApiError::NotFound(entity),
-            StoreError::Conflict {
-                code,
-                field,
-                message,
-            } => ApiError::Conflict {
-                code,
-                field: Some(field),
-                message,
-            },
-            StoreError::Transition(error) => ApiError::Transition(error),
-            StoreError::InvalidReference { field, message } => {
-                ApiError::Validation(ValidationError::field(field, "unknown_reference", message))
-            }
-            StoreError::Invalid(error) => ApiError::Validation(error),
-            StoreError::Unavailable => ApiError::Unavailable,
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
-}
-
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
@@ -182,7 +157,7 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::InvalidCredentials => ApiError::InvalidCredentials,
             AuthError::InvalidToken => ApiError::Unauthenticated,
-            AuthError::Store(error) => error.into(),
+            AuthError::Store(error) => AppError::from(error).into(),
         }
     }
 }

@@ -206,7 +206,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         .layer(axum::middleware::map_response(error::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            metrics::track,
+            telemetry::track,
         ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))

@@ -6,11 +6,6 @@
 
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::HeaderMap;
-use axum::http::header::CONTENT_TYPE;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -20,10 +15,6 @@ use prometheus_client::registry::Registry;
 
 use tandem_app::ports::Observer;
 use tandem_app::{App, AppError};
-
-use crate::error::ApiError;
-use crate::extract::bearer_matches;
-use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
@@ -138,6 +129,28 @@ impl Metrics {
         OpenWebSocket(self.websocket_connections.clone())
     }
 
+    /// The bearer token a scrape must carry, when one is configured.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Counts and times one answered HTTP request by its route template.
+    pub fn http_request(&self, method: String, route: String, status: u16, elapsed: Duration) {
+        self.http_duration
+            .get_or_create(&RouteLabels {
+                method: method.clone(),
+                route: route.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.http_requests
+            .get_or_create(&StatusLabels {
+                method,
+                route,
+                status,
+            })
+            .inc();
+    }
+
     /// The metrics as OpenMetrics text, with the queue depth and backlog read now.
     pub async fn render(&self, app: &App) -> Result<String, AppError> {
         let (queued, backlog) = app.operational_counts().await?;
@@ -175,28 +188,6 @@ impl Observer for Metrics {
     }
 }
 
-/// `GET /metrics`: the OpenMetrics text, for a scrape with the configured token.
-pub async fn serve(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let metrics = &state.metrics;
-    if let Some(expected) = &metrics.token
-        && !bearer_matches(&headers, expected)
-    {
-        return Err(ApiError::Unauthenticated);
-    }
-    let text = metrics.render(&state.app).await?;
-    Ok((
-        [(
-            CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response())
-}
-
 /// An open WebSocket session, counted until dropped (however the session ends).
 #[derive(Debug)]
 pub struct OpenWebSocket(Gauge);
@@ -205,32 +196,4 @@ impl Drop for OpenWebSocket {
     fn drop(&mut self) {
         self.0.dec();
     }
-}
-
-/// Middleware: counts and times every request by its route template.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let response = next.run(request).await;
-    let metrics = &state.metrics;
-    metrics
-        .http_duration
-        .get_or_create(&RouteLabels {
-            method: method.clone(),
-            route: route.clone(),
-        })
-        .observe(started.elapsed().as_secs_f64());
-    metrics
-        .http_requests
-        .get_or_create(&StatusLabels {
-            method,
-            route,
-            status: response.status().as_u16(),
-        })
-        .inc();
-    response
 }

@@ -4,12 +4,15 @@
 
 use std::io::IsTerminal;
 
-use axum::extract::MatchedPath;
+use axum::extract::{MatchedPath, State};
 use axum::http::Request;
+use axum::middleware::Next;
+use axum::response::Response;
 use tracing::Span;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, LogFormat};
+use crate::state::AppState;
 
 /// Installs the global subscriber for the `tandem` binary.
 pub fn init(config: &Config) -> anyhow::Result<()> {
@@ -46,4 +49,23 @@ pub fn request_span<B>(request: &Request<B>) -> Span {
         user_id = tracing::field::Empty,
         inbox_id = tracing::field::Empty,
     )
+}
+
+/// Middleware: counts and times every request by its route template.
+pub async fn track(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .http_request(method, route, response.status().as_u16(), started.elapsed());
+    response
 }

@@ -90,9 +90,12 @@ pub fn top_level_modules(crate_name: &str) -> BTreeMap<String, Vec<PathBuf>> {
     modules
 }
 
-/// A file's text without its unit tests (`#[cfg(test)]` and everything after it) and without
-/// comments, so that neither counts as a dependency.
+/// A file's text without its unit tests (`#[cfg(test)]` and everything after it, or the whole
+/// of a `tests.rs` module file) and without comments, so that neither counts as a dependency.
 pub fn code_of(path: &Path) -> String {
+    if path.file_name().is_some_and(|name| name == "tests.rs") {
+        return String::new();
+    }
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let code = match text.find("#[cfg(test)]") {
         Some(index) => &text[..index],

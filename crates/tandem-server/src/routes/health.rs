@@ -1,12 +1,14 @@
-//! Liveness, readiness and the OpenAPI document.
+//! Liveness, readiness, the operational metrics (`/metrics`) and the OpenAPI document.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::ApiError;
+use crate::extract::bearer_matches;
 use crate::state::AppState;
 
 /// The API's OpenAPI 3.1 document, kept beside the code and checked by the tests.
@@ -28,4 +30,26 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Va
 
 pub async fn openapi() -> impl IntoResponse {
     ([(CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// `GET /metrics`: the OpenMetrics text, for a scrape with the configured token.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let metrics = &state.metrics;
+    if let Some(expected) = metrics.token()
+        && !bearer_matches(&headers, expected)
+    {
+        return Err(ApiError::Unauthenticated);
+    }
+    let text = metrics.render(&state.app).await?;
+    Ok((
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
 }

@@ -209,7 +209,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/{*path}", get(assets::workspace_file))
         .route("/widget.js", get(assets::widget))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(crate::metrics::serve))
+        .route("/metrics", get(health::metrics))
         .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::RouteNotFound })
 }
