@@ -189,7 +189,7 @@ impl BotRunner {
         let outcome = self
             .inner
             .store
-            .record_bot_turn(account_id, record, crate::now())
+            .record_bot_turn(account_id, record, self.inner.ports.clock.now())
             .await?;
         if let (BotTurnOutcome::Recorded { .. }, Some(handover)) = (&outcome, &record.handover) {
             self.inner.ports.observer.handover(handover.reason.as_str());
@@ -204,7 +204,7 @@ impl BotRunner {
         let runner = self.clone();
         // Messages that arrive after the start are answered by their own requests; only what
         // was waiting before is left over.
-        let started = crate::now();
+        let started = self.inner.ports.clock.now();
         self.inner.tasks.spawn(async move {
             match runner
                 .inner
@@ -704,7 +704,7 @@ impl BotRunner {
                     conversation.account_id,
                     conversation.inbox_id,
                     facts,
-                    crate::now(),
+                    self.inner.ports.clock.now(),
                 )
                 .await?;
             if let Availability::Closed {

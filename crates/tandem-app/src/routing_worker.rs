@@ -98,7 +98,7 @@ struct Dispatcher {
 
 impl Dispatcher {
     async fn tick(&self) {
-        let now = crate::now();
+        let now = self.app.now();
         let store = &self.store;
         log_failure(
             "refreshing agent connections",
@@ -135,7 +135,7 @@ impl Dispatcher {
     }
 
     async fn route_and_notify(&self, account_id: AccountId) {
-        match self.store.route(account_id, crate::now()).await {
+        match self.store.route(account_id, self.app.now()).await {
             Ok(assigned) => {
                 for (conversation, _) in &assigned {
                     tracing::info!(conversation_id = %conversation.id, agent_id = ?conversation.assignee_id, "assigned");
@@ -155,7 +155,7 @@ impl Dispatcher {
     /// most once per `queue_notice_interval`; while their team is closed, when it is back
     /// (once: a bot handover already said so).
     async fn notify_waiting(&self, account_id: AccountId) -> Result<(), StoreError> {
-        let now = crate::now();
+        let now = self.app.now();
         for entry in self.store.queue(account_id).await? {
             if !notice_due(
                 entry.position,
@@ -220,7 +220,7 @@ impl Dispatcher {
                     account_id,
                     entry.conversation_id,
                     entry.position,
-                    crate::now(),
+                    self.app.now(),
                 )
                 .await?;
         }

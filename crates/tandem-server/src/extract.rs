@@ -133,7 +133,7 @@ impl FromRequestParts<AppState> for Auth {
                 token
             }
         };
-        let principal = state.app.authenticate(token, tandem_app::now()).await?;
+        let principal = state.app.authenticate(token, state.app.now()).await?;
         tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
         Ok(Auth(principal))
     }

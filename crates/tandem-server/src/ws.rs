@@ -129,7 +129,7 @@ pub async fn upgrade(
     let Some(token) = token(&headers, &query) else {
         return ApiError::Unauthenticated.into_response();
     };
-    let principal = match state.app.authenticate(token, tandem_app::now()).await {
+    let principal = match state.app.authenticate(token, state.app.now()).await {
         Ok(principal) => principal,
         Err(error) => return ApiError::from(error).into_response(),
     };
@@ -202,7 +202,7 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
                     Some(Ok(_)) => {}
                 },
                 _ = reauthenticate.tick() => {
-                    if state.app.authenticate(&token, tandem_app::now()).await.is_err() {
+                    if state.app.authenticate(&token, state.app.now()).await.is_err() {
                         let expired = ServerEvent::Error { code: "session_expired", message: "log in again" };
                         let _ = socket.send(expired.frame()).await;
                         break Some((close_code::POLICY, "session expired"));

@@ -19,7 +19,7 @@ pub async fn login(
 ) -> Result<Json<LoginResponse>, ApiError> {
     let (token, record, user) = state
         .app
-        .login(&request.email, &request.password, tandem_app::now())
+        .login(&request.email, &request.password, state.app.now())
         .await?;
     tracing::info!(user_id = %user.id, "user logged in");
     Ok(Json(LoginResponse {
@@ -69,7 +69,7 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
     let (secret, token) = state
         .app
-        .create_api_token(&principal, &request.name, tandem_app::now())
+        .create_api_token(&principal, &request.name, state.app.now())
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -17,7 +17,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let now = tandem_app::now();
+    let now = state.app.now();
     let (token, record, user) = state
         .app
         .login(&request.email, &request.password, now)
