@@ -38,13 +38,45 @@ pub enum ApiError {
     #[error("{0}")]
     Transition(TransitionError),
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest {
+        kind: BadRequestKind,
+        message: String,
+    },
     #[error("the body is larger than the server accepts")]
     PayloadTooLarge,
     #[error("internal error")]
     Internal(String),
     #[error("service unavailable")]
     Unavailable,
+}
+
+/// Why a request could not be read at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadRequestKind {
+    UnreadableBody,
+    MalformedJson,
+    MalformedWebhook,
+    WebsocketRequired,
+}
+
+impl BadRequestKind {
+    /// Every kind, for the table of error codes.
+    #[cfg(test)]
+    const ALL: [BadRequestKind; 4] = [
+        BadRequestKind::UnreadableBody,
+        BadRequestKind::MalformedJson,
+        BadRequestKind::MalformedWebhook,
+        BadRequestKind::WebsocketRequired,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            BadRequestKind::UnreadableBody => "unreadable_body",
+            BadRequestKind::MalformedJson => "malformed_json",
+            BadRequestKind::MalformedWebhook => "malformed_webhook",
+            BadRequestKind::WebsocketRequired => "websocket_required",
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -82,7 +114,7 @@ impl ApiError {
             ApiError::Transition(TransitionError::AssignedToAnotherAgent { .. }) => {
                 (StatusCode::CONFLICT, "assigned_to_another_agent")
             }
-            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::BadRequest { kind, .. } => (StatusCode::BAD_REQUEST, kind.code()),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -162,6 +194,20 @@ impl From<AuthError> for ApiError {
     }
 }
 
+/// The code of an error the HTTP layer answered by itself with `status`.
+fn http_layer_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ if status.is_server_error() => "internal_error",
+        _ => "http_error",
+    }
+}
+
 /// Gives the errors axum and tower answer by themselves (an unknown method, a body over the
 /// limit, a timeout, a path or query that cannot be read) the same JSON shape as ours.
 pub async fn json_errors(response: Response) -> Response {
@@ -178,16 +224,7 @@ pub async fn json_errors(response: Response) -> Response {
         .await
         .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
         .unwrap_or_default();
-    let code = match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        _ if status.is_server_error() => "internal_error",
-        _ => "http_error",
-    };
+    let code = http_layer_code(status);
     let message = if text.is_empty() || status.is_server_error() {
         status
             .canonical_reason()

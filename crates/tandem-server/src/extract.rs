@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use tandem_app::Principal;
 use tandem_domain::user::Role;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadRequestKind};
 use crate::session::{csrf_allows, session_cookie};
 use crate::state::AppState;
 
@@ -33,7 +33,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     ApiError::PayloadTooLarge
                 } else {
                     ApiError::BadRequest {
-                        code: "unreadable_body",
+                        kind: BadRequestKind::UnreadableBody,
                         message: rejection.body_text(),
                     }
                 }
@@ -52,7 +52,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let inner = error.into_inner();
             if inner.is_syntax() || inner.is_eof() {
                 Err(ApiError::BadRequest {
-                    code: "malformed_json",
+                    kind: BadRequestKind::MalformedJson,
                     message: format!("the body is not valid JSON: {inner}"),
                 })
             } else {

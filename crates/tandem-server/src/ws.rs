@@ -20,7 +20,7 @@ use tandem_app::model::TYPING;
 use tandem_app::{Notification, Principal};
 use tandem_domain::id::ConversationId;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadRequestKind};
 use crate::extract::bearer_token;
 use crate::session::{same_origin, session_cookie};
 use crate::state::AppState;
@@ -271,7 +271,7 @@ pub async fn send_close(socket: &mut WebSocket, code: u16, reason: &'static str)
 /// The answer to a request on a socket route that is not a WebSocket handshake.
 pub fn not_a_websocket(rejection: &WebSocketUpgradeRejection) -> ApiError {
     ApiError::BadRequest {
-        code: "websocket_required",
+        kind: BadRequestKind::WebsocketRequired,
         message: rejection.body_text(),
     }
 }

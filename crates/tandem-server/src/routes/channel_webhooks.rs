@@ -21,7 +21,7 @@ use tandem_domain::id::{InboxId, MessageId};
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_nlu::Language;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BadRequestKind};
 use crate::extract::{bearer_matches, parse_id};
 use crate::state::AppState;
 
@@ -46,7 +46,7 @@ fn refused(error: WebhookError) -> ApiError {
             ApiError::Unauthenticated
         }
         WebhookError::Malformed(message) => ApiError::BadRequest {
-            code: "malformed_webhook",
+            kind: BadRequestKind::MalformedWebhook,
             message,
         },
     }
