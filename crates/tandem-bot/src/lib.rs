@@ -55,11 +55,10 @@ pub use dialogue::{
     Reply, TurnOutcome,
 };
 pub use messages::{
-    MessageKind, TeamAvailability, describe_reopening, describe_wait, handover_message,
-    queue_notice,
+    TeamAvailability, describe_reopening, describe_wait, handover_message, queue_notice,
 };
 pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
-pub use profile::{BotProfile, ProfileError, ProfileErrorKind, ProfileErrors};
+pub use profile::{BotProfile, MessageKind, ProfileError, ProfileErrorKind, ProfileErrors};
 pub use ready::{ReadyError, ready_profile};
 pub use suggestion::suggested_first_reply;
 pub use template::{MissingVariable, Template, TemplateError};
