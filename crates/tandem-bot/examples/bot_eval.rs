@@ -16,15 +16,11 @@
 //! (default 20) to collect enough samples. The figures themselves come from the first run:
 //! the engine and the bot are deterministic.
 
-#[path = "../scripts/runner.rs"]
-#[allow(dead_code)] // The test uses parts of the runner this example does not.
-mod runner;
-
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use runner::{ConversationRun, Figures, Player, load_script};
 use tandem_bot::demo_profile;
+use tandem_bot::scripted::{self, ConversationRun, Figures, Player, load_script};
 use tandem_nlu::{Engine, Language};
 
 /// Command-line options.
@@ -90,7 +86,7 @@ fn run() -> Result<ExitCode, String> {
     let training = started.elapsed();
     let yaml = match &options.script {
         Some(path) => std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?,
-        None => runner::SCRIPT_YAML.to_owned(),
+        None => scripted::SCRIPT_YAML.to_owned(),
     };
     let script = load_script(&yaml, &profile)?;
     let player = Player {

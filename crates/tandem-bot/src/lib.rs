@@ -8,6 +8,10 @@
 //! day and business hours in, stores [`BotState`] between turns, and performs the
 //! [`ActionRequest`]s the bot asks for.
 //!
+//! The `scripts` feature adds `scripted`, the player of the scripted demo conversations that
+//! the scripted test and the `bot_eval` example share; it times turns with the clock, so it
+//! stays out of every other build.
+//!
 //! ```
 //! use tandem_bot::{Bot, BotState, CustomerTurn, TeamAvailability, demo_profile};
 //! use tandem_nlu::Engine;
@@ -39,6 +43,8 @@ pub mod policy;
 pub mod profile;
 mod ready;
 pub mod replay;
+#[cfg(feature = "scripts")]
+pub mod scripted;
 mod small_talk;
 mod suggestion;
 mod template;
@@ -55,11 +61,10 @@ pub use dialogue::{
     Reply, TurnOutcome,
 };
 pub use messages::{
-    MessageKind, TeamAvailability, describe_reopening, describe_wait, handover_message,
-    queue_notice,
+    TeamAvailability, describe_reopening, describe_wait, handover_message, queue_notice,
 };
 pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
-pub use profile::{BotProfile, ProfileError, ProfileErrorKind, ProfileErrors};
+pub use profile::{BotProfile, MessageKind, ProfileError, ProfileErrorKind, ProfileErrors};
 pub use ready::{ReadyError, ready_profile};
 pub use suggestion::suggested_first_reply;
 pub use template::{MissingVariable, Template, TemplateError};

@@ -23,14 +23,12 @@
 //! Latency is not asserted here (debug build, shared CI cores); `examples/bot_eval.rs`
 //! measures it in release.
 
-#[path = "../scripts/runner.rs"]
-#[allow(dead_code)] // The example uses parts of the runner this test does not.
-mod runner;
-
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use runner::{ConversationRun, ExpectedOutcome, Figures, Player, Script, SimulatedAction};
+use tandem_bot::scripted::{
+    self, ConversationRun, ExpectedOutcome, Figures, Player, Script, SimulatedAction,
+};
 use tandem_bot::{BotProfile, demo_profile};
 use tandem_domain::event::HandoverReason;
 use tandem_nlu::{Engine, Language};
@@ -42,7 +40,7 @@ static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
 });
 
 static SCRIPT: LazyLock<Script> = LazyLock::new(|| {
-    runner::load_script(runner::SCRIPT_YAML, &PROFILE)
+    scripted::load_script(scripted::SCRIPT_YAML, &PROFILE)
         .unwrap_or_else(|problems| panic!("scripts/demo-conversations.yaml:\n{problems}"))
 });
 
@@ -137,7 +135,7 @@ fn the_script_has_sixty_mixed_conversations_half_routine_covering_every_reason()
     for reason in HandoverReason::ALL {
         let count = conversations
             .iter()
-            .filter(|conversation| conversation.expect.label() == runner::Label::Handover(reason))
+            .filter(|conversation| conversation.expect.label() == scripted::Label::Handover(reason))
             .count();
         assert!(count >= 3, "only {count} conversations expect {reason}");
     }
@@ -149,7 +147,7 @@ fn the_script_has_sixty_mixed_conversations_half_routine_covering_every_reason()
     let has = |wanted: fn(&SimulatedAction) -> bool| simulated.iter().any(|action| wanted(action));
     assert!(has(|action| matches!(
         action,
-        SimulatedAction::Word(runner::ActionWord::Ok)
+        SimulatedAction::Word(scripted::ActionWord::Ok)
     )));
     assert!(has(|action| matches!(
         action,
@@ -157,11 +155,11 @@ fn the_script_has_sixty_mixed_conversations_half_routine_covering_every_reason()
     )));
     assert!(has(|action| matches!(
         action,
-        SimulatedAction::Word(runner::ActionWord::Timeout)
+        SimulatedAction::Word(scripted::ActionWord::Timeout)
     )));
     assert!(has(|action| matches!(
         action,
-        SimulatedAction::Word(runner::ActionWord::Network)
+        SimulatedAction::Word(scripted::ActionWord::Network)
     )));
     assert!(has(|action| matches!(
         action,
@@ -241,7 +239,7 @@ fn conversations_needing_a_person_are_handed_over_for_the_right_reason() {
         let precision = measured.precision().unwrap_or(1.0);
         let recall = measured.recall().unwrap_or(1.0);
         if precision < precision_floor || recall < recall_floor {
-            let label = runner::Label::Handover(reason);
+            let label = scripted::Label::Handover(reason);
             failures.push(format!(
                 "{reason}: precision {}/{} = {precision:.3} (floor {precision_floor}), \
                  recall {}/{} = {recall:.3} (floor {recall_floor}); its misses:\n{}",
@@ -274,20 +272,28 @@ fn per_turn_expectations_are_met_above_the_floor() {
 
 #[test]
 fn unrendered_template_variables_are_spotted() {
-    assert!(runner::has_unrendered_variable("R$ {result.amount} até"));
-    assert!(runner::has_unrendered_variable("Olá {first_name|cliente}!"));
-    assert!(!runner::has_unrendered_variable("R$ 189,90 {"));
-    assert!(!runner::has_unrendered_variable("um { solto } e {}"));
+    assert!(scripted::has_unrendered_variable("R$ {result.amount} até"));
+    assert!(scripted::has_unrendered_variable(
+        "Olá {first_name|cliente}!"
+    ));
+    assert!(!scripted::has_unrendered_variable("R$ 189,90 {"));
+    assert!(!scripted::has_unrendered_variable("um { solto } e {}"));
 }
 
 #[test]
 fn percentiles_are_nearest_rank() {
     let values: Vec<Duration> = (1..=20).map(Duration::from_millis).collect();
-    assert_eq!(runner::percentile(&values, 50.0), Duration::from_millis(10));
-    assert_eq!(runner::percentile(&values, 95.0), Duration::from_millis(19));
     assert_eq!(
-        runner::percentile(&values, 100.0),
+        scripted::percentile(&values, 50.0),
+        Duration::from_millis(10)
+    );
+    assert_eq!(
+        scripted::percentile(&values, 95.0),
+        Duration::from_millis(19)
+    );
+    assert_eq!(
+        scripted::percentile(&values, 100.0),
         Duration::from_millis(20)
     );
-    assert_eq!(runner::percentile(&[], 50.0), Duration::ZERO);
+    assert_eq!(scripted::percentile(&[], 50.0), Duration::ZERO);
 }

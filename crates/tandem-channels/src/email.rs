@@ -388,7 +388,7 @@ impl HtmlText {
 }
 
 /// Cuts quoted history and signatures from a reply: everything from the first attribution line
-/// ("On <date>, <name> wrote:", "Em ... escreveu:", "El ... escribió:", also wrapped over two
+/// (`On <date>, <name> wrote:`, "Em ... escreveu:", "El ... escribió:", also wrapped over two
 /// lines), Outlook's "-----Original Message-----" or "From: / Sent:" header block, or the `-- `
 /// signature delimiter; then trailing `>`-quoted lines, separators and mobile footers ("Sent from
 /// my iPhone", "Enviado do meu Android", "Get Outlook for Android"...). A reply written below the
@@ -564,7 +564,7 @@ fn is_mobile_footer(line: &str) -> bool {
     line.chars().count() <= 60 && FOOTERS.iter().any(|footer| line.starts_with(footer))
 }
 
-/// The subject of an answer: "Re: <subject>", unless it already is one (Re:, RE:, Res:,
+/// The subject of an answer: `Re: <subject>`, unless it already is one (Re:, RE:, Res:,
 /// Resp:); "Re: your message" for an e-mail without a subject.
 pub fn reply_subject(subject: &str) -> String {
     let subject = subject.trim();

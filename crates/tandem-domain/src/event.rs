@@ -7,9 +7,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
-use crate::conversation::ConversationStatus;
 use crate::id::{AccountId, ContactId, ConversationId, EventId, TeamId, UserId};
 use crate::sla::SlaTarget;
+use crate::status::ConversationStatus;
 use crate::survey::SurveyKind;
 use crate::validation::ValidationError;
 

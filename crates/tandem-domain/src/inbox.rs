@@ -6,8 +6,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
-use crate::conversation::ConversationStatus;
 use crate::id::{AccountId, InboxId};
+use crate::status::ConversationStatus;
 use crate::validation::{MAX_NAME_CHARS, ValidationError, Validator};
 
 /// The kind of channel an inbox is connected to.

@@ -12,6 +12,8 @@ pub mod id;
 pub mod inbox;
 pub mod message;
 pub mod sla;
+pub mod status;
+pub mod stored_name;
 pub mod survey;
 pub mod team;
 pub mod user;

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::stored_name::UnknownName;
+
 use crate::Timestamp;
 use crate::event::Actor;
 use crate::id::{AccountId, ConversationId, MessageId};
@@ -98,11 +100,6 @@ impl FromStr for DeliveryStatus {
         .ok_or_else(|| UnknownName(s.to_owned()))
     }
 }
-
-/// A stored name that this version does not know.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown name {0:?}")]
-pub struct UnknownName(pub String);
 
 impl fmt::Display for Direction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

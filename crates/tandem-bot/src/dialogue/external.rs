@@ -7,7 +7,8 @@ use serde_json::Value;
 use tandem_domain::contact::Attributes;
 use tandem_domain::event::HandoverReason;
 
-use super::{Bot, BotState, BotTurn, CustomerTurn, Draft, Reply, TurnOutcome};
+use super::state::BotState;
+use super::turn::{Bot, BotTurn, CustomerTurn, Draft, Reply, TurnOutcome};
 use crate::messages::TeamAvailability;
 use crate::policy::{self, Evidence, HandoverDecision, PolicyInput};
 

@@ -14,131 +14,24 @@ mod clarify;
 mod external;
 mod slots;
 mod state;
+mod turn;
 
-use serde::{Deserialize, Serialize};
 use tandem_domain::contact::Attributes;
 use tandem_domain::event::HandoverReason;
 use tandem_nlu::{Analysis, IntentScore, Language};
 
 pub use external::{ExternalHandover, ExternalReply};
 pub use state::{Answered, BotState, PendingSlot};
+pub use turn::{Bot, BotTurn, CustomerTurn, Reply, TurnOutcome};
 
-use crate::action::{
-    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, build_request, result_field,
-};
-use crate::messages::{
-    MessageKind, TeamAvailability, handover_message, render_message, render_text,
-};
+use crate::action::{ActionFailure, ActionFailureKind, ActionOutcome, build_request, result_field};
+use crate::messages::{TeamAvailability, render_message, render_text};
 use crate::policy::{self, Evidence, HandoverDecision, PolicyInput};
-use crate::profile::{BotProfile, Intent};
+use crate::profile::{Intent, MessageKind};
 use crate::small_talk::{self, SmallTalk};
 use crate::template::Template;
 use slots::SlotAnswer;
-
-/// One message from the bot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reply {
-    /// The text, in the customer's language.
-    pub text: String,
-    /// The knowledge-base article the text quotes.
-    pub cites_article: Option<String>,
-}
-
-/// What a turn did, for metrics and policy replay.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum TurnOutcome {
-    /// Greetings, thanks or acknowledgements.
-    SmallTalk,
-    /// An intent's reply, an article or an action's result.
-    Answered {
-        /// The intent answered, if any.
-        intent: Option<String>,
-        /// The article cited, if any.
-        article_id: Option<String>,
-    },
-    /// The bot asked for a slot (again, after an invalid answer).
-    AskedForSlot {
-        /// The intent being served.
-        intent: String,
-        /// The slot.
-        slot: String,
-    },
-    /// The bot asked which of two intents was meant.
-    Clarifying {
-        /// The two intents.
-        options: Vec<String>,
-    },
-    /// The bot asked the server to run an action.
-    ActionRequested {
-        /// The intent whose action it is.
-        intent: String,
-    },
-    /// The bot did not understand.
-    NotUnderstood,
-    /// An action failed and the `action_failed` rule is off: the bot apologized.
-    ActionUnavailable,
-    /// The conversation goes to a person.
-    HandedOver,
-    /// An action outcome that the bot was not waiting for; nothing was said.
-    Ignored,
-    /// The handover rules let the message through to the account's external bot.
-    Forwarded,
-    /// The external bot answered.
-    ExternalAnswer {
-        /// The external bot said it understood.
-        understood: bool,
-    },
-}
-
-/// The result of one turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BotTurn {
-    /// The messages to send, in order.
-    pub replies: Vec<Reply>,
-    /// An HTTP call to make; report its outcome to [`Bot::action_result`].
-    pub action: Option<ActionRequest>,
-    /// Set when the conversation goes to a person.
-    pub handover: Option<HandoverDecision>,
-    /// The state to store for the next turn.
-    pub new_state: BotState,
-    /// The language of the replies.
-    pub language: Language,
-    /// What the turn did.
-    pub outcome: TurnOutcome,
-}
-
-/// A customer's message and what surrounds it.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomerTurn<'a> {
-    /// The message.
-    pub text: &'a str,
-    /// The engine's analysis of it, made with [`BotState::analysis_context`].
-    pub analysis: &'a Analysis,
-    /// The contact's attributes.
-    pub attributes: &'a Attributes,
-    /// The customer pressed a "talk to a person" button.
-    pub requested_person: bool,
-    /// Whether the team is there, for the handover message.
-    pub availability: TeamAvailability,
-}
-
-/// The built-in bot of one profile.
-#[derive(Debug, Clone, Copy)]
-pub struct Bot<'p> {
-    profile: &'p BotProfile,
-}
-
-/// The reply under construction during a turn.
-struct Draft<'a> {
-    state: BotState,
-    language: Language,
-    attributes: &'a Attributes,
-    availability: TeamAvailability,
-    replies: Vec<Reply>,
-    /// The greeting is among the replies of this turn.
-    greeted_now: bool,
-}
+use turn::Draft;
 
 /// Where the answer to a slot question leaves the turn.
 enum SlotStep<'d> {
@@ -148,26 +41,7 @@ enum SlotStep<'d> {
     ChangedSubject(Draft<'d>),
 }
 
-impl Draft<'_> {
-    fn say(&mut self, text: String) {
-        self.replies.push(Reply {
-            text,
-            cites_article: None,
-        });
-    }
-}
-
 impl<'p> Bot<'p> {
-    /// The bot of `profile` (which should have passed validation).
-    pub fn new(profile: &'p BotProfile) -> Self {
-        Bot { profile }
-    }
-
-    /// The profile.
-    pub fn profile(&self) -> &'p BotProfile {
-        self.profile
-    }
-
     /// Answers one customer message.
     pub fn turn(&self, state: &BotState, input: &CustomerTurn<'_>) -> BotTurn {
         let profile = self.profile;
@@ -628,27 +502,6 @@ impl<'p> Bot<'p> {
         Ok(render_text(profile, source, draft.attributes, |name| {
             result_field(result, name).or_else(|| slots.get(name).cloned())
         }))
-    }
-
-    fn hand_over(&self, mut draft: Draft<'_>, decision: HandoverDecision) -> BotTurn {
-        draft.state.pending_slot = None;
-        draft.state.pending_clarification.clear();
-        draft.state.pending_action = None;
-        let message = handover_message(
-            self.profile,
-            draft.language,
-            &draft.availability,
-            draft.attributes,
-        );
-        draft.say(message);
-        BotTurn {
-            replies: draft.replies,
-            action: None,
-            handover: Some(decision),
-            new_state: draft.state,
-            language: draft.language,
-            outcome: TurnOutcome::HandedOver,
-        }
     }
 
     /// Ends a turn that stays with the bot: the last reply reminds the customer that a person

@@ -7,6 +7,7 @@ mod engine;
 mod error;
 mod load;
 mod localized;
+mod message_kind;
 mod schema;
 mod validate;
 
@@ -14,6 +15,7 @@ pub use attribute_rule::{AttributeCondition, Operator};
 pub use checked::{Checked, HttpMethod, ParseName};
 pub use error::{ProfileError, ProfileErrorKind, ProfileErrors};
 pub use localized::Localized;
+pub use message_kind::MessageKind;
 pub use schema::{
     Action, ActionFailedRule, Article, BotFailureRule, BotProfile, BusinessHoursMessages,
     ComplexityRule, CustomerRequestRule, ExternalBot, HandoverRules, HighValueRule, Intent,

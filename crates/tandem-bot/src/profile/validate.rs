@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use tandem_nlu::{EntityKind, Language};
 
-use crate::messages::MessageKind;
 use crate::profile::attribute_rule::AttributeCondition;
 use crate::profile::checked::{HttpMethod, ParseName};
 use crate::profile::error::{ProfileError, ProfileErrorKind};
 use crate::profile::localized::Localized;
+use crate::profile::message_kind::MessageKind;
 use crate::profile::schema::{BotProfile, HandoverRules, Intent, MIN_EXTERNAL_SECRET_CHARS};
 use crate::template::Template;
 

@@ -1,0 +1,103 @@
+//! The bot's own messages as a profile sees them ([`MessageKind`]): where the profile overrides
+//! each one and which variables it may use there. Validation checks the overrides with this,
+//! and `messages` renders them; the built-in texts are [`MessageKind::built_in`], next to the
+//! rendering in `messages.rs`.
+
+use crate::profile::localized::Localized;
+use crate::profile::schema::BotProfile;
+
+/// One of the bot's own messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// Within business hours: a person is coming.
+    PersonComing,
+    /// The customer's place in the queue (`{position}`).
+    QueuePosition,
+    /// The estimated wait (`{wait}`).
+    QueueWait,
+    /// Outside business hours: when the team is back (`{reopens_at}`).
+    Closed,
+    /// Outside business hours, and the bot keeps the conversation (`{reopens_at}`).
+    ClosedBotStays,
+    /// The bot did not understand.
+    NotUnderstood,
+    /// A person is available on request.
+    PersonHint,
+    /// "Did you mean {first} or {second}?"
+    Clarify,
+    /// A slot's answer is not valid.
+    InvalidSlot,
+    /// "How can I help?"
+    AnythingElse,
+    /// The answer to thanks and goodbyes.
+    Thanks,
+    /// An action failed and the `action_failed` rule is off.
+    ActionUnavailable,
+}
+
+impl MessageKind {
+    /// Every kind.
+    pub const ALL: [MessageKind; 12] = [
+        MessageKind::PersonComing,
+        MessageKind::QueuePosition,
+        MessageKind::QueueWait,
+        MessageKind::Closed,
+        MessageKind::ClosedBotStays,
+        MessageKind::NotUnderstood,
+        MessageKind::PersonHint,
+        MessageKind::Clarify,
+        MessageKind::InvalidSlot,
+        MessageKind::AnythingElse,
+        MessageKind::Thanks,
+        MessageKind::ActionUnavailable,
+    ];
+
+    /// Where a profile overrides it.
+    pub fn path(self) -> &'static str {
+        match self {
+            MessageKind::PersonComing => "business_hours.person_coming",
+            MessageKind::QueuePosition => "business_hours.queue_position",
+            MessageKind::QueueWait => "business_hours.queue_wait",
+            MessageKind::Closed => "business_hours.closed",
+            MessageKind::ClosedBotStays => "business_hours.closed_bot_stays",
+            MessageKind::NotUnderstood => "messages.not_understood",
+            MessageKind::PersonHint => "messages.person_hint",
+            MessageKind::Clarify => "messages.clarify",
+            MessageKind::InvalidSlot => "messages.invalid_slot",
+            MessageKind::AnythingElse => "messages.anything_else",
+            MessageKind::Thanks => "messages.thanks",
+            MessageKind::ActionUnavailable => "messages.action_unavailable",
+        }
+    }
+
+    /// The variables this message has besides `{bot_name}` and the contact attributes.
+    pub fn own_variables(self) -> &'static [&'static str] {
+        match self {
+            MessageKind::QueuePosition => &["position"],
+            MessageKind::QueueWait => &["wait"],
+            MessageKind::Closed | MessageKind::ClosedBotStays => &["reopens_at"],
+            MessageKind::Clarify => &["first", "second"],
+            _ => &[],
+        }
+    }
+
+    /// The profile's override, if any.
+    pub fn override_in(self, profile: &BotProfile) -> Option<&Localized<String>> {
+        let hours = &profile.business_hours;
+        let messages = &profile.messages;
+        match self {
+            MessageKind::PersonComing => hours.person_coming.as_ref(),
+            MessageKind::QueuePosition => hours.queue_position.as_ref(),
+            MessageKind::QueueWait => hours.queue_wait.as_ref(),
+            MessageKind::Closed => hours.closed.as_ref(),
+            MessageKind::ClosedBotStays => hours.closed_bot_stays.as_ref(),
+            MessageKind::NotUnderstood => messages.not_understood.as_ref(),
+            MessageKind::PersonHint => messages.person_hint.as_ref(),
+            MessageKind::Clarify => messages.clarify.as_ref(),
+            MessageKind::InvalidSlot => messages.invalid_slot.as_ref(),
+            MessageKind::AnythingElse => messages.anything_else.as_ref(),
+            MessageKind::Thanks => messages.thanks.as_ref(),
+            MessageKind::ActionUnavailable => messages.action_unavailable.as_ref(),
+        }
+    }
+}
