@@ -87,10 +87,7 @@ pub struct HttpExternalBots {
 
 impl HttpExternalBots {
     pub fn new() -> reqwest::Result<Self> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = super::client(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")), None)?;
         Ok(Self { client })
     }
 }

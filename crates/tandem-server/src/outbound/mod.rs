@@ -7,3 +7,18 @@ pub mod http_actions;
 pub mod mailboxes;
 pub mod providers;
 pub mod webhooks;
+
+use std::time::Duration;
+
+/// An HTTP client for calls made on users' behalf: it follows no redirects (a redirect could
+/// lead anywhere) and names itself `user_agent`; `timeout` bounds each whole request.
+fn client(user_agent: &str, timeout: Option<Duration>) -> reqwest::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent);
+    match timeout {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
+    }
+    .build()
+}

@@ -34,11 +34,10 @@ pub struct HttpProviders {
 
 impl HttpProviders {
     pub fn new(apis: ProviderApis, public_url: String) -> reqwest::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Tandem/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let http = super::client(
+            concat!("Tandem/", env!("CARGO_PKG_VERSION")),
+            Some(Duration::from_secs(10)),
+        )?;
         Ok(Self {
             apis,
             public_url,

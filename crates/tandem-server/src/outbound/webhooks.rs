@@ -64,11 +64,10 @@ pub struct HttpWebhooks {
 
 impl HttpWebhooks {
     pub fn new(timeout: Duration) -> reqwest::Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Tandem-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = super::client(
+            concat!("Tandem-Webhooks/", env!("CARGO_PKG_VERSION")),
+            Some(timeout),
+        )?;
         Ok(Self { client })
     }
 }
