@@ -12,14 +12,14 @@ use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Message;
 
 use crate::changes::Change;
-use crate::conversations::{
-    find_conversation, inbox_rules, insert_events_with, update_conversation_row,
-};
+use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Conn, args};
+use crate::events::insert_events_with;
+use crate::inboxes::inbox_rules;
 use crate::learning::{NewUnansweredQuestion, insert_unanswered_question};
-use crate::messages::insert_bot_message;
+use crate::message_rows::insert_bot_message;
 use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
-use crate::routing::RoutingFacts;
+use crate::routing_follow_up::RoutingFacts;
 use crate::{Store, StoreError};
 
 /// The bot's memory of one conversation.

@@ -12,8 +12,8 @@ use tandem_domain::message::{DeliveryStatus, Message};
 
 use crate::changes::Change;
 use crate::channel_outbox::enqueue_channel_delivery;
-use crate::conversations::InboxRules;
 use crate::db::{Backend, Conn, args};
+use crate::inboxes::InboxRules;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
 

@@ -12,10 +12,12 @@ use tandem_domain::user::{Presence, validate_capacity};
 use uuid::Uuid;
 
 use crate::changes::Change;
-use crate::conversations::{load_conversation_for_update, save_transition};
+use crate::conversation_rows::load_conversation_for_update;
 use crate::db::{Conn, args};
+use crate::events::save_transition;
 use crate::records::timestamp;
-use crate::routing::{lock_account_routing, team_routing};
+use crate::routing::lock_account_routing;
+use crate::team_routing::team_routing;
 use crate::users::find_user;
 use crate::{Store, StoreError};
 

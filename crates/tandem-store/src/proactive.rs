@@ -9,9 +9,11 @@ use tandem_domain::message::{DeliveryStatus, Direction, Message};
 use tandem_domain::validation::ValidationError;
 
 use crate::changes::Change;
-use crate::conversations::{inbox_rules, insert_conversation, insert_events};
+use crate::conversation_rows::insert_conversation;
 use crate::db::args;
-use crate::messages::insert_message;
+use crate::events::insert_events;
+use crate::inboxes::inbox_rules;
+use crate::message_rows::insert_message;
 use crate::outbox::enqueue_outbound;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow};
 use crate::{Store, StoreError};

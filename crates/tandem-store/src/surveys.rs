@@ -11,9 +11,11 @@ use tandem_domain::message::Message;
 use tandem_domain::survey::{SurveyAnswer, SurveyKind, parse_answer};
 
 use crate::changes::Change;
-use crate::conversations::{find_conversation, inbox_rules, insert_events};
+use crate::conversation_rows::find_conversation;
 use crate::db::{Conn, args};
-use crate::messages::insert_bot_message;
+use crate::events::insert_events;
+use crate::inboxes::inbox_rules;
+use crate::message_rows::insert_bot_message;
 use crate::{Store, StoreError};
 
 /// How long after the question an answer is still taken as one.

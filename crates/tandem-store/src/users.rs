@@ -7,11 +7,21 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
-use crate::conversations::{load_conversation_for_update, save_transition};
+use crate::conversation_rows::load_conversation_for_update;
 use crate::db::{Conn, args};
 use crate::error::is_unique_violation;
+use crate::events::save_transition;
 use crate::records::{USER_COLUMNS, UserRow, convert_all};
-use crate::{Store, StoreError, UserSeed};
+use crate::{Store, StoreError};
+
+/// A user to create (alone or with an account); the password is already hashed.
+#[derive(Clone, Debug)]
+pub struct UserSeed {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
 
 pub(crate) async fn insert_user(
     conn: &mut Conn,

@@ -12,8 +12,10 @@ use tandem_domain::inbox::Inbox;
 use tandem_domain::survey::SurveyKind;
 
 use crate::changes::Change;
-use crate::conversations::{find_conversation, inbox_rules, insert_events};
+use crate::conversation_rows::find_conversation;
 use crate::db::args;
+use crate::events::insert_events;
+use crate::inboxes::inbox_rules;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, INBOX_COLUMNS, InboxRow};
 use crate::surveys::SURVEY_WINDOW;
 use crate::{Store, StoreError};
