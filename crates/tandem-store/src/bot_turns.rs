@@ -11,10 +11,10 @@ use tandem_domain::event::{Actor, Event, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Message;
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Conn, args};
-use crate::events::insert_events_with;
+use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::learning::{NewUnansweredQuestion, insert_unanswered_question};
 use crate::message_rows::insert_bot_message;
@@ -329,28 +329,20 @@ impl Store {
             .as_ref()
             .map(|handover| handover.routing.clone())
             .unwrap_or_default();
-        let events = insert_events_with(
+        let written = Written::by(Actor::Bot, kinds)
+            .messages(messages.iter().map(|message| message.id))
+            .routing(facts);
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Actor::Bot,
-            kinds,
-            &facts,
+            written,
             now,
+            &mut announcements,
         )
         .await?;
-        let mut changes: Vec<Change> = messages
-            .iter()
-            .map(|message| Change::recorded(&conversation, Some(message.id), &[]))
-            .collect();
-        match changes.last_mut() {
-            Some(last) => *last = Change::recorded(&conversation, last.message_id, &events),
-            None if !events.is_empty() => {
-                changes.push(Change::recorded(&conversation, None, &events));
-            }
-            None => {}
-        }
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(BotTurnOutcome::Recorded {
             conversation,
             messages,

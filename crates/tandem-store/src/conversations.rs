@@ -6,9 +6,10 @@ use tandem_domain::conversation::{Conversation, ConversationStatus, TransitionEr
 use tandem_domain::event::{Actor, Event, HandoverReason};
 use tandem_domain::id::{AccountId, ContactId, ConversationId, EventId, InboxId, TeamId, UserId};
 
-use crate::conversation_rows::find_conversation;
+use crate::changes::Announcements;
+use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Arg, args};
-use crate::events::save_transition;
+use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, EVENT_COLUMNS, EventRow, convert_all};
 use crate::routing::{check_room, lock_account_routing};
@@ -147,16 +148,18 @@ impl Store {
         if kinds.is_empty() {
             return Ok((conversation, Vec::new()));
         }
-        let (events, change) = save_transition(
+        update_conversation_row(&mut conn, &conversation).await?;
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            actor,
-            kinds,
+            Written::by(actor, kinds),
             now,
+            &mut announcements,
         )
         .await?;
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok((conversation, events))
     }
 

@@ -60,7 +60,7 @@ pub use bot_turns::{
     BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
 pub use canned::CannedPatch;
-pub use changes::{Change, ChangeFeed, ChangeNotice};
+pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
 pub use channel_outbox::ChannelDelivery;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
@@ -83,7 +83,6 @@ pub use summaries::{ConversationSummary, MessagePreview};
 pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
 pub use users::UserSeed;
-pub use widget::TYPING;
 
 use db::Conn;
 

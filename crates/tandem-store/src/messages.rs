@@ -8,12 +8,12 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, MessageId, UserId};
 use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::contacts::{contact_id_by_identity, insert_contact};
 use crate::conversation_rows::{find_conversation, insert_conversation, update_conversation_row};
 use crate::db::{Backend, Conn, args};
 use crate::error::is_unique_violation;
-use crate::events::insert_events;
+use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::message_rows::insert_message;
 use crate::outbox::enqueue_outbound;
@@ -276,17 +276,17 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
             other => other?,
         }
-        let events = insert_events(
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Actor::Contact(contact_id),
-            kinds,
+            Written::by(Actor::Contact(contact_id), kinds).messages([message.id]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(InboundOutcome {
             conversation,
             message,
@@ -347,17 +347,17 @@ impl Store {
             enqueue_outbound(&mut conn, &rules, &message, conversation.inbox_id).await?;
         }
         let actor = Actor::User(agent_message.author_id);
-        let events = insert_events(
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            actor,
-            kinds,
+            Written::by(actor, kinds).messages([message.id]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok((conversation, message, events))
     }
 

@@ -17,10 +17,10 @@ use tandem_routing::queue::{Priority, Waiting, estimated_wait, position, typical
 use tandem_routing::team::{Need, OutOfHours, TeamRouting, choose_team};
 use uuid::Uuid;
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Backend, Conn, args};
-use crate::events::save_transition;
+use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::message_rows::insert_bot_message;
 use crate::routing_follow_up::RoutingFacts;
@@ -318,7 +318,7 @@ impl Store {
             .map(|team| (team.team_id, team.strategy))
             .collect();
         let mut assigned = Vec::new();
-        let mut changes = Vec::new();
+        let mut announcements = Announcements::default();
         for assignment in plan(&waiting, &agents, &strategies, now) {
             let mut conversation =
                 find_conversation(&mut conn, account_id, assignment.conversation_id, true).await?;
@@ -327,19 +327,19 @@ impl Store {
             }
             let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
             let kinds = conversation.assign(assignment.agent_id, now)?;
-            let (events, change) = save_transition(
+            update_conversation_row(&mut conn, &conversation).await?;
+            let events = record(
                 &mut conn,
                 &mut conversation,
                 rules.has_webhook,
-                Actor::System,
-                kinds,
+                Written::by(Actor::System, kinds),
                 now,
+                &mut announcements,
             )
             .await?;
-            changes.push(change);
             assigned.push((conversation, events));
         }
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(assigned)
     }
 
@@ -459,8 +459,17 @@ impl Store {
             args![i64::from(position), now, account_id, conversation_id],
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &[]);
-        self.changes.commit_with(conn, vec![change]).await?;
+        let mut announcements = Announcements::default();
+        record(
+            &mut conn,
+            &mut conversation,
+            rules.has_webhook,
+            Written::by(Actor::Bot, Vec::new()).messages([message.id]),
+            now,
+            &mut announcements,
+        )
+        .await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(true)
     }
 }

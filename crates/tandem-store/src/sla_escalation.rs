@@ -8,10 +8,10 @@ use tandem_domain::event::{Actor, Event, EventKind};
 use tandem_routing::queue::Priority;
 use tandem_routing::sla::{SlaStage, stage};
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::conversation_rows::find_conversation;
 use crate::db::args;
-use crate::events::insert_events;
+use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::sla::{due_clocks, set_clock_stage};
 use crate::{Store, StoreError};
@@ -28,7 +28,7 @@ impl Store {
         let mut conn = self.write().await?;
         let clocks = due_clocks(&mut conn, now, limit).await?;
         let mut escalated = Vec::new();
-        let mut changes = Vec::new();
+        let mut announcements = Announcements::default();
         for (account_id, conversation_id, clock) in clocks {
             let reached = stage(clock.near_breach_at, clock.due_at, now);
             if reached <= clock.stage {
@@ -95,19 +95,18 @@ impl Store {
                 }
             }
             let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-            let events = insert_events(
+            let events = record(
                 &mut conn,
                 &mut conversation,
                 rules.has_webhook,
-                Actor::System,
-                kinds,
+                Written::by(Actor::System, kinds),
                 now,
+                &mut announcements,
             )
             .await?;
-            changes.push(Change::recorded(&conversation, None, &events));
             escalated.push((conversation, events));
         }
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(escalated)
     }
 }

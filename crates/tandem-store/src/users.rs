@@ -7,10 +7,11 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
-use crate::conversation_rows::load_conversation_for_update;
+use crate::changes::Announcements;
+use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
 use crate::error::is_unique_violation;
-use crate::events::save_transition;
+use crate::events::{Written, record};
 use crate::records::{USER_COLUMNS, UserRow, convert_all};
 use crate::{Store, StoreError};
 
@@ -223,15 +224,21 @@ impl Store {
             )
             .await?;
         let mut requeued = Vec::with_capacity(assigned.len());
-        let mut changes = Vec::with_capacity(assigned.len());
+        let mut announcements = Announcements::default();
         for (conversation_id,) in assigned {
             let (mut conversation, has_webhook) =
                 load_conversation_for_update(&mut conn, account_id, conversation_id.into()).await?;
             let kinds = conversation.unassign(now)?;
-            let (events, change) =
-                save_transition(&mut conn, &mut conversation, has_webhook, actor, kinds, now)
-                    .await?;
-            changes.push(change);
+            update_conversation_row(&mut conn, &conversation).await?;
+            let events = record(
+                &mut conn,
+                &mut conversation,
+                has_webhook,
+                Written::by(actor, kinds),
+                now,
+                &mut announcements,
+            )
+            .await?;
             requeued.push((conversation, events));
         }
         conn.execute(
@@ -239,7 +246,7 @@ impl Store {
             args![account_id, user_id],
         )
         .await?;
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(requeued)
     }
 }
