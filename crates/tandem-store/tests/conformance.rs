@@ -840,6 +840,9 @@ async fn each_write_announces_its_messages_and_events(store: &Store, backend: Ba
         .create_inbox(tenant.account_id, InboxId::generate(), &bot_inbox, at(0))
         .await
         .expect("inbox created");
+    // Subscribed before the first write: on PostgreSQL a notice arrives after its commit
+    // returns, so one subscribed later might still hear it.
+    let mut changes = store.changes().subscribe();
     let asked = store
         .append_inbound_message(
             tenant.account_id,
@@ -848,12 +851,13 @@ async fn each_write_announces_its_messages_and_events(store: &Store, backend: Ba
         )
         .await
         .expect("stored");
+    let received = next_change(&mut changes, backend).await;
+    assert_eq!(received.message_id, Some(asked.message.id), "{backend:?}");
     let conversation = asked.conversation.id;
     let (_, memory) = store
         .bot_memory(tenant.account_id, conversation)
         .await
         .expect("memory");
-    let mut changes = store.changes().subscribe();
     // A bot turn with two replies and a handover: one change per reply, in order, the events
     // going with the last one.
     let turn = BotTurnRecord {
