@@ -14,6 +14,7 @@ use tandem_domain::message::Message;
 use crate::changes::Announcements;
 use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Conn, args};
+use crate::error::Conflict;
 use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::learning::{NewUnansweredQuestion, insert_unanswered_question};
@@ -266,7 +267,7 @@ impl Store {
         let memory = read_memory(&mut conn, account_id, turn.conversation_id).await?;
         if memory.version != turn.based_on_version {
             return Err(StoreError::Conflict {
-                code: "bot_state_changed",
+                kind: Conflict::BotStateChanged,
                 field: "based_on_version",
                 message: "another bot turn was stored for this conversation meanwhile".into(),
             });

@@ -65,7 +65,7 @@ pub use channel_outbox::ChannelDelivery;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
 pub use learning::{
     LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,

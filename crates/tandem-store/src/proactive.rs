@@ -11,6 +11,7 @@ use tandem_domain::validation::ValidationError;
 use crate::changes::Announcements;
 use crate::conversation_rows::insert_conversation;
 use crate::db::args;
+use crate::error::Conflict;
 use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::message_rows::insert_message;
@@ -91,7 +92,7 @@ impl Store {
             }
             Some(_) => {
                 return Err(StoreError::Conflict {
-                    code: "conversation_with_people",
+                    kind: Conflict::ConversationWithPeople,
                     field: "contact_id",
                     message: "the contact has an open conversation with an agent or in the queue on this inbox; reply there"
                         .to_owned(),

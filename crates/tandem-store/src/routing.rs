@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::changes::Announcements;
 use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Backend, Conn, args};
+use crate::error::Conflict;
 use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::message_rows::insert_bot_message;
@@ -234,7 +235,7 @@ pub(crate) async fn check_room(
     let (load, capacity) = agent_load(conn, account_id, agent_id).await?;
     if load >= capacity {
         return Err(StoreError::Conflict {
-            code: "agent_at_capacity",
+            kind: Conflict::AgentAtCapacity,
             field: "agent_id",
             message: format!(
                 "the agent already holds {load} of {capacity} conversations; a supervisor may override"

@@ -10,7 +10,7 @@ use tandem_domain::user::{Role, User};
 use crate::changes::Announcements;
 use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
-use crate::error::is_unique_violation;
+use crate::error::{Conflict, is_unique_violation};
 use crate::events::{Written, record};
 use crate::records::{USER_COLUMNS, UserRow, convert_all};
 use crate::{Store, StoreError};
@@ -48,7 +48,7 @@ pub(crate) async fn insert_user(
         .await;
     match inserted {
         Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict {
-            code: "email_taken",
+            kind: Conflict::EmailTaken,
             field: "email",
             message: "a user with this e-mail address already exists".into(),
         }),
@@ -90,7 +90,7 @@ async fn count_admins(conn: &mut Conn, account_id: AccountId) -> Result<i64, Sto
 
 fn last_admin() -> StoreError {
     StoreError::Conflict {
-        code: "last_admin",
+        kind: Conflict::LastAdmin,
         field: "role",
         message: "an account must keep at least one admin".into(),
     }

@@ -14,6 +14,7 @@ use tandem_domain::survey::SurveyKind;
 use crate::changes::Announcements;
 use crate::conversation_rows::find_conversation;
 use crate::db::args;
+use crate::error::Conflict;
 use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, INBOX_COLUMNS, InboxRow};
@@ -134,7 +135,7 @@ impl Store {
             .is_some_and(|closes| now <= closes);
         if conversation.status != ConversationStatus::Resolved || !within_window {
             return Err(StoreError::Conflict {
-                code: "not_resolved",
+                kind: Conflict::NotResolved,
                 field: "conversation",
                 message: "only a conversation resolved within the last 72 hours can be rated"
                     .into(),

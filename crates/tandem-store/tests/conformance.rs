@@ -17,9 +17,10 @@ use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, Backend, BotHandover, BotTurnOutcome, BotTurnRecord, ChangeNotice,
-    ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome,
-    NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store,
-    StoreError, StoreOptions, SuggestionStatus, TYPING, UserSeed, WebhookDelivery,
+    Conflict, ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage,
+    InboundOutcome, NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope,
+    RoutingFacts, Store, StoreError, StoreOptions, SuggestionStatus, TYPING, UserSeed,
+    WebhookDelivery,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -950,7 +951,14 @@ async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
         )
         .await;
     assert!(
-        matches!(duplicate, Err(StoreError::Conflict { field: "email", .. })),
+        matches!(
+            duplicate,
+            Err(StoreError::Conflict {
+                kind: Conflict::EmailTaken,
+                field: "email",
+                ..
+            })
+        ),
         "{backend:?}: {duplicate:?}"
     );
 }
@@ -1263,7 +1271,7 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
         matches!(
             clash,
             Err(StoreError::Conflict {
-                code: "open_conversations_clash",
+                kind: Conflict::OpenConversationsClash,
                 ..
             })
         ),
@@ -2214,7 +2222,7 @@ async fn unanswered_questions_are_recorded_with_the_answer_a_person_gave(
                 .teaching_pair(tenant.account_id, conversation, not_a_reply)
                 .await,
             Err(StoreError::Conflict {
-                code: "not_an_agent_reply",
+                kind: Conflict::NotAnAgentReply,
                 ..
             })
         ));
@@ -2311,7 +2319,7 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
             .edit_learning_suggestion(tenant.account_id, travel, proposal("late"), at(6))
             .await,
         Err(StoreError::Conflict {
-            code: "suggestion_decided",
+            kind: Conflict::SuggestionDecided,
             ..
         })
     ));
@@ -2343,7 +2351,7 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
             )
             .await,
         Err(StoreError::Conflict {
-            code: "profile_changed",
+            kind: Conflict::ProfileChanged,
             ..
         })
     ));
@@ -2382,7 +2390,7 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
             )
             .await,
         Err(StoreError::Conflict {
-            code: "suggestion_decided",
+            kind: Conflict::SuggestionDecided,
             ..
         })
     ));
