@@ -4,23 +4,14 @@ use tandem_domain::Timestamp;
 use tandem_domain::account::Account;
 use tandem_domain::id::{AccountId, InboxId, UserId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
-use tandem_domain::user::{Role, User};
+use tandem_domain::user::User;
 
 use crate::bot_profiles::{StoredBotProfile, upsert_bot_profile};
 use crate::db::{Backend, Conn, args};
-use crate::inboxes::insert_inbox;
+use crate::inboxes::{NewInbox, insert_inbox};
 use crate::records::AccountRow;
-use crate::users::insert_user;
-use crate::{NewInbox, Store, StoreError};
-
-/// A user to create with an account; the password is already hashed.
-#[derive(Clone, Debug)]
-pub struct UserSeed {
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub password_hash: String,
-}
+use crate::users::{UserSeed, insert_user};
+use crate::{Store, StoreError};
 
 /// An inbox to create with an account.
 pub type InboxSeed = NewInbox;

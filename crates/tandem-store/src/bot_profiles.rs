@@ -11,6 +11,7 @@ use tandem_domain::id::{AccountId, InboxId, UserId};
 
 use crate::db::{Conn, args};
 use crate::records::timestamp;
+use crate::users::find_user;
 use crate::{Store, StoreError};
 
 /// A saved bot profile.
@@ -94,9 +95,7 @@ impl Store {
     ) -> Result<StoredBotProfile, StoreError> {
         let mut conn = self.write().await?;
         if let Some(user_id) = updated_by
-            && crate::users::find_user(&mut conn, account_id, user_id)
-                .await?
-                .is_none()
+            && find_user(&mut conn, account_id, user_id).await?.is_none()
         {
             return Err(StoreError::InvalidReference {
                 field: "updated_by",

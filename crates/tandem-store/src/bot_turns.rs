@@ -11,15 +11,16 @@ use tandem_domain::event::{Actor, Event, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Message;
 
-use crate::changes::Change;
-use crate::conversations::{
-    find_conversation, inbox_rules, insert_events_with, update_conversation_row,
-};
+use crate::changes::Announcements;
+use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Conn, args};
+use crate::error::Conflict;
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
 use crate::learning::{NewUnansweredQuestion, insert_unanswered_question};
-use crate::messages::insert_bot_message;
+use crate::message_rows::insert_bot_message;
 use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
-use crate::routing::RoutingFacts;
+use crate::routing_follow_up::RoutingFacts;
 use crate::{Store, StoreError};
 
 /// The bot's memory of one conversation.
@@ -266,7 +267,7 @@ impl Store {
         let memory = read_memory(&mut conn, account_id, turn.conversation_id).await?;
         if memory.version != turn.based_on_version {
             return Err(StoreError::Conflict {
-                code: "bot_state_changed",
+                kind: Conflict::BotStateChanged,
                 field: "based_on_version",
                 message: "another bot turn was stored for this conversation meanwhile".into(),
             });
@@ -329,28 +330,20 @@ impl Store {
             .as_ref()
             .map(|handover| handover.routing.clone())
             .unwrap_or_default();
-        let events = insert_events_with(
+        let written = Written::by(Actor::Bot, kinds)
+            .messages(messages.iter().map(|message| message.id))
+            .routing(facts);
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Actor::Bot,
-            kinds,
-            &facts,
+            written,
             now,
+            &mut announcements,
         )
         .await?;
-        let mut changes: Vec<Change> = messages
-            .iter()
-            .map(|message| Change::recorded(&conversation, Some(message.id), &[]))
-            .collect();
-        match changes.last_mut() {
-            Some(last) => *last = Change::recorded(&conversation, last.message_id, &events),
-            None if !events.is_empty() => {
-                changes.push(Change::recorded(&conversation, None, &events));
-            }
-            None => {}
-        }
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(BotTurnOutcome::Recorded {
             conversation,
             messages,

@@ -7,7 +7,7 @@ use tandem_domain::canned::CannedResponse;
 use tandem_domain::id::{AccountId, CannedResponseId};
 
 use crate::db::{Conn, args};
-use crate::error::is_unique_violation;
+use crate::error::{Conflict, is_unique_violation};
 use crate::records::timestamp;
 use crate::{Store, StoreError};
 
@@ -51,7 +51,7 @@ impl TryFrom<CannedRow> for CannedResponse {
 fn shortcut_taken(error: sqlx::Error) -> StoreError {
     if is_unique_violation(&error) {
         StoreError::Conflict {
-            code: "shortcut_taken",
+            kind: Conflict::ShortcutTaken,
             field: "shortcut",
             message: "another canned response already uses this shortcut".into(),
         }

@@ -12,6 +12,8 @@ use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
+use tandem_domain::conversation::Conversation;
+use tandem_domain::event::Event;
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
 
 use crate::StoreError;
@@ -36,14 +38,26 @@ pub struct Change {
     pub is_message_update: bool,
 }
 
-impl Change {
-    /// The change a write to `conversation` made: the message written, if any, and the events.
-    pub(crate) fn recorded(
-        conversation: &tandem_domain::conversation::Conversation,
-        message_id: Option<MessageId>,
-        events: &[tandem_domain::event::Event],
-    ) -> Self {
-        Self {
+/// The change name of an agent's typing notice (announced, never stored).
+pub const TYPING: &str = "typing";
+
+/// The changes a write announces when it commits ([`ChangeFeed::commit_with`]). A write to a
+/// conversation's log or transcript gets them from `events::record`; the notices that store no
+/// event (a message's delivery status, an agent typing) have constructors of their own.
+#[derive(Debug, Default)]
+pub(crate) struct Announcements(Vec<Change>);
+
+impl Announcements {
+    /// Announces a write to `conversation`: one change per message written, the events going
+    /// with the last one, or the events alone when no message was; nothing when neither was.
+    /// Only `events::record` calls this, after recording the write.
+    pub(crate) fn conversation_written(
+        &mut self,
+        conversation: &Conversation,
+        messages: &[MessageId],
+        events: &[Event],
+    ) {
+        let change = |message_id, events: &[Event]| Change {
             account_id: conversation.account_id,
             conversation_id: conversation.id,
             message_id,
@@ -52,7 +66,42 @@ impl Change {
                 .map(|event| event.kind.name().to_owned())
                 .collect(),
             is_message_update: false,
+        };
+        match messages.split_last() {
+            Some((last, earlier)) => {
+                self.0
+                    .extend(earlier.iter().map(|message| change(Some(*message), &[])));
+                self.0.push(change(Some(*last), events));
+            }
+            None if !events.is_empty() => self.0.push(change(None, events)),
+            None => {}
         }
+    }
+
+    /// Announces that an existing message changed (its delivery status).
+    pub(crate) fn message_update(
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Self {
+        Self(vec![Change {
+            account_id,
+            conversation_id,
+            message_id: Some(message_id),
+            events: Vec::new(),
+            is_message_update: true,
+        }])
+    }
+
+    /// Announces that an agent is typing in a conversation.
+    pub(crate) fn typing(account_id: AccountId, conversation_id: ConversationId) -> Self {
+        Self(vec![Change {
+            account_id,
+            conversation_id,
+            message_id: None,
+            events: vec![TYPING.to_owned()],
+            is_message_update: false,
+        }])
     }
 }
 
@@ -129,12 +178,12 @@ impl ChangeFeed {
         self.sender.subscribe()
     }
 
-    /// Announces `changes` as part of the transaction in `conn` and commits it. PostgreSQL
-    /// delivers NOTIFY only on commit, so a rolled-back write is never announced.
+    /// Announces `announcements` as part of the transaction in `conn` and commits it.
+    /// PostgreSQL delivers NOTIFY only on commit, so a rolled-back write is never announced.
     pub(crate) async fn commit_with(
         &self,
         mut conn: Conn,
-        changes: Vec<Change>,
+        Announcements(changes): Announcements,
     ) -> Result<(), StoreError> {
         match self.backend {
             Backend::Postgres => {

@@ -12,7 +12,7 @@ use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
 use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::DeliveryStatus;
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::db::{Backend, Conn, args};
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -152,7 +152,7 @@ impl Store {
         )
         .await?;
         self.changes
-            .commit_with(conn, vec![message_update(delivery)])
+            .commit_with(conn, message_update(delivery))
             .await
     }
 
@@ -192,7 +192,7 @@ impl Store {
         )
         .await?;
         self.changes
-            .commit_with(conn, vec![message_update(delivery)])
+            .commit_with(conn, message_update(delivery))
             .await
     }
 
@@ -253,26 +253,20 @@ impl Store {
             args![status.as_str(), error, message_id],
         )
         .await?;
-        let change = Change {
-            account_id,
-            conversation_id: conversation_id.into(),
-            message_id: Some(message_id.into()),
-            events: Vec::new(),
-            is_message_update: true,
-        };
-        self.changes.commit_with(conn, vec![change]).await?;
+        let update =
+            Announcements::message_update(account_id, conversation_id.into(), message_id.into());
+        self.changes.commit_with(conn, update).await?;
         Ok(true)
     }
 }
 
-fn message_update(delivery: &ChannelDelivery) -> Change {
-    Change {
-        account_id: delivery.account_id,
-        conversation_id: delivery.conversation_id,
-        message_id: Some(delivery.message_id),
-        events: Vec::new(),
-        is_message_update: true,
-    }
+/// The announcement that a job's message changed.
+fn message_update(delivery: &ChannelDelivery) -> Announcements {
+    Announcements::message_update(
+        delivery.account_id,
+        delivery.conversation_id,
+        delivery.message_id,
+    )
 }
 
 impl Store {

@@ -11,7 +11,7 @@ use tandem_domain::validation::ValidationError;
 
 use crate::audit::record_audit;
 use crate::db::{Arg, Conn, args};
-use crate::error::is_unique_violation;
+use crate::error::{Conflict, is_unique_violation};
 use crate::records::{CONTACT_COLUMNS, ContactRow, IdentityRow};
 use crate::{Store, StoreError};
 
@@ -36,7 +36,7 @@ pub struct ContactPage {
 fn identity_taken(error: sqlx::Error) -> StoreError {
     if is_unique_violation(&error) {
         StoreError::Conflict {
-            code: "identity_taken",
+            kind: Conflict::IdentityTaken,
             field: "identities",
             message: "an identity is already linked to another contact".into(),
         }
@@ -316,7 +316,7 @@ impl Store {
             .await?;
         if clashes > 0 {
             return Err(StoreError::Conflict {
-                code: "open_conversations_clash",
+                kind: Conflict::OpenConversationsClash,
                 field: "contact_id",
                 message:
                     "both contacts have an open conversation in the same inbox; resolve one first"

@@ -1,18 +1,18 @@
-//! Conversations: loading, listing with filters and keyset pagination, and applying status
-//! changes with their events, outbox entries and change notices in one transaction.
+//! Conversations: loading, listing with filters and keyset pagination, and applying the status
+//! changes people and the bot ask for, recorded with their events in one transaction.
 
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus, TransitionError};
-use tandem_domain::event::{Actor, Event, EventKind, HandoverReason};
+use tandem_domain::event::{Actor, Event, HandoverReason};
 use tandem_domain::id::{AccountId, ContactId, ConversationId, EventId, InboxId, TeamId, UserId};
-use tandem_domain::inbox::{ChannelKind, FirstResponder};
 
-use crate::changes::Change;
-use crate::db::{Arg, Conn, args};
-use crate::outbox::{DeliverySubject, enqueue_delivery};
+use crate::changes::Announcements;
+use crate::conversation_rows::{find_conversation, update_conversation_row};
+use crate::db::{Arg, args};
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, EVENT_COLUMNS, EventRow, convert_all};
-use crate::reports::refresh_facts;
-use crate::routing::{RoutingFacts, check_room, follow_events, lock_account_routing};
+use crate::routing::{check_room, lock_account_routing};
 use crate::users::find_user;
 use crate::{Store, StoreError};
 
@@ -58,188 +58,6 @@ pub struct ConversationPage {
     pub conversations: Vec<Conversation>,
     /// Position after the last conversation, to pass back for the next page.
     pub next: Option<(Timestamp, ConversationId)>,
-}
-
-/// What the inbox of a conversation decides about it.
-pub(crate) struct InboxRules {
-    pub first_responder: FirstResponder,
-    pub has_webhook: bool,
-    pub channel: ChannelKind,
-}
-
-impl InboxRules {
-    /// Whether an outbound reply leaves Tandem (to the integration's webhook or the channel's
-    /// provider) and so starts out `pending`.
-    pub fn sends_outbound(&self) -> bool {
-        self.has_webhook || self.channel.delivers_outbound()
-    }
-}
-
-pub(crate) async fn inbox_rules(
-    conn: &mut Conn,
-    account_id: AccountId,
-    inbox_id: InboxId,
-) -> Result<InboxRules, StoreError> {
-    let (first_responder, webhook_url, channel) = conn
-        .fetch_optional::<(String, Option<String>, String)>(
-            "SELECT first_responder, webhook_url, channel FROM inboxes WHERE account_id = $1 AND id = $2",
-            args![account_id, inbox_id],
-        )
-        .await?
-        .ok_or(StoreError::not_found("inbox"))?;
-    let first_responder = first_responder.parse().map_err(|_| {
-        StoreError::corrupt(format!("inboxes.first_responder = {first_responder:?}"))
-    })?;
-    let channel = channel
-        .parse()
-        .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {channel:?}")))?;
-    Ok(InboxRules {
-        first_responder,
-        has_webhook: webhook_url.is_some(),
-        channel,
-    })
-}
-
-pub(crate) async fn find_conversation(
-    conn: &mut Conn,
-    account_id: AccountId,
-    conversation_id: ConversationId,
-    lock: bool,
-) -> Result<Conversation, StoreError> {
-    let lock = if lock { conn.for_update() } else { "" };
-    conn.fetch_optional::<ConversationRow>(
-        &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE account_id = $1 AND id = $2{lock}"),
-        args![account_id, conversation_id],
-    )
-    .await?
-    .ok_or(StoreError::not_found("conversation"))?
-    .try_into()
-}
-
-/// Loads and locks a conversation for a change, with whether its inbox sends webhooks.
-pub(crate) async fn load_conversation_for_update(
-    conn: &mut Conn,
-    account_id: AccountId,
-    conversation_id: ConversationId,
-) -> Result<(Conversation, bool), StoreError> {
-    let conversation = find_conversation(conn, account_id, conversation_id, true).await?;
-    let rules = inbox_rules(conn, account_id, conversation.inbox_id).await?;
-    Ok((conversation, rules.has_webhook))
-}
-
-pub(crate) async fn insert_conversation(
-    conn: &mut Conn,
-    conversation: &Conversation,
-) -> Result<(), sqlx::Error> {
-    conn.execute(
-        &format!("INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
-        args![conversation.id, conversation.account_id, conversation.inbox_id, conversation.contact_id,
-            conversation.status.as_str(), conversation.assignee_id, conversation.team_id,
-            conversation.first_agent_reply_at, conversation.last_activity_at, conversation.created_at,
-            conversation.resolved_at],
-    )
-    .await
-    .map(|_| ())
-}
-
-pub(crate) async fn update_conversation_row(
-    conn: &mut Conn,
-    conversation: &Conversation,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, first_agent_reply_at = $4, \
-         last_activity_at = $5, resolved_at = $6 WHERE account_id = $7 AND id = $8",
-        args![conversation.status.as_str(), conversation.assignee_id, conversation.team_id,
-            conversation.first_agent_reply_at, conversation.last_activity_at, conversation.resolved_at,
-            conversation.account_id, conversation.id],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Appends events to a conversation's log, queueing each for the inbox's webhook if it has one,
-/// and keeps its routing in step (a queued conversation is placed, with a `routed` event) and
-/// its report facts (every path that stores a customer, bot or agent message records its
-/// events here afterwards, so the facts see the message too).
-pub(crate) async fn insert_events(
-    conn: &mut Conn,
-    conversation: &mut Conversation,
-    has_webhook: bool,
-    actor: Actor,
-    kinds: Vec<EventKind>,
-    now: Timestamp,
-) -> Result<Vec<Event>, StoreError> {
-    insert_events_with(
-        conn,
-        conversation,
-        has_webhook,
-        actor,
-        kinds,
-        &RoutingFacts::default(),
-        now,
-    )
-    .await
-}
-
-/// [`insert_events`] with what the bot knows for routing.
-pub(crate) async fn insert_events_with(
-    conn: &mut Conn,
-    conversation: &mut Conversation,
-    has_webhook: bool,
-    actor: Actor,
-    mut kinds: Vec<EventKind>,
-    facts: &RoutingFacts,
-    now: Timestamp,
-) -> Result<Vec<Event>, StoreError> {
-    let extra = follow_events(conn, conversation, &kinds, facts, now).await?;
-    kinds.extend(extra);
-    let mut events = Vec::with_capacity(kinds.len());
-    for kind in kinds {
-        let event = Event {
-            id: EventId::generate(),
-            account_id: conversation.account_id,
-            conversation_id: conversation.id,
-            actor,
-            kind,
-            created_at: now,
-        };
-        let data = serde_json::to_value(&event.kind).map_err(StoreError::corrupt)?;
-        conn.execute(
-            "INSERT INTO events (id, account_id, conversation_id, actor_kind, actor_id, kind, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            args![event.id, event.account_id, event.conversation_id, actor.kind(), actor.id(), event.kind.name(), data, now],
-        )
-        .await?;
-        if has_webhook {
-            enqueue_delivery(
-                conn,
-                conversation.account_id,
-                conversation.inbox_id,
-                conversation.id,
-                DeliverySubject::Event(event.id),
-                now,
-            )
-            .await?;
-        }
-        events.push(event);
-    }
-    refresh_facts(conn, conversation.account_id, conversation.id).await?;
-    Ok(events)
-}
-
-/// Stores a changed conversation and its events; returns the events and the change to announce.
-pub(crate) async fn save_transition(
-    conn: &mut Conn,
-    conversation: &mut Conversation,
-    has_webhook: bool,
-    actor: Actor,
-    kinds: Vec<EventKind>,
-    now: Timestamp,
-) -> Result<(Vec<Event>, Change), StoreError> {
-    update_conversation_row(conn, conversation).await?;
-    let events = insert_events(conn, conversation, has_webhook, actor, kinds, now).await?;
-    let change = Change::recorded(conversation, None, &events);
-    Ok((events, change))
 }
 
 impl Store {
@@ -330,16 +148,18 @@ impl Store {
         if kinds.is_empty() {
             return Ok((conversation, Vec::new()));
         }
-        let (events, change) = save_transition(
+        update_conversation_row(&mut conn, &conversation).await?;
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            actor,
-            kinds,
+            Written::by(actor, kinds),
             now,
+            &mut announcements,
         )
         .await?;
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok((conversation, events))
     }
 

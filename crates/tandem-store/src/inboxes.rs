@@ -43,6 +43,47 @@ pub struct InboxPatch {
     pub channel_config: Option<String>,
 }
 
+/// What the inbox of a conversation decides about it.
+pub(crate) struct InboxRules {
+    pub first_responder: FirstResponder,
+    pub has_webhook: bool,
+    pub channel: ChannelKind,
+}
+
+impl InboxRules {
+    /// Whether an outbound reply leaves Tandem (to the integration's webhook or the channel's
+    /// provider) and so starts out `pending`.
+    pub fn sends_outbound(&self) -> bool {
+        self.has_webhook || self.channel.delivers_outbound()
+    }
+}
+
+/// The rules of `inbox_id`, for a write to one of its conversations.
+pub(crate) async fn inbox_rules(
+    conn: &mut Conn,
+    account_id: AccountId,
+    inbox_id: InboxId,
+) -> Result<InboxRules, StoreError> {
+    let (first_responder, webhook_url, channel) = conn
+        .fetch_optional::<(String, Option<String>, String)>(
+            "SELECT first_responder, webhook_url, channel FROM inboxes WHERE account_id = $1 AND id = $2",
+            args![account_id, inbox_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("inbox"))?;
+    let first_responder = first_responder.parse().map_err(|_| {
+        StoreError::corrupt(format!("inboxes.first_responder = {first_responder:?}"))
+    })?;
+    let channel = channel
+        .parse()
+        .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {channel:?}")))?;
+    Ok(InboxRules {
+        first_responder,
+        has_webhook: webhook_url.is_some(),
+        channel,
+    })
+}
+
 pub(crate) async fn insert_inbox(
     conn: &mut Conn,
     account_id: AccountId,

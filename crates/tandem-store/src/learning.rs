@@ -16,6 +16,7 @@ use tandem_domain::message::{Direction, Message};
 
 use crate::bot_profiles::{StoredBotProfile, upsert_bot_profile};
 use crate::db::{Conn, args};
+use crate::error::Conflict;
 use crate::records::{MESSAGE_COLUMNS, MessageRow, timestamp};
 use crate::{Store, StoreError};
 
@@ -242,7 +243,7 @@ fn pending(suggestion: &LearningSuggestion) -> Result<(), StoreError> {
         Ok(())
     } else {
         Err(StoreError::Conflict {
-            code: "suggestion_decided",
+            kind: Conflict::SuggestionDecided,
             field: "status",
             message: format!("the suggestion was {} already", suggestion.status.as_str()),
         })
@@ -366,7 +367,7 @@ impl Store {
             || !matches!(reply.sender, Actor::User(_))
         {
             return Err(StoreError::Conflict {
-                code: "not_an_agent_reply",
+                kind: Conflict::NotAnAgentReply,
                 field: "message_id",
                 message: "only a person's public reply can teach the bot".into(),
             });
@@ -596,7 +597,7 @@ impl Store {
             .ok_or(StoreError::not_found("bot profile"))?;
         if current.0 != based_on.as_millisecond() {
             return Err(StoreError::Conflict {
-                code: "profile_changed",
+                kind: Conflict::ProfileChanged,
                 field: "source",
                 message: "the bot profile changed meanwhile".into(),
             });

@@ -16,11 +16,14 @@ mod changes;
 mod channel_cursors;
 mod channel_outbox;
 mod contacts;
+mod conversation_rows;
 mod conversations;
 mod db;
 mod error;
+mod events;
 mod inboxes;
 mod learning;
+mod message_rows;
 mod messages;
 mod occupancy;
 mod outbox;
@@ -29,9 +32,12 @@ mod proactive;
 mod records;
 mod reports;
 mod routing;
+mod routing_follow_up;
 mod sla;
+mod sla_escalation;
 mod summaries;
 mod surveys;
+mod team_routing;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -46,7 +52,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{AccountSeed, InboxSeed, UserSeed};
+pub use accounts::{AccountSeed, InboxSeed};
 pub use audit::AuditEntry;
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
@@ -54,12 +60,12 @@ pub use bot_turns::{
     BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
 pub use canned::CannedPatch;
-pub use changes::{Change, ChangeFeed, ChangeNotice};
+pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
 pub use channel_outbox::ChannelDelivery;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
 pub use learning::{
     LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,
@@ -70,14 +76,13 @@ pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
 pub use reports::ReportScope;
-pub use routing::{
-    Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus, RoutingFacts,
-};
+pub use routing::{Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus};
+pub use routing_follow_up::RoutingFacts;
 pub use sla::SlaClock;
 pub use summaries::{ConversationSummary, MessagePreview};
 pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
-pub use widget::TYPING;
+pub use users::UserSeed;
 
 use db::Conn;
 

@@ -8,14 +8,14 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, MessageId, UserId};
 use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::contacts::{contact_id_by_identity, insert_contact};
-use crate::conversations::{
-    InboxRules, find_conversation, inbox_rules, insert_conversation, insert_events,
-    update_conversation_row,
-};
+use crate::conversation_rows::{find_conversation, insert_conversation, update_conversation_row};
 use crate::db::{Backend, Conn, args};
 use crate::error::is_unique_violation;
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
+use crate::message_rows::insert_message;
 use crate::outbox::enqueue_outbound;
 use crate::records::{
     CONVERSATION_COLUMNS, ConversationRow, MESSAGE_COLUMNS, MessageRow, convert_all,
@@ -75,52 +75,6 @@ pub struct MessagePage {
     pub next: Option<(Timestamp, MessageId)>,
 }
 
-pub(crate) async fn insert_message(
-    conn: &mut Conn,
-    inbox_id: InboxId,
-    message: &Message,
-) -> Result<(), sqlx::Error> {
-    conn.execute(
-        &format!("INSERT INTO messages ({MESSAGE_COLUMNS}, inbox_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"),
-        args![message.id, message.account_id, message.conversation_id, message.direction.as_str(),
-            message.sender.kind(), message.sender.id(), message.is_private, message.text.as_str(),
-            message.external_id.as_deref(), message.delivery_status.map(DeliveryStatus::as_str),
-            message.created_at, message.delivery_error.as_deref(), attachments_json(&message.attachments),
-            message.channel_data.clone(), inbox_id],
-    )
-    .await
-    .map(|_| ())
-}
-
-/// Stores a message from the bot in `conversation`, queued for the inbox's webhook and channel.
-pub(crate) async fn insert_bot_message(
-    conn: &mut Conn,
-    conversation: &Conversation,
-    rules: &InboxRules,
-    text: &str,
-    channel_data: Option<serde_json::Value>,
-    now: Timestamp,
-) -> Result<Message, StoreError> {
-    let message = Message {
-        id: MessageId::generate(),
-        account_id: conversation.account_id,
-        conversation_id: conversation.id,
-        direction: Direction::Outbound,
-        sender: Actor::Bot,
-        is_private: false,
-        text: text.to_owned(),
-        external_id: None,
-        delivery_status: rules.sends_outbound().then_some(DeliveryStatus::Pending),
-        delivery_error: None,
-        attachments: Vec::new(),
-        channel_data,
-        created_at: now,
-    };
-    insert_message(conn, conversation.inbox_id, &message).await?;
-    enqueue_outbound(conn, rules, &message, conversation.inbox_id).await?;
-    Ok(message)
-}
-
 /// A customer's message as stored in `conversation`.
 fn inbound_message(
     account_id: AccountId,
@@ -144,13 +98,6 @@ fn inbound_message(
         channel_data: inbound.channel_data.clone(),
         created_at: now,
     }
-}
-
-/// Attachments as the JSON column stores them.
-fn attachments_json(attachments: &[Attachment]) -> serde_json::Value {
-    // Structs of strings, booleans and unit enums always serialise.
-    #[allow(clippy::expect_used)]
-    serde_json::to_value(attachments).expect("attachments serialise")
 }
 
 async fn message_by_external_id(
@@ -329,17 +276,17 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
             other => other?,
         }
-        let events = insert_events(
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Actor::Contact(contact_id),
-            kinds,
+            Written::by(Actor::Contact(contact_id), kinds).messages([message.id]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(InboundOutcome {
             conversation,
             message,
@@ -400,17 +347,17 @@ impl Store {
             enqueue_outbound(&mut conn, &rules, &message, conversation.inbox_id).await?;
         }
         let actor = Actor::User(agent_message.author_id);
-        let events = insert_events(
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            actor,
-            kinds,
+            Written::by(actor, kinds).messages([message.id]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok((conversation, message, events))
     }
 

@@ -10,10 +10,10 @@ use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ConversationId, EventId, InboxId, MessageId};
 use tandem_domain::message::{DeliveryStatus, Message};
 
-use crate::changes::Change;
+use crate::changes::Announcements;
 use crate::channel_outbox::enqueue_channel_delivery;
-use crate::conversations::InboxRules;
 use crate::db::{Backend, Conn, args};
+use crate::inboxes::InboxRules;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
 
@@ -217,7 +217,7 @@ impl Store {
             args![status, error, now, delivery.id],
         )
         .await?;
-        let mut changes = Vec::new();
+        let mut announcements = Announcements::default();
         if let DeliverySubject::Message(message_id) = delivery.subject {
             let updated = conn
                 .fetch_optional::<(Uuid,)>(
@@ -227,15 +227,13 @@ impl Store {
                 )
                 .await?;
             if let Some((conversation_id,)) = updated {
-                changes.push(Change {
-                    account_id: delivery.account_id,
-                    conversation_id: conversation_id.into(),
-                    message_id: Some(message_id),
-                    events: Vec::new(),
-                    is_message_update: true,
-                });
+                announcements = Announcements::message_update(
+                    delivery.account_id,
+                    conversation_id.into(),
+                    message_id,
+                );
             }
         }
-        self.changes.commit_with(conn, changes).await
+        self.changes.commit_with(conn, announcements).await
     }
 }

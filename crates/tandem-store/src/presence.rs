@@ -11,11 +11,13 @@ use tandem_domain::id::{AccountId, ConversationId, TeamId, UserId};
 use tandem_domain::user::{Presence, validate_capacity};
 use uuid::Uuid;
 
-use crate::changes::Change;
-use crate::conversations::{load_conversation_for_update, save_transition};
+use crate::changes::Announcements;
+use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
+use crate::events::{Written, record};
 use crate::records::timestamp;
-use crate::routing::{lock_account_routing, team_routing};
+use crate::routing::lock_account_routing;
+use crate::team_routing::team_routing;
 use crate::users::find_user;
 use crate::{Store, StoreError};
 
@@ -63,15 +65,15 @@ struct PresencePeriodRow {
 /// Conversations routing changed, with their new events.
 pub type Requeued = Vec<(Conversation, Vec<Event>)>;
 
-/// Returns an agent's assigned conversations to the queue, recording `kinds_before` (e.g. the
-/// answer timeout) ahead of the unassignment.
+/// Returns an agent's assigned conversations to the queue, adding what each change announces
+/// to `announcements`.
 async fn requeue_assigned(
     conn: &mut Conn,
     account_id: AccountId,
     conversation_ids: &[ConversationId],
     actor: Actor,
     now: Timestamp,
-    changes: &mut Vec<Change>,
+    announcements: &mut Announcements,
 ) -> Result<Requeued, StoreError> {
     let mut requeued = Vec::with_capacity(conversation_ids.len());
     for conversation_id in conversation_ids {
@@ -80,9 +82,16 @@ async fn requeue_assigned(
         let Ok(kinds) = conversation.unassign(now) else {
             continue;
         };
-        let (events, change) =
-            save_transition(conn, &mut conversation, has_webhook, actor, kinds, now).await?;
-        changes.push(change);
+        update_conversation_row(conn, &conversation).await?;
+        let events = record(
+            conn,
+            &mut conversation,
+            has_webhook,
+            Written::by(actor, kinds),
+            now,
+            announcements,
+        )
+        .await?;
         requeued.push((conversation, events));
     }
     Ok(requeued)
@@ -152,14 +161,22 @@ impl Store {
             .await?
             .ok_or(StoreError::not_found("user"))?;
         let changed = write_presence(&mut conn, account_id, user_id, presence, now).await?;
-        let mut changes = Vec::new();
+        let mut announcements = Announcements::default();
         let requeued = if changed && presence == Presence::Offline {
             let assigned = assigned_to(&mut conn, account_id, user_id).await?;
-            requeue_assigned(&mut conn, account_id, &assigned, actor, now, &mut changes).await?
+            requeue_assigned(
+                &mut conn,
+                account_id,
+                &assigned,
+                actor,
+                now,
+                &mut announcements,
+            )
+            .await?
         } else {
             Vec::new()
         };
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(requeued)
     }
 
@@ -371,7 +388,7 @@ impl Store {
             )
             .await?;
             let assigned = assigned_to(&mut conn, account_id, user_id).await?;
-            let mut changes = Vec::new();
+            let mut announcements = Announcements::default();
             requeued.extend(
                 requeue_assigned(
                     &mut conn,
@@ -379,11 +396,11 @@ impl Store {
                     &assigned,
                     Actor::System,
                     now,
-                    &mut changes,
+                    &mut announcements,
                 )
                 .await?,
             );
-            self.changes.commit_with(conn, changes).await?;
+            self.changes.commit_with(conn, announcements).await?;
         }
         Ok(requeued)
     }
@@ -425,13 +442,15 @@ impl Store {
             }
             let mut kinds = vec![EventKind::AnswerTimedOut { agent_id }];
             kinds.extend(conversation.unassign(now)?);
-            let (events, change) = save_transition(
+            update_conversation_row(&mut conn, &conversation).await?;
+            let mut announcements = Announcements::default();
+            let events = record(
                 &mut conn,
                 &mut conversation,
                 has_webhook,
-                Actor::System,
-                kinds,
+                Written::by(Actor::System, kinds),
                 now,
+                &mut announcements,
             )
             .await?;
             conn.execute(
@@ -439,7 +458,7 @@ impl Store {
                 args![agent_id, account_id, conversation.id],
             )
             .await?;
-            self.changes.commit_with(conn, vec![change]).await?;
+            self.changes.commit_with(conn, announcements).await?;
             requeued.push((conversation, events));
         }
         Ok(requeued)

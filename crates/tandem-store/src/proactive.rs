@@ -8,10 +8,13 @@ use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, MessageId
 use tandem_domain::message::{DeliveryStatus, Direction, Message};
 use tandem_domain::validation::ValidationError;
 
-use crate::changes::Change;
-use crate::conversations::{inbox_rules, insert_conversation, insert_events};
+use crate::changes::Announcements;
+use crate::conversation_rows::insert_conversation;
 use crate::db::args;
-use crate::messages::insert_message;
+use crate::error::Conflict;
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
+use crate::message_rows::insert_message;
 use crate::outbox::enqueue_outbound;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow};
 use crate::{Store, StoreError};
@@ -89,7 +92,7 @@ impl Store {
             }
             Some(_) => {
                 return Err(StoreError::Conflict {
-                    code: "conversation_with_people",
+                    kind: Conflict::ConversationWithPeople,
                     field: "contact_id",
                     message: "the contact has an open conversation with an agent or in the queue on this inbox; reply there"
                         .to_owned(),
@@ -131,17 +134,17 @@ impl Store {
         };
         insert_message(&mut conn, proactive.inbox_id, &message).await?;
         enqueue_outbound(&mut conn, &rules, &message, proactive.inbox_id).await?;
-        let events = insert_events(
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Actor::Bot,
-            kinds,
+            Written::by(Actor::Bot, kinds).messages([message.id]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok((conversation, message, events))
     }
 

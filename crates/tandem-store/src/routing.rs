@@ -1,44 +1,32 @@
-//! Routing: team settings, placing a queued conversation (team, priority, SLA clocks), the
-//! routing pass that assigns queued conversations to agents with room, and the queue as
-//! customers and supervisors see it. The decisions are `tandem-routing`'s; this module loads
-//! their inputs and applies their outcome inside one transaction.
+//! Routing: the team a handover would go to, the routing pass that assigns queued
+//! conversations to agents with room, agents' room, and the queue as customers and supervisors
+//! see it. The decisions are `tandem-routing`'s; this module loads their inputs and applies
+//! their outcome inside one transaction. Placing a conversation as it enters the queue is
+//! `routing_follow_up.rs`, part of recording any event.
 
 use std::collections::HashMap;
 
 use jiff::SignedDuration;
 use jiff::civil::{Date, DateTime};
-use sqlx::types::Json;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
-use tandem_domain::event::{Actor, Event, EventKind};
+use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, InboxId, TeamId, UserId};
 use tandem_routing::assign::{Agent, plan};
-use tandem_routing::queue::{
-    Priority, PriorityFacts, Waiting, estimated_wait, position, typical_handling_time,
-};
-use tandem_routing::team::{Need, OutOfHours, RoutingSpec, TeamRouting, choose_team};
+use tandem_routing::queue::{Priority, Waiting, estimated_wait, position, typical_handling_time};
+use tandem_routing::team::{Need, OutOfHours, TeamRouting, choose_team};
 use uuid::Uuid;
 
-use crate::changes::Change;
-use crate::conversations::{
-    find_conversation, inbox_rules, save_transition, update_conversation_row,
-};
+use crate::changes::Announcements;
+use crate::conversation_rows::{find_conversation, update_conversation_row};
 use crate::db::{Backend, Conn, args};
-use crate::messages::insert_bot_message;
-use crate::sla::{start_clocks, stop_clocks};
+use crate::error::Conflict;
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
+use crate::message_rows::insert_bot_message;
+use crate::routing_follow_up::RoutingFacts;
+use crate::team_routing::{team_routing, team_routings};
 use crate::{Store, StoreError};
-
-/// What routing knows of a conversation when it is queued: what the bot understood, if it
-/// was the bot that handed it over.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RoutingFacts {
-    /// The intent the bot recognised.
-    pub intent: Option<String>,
-    /// The customer's language (`pt`, `es`, `en`).
-    pub language: Option<String>,
-    pub high_value: bool,
-    pub negative_sentiment: bool,
-}
 
 /// A conversation waiting in an account's queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,47 +94,6 @@ pub(crate) async fn lock_account_routing(
     Ok(())
 }
 
-/// Every team's validated routing settings, in creation order.
-pub(crate) async fn team_routings(
-    conn: &mut Conn,
-    account_id: AccountId,
-) -> Result<Vec<TeamRouting>, StoreError> {
-    let rows: Vec<(Uuid, Json<RoutingSpec>)> = conn
-        .fetch_all(
-            "SELECT id, routing FROM teams WHERE account_id = $1 ORDER BY created_at, id",
-            args![account_id],
-        )
-        .await?;
-    rows.into_iter()
-        .map(|(id, Json(spec))| {
-            spec.parse(TeamId(id), "routing")
-                .map_err(|error| StoreError::corrupt(format!("teams.routing of {id}: {error}")))
-        })
-        .collect()
-}
-
-/// One team's validated routing settings; `None` without a team or when it was deleted.
-pub(crate) async fn team_routing(
-    conn: &mut Conn,
-    account_id: AccountId,
-    team_id: Option<TeamId>,
-) -> Result<Option<TeamRouting>, StoreError> {
-    let Some(team_id) = team_id else {
-        return Ok(None);
-    };
-    let row: Option<(Json<RoutingSpec>,)> = conn
-        .fetch_optional(
-            "SELECT routing FROM teams WHERE account_id = $1 AND id = $2",
-            args![account_id, team_id],
-        )
-        .await?;
-    row.map(|(Json(spec),)| {
-        spec.parse(team_id, "routing")
-            .map_err(|error| StoreError::corrupt(format!("teams.routing of {team_id}: {error}")))
-    })
-    .transpose()
-}
-
 fn availability(team: Option<&TeamRouting>, now: Timestamp) -> Availability {
     match team {
         Some(team) if !team.calendar.is_open(now) => Availability::Closed {
@@ -158,123 +105,6 @@ fn availability(team: Option<&TeamRouting>, now: Timestamp) -> Availability {
         },
         _ => Availability::Open,
     }
-}
-
-/// Keeps a conversation's routing columns in step with the events just recorded for it:
-/// queued conversations are placed (team, priority, arrival, SLA clocks) and get a `routed`
-/// event, assignments start the answer timer, and leaving the queue for good stops the clocks.
-/// Returns the extra events to record.
-pub(crate) async fn follow_events(
-    conn: &mut Conn,
-    conversation: &mut Conversation,
-    kinds: &[EventKind],
-    facts: &RoutingFacts,
-    now: Timestamp,
-) -> Result<Vec<EventKind>, StoreError> {
-    let account_id = conversation.account_id;
-    let mut extra = Vec::new();
-    for kind in kinds {
-        match kind {
-            EventKind::Queued => extra.push(place(conn, conversation, facts, now).await?),
-            EventKind::Assigned { agent_id }
-            | EventKind::Transferred {
-                to_agent_id: agent_id,
-                ..
-            } => {
-                // The answer timer runs only where the team has an answer timeout, so the
-                // worker's sweep never wades through conversations that cannot time out.
-                let times_out = team_routing(conn, account_id, conversation.team_id)
-                    .await?
-                    .is_some_and(|team| team.answer_timeout.is_some());
-                conn.execute(
-                    "UPDATE conversations SET assigned_at = $1, awaiting_answer_since = $2, not_to_agent_id = NULL \
-                     WHERE account_id = $3 AND id = $4",
-                    args![now, times_out.then_some(now), account_id, conversation.id],
-                )
-                .await?;
-                conn.execute(
-                    "UPDATE users SET last_assigned_at = $1 WHERE account_id = $2 AND id = $3",
-                    args![now, account_id, *agent_id],
-                )
-                .await?;
-            }
-            EventKind::HandedBackToBot | EventKind::Resolved => {
-                conn.execute(
-                    "UPDATE conversations SET queued_at = NULL, priority = 0, escalations = 0, \
-                     awaiting_answer_since = NULL, not_to_agent_id = NULL, queue_notice_position = NULL, \
-                     queue_notice_at = NULL WHERE account_id = $1 AND id = $2",
-                    args![account_id, conversation.id],
-                )
-                .await?;
-                stop_clocks(conn, account_id, conversation.id, None, now).await?;
-            }
-            EventKind::FirstAgentReply { .. } => {
-                stop_clocks(
-                    conn,
-                    account_id,
-                    conversation.id,
-                    Some(tandem_routing::sla::SlaTarget::FirstResponse),
-                    now,
-                )
-                .await?;
-            }
-            _ => {}
-        }
-    }
-    Ok(extra)
-}
-
-/// Places a conversation that just entered the queue: its team (kept if it has one, else
-/// chosen from the facts), its priority (never lowered by a requeue), its arrival (kept, so a
-/// returned conversation goes ahead of newer ones) and its SLA clocks.
-async fn place(
-    conn: &mut Conn,
-    conversation: &mut Conversation,
-    facts: &RoutingFacts,
-    now: Timestamp,
-) -> Result<EventKind, StoreError> {
-    let account_id = conversation.account_id;
-    let teams = team_routings(conn, account_id).await?;
-    let kept = conversation
-        .team_id
-        .and_then(|id| teams.iter().find(|team| team.team_id == id));
-    let team = match kept {
-        Some(team) => Some(team),
-        None => choose_team(
-            &teams,
-            &Need {
-                intent: facts.intent.as_deref(),
-                language: facts.language.as_deref(),
-                inbox_id: Some(conversation.inbox_id),
-            },
-        ),
-    };
-    let team_id = team.map(|team| team.team_id);
-    conversation.team_id = team_id;
-    let (current,): (i64,) = conn
-        .fetch_one(
-            "SELECT priority FROM conversations WHERE account_id = $1 AND id = $2",
-            args![account_id, conversation.id],
-        )
-        .await?;
-    let entering = Priority::of(PriorityFacts {
-        high_value: facts.high_value,
-        negative_sentiment: facts.negative_sentiment,
-    });
-    let priority = i64::from(entering.0).max(current);
-    conn.execute(
-        "UPDATE conversations SET team_id = $1, priority = $2, queued_at = COALESCE(queued_at, $3), \
-         assigned_at = NULL, awaiting_answer_since = NULL WHERE account_id = $4 AND id = $5",
-        args![team_id, priority, now, account_id, conversation.id],
-    )
-    .await?;
-    if let Some(team) = team {
-        start_clocks(conn, conversation, team, now).await?;
-    }
-    Ok(EventKind::Routed {
-        team_id,
-        priority: i32::try_from(priority).unwrap_or(i32::MAX),
-    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -405,7 +235,7 @@ pub(crate) async fn check_room(
     let (load, capacity) = agent_load(conn, account_id, agent_id).await?;
     if load >= capacity {
         return Err(StoreError::Conflict {
-            code: "agent_at_capacity",
+            kind: Conflict::AgentAtCapacity,
             field: "agent_id",
             message: format!(
                 "the agent already holds {load} of {capacity} conversations; a supervisor may override"
@@ -489,7 +319,7 @@ impl Store {
             .map(|team| (team.team_id, team.strategy))
             .collect();
         let mut assigned = Vec::new();
-        let mut changes = Vec::new();
+        let mut announcements = Announcements::default();
         for assignment in plan(&waiting, &agents, &strategies, now) {
             let mut conversation =
                 find_conversation(&mut conn, account_id, assignment.conversation_id, true).await?;
@@ -498,19 +328,19 @@ impl Store {
             }
             let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
             let kinds = conversation.assign(assignment.agent_id, now)?;
-            let (events, change) = save_transition(
+            update_conversation_row(&mut conn, &conversation).await?;
+            let events = record(
                 &mut conn,
                 &mut conversation,
                 rules.has_webhook,
-                Actor::System,
-                kinds,
+                Written::by(Actor::System, kinds),
                 now,
+                &mut announcements,
             )
             .await?;
-            changes.push(change);
             assigned.push((conversation, events));
         }
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(assigned)
     }
 
@@ -630,8 +460,17 @@ impl Store {
             args![i64::from(position), now, account_id, conversation_id],
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &[]);
-        self.changes.commit_with(conn, vec![change]).await?;
+        let mut announcements = Announcements::default();
+        record(
+            &mut conn,
+            &mut conversation,
+            rules.has_webhook,
+            Written::by(Actor::Bot, Vec::new()).messages([message.id]),
+            now,
+            &mut announcements,
+        )
+        .await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(true)
     }
 }

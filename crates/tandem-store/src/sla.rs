@@ -1,18 +1,16 @@
 //! SLA clocks: started when a conversation is queued for a team with SLA targets, stopped by
-//! the first agent reply or resolution, and advanced by the routing worker, which records
-//! near-breaches and breaches as events and escalates the conversation's priority.
+//! the first agent reply or resolution, and read back; the routing worker's sweep that moves
+//! them to their stage is `sla_escalation.rs`.
 
 use sqlx::FromRow;
 use tandem_domain::Timestamp;
-use tandem_domain::conversation::{Conversation, ConversationStatus};
-use tandem_domain::event::{Actor, Event, EventKind};
+use tandem_domain::conversation::Conversation;
 use tandem_domain::id::{AccountId, ConversationId};
-use tandem_routing::queue::Priority;
-use tandem_routing::sla::{SlaStage, SlaTarget, due_at, near_breach_at, stage};
+use tandem_routing::sla::{SlaStage, SlaTarget, due_at, near_breach_at};
 use tandem_routing::team::TeamRouting;
 use uuid::Uuid;
 
-use crate::conversations::{find_conversation, inbox_rules, insert_events};
+use crate::conversation_rows::find_conversation;
 use crate::db::{Conn, args};
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -118,10 +116,46 @@ pub(crate) async fn stop_clocks(
     Ok(())
 }
 
-/// Running clocks whose stage changes by `now`, at most `limit`.
-const DUE_CLOCKS: &str = "SELECT account_id, conversation_id, target, started_at, near_breach_at, due_at, stage, stopped_at \
-     FROM sla_clocks WHERE stopped_at IS NULL AND ((stage = 'on_track' AND near_breach_at <= $1) \
-     OR (stage <> 'breached' AND due_at <= $1)) ORDER BY near_breach_at LIMIT $2";
+/// Running clocks whose stage changes by `now`, at most `limit`, in every account.
+pub(crate) async fn due_clocks(
+    conn: &mut Conn,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<(AccountId, ConversationId, SlaClock)>, StoreError> {
+    let rows: Vec<ClockRow> = conn
+        .fetch_all(
+            &format!(
+                "SELECT {CLOCK_COLUMNS} FROM sla_clocks WHERE stopped_at IS NULL \
+                 AND ((stage = 'on_track' AND near_breach_at <= $1) \
+                 OR (stage <> 'breached' AND due_at <= $1)) ORDER BY near_breach_at LIMIT $2"
+            ),
+            args![now, limit],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let account_id = AccountId(row.account_id);
+            let conversation_id = ConversationId(row.conversation_id);
+            Ok((account_id, conversation_id, SlaClock::try_from(row)?))
+        })
+        .collect()
+}
+
+/// Moves one clock of a conversation to `stage`.
+pub(crate) async fn set_clock_stage(
+    conn: &mut Conn,
+    account_id: AccountId,
+    conversation_id: ConversationId,
+    target: SlaTarget,
+    stage: SlaStage,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE sla_clocks SET stage = $1 WHERE account_id = $2 AND conversation_id = $3 AND target = $4",
+        args![stage.as_str(), account_id, conversation_id, target.as_str()],
+    )
+    .await?;
+    Ok(())
+}
 
 impl Store {
     /// A conversation's SLA clocks, running and stopped.
@@ -139,103 +173,5 @@ impl Store {
             )
             .await?;
         rows.into_iter().map(SlaClock::try_from).collect()
-    }
-
-    /// Moves every running clock to its stage at `now` (all accounts; the routing worker calls
-    /// it): each near-breach or breach is recorded as an event and raises the conversation's
-    /// priority while it waits in the queue. Returns the conversations and their new events.
-    pub async fn advance_sla_clocks(
-        &self,
-        now: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<(Conversation, Vec<Event>)>, StoreError> {
-        let mut conn = self.write().await?;
-        let rows: Vec<ClockRow> = conn.fetch_all(DUE_CLOCKS, args![now, limit]).await?;
-        let mut escalated = Vec::new();
-        let mut changes = Vec::new();
-        for row in rows {
-            let account_id = AccountId(row.account_id);
-            let conversation_id = ConversationId(row.conversation_id);
-            let clock = SlaClock::try_from(row)?;
-            let reached = stage(clock.near_breach_at, clock.due_at, now);
-            if reached <= clock.stage {
-                continue;
-            }
-            conn.execute(
-                "UPDATE sla_clocks SET stage = $1 WHERE account_id = $2 AND conversation_id = $3 AND target = $4",
-                args![reached.as_str(), account_id, conversation_id, clock.target.as_str()],
-            )
-            .await?;
-            let mut conversation =
-                find_conversation(&mut conn, account_id, conversation_id, true).await?;
-            // Every stage passed is recorded, even when one tick passes both.
-            let passed: Vec<SlaStage> = [SlaStage::NearBreach, SlaStage::Breached]
-                .into_iter()
-                .filter(|stage| *stage > clock.stage && *stage <= reached)
-                .collect();
-            let mut kinds: Vec<EventKind> = passed
-                .iter()
-                .map(|stage| match stage {
-                    SlaStage::Breached => EventKind::SlaBreached {
-                        target: clock.target,
-                        due_at: clock.due_at,
-                    },
-                    _ => EventKind::SlaNearBreach {
-                        target: clock.target,
-                        due_at: clock.due_at,
-                    },
-                })
-                .collect();
-            if conversation.status == ConversationStatus::Queued {
-                let (priority, escalations): (i64, i64) = conn
-                    .fetch_one(
-                        "SELECT priority, escalations FROM conversations WHERE account_id = $1 AND id = $2",
-                        args![account_id, conversation_id],
-                    )
-                    .await?;
-                let current = Priority(i32::try_from(priority).unwrap_or(i32::MAX));
-                let mut raised = current;
-                let mut count = i32::try_from(escalations).unwrap_or(i32::MAX);
-                for _ in &passed {
-                    let next = raised.escalated(count);
-                    if next != raised {
-                        count += 1;
-                    }
-                    raised = next;
-                }
-                if raised != current {
-                    conn.execute(
-                        "UPDATE conversations SET priority = $1, escalations = $2 \
-                         WHERE account_id = $3 AND id = $4",
-                        args![
-                            i64::from(raised.0),
-                            i64::from(count),
-                            account_id,
-                            conversation_id
-                        ],
-                    )
-                    .await?;
-                    kinds.push(EventKind::PriorityRaised { priority: raised.0 });
-                }
-            }
-            let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-            let events = insert_events(
-                &mut conn,
-                &mut conversation,
-                rules.has_webhook,
-                Actor::System,
-                kinds,
-                now,
-            )
-            .await?;
-            changes.push(crate::changes::Change::recorded(
-                &conversation,
-                None,
-                &events,
-            ));
-            escalated.push((conversation, events));
-        }
-        self.changes.commit_with(conn, changes).await?;
-        Ok(escalated)
     }
 }

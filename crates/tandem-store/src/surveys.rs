@@ -10,10 +10,12 @@ use tandem_domain::id::{AccountId, ConversationId};
 use tandem_domain::message::Message;
 use tandem_domain::survey::{SurveyAnswer, SurveyKind, parse_answer};
 
-use crate::changes::Change;
-use crate::conversations::{find_conversation, inbox_rules, insert_events};
+use crate::changes::Announcements;
+use crate::conversation_rows::find_conversation;
 use crate::db::{Conn, args};
-use crate::messages::insert_bot_message;
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
+use crate::message_rows::insert_bot_message;
 use crate::{Store, StoreError};
 
 /// How long after the question an answer is still taken as one.
@@ -106,17 +108,17 @@ impl Store {
         let kinds = vec![EventKind::SurveySent {
             survey: question.survey,
         }];
-        let events = insert_events(
+        let mut announcements = Announcements::default();
+        record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Actor::Bot,
-            kinds,
+            Written::by(Actor::Bot, kinds).messages([message.id]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, Some(message.id), &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(Some(message))
     }
 }

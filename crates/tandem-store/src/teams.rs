@@ -11,7 +11,7 @@ use tandem_domain::validation::ValidationError;
 use tandem_routing::team::RoutingSpec;
 
 use crate::db::{Conn, args};
-use crate::error::is_unique_violation;
+use crate::error::{Conflict, is_unique_violation};
 use crate::records::{TEAM_COLUMNS, TeamRow, USER_COLUMNS, UserRow, convert_all};
 use crate::users::find_user;
 use crate::{Store, StoreError};
@@ -28,7 +28,7 @@ pub struct TeamPatch {
 fn name_taken(error: sqlx::Error) -> StoreError {
     if is_unique_violation(&error) {
         StoreError::Conflict {
-            code: "team_name_taken",
+            kind: Conflict::TeamNameTaken,
             field: "name",
             message: "a team with this name already exists".into(),
         }

@@ -7,11 +7,22 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
-use crate::conversations::{load_conversation_for_update, save_transition};
+use crate::changes::Announcements;
+use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
-use crate::error::is_unique_violation;
+use crate::error::{Conflict, is_unique_violation};
+use crate::events::{Written, record};
 use crate::records::{USER_COLUMNS, UserRow, convert_all};
-use crate::{Store, StoreError, UserSeed};
+use crate::{Store, StoreError};
+
+/// A user to create (alone or with an account); the password is already hashed.
+#[derive(Clone, Debug)]
+pub struct UserSeed {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
 
 pub(crate) async fn insert_user(
     conn: &mut Conn,
@@ -37,7 +48,7 @@ pub(crate) async fn insert_user(
         .await;
     match inserted {
         Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict {
-            code: "email_taken",
+            kind: Conflict::EmailTaken,
             field: "email",
             message: "a user with this e-mail address already exists".into(),
         }),
@@ -79,7 +90,7 @@ async fn count_admins(conn: &mut Conn, account_id: AccountId) -> Result<i64, Sto
 
 fn last_admin() -> StoreError {
     StoreError::Conflict {
-        code: "last_admin",
+        kind: Conflict::LastAdmin,
         field: "role",
         message: "an account must keep at least one admin".into(),
     }
@@ -213,15 +224,21 @@ impl Store {
             )
             .await?;
         let mut requeued = Vec::with_capacity(assigned.len());
-        let mut changes = Vec::with_capacity(assigned.len());
+        let mut announcements = Announcements::default();
         for (conversation_id,) in assigned {
             let (mut conversation, has_webhook) =
                 load_conversation_for_update(&mut conn, account_id, conversation_id.into()).await?;
             let kinds = conversation.unassign(now)?;
-            let (events, change) =
-                save_transition(&mut conn, &mut conversation, has_webhook, actor, kinds, now)
-                    .await?;
-            changes.push(change);
+            update_conversation_row(&mut conn, &conversation).await?;
+            let events = record(
+                &mut conn,
+                &mut conversation,
+                has_webhook,
+                Written::by(actor, kinds),
+                now,
+                &mut announcements,
+            )
+            .await?;
             requeued.push((conversation, events));
         }
         conn.execute(
@@ -229,7 +246,7 @@ impl Store {
             args![account_id, user_id],
         )
         .await?;
-        self.changes.commit_with(conn, changes).await?;
+        self.changes.commit_with(conn, announcements).await?;
         Ok(requeued)
     }
 }

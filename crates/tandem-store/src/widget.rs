@@ -11,15 +11,15 @@ use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, UserId};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::survey::SurveyKind;
 
-use crate::changes::Change;
-use crate::conversations::{find_conversation, inbox_rules, insert_events};
+use crate::changes::Announcements;
+use crate::conversation_rows::find_conversation;
 use crate::db::args;
+use crate::error::Conflict;
+use crate::events::{Written, record};
+use crate::inboxes::inbox_rules;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, INBOX_COLUMNS, InboxRow};
 use crate::surveys::SURVEY_WINDOW;
 use crate::{Store, StoreError};
-
-/// The change name of an agent's typing notice (announced, never stored).
-pub const TYPING: &str = "typing";
 
 impl Store {
     /// The web inbox a widget names by its public id, in any account (the id is public; what a
@@ -135,7 +135,7 @@ impl Store {
             .is_some_and(|closes| now <= closes);
         if conversation.status != ConversationStatus::Resolved || !within_window {
             return Err(StoreError::Conflict {
-                code: "not_resolved",
+                kind: Conflict::NotResolved,
                 field: "conversation",
                 message: "only a conversation resolved within the last 72 hours can be rated"
                     .into(),
@@ -143,21 +143,22 @@ impl Store {
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
         let customer = Actor::Contact(conversation.contact_id);
-        let events = insert_events(
+        let rating = EventKind::SurveyAnswered {
+            survey: SurveyKind::Csat,
+            score,
+            comment,
+        };
+        let mut announcements = Announcements::default();
+        let events = record(
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            customer,
-            vec![EventKind::SurveyAnswered {
-                survey: SurveyKind::Csat,
-                score,
-                comment,
-            }],
+            Written::by(customer, vec![rating]),
             now,
+            &mut announcements,
         )
         .await?;
-        let change = Change::recorded(&conversation, None, &events);
-        self.changes.commit_with(conn, vec![change]).await?;
+        self.changes.commit_with(conn, announcements).await?;
         events
             .into_iter()
             .next()
@@ -178,13 +179,8 @@ impl Store {
             conn.commit().await?;
             return Ok(());
         }
-        let change = Change {
-            account_id,
-            conversation_id,
-            message_id: None,
-            events: vec![TYPING.to_owned()],
-            is_message_update: false,
-        };
-        self.changes.commit_with(conn, vec![change]).await
+        self.changes
+            .commit_with(conn, Announcements::typing(account_id, conversation_id))
+            .await
     }
 }

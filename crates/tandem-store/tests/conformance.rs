@@ -16,10 +16,11 @@ use tandem_reports::tally::TallyRules;
 use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
-    AccountSeed, AgentMessage, Backend, BotHandover, BotTurnRecord, ChangeNotice,
-    ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome,
-    NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store,
-    StoreError, StoreOptions, SuggestionStatus, UserSeed, WebhookDelivery,
+    AccountSeed, AgentMessage, Backend, BotHandover, BotTurnOutcome, BotTurnRecord, ChangeNotice,
+    Conflict, ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage,
+    InboundOutcome, NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope,
+    RoutingFacts, Store, StoreError, StoreOptions, SuggestionStatus, TYPING, UserSeed,
+    WebhookDelivery,
 };
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
@@ -810,6 +811,131 @@ async fn committed_changes_reach_subscribers() {
     on_every_backend!(committed_changes_are_announced);
 }
 
+/// The next change announced, within a few seconds.
+async fn next_change(
+    changes: &mut tokio::sync::broadcast::Receiver<ChangeNotice>,
+    backend: Backend,
+) -> tandem_store::Change {
+    let notice = tokio::time::timeout(std::time::Duration::from_secs(10), changes.recv())
+        .await
+        .expect("a notice in time")
+        .expect("the feed is open");
+    let ChangeNotice::Changed(change) = notice else {
+        panic!("{backend:?}: expected a change, got {notice:?}");
+    };
+    change
+}
+
+async fn each_write_announces_its_messages_and_events(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", None).await;
+    let bot_inbox = NewInbox {
+        name: "Site".into(),
+        channel: ChannelKind::Web,
+        first_responder: FirstResponder::Bot,
+        webhook_url: None,
+        webhook_secret: "secret".into(),
+        api_token_hash: "web-token".into(),
+        channel_config: None,
+    };
+    let inbox = store
+        .create_inbox(tenant.account_id, InboxId::generate(), &bot_inbox, at(0))
+        .await
+        .expect("inbox created");
+    // Subscribed before the first write: on PostgreSQL a notice arrives after its commit
+    // returns, so one subscribed later might still hear it.
+    let mut changes = store.changes().subscribe();
+    let asked = store
+        .append_inbound_message(
+            tenant.account_id,
+            &inbound(inbox.id, "+5511977776666", "quero falar com alguém", "w-1"),
+            at(1),
+        )
+        .await
+        .expect("stored");
+    let received = next_change(&mut changes, backend).await;
+    assert_eq!(received.message_id, Some(asked.message.id), "{backend:?}");
+    let conversation = asked.conversation.id;
+    let (_, memory) = store
+        .bot_memory(tenant.account_id, conversation)
+        .await
+        .expect("memory");
+    // A bot turn with two replies and a handover: one change per reply, in order, the events
+    // going with the last one.
+    let turn = BotTurnRecord {
+        conversation_id: conversation,
+        based_on_version: memory.version,
+        replies: vec!["Entendi.".into(), "Vou chamar uma pessoa.".into()],
+        choices: Vec::new(),
+        state: serde_json::json!({}),
+        handover: Some(BotHandover {
+            reason: HandoverReason::CustomerRequest,
+            evidence: serde_json::json!({}),
+            context: serde_json::json!({}),
+            routing: RoutingFacts::default(),
+        }),
+        answers: Some(asked.message.id),
+        unanswered: None,
+    };
+    let BotTurnOutcome::Recorded {
+        messages, events, ..
+    } = store
+        .record_bot_turn(tenant.account_id, &turn, at(2))
+        .await
+        .expect("recorded")
+    else {
+        panic!("{backend:?}: the conversation is the bot's");
+    };
+    let event_names: Vec<&str> = events.iter().map(|event| event.kind.name()).collect();
+    assert_eq!(event_names, ["handover_requested", "queued", "routed"]);
+    let first = next_change(&mut changes, backend).await;
+    assert_eq!(
+        (first.message_id, first.events.len()),
+        (Some(messages[0].id), 0)
+    );
+    let last = next_change(&mut changes, backend).await;
+    assert_eq!(last.message_id, Some(messages[1].id), "{backend:?}");
+    assert_eq!(last.events, event_names, "{backend:?}");
+    // A status change without a message: its events alone.
+    let (_, events) = store
+        .update_conversation(
+            tenant.account_id,
+            conversation,
+            ConversationUpdate::Assign {
+                agent_id: tenant.agent.id,
+                over_capacity: false,
+            },
+            Actor::User(tenant.admin.id),
+            true,
+            at(3),
+        )
+        .await
+        .expect("assigned");
+    let assigned = next_change(&mut changes, backend).await;
+    assert_eq!(assigned.message_id, None, "{backend:?}");
+    assert_eq!(
+        assigned.events,
+        events
+            .iter()
+            .map(|event| event.kind.name())
+            .collect::<Vec<_>>()
+    );
+    // A typing notice stores nothing and is announced all the same.
+    store
+        .announce_typing(tenant.account_id, conversation, tenant.agent.id)
+        .await
+        .expect("announced");
+    let typing = next_change(&mut changes, backend).await;
+    assert_eq!(
+        (typing.message_id, typing.events),
+        (None, vec![TYPING.to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn writes_announce_each_message_with_the_events_on_the_last() {
+    on_every_backend!(each_write_announces_its_messages_and_events);
+}
+
 async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
     let tenant = tenant(store, "aurora", None).await;
     let duplicate = store
@@ -825,7 +951,14 @@ async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
         )
         .await;
     assert!(
-        matches!(duplicate, Err(StoreError::Conflict { field: "email", .. })),
+        matches!(
+            duplicate,
+            Err(StoreError::Conflict {
+                kind: Conflict::EmailTaken,
+                field: "email",
+                ..
+            })
+        ),
         "{backend:?}: {duplicate:?}"
     );
 }
@@ -1138,7 +1271,7 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
         matches!(
             clash,
             Err(StoreError::Conflict {
-                code: "open_conversations_clash",
+                kind: Conflict::OpenConversationsClash,
                 ..
             })
         ),
@@ -2089,7 +2222,7 @@ async fn unanswered_questions_are_recorded_with_the_answer_a_person_gave(
                 .teaching_pair(tenant.account_id, conversation, not_a_reply)
                 .await,
             Err(StoreError::Conflict {
-                code: "not_an_agent_reply",
+                kind: Conflict::NotAnAgentReply,
                 ..
             })
         ));
@@ -2186,7 +2319,7 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
             .edit_learning_suggestion(tenant.account_id, travel, proposal("late"), at(6))
             .await,
         Err(StoreError::Conflict {
-            code: "suggestion_decided",
+            kind: Conflict::SuggestionDecided,
             ..
         })
     ));
@@ -2218,7 +2351,7 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
             )
             .await,
         Err(StoreError::Conflict {
-            code: "profile_changed",
+            kind: Conflict::ProfileChanged,
             ..
         })
     ));
@@ -2257,7 +2390,7 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
             )
             .await,
         Err(StoreError::Conflict {
-            code: "suggestion_decided",
+            kind: Conflict::SuggestionDecided,
             ..
         })
     ));
