@@ -26,10 +26,11 @@ use tandem_domain::message::{Direction, Message};
 use tandem_nlu::{Analysis, Language};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
-    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, NewUnansweredQuestion, QueueStatus,
-    Store, StoreError,
+    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, Conflict, NewUnansweredQuestion,
+    QueueStatus, Store, StoreError,
 };
 
+use crate::error::ConflictKind;
 use crate::handover::{failure_handover, handover_context, routing_facts};
 use crate::loaded_bot::{BotCache, LoadedBot, TurnError};
 use crate::ports::ExternalTurn;
@@ -575,7 +576,7 @@ impl BotRunner {
                 }
                 Ok(BotTurnOutcome::NotTheBots(_)) => return Ok(()),
                 Err(StoreError::Conflict {
-                    code: "bot_state_changed",
+                    kind: Conflict::BotStateChanged,
                     ..
                 }) => continue,
                 Err(error) => return Err(error.into()),
@@ -836,7 +837,7 @@ impl App {
         reply: ExternalReply,
     ) -> Result<(Conversation, Vec<Message>, Vec<Event>), AppError> {
         let not_the_bots = |message: String| AppError::Conflict {
-            code: "not_the_bots",
+            kind: ConflictKind::NotTheBots,
             field: None,
             message,
         };
@@ -847,12 +848,12 @@ impl App {
             .map_err(|error| match error {
                 ExternalReplyError::NotTheBots => not_the_bots(error.to_string()),
                 ExternalReplyError::AlreadyAnswered => AppError::Conflict {
-                    code: "already_answered",
+                    kind: ConflictKind::AlreadyAnswered,
                     field: Some("in_reply_to"),
                     message: error.to_string(),
                 },
                 ExternalReplyError::NoExternalBot => AppError::Conflict {
-                    code: "no_external_bot",
+                    kind: ConflictKind::NoExternalBot,
                     field: None,
                     message: error.to_string(),
                 },

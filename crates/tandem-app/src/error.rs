@@ -4,6 +4,7 @@
 
 use tandem_domain::conversation::TransitionError;
 use tandem_domain::validation::ValidationError;
+pub use tandem_store::Conflict;
 use tandem_store::StoreError;
 
 /// Why a use case failed.
@@ -17,7 +18,7 @@ pub enum AppError {
     /// taken, a state changed meanwhile).
     #[error("{message}")]
     Conflict {
-        code: &'static str,
+        kind: ConflictKind,
         field: Option<&'static str>,
         message: String,
     },
@@ -38,11 +39,47 @@ pub enum AppError {
     Internal(String),
 }
 
+/// Which rule of the current state a change broke: one the store enforces in its transaction,
+/// or one a use case checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictKind {
+    Store(Conflict),
+    /// The conversation is no longer the bot's.
+    NotTheBots,
+    /// The customer message was answered already.
+    AlreadyAnswered,
+    /// The account's bot profile has no external bot.
+    NoExternalBot,
+    /// The customer asked nothing before the reply being taught.
+    NoQuestion,
+}
+
+impl ConflictKind {
+    /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
+    pub const OWN: [ConflictKind; 4] = [
+        ConflictKind::NotTheBots,
+        ConflictKind::AlreadyAnswered,
+        ConflictKind::NoExternalBot,
+        ConflictKind::NoQuestion,
+    ];
+
+    /// The stable snake_case code the API answers with. Never renamed.
+    pub fn code(self) -> &'static str {
+        match self {
+            ConflictKind::Store(conflict) => conflict.code(),
+            ConflictKind::NotTheBots => "not_the_bots",
+            ConflictKind::AlreadyAnswered => "already_answered",
+            ConflictKind::NoExternalBot => "no_external_bot",
+            ConflictKind::NoQuestion => "no_question",
+        }
+    }
+}
+
 impl AppError {
     /// A conflict not tied to one field.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(kind: ConflictKind, message: impl Into<String>) -> Self {
         AppError::Conflict {
-            code,
+            kind,
             field: None,
             message: message.into(),
         }
@@ -59,11 +96,11 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::NotFound { entity } => AppError::NotFound { entity },
             StoreError::Conflict {
-                code,
+                kind,
                 field,
                 message,
             } => AppError::Conflict {
-                code,
+                kind: ConflictKind::Store(kind),
                 field: Some(field),
                 message,
             },

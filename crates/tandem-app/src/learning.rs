@@ -16,10 +16,11 @@ use tandem_nlu::{
     AnalysisContext, DEFAULT_GROUPING_THRESHOLD, Engine, Language, fold, group_questions,
 };
 use tandem_store::{
-    LearningQuestion, LearningSuggestion, NewLearningSuggestion, StoreError, StoredBotProfile,
-    SuggestionStatus,
+    Conflict, LearningQuestion, LearningSuggestion, NewLearningSuggestion, StoreError,
+    StoredBotProfile, SuggestionStatus,
 };
 
+use crate::error::ConflictKind;
 use crate::{App, AppError, Principal};
 
 /// A group of similar unanswered questions in one language.
@@ -236,7 +237,7 @@ impl App {
             let suggestion = store.learning_suggestion(account_id, id).await?;
             if suggestion.status != SuggestionStatus::Pending {
                 return Err(AppError::Conflict {
-                    code: "suggestion_decided",
+                    kind: ConflictKind::Store(Conflict::SuggestionDecided),
                     field: Some("status"),
                     message: format!("the suggestion was {} already", suggestion.status.as_str()),
                 });
@@ -270,14 +271,14 @@ impl App {
                     return Ok((suggestion, profile.updated_at));
                 }
                 Err(StoreError::Conflict {
-                    code: "profile_changed",
+                    kind: Conflict::ProfileChanged,
                     ..
                 }) => continue,
                 Err(error) => return Err(error.into()),
             }
         }
         Err(AppError::Conflict {
-            code: "profile_changed",
+            kind: ConflictKind::Store(Conflict::ProfileChanged),
             field: None,
             message: "the bot profile kept changing; try again".into(),
         })
@@ -314,7 +315,7 @@ impl App {
             .teaching_pair(account_id, conversation_id, message_id)
             .await?;
         let question = question.ok_or_else(|| AppError::Conflict {
-            code: "no_question",
+            kind: ConflictKind::NoQuestion,
             field: Some("message_id"),
             message: "the customer asked nothing before this reply".into(),
         })?;

@@ -8,9 +8,10 @@ use tandem_domain::id::{AccountId, InboxId, UserId};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::Message;
 use tandem_nlu::Language;
-use tandem_store::StoreError;
+use tandem_store::{Conflict, StoreError};
 
 use crate::channels::talk_to_person_title;
+use crate::error::ConflictKind;
 use crate::model::InboundMessage;
 use crate::{App, AppError};
 
@@ -113,7 +114,7 @@ impl App {
             self.visitor_conversation(inbox, visitor_id)
                 .await?
                 .ok_or(AppError::Conflict {
-                    code: "not_resolved",
+                    kind: ConflictKind::Store(Conflict::NotResolved),
                     field: Some("conversation"),
                     message: "there is no conversation to rate yet".into(),
                 })?;

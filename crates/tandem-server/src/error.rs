@@ -8,6 +8,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use tandem_app::error::ConflictKind;
 use tandem_app::{AppError, AuthError};
 use tandem_domain::conversation::TransitionError;
 use tandem_domain::validation::{FieldError, ValidationError};
@@ -31,7 +32,7 @@ pub enum ApiError {
     Validation(ValidationError),
     #[error("{message}")]
     Conflict {
-        code: &'static str,
+        kind: ConflictKind,
         field: Option<&'static str>,
         message: String,
     },
@@ -107,7 +108,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            ApiError::Conflict { kind, .. } => (StatusCode::CONFLICT, kind.code()),
             ApiError::Transition(TransitionError::IllegalTransition { .. }) => {
                 (StatusCode::CONFLICT, "illegal_transition")
             }
@@ -132,13 +133,13 @@ impl IntoResponse for ApiError {
         let details: &[FieldError] = match &self {
             ApiError::Validation(error) => &error.0,
             ApiError::Conflict {
-                code,
+                kind,
                 field: Some(field),
                 message,
             } => {
                 conflict_detail = [FieldError {
                     field: (*field).to_owned(),
-                    code,
+                    code: kind.code(),
                     message: message.clone(),
                 }];
                 &conflict_detail
@@ -167,11 +168,11 @@ impl From<AppError> for ApiError {
         match error {
             AppError::NotFound { entity } => ApiError::NotFound(entity),
             AppError::Conflict {
-                code,
+                kind,
                 field,
                 message,
             } => ApiError::Conflict {
-                code,
+                kind,
                 field,
                 message,
             },
@@ -248,4 +249,70 @@ pub async fn json_errors(response: Response) -> Response {
         }
     }
     json
+}
+
+#[cfg(test)]
+mod tests {
+    use tandem_app::error::Conflict;
+    use tandem_domain::conversation::{ConversationAction, ConversationStatus};
+    use tandem_domain::id::UserId;
+
+    use super::*;
+
+    /// One error of every kind the server answers, with every conflict and bad-request kind.
+    fn every_error() -> Vec<ApiError> {
+        let mut errors = vec![
+            ApiError::Unauthenticated,
+            ApiError::InvalidCredentials,
+            ApiError::Forbidden,
+            ApiError::CsrfRejected,
+            ApiError::NotFound("thing"),
+            ApiError::RouteNotFound,
+            ApiError::invalid_field("name", "required", "give a name"),
+            ApiError::Transition(TransitionError::IllegalTransition {
+                action: ConversationAction::Resolve,
+                from: ConversationStatus::Resolved,
+            }),
+            ApiError::Transition(TransitionError::AssignedToAnotherAgent {
+                assignee_id: UserId::generate(),
+            }),
+            ApiError::PayloadTooLarge,
+            ApiError::Internal("cause".into()),
+            ApiError::Unavailable,
+        ];
+        let conflicts = Conflict::ALL
+            .into_iter()
+            .map(ConflictKind::Store)
+            .chain(ConflictKind::OWN);
+        errors.extend(conflicts.map(|kind| ApiError::Conflict {
+            kind,
+            field: None,
+            message: String::new(),
+        }));
+        errors.extend(BadRequestKind::ALL.map(|kind| ApiError::BadRequest {
+            kind,
+            message: String::new(),
+        }));
+        errors
+    }
+
+    #[test]
+    fn every_error_code_is_in_the_table() {
+        let table = include_str!("../../../docs/errors.md");
+        let row = |code: &str, status: StatusCode| {
+            table.contains(&format!("| `{code}` | {} |", status.as_u16()))
+        };
+        let missing: Vec<String> = every_error()
+            .iter()
+            .map(ApiError::status_and_code)
+            .filter(|(status, code)| !row(code, *status))
+            .map(|(status, code)| format!("{code} ({status})"))
+            .collect();
+        assert!(missing.is_empty(), "docs/errors.md lacks: {missing:?}");
+        for status in [400, 404, 405, 408, 413, 415, 500] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(row(http_layer_code(status), status), "{status}");
+        }
+        assert!(table.contains("| `http_error` | 4xx |"));
+    }
 }

@@ -78,6 +78,23 @@ pub enum Conflict {
 }
 
 impl Conflict {
+    /// Every conflict, for the table of error codes.
+    pub const ALL: [Conflict; 13] = [
+        Conflict::BotStateChanged,
+        Conflict::ProfileChanged,
+        Conflict::EmailTaken,
+        Conflict::TeamNameTaken,
+        Conflict::ShortcutTaken,
+        Conflict::IdentityTaken,
+        Conflict::LastAdmin,
+        Conflict::AgentAtCapacity,
+        Conflict::NotResolved,
+        Conflict::SuggestionDecided,
+        Conflict::NotAnAgentReply,
+        Conflict::OpenConversationsClash,
+        Conflict::ConversationWithPeople,
+    ];
+
     /// The stable snake_case code of this conflict, as the API reports it. Never renamed.
     pub fn code(&self) -> &'static str {
         match self {
