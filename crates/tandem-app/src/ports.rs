@@ -104,9 +104,9 @@ pub trait ExternalBots: Send + Sync + Debug {
 #[derive(Clone, Debug)]
 pub enum WebhookSubject {
     Message {
-        message: Message,
+        message: Box<Message>,
         conversation: Conversation,
-        contact: Contact,
+        contact: Box<Contact>,
     },
     Event {
         event: Event,

@@ -177,9 +177,9 @@ impl WebhookWorker {
                     .await?;
                 let contact = store.contact(account_id, conversation.contact_id).await?;
                 WebhookSubject::Message {
-                    message,
+                    message: Box::new(message),
                     conversation,
-                    contact,
+                    contact: Box::new(contact),
                 }
             }
             DeliverySubject::Event(event_id) => {

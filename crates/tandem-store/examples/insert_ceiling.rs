@@ -6,21 +6,16 @@
 //!
 //! `cargo run --release -p tandem-store --example insert_ceiling -- [ROWS]` (default 5000)
 
-#[path = "common/raw.rs"]
-mod raw;
-
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 use uuid::Uuid;
 
-use raw::{Raw, connect};
-
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder};
 use tandem_domain::user::Role;
-use tandem_store::testing::{TestDatabase, backends};
+use tandem_store::testing::{RawConnection, TestDatabase, backends};
 use tandem_store::{AccountSeed, InboundMessage, NewInbox, Store, StoreOptions, UserSeed};
 
 /// Rows per transaction in the batched run.
@@ -49,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for backend in backends() {
         let database = TestDatabase::create(backend).await;
         let target = prepare(database.url()).await?;
-        let mut raw = connect(backend, database.url()).await?;
+        let mut raw = RawConnection::connect(backend, database.url()).await?;
         for batch in [1, BATCH] {
             let elapsed = insert(&mut raw, &target, rows, batch).await?;
             let mode = if batch == 1 {
@@ -114,7 +109,7 @@ async fn prepare(url: &str) -> Result<Target, Box<dyn std::error::Error>> {
 
 /// Inserts `rows` message rows, `batch` per transaction, and returns the time taken.
 async fn insert(
-    raw: &mut Raw,
+    raw: &mut RawConnection,
     target: &Target,
     rows: usize,
     batch: usize,
@@ -145,8 +140,8 @@ async fn insert(
     while written < rows {
         let size = batch.min(rows - written);
         match raw {
-            Raw::Sqlite(conn) => transaction_of!(conn, size),
-            Raw::Postgres(conn) => transaction_of!(conn, size),
+            RawConnection::Sqlite(conn) => transaction_of!(conn, size),
+            RawConnection::Postgres(conn) => transaction_of!(conn, size),
         }
         written += size;
     }

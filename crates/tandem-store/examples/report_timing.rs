@@ -7,22 +7,17 @@
 //!
 //! `cargo run -p tandem-store --example report_timing -- [CONVERSATIONS] [DAYS]`
 
-#[path = "common/raw.rs"]
-mod raw;
-
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Connection};
 use uuid::Uuid;
 
-use raw::{Raw, connect};
-
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder};
 use tandem_reports::GroupBy;
-use tandem_store::testing::{TestDatabase, backends};
+use tandem_store::testing::{RawConnection, TestDatabase, backends};
 use tandem_store::{AccountSeed, NewInbox, ReportScope, Store, StoreOptions};
 
 /// Rows per INSERT statement, and statements per transaction.
@@ -53,31 +48,31 @@ struct Filling {
     agents: Vec<Uuid>,
 }
 
-impl Raw {
-    async fn run(&mut self, statements: &[String]) -> Result<(), sqlx::Error> {
-        macro_rules! in_transaction {
-            ($conn:expr) => {{
-                let mut transaction = $conn.begin().await?;
-                for sql in statements {
-                    sqlx::query(AssertSqlSafe(sql.clone()))
-                        .execute(&mut *transaction)
-                        .await?;
-                }
-                transaction.commit().await?;
-            }};
-        }
-        match self {
-            Raw::Sqlite(conn) => in_transaction!(conn),
-            Raw::Postgres(conn) => in_transaction!(conn),
-        }
-        Ok(())
+/// Runs `statements` in one transaction.
+async fn run(raw: &mut RawConnection, statements: &[String]) -> Result<(), sqlx::Error> {
+    macro_rules! in_transaction {
+        ($conn:expr) => {{
+            let mut transaction = $conn.begin().await?;
+            for sql in statements {
+                sqlx::query(AssertSqlSafe(sql.clone()))
+                    .execute(&mut *transaction)
+                    .await?;
+            }
+            transaction.commit().await?;
+        }};
     }
+    match raw {
+        RawConnection::Sqlite(conn) => in_transaction!(conn),
+        RawConnection::Postgres(conn) => in_transaction!(conn),
+    }
+    Ok(())
+}
 
-    fn uuid(&self, id: Uuid) -> String {
-        match self {
-            Raw::Sqlite(_) => format!("X'{}'", id.simple()),
-            Raw::Postgres(_) => format!("'{id}'"),
-        }
+/// `id` as a literal of the engine's UUID column (a 16-byte blob on SQLite).
+fn uuid_literal(raw: &RawConnection, id: Uuid) -> String {
+    match raw {
+        RawConnection::Sqlite(_) => format!("X'{}'", id.simple()),
+        RawConnection::Postgres(_) => format!("'{id}'"),
     }
 }
 
@@ -121,11 +116,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let store = Store::connect(database.url(), &StoreOptions::default()).await?;
         let main = account(&store, "Timing").await?;
         let noise = account(&store, "Noise").await?;
-        let mut raw = connect(backend, database.url()).await?;
+        let mut raw = RawConnection::connect(backend, database.url()).await?;
         let started = Instant::now();
         seed(&mut raw, &main, conversations, days, end, 1).await?;
         seed(&mut raw, &noise, conversations / 10, days, end, 2).await?;
-        raw.run(&["ANALYZE".to_owned()]).await?;
+        run(&mut raw, &["ANALYZE".to_owned()]).await?;
         let seeded = started.elapsed();
         eprintln!("{backend:?}: seeded in {:.1} s", seeded.as_secs_f64());
         let scope = |range_days: i64| ReportScope {
@@ -226,14 +221,14 @@ fn null_or(value: Option<i64>) -> String {
 /// Inserts the account's contacts, then `count` resolved conversations spread over `days`,
 /// each with a facts row of plausible figures.
 async fn seed(
-    raw: &mut Raw,
+    raw: &mut RawConnection,
     filling: &Filling,
     count: usize,
     days: i64,
     end: Timestamp,
     salt: u64,
 ) -> Result<(), sqlx::Error> {
-    let account = raw.uuid(filling.account.0);
+    let account = uuid_literal(raw, filling.account.0);
     let created = end.as_millisecond() - days * DAY_MS;
     for chunk in filling.contacts.chunks(ROWS_PER_STATEMENT) {
         let mut sql = "INSERT INTO contacts (id, account_id, name, attributes, created_at) VALUES "
@@ -243,10 +238,10 @@ async fn seed(
             let _ = write!(
                 sql,
                 "{separator}({}, {account}, NULL, '{{}}', {created})",
-                raw.uuid(*contact)
+                uuid_literal(raw, *contact)
             );
         }
-        raw.run(&[sql]).await?;
+        run(raw, &[sql]).await?;
     }
     let mut random = Lcg(salt);
     let span = days * DAY_MS;
@@ -271,10 +266,11 @@ async fn seed(
                 .to_owned();
             for index in 0..size {
                 let separator = if index == 0 { "" } else { "," };
-                let id = raw.uuid(Uuid::now_v7());
+                let id = uuid_literal(raw, Uuid::now_v7());
                 let (inbox, channel) = filling.inboxes[random.next(4) as usize];
-                let inbox = raw.uuid(inbox.0);
-                let contact = raw.uuid(filling.contacts[random.next(CONTACTS as u64) as usize]);
+                let inbox = uuid_literal(raw, inbox.0);
+                let contact =
+                    uuid_literal(raw, filling.contacts[random.next(CONTACTS as u64) as usize]);
                 let opened = created + random.next(span as u64) as i64;
                 let handed_over = random.chance(30);
                 let abandoned = handed_over && random.chance(8);
@@ -283,7 +279,7 @@ async fn seed(
                 let (queued, time_to_agent, agent, human, handle) = if handed_over && !abandoned {
                     let queued = opened + 30_000;
                     let wait = random.next(600_000) as i64;
-                    let agent = raw.uuid(filling.agents[random.next(40) as usize]);
+                    let agent = uuid_literal(raw, filling.agents[random.next(40) as usize]);
                     (
                         Some(queued),
                         Some(wait),
@@ -343,7 +339,7 @@ async fn seed(
             statements.push(facts);
             written += size;
         }
-        raw.run(&statements).await?;
+        run(raw, &statements).await?;
     }
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! Throwaway databases for tests (feature `testing`): a SQLite file in a temporary folder,
 //! or a fresh PostgreSQL database created next to `TANDEM_TEST_DATABASE_URL` and dropped
-//! when the handle goes away.
+//! when the handle goes away; and a raw connection to one, for the examples that measure the
+//! database itself.
 //!
 //! Under `CI=true` a missing `TANDEM_TEST_DATABASE_URL` is a failure, never a silent skip.
+
+mod raw;
 
 use std::str::FromStr;
 
@@ -11,6 +14,8 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 use uuid::Uuid;
 
 use crate::Backend;
+
+pub use raw::RawConnection;
 
 /// The variable naming the PostgreSQL server that tests may create databases on.
 pub const TEST_DATABASE_URL_VAR: &str = "TANDEM_TEST_DATABASE_URL";

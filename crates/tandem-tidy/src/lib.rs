@@ -110,8 +110,47 @@ pub fn code_of(path: &Path) -> String {
         .join("\n")
 }
 
-/// The top-level modules of its own crate a module's code names (`crate::x`), itself excluded.
-pub fn module_uses(files: &[PathBuf], own: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
+/// The items a crate root re-exports from its own modules (`pub use x::{A, B}`), by item name.
+pub fn root_reexports(crate_name: &str) -> BTreeMap<String, String> {
+    let src = workspace_root().join("crates").join(crate_name).join("src");
+    let root = std::fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
+    let mut items = BTreeMap::new();
+    for statement in root.split(';') {
+        let Some(path) = statement.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let Some((module, rest)) = path.split_once("::") else {
+            continue;
+        };
+        let names = rest.trim_start_matches('{').trim_end_matches('}');
+        for name in names.split(',') {
+            let name = name.rsplit("::").next().unwrap_or_default().trim();
+            if !name.is_empty() {
+                items.insert(name.to_owned(), module.trim().to_owned());
+            }
+        }
+    }
+    items
+}
+
+/// The top-level modules of its own crate a module's code names (`crate::x`, or an item the
+/// root re-exports from `x`), itself excluded.
+pub fn module_uses(
+    files: &[PathBuf],
+    own: &str,
+    known: &BTreeSet<String>,
+    reexports: &BTreeMap<String, String>,
+) -> BTreeSet<String> {
+    let module_of = |name: &str| -> Option<String> {
+        if known.contains(name) {
+            Some(name.to_owned())
+        } else {
+            reexports
+                .get(name)
+                .filter(|module| known.contains(*module))
+                .cloned()
+        }
+    };
     let mut used = BTreeSet::new();
     for file in files {
         let code = code_of(file);
@@ -126,8 +165,11 @@ pub fn module_uses(files: &[PathBuf], own: &str, known: &BTreeSet<String>) -> BT
                 .chars()
                 .last()
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !preceded_by_ident && name != own && known.contains(&name) {
-                used.insert(name);
+            if !preceded_by_ident
+                && let Some(module) = module_of(&name)
+                && module != own
+            {
+                used.insert(module);
             }
             if let Some(braced) = after.strip_prefix('{') {
                 for item in braced.split('}').next().unwrap_or_default().split(',') {
@@ -136,8 +178,10 @@ pub fn module_uses(files: &[PathBuf], own: &str, known: &BTreeSet<String>) -> BT
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
-                    if name != own && known.contains(&name) {
-                        used.insert(name);
+                    if let Some(module) = module_of(&name)
+                        && module != own
+                    {
+                        used.insert(module);
                     }
                 }
             }
@@ -217,9 +261,10 @@ pub fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 pub fn module_graph(crate_name: &str) -> BTreeMap<String, BTreeSet<String>> {
     let modules = top_level_modules(crate_name);
     let known: BTreeSet<String> = modules.keys().cloned().collect();
+    let reexports = root_reexports(crate_name);
     modules
         .iter()
-        .map(|(name, files)| (name.clone(), module_uses(files, name, &known)))
+        .map(|(name, files)| (name.clone(), module_uses(files, name, &known, &reexports)))
         .collect()
 }
 

@@ -122,8 +122,8 @@ fn payload(delivery: &WebhookDelivery, subject: &WebhookSubject) -> serde_json::
             contact,
         } => {
             let mut body = common("message.created".into(), conversation);
-            body["message"] = json!(MessageResponse::from(message.clone()));
-            body["contact"] = json!(ContactResponse::from(contact.clone()));
+            body["message"] = json!(MessageResponse::from((**message).clone()));
+            body["contact"] = json!(ContactResponse::from((**contact).clone()));
             body
         }
         WebhookSubject::Event {
