@@ -12,7 +12,8 @@ use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, HandoverReason};
 use tandem_domain::id::ConversationId;
 use tandem_domain::message::Direction;
-use tandem_nlu::{Analysis, ConversationTurn, EntityKind, Language, Speaker};
+use tandem_nlu::masking::mask_text;
+use tandem_nlu::{Analysis, ConversationTurn, Language, Speaker};
 use tandem_store::{BotHandover, BotTurnRecord, ConversationFilter, RoutingFacts, Store};
 
 use crate::loaded_bot::{LoadedBot, TurnError};
@@ -101,25 +102,18 @@ pub(crate) async fn handover_context(
                     .and_then(|name| name.split_whitespace().next())
                     .map(str::to_owned)
             });
-        let suggestion = suggested_first_reply(
+        // The agent may send the suggestion as it is: nothing personal goes back in clear.
+        let suggestion = mask_text(&suggested_first_reply(
             &bot.profile,
             language,
             first_name.as_deref(),
             decision.reason,
             summary.customer_request.as_deref(),
-        );
+        ));
         let entities: Vec<Value> = analysis
             .entities
             .iter()
-            .map(|entity| {
-                let value = match entity.kind {
-                    EntityKind::Cpf | EntityKind::Cnpj | EntityKind::CardNumber => {
-                        mask(&entity.normalized)
-                    }
-                    _ => entity.masked(),
-                };
-                json!({"kind": entity.kind, "value": value})
-            })
+            .map(|entity| json!({"kind": entity.kind, "value": entity.masked()}))
             .collect();
         let identities: Vec<Value> = contact
             .identities
@@ -203,13 +197,3 @@ pub(crate) fn routing_facts(
 
 /// A sentiment score at or below which the customer counts as upset for queue priority.
 const NEGATIVE_MOOD: f32 = -0.5;
-
-/// Every character but the last two replaced by `*`.
-fn mask(value: &str) -> String {
-    let count = value.chars().count();
-    value
-        .chars()
-        .enumerate()
-        .map(|(index, character)| if index + 2 < count { '*' } else { character })
-        .collect()
-}

@@ -3,8 +3,9 @@
 //! Everything runs in-process with no network, API key or model download: language
 //! identification ([`LanguageIdentifier`]), intent classification with an out-of-scope verdict
 //! ([`IntentClassifier`]), knowledge-base search ([`KnowledgeBase`]), sentiment
-//! ([`SentimentAnalyzer`]), entities ([`EntityExtractor`]) and extractive summaries
-//! ([`summarize`]). [`Engine`] ties them together for one bot profile:
+//! ([`SentimentAnalyzer`]), entities ([`EntityExtractor`]), extractive summaries
+//! ([`summarize`]) and one masking rule for personal data ([`masking`]). [`Engine`] ties them
+//! together for one bot profile:
 //!
 //! ```
 //! use tandem_nlu::{AnalysisContext, Engine, EngineConfig, IntentDefinition, Language, LocalizedText};
@@ -36,6 +37,7 @@ mod features;
 mod grouping;
 mod knowledge;
 mod language;
+pub mod masking;
 mod normalize;
 mod off_topic;
 mod sentiment;

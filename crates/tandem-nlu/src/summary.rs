@@ -1,6 +1,6 @@
 //! Extractive conversation summaries for the handover context: what the customer wants
-//! (their most representative sentences), what the bot already tried, and the key entities
-//! with sensitive values masked.
+//! (their most representative sentences), what the bot already tried, and the key entities,
+//! with every personal value masked (in the sentences too).
 
 use std::collections::HashMap;
 
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entities::{EntityExtractor, EntityKind};
 use crate::language::Language;
+use crate::masking::mask_text;
 use crate::normalize::{Normalizer, Token};
 
 /// Who wrote a turn of a conversation.
@@ -42,15 +43,16 @@ pub struct SummaryEntity {
     pub value: String,
 }
 
-/// An extractive summary of a conversation.
+/// An extractive summary of a conversation. Personal values are masked everywhere in it
+/// ([`mask_text`]), so it may be shown to any agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// The customer sentence that best states what they want.
+    /// The customer sentence that best states what they want, personal values masked.
     pub customer_request: Option<String>,
-    /// Up to three representative customer sentences, in conversation order.
+    /// Up to three representative customer sentences, in conversation order, masked.
     pub key_sentences: Vec<String>,
     /// Up to three distinct things the bot said or tried (the first substantive sentence of
-    /// each bot turn), most recent last.
+    /// each bot turn), most recent last, masked.
     pub bot_attempts: Vec<String>,
     /// Entities the customer gave, deduplicated, sensitive values masked.
     pub entities: Vec<SummaryEntity>,
@@ -71,7 +73,7 @@ struct CandidateSentence {
     stems: Vec<String>,
 }
 
-/// Summarizes `turns`. Sentences are scored by how many of the conversation's recurring
+/// Summarizes `turns`. Every turn is masked first ([`mask_text`]). Sentences are scored by how many of the conversation's recurring
 /// content words they contain, normalized by length, with a bonus for the first substantive
 /// customer sentence; the best are kept in their original order. `language` drives stemming;
 /// `today` resolves relative dates among the entities.
@@ -82,9 +84,17 @@ pub fn summarize(
     today: jiff::civil::Date,
 ) -> Summary {
     let normalizer = Normalizer::new(language);
+    // Masked before anything is taken from them: a sentence is quoted as written.
+    let masked: Vec<(Speaker, String)> = turns
+        .iter()
+        .map(|turn| (turn.speaker, mask_text(&turn.text)))
+        .collect();
     let mut candidates: Vec<CandidateSentence> = Vec::new();
-    for turn in turns.iter().filter(|t| t.speaker == Speaker::Customer) {
-        for sentence in split_sentences(&turn.text) {
+    for (_, text) in masked
+        .iter()
+        .filter(|(speaker, _)| *speaker == Speaker::Customer)
+    {
+        for sentence in split_sentences(text) {
             let stems = content_stems(&normalizer.tokenize(sentence));
             if stems.len() >= 2 {
                 candidates.push(CandidateSentence {
@@ -124,10 +134,13 @@ pub fn summarize(
     let key_sentences: Vec<String> = key.iter().map(|c| c.text.clone()).collect();
 
     let mut bot_attempts: Vec<String> = Vec::new();
-    for turn in turns.iter().filter(|t| t.speaker == Speaker::Bot) {
+    for (_, text) in masked
+        .iter()
+        .filter(|(speaker, _)| *speaker == Speaker::Bot)
+    {
         // The first sentence with some substance: "Olá!" alone says nothing about what was tried.
         let substantive =
-            split_sentences(&turn.text).find(|s| content_stems(&normalizer.tokenize(s)).len() >= 2);
+            split_sentences(text).find(|s| content_stems(&normalizer.tokenize(s)).len() >= 2);
         if let Some(first) = substantive {
             let first = first.to_owned();
             bot_attempts.retain(|a| *a != first);
@@ -215,9 +228,28 @@ fn join_sentences(sentences: &[String]) -> String {
         .join(" ")
 }
 
-/// Splits on sentence-ending punctuation and line breaks, keeping the punctuation.
+/// Splits after line breaks and after sentence-ending punctuation followed by a space or the
+/// end, keeping the punctuation: a full stop inside a number or a mask (`R$ 1.234,56`,
+/// `***.***.***-09`) does not end a sentence.
 fn split_sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive(['.', '!', '?', '\n'])
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let mut characters = text.char_indices().peekable();
+    while let Some((index, character)) = characters.next() {
+        let is_followed_by_space = characters
+            .peek()
+            .is_none_or(|(_, next)| next.is_whitespace());
+        let ends_sentence =
+            character == '\n' || (matches!(character, '.' | '!' | '?') && is_followed_by_space);
+        if ends_sentence {
+            let end = index + character.len_utf8();
+            sentences.push(&text[start..end]);
+            start = end;
+        }
+    }
+    sentences.push(&text[start..]);
+    sentences
+        .into_iter()
         .map(str::trim)
         .filter(|s| s.chars().any(char::is_alphanumeric))
 }
@@ -294,6 +326,67 @@ mod tests {
             "the summary speaks the conversation's language: {}",
             summary.text
         );
+    }
+
+    #[test]
+    fn personal_values_are_masked_in_every_part_of_the_summary() {
+        let turns = [
+            turn(
+                Speaker::Customer,
+                "Meu cartão 4111 1111 1111 1111 foi clonado, o CPF é 123.456.789-09. Cancela o cartão clonado!",
+            ),
+            turn(
+                Speaker::Bot,
+                "Vou bloquear o cartão **** **** **** 1111 e avisar cliente@example.com agora.",
+            ),
+            turn(
+                Speaker::Customer,
+                "Cartão clonado de novo, manda o protocolo para cliente@example.com",
+            ),
+        ];
+        let extractor = EntityExtractor::new(&[]).unwrap();
+        let summary = summarize(&turns, Language::Portuguese, &extractor, date(2026, 11, 21));
+        assert_eq!(
+            summary.customer_request.as_deref(),
+            Some("Meu cartão **** **** **** 1111 foi clonado, o CPF é ***.***.***-09.")
+        );
+        let everything = serde_json::to_string(&summary).unwrap();
+        for clear in [
+            "4111 1111",
+            "4111111111111111",
+            "123.456.789",
+            "12345678909",
+            "cliente@",
+        ] {
+            assert!(!everything.contains(clear), "{clear} in {everything}");
+        }
+        assert_eq!(
+            summary.bot_attempts,
+            ["Vou bloquear o cartão **** **** **** 1111 e avisar c***@example.com agora."]
+        );
+        let values: Vec<&str> = summary.entities.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(
+            values,
+            ["**** **** **** 1111", "***.***.***-09", "c***@example.com"]
+        );
+    }
+
+    #[test]
+    fn sentences_end_at_punctuation_followed_by_a_space_or_the_end() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Oi. Tudo bem?", &["Oi.", "Tudo bem?"]),
+            (
+                "paguei R$ 1.234,56 ontem. E aí?",
+                &["paguei R$ 1.234,56 ontem.", "E aí?"],
+            ),
+            ("CPF ***.***.***-09!! Ok", &["CPF ***.***.***-09!!", "Ok"]),
+            ("linha um\nlinha dois", &["linha um", "linha dois"]),
+            ("...", &[]),
+        ];
+        for (text, expected) in cases {
+            let sentences: Vec<&str> = split_sentences(text).collect();
+            assert_eq!(sentences, *expected, "{text}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tandem_nlu::{AnalysisContext, Entity, EntityKind, Language};
+use tandem_nlu::{AnalysisContext, Language};
 
 use crate::policy::BotMemory;
 use crate::profile::BotProfile;
@@ -105,7 +105,10 @@ impl BotState {
         }
     }
 
-    /// The slot values safe to show an agent: CPFs and card numbers masked.
+    /// The slot values safe to show an agent: each slot's value masked by its entity kind's
+    /// rule ([`tandem_nlu::EntityKind::masked_value`]: CPF, CNPJ, card number, phone and
+    /// e-mail masked; dates, amounts and references as they are), and a slot the profile no
+    /// longer declares hidden entirely.
     pub fn masked_slots(&self, profile: &BotProfile) -> BTreeMap<String, String> {
         self.slots
             .iter()
@@ -117,19 +120,9 @@ impl BotState {
                     .find(|slot| &slot.name == name)
                     .and_then(|slot| slot.entity_kind());
                 let masked = match kind {
-                    Some(kind @ (EntityKind::Cpf | EntityKind::CardNumber)) => Entity {
-                        kind,
-                        name: None,
-                        raw: value.clone(),
-                        start: 0,
-                        end: value.len(),
-                        normalized: value.clone(),
-                        is_sensitive: true,
-                    }
-                    .masked(),
+                    Some(kind) => kind.masked_value(value),
                     // A slot the profile no longer declares might have held anything.
                     None => "***".to_owned(),
-                    Some(_) => value.clone(),
                 };
                 (name.clone(), masked)
             })
@@ -140,5 +133,77 @@ impl BotState {
         self.answered.push(answered);
         let excess = self.answered.len().saturating_sub(REMEMBERED_ANSWERS);
         self.answered.drain(..excess);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Checked, Slot};
+    use crate::testing::PROFILE;
+
+    #[test]
+    fn slots_are_masked_by_their_entity_kinds_rule() {
+        // (slot, its entity kind in the profile, value, shown to the agent)
+        let cases: &[(&str, Option<&str>, &str, &str)] = &[
+            ("cpf", Some("cpf"), "52998224725", "***.***.***-25"),
+            (
+                "company",
+                Some("cnpj"),
+                "11222333000181",
+                "**.***.***/****-81",
+            ),
+            (
+                "card",
+                Some("card_number"),
+                "4111111111111111",
+                "**** **** **** 1111",
+            ),
+            (
+                "contact_email",
+                Some("email"),
+                "cliente@example.com",
+                "c***@example.com",
+            ),
+            ("mobile", Some("phone"), "+5511987654321", "****-4321"),
+            ("due", Some("date"), "2026-11-30", "2026-11-30"),
+            ("amount", Some("money"), "129.90 BRL", "129.90 BRL"),
+            ("order", Some("reference"), "PED-123456", "PED-123456"),
+            ("forgotten", None, "11222333000181", "***"),
+        ];
+        let mut profile = PROFILE.clone();
+        let template = profile
+            .intents
+            .iter()
+            .flat_map(|intent| &intent.slots)
+            .find(|slot| slot.name == "cpf")
+            .cloned()
+            .expect("the demo profile asks for a CPF");
+        for (name, kind, _, _) in cases {
+            if let Some(kind) = kind
+                && *name != "cpf"
+            {
+                profile.intents[0].slots.push(Slot {
+                    name: (*name).to_owned(),
+                    entity: Checked::new(*kind),
+                    ..template.clone()
+                });
+            }
+        }
+        let state = BotState {
+            slots: cases
+                .iter()
+                .map(|(name, _, value, _)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            ..BotState::new()
+        };
+        let masked = state.masked_slots(&profile);
+        for (name, _, _, shown) in cases {
+            assert_eq!(
+                masked.get(*name).map(String::as_str),
+                Some(*shown),
+                "{name}"
+            );
+        }
     }
 }

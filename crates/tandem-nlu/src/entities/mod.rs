@@ -4,12 +4,24 @@
 //! with spans into the original text and a sensitivity flag for masking.
 
 mod dates;
+pub(crate) mod personal;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::language::Language;
+use crate::masking::{PersonalDataKind, mask_value};
+pub use personal::passes_luhn;
+pub(crate) use personal::{digits, fixed};
+
+/// Where references rank among overlapping candidates: after personal values (see
+/// [`personal`]), before phone numbers, whose loose shapes a reference pattern may also fit.
+const REFERENCE_PRIORITY: u8 = 3;
+/// Where money amounts rank: after every number with a more specific shape.
+const MONEY_PRIORITY: u8 = 6;
+/// Where dates rank: last, since `10/12` may be part of many other things.
+const DATE_PRIORITY: u8 = 7;
 
 /// What an [`Entity`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,60 +69,37 @@ pub struct Entity {
     pub end: usize,
     /// A canonical form (digits only, E.164, ISO date, lowercased e-mail...).
     pub normalized: String,
-    /// True for CPF and card numbers, which must be masked before display or logging.
+    /// True for personal data (CPF, CNPJ, e-mail, phone, card number), which must be masked
+    /// before display or logging.
     pub is_sensitive: bool,
 }
 
 impl Entity {
-    /// The value safe to show: sensitive values keep only their last digits
-    /// (`***.***.***-09`, `**** **** **** 1111`); others are the normalized value.
+    /// The value safe to show: [`EntityKind::masked_value`] of the normalized value.
     pub fn masked(&self) -> String {
-        if !self.is_sensitive {
-            return self.normalized.clone();
-        }
-        let digits: Vec<char> = self
-            .normalized
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        let tail: String = digits[digits.len().saturating_sub(self.visible_digits())..]
-            .iter()
-            .collect();
-        match self.kind {
-            EntityKind::Cpf => format!("***.***.***-{tail}"),
-            _ => format!("**** **** **** {tail}"),
-        }
+        self.kind.masked_value(&self.normalized)
     }
+}
 
-    fn visible_digits(&self) -> usize {
-        if self.kind == EntityKind::Cpf { 2 } else { 4 }
+impl EntityKind {
+    /// `value`, a value of this kind, as it may be shown: personal data masked by
+    /// [`mask_value`] (`***.***.***-09`, `**** **** **** 1111`, `c***@example.com`...),
+    /// money, dates and references as they are.
+    pub fn masked_value(self, value: &str) -> String {
+        match PersonalDataKind::of_entity(self) {
+            Some(kind) => mask_value(kind, value),
+            None => value.to_owned(),
+        }
     }
 }
 
 /// Finds entities in messages. Build once (the regular expressions are compiled here).
 #[derive(Debug, Clone)]
 pub struct EntityExtractor {
-    email: Regex,
-    cpf: Regex,
-    cnpj: Regex,
-    card: Regex,
-    international_phone: Regex,
-    brazilian_phone: Regex,
-    north_american_phone: Regex,
     money_prefix: Regex,
     money_suffix: Regex,
     dates: dates::DatePatterns,
     references: Vec<(String, Regex)>,
-}
-
-/// Compiles one of the extractor's own patterns, which are fixed and covered by tests.
-fn fixed(pattern: &str) -> Regex {
-    match Regex::new(pattern) {
-        Ok(regex) => regex,
-        // The patterns are literals in this module and every one is exercised by the unit
-        // tests, so a compile failure is a programming error caught before release.
-        Err(error) => unreachable!("built-in entity pattern failed to compile: {error}"),
-    }
 }
 
 impl EntityExtractor {
@@ -131,15 +120,6 @@ impl EntityExtractor {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(EntityExtractor {
-            email: fixed(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b"),
-            cpf: fixed(r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b|\b\d{11}\b"),
-            cnpj: fixed(
-                r"(?i)\b[0-9a-z]{2}\.[0-9a-z]{3}\.[0-9a-z]{3}/[0-9a-z]{4}-\d{2}\b|\b[0-9A-Z]{12}\d{2}\b",
-            ),
-            card: fixed(r"\b(?:\d[ -]?){12,18}\d\b"),
-            international_phone: fixed(r"\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){1,5}"),
-            brazilian_phone: fixed(r"\(?\b\d{2}\)?[\s.-]?9?\d{4}[\s.-]?\d{4}\b"),
-            north_american_phone: fixed(r"\(\d{3}\)\s?\d{3}[\s.-]\d{4}\b|\b\d{3}-\d{3}-\d{4}\b"),
             money_prefix: fixed(
                 r"(?i)(R\$|US\$|U\$|\$|€|£|\b(?:USD|BRL|EUR|MXN|ARS|COP|CLP|GBP)\b)\s?(\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)",
             ),
@@ -155,66 +135,14 @@ impl EntityExtractor {
     /// "next Monday") are resolved against `today`. Entities do not overlap; when two
     /// candidates overlap the more specific kind wins (a valid CPF over a phone number).
     pub fn extract(&self, text: &str, language: Language, today: jiff::civil::Date) -> Vec<Entity> {
-        let mut candidates: Vec<(u8, Entity)> = Vec::new();
-        for found in self.email.find_iter(text) {
-            candidates.push((
-                0,
-                entity(
-                    text,
-                    EntityKind::Email,
-                    found.start(),
-                    found.end(),
-                    found.as_str().to_lowercase(),
-                ),
-            ));
-        }
-        for found in self.cpf.find_iter(text) {
-            if cpf_cnpj::cpf::validate(found.as_str()) {
-                candidates.push((
-                    1,
-                    entity(
-                        text,
-                        EntityKind::Cpf,
-                        found.start(),
-                        found.end(),
-                        digits(found.as_str()),
-                    ),
-                ));
-            }
-        }
-        for found in self.cnpj.find_iter(text) {
-            let upper = found.as_str().to_ascii_uppercase();
-            if upper.chars().any(|c| c.is_ascii_digit()) && cpf_cnpj::cnpj::validate(&upper) {
-                let normalized: String =
-                    upper.chars().filter(char::is_ascii_alphanumeric).collect();
-                candidates.push((
-                    1,
-                    entity(
-                        text,
-                        EntityKind::Cnpj,
-                        found.start(),
-                        found.end(),
-                        normalized,
-                    ),
-                ));
-            }
-        }
-        for found in self.card.find_iter(text) {
-            let number = digits(found.as_str());
-            let follows_plus = text[..found.start()].ends_with('+');
-            if (13..=19).contains(&number.len()) && !follows_plus && passes_luhn(&number) {
-                candidates.push((
-                    2,
-                    entity(
-                        text,
-                        EntityKind::CardNumber,
-                        found.start(),
-                        found.end(),
-                        number,
-                    ),
-                ));
-            }
-        }
+        let north_american_phones = language == Language::English;
+        let mut candidates: Vec<(u8, Entity)> = personal::candidates(text, north_american_phones)
+            .into_iter()
+            .map(|found| {
+                let entity = entity(text, found.kind, found.start, found.end, found.normalized);
+                (found.priority, entity)
+            })
+            .collect();
         for (name, regex) in &self.references {
             for found in regex.find_iter(text) {
                 if found.is_empty() {
@@ -230,53 +158,7 @@ impl EntityExtractor {
                     normalized,
                 );
                 reference.name = Some(name.clone());
-                candidates.push((3, reference));
-            }
-        }
-        for found in self.international_phone.find_iter(text) {
-            let number = digits(found.as_str());
-            if (8..=15).contains(&number.len()) {
-                candidates.push((
-                    4,
-                    entity(
-                        text,
-                        EntityKind::Phone,
-                        found.start(),
-                        found.end(),
-                        format!("+{number}"),
-                    ),
-                ));
-            }
-        }
-        for found in self.brazilian_phone.find_iter(text) {
-            let number = digits(found.as_str());
-            let is_plausible =
-                !number.starts_with('0') && (number.len() == 10 || number.as_bytes()[2] == b'9');
-            if is_plausible {
-                candidates.push((
-                    5,
-                    entity(
-                        text,
-                        EntityKind::Phone,
-                        found.start(),
-                        found.end(),
-                        format!("+55{number}"),
-                    ),
-                ));
-            }
-        }
-        if language == Language::English {
-            for found in self.north_american_phone.find_iter(text) {
-                candidates.push((
-                    4,
-                    entity(
-                        text,
-                        EntityKind::Phone,
-                        found.start(),
-                        found.end(),
-                        format!("+1{}", digits(found.as_str())),
-                    ),
-                ));
+                candidates.push((REFERENCE_PRIORITY, reference));
             }
         }
         for captures in self.money_prefix.captures_iter(text) {
@@ -285,7 +167,7 @@ impl EntityExtractor {
             {
                 let currency = currency_code(symbol.as_str(), language);
                 candidates.push((
-                    6,
+                    MONEY_PRIORITY,
                     entity(
                         text,
                         EntityKind::Money,
@@ -302,7 +184,7 @@ impl EntityExtractor {
             {
                 let currency = currency_code(word.as_str(), language);
                 candidates.push((
-                    6,
+                    MONEY_PRIORITY,
                     entity(
                         text,
                         EntityKind::Money,
@@ -315,7 +197,7 @@ impl EntityExtractor {
         }
         for found in self.dates.find(text, language, today) {
             candidates.push((
-                7,
+                DATE_PRIORITY,
                 entity(
                     text,
                     EntityKind::Date,
@@ -329,7 +211,7 @@ impl EntityExtractor {
     }
 }
 
-/// An entity found at `start..end` in `text`; CPF and card numbers are sensitive.
+/// An entity found at `start..end` in `text`; personal data is sensitive.
 fn entity(text: &str, kind: EntityKind, start: usize, end: usize, normalized: String) -> Entity {
     Entity {
         kind,
@@ -338,7 +220,7 @@ fn entity(text: &str, kind: EntityKind, start: usize, end: usize, normalized: St
         start,
         end,
         normalized,
-        is_sensitive: matches!(kind, EntityKind::Cpf | EntityKind::CardNumber),
+        is_sensitive: PersonalDataKind::of_entity(kind).is_some(),
     }
 }
 
@@ -360,31 +242,6 @@ fn resolve_overlaps(mut candidates: Vec<(u8, Entity)>) -> Vec<Entity> {
     }
     kept.sort_by_key(|e| e.start);
     kept
-}
-
-fn digits(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// The Luhn check used by payment card numbers.
-pub fn passes_luhn(number: &str) -> bool {
-    let mut sum = 0;
-    let mut count = 0;
-    for (position, character) in number.chars().rev().enumerate() {
-        let Some(digit) = character.to_digit(10) else {
-            return false;
-        };
-        let value = if position % 2 == 1 {
-            let doubled = digit * 2;
-            if doubled > 9 { doubled - 9 } else { doubled }
-        } else {
-            digit
-        };
-        sum += value;
-        count += 1;
-    }
-    let all_same = number.chars().all(|c| number.starts_with(c));
-    count > 1 && sum % 10 == 0 && !all_same
 }
 
 fn currency_code(marker: &str, language: Language) -> Option<&'static str> {
@@ -524,6 +381,12 @@ mod tests {
                 &[(CardNumber, "4111111111111111")],
             ),
             ("card 4111-1111-1111-1112 declined", En, &[]),
+            (
+                "cartão 4111111111111111 123",
+                Pt,
+                &[(CardNumber, "4111111111111111")],
+            ),
+            ("meu cpf é 529 982 247 25", Pt, &[(Cpf, "52998224725")]),
             ("posso pagar amanhã?", Pt, &[(Date, "2026-11-22")]),
             ("vence depois de amanhã", Pt, &[(Date, "2026-11-23")]),
             ("llega mañana", Es, &[(Date, "2026-11-22")]),
