@@ -29,7 +29,7 @@ SETUPS=${*:-sqlite postgres postgres-2-nodes}
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/tandem-target}
 cargo build --release -p tandem-server -p tandem-loadgen
-cargo build --release -p tandem-store --example insert_ceiling
+cargo build --release -p tandem-store --example insert_ceiling --features testing
 BIN=$CARGO_TARGET_DIR/release
 OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$OUT"
