@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::language::Language;
-use crate::masking::{PersonalDataKind, mask_value};
 pub use personal::passes_luhn;
 pub(crate) use personal::{digits, fixed};
 
@@ -74,22 +73,18 @@ pub struct Entity {
     pub is_sensitive: bool,
 }
 
-impl Entity {
-    /// The value safe to show: [`EntityKind::masked_value`] of the normalized value.
-    pub fn masked(&self) -> String {
-        self.kind.masked_value(&self.normalized)
-    }
-}
-
 impl EntityKind {
-    /// `value`, a value of this kind, as it may be shown: personal data masked by
-    /// [`mask_value`] (`***.***.***-09`, `**** **** **** 1111`, `c***@example.com`...),
-    /// money, dates and references as they are.
-    pub fn masked_value(self, value: &str) -> String {
-        match PersonalDataKind::of_entity(self) {
-            Some(kind) => mask_value(kind, value),
-            None => value.to_owned(),
-        }
+    /// Whether values of this kind are personal data (masked wherever they are shown, by
+    /// `crate::masking`).
+    pub fn is_personal(self) -> bool {
+        matches!(
+            self,
+            EntityKind::Cpf
+                | EntityKind::Cnpj
+                | EntityKind::CardNumber
+                | EntityKind::Phone
+                | EntityKind::Email
+        )
     }
 }
 
@@ -220,7 +215,7 @@ fn entity(text: &str, kind: EntityKind, start: usize, end: usize, normalized: St
         start,
         end,
         normalized,
-        is_sensitive: PersonalDataKind::of_entity(kind).is_some(),
+        is_sensitive: kind.is_personal(),
     }
 }
 

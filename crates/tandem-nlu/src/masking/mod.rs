@@ -27,7 +27,7 @@ mod policy;
 
 use serde::{Deserialize, Serialize};
 
-use crate::entities::{EntityKind, personal};
+use crate::entities::{Entity, EntityKind, personal};
 use fold::FoldedText;
 use introduced::introduced_values;
 pub use policy::mask_value;
@@ -206,6 +206,25 @@ fn merge_overlaps(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     kept
 }
 
+impl Entity {
+    /// The value safe to show: [`EntityKind::masked_value`] of the normalized value.
+    pub fn masked(&self) -> String {
+        self.kind.masked_value(&self.normalized)
+    }
+}
+
+impl EntityKind {
+    /// `value`, a value of this kind, as it may be shown: personal data masked by
+    /// [`mask_value`] (`***.***.***-09`, `**** **** **** 1111`, `c***@example.com`...),
+    /// money, dates and references as they are.
+    pub fn masked_value(self, value: &str) -> String {
+        match PersonalDataKind::of_entity(self) {
+            Some(kind) => mask_value(kind, value),
+            None => value.to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod fixture_tests;
 
@@ -213,6 +232,26 @@ mod fixture_tests;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_entity_kinds_extraction_marks_sensitive_are_the_ones_masking_masks() {
+        for kind in [
+            EntityKind::Cpf,
+            EntityKind::Cnpj,
+            EntityKind::Email,
+            EntityKind::Phone,
+            EntityKind::Money,
+            EntityKind::Date,
+            EntityKind::CardNumber,
+            EntityKind::Reference,
+        ] {
+            assert_eq!(
+                kind.is_personal(),
+                PersonalDataKind::of_entity(kind).is_some(),
+                "{kind:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_kind_is_masked_in_free_text_and_the_rest_is_kept() {
