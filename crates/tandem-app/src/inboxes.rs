@@ -2,10 +2,10 @@
 //! webhook secret, changing one, rotating its token, deleting it; and the web inbox the demo
 //! site embeds.
 //!
-//! A channel inbox's settings are sealed by the caller, which holds the key: the use cases take
-//! a function that, given the inbox (and, on a change, its sealed settings so far), returns the
-//! new sealed settings, so the settings are read, checked and written in the right order here.
+//! A channel inbox's settings are validated for its channel and sealed with this server's
+//! secret key, bound to the inbox, before they are stored.
 
+use tandem_channels::config::ChannelConfig;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox, validate_inbox};
 use tandem_domain::validation::{MAX_NAME_CHARS, ValidationError, Validator};
@@ -38,8 +38,8 @@ impl App {
     }
 
     /// Creates an inbox with a new API token (returned once, with the inbox) and webhook
-    /// secret. `seal_settings` gets the new inbox's id and channel and returns its sealed
-    /// settings; every channel but `api` needs them.
+    /// secret. `channel_settings` (the provider's credentials, as JSON) are validated for the
+    /// channel and stored sealed; every channel but `api` and `web` needs them.
     pub async fn create_inbox(
         &self,
         account_id: AccountId,
@@ -47,7 +47,7 @@ impl App {
         channel: &str,
         first_responder: Option<&str>,
         webhook_url: Option<String>,
-        seal_settings: impl FnOnce(InboxId, ChannelKind) -> Result<Option<String>, ValidationError>,
+        channel_settings: Option<serde_json::Value>,
     ) -> Result<(String, InboxSecrets), AppError> {
         let mut validator = Validator::new();
         validator.text("name", name, MAX_NAME_CHARS);
@@ -55,7 +55,7 @@ impl App {
         validate_inbox(None, webhook_url.as_deref())?;
         let channel: ChannelKind = channel.parse()?;
         let inbox_id = InboxId::generate();
-        let channel_config = seal_settings(inbox_id, channel)?;
+        let channel_config = self.sealed_settings(inbox_id, channel, channel_settings, None)?;
         if channel.needs_config() && channel_config.is_none() {
             return Err(AppError::invalid(
                 "channel_config",
@@ -85,8 +85,8 @@ impl App {
     }
 
     /// Changes the fields given (`webhook_url: Some(None)` removes the webhook).
-    /// `seal_settings` gets the inbox and its sealed settings so far and returns the new sealed
-    /// settings, or `None` to keep them.
+    /// New `channel_settings` replace the stored ones; secrets sent back masked keep their
+    /// stored values.
     pub async fn update_inbox(
         &self,
         account_id: AccountId,
@@ -94,7 +94,7 @@ impl App {
         name: Option<String>,
         first_responder: Option<&str>,
         webhook_url: Option<Option<String>>,
-        seal_settings: impl FnOnce(&Inbox, Option<&str>) -> Result<Option<String>, ValidationError>,
+        channel_settings: Option<serde_json::Value>,
     ) -> Result<InboxSecrets, AppError> {
         validate_inbox(name.as_deref(), webhook_url.clone().flatten().as_deref())?;
         let InboxSecrets {
@@ -102,7 +102,9 @@ impl App {
             channel_config: sealed,
             ..
         } = self.store.inbox_with_secrets(account_id, inbox_id).await?;
-        let channel_config = seal_settings(&inbox, sealed.as_deref())?;
+        let previous = self.channels().open(&inbox, sealed.as_deref()).ok();
+        let channel_config =
+            self.sealed_settings(inbox.id, inbox.channel, channel_settings, previous.as_ref())?;
         let patch = InboxPatch {
             name: name.map(|name| name.trim().to_owned()),
             first_responder: first_responder
@@ -153,5 +155,22 @@ impl App {
             .ok_or(AppError::NotFound {
                 entity: "web inbox",
             })
+    }
+
+    /// Validates channel settings given for a `channel` inbox and seals them for the store,
+    /// bound to the inbox; secrets sent back masked keep the values of the `previous` settings.
+    fn sealed_settings(
+        &self,
+        inbox_id: InboxId,
+        channel: ChannelKind,
+        given: Option<serde_json::Value>,
+        previous: Option<&ChannelConfig>,
+    ) -> Result<Option<String>, ValidationError> {
+        given
+            .map(|value| {
+                let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
+                Ok(self.channels().seal(inbox_id, &config))
+            })
+            .transpose()
     }
 }

@@ -5,11 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use tandem_app::model::InboxSecrets;
-use tandem_channels::config::ChannelConfig;
 use tandem_domain::id::InboxId;
 use tandem_domain::inbox::ChannelKind;
 use tandem_domain::user::Role;
-use tandem_domain::validation::ValidationError;
 
 use tandem_app::channels::SettingsError;
 
@@ -17,23 +15,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateInboxRequest, InboxResponse, List, UpdateInboxRequest};
-
-/// Validates and seals channel settings given for a `channel` inbox; secrets sent back masked
-/// keep the values of the `previous` settings.
-fn settings(
-    state: &AppState,
-    inbox_id: InboxId,
-    channel: ChannelKind,
-    given: Option<serde_json::Value>,
-    previous: Option<&ChannelConfig>,
-) -> Result<Option<String>, ValidationError> {
-    given
-        .map(|value| {
-            let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
-            Ok(state.channels.seal(inbox_id, &config))
-        })
-        .transpose()
-}
 
 /// An inbox as admins see it: with the webhook secret, the masked channel settings and the
 /// URLs to register with the provider.
@@ -96,7 +77,6 @@ pub async fn create(
     ApiJson(request): ApiJson<CreateInboxRequest>,
 ) -> Result<(StatusCode, Json<InboxResponse>), ApiError> {
     auth.require(Role::can_manage_account)?;
-    let given = request.channel_config;
     let (api_token, inbox) = state
         .app
         .create_inbox(
@@ -105,7 +85,7 @@ pub async fn create(
             &request.channel,
             request.first_responder.as_deref(),
             request.webhook_url,
-            |inbox_id, channel| settings(&state, inbox_id, channel, given, None),
+            request.channel_config,
         )
         .await?;
     tracing::info!(inbox_id = %inbox.inbox.id, by = %auth.0.user_id(), "inbox created");
@@ -126,7 +106,6 @@ pub async fn update(
 ) -> Result<Json<InboxResponse>, ApiError> {
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     auth.require(Role::can_manage_account)?;
-    let given = request.channel_config;
     let inbox = state
         .app
         .update_inbox(
@@ -135,10 +114,7 @@ pub async fn update(
             request.name,
             request.first_responder.as_deref(),
             request.webhook_url,
-            |inbox, sealed| {
-                let previous = state.channels.open(inbox, sealed).ok();
-                settings(&state, inbox.id, inbox.channel, given, previous.as_ref())
-            },
+            request.channel_config,
         )
         .await?;
     tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox updated");
