@@ -7,6 +7,7 @@ use tandem_bot::replay::{
     ReplayChange, ReplayedConversation, TriedTurn, replay_conversation, try_messages,
 };
 use tandem_bot::{BotProfile, ReadyError, ready_profile};
+use tandem_domain::Timestamp;
 use tandem_domain::contact::Attributes;
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::{EventKind, HandoverReason};
@@ -110,7 +111,7 @@ impl App {
                 entity: "bot profile",
             })?
             .source;
-        let now = jiff::Timestamp::now();
+        let now = self.now();
         tokio::task::spawn_blocking(move || {
             let (profile, engine) = check_profile(&source)?;
             let texts: Vec<&str> = messages.iter().map(String::as_str).collect();
@@ -135,7 +136,7 @@ impl App {
         source: Option<String>,
         limit: u32,
     ) -> Result<Vec<Replayed>, AppError> {
-        replay_recent(&self.store, account_id, source, limit).await
+        replay_recent(&self.store, account_id, source, limit, self.now()).await
     }
 }
 
@@ -145,6 +146,7 @@ pub async fn replay_recent(
     account_id: AccountId,
     source: Option<String>,
     limit: u32,
+    now: Timestamp,
 ) -> Result<Vec<Replayed>, AppError> {
     let source = match source {
         Some(source) => source,
@@ -195,7 +197,6 @@ pub async fn replay_recent(
             .attributes;
         history.push((conversation.id, past_reason, messages, attributes));
     }
-    let now = jiff::Timestamp::now();
     tokio::task::spawn_blocking(move || {
         let (profile, engine) = check_profile(&source)?;
         let today = profile.today(now);

@@ -432,7 +432,7 @@ impl BotRunner {
         };
         let contact = store.contact(account_id, conversation.contact_id).await?;
         let state = restore_state(memory.state);
-        let today = bot.profile.today(jiff::Timestamp::now());
+        let today = bot.profile.today(self.inner.ports.clock.now());
         let (analysis, turn) = {
             let bot = Arc::clone(&bot);
             let attributes = contact.attributes.clone();
@@ -599,7 +599,7 @@ impl BotRunner {
         version: i64,
     ) -> Result<(BotTurnRecord, Option<Analysis>), TurnError> {
         let attributes = &contact.attributes;
-        let today = bot.profile.today(jiff::Timestamp::now());
+        let today = bot.profile.today(self.inner.ports.clock.now());
         let (analysis, turn) = {
             let bot = Arc::clone(bot);
             let text = text.to_owned();

@@ -104,7 +104,7 @@ impl App {
         let store = &self.store;
         let stored = account_profile(store.bot_profile(account_id).await?)?;
         let questions = oldest_first(store.learning_questions(account_id, QUESTIONS_READ).await?);
-        let now = jiff::Timestamp::now();
+        let now = self.now();
         let new = tokio::task::spawn_blocking(move || {
             let (profile, engine) = ready(&stored.source)?;
             let today = profile.today(now);
@@ -203,7 +203,7 @@ impl App {
             .into_iter()
             .filter(|text| seen.insert(fold(text.trim())))
             .collect();
-        let now = jiff::Timestamp::now();
+        let now = self.now();
         let found = tokio::task::spawn_blocking(move || {
             let (profile, engine) = ready(&stored.source)?;
             let candidate = apply(&profile, &proposal).map_err(learning_error)?;
@@ -320,7 +320,7 @@ impl App {
             message: "the customer asked nothing before this reply".into(),
         })?;
         let stored = account_profile(store.bot_profile(account_id).await?)?;
-        let now = jiff::Timestamp::now();
+        let now = self.now();
         let question_text = question.text.clone();
         let reply_text = reply.text.clone();
         let (language, proposal) = tokio::task::spawn_blocking(move || {

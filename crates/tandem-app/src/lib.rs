@@ -159,7 +159,7 @@ impl App {
         let mut workers = vec![
             webhooks::spawn_worker(self.clone(), shutdown.clone()),
             channel_delivery::spawn_worker(self.clone(), shutdown.clone()),
-            spawn_token_cleanup(self.store.clone(), shutdown.clone()),
+            spawn_token_cleanup(self.clone(), shutdown.clone()),
             spawn_report_backfill(self.store.clone(), shutdown.clone()),
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
         ];
@@ -192,13 +192,13 @@ fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandl
 }
 
 /// Deletes expired login sessions every hour.
-fn spawn_token_cleanup(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
+fn spawn_token_cleanup(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return,
-                _ = every_hour.tick() => match store.delete_expired_tokens(now()).await {
+                _ = every_hour.tick() => match app.store.delete_expired_tokens(app.now()).await {
                     Ok(deleted) if deleted > 0 => tracing::info!(deleted, "expired sessions removed"),
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "removing expired sessions failed"),

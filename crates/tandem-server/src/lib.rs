@@ -246,8 +246,13 @@ pub async fn replay_bot_profile(
         .credentials(&email)
         .await?
         .with_context(|| format!("no user {email}"))?;
-    let replayed =
-        tandem_app::bot_profiles::replay_recent(store, user.account_id, Some(source), limit)
-            .await?;
+    let replayed = tandem_app::bot_profiles::replay_recent(
+        store,
+        user.account_id,
+        Some(source),
+        limit,
+        tandem_app::now(),
+    )
+    .await?;
     Ok(serde_json::to_value(routes::replay_report(replayed))?)
 }
