@@ -1,11 +1,9 @@
-//! The account itself: its name, its time zone (the calendar its reports count days in) and
-//! its audit log.
+//! The account itself: its name and its time zone (the calendar its reports count days in).
 
 use tandem_domain::account::Account;
 use tandem_domain::id::AccountId;
 use tandem_reports::period::time_zone;
 
-use crate::model::AuditEntry;
 use crate::{App, AppError};
 
 /// The account with its settings.
@@ -43,14 +41,5 @@ impl App {
             self.store.set_account_time_zone(account_id, name).await?;
         }
         self.account_settings(account_id).await
-    }
-
-    /// The account's audit log, newest first.
-    pub async fn audit_log(
-        &self,
-        account_id: AccountId,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(self.store.audit_log(account_id, limit).await?)
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod agent_sessions;
+pub mod audit;
 pub mod auth;
 pub mod bot_profiles;
 mod bot_turn;

@@ -2,9 +2,10 @@
 //! layer's API speaks in these, so callers (the server) never name the store.
 
 pub use tandem_store::{
-    AgentMessage, AgentStatus, AuditEntry, AuthToken, Availability, BotTurnOutcome, CannedPatch,
-    ChannelDelivery, ContactPage, ConversationFilter, ConversationPage, ConversationSummary,
-    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, InboxSecrets,
-    LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope,
-    SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
+    AgentMessage, AgentStatus, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
+    Availability, BotTurnOutcome, CannedPatch, ChannelDelivery, ContactPage, ConversationFilter,
+    ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject, InboundMessage,
+    InboundOutcome, InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, QueueEntry,
+    QueueStatus, ReportScope, SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch,
+    WebhookDelivery,
 };

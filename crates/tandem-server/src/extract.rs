@@ -1,17 +1,21 @@
 //! Request extractors that answer bad input with [`ApiError`]s: JSON bodies whose errors name
-//! the offending field, ids from the path, and the authenticated principal.
+//! the offending field, ids from the path, the authenticated principal, and where a request
+//! came from (for the audit trail).
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::str::FromStr;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use tandem_app::Principal;
+use tandem_app::audit::{Actor, Origin};
 use tandem_domain::user::Role;
 
 use crate::error::{ApiError, BadRequestKind};
@@ -100,6 +104,33 @@ impl Auth {
         } else {
             Err(ApiError::Forbidden)
         }
+    }
+
+    /// The principal acting from `origin`, for the audit trail.
+    pub fn actor(&self, ClientOrigin(origin): ClientOrigin) -> Actor {
+        Actor::person(&self.0, origin)
+    }
+}
+
+/// Where a request came from: the connection's peer address (no proxy header is trusted, as
+/// the server has no list of trusted proxies) and the `User-Agent` header.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOrigin(pub Origin);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        Ok(ClientOrigin(Origin { ip, user_agent }))
     }
 }
 

@@ -213,9 +213,12 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
     let graceful = shutdown.clone();
     let serving = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move { graceful.cancelled().await })
-            .await
+        axum::serve(
+            listener,
+            service.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { graceful.cancelled().await })
+        .await
     });
     Ok(RunningServer {
         addr,

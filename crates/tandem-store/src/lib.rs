@@ -66,7 +66,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{AccountSeed, InboxSeed};
-pub use audit::AuditEntry;
+pub use audit::{AuditActor, AuditEntry, AuditFilter, AuditPage, NewAuditEntry};
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
 pub use bot_turns::{

@@ -16,12 +16,13 @@ use tandem_reports::tally::TallyRules;
 use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
-    AccountSeed, AgentMessage, Backend, BotHandover, BotTurnOutcome, BotTurnRecord, ChangeNotice,
-    Conflict, ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage,
-    InboundOutcome, NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope,
-    RoutingFacts, Store, StoreError, StoreOptions, SuggestionStatus, TYPING, UserSeed,
-    WebhookDelivery,
+    AccountSeed, AgentMessage, AuditActor, AuditFilter, AuditPage, Backend, BotHandover,
+    BotTurnOutcome, BotTurnRecord, ChangeNotice, Conflict, ConversationFilter, ConversationUpdate,
+    DeliverySubject, InboundMessage, InboundOutcome, NewAuditEntry, NewInbox,
+    NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store, StoreError,
+    StoreOptions, SuggestionStatus, TYPING, UserSeed, WebhookDelivery,
 };
+use uuid::Uuid;
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
 struct Tenant {
@@ -1263,7 +1264,7 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
             tenant.account_id,
             a.conversation.contact_id,
             b.conversation.contact_id,
-            tenant.admin.id,
+            &merge_entry(&tenant.admin),
             at(3),
         )
         .await;
@@ -1293,7 +1294,7 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
             tenant.account_id,
             a.conversation.contact_id,
             b.conversation.contact_id,
-            tenant.admin.id,
+            &merge_entry(&tenant.admin),
             at(5),
         )
         .await
@@ -1304,10 +1305,230 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
         .await
         .expect("conversation");
     assert_eq!(moved.contact_id, a.conversation.contact_id);
-    let audit = store.audit_log(tenant.account_id, 10).await.expect("audit");
-    assert_eq!(audit.len(), 1);
+    // The refused merge rolled back its entry with its change.
+    let audit = store
+        .audit_log(tenant.account_id, &AuditFilter::default(), None, 10)
+        .await
+        .expect("audit")
+        .entries;
+    assert_eq!(audit.len(), 1, "{backend:?}");
     assert_eq!(audit[0].action, "contact.merged");
-    assert_eq!(audit[0].actor_id, Some(tenant.admin.id));
+    assert_eq!(audit[0].actor.user_id, Some(tenant.admin.id));
+    assert_eq!(audit[0].subject_kind, "contact");
+    assert_eq!(audit[0].subject_id, Some(a.conversation.contact_id.0));
+}
+
+fn merge_entry(admin: &User) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: AuditActor {
+            user_id: Some(admin.id),
+            email: Some(admin.email.clone()),
+            name: Some(admin.name.clone()),
+            ip: Some("127.0.0.1".into()),
+            user_agent: Some("test".into()),
+        },
+        action: "contact.merged".into(),
+        subject_kind: "contact".into(),
+        subject_id: None,
+        before: None,
+        after: None,
+    }
+}
+
+/// An entry by `actor` about a `kind` subject, its name in `after`.
+fn audit_entry(actor: &User, action: &str, kind: &str, subject: Uuid) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: AuditActor {
+            user_id: Some(actor.id),
+            email: Some(actor.email.clone()),
+            name: Some(actor.name.clone()),
+            ip: Some("192.0.2.7".into()),
+            user_agent: Some("conformance".into()),
+        },
+        action: action.into(),
+        subject_kind: kind.into(),
+        subject_id: Some(subject),
+        before: Some(serde_json::json!({"name": "old"})),
+        after: Some(serde_json::json!({"name": "new"})),
+    }
+}
+
+async fn the_audit_log_filters_pages_and_isolates_accounts(store: &Store, backend: Backend) {
+    let ours = tenant(store, "audited", None).await;
+    let theirs = tenant(store, "other", None).await;
+    let team = Uuid::now_v7();
+    let user = Uuid::now_v7();
+    let recorded = [
+        (&ours.admin, "team.created", "team", team, 1),
+        (&ours.admin, "team.updated", "team", team, 2),
+        (
+            &ours.agent,
+            "conversation.assigned",
+            "conversation",
+            Uuid::now_v7(),
+            3,
+        ),
+        (&ours.admin, "user.role_changed", "user", user, 4),
+        (&ours.admin, "user_x.odd", "user", user, 5),
+    ];
+    for (actor, action, kind, subject, second) in recorded {
+        store
+            .record_audit(
+                ours.account_id,
+                &audit_entry(actor, action, kind, subject),
+                at(second),
+            )
+            .await
+            .expect("recorded");
+    }
+    store
+        .record_audit(
+            theirs.account_id,
+            &audit_entry(&theirs.admin, "team.created", "team", team),
+            at(1),
+        )
+        .await
+        .expect("recorded");
+    let read = |filter: AuditFilter, after: Option<Uuid>, limit: u32| async move {
+        store
+            .audit_log(ours.account_id, &filter, after, limit)
+            .await
+            .expect("audit log")
+    };
+    let actions = |page: &AuditPage| -> Vec<String> {
+        page.entries
+            .iter()
+            .map(|entry| entry.action.clone())
+            .collect()
+    };
+    let all = read(AuditFilter::default(), None, 10).await;
+    assert_eq!(
+        actions(&all),
+        [
+            "user_x.odd",
+            "user.role_changed",
+            "conversation.assigned",
+            "team.updated",
+            "team.created"
+        ],
+        "{backend:?}: newest first, only our account's"
+    );
+    assert_eq!(all.next, None);
+    let newest = &all.entries[0];
+    assert_eq!(newest.actor.email.as_deref(), Some("admin@audited.example"));
+    assert_eq!(newest.actor.ip.as_deref(), Some("192.0.2.7"));
+    assert_eq!(newest.actor.user_agent.as_deref(), Some("conformance"));
+    assert_eq!(newest.before, Some(serde_json::json!({"name": "old"})));
+    assert_eq!(newest.after, Some(serde_json::json!({"name": "new"})));
+    assert_eq!(newest.created_at, at(5));
+
+    // Pages of two follow one another without gaps or repeats.
+    let first = read(AuditFilter::default(), None, 2).await;
+    let second = read(AuditFilter::default(), first.next, 2).await;
+    let third = read(AuditFilter::default(), second.next, 2).await;
+    assert_eq!(
+        actions(&first),
+        ["user_x.odd", "user.role_changed"],
+        "{backend:?}"
+    );
+    assert_eq!(actions(&second), ["conversation.assigned", "team.updated"]);
+    assert_eq!(actions(&third), ["team.created"]);
+    assert_eq!(third.next, None);
+
+    // The prefix is literal: `user.` does not match `user_x.` (`_` is no wildcard).
+    let prefix = AuditFilter {
+        action_prefix: Some("user.".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(prefix, None, 10).await),
+        ["user.role_changed"],
+        "{backend:?}"
+    );
+    let by_agent = AuditFilter {
+        actor_id: Some(ours.agent.id),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(by_agent, None, 10).await),
+        ["conversation.assigned"]
+    );
+    let the_team = AuditFilter {
+        subject_kind: Some("team".into()),
+        subject_id: Some(team),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(the_team, None, 10).await),
+        ["team.updated", "team.created"]
+    );
+    let window = AuditFilter {
+        from: Some(at(2)),
+        to: Some(at(4)),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(window, None, 10).await),
+        ["conversation.assigned", "team.updated"],
+        "{backend:?}: from is inclusive, to exclusive"
+    );
+
+    // Their cursor does not page through our log, and their log holds only their entry.
+    let their_entry = store
+        .audit_log(theirs.account_id, &AuditFilter::default(), None, 10)
+        .await
+        .expect("their log");
+    assert_eq!(actions(&their_entry), ["team.created"], "{backend:?}");
+    let foreign_cursor = read(AuditFilter::default(), Some(their_entry.entries[0].id), 10).await;
+    assert!(foreign_cursor.entries.is_empty(), "{backend:?}");
+}
+
+#[tokio::test]
+async fn the_audit_log_is_filtered_paged_and_kept_per_account() {
+    on_every_backend!(the_audit_log_filters_pages_and_isolates_accounts);
+}
+
+async fn a_deleted_users_entries_keep_their_name_and_email(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "leaver", None).await;
+    store
+        .record_audit(
+            tenant.account_id,
+            &audit_entry(
+                &tenant.agent,
+                "conversation.assigned",
+                "conversation",
+                Uuid::now_v7(),
+            ),
+            at(1),
+        )
+        .await
+        .expect("recorded");
+    store
+        .delete_user(
+            tenant.account_id,
+            tenant.agent.id,
+            Actor::User(tenant.admin.id),
+            at(2),
+        )
+        .await
+        .expect("deleted");
+    let entries = store
+        .audit_log(tenant.account_id, &AuditFilter::default(), None, 10)
+        .await
+        .expect("audit log")
+        .entries;
+    let entry = entries
+        .iter()
+        .find(|entry| entry.action == "conversation.assigned")
+        .expect("the agent's entry");
+    assert_eq!(entry.actor.user_id, None, "{backend:?}");
+    assert_eq!(entry.actor.email.as_deref(), Some("agent@leaver.example"));
+    assert_eq!(entry.actor.name.as_deref(), Some("agent"));
+}
+
+#[tokio::test]
+async fn audit_entries_outlive_their_actor() {
+    on_every_backend!(a_deleted_users_entries_keep_their_name_and_email);
 }
 
 #[tokio::test]

@@ -12,11 +12,11 @@ use tandem_domain::user::Role;
 
 use super::page_limit;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{
-    AuditEntryResponse, ContactResponse, CreateContactRequest, IdentityBody, List,
-    MergeContactRequest, Page, UpdateContactRequest,
+    ContactResponse, CreateContactRequest, IdentityBody, MergeContactRequest, Page,
+    UpdateContactRequest,
 };
 
 fn raw_identities(bodies: Vec<IdentityBody>) -> Vec<RawIdentity> {
@@ -133,6 +133,7 @@ pub async fn remove(
 pub async fn merge(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(contact_id): Path<String>,
     ApiJson(request): ApiJson<MergeContactRequest>,
 ) -> Result<Json<ContactResponse>, ApiError> {
@@ -144,22 +145,8 @@ pub async fn merge(
         .map_err(|_| ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id"))?;
     let merged = state
         .app
-        .merge_contacts(auth.0.account_id(), contact_id, from, auth.0.user_id())
+        .merge_contacts(&auth.actor(origin), contact_id, from)
         .await?;
     tracing::info!(%contact_id, merged = %from, by = %auth.0.user_id(), "contacts merged");
     Ok(Json(merged.into()))
-}
-
-/// The account's audit log, newest first; admins only.
-pub async fn audit_log(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<List<AuditEntryResponse>>, ApiError> {
-    auth.require(Role::can_manage_account)?;
-    let limit = page_limit(query.get("limit").map(String::as_str))?;
-    let entries = state.app.audit_log(auth.0.account_id(), limit).await?;
-    Ok(Json(List {
-        data: entries.into_iter().map(Into::into).collect(),
-    }))
 }

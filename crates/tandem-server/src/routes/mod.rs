@@ -1,6 +1,7 @@
 //! The HTTP routes of the API, one module per resource.
 
 mod account;
+mod audit;
 mod auth;
 mod bot;
 mod canned;
@@ -191,7 +192,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/channels/{inbox_id}/voice", post(channel_webhooks::voice))
         .route("/contacts/{contact_id}/merge", post(contacts::merge))
-        .route("/audit-log", get(contacts::audit_log))
+        .route("/audit-log", get(audit::list))
         .route("/proactive-messages", post(proactive::send))
         .route("/account", get(account::show).patch(account::update))
         .route("/reports/summary", get(reports::summary))

@@ -6,25 +6,39 @@ use uuid::Uuid;
 use tandem_app::model::AuditEntry;
 use tandem_domain::Timestamp;
 
+/// One audit-log entry: who (as they were then), from where, what, on which subject, and the
+/// values before and after. The CSV export has these columns, in this order.
 #[derive(Debug, Serialize)]
 pub struct AuditEntryResponse {
     pub id: Uuid,
-    pub actor_id: Option<Uuid>,
-    pub action: String,
-    pub subject_id: Uuid,
-    pub data: serde_json::Value,
     pub created_at: Timestamp,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub actor_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<Uuid>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
 }
 
 impl From<AuditEntry> for AuditEntryResponse {
     fn from(entry: AuditEntry) -> Self {
         Self {
             id: entry.id,
-            actor_id: entry.actor_id.map(|id| id.0),
-            action: entry.action,
-            subject_id: entry.subject_id,
-            data: entry.data,
             created_at: entry.created_at,
+            actor_id: entry.actor.user_id.map(|id| id.0),
+            actor_email: entry.actor.email,
+            actor_name: entry.actor.name,
+            ip: entry.actor.ip,
+            user_agent: entry.actor.user_agent,
+            action: entry.action,
+            subject_kind: entry.subject_kind,
+            subject_id: entry.subject_id,
+            before: entry.before,
+            after: entry.after,
         }
     }
 }
