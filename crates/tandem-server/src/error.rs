@@ -21,7 +21,9 @@ pub enum ApiError {
     #[error("wrong e-mail address or password")]
     InvalidCredentials,
     /// The e-mail and password match users of several accounts; the body lists them.
-    #[error("this e-mail address and password belong to several accounts; log in again with an account_id")]
+    #[error(
+        "this e-mail address and password belong to several accounts; log in again with an account_id"
+    )]
     AccountRequired(Vec<AccountChoice>),
     #[error("your role may not do this")]
     Forbidden,
@@ -267,6 +269,7 @@ pub async fn json_errors(response: Response) -> Response {
             code,
             message,
             details: &[],
+            accounts: &[],
         },
     };
     parts.headers.remove(CONTENT_LENGTH);

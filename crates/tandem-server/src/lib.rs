@@ -226,7 +226,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
             service.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move { graceful.cancelled().await })
-            .await
+        .await
     });
     Ok(RunningServer {
         addr,

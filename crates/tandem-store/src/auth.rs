@@ -242,7 +242,8 @@ impl Store {
         client_ip: Option<&str>,
         user_agent: Option<&str>,
     ) -> Result<(), StoreError> {
-        let cut = |value: Option<&str>| value.map(|value| value.chars().take(256).collect::<String>());
+        let cut =
+            |value: Option<&str>| value.map(|value| value.chars().take(256).collect::<String>());
         let mut conn = self.write().await?;
         conn.execute(
             "UPDATE auth_tokens SET client_ip = $1, user_agent = $2 WHERE account_id = $3 AND id = $4",

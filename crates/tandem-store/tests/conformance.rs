@@ -2444,40 +2444,107 @@ async fn credentials_per_account_and_revocation(store: &Store, backend: Backend)
 
     // A password change keeps only the session it was made in; the namesake keeps theirs.
     let agent = &aurora.agent;
-    let token = |kind, name: &str, hash: &str, expires: i64| {
-        store.create_token(aurora.account_id, agent.id, kind, name, hash, Some(at(expires)), at(2))
+    let token = |kind, name: &'static str, hash: &'static str, expires: i64| {
+        store.create_token(
+            aurora.account_id,
+            agent.id,
+            kind,
+            name,
+            hash,
+            Some(at(expires)),
+            at(2),
+        )
     };
-    let kept = token(TokenKind::Session, "session", "h-kept", 1000).await.expect("token");
-    token(TokenKind::Session, "session", "h-other", 1000).await.expect("token");
-    token(TokenKind::Api, "ci", "h-api", 1000).await.expect("token");
-    token(TokenKind::Api, "old", "h-expired", 3).await.expect("token");
+    let kept = token(TokenKind::Session, "session", "h-kept", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Session, "session", "h-other", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Api, "ci", "h-api", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Api, "old", "h-expired", 3)
+        .await
+        .expect("token");
     store
-        .create_token(boreal.account_id, namesake.id, TokenKind::Api, "ci", "h-theirs", None, at(2))
+        .create_token(
+            boreal.account_id,
+            namesake.id,
+            TokenKind::Api,
+            "ci",
+            "h-theirs",
+            None,
+            at(2),
+        )
         .await
         .expect("token");
     let listed = store
         .user_tokens(aurora.account_id, agent.id, TokenKind::Api, at(10))
         .await
         .expect("listed");
-    assert_eq!(listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["ci"], "expired tokens are not listed");
-    assert!(store.touch_token(kept.id, at(20), at(-40)).await.expect("touched"));
-    assert!(!store.touch_token(kept.id, at(30), at(-30)).await.expect("not touched"), "recorded within the minute");
+    assert_eq!(
+        listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["ci"],
+        "expired tokens are not listed"
+    );
+    assert!(
+        store
+            .touch_token(kept.id, at(20), at(-40))
+            .await
+            .expect("touched")
+    );
+    assert!(
+        !store
+            .touch_token(kept.id, at(30), at(-30))
+            .await
+            .expect("not touched"),
+        "recorded within the minute"
+    );
     let ended = store
         .set_password(aurora.account_id, agent.id, "new-hash", Some(kept.id))
         .await
         .expect("set");
     assert_eq!(ended, 3);
-    let (_, user) = store.authenticate("h-kept", at(40)).await.expect("read").expect("kept");
+    let (_, user) = store
+        .authenticate("h-kept", at(40))
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(user.id, agent.id);
     for gone in ["h-other", "h-api"] {
-        assert!(store.authenticate(gone, at(40)).await.expect("read").is_none(), "{gone}");
+        assert!(
+            store
+                .authenticate(gone, at(40))
+                .await
+                .expect("read")
+                .is_none(),
+            "{gone}"
+        );
     }
-    assert!(store.authenticate("h-theirs", at(40)).await.expect("read").is_some());
-    assert_eq!(store.password_hash(aurora.account_id, agent.id).await.expect("hash"), "new-hash");
-    assert!(matches!(
-        store.set_password(boreal.account_id, agent.id, "x", None).await,
-        Err(StoreError::NotFound { .. })
-    ), "another account's user is not found");
+    assert!(
+        store
+            .authenticate("h-theirs", at(40))
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .password_hash(aurora.account_id, agent.id)
+            .await
+            .expect("hash"),
+        "new-hash"
+    );
+    assert!(
+        matches!(
+            store
+                .set_password(boreal.account_id, agent.id, "x", None)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "another account's user is not found"
+    );
 
     // A reset link works once, before it expires, and ends every token of the user.
     store
@@ -2488,13 +2555,48 @@ async fn credentials_per_account_and_revocation(store: &Store, backend: Backend)
         .create_password_reset(aurora.account_id, agent.id, "r-late", at(60), at(50))
         .await
         .expect("stored");
-    assert!(store.reset_password("r-late", "late-hash", at(61)).await.expect("read").is_none(), "expired");
-    assert!(store.reset_password("r-unknown", "x", at(61)).await.expect("read").is_none());
-    let reset = store.reset_password("r-1", "reset-hash", at(62)).await.expect("reset");
+    assert!(
+        store
+            .reset_password("r-late", "late-hash", at(61))
+            .await
+            .expect("read")
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        store
+            .reset_password("r-unknown", "x", at(61))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let reset = store
+        .reset_password("r-1", "reset-hash", at(62))
+        .await
+        .expect("reset");
     assert_eq!(reset.map(|user| user.id), Some(agent.id));
-    assert!(store.reset_password("r-1", "again", at(63)).await.expect("read").is_none(), "single use");
-    assert!(store.authenticate("h-kept", at(64)).await.expect("read").is_none());
-    assert_eq!(store.password_hash(aurora.account_id, agent.id).await.expect("hash"), "reset-hash");
+    assert!(
+        store
+            .reset_password("r-1", "again", at(63))
+            .await
+            .expect("read")
+            .is_none(),
+        "single use"
+    );
+    assert!(
+        store
+            .authenticate("h-kept", at(64))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .password_hash(aurora.account_id, agent.id)
+            .await
+            .expect("hash"),
+        "reset-hash"
+    );
 }
 
 #[tokio::test]

@@ -53,7 +53,9 @@ impl SmtpMailer {
 /// Reads `smtps://`, `smtp://` (STARTTLS) or `smtp://...?tls=none` with an optional login.
 fn parse_smtp_url(raw: &str) -> anyhow::Result<MailServer> {
     let url = reqwest::Url::parse(raw).context("not a URL")?;
-    let plain = url.query_pairs().any(|(key, value)| key == "tls" && value == "none");
+    let plain = url
+        .query_pairs()
+        .any(|(key, value)| key == "tls" && value == "none");
     let (security, default_port) = match (url.scheme(), plain) {
         ("smtps", _) => (MailSecurity::Tls, 465),
         ("smtp", true) => (MailSecurity::None, 25),
@@ -137,11 +139,19 @@ mod tests {
     fn smtp_urls_choose_the_security_port_and_login() {
         let server = parse_smtp_url("smtps://me%40x.com:p%3Ass@mail.example.com").unwrap();
         assert_eq!(
-            (server.security, server.port, server.username.as_str(), server.password.as_str()),
+            (
+                server.security,
+                server.port,
+                server.username.as_str(),
+                server.password.as_str()
+            ),
             (MailSecurity::Tls, 465, "me@x.com", "p:ss")
         );
         let server = parse_smtp_url("smtp://mail.example.com").unwrap();
-        assert_eq!((server.security, server.port), (MailSecurity::Starttls, 587));
+        assert_eq!(
+            (server.security, server.port),
+            (MailSecurity::Starttls, 587)
+        );
         let server = parse_smtp_url("smtp://127.0.0.1:2525?tls=none").unwrap();
         assert_eq!((server.security, server.port), (MailSecurity::None, 2525));
         assert!(parse_smtp_url("http://mail.example.com").is_err());
@@ -153,7 +163,10 @@ mod tests {
             parse_mailbox("Tandem <no-reply@example.com>"),
             (Some("Tandem".to_owned()), "no-reply@example.com".to_owned())
         );
-        assert_eq!(parse_mailbox("no-reply@example.com"), (None, "no-reply@example.com".to_owned()));
+        assert_eq!(
+            parse_mailbox("no-reply@example.com"),
+            (None, "no-reply@example.com".to_owned())
+        );
         assert!(SmtpMailer::from_config(Some(&Secret::new("smtp://h")), None).is_err());
     }
 }

@@ -33,7 +33,9 @@ pub async fn describe_session(
     let client_ip = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip().to_string());
-    let user_agent = headers.get(USER_AGENT).and_then(|value| value.to_str().ok());
+    let user_agent = headers
+        .get(USER_AGENT)
+        .and_then(|value| value.to_str().ok());
     if let Err(error) = state
         .app
         .describe_session(session, client_ip.as_deref(), user_agent)
@@ -87,7 +89,10 @@ pub async fn list_users(
 ) -> Result<Json<List<SessionInfo>>, ApiError> {
     let user_id: UserId = parse_id(&user_id, "user")?;
     auth.require(Role::can_manage_account)?;
-    let sessions = state.app.user_sessions(auth.0.account_id(), user_id).await?;
+    let sessions = state
+        .app
+        .user_sessions(auth.0.account_id(), user_id)
+        .await?;
     let current = (user_id == auth.0.user_id()).then_some(auth.0.token_id);
     Ok(Json(List {
         data: sessions

@@ -58,8 +58,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/auth/login", post(auth::login))
         .route("/auth/sessions", get(credentials::list_own))
-        .route("/auth/sessions/revoke-others", post(credentials::revoke_others))
-        .route("/auth/sessions/{session_id}", delete(credentials::revoke_own))
+        .route(
+            "/auth/sessions/revoke-others",
+            post(credentials::revoke_others),
+        )
+        .route(
+            "/auth/sessions/{session_id}",
+            delete(credentials::revoke_own),
+        )
         .route("/auth/password", post(credentials::change_password))
         .route("/auth/password-reset", post(credentials::request_reset))
         .route(
