@@ -5,18 +5,24 @@ use std::sync::OnceLock;
 use jiff::SignedDuration;
 
 use tandem_domain::Timestamp;
+use tandem_domain::account::Account;
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_domain::user::{Role, User};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 use tandem_store::{AuthToken, StoreError, TokenKind};
 
-use crate::secret::{generate_token, hash_password, token_hash, verify_password};
+use crate::secret::{generate_token, hash_password, token_hash};
 use crate::{App, AppError};
 
 /// Prefix of session tokens.
 pub const SESSION_PREFIX: &str = "tdm_s_";
 /// Prefix of personal API tokens.
 pub const API_TOKEN_PREFIX: &str = "tdm_p_";
+/// How long a personal API token lives when its creator does not say.
+pub const DEFAULT_API_TOKEN_DAYS: u32 = 90;
+/// The longest a personal API token may live. There is no "never": a token copied into an
+/// integration's settings is easily forgotten there, and a yearly rotation is cheap.
+pub const MAX_API_TOKEN_DAYS: u32 = 365;
 
 /// How logins behave.
 #[derive(Clone, Debug)]
@@ -62,39 +68,32 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("missing, expired or revoked token")]
     InvalidToken,
+    /// The e-mail and password match a user in each of these accounts: the client must say
+    /// which one.
+    #[error("this e-mail address and password belong to several accounts; choose one")]
+    AccountRequired(Vec<Account>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// A hash of a random password, checked when the e-mail is unknown so that login takes as long
 /// for unknown addresses as for wrong passwords (no user enumeration by timing).
-fn decoy_hash() -> &'static str {
+pub(crate) fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| hash_password(&generate_token("")).unwrap_or_default())
 }
 
 impl App {
-    /// Checks an e-mail and password and opens a session; returns its token (shown once).
+    /// Checks an e-mail and password (in `account` when given: an address may belong to users
+    /// of several accounts) and opens a session; returns its token (shown once).
     pub async fn login(
         &self,
         email: &str,
         password: &str,
+        account: Option<AccountId>,
         now: Timestamp,
     ) -> Result<(String, AuthToken, User), AuthError> {
-        let email = email.trim().to_lowercase();
-        let credentials = self.store.credentials(&email).await?;
-        let password = password.to_owned();
-        let stored_hash = credentials
-            .as_ref()
-            .map_or_else(|| decoy_hash().to_owned(), |(_, hash)| hash.clone());
-        // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
-            .await
-            .unwrap_or(false);
-        let user = match credentials {
-            Some((user, _)) if matches => user,
-            _ => return Err(AuthError::InvalidCredentials),
-        };
+        let user = self.password_user(email, password, account).await?;
         let token = generate_token(SESSION_PREFIX);
         let expires_at = now.saturating_add(self.auth.session_ttl).ok();
         let record = self
@@ -112,17 +111,30 @@ impl App {
         Ok((token, record, user))
     }
 
-    /// Issues a personal API token for the user (its name required, and trimmed); returns its
-    /// secret (shown once).
+    /// Issues a personal API token for the user (its name required, and trimmed) that expires
+    /// after `expires_in_days` (1 to [`MAX_API_TOKEN_DAYS`]; [`DEFAULT_API_TOKEN_DAYS`] when
+    /// not given); returns its secret (shown once).
     pub async fn create_api_token(
         &self,
         principal: &Principal,
         name: &str,
+        expires_in_days: Option<u32>,
         now: Timestamp,
     ) -> Result<(String, AuthToken), AppError> {
         let mut validator = Validator::new();
         validator.text("name", name, MAX_NAME_CHARS);
+        let days = expires_in_days.unwrap_or(DEFAULT_API_TOKEN_DAYS);
+        if !(1..=MAX_API_TOKEN_DAYS).contains(&days) {
+            validator.reject(
+                "expires_in_days",
+                "out_of_range",
+                format!("must be a whole number of days from 1 to {MAX_API_TOKEN_DAYS}"),
+            );
+        }
         validator.finish()?;
+        let expires_at = now
+            .saturating_add(SignedDuration::from_hours(24 * i64::from(days)))
+            .map_err(|error| AppError::Internal(error.to_string()))?;
         let name = name.trim();
         let token = generate_token(API_TOKEN_PREFIX);
         let record = self
@@ -133,7 +145,7 @@ impl App {
                 TokenKind::Api,
                 name,
                 &token_hash(&token),
-                None,
+                Some(expires_at),
                 now,
             )
             .await?;
@@ -150,6 +162,7 @@ impl App {
             .authenticate(&token_hash(token), now)
             .await?
             .ok_or(AuthError::InvalidToken)?;
+        self.note_token_use(&record, now).await;
         Ok(Principal {
             user,
             token_id: record.id,
@@ -173,6 +186,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::verify_password;
 
     #[test]
     fn the_decoy_hash_is_a_real_hash_that_common_passwords_do_not_match() {

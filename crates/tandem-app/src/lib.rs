@@ -16,6 +16,7 @@ pub mod channel_events;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
+pub mod credentials;
 pub mod delivery;
 pub mod demo;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod learning;
 mod loaded_bot;
 pub mod mail_poll;
 pub mod model;
+pub mod password_reset;
 pub mod ports;
 pub mod proactive;
 pub mod reactions;
@@ -36,6 +38,7 @@ pub mod routing;
 pub mod routing_worker;
 pub mod sealing;
 pub mod secret;
+pub mod sessions;
 pub mod surveys;
 pub mod teams;
 pub mod tokens;
@@ -59,7 +62,8 @@ pub use hub::{Hub, Notification};
 use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
-    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, WebhookSender,
+    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, SystemMailer,
+    WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;
@@ -97,6 +101,8 @@ pub struct Ports {
     pub providers: Arc<dyn ChannelProviders>,
     pub mailboxes: Arc<dyn Mailboxes>,
     pub observer: Arc<dyn Observer>,
+    /// The server's own e-mail (password resets); `None` when the operator configured none.
+    pub mailer: Option<Arc<dyn SystemMailer>>,
 }
 
 /// Everything the use cases share. Cheap to clone; no global state, so several apps can run in
@@ -192,7 +198,7 @@ fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandl
     })
 }
 
-/// Deletes expired login sessions every hour.
+/// Deletes expired sessions, API tokens and password reset links every hour.
 fn spawn_token_cleanup(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));

@@ -200,3 +200,27 @@ pub trait Observer: Send + Sync + Debug {
     /// An attempt to deliver to a channel provider ended `sent`, `retried` or `failed`.
     fn delivery(&self, channel: &str, outcome: &'static str);
 }
+
+/// An e-mail the server itself sends to a person (a password reset link), as plain text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SystemEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Debug for SystemEmail {
+    /// The text may carry a secret link, so it is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemEmail")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends the server's own e-mail (the operator's SMTP relay and sender address).
+pub trait SystemMailer: Send + Sync + Debug {
+    /// Sends one e-mail; the error says why it could not, for the log.
+    fn send<'a>(&'a self, email: &'a SystemEmail) -> BoxFuture<'a, Result<(), String>>;
+}

@@ -2,18 +2,22 @@
 //! `App::create_api_token`, in `auth.rs`).
 
 use tandem_domain::id::{AccountId, TokenId, UserId};
+use tandem_store::TokenKind;
 
 use crate::model::AuthToken;
 use crate::{App, AppError};
 
 impl App {
-    /// The user's personal API tokens (never their secrets, which are shown once).
+    /// The user's unexpired personal API tokens (never their secrets, which are shown once).
     pub async fn api_tokens(
         &self,
         account_id: AccountId,
         user_id: UserId,
     ) -> Result<Vec<AuthToken>, AppError> {
-        Ok(self.store.api_tokens(account_id, user_id).await?)
+        Ok(self
+            .store
+            .user_tokens(account_id, user_id, TokenKind::Api, self.now())
+            .await?)
     }
 
     /// Revokes one of the user's tokens; it stops working at once.

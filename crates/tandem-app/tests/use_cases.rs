@@ -148,6 +148,7 @@ async fn app(
         providers: Arc::new(Unreachable),
         mailboxes: Arc::new(Unreachable),
         observer: recorder,
+        mailer: None,
     };
     let app = App::new(store, settings, ports);
     let profile = tandem_bot::demo_profile_yaml_with_core_banking("http://core-banking.test");

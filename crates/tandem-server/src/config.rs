@@ -84,6 +84,14 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// The share of resolved conversations (0–100) asked the NPS question after the CSAT.
     pub nps_sample_percent: u8,
+    /// The SMTP server for the server's own e-mail (password reset links):
+    /// `smtps://user:password@host:465` (implicit TLS), `smtp://user:password@host:587`
+    /// (STARTTLS required) or `smtp://host:25?tls=none` (a local relay, no TLS). Without it,
+    /// password resets cannot be mailed (asking still answers 202; the server logs a warning).
+    pub smtp_url: Option<Secret>,
+    /// The sender of the server's own e-mail, e.g. `Tandem <no-reply@example.com>`; required
+    /// with `smtp_url`.
+    pub mail_from: Option<String>,
 }
 
 impl Default for Config {
@@ -107,6 +115,8 @@ impl Default for Config {
             mail_poll_seconds: 30,
             metrics_token: None,
             nps_sample_percent: 20,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
@@ -228,6 +238,12 @@ impl Config {
         }
         if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
             self.metrics_token = Some(Secret(token));
+        }
+        if let Some(url) = environment("TANDEM_SMTP_URL") {
+            self.smtp_url = Some(Secret(url));
+        }
+        if let Some(from) = environment("TANDEM_MAIL_FROM") {
+            self.mail_from = Some(from);
         }
         if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
             self.mail_poll_seconds = seconds

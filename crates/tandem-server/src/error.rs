@@ -20,6 +20,11 @@ pub enum ApiError {
     Unauthenticated,
     #[error("wrong e-mail address or password")]
     InvalidCredentials,
+    /// The e-mail and password match users of several accounts; the body lists them.
+    #[error(
+        "this e-mail address and password belong to several accounts; log in again with an account_id"
+    )]
+    AccountRequired(Vec<AccountChoice>),
     #[error("your role may not do this")]
     Forbidden,
     #[error("a request authenticated by the session cookie must carry its X-CSRF-Token header")]
@@ -80,6 +85,13 @@ impl BadRequestKind {
     }
 }
 
+/// An account the client may choose to log in to.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountChoice {
+    pub id: uuid::Uuid,
+    pub name: String,
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorPayload<'a>,
@@ -91,6 +103,9 @@ struct ErrorPayload<'a> {
     message: String,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     details: &'a [FieldError],
+    /// With `account_required`: the accounts the credentials matched.
+    #[serde(skip_serializing_if = "<[AccountChoice]>::is_empty")]
+    accounts: &'a [AccountChoice],
 }
 
 impl ApiError {
@@ -103,6 +118,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            ApiError::AccountRequired(_) => (StatusCode::CONFLICT, "account_required"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::CsrfRejected => (StatusCode::FORBIDDEN, "csrf_token_invalid"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -146,11 +162,16 @@ impl IntoResponse for ApiError {
             }
             _ => &[],
         };
+        let accounts: &[AccountChoice] = match &self {
+            ApiError::AccountRequired(accounts) => accounts,
+            _ => &[],
+        };
         let body = ErrorBody {
             error: ErrorPayload {
                 code,
                 message: self.to_string(),
                 details,
+                accounts,
             },
         };
         (status, Json(body)).into_response()
@@ -190,6 +211,15 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::InvalidCredentials => ApiError::InvalidCredentials,
             AuthError::InvalidToken => ApiError::Unauthenticated,
+            AuthError::AccountRequired(accounts) => ApiError::AccountRequired(
+                accounts
+                    .into_iter()
+                    .map(|account| AccountChoice {
+                        id: account.id.0,
+                        name: account.name,
+                    })
+                    .collect(),
+            ),
             AuthError::Store(error) => AppError::from(error).into(),
         }
     }
@@ -239,6 +269,7 @@ pub async fn json_errors(response: Response) -> Response {
             code,
             message,
             details: &[],
+            accounts: &[],
         },
     };
     parts.headers.remove(CONTENT_LENGTH);
@@ -264,6 +295,7 @@ mod tests {
         let mut errors = vec![
             ApiError::Unauthenticated,
             ApiError::InvalidCredentials,
+            ApiError::AccountRequired(Vec::new()),
             ApiError::Forbidden,
             ApiError::CsrfRejected,
             ApiError::NotFound("thing"),

@@ -38,6 +38,7 @@ use outbound::external_bot::HttpExternalBots;
 use outbound::http_actions::HttpActionClient;
 use outbound::mailboxes::ImapMailboxes;
 use outbound::providers::{HttpProviders, ProviderApis};
+use outbound::system_mail::SmtpMailer;
 use outbound::webhooks::HttpWebhooks;
 use tandem_app::auth::AuthSettings;
 use tandem_app::channels::ChannelSettings;
@@ -150,7 +151,14 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         ),
         mailboxes: Arc::new(ImapMailboxes),
         observer: metrics.clone(),
+        mailer: SmtpMailer::from_config(config.smtp_url.as_ref(), config.mail_from.as_deref())?
+            .map(|mailer| Arc::new(mailer) as Arc<dyn tandem_app::ports::SystemMailer>),
     };
+    if config.smtp_url.is_none() {
+        tracing::warn!(
+            "no mail server configured (smtp_url): password reset e-mails cannot be sent"
+        );
+    }
     let settings = AppSettings {
         auth: AuthSettings::default(),
         nps_sample_percent: config.nps_sample_percent.min(100),
@@ -215,7 +223,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     let serving = tokio::spawn(async move {
         axum::serve(
             listener,
-            service.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            service.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move { graceful.cancelled().await })
         .await
@@ -245,10 +253,11 @@ pub async fn replay_bot_profile(
 ) -> anyhow::Result<serde_json::Value> {
     let email = tandem_domain::validation::normalize_email(user_email)
         .with_context(|| format!("{user_email:?} is not an e-mail address"))?;
-    let (user, _) = store
-        .credentials(&email)
-        .await?
-        .with_context(|| format!("no user {email}"))?;
+    let mut users = store.credentials(&email, None, 2).await?;
+    if users.len() > 1 {
+        anyhow::bail!("{email} is a user of several accounts; this command needs one");
+    }
+    let (user, _) = users.pop().with_context(|| format!("no user {email}"))?;
     let replayed = tandem_app::bot_profiles::replay_recent(
         store,
         user.account_id,

@@ -40,6 +40,7 @@ mod message_rows;
 mod messages;
 mod occupancy;
 mod outbox;
+mod password_resets;
 mod presence;
 mod proactive;
 mod records;

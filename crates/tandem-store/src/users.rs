@@ -7,6 +7,7 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
+use crate::auth::revoke_credentials;
 use crate::changes::Announcements;
 use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
@@ -50,7 +51,7 @@ pub(crate) async fn insert_user(
         Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict {
             kind: Conflict::EmailTaken,
             field: "email",
-            message: "a user with this e-mail address already exists".into(),
+            message: "a user of this account already has this e-mail address".into(),
         }),
         other => other.map(|_| ()).map_err(StoreError::from),
     }?;
@@ -132,8 +133,15 @@ impl Store {
             .ok_or(StoreError::not_found("user"))
     }
 
-    /// The user with this e-mail address and their password hash, for logging in.
-    pub async fn credentials(&self, email: &str) -> Result<Option<(User, String)>, StoreError> {
+    /// The users with this e-mail address (one per account at most), each with their password
+    /// hash, oldest first: in `account_id` only when given, and at most `limit` of them. For
+    /// logging in and password resets, which may not know the account.
+    pub async fn credentials(
+        &self,
+        email: &str,
+        account_id: Option<AccountId>,
+        limit: u32,
+    ) -> Result<Vec<(User, String)>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Credentials {
             #[sqlx(flatten)]
@@ -141,14 +149,19 @@ impl Store {
             password_hash: String,
         }
         let mut conn = self.read().await?;
-        let row = conn
-            .fetch_optional::<Credentials>(
-                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"),
-                args![email],
+        let rows = conn
+            .fetch_all::<Credentials>(
+                &format!(
+                    "SELECT {USER_COLUMNS}, password_hash FROM users \
+                     WHERE email = $1 AND ($2 IS NULL OR account_id = $2) \
+                     ORDER BY created_at, id LIMIT $3"
+                ),
+                args![email, account_id, i64::from(limit)],
             )
             .await?;
-        row.map(|row| Ok((User::try_from(row.user)?, row.password_hash)))
-            .transpose()
+        rows.into_iter()
+            .map(|row| Ok((User::try_from(row.user)?, row.password_hash)))
+            .collect()
     }
 
     /// Changes a user's name, role or password hash. The last admin cannot be demoted.
@@ -189,13 +202,9 @@ impl Store {
         )
         .await?;
         if password_hash.is_some() {
-            // A new password ends every login session; personal API tokens, which integrations
-            // hold, live on until revoked one by one.
-            conn.execute(
-                "DELETE FROM auth_tokens WHERE account_id = $1 AND user_id = $2 AND kind = 'session'",
-                args![account_id, user_id],
-            )
-            .await?;
+            // A password set by an admin ends every session and API token of the user: whoever
+            // knew the old password may have opened them.
+            revoke_credentials(&mut conn, account_id, user_id, None).await?;
         }
         conn.commit().await?;
         Ok(user)

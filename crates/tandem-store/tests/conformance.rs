@@ -20,7 +20,7 @@ use tandem_store::{
     BotTurnOutcome, BotTurnRecord, ChangeNotice, Conflict, ConversationFilter, ConversationUpdate,
     DeliverySubject, InboundMessage, InboundOutcome, NewAuditEntry, NewInbox,
     NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store, StoreError,
-    StoreOptions, SuggestionStatus, TYPING, UserSeed, WebhookDelivery,
+    StoreOptions, SuggestionStatus, TYPING, TokenKind, UserSeed, WebhookDelivery,
 };
 use uuid::Uuid;
 
@@ -2633,4 +2633,194 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
 #[tokio::test]
 async fn learning_suggestions_are_decided_once_and_never_come_back() {
     on_every_backend!(suggestions_are_refreshed_edited_and_decided_once);
+}
+
+async fn credentials_per_account_and_revocation(store: &Store, backend: Backend) {
+    let aurora = tenant(store, "aurora", None).await;
+    let boreal = tenant(store, "boreal", None).await;
+    let namesake = store
+        .create_user(
+            boreal.account_id,
+            &UserSeed {
+                email: "agent@aurora.example".into(),
+                name: "Namesake".into(),
+                role: Role::Agent,
+                password_hash: "boreal-hash".into(),
+            },
+            at(1),
+        )
+        .await
+        .expect("an address used in another account is no conflict");
+    let everywhere = store
+        .credentials("agent@aurora.example", None, 5)
+        .await
+        .expect("read");
+    assert_eq!(everywhere.len(), 2, "{backend:?}");
+    let in_boreal = store
+        .credentials("agent@aurora.example", Some(boreal.account_id), 5)
+        .await
+        .expect("read");
+    assert_eq!(in_boreal.len(), 1);
+    assert_eq!(in_boreal[0].0.id, namesake.id);
+
+    // A password change keeps only the session it was made in; the namesake keeps theirs.
+    let agent = &aurora.agent;
+    let token = |kind, name: &'static str, hash: &'static str, expires: i64| {
+        store.create_token(
+            aurora.account_id,
+            agent.id,
+            kind,
+            name,
+            hash,
+            Some(at(expires)),
+            at(2),
+        )
+    };
+    let kept = token(TokenKind::Session, "session", "h-kept", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Session, "session", "h-other", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Api, "ci", "h-api", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Api, "old", "h-expired", 3)
+        .await
+        .expect("token");
+    store
+        .create_token(
+            boreal.account_id,
+            namesake.id,
+            TokenKind::Api,
+            "ci",
+            "h-theirs",
+            None,
+            at(2),
+        )
+        .await
+        .expect("token");
+    let listed = store
+        .user_tokens(aurora.account_id, agent.id, TokenKind::Api, at(10))
+        .await
+        .expect("listed");
+    assert_eq!(
+        listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["ci"],
+        "expired tokens are not listed"
+    );
+    assert!(
+        store
+            .touch_token(kept.id, at(20), at(-40))
+            .await
+            .expect("touched")
+    );
+    assert!(
+        !store
+            .touch_token(kept.id, at(30), at(-30))
+            .await
+            .expect("not touched"),
+        "recorded within the minute"
+    );
+    let ended = store
+        .set_password(aurora.account_id, agent.id, "new-hash", Some(kept.id))
+        .await
+        .expect("set");
+    assert_eq!(ended, 3);
+    let (_, user) = store
+        .authenticate("h-kept", at(40))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(user.id, agent.id);
+    for gone in ["h-other", "h-api"] {
+        assert!(
+            store
+                .authenticate(gone, at(40))
+                .await
+                .expect("read")
+                .is_none(),
+            "{gone}"
+        );
+    }
+    assert!(
+        store
+            .authenticate("h-theirs", at(40))
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .password_hash(aurora.account_id, agent.id)
+            .await
+            .expect("hash"),
+        "new-hash"
+    );
+    assert!(
+        matches!(
+            store
+                .set_password(boreal.account_id, agent.id, "x", None)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "another account's user is not found"
+    );
+
+    // A reset link works once, before it expires, and ends every token of the user.
+    store
+        .create_password_reset(aurora.account_id, agent.id, "r-1", at(100), at(50))
+        .await
+        .expect("stored");
+    store
+        .create_password_reset(aurora.account_id, agent.id, "r-late", at(60), at(50))
+        .await
+        .expect("stored");
+    assert!(
+        store
+            .reset_password("r-late", "late-hash", at(61))
+            .await
+            .expect("read")
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        store
+            .reset_password("r-unknown", "x", at(61))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let reset = store
+        .reset_password("r-1", "reset-hash", at(62))
+        .await
+        .expect("reset");
+    assert_eq!(reset.map(|user| user.id), Some(agent.id));
+    assert!(
+        store
+            .reset_password("r-1", "again", at(63))
+            .await
+            .expect("read")
+            .is_none(),
+        "single use"
+    );
+    assert!(
+        store
+            .authenticate("h-kept", at(64))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .password_hash(aurora.account_id, agent.id)
+            .await
+            .expect("hash"),
+        "reset-hash"
+    );
+}
+
+#[tokio::test]
+async fn credentials_are_per_account_and_password_changes_revoke_tokens() {
+    on_every_backend!(credentials_per_account_and_revocation);
 }

@@ -1,11 +1,12 @@
 //! The server's side of the use cases' seams (`tandem_app::ports`) that reach out over the
-//! network: the bot's HTTP actions, external bots, outgoing webhooks, channel providers and
-//! IMAP mailboxes.
+//! network: the bot's HTTP actions, external bots, outgoing webhooks, channel providers, IMAP
+//! mailboxes and the server's own e-mail.
 
 pub mod external_bot;
 pub mod http_actions;
 pub mod mailboxes;
 pub mod providers;
+pub mod system_mail;
 pub mod webhooks;
 
 use std::time::Duration;

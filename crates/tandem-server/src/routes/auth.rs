@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Extensions, HeaderMap, StatusCode};
 
 use tandem_domain::id::TokenId;
 
@@ -15,12 +15,16 @@ use crate::wire::{
 
 pub async fn login(
     State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    let account = request.account_id.map(Into::into);
     let (token, record, user) = state
         .app
-        .login(&request.email, &request.password, state.app.now())
+        .login(&request.email, &request.password, account, state.app.now())
         .await?;
+    super::credentials::describe_session(&state, &record, &extensions, &headers).await;
     tracing::info!(user_id = %user.id, "user logged in");
     Ok(Json(LoginResponse {
         token,
@@ -56,6 +60,8 @@ pub async fn list_tokens(
                 id: token.id.0,
                 name: token.name,
                 created_at: token.created_at,
+                expires_at: token.expires_at,
+                last_used_at: token.last_used_at,
                 token: None,
             })
             .collect(),
@@ -69,7 +75,12 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
     let (secret, token) = state
         .app
-        .create_api_token(&principal, &request.name, state.app.now())
+        .create_api_token(
+            &principal,
+            &request.name,
+            request.expires_in_days,
+            state.app.now(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -77,6 +88,8 @@ pub async fn create_token(
             id: token.id.0,
             name: token.name,
             created_at: token.created_at,
+            expires_at: token.expires_at,
+            last_used_at: token.last_used_at,
             token: Some(secret),
         }),
     ))

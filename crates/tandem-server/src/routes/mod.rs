@@ -9,6 +9,7 @@ mod channel;
 mod channel_webhooks;
 mod contacts;
 mod conversations;
+mod credentials;
 mod health;
 mod inboxes;
 mod learning;
@@ -57,6 +58,26 @@ pub fn router() -> Router<AppState> {
                 .delete(session::delete),
         )
         .route("/auth/login", post(auth::login))
+        .route("/auth/sessions", get(credentials::list_own))
+        .route(
+            "/auth/sessions/revoke-others",
+            post(credentials::revoke_others),
+        )
+        .route(
+            "/auth/sessions/{session_id}",
+            delete(credentials::revoke_own),
+        )
+        .route("/auth/password", post(credentials::change_password))
+        .route("/auth/password-reset", post(credentials::request_reset))
+        .route(
+            "/auth/password-reset/confirm",
+            post(credentials::confirm_reset),
+        )
+        .route("/users/{user_id}/sessions", get(credentials::list_users))
+        .route(
+            "/users/{user_id}/sessions/{session_id}",
+            delete(credentials::revoke_users),
+        )
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route(

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
@@ -15,13 +15,17 @@ use crate::wire::{LoginRequest, SessionResponse};
 
 pub async fn create(
     State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.app.now();
+    let account = request.account_id.map(Into::into);
     let (token, record, user) = state
         .app
-        .login(&request.email, &request.password, now)
+        .login(&request.email, &request.password, account, now)
         .await?;
+    super::credentials::describe_session(&state, &record, &extensions, &headers).await;
     tracing::info!(user_id = %user.id, "user started a browser session");
     let max_age = record
         .expires_at

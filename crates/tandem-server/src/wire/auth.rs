@@ -12,6 +12,10 @@ use super::UserResponse;
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The account to log in to; needed only when the address and password match users of
+    /// several accounts (`account_required`).
+    #[serde(default)]
+    pub account_id: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize)]
@@ -35,6 +39,9 @@ pub struct LoginResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     pub name: String,
+    /// Days until the token expires (1–365); 90 when absent or null.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,6 +49,9 @@ pub struct TokenResponse {
     pub id: Uuid,
     pub name: String,
     pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    /// When it last authenticated a request (to the minute); null if never.
+    pub last_used_at: Option<Timestamp>,
     /// The secret, present only in the response that created it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,

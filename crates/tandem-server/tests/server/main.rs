@@ -11,6 +11,7 @@ mod browser;
 mod channel_calls;
 mod channels;
 mod cluster;
+mod credentials;
 mod durability;
 mod external_bot;
 mod harness;
