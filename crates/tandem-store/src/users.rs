@@ -7,6 +7,7 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
+use crate::audit::{NewAuditEntry, record_audit};
 use crate::changes::Announcements;
 use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
@@ -97,15 +98,17 @@ fn last_admin() -> StoreError {
 }
 
 impl Store {
-    /// Adds a user to an account.
+    /// Adds a user to an account, recording `audit` about them.
     pub async fn create_user(
         &self,
         account_id: AccountId,
         seed: &UserSeed,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<User, StoreError> {
         let mut conn = self.write().await?;
         let user = insert_user(&mut conn, account_id, UserId::generate(), seed, now).await?;
+        record_audit(&mut conn, account_id, &audit.about(user.id.0), now).await?;
         conn.commit().await?;
         Ok(user)
     }
@@ -151,7 +154,9 @@ impl Store {
             .transpose()
     }
 
-    /// Changes a user's name, role or password hash. The last admin cannot be demoted.
+    /// Changes a user's name, role or password hash, recording `audit`. The last admin cannot
+    /// be demoted.
+    #[allow(clippy::too_many_arguments)] // One use case: its fields, its record and its time.
     pub async fn update_user(
         &self,
         account_id: AccountId,
@@ -159,6 +164,8 @@ impl Store {
         name: Option<&str>,
         role: Option<Role>,
         password_hash: Option<&str>,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<User, StoreError> {
         let mut conn = self.write().await?;
         let mut user = find_user(&mut conn, account_id, user_id)
@@ -197,17 +204,20 @@ impl Store {
             )
             .await?;
         }
+        record_audit(&mut conn, account_id, audit, now).await?;
         conn.commit().await?;
         Ok(user)
     }
 
-    /// Removes a user. Their open conversations go back to the queue, recorded as events by
-    /// `actor`; the returned pairs are those conversations and their new events.
+    /// Removes a user, recording `audit`. Their open conversations go back to the queue,
+    /// recorded as events by `actor`; the returned pairs are those conversations and their new
+    /// events.
     pub async fn delete_user(
         &self,
         account_id: AccountId,
         user_id: UserId,
         actor: Actor,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<Vec<(Conversation, Vec<Event>)>, StoreError> {
         let mut conn = self.write().await?;
@@ -246,6 +256,7 @@ impl Store {
             args![account_id, user_id],
         )
         .await?;
+        record_audit(&mut conn, account_id, audit, now).await?;
         self.changes.commit_with(conn, announcements).await?;
         Ok(requeued)
     }
