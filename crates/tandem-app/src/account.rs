@@ -4,6 +4,7 @@ use tandem_domain::account::Account;
 use tandem_domain::id::AccountId;
 use tandem_reports::period::time_zone;
 
+use crate::audit::{Actor, AuditEvent};
 use crate::{App, AppError};
 
 /// The account with its settings.
@@ -24,12 +25,14 @@ impl App {
         Ok(AccountSettings { account, time_zone })
     }
 
-    /// Changes the settings given (a time zone must be an IANA name) and returns them all.
+    /// Changes the settings given (a time zone must be an IANA name) and returns them all;
+    /// recorded as `account.updated` by `actor`.
     pub async fn update_account_settings(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         time_zone_name: Option<&str>,
     ) -> Result<AccountSettings, AppError> {
+        let account_id = actor.account_id;
         if let Some(name) = time_zone_name {
             if time_zone(name).is_none() {
                 return Err(AppError::invalid(
@@ -38,7 +41,15 @@ impl App {
                     format!("{name:?} is not an IANA time zone (e.g. America/Sao_Paulo)"),
                 ));
             }
+            let before = self.store.account_time_zone(account_id).await?;
             self.store.set_account_time_zone(account_id, name).await?;
+            let event = AuditEvent::new("account.updated", "account", account_id.0).changes(
+                &serde_json::json!({"time_zone": before}),
+                serde_json::json!({"time_zone": name}),
+            );
+            if !event.is_empty_change() {
+                self.record(actor, event).await?;
+            }
         }
         self.account_settings(account_id).await
     }

@@ -4,6 +4,7 @@
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_store::TokenKind;
 
+use crate::audit::{Actor, AuditEvent};
 use crate::model::AuthToken;
 use crate::{App, AppError};
 
@@ -20,16 +21,17 @@ impl App {
             .await?)
     }
 
-    /// Revokes one of the user's tokens; it stops working at once.
-    pub async fn delete_api_token(
-        &self,
-        account_id: AccountId,
-        user_id: UserId,
-        token_id: TokenId,
-    ) -> Result<(), AppError> {
-        Ok(self
-            .store
-            .delete_token(account_id, user_id, token_id)
-            .await?)
+    /// Revokes one of the acting user's tokens (it stops working at once), recorded as
+    /// `api_token.revoked`.
+    pub async fn delete_api_token(&self, actor: &Actor, token_id: TokenId) -> Result<(), AppError> {
+        let user_id = actor.user_id.ok_or(AppError::Forbidden)?;
+        self.store
+            .delete_token(actor.account_id, user_id, token_id)
+            .await?;
+        self.record(
+            actor,
+            AuditEvent::new("api_token.revoked", "api_token", token_id.0),
+        )
+        .await
     }
 }

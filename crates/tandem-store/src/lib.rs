@@ -9,11 +9,11 @@
 // The modules import one another one way: each uses only modules listed before it here, so
 // none imports itself through others (`tandem-tidy`'s `no_crate_has_an_import_circle_between_its_modules` checks there is no circle).
 //
-//   foundations  error, db, records, changes
+//   foundations  error, db, records, changes, audit (`record_audit`, in any writer's transaction)
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                reports (facts), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, facts, announcement)
-//   use cases    audit, auth, canned, channel_cursors, contacts, occupancy, summaries; users,
+//   use cases    auth, canned, channel_cursors, contacts, occupancy, summaries; users,
 //                routing, surveys, proactive, sla_escalation; conversations, presence, teams,
 //                bot_profiles, messages, widget; accounts, learning; bot_turns
 //

@@ -7,6 +7,7 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
+use crate::audit::{NewAuditEntry, record_audit};
 use crate::auth::revoke_credentials;
 use crate::changes::Announcements;
 use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
@@ -98,15 +99,17 @@ fn last_admin() -> StoreError {
 }
 
 impl Store {
-    /// Adds a user to an account.
+    /// Adds a user to an account, recording `audit` about them.
     pub async fn create_user(
         &self,
         account_id: AccountId,
         seed: &UserSeed,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<User, StoreError> {
         let mut conn = self.write().await?;
         let user = insert_user(&mut conn, account_id, UserId::generate(), seed, now).await?;
+        record_audit(&mut conn, account_id, &audit.about(user.id.0), now).await?;
         conn.commit().await?;
         Ok(user)
     }
@@ -164,7 +167,9 @@ impl Store {
             .collect()
     }
 
-    /// Changes a user's name, role or password hash. The last admin cannot be demoted.
+    /// Changes a user's name, role or password hash, recording `audit`. The last admin cannot
+    /// be demoted.
+    #[allow(clippy::too_many_arguments)] // One use case: its fields, its record and its time.
     pub async fn update_user(
         &self,
         account_id: AccountId,
@@ -172,6 +177,8 @@ impl Store {
         name: Option<&str>,
         role: Option<Role>,
         password_hash: Option<&str>,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<User, StoreError> {
         let mut conn = self.write().await?;
         let mut user = find_user(&mut conn, account_id, user_id)
@@ -206,17 +213,20 @@ impl Store {
             // knew the old password may have opened them.
             revoke_credentials(&mut conn, account_id, user_id, None).await?;
         }
+        record_audit(&mut conn, account_id, audit, now).await?;
         conn.commit().await?;
         Ok(user)
     }
 
-    /// Removes a user. Their open conversations go back to the queue, recorded as events by
-    /// `actor`; the returned pairs are those conversations and their new events.
+    /// Removes a user, recording `audit`. Their open conversations go back to the queue,
+    /// recorded as events by `actor`; the returned pairs are those conversations and their new
+    /// events.
     pub async fn delete_user(
         &self,
         account_id: AccountId,
         user_id: UserId,
         actor: Actor,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<Vec<(Conversation, Vec<Event>)>, StoreError> {
         let mut conn = self.write().await?;
@@ -255,6 +265,7 @@ impl Store {
             args![account_id, user_id],
         )
         .await?;
+        record_audit(&mut conn, account_id, audit, now).await?;
         self.changes.commit_with(conn, announcements).await?;
         Ok(requeued)
     }

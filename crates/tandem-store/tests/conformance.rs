@@ -234,7 +234,11 @@ async fn other_accounts_ids_are_not_found(store: &Store, backend: Backend) {
         store.delete_inbox(account, theirs.inbox.id).await,
         "inbox delete",
     );
-    not_found(store.delete_team(account, team.id).await, "team delete");
+    let entry = audit_entry(&mine.admin, "team.deleted", "team", team.id.0);
+    not_found(
+        store.delete_team(account, team.id, &entry, at(2)).await,
+        "team delete",
+    );
     // Assigning one's own conversation to another account's agent is refused.
     let own = store
         .append_inbound_message(
@@ -948,6 +952,7 @@ async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
                 role: Role::Agent,
                 password_hash: "x".into(),
             },
+            &audit_entry(&tenant.admin, "user.created", "user", Uuid::now_v7()),
             at(1),
         )
         .await;
@@ -1508,6 +1513,7 @@ async fn a_deleted_users_entries_keep_their_name_and_email(store: &Store, backen
             tenant.account_id,
             tenant.agent.id,
             Actor::User(tenant.admin.id),
+            &audit_entry(&tenant.admin, "user.deleted", "user", tenant.agent.id.0),
             at(2),
         )
         .await
@@ -2647,6 +2653,7 @@ async fn credentials_per_account_and_revocation(store: &Store, backend: Backend)
                 role: Role::Agent,
                 password_hash: "boreal-hash".into(),
             },
+            &audit_entry(&boreal.admin, "user.created", "user", Uuid::now_v7()),
             at(1),
         )
         .await

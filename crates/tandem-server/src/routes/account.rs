@@ -8,7 +8,7 @@ use tandem_app::account::AccountSettings;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, ClientOrigin};
 use crate::state::AppState;
 use crate::wire::{AccountResponse, UpdateAccountRequest};
 
@@ -31,12 +31,13 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<UpdateAccountRequest>,
 ) -> Result<Json<AccountResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let settings = state
         .app
-        .update_account_settings(auth.0.account_id(), request.time_zone.as_deref())
+        .update_account_settings(&auth.actor(origin), request.time_zone.as_deref())
         .await?;
     Ok(Json(respond(settings)))
 }

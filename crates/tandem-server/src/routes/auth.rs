@@ -7,7 +7,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode};
 use tandem_domain::id::TokenId;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     CreateTokenRequest, List, LoginRequest, LoginResponse, TokenResponse, UserResponse,
@@ -97,13 +97,14 @@ pub async fn create_token(
 
 pub async fn delete_token(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    auth: Auth,
+    origin: ClientOrigin,
     Path(token_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let token_id: TokenId = parse_id(&token_id, "token")?;
     state
         .app
-        .delete_api_token(principal.account_id(), principal.user_id(), token_id)
+        .delete_api_token(&auth.actor(origin), token_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

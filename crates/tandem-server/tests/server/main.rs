@@ -5,6 +5,7 @@
 // they call.
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod bot;
 mod bot_profile;
 mod browser;
