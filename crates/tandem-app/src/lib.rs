@@ -27,6 +27,7 @@ pub mod learning;
 mod loaded_bot;
 pub mod mail_poll;
 pub mod model;
+mod outbound;
 pub mod ports;
 pub mod proactive;
 pub mod reactions;
@@ -58,7 +59,8 @@ pub use hub::{Hub, Notification};
 use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
-    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, WebhookSender,
+    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, OutboundPolicy,
+    WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;
@@ -95,6 +97,8 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhookSender>,
     pub providers: Arc<dyn ChannelProviders>,
     pub mailboxes: Arc<dyn Mailboxes>,
+    /// Checks the addresses users save for the server to call.
+    pub outbound: Arc<dyn OutboundPolicy>,
     pub observer: Arc<dyn Observer>,
 }
 
