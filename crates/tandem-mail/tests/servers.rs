@@ -7,7 +7,11 @@ use tandem_mail::{FetchedMail, ImapCursor, MailError};
 
 /// Where a test server listens: the IP address it is configured with.
 fn address(server: &MailServer) -> std::net::SocketAddr {
-    std::net::SocketAddr::new(server.host.parse().unwrap(), server.port)
+    let ip = server
+        .host
+        .parse()
+        .expect("test servers listen on an IP address");
+    std::net::SocketAddr::new(ip, server.port)
 }
 
 async fn send(server: &MailServer, email: &OutboundEmail) -> Result<(), MailError> {

@@ -462,7 +462,7 @@ impl Validator<'_> {
                 .render(|name| self.profile.variables.get(name).cloned())
                 .ok()
         });
-        if !filled.is_some_and(|filled| !filled.chars().any(char::is_control)) {
+        if filled.is_none_or(|filled| filled.chars().any(char::is_control)) {
             self.push(path, ProfileErrorKind::InvalidHeaderValue);
         }
     }
