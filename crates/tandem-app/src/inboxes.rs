@@ -57,10 +57,14 @@ impl App {
         validator.text("name", name, MAX_NAME_CHARS);
         validator.finish()?;
         validate_inbox(None, webhook_url.as_deref())?;
+        if let Some(url) = &webhook_url {
+            self.check_outbound_url("webhook_url", url).await?;
+        }
         let channel: ChannelKind = channel.parse()?;
         let inbox_id = InboxId::generate();
-        let channel_config =
-            self.sealed_settings(inbox_id, channel, channel_settings.clone(), None)?;
+        let channel_config = self
+            .sealed_settings(inbox_id, channel, channel_settings.clone(), None)
+            .await?;
         if channel.needs_config() && channel_config.is_none() {
             return Err(AppError::invalid(
                 "channel_config",
@@ -114,18 +118,23 @@ impl App {
     ) -> Result<InboxSecrets, AppError> {
         validate_inbox(name.as_deref(), webhook_url.clone().flatten().as_deref())?;
         let account_id = actor.account_id;
+        if let Some(Some(url)) = &webhook_url {
+            self.check_outbound_url("webhook_url", url).await?;
+        }
         let InboxSecrets {
             inbox,
             channel_config: sealed,
             ..
         } = self.store.inbox_with_secrets(account_id, inbox_id).await?;
         let previous = self.channels().open(&inbox, sealed.as_deref()).ok();
-        let channel_config = self.sealed_settings(
-            inbox.id,
-            inbox.channel,
-            channel_settings.clone(),
-            previous.as_ref(),
-        )?;
+        let channel_config = self
+            .sealed_settings(
+                inbox.id,
+                inbox.channel,
+                channel_settings.clone(),
+                previous.as_ref(),
+            )
+            .await?;
         let patch = InboxPatch {
             name: name.map(|name| name.trim().to_owned()),
             first_responder: first_responder
@@ -209,20 +218,21 @@ impl App {
             })
     }
 
-    /// Validates channel settings given for a `channel` inbox and seals them for the store,
-    /// bound to the inbox; secrets sent back masked keep the values of the `previous` settings.
-    fn sealed_settings(
+    /// Validates channel settings given for a `channel` inbox (a mail server must be one the
+    /// server may connect to) and seals them for the store, bound to the inbox; secrets sent
+    /// back masked keep the values of the `previous` settings.
+    async fn sealed_settings(
         &self,
         inbox_id: InboxId,
         channel: ChannelKind,
         given: Option<serde_json::Value>,
         previous: Option<&ChannelConfig>,
     ) -> Result<Option<String>, ValidationError> {
-        given
-            .map(|value| {
-                let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
-                Ok(self.channels().seal(inbox_id, &config))
-            })
-            .transpose()
+        let Some(value) = given else {
+            return Ok(None);
+        };
+        let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
+        self.check_mail_servers(&config).await?;
+        Ok(Some(self.channels().seal(inbox_id, &config)))
     }
 }

@@ -29,6 +29,7 @@ pub mod learning;
 mod loaded_bot;
 pub mod mail_poll;
 pub mod model;
+mod outbound;
 pub mod password_reset;
 pub mod ports;
 pub mod proactive;
@@ -62,8 +63,8 @@ pub use hub::{Hub, Notification};
 use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
-    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, SystemMailer,
-    WebhookSender,
+    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, OutboundPolicy,
+    SystemMailer, WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;
@@ -100,6 +101,8 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhookSender>,
     pub providers: Arc<dyn ChannelProviders>,
     pub mailboxes: Arc<dyn Mailboxes>,
+    /// Checks the addresses users save for the server to call.
+    pub outbound: Arc<dyn OutboundPolicy>,
     pub observer: Arc<dyn Observer>,
     /// The server's own e-mail (password resets); `None` when the operator configured none.
     pub mailer: Option<Arc<dyn SystemMailer>>,

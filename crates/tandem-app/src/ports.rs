@@ -191,6 +191,44 @@ pub trait Mailboxes: Send + Sync + Debug {
     ) -> BoxFuture<'a, Result<(Vec<FetchedEmail>, Value), String>>;
 }
 
+/// Why the server refuses to call an address on a user's behalf: only public addresses over
+/// `http`/`https` are called, unless the operator's `outbound_allow` names them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AddressRefused {
+    #[error("not a valid URL")]
+    InvalidUrl,
+    #[error("only http and https URLs may be called, not {0}")]
+    Scheme(String),
+    #[error("URLs with a user name or password are not allowed")]
+    Credentials,
+    #[error("the URL names no host")]
+    NoHost,
+    #[error(
+        "{host} is {range} ({address}), which this server does not call; an operator may allow it with outbound_allow"
+    )]
+    Address {
+        host: String,
+        address: std::net::IpAddr,
+        range: &'static str,
+    },
+    #[error("{0} could not be resolved")]
+    Unresolved(String),
+}
+
+/// Checks the addresses the server will call on a user's behalf (webhook URLs, bot actions,
+/// external bots, mail servers) when they are saved; calls are checked again when made.
+pub trait OutboundPolicy: Send + Sync + Debug {
+    /// Why `url` would not be called, if it would not. A name that does not resolve now
+    /// passes: only its addresses at call time matter.
+    fn check_url<'a>(&'a self, url: &'a str) -> BoxFuture<'a, Result<(), AddressRefused>>;
+    /// The same for a server reached by host name and port (SMTP, IMAP).
+    fn check_host<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, Result<(), AddressRefused>>;
+}
+
 /// What the use cases report for operators (the server exports it to Prometheus).
 pub trait Observer: Send + Sync + Debug {
     /// A bot turn took `elapsed` from the customer's message to the stored answer.

@@ -80,8 +80,14 @@ pub struct Config {
     pub twilio_api_url: String,
     /// How often e-mail inboxes with an IMAP server are polled.
     pub mail_poll_seconds: u64,
-    /// A bearer token `GET /metrics` requires; open to any scrape when unset.
+    /// A bearer token that lets a scraper read `GET /metrics`; an admin's token is always
+    /// accepted too, and without either the answer is 401.
     pub metrics_token: Option<Secret>,
+    /// Non-public addresses the server may call on users' behalf (bot actions, external
+    /// bots, webhooks, channel providers, mail servers): `host:port`, an address, or a CIDR
+    /// such as `10.0.0.0/8`, each optionally with `:port` (`[v6]:port` for IPv6). Everything
+    /// else that is not a public address is refused.
+    pub outbound_allow: Vec<String>,
     /// The share of resolved conversations (0–100) asked the NPS question after the CSAT.
     pub nps_sample_percent: u8,
     /// The SMTP server for the server's own e-mail (password reset links):
@@ -114,6 +120,7 @@ impl Default for Config {
             twilio_api_url: "https://api.twilio.com".into(),
             mail_poll_seconds: 30,
             metrics_token: None,
+            outbound_allow: Vec::new(),
             nps_sample_percent: 20,
             smtp_url: None,
             mail_from: None,
@@ -245,6 +252,14 @@ impl Config {
         if let Some(from) = environment("TANDEM_MAIL_FROM") {
             self.mail_from = Some(from);
         }
+        if let Some(entries) = environment("TANDEM_OUTBOUND_ALLOW") {
+            self.outbound_allow = entries
+                .split(',')
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
             self.mail_poll_seconds = seconds
                 .parse()
@@ -353,6 +368,20 @@ mod tests {
         assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(config.log_level, "warn");
         assert_eq!(config.resolved_database_url(), "postgres://db/x");
+    }
+
+    #[test]
+    fn the_outbound_allow_list_comes_comma_separated_from_the_environment() {
+        let env = environment(&[(
+            "TANDEM_OUTBOUND_ALLOW",
+            "127.0.0.1:8080, 10.0.0.0/8,,bank.internal:8443",
+        )]);
+        let config = Config::load(None, env, Overrides::default()).unwrap();
+        assert_eq!(
+            config.outbound_allow,
+            ["127.0.0.1:8080", "10.0.0.0/8", "bank.internal:8443"]
+        );
+        assert!(Config::default().outbound_allow.is_empty());
     }
 
     #[test]

@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 use tandem_server::webhook::verify_signature;
 use tokio::sync::mpsc;
 
-use crate::harness::{ADMIN, ANA, TestServer, channel_message, error_fields, on_every_backend};
+use crate::harness::{
+    ADMIN, ANA, TestServer, allow_loopback, channel_message, error_fields, on_every_backend,
+};
 
 const SECRET: &str = "an-external-bot-secret";
 
@@ -277,5 +279,5 @@ async fn external_bot_answers(server: &TestServer) {
 
 #[tokio::test]
 async fn an_external_bot_answers_while_tandems_rules_still_apply() {
-    on_every_backend!(external_bot_answers);
+    on_every_backend!(external_bot_answers, allow_loopback);
 }

@@ -58,6 +58,12 @@ pub fn config_for(database: &TestDatabase) -> Config {
     }
 }
 
+/// Lets the server call loopback addresses on any port: for tests whose stand-ins (webhook
+/// receivers, external bots) start on a port chosen after the server.
+pub fn allow_loopback(config: &mut Config) {
+    config.outbound_allow.push("127.0.0.0/8".to_owned());
+}
+
 impl TestServer {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
@@ -315,11 +321,15 @@ impl Socket {
     }
 }
 
-/// Runs `test` on a fresh server for each engine of this run.
+/// Runs `test` on a fresh server for each engine of this run (its configuration changed by
+/// `adjust` first, when given).
 macro_rules! on_every_backend {
     ($test:expr) => {
+        on_every_backend!($test, |_| {})
+    };
+    ($test:expr, $adjust:expr) => {
         for backend in tandem_store::testing::backends() {
-            let server = crate::harness::TestServer::spawn(backend).await;
+            let server = crate::harness::TestServer::spawn_with(backend, $adjust).await;
             $test(&server).await;
             server.stop().await;
         }

@@ -26,6 +26,7 @@ mod provider;
 mod reports;
 mod routing;
 mod scenario;
+mod ssrf;
 mod validation;
 mod web_ui;
 mod webhook_receiver;
