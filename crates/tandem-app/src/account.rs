@@ -1,5 +1,5 @@
-//! The account itself: its name, its time zone (the calendar its reports count days in) and
-//! its audit log.
+//! The account itself: its name, its time zone (the calendar its reports count days in), whether
+//! it requires two-factor authentication, and its audit log.
 
 use tandem_domain::account::Account;
 use tandem_domain::id::AccountId;
@@ -14,6 +14,8 @@ pub struct AccountSettings {
     pub account: Account,
     /// An IANA time zone name (`America/Sao_Paulo`).
     pub time_zone: String,
+    /// Every user must use two-factor authentication (`two_factor.rs`).
+    pub require_two_factor: bool,
 }
 
 impl App {
@@ -23,14 +25,22 @@ impl App {
     ) -> Result<AccountSettings, AppError> {
         let account = self.store.account(account_id).await?;
         let time_zone = self.store.account_time_zone(account_id).await?;
-        Ok(AccountSettings { account, time_zone })
+        let require_two_factor = self.store.account_requires_two_factor(account_id).await?;
+        Ok(AccountSettings {
+            account,
+            time_zone,
+            require_two_factor,
+        })
     }
 
     /// Changes the settings given (a time zone must be an IANA name) and returns them all.
+    /// Requiring two-factor authentication is a security setting: the server asks the admin's
+    /// password again first.
     pub async fn update_account_settings(
         &self,
         account_id: AccountId,
         time_zone_name: Option<&str>,
+        require_two_factor: Option<bool>,
     ) -> Result<AccountSettings, AppError> {
         if let Some(name) = time_zone_name {
             if time_zone(name).is_none() {
@@ -41,6 +51,11 @@ impl App {
                 ));
             }
             self.store.set_account_time_zone(account_id, name).await?;
+        }
+        if let Some(required) = require_two_factor {
+            self.store
+                .set_account_requires_two_factor(account_id, required)
+                .await?;
         }
         self.account_settings(account_id).await
     }

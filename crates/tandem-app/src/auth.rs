@@ -8,8 +8,9 @@ use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_domain::user::{Role, User};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
-use tandem_store::{AuthToken, StoreError, TokenKind};
+use tandem_store::{AuthToken, ChallengeFlow, StoreError, TokenKind};
 
+use crate::login_protection::{Attempt, LoginProtection};
 use crate::secret::{generate_token, hash_password, token_hash, verify_password};
 use crate::{App, AppError};
 
@@ -23,12 +24,15 @@ pub const API_TOKEN_PREFIX: &str = "tdm_p_";
 pub struct AuthSettings {
     /// How long a login session lasts.
     pub session_ttl: SignedDuration,
+    /// Throttling of failed logins.
+    pub protection: LoginProtection,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             session_ttl: SignedDuration::from_hours(12),
+            protection: LoginProtection::default(),
         }
     }
 }
@@ -39,6 +43,9 @@ pub struct Principal {
     pub user: User,
     pub token_id: TokenId,
     pub token_kind: TokenKind,
+    /// The account requires two-factor authentication and this user has not enabled it: the
+    /// credential reaches only the routes that enrol (see `two_factor.rs`).
+    pub must_enrol_two_factor: bool,
 }
 
 impl Principal {
@@ -62,8 +69,41 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("missing, expired or revoked token")]
     InvalidToken,
+    /// Too many failures from this e-mail address or client address: wait before trying again.
+    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    /// The one-time code (or recovery code) is wrong, expired or used already.
+    #[error("wrong or already used two-factor code")]
+    InvalidTwoFactorCode,
+    /// The change needs the caller's current password (`current_password`) again.
+    #[error("this change needs your current password in current_password")]
+    ReauthenticationRequired,
+    /// The account requires two-factor authentication, which this user must enable first.
+    #[error(
+        "your account requires two-factor authentication: enable it first (POST /api/v1/auth/2fa/setup)"
+    )]
+    TwoFactorEnrolmentRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A session just opened; its token is shown once.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub record: AuthToken,
+    pub user: User,
+    /// The session reaches only the routes that enrol a second factor until one is enabled.
+    pub must_enrol_two_factor: bool,
+}
+
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Logged in.
+    Session(NewSession),
+    /// The user has two-factor authentication: answer the challenge with a code.
+    TwoFactorRequired(crate::two_factor::Challenge),
 }
 
 /// A hash of a random password, checked when the e-mail is unknown so that login takes as long
@@ -74,14 +114,19 @@ fn decoy_hash() -> &'static str {
 }
 
 impl App {
-    /// Checks an e-mail and password and opens a session; returns its token (shown once).
+    /// Checks an e-mail and password, throttled per e-mail and client address
+    /// (`login_protection.rs`). A user with two-factor authentication gets a challenge to answer
+    /// with a code (`App::verify_two_factor`), turned into a session of `flow`; anyone else a
+    /// session at once.
     pub async fn login(
         &self,
-        email: &str,
+        attempt: Attempt<'_>,
         password: &str,
+        flow: ChallengeFlow,
         now: Timestamp,
-    ) -> Result<(String, AuthToken, User), AuthError> {
-        let email = email.trim().to_lowercase();
+    ) -> Result<LoginOutcome, AuthError> {
+        self.begin_attempt(attempt, now).await?;
+        let email = attempt.email.trim().to_lowercase();
         let credentials = self.store.credentials(&email).await?;
         let password = password.to_owned();
         let stored_hash = credentials
@@ -93,8 +138,25 @@ impl App {
             .unwrap_or(false);
         let user = match credentials {
             Some((user, _)) if matches => user,
-            _ => return Err(AuthError::InvalidCredentials),
+            _ => {
+                self.attempt_failed(attempt, now).await?;
+                return Err(AuthError::InvalidCredentials);
+            }
         };
+        if let Some(challenge) = self.two_factor_challenge_for(&user, flow, now).await? {
+            // The e-mail address stays charged until the code is right too.
+            return Ok(LoginOutcome::TwoFactorRequired(challenge));
+        }
+        self.attempt_succeeded(attempt).await?;
+        Ok(LoginOutcome::Session(self.open_session(user, now).await?))
+    }
+
+    /// Opens a login session for a user who proved who they are.
+    pub(crate) async fn open_session(
+        &self,
+        user: User,
+        now: Timestamp,
+    ) -> Result<NewSession, AuthError> {
         let token = generate_token(SESSION_PREFIX);
         let expires_at = now.saturating_add(self.auth.session_ttl).ok();
         let record = self
@@ -109,7 +171,13 @@ impl App {
                 now,
             )
             .await?;
-        Ok((token, record, user))
+        let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
+        Ok(NewSession {
+            token,
+            record,
+            user,
+            must_enrol_two_factor: gate.required && !gate.enabled,
+        })
     }
 
     /// Issues a personal API token for the user (its name required, and trimmed); returns its
@@ -150,10 +218,12 @@ impl App {
             .authenticate(&token_hash(token), now)
             .await?
             .ok_or(AuthError::InvalidToken)?;
+        let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
         Ok(Principal {
             user,
             token_id: record.id,
             token_kind: record.kind,
+            must_enrol_two_factor: gate.required && !gate.enabled,
         })
     }
 

@@ -3,6 +3,7 @@
 
 use tandem_domain::event::Actor;
 use tandem_domain::id::{AccountId, UserId};
+use tandem_domain::password::PasswordOwner;
 use tandem_domain::user::{NewUser, Role, User, UserPatch};
 use tandem_domain::validation::ValidationError;
 use tandem_store::UserSeed;
@@ -87,7 +88,11 @@ impl App {
             role: role.map(parse_role).transpose()?,
             password,
         };
-        patch.validate()?;
+        let current = self.store.user(account_id, user_id).await?;
+        patch.validate(PasswordOwner {
+            email: &current.email,
+            name: patch.name.as_deref().unwrap_or(&current.name),
+        })?;
         let password_hash = match patch.password {
             Some(password) => Some(hash(password).await?),
             None => None,

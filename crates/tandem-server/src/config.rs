@@ -84,6 +84,9 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// The share of resolved conversations (0–100) asked the NPS question after the CSAT.
     pub nps_sample_percent: u8,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client, for
+    /// login throttling; empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -107,6 +110,7 @@ impl Default for Config {
             mail_poll_seconds: 30,
             metrics_token: None,
             nps_sample_percent: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -228,6 +232,14 @@ impl Config {
         }
         if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
             self.metrics_token = Some(Secret(token));
+        }
+        if let Some(proxies) = environment("TANDEM_TRUSTED_PROXIES") {
+            self.trusted_proxies = proxies
+                .split(',')
+                .map(str::trim)
+                .filter(|proxy| !proxy.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
             self.mail_poll_seconds = seconds

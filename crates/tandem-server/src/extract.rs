@@ -117,24 +117,47 @@ pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
     bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
+/// The principal behind a bearer token, or the workspace's session cookie with its CSRF token
+/// on state-changing requests.
+async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let token = match bearer_token(&parts.headers) {
+        Some(token) => token,
+        None => {
+            let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+            if !csrf_allows(&parts.method, &parts.headers, token) {
+                return Err(ApiError::CsrfRejected);
+            }
+            token
+        }
+    };
+    let principal = state.app.authenticate(token, state.app.now()).await?;
+    tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
+    Ok(principal)
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    /// A bearer token, or the workspace's session cookie with its CSRF token on state-changing
-    /// requests.
+    /// A principal who may work: one whose account requires two-factor authentication must
+    /// have enabled it.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = match bearer_token(&parts.headers) {
-            Some(token) => token,
-            None => {
-                let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-                if !csrf_allows(&parts.method, &parts.headers, token) {
-                    return Err(ApiError::CsrfRejected);
-                }
-                token
-            }
-        };
-        let principal = state.app.authenticate(token, state.app.now()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
+        let principal = principal(parts, state).await?;
+        if principal.must_enrol_two_factor {
+            return Err(ApiError::TwoFactorEnrolmentRequired);
+        }
         Ok(Auth(principal))
+    }
+}
+
+/// Any authenticated principal, including one who must still enrol a second factor: for the
+/// routes that enrol, read the session and log out.
+#[derive(Clone, Debug)]
+pub struct Enrolling(pub Principal);
+
+impl FromRequestParts<AppState> for Enrolling {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        principal(parts, state).await.map(Enrolling)
     }
 }

@@ -151,6 +151,22 @@ impl Store {
             .transpose()
     }
 
+    /// A user's password hash, to check their password again before a sensitive change.
+    pub async fn password_hash(
+        &self,
+        account_id: AccountId,
+        user_id: UserId,
+    ) -> Result<String, StoreError> {
+        let mut conn = self.read().await?;
+        conn.fetch_optional::<(String,)>(
+            "SELECT password_hash FROM users WHERE account_id = $1 AND id = $2",
+            args![account_id, user_id],
+        )
+        .await?
+        .map(|(hash,)| hash)
+        .ok_or(StoreError::not_found("user"))
+    }
+
     /// Changes a user's name, role or password hash. The last admin cannot be demoted.
     pub async fn update_user(
         &self,

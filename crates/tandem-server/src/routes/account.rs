@@ -1,5 +1,6 @@
-//! The account itself: its name and time zone (the calendar of its reports). Anyone may read
-//! it; admins change it.
+//! The account itself: its name, time zone (the calendar of its reports) and whether it requires
+//! two-factor authentication. Anyone may read it; admins change it (the security setting with
+//! their password again).
 
 use axum::Json;
 use axum::extract::State;
@@ -7,6 +8,7 @@ use axum::extract::State;
 use tandem_app::account::AccountSettings;
 use tandem_domain::user::Role;
 
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth};
 use crate::state::AppState;
@@ -17,6 +19,7 @@ fn respond(settings: AccountSettings) -> AccountResponse {
         id: settings.account.id.0,
         name: settings.account.name,
         time_zone: settings.time_zone,
+        require_two_factor: settings.require_two_factor,
     }
 }
 
@@ -31,12 +34,28 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<UpdateAccountRequest>,
 ) -> Result<Json<AccountResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
+    if request.require_two_factor.is_some() {
+        state
+            .app
+            .reauthenticate(
+                &auth.0,
+                request.current_password.as_deref(),
+                client,
+                state.app.now(),
+            )
+            .await?;
+    }
     let settings = state
         .app
-        .update_account_settings(auth.0.account_id(), request.time_zone.as_deref())
+        .update_account_settings(
+            auth.0.account_id(),
+            request.time_zone.as_deref(),
+            request.require_two_factor,
+        )
         .await?;
     Ok(Json(respond(settings)))
 }

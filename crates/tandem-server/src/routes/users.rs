@@ -1,4 +1,5 @@
-//! Users of the account: anyone may list them; only admins change them.
+//! Users of the account: anyone may list them; only admins change them, and setting a password
+//! or a role needs the admin's own password again (`current_password`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -7,6 +8,7 @@ use axum::http::StatusCode;
 use tandem_domain::id::UserId;
 use tandem_domain::user::Role;
 
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Auth, parse_id};
 use crate::state::AppState;
@@ -55,11 +57,23 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    ClientIp(client): ClientIp,
     Path(user_id): Path<String>,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let user_id: UserId = parse_id(&user_id, "user")?;
     auth.require(Role::can_manage_account)?;
+    if request.password.is_some() || request.role.is_some() {
+        state
+            .app
+            .reauthenticate(
+                &auth.0,
+                request.current_password.as_deref(),
+                client,
+                state.app.now(),
+            )
+            .await?;
+    }
     let user = state
         .app
         .update_user(
