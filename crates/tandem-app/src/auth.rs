@@ -101,7 +101,7 @@ pub struct NewSession {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// Logged in.
-    Session(NewSession),
+    Session(Box<NewSession>),
     /// The user has two-factor authentication: answer the challenge with a code.
     TwoFactorRequired(crate::two_factor::Challenge),
 }
@@ -148,7 +148,9 @@ impl App {
             return Ok(LoginOutcome::TwoFactorRequired(challenge));
         }
         self.attempt_succeeded(attempt).await?;
-        Ok(LoginOutcome::Session(self.open_session(user, now).await?))
+        Ok(LoginOutcome::Session(Box::new(
+            self.open_session(user, now).await?,
+        )))
     }
 
     /// Opens a login session for a user who proved who they are.

@@ -41,7 +41,7 @@ pub async fn login(
         .await
         .inspect_err(|error| tracing::info!(%error, "login refused"))?;
     Ok(match outcome {
-        LoginOutcome::Session(session) => token_session(session).into_response(),
+        LoginOutcome::Session(session) => token_session(*session).into_response(),
         LoginOutcome::TwoFactorRequired(challenge) => challenge_response(challenge),
     })
 }

@@ -37,7 +37,7 @@ pub async fn create(
         .await
         .inspect_err(|error| tracing::info!(%error, "browser login refused"))?;
     Ok(match outcome {
-        LoginOutcome::Session(session) => browser_session(&state, session, now),
+        LoginOutcome::Session(session) => browser_session(&state, *session, now),
         LoginOutcome::TwoFactorRequired(challenge) => challenge_response(challenge),
     })
 }
