@@ -10,7 +10,7 @@ use tandem_domain::user::{Role, User};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 use tandem_store::{AuthToken, ChallengeFlow, StoreError, TokenKind};
 
-use crate::login_protection::{Attempt, LoginProtection};
+use crate::login_protection::{Attempt, LoginProtection, ThrottleError};
 use crate::secret::{generate_token, hash_password, token_hash, verify_password};
 use crate::{App, AppError};
 
@@ -87,6 +87,27 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+impl From<ThrottleError> for AuthError {
+    fn from(error: ThrottleError) -> Self {
+        match error {
+            ThrottleError::TooManyAttempts {
+                retry_after_seconds,
+            } => AuthError::TooManyAttempts {
+                retry_after_seconds,
+            },
+            ThrottleError::Store(error) => AuthError::Store(error),
+        }
+    }
+}
+
+/// The second step of a login: answer with a code before `expires_at` (`two_factor.rs`).
+#[derive(Debug)]
+pub struct Challenge {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+    pub expires_at: Timestamp,
+}
+
 /// A session just opened; its token is shown once.
 #[derive(Debug)]
 pub struct NewSession {
@@ -103,7 +124,7 @@ pub enum LoginOutcome {
     /// Logged in.
     Session(Box<NewSession>),
     /// The user has two-factor authentication: answer the challenge with a code.
-    TwoFactorRequired(crate::two_factor::Challenge),
+    TwoFactorRequired(Challenge),
 }
 
 /// A hash of a random password, checked when the e-mail is unknown so that login takes as long

@@ -16,10 +16,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
-use tandem_store::LoginThrottle;
+use tandem_store::{LoginThrottle, StoreError};
 
 use crate::App;
-use crate::auth::AuthError;
 use crate::secret::token_hash;
 
 /// How one kind of key is throttled.
@@ -139,13 +138,23 @@ pub struct Attempt<'a> {
     pub client: Option<IpAddr>,
 }
 
-fn too_many(wait: SignedDuration) -> AuthError {
+/// Why an attempt may not go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum ThrottleError {
+    /// The e-mail address or the client address must wait this long.
+    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn too_many(wait: SignedDuration) -> ThrottleError {
     // Whole seconds, rounded up: waiting the advertised time is always enough.
     let millis = u128::try_from(wait.as_millis()).unwrap_or(0);
     let seconds = u64::try_from(millis.div_ceil(1000))
         .unwrap_or(u64::MAX)
         .max(1);
-    AuthError::TooManyAttempts {
+    ThrottleError::TooManyAttempts {
         retry_after_seconds: seconds,
     }
 }
@@ -157,7 +166,7 @@ impl App {
         &self,
         attempt: Attempt<'_>,
         now: Timestamp,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), ThrottleError> {
         let protection = self.auth.protection;
         if let Some(client) = attempt.client {
             let wait = self
@@ -192,7 +201,7 @@ impl App {
         &self,
         attempt: Attempt<'_>,
         now: Timestamp,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), StoreError> {
         if let Some(client) = attempt.client {
             let policy = self.auth.protection.per_client;
             self.store
@@ -205,7 +214,7 @@ impl App {
     }
 
     /// Clears the e-mail address's failures after a complete login (or re-authentication).
-    pub(crate) async fn attempt_succeeded(&self, attempt: Attempt<'_>) -> Result<(), AuthError> {
+    pub(crate) async fn attempt_succeeded(&self, attempt: Attempt<'_>) -> Result<(), StoreError> {
         self.store
             .update_login_throttle(&email_key(attempt.email), |_| (None, ()))
             .await?;
@@ -305,7 +314,7 @@ mod tests {
 
     #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
-        let AuthError::TooManyAttempts {
+        let ThrottleError::TooManyAttempts {
             retry_after_seconds,
         } = too_many(SignedDuration::from_millis(1001))
         else {

@@ -3,8 +3,8 @@
 
 pub use tandem_store::{
     AgentMessage, AgentStatus, AuditEntry, AuthToken, Availability, BotTurnOutcome, CannedPatch,
-    ChannelDelivery, ContactPage, ConversationFilter, ConversationPage, ConversationSummary,
-    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, InboxSecrets,
-    LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope,
-    SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
+    ChallengeFlow, ChannelDelivery, ContactPage, ConversationFilter, ConversationPage,
+    ConversationSummary, ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome,
+    InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus,
+    ReportScope, SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
 };

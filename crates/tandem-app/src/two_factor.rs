@@ -20,7 +20,7 @@ use tandem_domain::id::UserId;
 use tandem_domain::user::User;
 use tandem_store::ChallengeFlow;
 
-use crate::auth::{AuthError, NewSession, Principal};
+use crate::auth::{AuthError, Challenge, NewSession, Principal};
 use crate::error::ConflictKind;
 use crate::login_protection::Attempt;
 use crate::secret::{fill_random, generate_token, token_hash, verify_password};
@@ -35,14 +35,6 @@ pub const CHALLENGE_TTL: SignedDuration = SignedDuration::from_mins(5);
 pub const RECOVERY_CODES: usize = 10;
 /// The issuer authenticator apps show.
 const ISSUER: &str = "Tandem";
-
-/// The second step of a login: answer with a code before `expires_at`.
-#[derive(Debug)]
-pub struct Challenge {
-    /// Shown once; only its hash is stored.
-    pub token: String,
-    pub expires_at: Timestamp,
-}
 
 /// A new secret to put into an authenticator app.
 #[derive(Debug)]
@@ -303,7 +295,7 @@ impl App {
             self.attempt_failed(attempt, now).await?;
             return Err(AuthError::ReauthenticationRequired);
         }
-        self.attempt_succeeded(attempt).await
+        Ok(self.attempt_succeeded(attempt).await?)
     }
 
     /// Whether `code` is the user's current TOTP code (each time step accepted once) or one of

@@ -3,15 +3,11 @@
 //! one of those proxies. Without trusted proxies the header is ignored, so a client cannot
 //! name its own address.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::str::FromStr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
-use axum::http::request::Parts;
 use ipnet::IpNet;
-
-use crate::state::AppState;
 
 /// The proxies whose `X-Forwarded-For` is believed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -71,27 +67,6 @@ fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
         IpAddr::V4(_) => address,
-    }
-}
-
-/// The request's client address; `None` when the server was not given the peer's.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip());
-        Ok(ClientIp(peer.map(|peer| {
-            state.trusted_proxies.client(peer, &parts.headers)
-        })))
     }
 }
 

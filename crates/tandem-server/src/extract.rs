@@ -1,10 +1,11 @@
 //! Request extractors that answer bad input with [`ApiError`]s: JSON bodies whose errors name
-//! the offending field, ids from the path, and the authenticated principal.
+//! the offending field, ids from the path, the authenticated principal and the client's address.
 
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -159,5 +160,26 @@ impl FromRequestParts<AppState> for Enrolling {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         principal(parts, state).await.map(Enrolling)
+    }
+}
+
+/// The request's client address; `None` when the server was not given the peer's.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        Ok(ClientIp(peer.map(|peer| {
+            state.trusted_proxies.client(peer, &parts.headers)
+        })))
     }
 }

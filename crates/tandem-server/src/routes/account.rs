@@ -8,9 +8,8 @@ use axum::extract::State;
 use tandem_app::account::AccountSettings;
 use tandem_domain::user::Role;
 
-use crate::client_ip::ClientIp;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, ClientIp};
 use crate::state::AppState;
 use crate::wire::{AccountResponse, UpdateAccountRequest};
 

@@ -6,15 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use tandem_app::auth::{LoginOutcome, NewSession};
+use tandem_app::auth::{Challenge, LoginOutcome, NewSession};
 use tandem_app::login_protection::Attempt;
-use tandem_app::two_factor::Challenge;
+use tandem_app::model::ChallengeFlow;
 use tandem_domain::id::TokenId;
-use tandem_store::ChallengeFlow;
 
-use crate::client_ip::ClientIp;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, Enrolling, parse_id};
+use crate::extract::{ApiJson, Auth, ClientIp, Enrolling, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     CreateTokenRequest, List, LoginRequest, LoginResponse, TokenResponse,

@@ -10,13 +10,12 @@ use axum::response::{IntoResponse, Response};
 
 use tandem_app::auth::{LoginOutcome, NewSession};
 use tandem_app::login_protection::Attempt;
+use tandem_app::model::ChallengeFlow;
 use tandem_domain::Timestamp;
-use tandem_store::ChallengeFlow;
 
 use super::auth::challenge_response;
-use crate::client_ip::ClientIp;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Enrolling};
+use crate::extract::{ApiJson, ClientIp, Enrolling};
 use crate::session::{clear_cookie, csrf_token, session_cookie, set_cookie};
 use crate::state::AppState;
 use crate::wire::{LoginRequest, SessionResponse};

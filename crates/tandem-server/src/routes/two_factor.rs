@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use tandem_store::ChallengeFlow;
+use tandem_app::model::ChallengeFlow;
 
 use super::auth::token_session;
 use super::session::browser_session;
-use crate::client_ip::ClientIp;
+
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, Enrolling};
+use crate::extract::{ApiJson, Auth, ClientIp, Enrolling};
 use crate::state::AppState;
 use crate::wire::{
     DisableTwoFactorRequest, EnableTwoFactorRequest, EnableTwoFactorResponse,

@@ -8,9 +8,8 @@ use axum::http::StatusCode;
 use tandem_domain::id::UserId;
 use tandem_domain::user::Role;
 
-use crate::client_ip::ClientIp;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientIp, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateUserRequest, List, UpdateUserRequest, UserResponse};
 
