@@ -1,4 +1,5 @@
-//! The account itself: its name and its time zone (the calendar its reports count days in).
+//! The account itself: its name, its time zone (the calendar its reports count days in), whether
+//! it requires two-factor authentication, and its audit log.
 
 use tandem_domain::account::Account;
 use tandem_domain::id::AccountId;
@@ -13,6 +14,8 @@ pub struct AccountSettings {
     pub account: Account,
     /// An IANA time zone name (`America/Sao_Paulo`).
     pub time_zone: String,
+    /// Every user must use two-factor authentication (`two_factor.rs`).
+    pub require_two_factor: bool,
 }
 
 impl App {
@@ -22,15 +25,22 @@ impl App {
     ) -> Result<AccountSettings, AppError> {
         let account = self.store.account(account_id).await?;
         let time_zone = self.store.account_time_zone(account_id).await?;
-        Ok(AccountSettings { account, time_zone })
+        let require_two_factor = self.store.account_requires_two_factor(account_id).await?;
+        Ok(AccountSettings {
+            account,
+            time_zone,
+            require_two_factor,
+        })
     }
 
     /// Changes the settings given (a time zone must be an IANA name) and returns them all;
-    /// recorded as `account.updated` by `actor`.
+    /// recorded as `account.updated` by `actor`. Requiring two-factor authentication is a
+    /// security setting: the server asks the admin's password again first.
     pub async fn update_account_settings(
         &self,
         actor: &Actor,
         time_zone_name: Option<&str>,
+        require_two_factor: Option<bool>,
     ) -> Result<AccountSettings, AppError> {
         let account_id = actor.account_id;
         if let Some(name) = time_zone_name {
@@ -50,6 +60,11 @@ impl App {
             if !event.is_empty_change() {
                 self.record(actor, event).await?;
             }
+        }
+        if let Some(required) = require_two_factor {
+            self.store
+                .set_account_requires_two_factor(account_id, required)
+                .await?;
         }
         self.account_settings(account_id).await
     }

@@ -9,8 +9,9 @@ use tandem_domain::account::Account;
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_domain::user::{Role, User};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
-use tandem_store::{AuthToken, StoreError, TokenKind};
+use tandem_store::{AuthToken, ChallengeFlow, StoreError, TokenKind};
 
+use crate::login_protection::{Attempt, LoginProtection, ThrottleError};
 use crate::secret::{generate_token, hash_password, token_hash};
 use crate::{App, AppError};
 
@@ -29,12 +30,15 @@ pub const MAX_API_TOKEN_DAYS: u32 = 365;
 pub struct AuthSettings {
     /// How long a login session lasts.
     pub session_ttl: SignedDuration,
+    /// Throttling of failed logins.
+    pub protection: LoginProtection,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             session_ttl: SignedDuration::from_hours(12),
+            protection: LoginProtection::default(),
         }
     }
 }
@@ -45,6 +49,9 @@ pub struct Principal {
     pub user: User,
     pub token_id: TokenId,
     pub token_kind: TokenKind,
+    /// The account requires two-factor authentication and this user has not enabled it: the
+    /// credential reaches only the routes that enrol (see `two_factor.rs`).
+    pub must_enrol_two_factor: bool,
 }
 
 impl Principal {
@@ -72,8 +79,62 @@ pub enum AuthError {
     /// which one.
     #[error("this e-mail address and password belong to several accounts; choose one")]
     AccountRequired(Vec<Account>),
+    /// Too many failures from this e-mail address or client address: wait before trying again.
+    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    /// The one-time code (or recovery code) is wrong, expired or used already.
+    #[error("wrong or already used two-factor code")]
+    InvalidTwoFactorCode,
+    /// The change needs the caller's current password (`current_password`) again.
+    #[error("this change needs your current password in current_password")]
+    ReauthenticationRequired,
+    /// The account requires two-factor authentication, which this user must enable first.
+    #[error(
+        "your account requires two-factor authentication: enable it first (POST /api/v1/auth/2fa/setup)"
+    )]
+    TwoFactorEnrolmentRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ThrottleError> for AuthError {
+    fn from(error: ThrottleError) -> Self {
+        match error {
+            ThrottleError::TooManyAttempts {
+                retry_after_seconds,
+            } => AuthError::TooManyAttempts {
+                retry_after_seconds,
+            },
+            ThrottleError::Store(error) => AuthError::Store(error),
+        }
+    }
+}
+
+/// The second step of a login: answer with a code before `expires_at` (`two_factor.rs`).
+#[derive(Debug)]
+pub struct Challenge {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+    pub expires_at: Timestamp,
+}
+
+/// A session just opened; its token is shown once.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub record: AuthToken,
+    pub user: User,
+    /// The session reaches only the routes that enrol a second factor until one is enabled.
+    pub must_enrol_two_factor: bool,
+}
+
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Logged in.
+    Session(Box<NewSession>),
+    /// The user has two-factor authentication: answer the challenge with a code.
+    TwoFactorRequired(Challenge),
 }
 
 /// A hash of a random password, checked when the e-mail is unknown so that login takes as long
@@ -85,15 +146,43 @@ pub(crate) fn decoy_hash() -> &'static str {
 
 impl App {
     /// Checks an e-mail and password (in `account` when given: an address may belong to users
-    /// of several accounts) and opens a session; returns its token (shown once).
+    /// of several accounts), throttled per e-mail and client address (`login_protection.rs`). A
+    /// user with two-factor authentication gets a challenge to answer with a code
+    /// (`App::verify_two_factor`), turned into a session of `flow`; anyone else a session at
+    /// once.
     pub async fn login(
         &self,
-        email: &str,
+        attempt: Attempt<'_>,
         password: &str,
         account: Option<AccountId>,
+        flow: ChallengeFlow,
         now: Timestamp,
-    ) -> Result<(String, AuthToken, User), AuthError> {
-        let user = self.password_user(email, password, account).await?;
+    ) -> Result<LoginOutcome, AuthError> {
+        self.begin_attempt(attempt, now).await?;
+        let user = match self.password_user(attempt.email, password, account).await {
+            Ok(user) => user,
+            Err(AuthError::InvalidCredentials) => {
+                self.attempt_failed(attempt, now).await?;
+                return Err(AuthError::InvalidCredentials);
+            }
+            Err(other) => return Err(other),
+        };
+        if let Some(challenge) = self.two_factor_challenge_for(&user, flow, now).await? {
+            // The e-mail address stays charged until the code is right too.
+            return Ok(LoginOutcome::TwoFactorRequired(challenge));
+        }
+        self.attempt_succeeded(attempt).await?;
+        Ok(LoginOutcome::Session(Box::new(
+            self.open_session(user, now).await?,
+        )))
+    }
+
+    /// Opens a login session for a user who proved who they are.
+    pub(crate) async fn open_session(
+        &self,
+        user: User,
+        now: Timestamp,
+    ) -> Result<NewSession, AuthError> {
         let token = generate_token(SESSION_PREFIX);
         let expires_at = now.saturating_add(self.auth.session_ttl).ok();
         let record = self
@@ -108,7 +197,13 @@ impl App {
                 now,
             )
             .await?;
-        Ok((token, record, user))
+        let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
+        Ok(NewSession {
+            token,
+            record,
+            user,
+            must_enrol_two_factor: gate.required && !gate.enabled,
+        })
     }
 
     /// Issues a personal API token for the user (its name required, and trimmed) that expires
@@ -163,10 +258,12 @@ impl App {
             .await?
             .ok_or(AuthError::InvalidToken)?;
         self.note_token_use(&record, now).await;
+        let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
         Ok(Principal {
             user,
             token_id: record.id,
             token_kind: record.kind,
+            must_enrol_two_factor: gate.required && !gate.enabled,
         })
     }
 

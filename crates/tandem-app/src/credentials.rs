@@ -3,7 +3,8 @@
 //! every API token of theirs.
 
 use tandem_domain::id::AccountId;
-use tandem_domain::user::{User, check_password};
+use tandem_domain::password::{PasswordOwner, check_password};
+use tandem_domain::user::User;
 use tandem_domain::validation::Validator;
 
 use crate::auth::{AuthError, Principal, decoy_hash};
@@ -42,10 +43,14 @@ pub(crate) async fn hash_new_password(password: String) -> Result<String, AppErr
         .map_err(|error| AppError::Internal(error.to_string()))
 }
 
-/// Checks a new password against the password rules; the error names `field`.
-pub(crate) fn check_new_password(field: &str, password: &str) -> Result<(), AppError> {
+/// Checks a new password of `owner` against the password rules; the error names `field`.
+pub(crate) fn check_new_password(
+    field: &str,
+    password: &str,
+    owner: PasswordOwner<'_>,
+) -> Result<(), AppError> {
     let mut validator = Validator::new();
-    check_password(&mut validator, password);
+    check_password(&mut validator, password, owner);
     validator.finish().map_err(|mut error| {
         for problem in &mut error.0 {
             field.clone_into(&mut problem.field);
@@ -99,7 +104,14 @@ impl App {
         current_password: &str,
         new_password: &str,
     ) -> Result<u64, AppError> {
-        check_new_password("new_password", new_password)?;
+        check_new_password(
+            "new_password",
+            new_password,
+            PasswordOwner {
+                email: &principal.user.email,
+                name: &principal.user.name,
+            },
+        )?;
         let stored = self
             .store
             .password_hash(principal.account_id(), principal.user_id())

@@ -52,15 +52,21 @@ pub enum ConflictKind {
     NoExternalBot,
     /// The customer asked nothing before the reply being taught.
     NoQuestion,
+    /// Two-factor authentication is enabled already (setting it up again needs disabling it).
+    TwoFactorAlreadyEnabled,
+    /// No two-factor enrolment is in progress to confirm.
+    TwoFactorNotPending,
 }
 
 impl ConflictKind {
     /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
-    pub const OWN: [ConflictKind; 4] = [
+    pub const OWN: [ConflictKind; 6] = [
         ConflictKind::NotTheBots,
         ConflictKind::AlreadyAnswered,
         ConflictKind::NoExternalBot,
         ConflictKind::NoQuestion,
+        ConflictKind::TwoFactorAlreadyEnabled,
+        ConflictKind::TwoFactorNotPending,
     ];
 
     /// The stable snake_case code the API answers with. Never renamed.
@@ -71,6 +77,8 @@ impl ConflictKind {
             ConflictKind::AlreadyAnswered => "already_answered",
             ConflictKind::NoExternalBot => "no_external_bot",
             ConflictKind::NoQuestion => "no_question",
+            ConflictKind::TwoFactorAlreadyEnabled => "two_factor_already_enabled",
+            ConflictKind::TwoFactorNotPending => "two_factor_not_pending",
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod inboxes;
 pub mod intake;
 pub mod learning;
 mod loaded_bot;
+pub mod login_protection;
 pub mod mail_poll;
 pub mod model;
 mod outbound;
@@ -43,6 +44,8 @@ pub mod sessions;
 pub mod surveys;
 pub mod teams;
 pub mod tokens;
+pub mod totp;
+pub mod two_factor;
 pub mod users;
 pub mod visitor;
 pub mod web_chat;
@@ -170,6 +173,7 @@ impl App {
             webhooks::spawn_worker(self.clone(), shutdown.clone()),
             channel_delivery::spawn_worker(self.clone(), shutdown.clone()),
             spawn_token_cleanup(self.clone(), shutdown.clone()),
+            login_protection::spawn_cleanup(self.clone(), shutdown.clone()),
             spawn_report_backfill(self.store.clone(), shutdown.clone()),
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
         ];

@@ -3,9 +3,9 @@
 
 pub use tandem_store::{
     AgentMessage, AgentStatus, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
-    Availability, BotTurnOutcome, CannedPatch, ChannelDelivery, ContactPage, ConversationFilter,
-    ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject, InboundMessage,
-    InboundOutcome, InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, QueueEntry,
-    QueueStatus, ReportScope, SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch,
-    WebhookDelivery,
+    Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ContactPage,
+    ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject,
+    InboundMessage, InboundOutcome, InboxSecrets, LearningSuggestion, MessagePage, MessagePreview,
+    QueueEntry, QueueStatus, ReportScope, SlaClock, StoredBotProfile, SuggestionStatus, TYPING,
+    TeamPatch, WebhookDelivery,
 };

@@ -43,6 +43,36 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that stands still until told to move: for tests of time-dependent rules (a login
+/// lockout expiring) without sleeping.
+#[derive(Debug)]
+pub struct ManualClock {
+    millis: std::sync::atomic::AtomicI64,
+}
+
+impl ManualClock {
+    /// A clock stopped at the real time now.
+    pub fn stopped_now() -> Self {
+        Self {
+            millis: std::sync::atomic::AtomicI64::new(crate::now().as_millisecond()),
+        }
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.millis
+            .fetch_add(millis, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        let millis = self.millis.load(std::sync::atomic::Ordering::SeqCst);
+        Timestamp::from_millisecond(millis).unwrap_or(Timestamp::MAX)
+    }
+}
+
 /// Calls the company's API for a bot action (one attempt; the use case retries).
 pub trait HttpActions: Send + Sync + Debug {
     /// The JSON the API answered, or why there is none.

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use tandem_domain::event::Actor as EventActor;
 use tandem_domain::id::{AccountId, UserId};
+use tandem_domain::password::PasswordOwner;
 use tandem_domain::user::{NewUser, Role, User, UserPatch};
 use tandem_domain::validation::ValidationError;
 use tandem_store::UserSeed;
@@ -96,8 +97,11 @@ impl App {
             role: role.map(parse_role).transpose()?,
             password,
         };
-        patch.validate()?;
         let current = self.store.user(actor.account_id, user_id).await?;
+        patch.validate(PasswordOwner {
+            email: &current.email,
+            name: patch.name.as_deref().unwrap_or(&current.name),
+        })?;
         let password_set = patch.password.is_some();
         let event = AuditEvent::new(
             if patch.role.is_some_and(|role| role != current.role) {

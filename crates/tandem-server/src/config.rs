@@ -98,6 +98,9 @@ pub struct Config {
     /// The sender of the server's own e-mail, e.g. `Tandem <no-reply@example.com>`; required
     /// with `smtp_url`.
     pub mail_from: Option<String>,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client, for
+    /// login throttling; empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -124,6 +127,7 @@ impl Default for Config {
             nps_sample_percent: 20,
             smtp_url: None,
             mail_from: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -257,6 +261,14 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|entry| !entry.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(proxies) = environment("TANDEM_TRUSTED_PROXIES") {
+            self.trusted_proxies = proxies
+                .split(',')
+                .map(str::trim)
+                .filter(|proxy| !proxy.is_empty())
                 .map(str::to_owned)
                 .collect();
         }

@@ -3,8 +3,9 @@
 //! cause is logged once, here.
 
 use axum::Json;
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -29,6 +30,16 @@ pub enum ApiError {
     Forbidden,
     #[error("a request authenticated by the session cookie must carry its X-CSRF-Token header")]
     CsrfRejected,
+    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    #[error("wrong, expired or already used two-factor code")]
+    InvalidTwoFactorCode,
+    #[error("this change needs your current password: send it as current_password")]
+    ReauthenticationRequired,
+    #[error(
+        "your account requires two-factor authentication: enable it first (POST /api/v1/auth/2fa/setup)"
+    )]
+    TwoFactorEnrolmentRequired,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no such route")]
@@ -106,6 +117,9 @@ struct ErrorPayload<'a> {
     /// With `account_required`: the accounts the credentials matched.
     #[serde(skip_serializing_if = "<[AccountChoice]>::is_empty")]
     accounts: &'a [AccountChoice],
+    /// Seconds to wait before trying again (with `too_many_attempts`, also in `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
@@ -121,6 +135,16 @@ impl ApiError {
             ApiError::AccountRequired(_) => (StatusCode::CONFLICT, "account_required"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::CsrfRejected => (StatusCode::FORBIDDEN, "csrf_token_invalid"),
+            ApiError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            }
+            ApiError::InvalidTwoFactorCode => (StatusCode::UNAUTHORIZED, "invalid_two_factor_code"),
+            ApiError::ReauthenticationRequired => {
+                (StatusCode::FORBIDDEN, "reauthentication_required")
+            }
+            ApiError::TwoFactorEnrolmentRequired => {
+                (StatusCode::FORBIDDEN, "two_factor_enrolment_required")
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
@@ -166,15 +190,28 @@ impl IntoResponse for ApiError {
             ApiError::AccountRequired(accounts) => accounts,
             _ => &[],
         };
+        let retry_after_seconds = match &self {
+            ApiError::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorPayload {
                 code,
                 message: self.to_string(),
                 details,
                 accounts,
+                retry_after_seconds,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -220,6 +257,14 @@ impl From<AuthError> for ApiError {
                     })
                     .collect(),
             ),
+            AuthError::TooManyAttempts {
+                retry_after_seconds,
+            } => ApiError::TooManyAttempts {
+                retry_after_seconds,
+            },
+            AuthError::InvalidTwoFactorCode => ApiError::InvalidTwoFactorCode,
+            AuthError::ReauthenticationRequired => ApiError::ReauthenticationRequired,
+            AuthError::TwoFactorEnrolmentRequired => ApiError::TwoFactorEnrolmentRequired,
             AuthError::Store(error) => AppError::from(error).into(),
         }
     }
@@ -270,6 +315,7 @@ pub async fn json_errors(response: Response) -> Response {
             message,
             details: &[],
             accounts: &[],
+            retry_after_seconds: None,
         },
     };
     parts.headers.remove(CONTENT_LENGTH);
@@ -298,6 +344,12 @@ mod tests {
             ApiError::AccountRequired(Vec::new()),
             ApiError::Forbidden,
             ApiError::CsrfRejected,
+            ApiError::TooManyAttempts {
+                retry_after_seconds: 60,
+            },
+            ApiError::InvalidTwoFactorCode,
+            ApiError::ReauthenticationRequired,
+            ApiError::TwoFactorEnrolmentRequired,
             ApiError::NotFound("thing"),
             ApiError::RouteNotFound,
             ApiError::invalid_field("name", "required", "give a name"),

@@ -3,6 +3,7 @@
 //! tests run exactly what production runs.
 
 mod assets;
+mod client_ip;
 pub mod config;
 mod error;
 mod extract;
@@ -45,7 +46,7 @@ use outbound::webhooks::HttpWebhooks;
 use tandem_app::auth::AuthSettings;
 use tandem_app::channels::ChannelSettings;
 use tandem_app::demo::DemoAccount;
-use tandem_app::ports::SystemClock;
+use tandem_app::ports::{Clock, SystemClock};
 use tandem_app::routing_worker::RoutingSettings;
 use tandem_app::{App, AppSettings, Ports};
 use tandem_store::{Store, StoreOptions};
@@ -122,6 +123,19 @@ impl RunningServer {
 /// Opens the database (migrating it), seeds the demo account on a new database, starts the
 /// background workers and begins serving HTTP.
 pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result<RunningServer> {
+    start_with_clock(config, webhooks, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with the use cases reading the time from `clock` (tests move a
+/// `tandem_app::ports::ManualClock` to let a lockout expire without sleeping).
+pub async fn start_with_clock(
+    config: &Config,
+    webhooks: WebhookSettings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<RunningServer> {
+    let trusted_proxies = Arc::new(
+        client_ip::TrustedProxies::parse(&config.trusted_proxies).context("trusted_proxies")?,
+    );
     let url = config.resolved_database_url();
     if config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir)
@@ -169,7 +183,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
     let channels = Arc::new(ChannelSettings::new(sealer, public_url.clone()));
     let node = uuid::Uuid::now_v7().to_string();
     let ports = Ports {
-        clock: Arc::new(SystemClock),
+        clock,
         http_actions: Arc::new(
             HttpActionClient::new(&guard).context("building the bot's HTTP client")?,
         ),
@@ -229,6 +243,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         app: app.clone(),
         channels,
         visitors,
+        trusted_proxies,
         metrics,
         shutdown: shutdown.clone(),
     };
@@ -260,6 +275,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
     let graceful = shutdown.clone();
     let serving = tokio::spawn(async move {
+        // The peer's address reaches handlers as `ConnectInfo` (login throttling per client).
         axum::serve(
             listener,
             service.into_make_service_with_connect_info::<SocketAddr>(),

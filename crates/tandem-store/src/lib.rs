@@ -13,7 +13,8 @@
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                reports (facts), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, facts, announcement)
-//   use cases    auth, canned, channel_cursors, contacts, occupancy, summaries; users,
+//   use cases    audit, auth, canned, channel_cursors, contacts, login_throttles, occupancy,
+//                summaries, two_factor; users,
 //                routing, surveys, proactive, sla_escalation; conversations, presence, teams,
 //                bot_profiles, messages, widget; accounts, learning; bot_turns
 //
@@ -36,6 +37,7 @@ mod error;
 mod events;
 mod inboxes;
 mod learning;
+mod login_throttles;
 mod message_rows;
 mod messages;
 mod occupancy;
@@ -55,6 +57,7 @@ mod team_routing;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod two_factor;
 mod users;
 mod widget;
 
@@ -85,6 +88,7 @@ pub use learning::{
     LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,
     NewUnansweredQuestion, SuggestionStatus,
 };
+pub use login_throttles::LoginThrottle;
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, PresencePeriod, Requeued};
@@ -96,6 +100,7 @@ pub use sla::SlaClock;
 pub use summaries::{ConversationSummary, MessagePreview};
 pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
+pub use two_factor::{ChallengeFlow, TwoFactorGate, TwoFactorRecord};
 pub use users::UserSeed;
 
 use db::Conn;

@@ -1,5 +1,6 @@
-//! The account itself: its name and time zone (the calendar of its reports). Anyone may read
-//! it; admins change it.
+//! The account itself: its name, time zone (the calendar of its reports) and whether it requires
+//! two-factor authentication. Anyone may read it; admins change it (the security setting with
+//! their password again).
 
 use axum::Json;
 use axum::extract::State;
@@ -8,7 +9,7 @@ use tandem_app::account::AccountSettings;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientOrigin};
+use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin};
 use crate::state::AppState;
 use crate::wire::{AccountResponse, UpdateAccountRequest};
 
@@ -17,6 +18,7 @@ fn respond(settings: AccountSettings) -> AccountResponse {
         id: settings.account.id.0,
         name: settings.account.name,
         time_zone: settings.time_zone,
+        require_two_factor: settings.require_two_factor,
     }
 }
 
@@ -32,12 +34,28 @@ pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
     origin: ClientOrigin,
+    ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<UpdateAccountRequest>,
 ) -> Result<Json<AccountResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
+    if request.require_two_factor.is_some() {
+        state
+            .app
+            .reauthenticate(
+                &auth.0,
+                request.current_password.as_deref(),
+                client,
+                state.app.now(),
+            )
+            .await?;
+    }
     let settings = state
         .app
-        .update_account_settings(&auth.actor(origin), request.time_zone.as_deref())
+        .update_account_settings(
+            &auth.actor(origin),
+            request.time_zone.as_deref(),
+            request.require_two_factor,
+        )
         .await?;
     Ok(Json(respond(settings)))
 }

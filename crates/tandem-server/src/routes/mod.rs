@@ -18,6 +18,7 @@ mod reports;
 mod routing;
 mod session;
 mod teams;
+mod two_factor;
 mod users;
 
 use axum::Router;
@@ -79,6 +80,11 @@ pub fn router() -> Router<AppState> {
             delete(credentials::revoke_users),
         )
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/2fa", get(two_factor::status))
+        .route("/auth/2fa/setup", post(two_factor::setup))
+        .route("/auth/2fa/enable", post(two_factor::enable))
+        .route("/auth/2fa/disable", post(two_factor::disable))
+        .route("/auth/2fa/verify", post(two_factor::verify))
         .route("/me", get(auth::me))
         .route(
             "/me/tokens",

@@ -1,4 +1,5 @@
-//! Users of the account: anyone may list them; only admins change them.
+//! Users of the account: anyone may list them; only admins change them, and setting a password
+//! or a role needs the admin's own password again (`current_password`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -8,7 +9,7 @@ use tandem_domain::id::UserId;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
+use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateUserRequest, List, UpdateUserRequest, UserResponse};
 
@@ -57,11 +58,23 @@ pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
     origin: ClientOrigin,
+    ClientIp(client): ClientIp,
     Path(user_id): Path<String>,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let user_id: UserId = parse_id(&user_id, "user")?;
     auth.require(Role::can_manage_account)?;
+    if request.password.is_some() || request.role.is_some() {
+        state
+            .app
+            .reauthenticate(
+                &auth.0,
+                request.current_password.as_deref(),
+                client,
+                state.app.now(),
+            )
+            .await?;
+    }
     let user = state
         .app
         .update_user(

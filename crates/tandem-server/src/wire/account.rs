@@ -1,4 +1,4 @@
-//! The account (its name and time zone) and its audit log.
+//! The account (its name, time zone and security settings) and its audit log.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,10 +48,14 @@ pub struct AccountResponse {
     pub id: Uuid,
     pub name: String,
     pub time_zone: String,
+    pub require_two_factor: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccountRequest {
     pub time_zone: Option<String>,
+    /// Every user must use two-factor authentication; changing it needs `current_password`.
+    pub require_two_factor: Option<bool>,
+    pub current_password: Option<String>,
 }

@@ -26,6 +26,10 @@ pub struct SessionResponse {
     /// When the session ends; given at login.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// The account requires two-factor authentication and the user must enable it before
+    /// anything else (`POST /api/v1/auth/2fa/setup`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub two_factor_enrolment_required: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -33,6 +37,9 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: Option<Timestamp>,
     pub user: UserResponse,
+    /// As in [`SessionResponse`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub two_factor_enrolment_required: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +49,8 @@ pub struct CreateTokenRequest {
     /// Days until the token expires (1–365); 90 when absent or null.
     #[serde(default)]
     pub expires_in_days: Option<u32>,
+    /// The caller's password, asked again before a new credential is issued.
+    pub current_password: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

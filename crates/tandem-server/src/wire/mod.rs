@@ -19,6 +19,7 @@ mod proactive;
 mod reports;
 mod routing;
 mod teams;
+mod two_factor;
 mod users;
 
 pub use account::*;
@@ -38,4 +39,5 @@ pub use proactive::*;
 pub use reports::*;
 pub use routing::*;
 pub use teams::*;
+pub use two_factor::*;
 pub use users::*;

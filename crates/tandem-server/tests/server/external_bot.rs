@@ -185,7 +185,11 @@ async fn external_bot_answers(server: &TestServer) {
     assert_eq!(turn["message"]["id"], second["message"]["id"]);
     let token = {
         let (status, created) = server
-            .post("/api/v1/me/tokens", &admin, json!({"name": "company bot"}))
+            .post(
+                "/api/v1/me/tokens",
+                &admin,
+                json!({"name": "company bot", "current_password": crate::harness::PASSWORD}),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created["token"].as_str().expect("token").to_owned()

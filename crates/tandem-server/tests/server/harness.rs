@@ -1,14 +1,16 @@
 //! A real server on a random loopback port over a throwaway database, and a client that
 //! speaks HTTP and WebSocket to it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tandem_app::ports::{Clock, SystemClock};
 use tandem_server::config::{Config, Secret};
-use tandem_server::start;
+use tandem_server::start_with_clock;
 use tandem_server::webhook::WebhookSettings;
 use tandem_store::Backend;
 use tandem_store::testing::TestDatabase;
@@ -71,10 +73,19 @@ impl TestServer {
 
     /// A server whose configuration `adjust` changes first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_with_clock(backend, Arc::new(SystemClock), adjust).await
+    }
+
+    /// A server whose use cases read the time from `clock`.
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let database = TestDatabase::create(backend).await;
         let mut config = config_for(&database);
         adjust(&mut config);
-        let server = start(&config, fast_webhooks())
+        let server = start_with_clock(&config, fast_webhooks(), clock)
             .await
             .expect("the server starts");
         let demo = server.demo.as_ref().expect("a new database seeds the demo");

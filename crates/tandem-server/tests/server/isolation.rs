@@ -102,7 +102,11 @@ async fn other_account(server: &TestServer) -> (String, Holdings) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
     let (status, token) = server
-        .post("/api/v1/me/tokens", &admin, json!({"name": "ERP"}))
+        .post(
+            "/api/v1/me/tokens",
+            &admin,
+            json!({"name": "ERP", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{token}");
     let holdings = Holdings {

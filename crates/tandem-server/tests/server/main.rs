@@ -19,6 +19,7 @@ mod harness;
 mod inbound;
 mod isolation;
 mod learning;
+mod login_protection;
 mod metrics;
 mod openapi;
 mod process;

@@ -284,7 +284,11 @@ async fn logout_ends_the_session(server: &TestServer) {
 
     let admin = server.login(ADMIN).await;
     let (status, created) = server
-        .post("/api/v1/me/tokens", &admin, json!({"name": "CRM sync"}))
+        .post(
+            "/api/v1/me/tokens",
+            &admin,
+            json!({"name": "CRM sync", "current_password": crate::harness::PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let api_token = created["token"].as_str().expect("shown once").to_owned();
