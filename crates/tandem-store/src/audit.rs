@@ -24,10 +24,11 @@ pub struct AuditEntry {
     pub created_at: Timestamp,
 }
 
+/// Writes one entry; `actor_id` is `None` for what the system does by itself (retention).
 pub(crate) async fn record_audit(
     conn: &mut Conn,
     account_id: AccountId,
-    actor_id: UserId,
+    actor_id: Option<UserId>,
     action: &str,
     subject_id: Uuid,
     data: serde_json::Value,

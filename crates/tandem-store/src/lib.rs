@@ -13,9 +13,11 @@
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                reports (facts), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, facts, announcement)
+//   registry     personal_data (every column classified; uses db)
 //   use cases    audit, auth, canned, channel_cursors, contacts, occupancy, summaries; users,
 //                routing, surveys, proactive, sla_escalation; conversations, presence, teams,
-//                bot_profiles, messages, widget; accounts, learning; bot_turns
+//                bot_profiles, messages, widget; accounts, learning; bot_turns;
+//                contact_data (export, erasure), retention
 //
 // `testing` (throwaway databases) uses only `db`.
 
@@ -28,6 +30,7 @@ mod canned;
 mod changes;
 mod channel_cursors;
 mod channel_outbox;
+mod contact_data;
 mod contacts;
 mod conversation_rows;
 mod conversations;
@@ -40,8 +43,10 @@ mod message_rows;
 mod messages;
 mod occupancy;
 mod outbox;
+mod personal_data;
 mod presence;
 mod proactive;
+mod retention;
 mod records;
 mod reports;
 mod routing;
@@ -75,6 +80,7 @@ pub use bot_turns::{
 pub use canned::CannedPatch;
 pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
 pub use channel_outbox::ChannelDelivery;
+pub use contact_data::ErasureCounts;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
@@ -89,6 +95,7 @@ pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
 pub use reports::ReportScope;
+pub use retention::{ExpiredConversation, Retention, RetentionAction, RetentionRun};
 pub use routing::{Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus};
 pub use routing_follow_up::RoutingFacts;
 pub use sla::SlaClock;
@@ -179,6 +186,9 @@ impl Store {
             // FULL: a committed message survives power loss, not only a process crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows are overwritten with zeros, so an erased contact's text does not
+            // linger in free pages (see `Store::reclaim_erased`).
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
