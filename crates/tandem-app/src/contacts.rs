@@ -126,14 +126,6 @@ impl App {
             .await?)
     }
 
-    pub async fn delete_contact(
-        &self,
-        account_id: AccountId,
-        contact_id: ContactId,
-    ) -> Result<(), AppError> {
-        Ok(self.store.delete_contact(account_id, contact_id).await?)
-    }
-
     /// Merges contact `from` into `into` (the same person seen on two channels) and deletes
     /// `from`; written to the audit log as done `by` the user.
     pub async fn merge_contacts(

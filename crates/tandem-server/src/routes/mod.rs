@@ -191,6 +191,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/channels/{inbox_id}/voice", post(channel_webhooks::voice))
         .route("/contacts/{contact_id}/merge", post(contacts::merge))
+        .route("/contacts/{contact_id}/export", get(contacts::export))
         .route("/audit-log", get(contacts::audit_log))
         .route("/proactive-messages", post(proactive::send))
         .route("/account", get(account::show).patch(account::update))

@@ -19,6 +19,7 @@ mod isolation;
 mod learning;
 mod metrics;
 mod openapi;
+mod privacy;
 mod process;
 mod provider;
 mod reports;
