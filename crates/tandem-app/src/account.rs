@@ -71,7 +71,9 @@ impl App {
                 return Err(AppError::invalid(
                     "retention_days",
                     "out_of_range",
-                    format!("must be between 1 and {MAX_RETENTION_DAYS} days, or null to keep forever"),
+                    format!(
+                        "must be between 1 and {MAX_RETENTION_DAYS} days, or null to keep forever"
+                    ),
                 ));
             }
         }
@@ -97,7 +99,9 @@ impl App {
                 days: changes.retention_days.unwrap_or(current.days),
                 action: action.unwrap_or(current.action),
             };
-            self.store.set_account_retention(account_id, retention).await?;
+            self.store
+                .set_account_retention(account_id, retention)
+                .await?;
         }
         self.account_settings(account_id).await
     }

@@ -4,7 +4,8 @@
 pub use tandem_store::{
     AgentMessage, AgentStatus, AuditEntry, AuthToken, Availability, BotTurnOutcome, CannedPatch,
     ChannelDelivery, ContactPage, ConversationFilter, ConversationPage, ConversationSummary,
-    ConversationUpdate, DeliverySubject, ErasureCounts, ExpiredConversation, InboundMessage, InboundOutcome, InboxSecrets,
-    LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope, Retention, RetentionAction, RetentionRun,
-    SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
+    ConversationUpdate, DeliverySubject, ErasureCounts, ExpiredConversation, InboundMessage,
+    InboundOutcome, InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, QueueEntry,
+    QueueStatus, ReportScope, Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile,
+    SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
 };

@@ -220,7 +220,10 @@ async fn unquote(
 ) -> Result<u64, StoreError> {
     let rows = conn
         .fetch_all::<SuggestionQuotes>(
-            &format!("SELECT id, questions FROM {} WHERE account_id = $1", table.name),
+            &format!(
+                "SELECT id, questions FROM {} WHERE account_id = $1",
+                table.name
+            ),
             args![account_id],
         )
         .await?;
@@ -239,7 +242,10 @@ async fn unquote(
         changed += 1;
         if kept.is_empty() {
             conn.execute(
-                &format!("DELETE FROM {} WHERE account_id = $1 AND id = $2", table.name),
+                &format!(
+                    "DELETE FROM {} WHERE account_id = $1 AND id = $2",
+                    table.name
+                ),
                 args![account_id, row.id],
             )
             .await?;

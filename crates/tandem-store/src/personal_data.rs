@@ -595,14 +595,22 @@ mod tests {
             ("login_attempts".to_owned(), "email".to_owned()),
         ];
         let problems = registry_problems(&schema);
-        assert!(problems.iter().any(|p| p.contains("`contacts.birthday` is not classified")
-            && p.contains("contact(\"birthday\")")));
-        assert!(problems
-            .iter()
-            .any(|p| p.contains("table `login_attempts` is not in the registry")));
-        assert!(problems
-            .iter()
-            .any(|p| p.contains("REGISTRY names `contacts.name`")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`contacts.birthday` is not classified")
+                    && p.contains("contact(\"birthday\")"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("table `login_attempts` is not in the registry"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("REGISTRY names `contacts.name`"))
+        );
     }
 
     #[test]

@@ -259,7 +259,12 @@ impl Store {
                         conn.execute(
                             "UPDATE messages SET text = $3, channel_data = NULL, attachments = $4 \
                              WHERE account_id = $1 AND id = $2",
-                            args![conversation.account_id, *message_id, masked.as_str(), json!([])],
+                            args![
+                                conversation.account_id,
+                                *message_id,
+                                masked.as_str(),
+                                json!([])
+                            ],
                         )
                         .await?;
                     }

@@ -162,7 +162,13 @@ async fn an_erased_contact_leaves_no_row_and_no_byte() {
             "+5511900000001"
         );
         assert!(!export.to_string().contains("keep me"), "{export}");
-        assert!(export["tables"]["webhook_deliveries"].as_array().unwrap().len() >= 2);
+        assert!(
+            export["tables"]["webhook_deliveries"]
+                .as_array()
+                .unwrap()
+                .len()
+                >= 2
+        );
 
         let counts = store
             .erase_contact(tenant.account_id, contact_id, Some(tenant.admin.id), at(5))
@@ -177,7 +183,12 @@ async fn an_erased_contact_leaves_no_row_and_no_byte() {
             Err(StoreError::NotFound { .. })
         ));
         let after = store
-            .export_contact(tenant.account_id, other.conversation.contact_id, None, at(6))
+            .export_contact(
+                tenant.account_id,
+                other.conversation.contact_id,
+                None,
+                at(6),
+            )
             .await
             .unwrap();
         assert_eq!(after["tables"]["messages"][0]["text"], "keep me");
@@ -189,12 +200,21 @@ async fn an_erased_contact_leaves_no_row_and_no_byte() {
         assert_eq!(erased.data["rows"]["messages"], 2);
         for entry in &log {
             let text = entry.data.to_string();
-            assert!(!text.contains("zebra") && !text.contains("900000001"), "{text}");
+            assert!(
+                !text.contains("zebra") && !text.contains("900000001"),
+                "{text}"
+            );
         }
         if backend == Backend::Sqlite {
             let bytes = sqlite_bytes(&database);
-            assert!(!holds(&bytes, "zebra-marker-7f3a"), "the marker is in the files");
-            assert!(!holds(&bytes, "+5511900000001"), "the identity is in the files");
+            assert!(
+                !holds(&bytes, "zebra-marker-7f3a"),
+                "the marker is in the files"
+            );
+            assert!(
+                !holds(&bytes, "+5511900000001"),
+                "the identity is in the files"
+            );
             assert!(holds(&bytes, "keep me"), "the probe reads the real file");
         }
         store.close().await;
@@ -242,7 +262,13 @@ async fn retention_deletes_or_anonymises_resolved_conversations_once_when_due() 
 
         // 29 days on, nothing is due.
         let early = at(2 + 29 * DAY);
-        assert!(store.expired_conversations(early, 100).await.unwrap().is_empty());
+        assert!(
+            store
+                .expired_conversations(early, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let late = at(3 + 30 * DAY);
         let mut expired = store.expired_conversations(late, 100).await.unwrap();
@@ -255,8 +281,20 @@ async fn retention_deletes_or_anonymises_resolved_conversations_once_when_due() 
         let runs = store.apply_retention(&expired, late).await.unwrap();
         assert_eq!(runs.len(), 2);
         // Again, from a stale batch (another node's): nothing more happens.
-        assert!(store.apply_retention(&expired, late).await.unwrap().is_empty());
-        assert!(store.expired_conversations(late, 100).await.unwrap().is_empty());
+        assert!(
+            store
+                .apply_retention(&expired, late)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .expired_conversations(late, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         assert!(matches!(
             store
@@ -269,12 +307,20 @@ async fn retention_deletes_or_anonymises_resolved_conversations_once_when_due() 
             .await
             .unwrap();
         let page = store
-            .messages(anonymising.account_id, old_anonymised.conversation.id, None, 10)
+            .messages(
+                anonymising.account_id,
+                old_anonymised.conversation.id,
+                None,
+                10,
+            )
             .await
             .unwrap();
         assert_eq!(page.messages[0].text, "meu cpf é ***.***.***-09");
         let contact = store
-            .contact(anonymising.account_id, old_anonymised.conversation.contact_id)
+            .contact(
+                anonymising.account_id,
+                old_anonymised.conversation.contact_id,
+            )
             .await
             .unwrap();
         assert_eq!(contact.name, None);

@@ -371,12 +371,21 @@ mod tests {
             ),
             ("card 5555-5555-5555-4444", "card **** **** **** 4444"),
             ("amex 378282246310005", "amex **** **** **** 0005"),
-            ("cartao ４１１１１１１１１１１１１１１１", "cartao **** **** **** 1111"),
+            (
+                "cartao ４１１１１１１１１１１１１１１１",
+                "cartao **** **** **** 1111",
+            ),
             // Not Luhn valid: an order number, kept.
             ("pedido 4111 1111 1111 1112", "pedido 4111 1111 1111 1112"),
             // The last four digits alone (blocking a card by them) are kept.
-            ("bloquear o cartão final 1111", "bloquear o cartão final 1111"),
-            ("liga no 11987654321 ou c@example.com", "liga no 11987654321 ou c@example.com"),
+            (
+                "bloquear o cartão final 1111",
+                "bloquear o cartão final 1111",
+            ),
+            (
+                "liga no 11987654321 ou c@example.com",
+                "liga no 11987654321 ou c@example.com",
+            ),
             ("**** **** **** 1111", "**** **** **** 1111"),
         ];
         for (text, expected) in cases {

@@ -35,7 +35,10 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
 
 async fn texts_of(server: &TestServer, token: &str, conversation: &str) -> Vec<String> {
     let (status, page) = server
-        .get(&format!("/api/v1/conversations/{conversation}/messages"), token)
+        .get(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            token,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page["data"]
@@ -111,7 +114,10 @@ async fn cards_are_masked_on_intake(server: &TestServer) {
         "{texts:?}"
     );
     let bytes = database_bytes(server);
-    assert!(!holds(&bytes, CARD), "a card number is in the database files");
+    assert!(
+        !holds(&bytes, CARD),
+        "a card number is in the database files"
+    );
     assert!(!holds(&bytes, "4111111111111111"));
     if server.sqlite_path().is_some() {
         assert!(holds(&bytes, MASKED_CARD), "the probe reads the real files");
@@ -166,13 +172,23 @@ async fn handover_context_masks_each_value_once(server: &TestServer) {
     }
     assert!(context.is_object(), "no handover context");
     let text = context.to_string();
-    for clear in [CARD, "4111111111111111", "123.456.789-09", "12345678909", phone, "955556666"] {
+    for clear in [
+        CARD,
+        "4111111111111111",
+        "123.456.789-09",
+        "12345678909",
+        phone,
+        "955556666",
+    ] {
         assert!(!text.contains(clear), "{clear} in clear: {text}");
     }
     // One mask per kind, the same everywhere it appears.
     assert!(text.contains("***.***.***-09"), "{text}");
     for other in ["***.***.***-**", "*********09", "***.***.***-9"] {
-        assert!(!text.contains(other) || other == "***.***.***-09", "{other}: {text}");
+        assert!(
+            !text.contains(other) || other == "***.***.***-09",
+            "{other}: {text}"
+        );
     }
     let identities = context["contact"]["identities"].as_array().unwrap();
     assert_eq!(identities[0]["value"], "****-6666", "{context}");
@@ -194,7 +210,11 @@ async fn export_and_erase(server: &TestServer) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, kept) = server
-        .inbound("+5511977770000", "another customer stays", "privacy-erase-2")
+        .inbound(
+            "+5511977770000",
+            "another customer stays",
+            "privacy-erase-2",
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{kept}");
     let conversation = body["conversation"]["id"].as_str().unwrap();
@@ -221,14 +241,26 @@ async fn export_and_erase(server: &TestServer) {
     assert!(!export.to_string().contains("another customer"));
 
     let (status, body) = server
-        .call(Method::DELETE, &format!("/api/v1/contacts/{contact}"), Some(&ana), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/contacts/{contact}"),
+            Some(&ana),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = server
-        .call(Method::DELETE, &format!("/api/v1/contacts/{contact}"), Some(&admin), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/contacts/{contact}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-    let (status, _) = server.get(&format!("/api/v1/contacts/{contact}"), &admin).await;
+    let (status, _) = server
+        .get(&format!("/api/v1/contacts/{contact}"), &admin)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = server.get(&export_path, &admin).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -236,15 +268,24 @@ async fn export_and_erase(server: &TestServer) {
     let (status, log) = server.get("/api/v1/audit-log", &admin).await;
     assert_eq!(status, StatusCode::OK, "{log}");
     let entries = log["data"].as_array().or(log.as_array()).unwrap().clone();
-    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+    let actions: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     assert!(actions.contains(&"contact.erased"), "{log}");
     assert!(actions.contains(&"contact.exported"), "{log}");
     assert!(!log.to_string().contains("okapi"), "{log}");
 
     let bytes = database_bytes(server);
-    assert!(!holds(&bytes, "okapi-marker-91c2"), "the erased text is in the files");
+    assert!(
+        !holds(&bytes, "okapi-marker-91c2"),
+        "the erased text is in the files"
+    );
     if server.sqlite_path().is_some() {
-        assert!(holds(&bytes, "another customer stays"), "the probe reads the real files");
+        assert!(
+            holds(&bytes, "another customer stays"),
+            "the probe reads the real files"
+        );
     }
 }
 
