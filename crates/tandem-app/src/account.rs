@@ -57,25 +57,23 @@ impl App {
         account_id: AccountId,
         changes: AccountChanges<'_>,
     ) -> Result<AccountSettings, AppError> {
-        if let Some(name) = changes.time_zone {
-            if time_zone(name).is_none() {
-                return Err(AppError::invalid(
-                    "time_zone",
-                    "unknown_time_zone",
-                    format!("{name:?} is not an IANA time zone (e.g. America/Sao_Paulo)"),
-                ));
-            }
+        if let Some(name) = changes.time_zone
+            && time_zone(name).is_none()
+        {
+            return Err(AppError::invalid(
+                "time_zone",
+                "unknown_time_zone",
+                format!("{name:?} is not an IANA time zone (e.g. America/Sao_Paulo)"),
+            ));
         }
-        if let Some(Some(days)) = changes.retention_days {
-            if !(1..=MAX_RETENTION_DAYS).contains(&days) {
-                return Err(AppError::invalid(
-                    "retention_days",
-                    "out_of_range",
-                    format!(
-                        "must be between 1 and {MAX_RETENTION_DAYS} days, or null to keep forever"
-                    ),
-                ));
-            }
+        if let Some(Some(days)) = changes.retention_days
+            && !(1..=MAX_RETENTION_DAYS).contains(&days)
+        {
+            return Err(AppError::invalid(
+                "retention_days",
+                "out_of_range",
+                format!("must be between 1 and {MAX_RETENTION_DAYS} days, or null to keep forever"),
+            ));
         }
         let action = match changes.retention_action {
             Some(name) => Some(RetentionAction::parse(name).ok_or_else(|| {

@@ -237,7 +237,7 @@ async fn export_and_erase(server: &TestServer) {
         export["tables"]["contact_identities"][0]["value"],
         "+5511977778888"
     );
-    assert!(export["tables"]["events"].as_array().unwrap().len() >= 1);
+    assert!(!export["tables"]["events"].as_array().unwrap().is_empty());
     assert!(!export.to_string().contains("another customer"));
 
     let (status, body) = server
