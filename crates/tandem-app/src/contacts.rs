@@ -129,14 +129,6 @@ impl App {
             .await?)
     }
 
-    pub async fn delete_contact(
-        &self,
-        account_id: AccountId,
-        contact_id: ContactId,
-    ) -> Result<(), AppError> {
-        Ok(self.store.delete_contact(account_id, contact_id).await?)
-    }
-
     /// Merges contact `from` into `into` (the same person seen on two channels) and deletes
     /// `from`; recorded as `contact.merged` by `actor`, with the merged contact (its identities
     /// masked) before and the contact it became after.

@@ -32,7 +32,9 @@ pub mod mail_poll;
 pub mod model;
 mod outbound;
 pub mod password_reset;
+mod personal_data;
 pub mod ports;
+pub mod privacy;
 pub mod proactive;
 pub mod reactions;
 pub mod reports;
@@ -176,6 +178,7 @@ impl App {
             login_protection::spawn_cleanup(self.clone(), shutdown.clone()),
             spawn_report_backfill(self.store.clone(), shutdown.clone()),
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
+            privacy::spawn_worker(self.clone(), shutdown.clone()),
         ];
         if let Some(kicks) = kicks {
             workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));

@@ -5,7 +5,8 @@ pub use tandem_store::{
     AgentMessage, AgentStatus, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
     Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ContactPage,
     ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject,
-    InboundMessage, InboundOutcome, InboxSecrets, LearningSuggestion, MessagePage, MessagePreview,
-    QueueEntry, QueueStatus, ReportScope, SlaClock, StoredBotProfile, SuggestionStatus, TYPING,
+    ErasureCounts, ExpiredConversation, InboundMessage, InboundOutcome, InboxSecrets,
+    LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope,
+    Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile, SuggestionStatus, TYPING,
     TeamPatch, WebhookDelivery,
 };

@@ -255,26 +255,6 @@ impl Store {
         Ok(updated)
     }
 
-    /// Deletes a contact with all their conversations and messages.
-    pub async fn delete_contact(
-        &self,
-        account_id: AccountId,
-        contact_id: ContactId,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.write().await?;
-        let deleted = conn
-            .execute(
-                "DELETE FROM contacts WHERE account_id = $1 AND id = $2",
-                args![account_id, contact_id],
-            )
-            .await?;
-        conn.commit().await?;
-        if deleted == 0 {
-            return Err(StoreError::not_found("contact"));
-        }
-        Ok(())
-    }
-
     /// Merges the contact `from` into `into`: its identities, conversations and messages move
     /// over, its attributes fill what `into` lacks, and `from` is deleted; the merge is written
     /// to the audit log as `audit` says, about `into`. Both having an open conversation in one inbox is a

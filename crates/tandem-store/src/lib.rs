@@ -13,10 +13,12 @@
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                reports (facts), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, facts, announcement)
+//   registry     personal_data (every column classified; uses db)
 //   use cases    audit, auth, canned, channel_cursors, contacts, login_throttles, occupancy,
 //                summaries, two_factor; users,
 //                routing, surveys, proactive, sla_escalation; conversations, presence, teams,
-//                bot_profiles, messages, widget; accounts, learning; bot_turns
+//                bot_profiles, messages, widget; accounts, learning; bot_turns;
+//                contact_data (export, erasure), retention
 //
 // `testing` (throwaway databases) uses only `db`.
 
@@ -29,6 +31,7 @@ mod canned;
 mod changes;
 mod channel_cursors;
 mod channel_outbox;
+mod contact_data;
 mod contacts;
 mod conversation_rows;
 mod conversations;
@@ -43,10 +46,12 @@ mod messages;
 mod occupancy;
 mod outbox;
 mod password_resets;
+mod personal_data;
 mod presence;
 mod proactive;
 mod records;
 mod reports;
+mod retention;
 mod routing;
 mod routing_follow_up;
 mod sla;
@@ -79,6 +84,7 @@ pub use bot_turns::{
 pub use canned::CannedPatch;
 pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
 pub use channel_outbox::ChannelDelivery;
+pub use contact_data::ErasureCounts;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
@@ -94,6 +100,7 @@ pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
 pub use reports::ReportScope;
+pub use retention::{ExpiredConversation, Retention, RetentionAction, RetentionRun};
 pub use routing::{Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus};
 pub use routing_follow_up::RoutingFacts;
 pub use sla::SlaClock;
@@ -185,6 +192,9 @@ impl Store {
             // FULL: a committed message survives power loss, not only a process crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows are overwritten with zeros, so an erased contact's text does not
+            // linger in free pages (see `Store::reclaim_erased`).
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

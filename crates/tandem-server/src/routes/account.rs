@@ -1,11 +1,11 @@
-//! The account itself: its name, time zone (the calendar of its reports) and whether it requires
-//! two-factor authentication. Anyone may read it; admins change it (the security setting with
-//! their password again).
+//! The account itself: its name, time zone (the calendar of its reports), whether it requires
+//! two-factor authentication, retention of resolved conversations and webhook masking. Anyone
+//! may read it; admins change it (the security setting with their password again).
 
 use axum::Json;
 use axum::extract::State;
 
-use tandem_app::account::AccountSettings;
+use tandem_app::account::{AccountChanges, AccountSettings};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
@@ -19,6 +19,9 @@ fn respond(settings: AccountSettings) -> AccountResponse {
         name: settings.account.name,
         time_zone: settings.time_zone,
         require_two_factor: settings.require_two_factor,
+        retention_days: settings.retention.days,
+        retention_action: settings.retention.action.as_str(),
+        webhook_mask_personal_data: settings.webhook_mask_personal_data,
     }
 }
 
@@ -53,8 +56,13 @@ pub async fn update(
         .app
         .update_account_settings(
             &auth.actor(origin),
-            request.time_zone.as_deref(),
-            request.require_two_factor,
+            AccountChanges {
+                time_zone: request.time_zone.as_deref(),
+                require_two_factor: request.require_two_factor,
+                retention_days: request.retention_days,
+                retention_action: request.retention_action.as_deref(),
+                webhook_mask_personal_data: request.webhook_mask_personal_data,
+            },
         )
         .await?;
     Ok(Json(respond(settings)))

@@ -113,19 +113,37 @@ pub async fn update(
     Ok(Json(updated.into()))
 }
 
+/// Erases the contact and everything held about them (admins only); the erasure is recorded
+/// in the audit log with the counts of rows removed.
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(contact_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let contact_id: ContactId = parse_id(&contact_id, "contact")?;
-    auth.require(Role::can_override_assignment)?;
+    auth.require(Role::can_manage_account)?;
     state
         .app
-        .delete_contact(auth.0.account_id(), contact_id)
+        .erase_contact(&auth.actor(origin), contact_id)
         .await?;
-    tracing::info!(%contact_id, by = %auth.0.user_id(), "contact deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything held about the contact, as JSON (admins only; recorded in the audit log).
+pub async fn export(
+    State(state): State<AppState>,
+    auth: Auth,
+    origin: ClientOrigin,
+    Path(contact_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let contact_id: ContactId = parse_id(&contact_id, "contact")?;
+    auth.require(Role::can_manage_account)?;
+    let export = state
+        .app
+        .export_contact(&auth.actor(origin), contact_id)
+        .await?;
+    Ok(Json(export))
 }
 
 /// Merges another contact into this one (the same person seen on two channels); supervisors

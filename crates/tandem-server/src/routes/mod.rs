@@ -219,6 +219,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/channels/{inbox_id}/voice", post(channel_webhooks::voice))
         .route("/contacts/{contact_id}/merge", post(contacts::merge))
+        .route("/contacts/{contact_id}/export", get(contacts::export))
         .route("/audit-log", get(audit::list))
         .route("/proactive-messages", post(proactive::send))
         .route("/account", get(account::show).patch(account::update))

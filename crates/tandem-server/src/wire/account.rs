@@ -1,4 +1,4 @@
-//! The account (its name, time zone and security settings) and its audit log.
+//! The account (its name, time zone, security settings and retention) and its audit log.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -49,6 +49,12 @@ pub struct AccountResponse {
     pub name: String,
     pub time_zone: String,
     pub require_two_factor: bool,
+    /// Days resolved conversations are kept; `null` keeps them forever.
+    pub retention_days: Option<u32>,
+    /// `delete` or `anonymise`, what happens to a conversation past `retention_days`.
+    pub retention_action: &'static str,
+    /// Whether outgoing webhooks carry personal data masked.
+    pub webhook_mask_personal_data: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,4 +64,18 @@ pub struct UpdateAccountRequest {
     /// Every user must use two-factor authentication; changing it needs `current_password`.
     pub require_two_factor: Option<bool>,
     pub current_password: Option<String>,
+    /// Absent: unchanged; `null`: keep forever; a number of days.
+    #[serde(default, deserialize_with = "present")]
+    pub retention_days: Option<Option<u32>>,
+    pub retention_action: Option<String>,
+    pub webhook_mask_personal_data: Option<bool>,
+}
+
+/// A field that is present (even as `null`) becomes `Some`, so absent and `null` differ.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

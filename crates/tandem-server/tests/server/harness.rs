@@ -99,6 +99,14 @@ impl TestServer {
         }
     }
 
+    /// The SQLite database file, when the server runs on SQLite.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._database
+            .url()
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
+    }
+
     pub fn app(&self) -> &tandem_app::App {
         &self.server.as_ref().expect("running").app
     }

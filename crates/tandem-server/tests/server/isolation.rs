@@ -224,6 +224,11 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
             format!("/api/v1/contacts/{}", theirs.contact),
             None,
         ),
+        (
+            Method::GET,
+            format!("/api/v1/contacts/{}/export", theirs.contact),
+            None,
+        ),
         (Method::GET, conversation.clone(), None),
         (Method::GET, format!("{conversation}/messages"), None),
         (

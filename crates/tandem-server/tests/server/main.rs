@@ -22,6 +22,7 @@ mod learning;
 mod login_protection;
 mod metrics;
 mod openapi;
+mod privacy;
 mod process;
 mod provider;
 mod reports;

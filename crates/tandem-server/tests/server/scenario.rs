@@ -114,8 +114,8 @@ async fn customer_to_agent_and_back(server: &TestServer) {
         "the REST API's shapes: {payload}"
     );
     assert_eq!(
-        payload["contact"]["identities"][0]["value"],
-        "+5511988887777"
+        payload["contact"]["identities"][0]["value"], "****-7777",
+        "webhooks carry personal data masked by default: {payload}"
     );
 
     let (status, resolved) = server

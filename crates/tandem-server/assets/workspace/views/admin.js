@@ -1,4 +1,5 @@
-// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning, audit.
+// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning, audit,
+// privacy.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -7,10 +8,11 @@ import { renderBot } from "./admin-bot.js";
 import { renderCanned } from "./admin-canned.js";
 import { renderInboxes } from "./admin-inboxes.js";
 import { renderLearning } from "./admin-learning.js";
+import { renderPrivacy } from "./admin-privacy.js";
 import { renderTeams } from "./admin-teams.js";
 import { renderUsers } from "./admin-users.js";
 
-const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, audit: renderAudit };
+const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, audit: renderAudit, privacy: renderPrivacy };
 
 export function mount(root, tab) {
   const nav = h(
