@@ -52,15 +52,18 @@ pub enum ConflictKind {
     NoExternalBot,
     /// The customer asked nothing before the reply being taught.
     NoQuestion,
+    /// Only an API-channel inbox has a channel token; providers sign their webhooks instead.
+    NotAnApiInbox,
 }
 
 impl ConflictKind {
     /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
-    pub const OWN: [ConflictKind; 4] = [
+    pub const OWN: [ConflictKind; 5] = [
         ConflictKind::NotTheBots,
         ConflictKind::AlreadyAnswered,
         ConflictKind::NoExternalBot,
         ConflictKind::NoQuestion,
+        ConflictKind::NotAnApiInbox,
     ];
 
     /// The stable snake_case code the API answers with. Never renamed.
@@ -71,6 +74,7 @@ impl ConflictKind {
             ConflictKind::AlreadyAnswered => "already_answered",
             ConflictKind::NoExternalBot => "no_external_bot",
             ConflictKind::NoQuestion => "no_question",
+            ConflictKind::NotAnApiInbox => "not_an_api_inbox",
         }
     }
 }

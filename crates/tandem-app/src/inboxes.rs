@@ -12,6 +12,7 @@ use tandem_domain::validation::{MAX_NAME_CHARS, ValidationError, Validator};
 use tandem_store::{InboxPatch, NewInbox};
 
 use crate::demo::INBOX_TOKEN_PREFIX;
+use crate::error::ConflictKind;
 use crate::model::InboxSecrets;
 use crate::secret::{generate_token, token_hash};
 use crate::{App, AppError};
@@ -37,8 +38,9 @@ impl App {
         Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
     }
 
-    /// Creates an inbox with a new API token (returned once, with the inbox) and webhook
-    /// secret. `channel_settings` (the provider's credentials, as JSON) are validated for the
+    /// Creates an inbox with its webhook secret and, for an API-channel inbox, a new channel
+    /// token (returned once, with the inbox; other inboxes get none: providers sign their
+    /// webhooks). `channel_settings` (the provider's credentials, as JSON) are validated for the
     /// channel and stored sealed; every channel but `api` and `web` needs them.
     pub async fn create_inbox(
         &self,
@@ -48,7 +50,7 @@ impl App {
         first_responder: Option<&str>,
         webhook_url: Option<String>,
         channel_settings: Option<serde_json::Value>,
-    ) -> Result<(String, InboxSecrets), AppError> {
+    ) -> Result<(Option<String>, InboxSecrets), AppError> {
         let mut validator = Validator::new();
         validator.text("name", name, MAX_NAME_CHARS);
         validator.finish()?;
@@ -66,14 +68,17 @@ impl App {
         let first_responder = first_responder
             .map(str::parse::<FirstResponder>)
             .transpose()?;
-        let api_token = generate_token(INBOX_TOKEN_PREFIX);
+        // The column wants a hash; a provider inbox gets the hash of a token nobody ever sees.
+        let token = generate_token(INBOX_TOKEN_PREFIX);
+        let api_token_hash = token_hash(&token);
+        let api_token = (channel == ChannelKind::Api).then_some(token);
         let new_inbox = NewInbox {
             name: name.trim().to_owned(),
             channel,
             first_responder: first_responder.unwrap_or(FirstResponder::Human),
             webhook_url,
             webhook_secret: generate_token(WEBHOOK_SECRET_PREFIX),
-            api_token_hash: token_hash(&api_token),
+            api_token_hash,
             channel_config,
         };
         let inbox = self
@@ -120,13 +125,19 @@ impl App {
         Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
     }
 
-    /// Replaces the inbox's API-channel token (returned once, with the inbox); the old one
-    /// stops working at once.
+    /// Replaces an API-channel inbox's token (returned once, with the inbox); the old one
+    /// stops working at once. Other inboxes have no token to replace.
     pub async fn rotate_inbox_token(
         &self,
         account_id: AccountId,
         inbox_id: InboxId,
     ) -> Result<(String, InboxSecrets), AppError> {
+        if self.store.inbox(account_id, inbox_id).await?.channel != ChannelKind::Api {
+            return Err(AppError::conflict(
+                ConflictKind::NotAnApiInbox,
+                "only an API-channel inbox has a channel token",
+            ));
+        }
         let api_token = generate_token(INBOX_TOKEN_PREFIX);
         let patch = InboxPatch {
             api_token_hash: Some(token_hash(&api_token)),
