@@ -84,6 +84,10 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// The share of resolved conversations (0–100) asked the NPS question after the CSAT.
     pub nps_sample_percent: u8,
+    /// New widget visitors one client address may start a minute (0: no limit).
+    pub widget_new_visitors_per_minute: u32,
+    /// Messages one widget visitor may send a minute (0: no limit).
+    pub widget_messages_per_minute: u32,
 }
 
 impl Default for Config {
@@ -107,6 +111,8 @@ impl Default for Config {
             mail_poll_seconds: 30,
             metrics_token: None,
             nps_sample_percent: 20,
+            widget_new_visitors_per_minute: 10,
+            widget_messages_per_minute: 30,
         }
     }
 }
@@ -225,6 +231,22 @@ impl Config {
                 .with_context(|| {
                     format!("TANDEM_NPS_SAMPLE_PERCENT={percent:?} is not a number from 0 to 100")
                 })?;
+        }
+        for (name, value) in [
+            (
+                "TANDEM_WIDGET_NEW_VISITORS_PER_MINUTE",
+                &mut self.widget_new_visitors_per_minute,
+            ),
+            (
+                "TANDEM_WIDGET_MESSAGES_PER_MINUTE",
+                &mut self.widget_messages_per_minute,
+            ),
+        ] {
+            if let Some(raw) = environment(name) {
+                *value = raw
+                    .parse()
+                    .with_context(|| format!("{name}={raw:?} is not a number"))?;
+            }
         }
         if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
             self.metrics_token = Some(Secret(token));

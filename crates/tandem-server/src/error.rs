@@ -3,8 +3,9 @@
 //! cause is logged once, here.
 
 use axum::Json;
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -45,6 +46,9 @@ pub enum ApiError {
     },
     #[error("the body is larger than the server accepts")]
     PayloadTooLarge,
+    /// Too many requests from one address or visitor; try again after the given seconds.
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("internal error")]
     Internal(String),
     #[error("service unavailable")]
@@ -117,6 +121,7 @@ impl ApiError {
             }
             ApiError::BadRequest { kind, .. } => (StatusCode::BAD_REQUEST, kind.code()),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
@@ -153,7 +158,16 @@ impl IntoResponse for ApiError {
                 details,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited {
+            retry_after_seconds,
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+        }
+        response
     }
 }
 
@@ -277,6 +291,9 @@ mod tests {
                 assignee_id: UserId::generate(),
             }),
             ApiError::PayloadTooLarge,
+            ApiError::RateLimited {
+                retry_after_seconds: 1,
+            },
             ApiError::Internal("cause".into()),
             ApiError::Unavailable,
         ];

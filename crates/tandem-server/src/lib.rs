@@ -8,7 +8,9 @@ mod error;
 mod extract;
 pub mod metrics;
 mod outbound;
+mod rate_limit;
 mod routes;
+mod security_headers;
 mod session;
 mod state;
 pub mod telemetry;
@@ -102,7 +104,7 @@ impl RunningServer {
 pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result<RunningServer> {
     let url = config.resolved_database_url();
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)
+        private_data_dir(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     }
     let options = StoreOptions {
@@ -146,7 +148,8 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
             HttpWebhooks::new(webhooks.timeout).context("building the webhooks' HTTP client")?,
         ),
         providers: Arc::new(
-            HttpProviders::new(apis, public_url).context("building the channels' HTTP client")?,
+            HttpProviders::new(apis, public_url.clone())
+                .context("building the channels' HTTP client")?,
         ),
         mailboxes: Arc::new(ImapMailboxes),
         observer: metrics.clone(),
@@ -183,6 +186,10 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         channels,
         visitors,
         metrics,
+        widget_limits: Arc::new(rate_limit::WidgetLimits::new(
+            config.widget_new_visitors_per_minute,
+            config.widget_messages_per_minute,
+        )),
         shutdown: shutdown.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
@@ -210,12 +217,19 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::map_response_with_state(
+            security_headers::SecurityHeaders::for_public_url(&public_url),
+            security_headers::add,
+        ));
     let graceful = shutdown.clone();
     let serving = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move { graceful.cancelled().await })
-            .await
+        axum::serve(
+            listener,
+            service.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { graceful.cancelled().await })
+        .await
     });
     Ok(RunningServer {
         addr,
@@ -225,6 +239,27 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         serving,
         workers,
     })
+}
+
+/// Creates the data directory (and missing parents) for its owner only (0700), and narrows an
+/// existing one: it holds the database and the secret key.
+fn private_data_dir(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)?;
+        if std::fs::metadata(path)?.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(path)
+    }
 }
 
 fn seconds(seconds: u64) -> jiff::SignedDuration {

@@ -9,6 +9,7 @@ use tandem_app::channels::ChannelSettings;
 use tandem_app::visitor::VisitorTokens;
 
 use crate::metrics::Metrics;
+use crate::rate_limit::WidgetLimits;
 
 /// Handlers' shared state: the use cases and the server's own concerns.
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct AppState {
     pub visitors: Arc<VisitorTokens>,
     /// This server's operational metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
+    /// The widget's rate limits (this node's memory).
+    pub widget_limits: Arc<WidgetLimits>,
     /// Cancelled when the server begins to shut down; long-lived WebSocket sessions close on it.
     pub shutdown: CancellationToken,
 }

@@ -34,6 +34,7 @@ mod conversations;
 mod db;
 mod error;
 mod events;
+mod file_modes;
 mod inboxes;
 mod learning;
 mod message_rows;
@@ -172,6 +173,8 @@ impl Store {
     }
 
     async fn open_sqlite(path: &Path, options: &StoreOptions) -> Result<Pools, StoreError> {
+        file_modes::create_private(path)
+            .map_err(|error| StoreError::Config(format!("creating {}: {error}", path.display())))?;
         let connect = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -191,6 +194,9 @@ impl Store {
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect.read_only(true))
             .await?;
+        file_modes::narrow(path).map_err(|error| {
+            StoreError::Config(format!("making {} private: {error}", path.display()))
+        })?;
         Ok(Pools::Sqlite { writer, reader })
     }
 
