@@ -11,6 +11,8 @@ mod common;
 mod contacts;
 mod conversations;
 mod external_bot;
+#[cfg(test)]
+mod hostile_bodies;
 mod inboxes;
 mod learning;
 mod messages;

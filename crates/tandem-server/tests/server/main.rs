@@ -14,6 +14,7 @@ mod cluster;
 mod durability;
 mod external_bot;
 mod harness;
+mod hostile_input;
 mod inbound;
 mod isolation;
 mod learning;
