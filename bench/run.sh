@@ -44,13 +44,15 @@ stop_servers() {
 trap stop_servers EXIT
 
 # start_node NAME PORT [DATABASE_URL]: a release server with the demo seeded, its WhatsApp sends
-# going to the generator's fake Graph API.
+# and webhooks going to the generator's fake Graph API and receiver on loopback, which the
+# outbound allow-list must name.
 start_node() {
   local name=$1 port=$2 url=${3:-}
   local data=$OUT/$name-data
   mkdir -p "$data"
   env TANDEM_LISTEN=127.0.0.1:$port TANDEM_DATA_DIR=$data TANDEM_DEMO_PASSWORD=$PASSWORD \
     TANDEM_SECRET_KEY=$SECRET_KEY TANDEM_META_GRAPH_URL=http://127.0.0.1:8099/v21.0 \
+    TANDEM_OUTBOUND_ALLOW=127.0.0.1:8099 \
     TANDEM_LOG_LEVEL=warn ${url:+TANDEM_DATABASE_URL=$url} \
     TANDEM_WIDGET_NEW_VISITORS_PER_MINUTE=0 TANDEM_WIDGET_MESSAGES_PER_MINUTE=0 \
     "$BIN/tandem" serve >"$OUT/$name.log" 2>&1 &

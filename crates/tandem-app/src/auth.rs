@@ -5,30 +5,40 @@ use std::sync::OnceLock;
 use jiff::SignedDuration;
 
 use tandem_domain::Timestamp;
+use tandem_domain::account::Account;
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_domain::user::{Role, User};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
-use tandem_store::{AuthToken, StoreError, TokenKind};
+use tandem_store::{AuthToken, ChallengeFlow, StoreError, TokenKind};
 
-use crate::secret::{generate_token, hash_password, token_hash, verify_password};
+use crate::login_protection::{Attempt, LoginProtection, ThrottleError};
+use crate::secret::{generate_token, hash_password, token_hash};
 use crate::{App, AppError};
 
 /// Prefix of session tokens.
 pub const SESSION_PREFIX: &str = "tdm_s_";
 /// Prefix of personal API tokens.
 pub const API_TOKEN_PREFIX: &str = "tdm_p_";
+/// How long a personal API token lives when its creator does not say.
+pub const DEFAULT_API_TOKEN_DAYS: u32 = 90;
+/// The longest a personal API token may live. There is no "never": a token copied into an
+/// integration's settings is easily forgotten there, and a yearly rotation is cheap.
+pub const MAX_API_TOKEN_DAYS: u32 = 365;
 
 /// How logins behave.
 #[derive(Clone, Debug)]
 pub struct AuthSettings {
     /// How long a login session lasts.
     pub session_ttl: SignedDuration,
+    /// Throttling of failed logins.
+    pub protection: LoginProtection,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             session_ttl: SignedDuration::from_hours(12),
+            protection: LoginProtection::default(),
         }
     }
 }
@@ -39,6 +49,9 @@ pub struct Principal {
     pub user: User,
     pub token_id: TokenId,
     pub token_kind: TokenKind,
+    /// The account requires two-factor authentication and this user has not enabled it: the
+    /// credential reaches only the routes that enrol (see `two_factor.rs`).
+    pub must_enrol_two_factor: bool,
 }
 
 impl Principal {
@@ -62,39 +75,114 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("missing, expired or revoked token")]
     InvalidToken,
+    /// The e-mail and password match a user in each of these accounts: the client must say
+    /// which one.
+    #[error("this e-mail address and password belong to several accounts; choose one")]
+    AccountRequired(Vec<Account>),
+    /// Too many failures from this e-mail address or client address: wait before trying again.
+    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    /// The one-time code (or recovery code) is wrong, expired or used already.
+    #[error("wrong or already used two-factor code")]
+    InvalidTwoFactorCode,
+    /// The change needs the caller's current password (`current_password`) again.
+    #[error("this change needs your current password in current_password")]
+    ReauthenticationRequired,
+    /// The account requires two-factor authentication, which this user must enable first.
+    #[error(
+        "your account requires two-factor authentication: enable it first (POST /api/v1/auth/2fa/setup)"
+    )]
+    TwoFactorEnrolmentRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+impl From<ThrottleError> for AuthError {
+    fn from(error: ThrottleError) -> Self {
+        match error {
+            ThrottleError::TooManyAttempts {
+                retry_after_seconds,
+            } => AuthError::TooManyAttempts {
+                retry_after_seconds,
+            },
+            ThrottleError::Store(error) => AuthError::Store(error),
+        }
+    }
+}
+
+/// The second step of a login: answer with a code before `expires_at` (`two_factor.rs`).
+#[derive(Debug)]
+pub struct Challenge {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+    pub expires_at: Timestamp,
+}
+
+/// A session just opened; its token is shown once.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub record: AuthToken,
+    pub user: User,
+    /// The session reaches only the routes that enrol a second factor until one is enabled.
+    pub must_enrol_two_factor: bool,
+}
+
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Logged in.
+    Session(Box<NewSession>),
+    /// The user has two-factor authentication: answer the challenge with a code.
+    TwoFactorRequired(Challenge),
+}
+
 /// A hash of a random password, checked when the e-mail is unknown so that login takes as long
 /// for unknown addresses as for wrong passwords (no user enumeration by timing).
-fn decoy_hash() -> &'static str {
+pub(crate) fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| hash_password(&generate_token("")).unwrap_or_default())
 }
 
 impl App {
-    /// Checks an e-mail and password and opens a session; returns its token (shown once).
+    /// Checks an e-mail and password (in `account` when given: an address may belong to users
+    /// of several accounts), throttled per e-mail and client address (`login_protection.rs`). A
+    /// user with two-factor authentication gets a challenge to answer with a code
+    /// (`App::verify_two_factor`), turned into a session of `flow`; anyone else a session at
+    /// once.
     pub async fn login(
         &self,
-        email: &str,
+        attempt: Attempt<'_>,
         password: &str,
+        account: Option<AccountId>,
+        flow: ChallengeFlow,
         now: Timestamp,
-    ) -> Result<(String, AuthToken, User), AuthError> {
-        let email = email.trim().to_lowercase();
-        let credentials = self.store.credentials(&email).await?;
-        let password = password.to_owned();
-        let stored_hash = credentials
-            .as_ref()
-            .map_or_else(|| decoy_hash().to_owned(), |(_, hash)| hash.clone());
-        // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
-            .await
-            .unwrap_or(false);
-        let user = match credentials {
-            Some((user, _)) if matches => user,
-            _ => return Err(AuthError::InvalidCredentials),
+    ) -> Result<LoginOutcome, AuthError> {
+        self.begin_attempt(attempt, now).await?;
+        let user = match self.password_user(attempt.email, password, account).await {
+            Ok(user) => user,
+            Err(AuthError::InvalidCredentials) => {
+                self.attempt_failed(attempt, now).await?;
+                return Err(AuthError::InvalidCredentials);
+            }
+            Err(other) => return Err(other),
         };
+        if let Some(challenge) = self.two_factor_challenge_for(&user, flow, now).await? {
+            // The e-mail address stays charged until the code is right too.
+            return Ok(LoginOutcome::TwoFactorRequired(challenge));
+        }
+        self.attempt_succeeded(attempt).await?;
+        Ok(LoginOutcome::Session(Box::new(
+            self.open_session(user, now).await?,
+        )))
+    }
+
+    /// Opens a login session for a user who proved who they are.
+    pub(crate) async fn open_session(
+        &self,
+        user: User,
+        now: Timestamp,
+    ) -> Result<NewSession, AuthError> {
         let token = generate_token(SESSION_PREFIX);
         let expires_at = now.saturating_add(self.auth.session_ttl).ok();
         let record = self
@@ -109,20 +197,39 @@ impl App {
                 now,
             )
             .await?;
-        Ok((token, record, user))
+        let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
+        Ok(NewSession {
+            token,
+            record,
+            user,
+            must_enrol_two_factor: gate.required && !gate.enabled,
+        })
     }
 
-    /// Issues a personal API token for the user (its name required, and trimmed); returns its
-    /// secret (shown once).
+    /// Issues a personal API token for the user (its name required, and trimmed) that expires
+    /// after `expires_in_days` (1 to [`MAX_API_TOKEN_DAYS`]; [`DEFAULT_API_TOKEN_DAYS`] when
+    /// not given); returns its secret (shown once).
     pub async fn create_api_token(
         &self,
         principal: &Principal,
         name: &str,
+        expires_in_days: Option<u32>,
         now: Timestamp,
     ) -> Result<(String, AuthToken), AppError> {
         let mut validator = Validator::new();
         validator.text("name", name, MAX_NAME_CHARS);
+        let days = expires_in_days.unwrap_or(DEFAULT_API_TOKEN_DAYS);
+        if !(1..=MAX_API_TOKEN_DAYS).contains(&days) {
+            validator.reject(
+                "expires_in_days",
+                "out_of_range",
+                format!("must be a whole number of days from 1 to {MAX_API_TOKEN_DAYS}"),
+            );
+        }
         validator.finish()?;
+        let expires_at = now
+            .saturating_add(SignedDuration::from_hours(24 * i64::from(days)))
+            .map_err(|error| AppError::Internal(error.to_string()))?;
         let name = name.trim();
         let token = generate_token(API_TOKEN_PREFIX);
         let record = self
@@ -133,7 +240,7 @@ impl App {
                 TokenKind::Api,
                 name,
                 &token_hash(&token),
-                None,
+                Some(expires_at),
                 now,
             )
             .await?;
@@ -150,10 +257,13 @@ impl App {
             .authenticate(&token_hash(token), now)
             .await?
             .ok_or(AuthError::InvalidToken)?;
+        self.note_token_use(&record, now).await;
+        let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
         Ok(Principal {
             user,
             token_id: record.id,
             token_kind: record.kind,
+            must_enrol_two_factor: gate.required && !gate.enabled,
         })
     }
 
@@ -173,6 +283,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::verify_password;
 
     #[test]
     fn the_decoy_hash_is_a_real_hash_that_common_passwords_do_not_match() {

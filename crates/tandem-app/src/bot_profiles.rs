@@ -63,6 +63,7 @@ impl App {
         source: String,
     ) -> Result<(StoredBotProfile, BotProfile), AppError> {
         let (source, profile) = checked_source(source).await?;
+        self.check_profile_urls(&profile).await?;
         let (account_id, by, now) = (
             principal.account_id(),
             Some(principal.user_id()),

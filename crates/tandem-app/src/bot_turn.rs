@@ -792,7 +792,7 @@ impl BotRunner {
             let retryable = match &kind {
                 ActionFailureKind::Timeout | ActionFailureKind::Network => true,
                 ActionFailureKind::Status { status } => *status >= 500,
-                ActionFailureKind::InvalidResult { .. } => false,
+                ActionFailureKind::Refused | ActionFailureKind::InvalidResult { .. } => false,
             };
             if !retryable || attempts > u32::from(action.retries) {
                 return ActionOutcome::Failed {

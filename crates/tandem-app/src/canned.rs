@@ -4,6 +4,7 @@ use tandem_domain::canned::{CannedResponse, validate};
 use tandem_domain::id::{AccountId, CannedResponseId};
 use tandem_domain::validation::{ValidationError, Validator};
 
+use crate::audit::{Actor, AuditEvent};
 use crate::model::CannedPatch;
 use crate::{App, AppError};
 
@@ -30,6 +31,11 @@ fn check(fields: &CannedPatch, creating: bool) -> Result<(), ValidationError> {
     validator.finish()
 }
 
+/// The audited fields of a canned response.
+fn fields_of(canned: &CannedResponse) -> serde_json::Value {
+    serde_json::json!({"shortcut": canned.shortcut, "title": canned.title, "text": canned.text})
+}
+
 impl App {
     pub async fn canned_responses(
         &self,
@@ -38,29 +44,35 @@ impl App {
         Ok(self.store.canned_responses(account_id).await?)
     }
 
-    /// Creates a canned response; every field is required (title and text are trimmed).
+    /// Creates a canned response, recorded as `canned_response.created` by `actor`; every field
+    /// is required (title and text are trimmed).
     pub async fn create_canned_response(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         fields: CannedPatch,
     ) -> Result<CannedResponse, AppError> {
         check(&fields, true)?;
-        Ok(self
+        let canned = self
             .store
             .create_canned_response(
-                account_id,
+                actor.account_id,
                 fields.shortcut.as_deref().unwrap_or_default(),
                 fields.title.as_deref().unwrap_or_default().trim(),
                 fields.text.as_deref().unwrap_or_default().trim(),
                 self.now(),
             )
-            .await?)
+            .await?;
+        let event = AuditEvent::new("canned_response.created", "canned_response", canned.id.0)
+            .after(fields_of(&canned));
+        self.record(actor, event).await?;
+        Ok(canned)
     }
 
-    /// Changes the fields given (title and text are trimmed).
+    /// Changes the fields given (title and text are trimmed); recorded as
+    /// `canned_response.updated` by `actor`.
     pub async fn update_canned_response(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         id: CannedResponseId,
         patch: CannedPatch,
     ) -> Result<CannedResponse, AppError> {
@@ -70,17 +82,36 @@ impl App {
             title: patch.title.map(|title| title.trim().to_owned()),
             text: patch.text.map(|text| text.trim().to_owned()),
         };
-        Ok(self
+        let before = self
             .store
-            .update_canned_response(account_id, id, patch, self.now())
-            .await?)
+            .canned_responses(actor.account_id)
+            .await?
+            .into_iter()
+            .find(|canned| canned.id == id);
+        let canned = self
+            .store
+            .update_canned_response(actor.account_id, id, patch, self.now())
+            .await?;
+        let before = before.as_ref().map(fields_of).unwrap_or_default();
+        let event = AuditEvent::new("canned_response.updated", "canned_response", id.0)
+            .changes(&before, fields_of(&canned));
+        self.record(actor, event).await?;
+        Ok(canned)
     }
 
+    /// Deletes a canned response, recorded as `canned_response.deleted` by `actor`.
     pub async fn delete_canned_response(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         id: CannedResponseId,
     ) -> Result<(), AppError> {
-        Ok(self.store.delete_canned_response(account_id, id).await?)
+        self.store
+            .delete_canned_response(actor.account_id, id)
+            .await?;
+        self.record(
+            actor,
+            AuditEvent::new("canned_response.deleted", "canned_response", id.0),
+        )
+        .await
     }
 }

@@ -22,6 +22,7 @@ use tandem_domain::event::Actor;
 use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_domain::message::{Direction, Message};
+use tandem_nlu::masking::mask_text;
 use tandem_store::{ChannelDelivery, InboxSecrets, Store, StoreError};
 
 use crate::App;
@@ -72,12 +73,29 @@ impl Deliverer for OutboundWorker {
     }
 }
 
+/// A provider's reason for a failure may quote the recipient or the message back: it is masked
+/// before it is logged or stored with the delivery.
+fn masked_reason(attempt: SendAttempt) -> SendAttempt {
+    match attempt {
+        SendAttempt::Failed(reason) => SendAttempt::Failed(mask_text(&reason)),
+        SendAttempt::Retry {
+            reason,
+            retry_after,
+        } => SendAttempt::Retry {
+            reason: mask_text(&reason),
+            retry_after,
+        },
+        sent @ SendAttempt::Sent(_) => sent,
+    }
+}
+
 impl OutboundWorker {
     async fn record(
         &self,
         delivery: &ChannelDelivery,
         attempt: SendAttempt,
     ) -> Result<(), StoreError> {
+        let attempt = masked_reason(attempt);
         let now = self.app.now();
         let settings = &self.app.settings.deliveries;
         let channel = delivery.channel.as_str();

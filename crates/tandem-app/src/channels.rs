@@ -33,6 +33,11 @@ impl ChannelSettings {
         Self { sealer, public_url }
     }
 
+    /// The installation's sealer, for other secrets kept at rest (two-factor secrets).
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
     /// Encrypts an inbox's settings for the store, bound to the inbox.
     pub fn seal(&self, inbox_id: InboxId, config: &ChannelConfig) -> String {
         // Serialising plain structs of strings cannot fail.

@@ -2,13 +2,16 @@
 //! (their identities checked and normalized), deleting one (erasure) and merging two that are
 //! the same person.
 
+use serde_json::json;
 use tandem_domain::contact::{
     Attributes, Contact, Identity, IdentityKind, NewContact, validate_contact,
 };
-use tandem_domain::id::{AccountId, ContactId, UserId};
-use tandem_domain::validation::{FieldError, ValidationError};
-use tandem_store::ContactPatch;
 
+use tandem_domain::id::{AccountId, ContactId};
+use tandem_domain::validation::{FieldError, ValidationError};
+use tandem_store::{ContactPatch, StoreError};
+
+use crate::audit::{Actor, AuditEvent};
 use crate::model::ContactPage;
 use crate::{App, AppError};
 
@@ -126,26 +129,31 @@ impl App {
             .await?)
     }
 
-    pub async fn delete_contact(
-        &self,
-        account_id: AccountId,
-        contact_id: ContactId,
-    ) -> Result<(), AppError> {
-        Ok(self.store.delete_contact(account_id, contact_id).await?)
-    }
-
     /// Merges contact `from` into `into` (the same person seen on two channels) and deletes
-    /// `from`; written to the audit log as done `by` the user.
+    /// `from`; recorded as `contact.merged` by `actor`, with the merged contact (its identities
+    /// masked) before and the contact it became after.
     pub async fn merge_contacts(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         into: ContactId,
         from: ContactId,
-        by: UserId,
     ) -> Result<Contact, AppError> {
+        let account_id = actor.account_id;
+        let merged = match self.store.contact(account_id, from).await {
+            Ok(contact) => Some(contact),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(error) => return Err(error.into()),
+        };
+        let event = AuditEvent::new("contact.merged", "contact", into.0)
+            .before(json!({
+                "merged_contact_id": from.0,
+                "merged_contact_name": merged.as_ref().and_then(|contact| contact.name.clone()),
+                "identities_moved": merged.as_ref().map(|contact| &contact.identities),
+            }))
+            .after(json!({"contact_id": into.0}));
         Ok(self
             .store
-            .merge_contacts(account_id, into, from, by, self.now())
+            .merge_contacts(account_id, into, from, &event.entry(actor), self.now())
             .await?)
     }
 }

@@ -12,11 +12,40 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::{Message, validate_message_text};
 
+use crate::audit::AuditEvent;
 use crate::model::{
     AgentMessage, ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate,
     MessagePage,
 };
-use crate::{App, AppError, Principal};
+use crate::{App, AppError, Principal, audit};
+
+/// The audit record of a person's change to a conversation: its status, owner and team before
+/// and after.
+fn conversation_change(
+    update: &ConversationUpdate,
+    before: &Conversation,
+    after: &Conversation,
+) -> AuditEvent {
+    let action = match update {
+        ConversationUpdate::Assign { .. } => "conversation.assigned",
+        ConversationUpdate::TransferToTeam { .. } => "conversation.transferred",
+        ConversationUpdate::Unassign => "conversation.unassigned",
+        ConversationUpdate::RequestHandover { .. } => "conversation.handover_requested",
+        ConversationUpdate::HandBackToBot => "conversation.handed_back_to_bot",
+        ConversationUpdate::Resolve => "conversation.resolved",
+        ConversationUpdate::Reopen { .. } => "conversation.reopened",
+    };
+    let state = |conversation: &Conversation| {
+        serde_json::json!({
+            "status": conversation.status.as_str(),
+            "assignee_id": conversation.assignee_id.map(|id| id.0),
+            "team_id": conversation.team_id.map(|id| id.0),
+        })
+    };
+    AuditEvent::new(action, "conversation", after.id.0)
+        .before(state(before))
+        .after(state(after))
+}
 
 impl App {
     /// A page of the account's conversations matching `filter`, with each one's summary (last
@@ -115,9 +144,14 @@ impl App {
     pub async fn change_conversation(
         &self,
         principal: &Principal,
+        actor: &audit::Actor,
         conversation_id: ConversationId,
         update: ConversationUpdate,
     ) -> Result<(Conversation, Vec<Event>), AppError> {
+        let before = self
+            .store
+            .conversation(principal.account_id(), conversation_id)
+            .await?;
         let (conversation, events) = self
             .store
             .update_conversation(
@@ -128,6 +162,8 @@ impl App {
                 principal.role().can_override_assignment(),
                 self.now(),
             )
+            .await?;
+        self.record(actor, conversation_change(&update, &before, &conversation))
             .await?;
         self.after_conversation_update(&update, &conversation)
             .await?;

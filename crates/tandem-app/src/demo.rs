@@ -2,6 +2,7 @@
 //! an admin, two agents, a support team and an API inbox.
 
 use tandem_domain::Timestamp;
+use tandem_domain::password::{PasswordOwner, password_problem};
 use tandem_domain::user::Role;
 use tandem_store::{AccountSeed, NewInbox, StoreError, UserSeed};
 
@@ -56,6 +57,12 @@ pub struct DemoAccount {
 pub enum DemoError {
     #[error(transparent)]
     Password(#[from] PasswordError),
+    /// The configured demo password breaks the password policy.
+    #[error("the demo password is refused for {email}: {problem}")]
+    WeakPassword {
+        email: String,
+        problem: &'static str,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -70,6 +77,14 @@ impl App {
         now: Timestamp,
     ) -> Result<Option<DemoAccount>, DemoError> {
         let password = password.unwrap_or_else(|| generate_token("")[..20].to_owned());
+        for (email, name, _) in DEMO_USERS {
+            if let Some(problem) = password_problem(&password, PasswordOwner { email, name }) {
+                return Err(DemoError::WeakPassword {
+                    email: email.to_owned(),
+                    problem: problem.code(),
+                });
+            }
+        }
         let password_for_hash = password.clone();
         let password_hash = tokio::task::spawn_blocking(move || hash_password(&password_for_hash))
             .await

@@ -54,16 +54,22 @@ pub enum ConflictKind {
     NoQuestion,
     /// Only an API-channel inbox has a channel token; providers sign their webhooks instead.
     NotAnApiInbox,
+    /// Two-factor authentication is enabled already (setting it up again needs disabling it).
+    TwoFactorAlreadyEnabled,
+    /// No two-factor enrolment is in progress to confirm.
+    TwoFactorNotPending,
 }
 
 impl ConflictKind {
     /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
-    pub const OWN: [ConflictKind; 5] = [
+    pub const OWN: [ConflictKind; 7] = [
         ConflictKind::NotTheBots,
         ConflictKind::AlreadyAnswered,
         ConflictKind::NoExternalBot,
         ConflictKind::NoQuestion,
         ConflictKind::NotAnApiInbox,
+        ConflictKind::TwoFactorAlreadyEnabled,
+        ConflictKind::TwoFactorNotPending,
     ];
 
     /// The stable snake_case code the API answers with. Never renamed.
@@ -75,6 +81,8 @@ impl ConflictKind {
             ConflictKind::NoExternalBot => "no_external_bot",
             ConflictKind::NoQuestion => "no_question",
             ConflictKind::NotAnApiInbox => "not_an_api_inbox",
+            ConflictKind::TwoFactorAlreadyEnabled => "two_factor_already_enabled",
+            ConflictKind::TwoFactorNotPending => "two_factor_not_pending",
         }
     }
 }

@@ -17,6 +17,7 @@ use tandem_nlu::{Analysis, ConversationTurn, Language, Speaker};
 use tandem_store::{BotHandover, BotTurnRecord, ConversationFilter, RoutingFacts, Store};
 
 use crate::loaded_bot::{LoadedBot, TurnError};
+use crate::personal_data::{mask_strings, masked_identity};
 
 /// What the person taking over sees first: why, what the customer wants (summary), how
 /// their mood went (sentiment per message), what the bot knows (personal numbers masked)
@@ -118,8 +119,10 @@ pub(crate) async fn handover_context(
         let identities: Vec<Value> = contact
             .identities
             .iter()
-            .map(|identity| json!({"kind": identity.kind, "value": identity.value}))
+            .map(|identity| json!({"kind": identity.kind, "value": masked_identity(identity)}))
             .collect();
+        let mut attributes = Value::Object(contact.attributes.clone());
+        mask_strings(&mut attributes);
         json!({
             "reason": decision.reason,
             "evidence": decision.evidence_json(),
@@ -138,7 +141,7 @@ pub(crate) async fn handover_context(
             "contact": {
                 "id": contact.id,
                 "name": contact.name,
-                "attributes": contact.attributes,
+                "attributes": attributes,
                 "identities": identities,
             },
             "previous_conversations": previous,

@@ -11,6 +11,9 @@ use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox, validate_inbox};
 use tandem_domain::validation::{MAX_NAME_CHARS, ValidationError, Validator};
 use tandem_store::{InboxPatch, NewInbox};
 
+use serde_json::json;
+
+use crate::audit::{Actor, AuditEvent};
 use crate::demo::INBOX_TOKEN_PREFIX;
 use crate::error::ConflictKind;
 use crate::model::InboxSecrets;
@@ -42,9 +45,10 @@ impl App {
     /// token (returned once, with the inbox; other inboxes get none: providers sign their
     /// webhooks). `channel_settings` (the provider's credentials, as JSON) are validated for the
     /// channel and stored sealed; every channel but `api` and `web` needs them.
+    /// Recorded as `inbox.created` by `actor` (the settings' secrets redacted).
     pub async fn create_inbox(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         name: &str,
         channel: &str,
         first_responder: Option<&str>,
@@ -55,9 +59,14 @@ impl App {
         validator.text("name", name, MAX_NAME_CHARS);
         validator.finish()?;
         validate_inbox(None, webhook_url.as_deref())?;
+        if let Some(url) = &webhook_url {
+            self.check_outbound_url("webhook_url", url).await?;
+        }
         let channel: ChannelKind = channel.parse()?;
         let inbox_id = InboxId::generate();
-        let channel_config = self.sealed_settings(inbox_id, channel, channel_settings, None)?;
+        let channel_config = self
+            .sealed_settings(inbox_id, channel, channel_settings.clone(), None)
+            .await?;
         if channel.needs_config() && channel_config.is_none() {
             return Err(AppError::invalid(
                 "channel_config",
@@ -81,10 +90,19 @@ impl App {
             api_token_hash,
             channel_config,
         };
+        let account_id = actor.account_id;
         let inbox = self
             .store
             .create_inbox(account_id, inbox_id, &new_inbox, self.now())
             .await?;
+        let event = AuditEvent::new("inbox.created", "inbox", inbox.id.0).after(json!({
+            "name": inbox.name,
+            "channel": inbox.channel.as_str(),
+            "first_responder": inbox.first_responder.as_str(),
+            "webhook_url": inbox.webhook_url,
+            "channel_settings": channel_settings,
+        }));
+        self.record(actor, event).await?;
         let created = self.store.inbox_with_secrets(account_id, inbox.id).await?;
         Ok((api_token, created))
     }
@@ -92,9 +110,11 @@ impl App {
     /// Changes the fields given (`webhook_url: Some(None)` removes the webhook).
     /// New `channel_settings` replace the stored ones; secrets sent back masked keep their
     /// stored values.
+    /// Recorded as `inbox.updated` by `actor` with the fields that changed (the settings'
+    /// secrets redacted).
     pub async fn update_inbox(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         inbox_id: InboxId,
         name: Option<String>,
         first_responder: Option<&str>,
@@ -102,14 +122,24 @@ impl App {
         channel_settings: Option<serde_json::Value>,
     ) -> Result<InboxSecrets, AppError> {
         validate_inbox(name.as_deref(), webhook_url.clone().flatten().as_deref())?;
+        let account_id = actor.account_id;
+        if let Some(Some(url)) = &webhook_url {
+            self.check_outbound_url("webhook_url", url).await?;
+        }
         let InboxSecrets {
             inbox,
             channel_config: sealed,
             ..
         } = self.store.inbox_with_secrets(account_id, inbox_id).await?;
         let previous = self.channels().open(&inbox, sealed.as_deref()).ok();
-        let channel_config =
-            self.sealed_settings(inbox.id, inbox.channel, channel_settings, previous.as_ref())?;
+        let channel_config = self
+            .sealed_settings(
+                inbox.id,
+                inbox.channel,
+                channel_settings.clone(),
+                previous.as_ref(),
+            )
+            .await?;
         let patch = InboxPatch {
             name: name.map(|name| name.trim().to_owned()),
             first_responder: first_responder
@@ -119,19 +149,41 @@ impl App {
             api_token_hash: None,
             channel_config,
         };
+        let event = AuditEvent::new("inbox.updated", "inbox", inbox_id.0).changes(
+            &json!({
+                "name": inbox.name,
+                "first_responder": inbox.first_responder.as_str(),
+                "webhook_url": inbox.webhook_url,
+                "channel_settings": previous.map(|settings| settings.masked()),
+            }),
+            json!({
+                "name": patch.name,
+                "first_responder": patch.first_responder.map(FirstResponder::as_str),
+                "webhook_url": patch.webhook_url,
+                "channel_settings": channel_settings,
+            }),
+        );
         self.store
-            .update_inbox(account_id, inbox_id, &patch)
+            .update_inbox(
+                account_id,
+                inbox_id,
+                &patch,
+                &event.entry(actor),
+                self.now(),
+            )
             .await?;
         Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
     }
 
     /// Replaces an API-channel inbox's token (returned once, with the inbox); the old one
-    /// stops working at once. Other inboxes have no token to replace.
+    /// stops working at once. Other inboxes have no token to replace. Recorded as
+    /// `inbox.token_rotated` by `actor`.
     pub async fn rotate_inbox_token(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         inbox_id: InboxId,
     ) -> Result<(String, InboxSecrets), AppError> {
+        let account_id = actor.account_id;
         if self.store.inbox(account_id, inbox_id).await?.channel != ChannelKind::Api {
             return Err(AppError::conflict(
                 ConflictKind::NotAnApiInbox,
@@ -143,19 +195,28 @@ impl App {
             api_token_hash: Some(token_hash(&api_token)),
             ..InboxPatch::default()
         };
+        let event = AuditEvent::new("inbox.token_rotated", "inbox", inbox_id.0);
         self.store
-            .update_inbox(account_id, inbox_id, &patch)
+            .update_inbox(
+                account_id,
+                inbox_id,
+                &patch,
+                &event.entry(actor),
+                self.now(),
+            )
             .await?;
         let inbox = self.store.inbox_with_secrets(account_id, inbox_id).await?;
         Ok((api_token, inbox))
     }
 
-    pub async fn delete_inbox(
-        &self,
-        account_id: AccountId,
-        inbox_id: InboxId,
-    ) -> Result<(), AppError> {
-        Ok(self.store.delete_inbox(account_id, inbox_id).await?)
+    /// Deletes an inbox, recorded as `inbox.deleted` by `actor`.
+    pub async fn delete_inbox(&self, actor: &Actor, inbox_id: InboxId) -> Result<(), AppError> {
+        let inbox = self.store.inbox(actor.account_id, inbox_id).await?;
+        self.store.delete_inbox(actor.account_id, inbox_id).await?;
+        let event = AuditEvent::new("inbox.deleted", "inbox", inbox_id.0).before(json!({
+            "name": inbox.name, "channel": inbox.channel.as_str(),
+        }));
+        self.record(actor, event).await
     }
 
     /// The installation's first web inbox, whose widget the demo site shows.
@@ -168,20 +229,21 @@ impl App {
             })
     }
 
-    /// Validates channel settings given for a `channel` inbox and seals them for the store,
-    /// bound to the inbox; secrets sent back masked keep the values of the `previous` settings.
-    fn sealed_settings(
+    /// Validates channel settings given for a `channel` inbox (a mail server must be one the
+    /// server may connect to) and seals them for the store, bound to the inbox; secrets sent
+    /// back masked keep the values of the `previous` settings.
+    async fn sealed_settings(
         &self,
         inbox_id: InboxId,
         channel: ChannelKind,
         given: Option<serde_json::Value>,
         previous: Option<&ChannelConfig>,
     ) -> Result<Option<String>, ValidationError> {
-        given
-            .map(|value| {
-                let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
-                Ok(self.channels().seal(inbox_id, &config))
-            })
-            .transpose()
+        let Some(value) = given else {
+            return Ok(None);
+        };
+        let config = ChannelConfig::parse(channel, value, "channel_config", previous)?;
+        self.check_mail_servers(&config).await?;
+        Ok(Some(self.channels().seal(inbox_id, &config)))
     }
 }

@@ -14,6 +14,7 @@ use tandem_domain::inbox::Inbox;
 use tandem_domain::message::{Attachment, MAX_EXTERNAL_ID_CHARS};
 use tandem_domain::text::{clean_text, fit_text, fit_text_to};
 use tandem_domain::validation::MAX_NAME_CHARS;
+use tandem_nlu::masking::{CARD_DATA, mask_kinds};
 
 use crate::model::{InboundMessage, InboundOutcome};
 use crate::{App, AppError};
@@ -21,13 +22,14 @@ use crate::{App, AppError};
 impl App {
     /// Stores a customer message and sets what follows in motion: the bot answers a
     /// conversation it has, the routing worker places a queued one. A repeated delivery does
-    /// nothing more.
+    /// nothing more. Card numbers and security codes are masked before anything is stored
+    /// ([`mask_card_data`]).
     pub async fn accept_inbound(
         &self,
         account_id: AccountId,
         inbound: &InboundMessage,
     ) -> Result<InboundOutcome, AppError> {
-        let inbound = admitted(inbound)?;
+        let inbound = mask_card_data(&admitted(inbound)?);
         let outcome = self
             .store
             .append_inbound_message(account_id, &inbound, self.now())
@@ -130,6 +132,29 @@ fn clean_json(value: serde_json::Value) -> serde_json::Value {
                 .collect(),
         ),
         other => other,
+    }
+}
+
+/// `inbound` with every card number (last four digits kept) and card security code masked
+/// in its text and its channel particulars (an e-mail's subject, a button's payload), so that
+/// no channel stores, shows or forwards them in clear (PCI DSS 3.3, 3.4). Other personal data
+/// stays: the bot may need a CPF to act on it, and is masked wherever it is shown instead.
+fn mask_card_data(inbound: &InboundMessage) -> InboundMessage {
+    let mut masked = inbound.clone();
+    masked.text = mask_kinds(&inbound.text, CARD_DATA);
+    if let Some(data) = &mut masked.channel_data {
+        mask_strings(data);
+    }
+    masked
+}
+
+/// Masks card data in every string of a JSON value.
+fn mask_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => *text = mask_kinds(text, CARD_DATA),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_strings),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(mask_strings),
+        _ => {}
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod agent_sessions;
+pub mod audit;
 pub mod auth;
 pub mod bot_profiles;
 mod bot_turn;
@@ -15,6 +16,7 @@ pub mod channel_events;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
+pub mod credentials;
 pub mod delivery;
 pub mod demo;
 pub mod error;
@@ -25,9 +27,14 @@ pub mod inboxes;
 pub mod intake;
 pub mod learning;
 mod loaded_bot;
+pub mod login_protection;
 pub mod mail_poll;
 pub mod model;
+mod outbound;
+pub mod password_reset;
+mod personal_data;
 pub mod ports;
+pub mod privacy;
 pub mod proactive;
 pub mod reactions;
 pub mod reports;
@@ -35,9 +42,12 @@ pub mod routing;
 pub mod routing_worker;
 pub mod sealing;
 pub mod secret;
+pub mod sessions;
 pub mod surveys;
 pub mod teams;
 pub mod tokens;
+pub mod totp;
+pub mod two_factor;
 pub mod users;
 pub mod visitor;
 pub mod web_chat;
@@ -58,7 +68,8 @@ pub use hub::{Hub, Notification};
 use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
-    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, WebhookSender,
+    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, OutboundPolicy,
+    SystemMailer, WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;
@@ -95,7 +106,11 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhookSender>,
     pub providers: Arc<dyn ChannelProviders>,
     pub mailboxes: Arc<dyn Mailboxes>,
+    /// Checks the addresses users save for the server to call.
+    pub outbound: Arc<dyn OutboundPolicy>,
     pub observer: Arc<dyn Observer>,
+    /// The server's own e-mail (password resets); `None` when the operator configured none.
+    pub mailer: Option<Arc<dyn SystemMailer>>,
 }
 
 /// Everything the use cases share. Cheap to clone; no global state, so several apps can run in
@@ -160,8 +175,10 @@ impl App {
             webhooks::spawn_worker(self.clone(), shutdown.clone()),
             channel_delivery::spawn_worker(self.clone(), shutdown.clone()),
             spawn_token_cleanup(self.clone(), shutdown.clone()),
+            login_protection::spawn_cleanup(self.clone(), shutdown.clone()),
             spawn_report_backfill(self.store.clone(), shutdown.clone()),
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
+            privacy::spawn_worker(self.clone(), shutdown.clone()),
         ];
         if let Some(kicks) = kicks {
             workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));
@@ -191,7 +208,7 @@ fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandl
     })
 }
 
-/// Deletes expired login sessions every hour.
+/// Deletes expired sessions, API tokens and password reset links every hour.
 fn spawn_token_cleanup(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));

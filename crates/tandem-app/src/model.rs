@@ -2,9 +2,11 @@
 //! layer's API speaks in these, so callers (the server) never name the store.
 
 pub use tandem_store::{
-    AgentMessage, AgentStatus, AuditEntry, AuthToken, Availability, BotTurnOutcome, CannedPatch,
-    ChannelDelivery, ContactPage, ConversationFilter, ConversationPage, ConversationSummary,
-    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, InboxSecrets,
+    AgentMessage, AgentStatus, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
+    Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ContactPage,
+    ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject,
+    ErasureCounts, ExpiredConversation, InboundMessage, InboundOutcome, InboxSecrets,
     LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope,
-    SlaClock, StoredBotProfile, SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
+    Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile, SuggestionStatus, TYPING,
+    TeamPatch, WebhookDelivery,
 };

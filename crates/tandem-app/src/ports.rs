@@ -43,6 +43,36 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that stands still until told to move: for tests of time-dependent rules (a login
+/// lockout expiring) without sleeping.
+#[derive(Debug)]
+pub struct ManualClock {
+    millis: std::sync::atomic::AtomicI64,
+}
+
+impl ManualClock {
+    /// A clock stopped at the real time now.
+    pub fn stopped_now() -> Self {
+        Self {
+            millis: std::sync::atomic::AtomicI64::new(crate::now().as_millisecond()),
+        }
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.millis
+            .fetch_add(millis, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        let millis = self.millis.load(std::sync::atomic::Ordering::SeqCst);
+        Timestamp::from_millisecond(millis).unwrap_or(Timestamp::MAX)
+    }
+}
+
 /// Calls the company's API for a bot action (one attempt; the use case retries).
 pub trait HttpActions: Send + Sync + Debug {
     /// The JSON the API answered, or why there is none.
@@ -191,6 +221,44 @@ pub trait Mailboxes: Send + Sync + Debug {
     ) -> BoxFuture<'a, Result<(Vec<FetchedEmail>, Value), String>>;
 }
 
+/// Why the server refuses to call an address on a user's behalf: only public addresses over
+/// `http`/`https` are called, unless the operator's `outbound_allow` names them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AddressRefused {
+    #[error("not a valid URL")]
+    InvalidUrl,
+    #[error("only http and https URLs may be called, not {0}")]
+    Scheme(String),
+    #[error("URLs with a user name or password are not allowed")]
+    Credentials,
+    #[error("the URL names no host")]
+    NoHost,
+    #[error(
+        "{host} is {range} ({address}), which this server does not call; an operator may allow it with outbound_allow"
+    )]
+    Address {
+        host: String,
+        address: std::net::IpAddr,
+        range: &'static str,
+    },
+    #[error("{0} could not be resolved")]
+    Unresolved(String),
+}
+
+/// Checks the addresses the server will call on a user's behalf (webhook URLs, bot actions,
+/// external bots, mail servers) when they are saved; calls are checked again when made.
+pub trait OutboundPolicy: Send + Sync + Debug {
+    /// Why `url` would not be called, if it would not. A name that does not resolve now
+    /// passes: only its addresses at call time matter.
+    fn check_url<'a>(&'a self, url: &'a str) -> BoxFuture<'a, Result<(), AddressRefused>>;
+    /// The same for a server reached by host name and port (SMTP, IMAP).
+    fn check_host<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> BoxFuture<'a, Result<(), AddressRefused>>;
+}
+
 /// What the use cases report for operators (the server exports it to Prometheus).
 pub trait Observer: Send + Sync + Debug {
     /// A bot turn took `elapsed` from the customer's message to the stored answer.
@@ -199,4 +267,28 @@ pub trait Observer: Send + Sync + Debug {
     fn handover(&self, reason: &str);
     /// An attempt to deliver to a channel provider ended `sent`, `retried` or `failed`.
     fn delivery(&self, channel: &str, outcome: &'static str);
+}
+
+/// An e-mail the server itself sends to a person (a password reset link), as plain text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SystemEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Debug for SystemEmail {
+    /// The text may carry a secret link, so it is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemEmail")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends the server's own e-mail (the operator's SMTP relay and sender address).
+pub trait SystemMailer: Send + Sync + Debug {
+    /// Sends one e-mail; the error says why it could not, for the log.
+    fn send<'a>(&'a self, email: &'a SystemEmail) -> BoxFuture<'a, Result<(), String>>;
 }

@@ -6,8 +6,9 @@ use tandem_domain::event::Actor;
 use tandem_domain::id::{AccountId, ConversationId, TeamId, UserId};
 use tandem_domain::user::Presence;
 
+use crate::audit::AuditEvent;
 use crate::model::{AgentStatus, QueueEntry, QueueStatus, SlaClock};
-use crate::{App, AppError};
+use crate::{App, AppError, audit};
 
 /// Where a conversation stands in routing.
 #[derive(Clone, Debug)]
@@ -63,16 +64,21 @@ impl App {
         self.agent_status(account_id, user_id).await
     }
 
-    /// Sets an agent's own capacity (`None`: the account's default); returns their new status.
+    /// Sets an agent's own capacity (`None`: the account's default), recorded as
+    /// `user.capacity_changed` by `actor`; returns their new status.
     pub async fn set_capacity(
         &self,
-        account_id: AccountId,
+        actor: &audit::Actor,
         user_id: UserId,
         capacity: Option<u32>,
     ) -> Result<AgentStatus, AppError> {
+        let account_id = actor.account_id;
         self.store
             .set_capacity(account_id, user_id, capacity)
             .await?;
+        let event = AuditEvent::new("user.capacity_changed", "user", user_id.0)
+            .after(serde_json::json!({"capacity": capacity}));
+        self.record(actor, event).await?;
         self.routing.kick(account_id);
         self.agent_status(account_id, user_id).await
     }
@@ -82,15 +88,25 @@ impl App {
         Ok(self.store.default_capacity(account_id).await?)
     }
 
-    /// Sets the capacity of agents who have none of their own.
+    /// Sets the capacity of agents who have none of their own, recorded as
+    /// `account.routing_updated` by `actor`.
     pub async fn set_default_capacity(
         &self,
-        account_id: AccountId,
+        actor: &audit::Actor,
         capacity: u32,
     ) -> Result<(), AppError> {
+        let account_id = actor.account_id;
+        let before = self.store.default_capacity(account_id).await?;
         self.store
             .set_default_capacity(account_id, capacity)
             .await?;
+        let event = AuditEvent::new("account.routing_updated", "account", account_id.0).changes(
+            &serde_json::json!({"default_capacity": before}),
+            serde_json::json!({"default_capacity": capacity}),
+        );
+        if !event.is_empty_change() {
+            self.record(actor, event).await?;
+        }
         self.routing.kick(account_id);
         Ok(())
     }

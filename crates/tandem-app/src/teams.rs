@@ -7,6 +7,9 @@ use tandem_domain::user::User;
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 use tandem_routing::team::RoutingSpec;
 
+use serde_json::json;
+
+use crate::audit::{Actor, AuditEvent};
 use crate::model::TeamPatch;
 use crate::{App, AppError};
 
@@ -40,10 +43,10 @@ impl App {
         self.with_routing(team).await
     }
 
-    /// Creates a team; its name is required and trimmed.
+    /// Creates a team, recorded as `team.created` by `actor`; its name is required and trimmed.
     pub async fn create_team(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         name: &str,
         description: &str,
         routing: Option<RoutingSpec>,
@@ -52,23 +55,29 @@ impl App {
         validator.text("name", name, MAX_NAME_CHARS);
         validator.finish()?;
         validate_team(None, Some(description))?;
+        let routing = routing.unwrap_or_default();
         let team = self
             .store
             .create_team(
-                account_id,
+                actor.account_id,
                 name.trim(),
                 description,
-                &routing.unwrap_or_default(),
+                &routing,
                 self.now(),
             )
             .await?;
+        let event = AuditEvent::new("team.created", "team", team.id.0).after(json!({
+            "name": team.name, "description": team.description, "routing": routing,
+        }));
+        self.record(actor, event).await?;
         self.with_routing(team).await
     }
 
-    /// Changes the fields the patch gives (a given name is trimmed).
+    /// Changes the fields the patch gives (a given name is trimmed); recorded as
+    /// `team.updated` by `actor` with the fields that changed.
     pub async fn update_team(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         team_id: TeamId,
         patch: TeamPatch,
     ) -> Result<TeamWithRouting, AppError> {
@@ -77,16 +86,37 @@ impl App {
             name: patch.name.map(|name| name.trim().to_owned()),
             ..patch
         };
-        let team = self.store.update_team(account_id, team_id, &patch).await?;
+        let current = self.team(actor.account_id, team_id).await?;
+        let event = AuditEvent::new("team.updated", "team", team_id.0).changes(
+            &json!({
+                "name": current.team.name,
+                "description": current.team.description,
+                "routing": current.routing,
+            }),
+            json!({"name": patch.name, "description": patch.description, "routing": patch.routing}),
+        );
+        let team = self
+            .store
+            .update_team(
+                actor.account_id,
+                team_id,
+                &patch,
+                &event.entry(actor),
+                self.now(),
+            )
+            .await?;
         self.with_routing(team).await
     }
 
-    pub async fn delete_team(
-        &self,
-        account_id: AccountId,
-        team_id: TeamId,
-    ) -> Result<(), AppError> {
-        Ok(self.store.delete_team(account_id, team_id).await?)
+    /// Deletes a team, recorded as `team.deleted` by `actor`.
+    pub async fn delete_team(&self, actor: &Actor, team_id: TeamId) -> Result<(), AppError> {
+        let current = self.store.team(actor.account_id, team_id).await?;
+        let event = AuditEvent::new("team.deleted", "team", team_id.0)
+            .before(json!({"name": current.name, "description": current.description}));
+        Ok(self
+            .store
+            .delete_team(actor.account_id, team_id, &event.entry(actor), self.now())
+            .await?)
     }
 
     pub async fn team_members(
@@ -97,27 +127,39 @@ impl App {
         Ok(self.store.team_members(account_id, team_id).await?)
     }
 
+    /// Adds a member, recorded as `team.member_added` by `actor`.
     pub async fn add_team_member(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         team_id: TeamId,
         user_id: UserId,
     ) -> Result<(), AppError> {
-        Ok(self
-            .store
-            .add_team_member(account_id, team_id, user_id)
-            .await?)
+        self.store
+            .add_team_member(actor.account_id, team_id, user_id)
+            .await?;
+        let event = AuditEvent::new("team.member_added", "team", team_id.0)
+            .after(json!({"user_id": user_id.0}));
+        self.record(actor, event).await
     }
 
+    /// Removes a member, recorded as `team.member_removed` by `actor`.
     pub async fn remove_team_member(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         team_id: TeamId,
         user_id: UserId,
     ) -> Result<(), AppError> {
+        let event = AuditEvent::new("team.member_removed", "team", team_id.0)
+            .before(json!({"user_id": user_id.0}));
         Ok(self
             .store
-            .remove_team_member(account_id, team_id, user_id)
+            .remove_team_member(
+                actor.account_id,
+                team_id,
+                user_id,
+                &event.entry(actor),
+                self.now(),
+            )
             .await?)
     }
 

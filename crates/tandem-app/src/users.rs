@@ -1,12 +1,16 @@
 //! The account's users: reading them, and the admin's changes (create, rename, change role or
 //! password, delete). Passwords are hashed here, off the async workers.
 
-use tandem_domain::event::Actor;
+use serde_json::json;
+
+use tandem_domain::event::Actor as EventActor;
 use tandem_domain::id::{AccountId, UserId};
+use tandem_domain::password::PasswordOwner;
 use tandem_domain::user::{NewUser, Role, User, UserPatch};
 use tandem_domain::validation::ValidationError;
 use tandem_store::UserSeed;
 
+use crate::audit::{Actor, AuditEvent};
 use crate::secret::hash_password;
 use crate::{App, AppError};
 
@@ -34,10 +38,11 @@ impl App {
         Ok(self.store.user(account_id, user_id).await?)
     }
 
-    /// Creates a user; every bad field (the role's among them) is reported at once.
+    /// Creates a user, recorded as `user.created` by `actor`; every bad field (the role's among
+    /// them) is reported at once.
     pub async fn create_user(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         email: &str,
         name: &str,
         role: &str,
@@ -67,16 +72,21 @@ impl App {
             role,
             password_hash: hash(new_user.password).await?,
         };
+        let event = AuditEvent::new("user.created", "user", None).after(json!({
+            "email": seed.email, "name": seed.name, "role": role.as_str(),
+        }));
         Ok(self
             .store
-            .create_user(account_id, &seed, self.now())
+            .create_user(actor.account_id, &seed, &event.entry(actor), self.now())
             .await?)
     }
 
-    /// Changes the fields given: the name (trimmed), the role, the password.
+    /// Changes the fields given: the name (trimmed), the role, the password. Recorded by
+    /// `actor` as `user.role_changed` when the role changes, else `user.password_set` when an
+    /// admin sets the password, else `user.updated` (the password itself never).
     pub async fn update_user(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         user_id: UserId,
         name: Option<String>,
         role: Option<&str>,
@@ -87,7 +97,31 @@ impl App {
             role: role.map(parse_role).transpose()?,
             password,
         };
-        patch.validate()?;
+        let current = self.store.user(actor.account_id, user_id).await?;
+        patch.validate(PasswordOwner {
+            email: &current.email,
+            name: patch.name.as_deref().unwrap_or(&current.name),
+        })?;
+        let password_set = patch.password.is_some();
+        let event = AuditEvent::new(
+            if patch.role.is_some_and(|role| role != current.role) {
+                "user.role_changed"
+            } else if password_set {
+                "user.password_set"
+            } else {
+                "user.updated"
+            },
+            "user",
+            user_id.0,
+        )
+        .changes(
+            &json!({"name": current.name, "role": current.role.as_str(), "password": null}),
+            json!({
+                "name": patch.name,
+                "role": patch.role.map(Role::as_str),
+                "password": password_set.then_some("set"),
+            }),
+        );
         let password_hash = match patch.password {
             Some(password) => Some(hash(password).await?),
             None => None,
@@ -95,31 +129,40 @@ impl App {
         Ok(self
             .store
             .update_user(
-                account_id,
+                actor.account_id,
                 user_id,
                 patch.name.as_deref(),
                 patch.role,
                 password_hash.as_deref(),
+                &event.entry(actor),
+                self.now(),
             )
             .await?)
     }
 
-    /// Deletes a user (never oneself), returning their open conversations to the queue.
-    pub async fn delete_user(
-        &self,
-        account_id: AccountId,
-        user_id: UserId,
-        by: UserId,
-    ) -> Result<(), AppError> {
-        if user_id == by {
+    /// Deletes a user (never oneself), returning their open conversations to the queue;
+    /// recorded as `user.deleted` by `actor`.
+    pub async fn delete_user(&self, actor: &Actor, user_id: UserId) -> Result<(), AppError> {
+        if actor.user_id == Some(user_id) {
             return Err(AppError::invalid(
                 "user_id",
                 "cannot_delete_self",
                 "you cannot delete your own user",
             ));
         }
+        let current = self.store.user(actor.account_id, user_id).await?;
+        let event = AuditEvent::new("user.deleted", "user", user_id.0).before(json!({
+            "email": current.email, "name": current.name, "role": current.role.as_str(),
+        }));
+        let by = actor.user_id.map_or(EventActor::System, EventActor::User);
         self.store
-            .delete_user(account_id, user_id, Actor::User(by), self.now())
+            .delete_user(
+                actor.account_id,
+                user_id,
+                by,
+                &event.entry(actor),
+                self.now(),
+            )
             .await?;
         Ok(())
     }

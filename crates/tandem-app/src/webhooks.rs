@@ -11,10 +11,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
+use tandem_nlu::masking::mask_text;
 use tandem_store::{DeliverySubject, InboxSecrets, StoreError, WebhookDelivery};
 
 use crate::App;
 use crate::delivery::{self, Deliverer};
+use crate::personal_data::{mask_strings, masked_contact};
 use crate::ports::{WebhookSendError, WebhookSubject};
 
 /// How the worker behaves.
@@ -156,7 +158,10 @@ impl WebhookWorker {
             .inbox_with_secrets(delivery.account_id, delivery.inbox_id)
             .await?;
         let url = inbox.webhook_url.ok_or(AttemptError::Disabled)?;
-        let subject = self.subject(delivery).await?;
+        let mut subject = self.subject(delivery).await?;
+        if self.app.store.webhook_masking(delivery.account_id).await? {
+            mask_subject(&mut subject);
+        }
         self.app
             .ports
             .webhooks
@@ -193,6 +198,22 @@ impl WebhookWorker {
                 }
             }
         })
+    }
+}
+
+/// The message's text and channel particulars, and the contact's identities and attributes,
+/// masked by the one masking rule (the account's `webhook_mask_personal_data`, on unless an
+/// admin turns it off for an integration that needs them in clear).
+fn mask_subject(subject: &mut WebhookSubject) {
+    if let WebhookSubject::Message {
+        message, contact, ..
+    } = subject
+    {
+        message.text = mask_text(&message.text);
+        if let Some(data) = &mut message.channel_data {
+            mask_strings(data);
+        }
+        masked_contact(contact);
     }
 }
 

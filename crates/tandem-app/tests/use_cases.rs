@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use tandem_app::channels::ChannelSettings;
 use tandem_app::ports::{
-    BoxFuture, ChannelProvider, ChannelProviders, ExternalBotError, ExternalBots, ExternalTurn,
-    FetchedEmail, HttpActions, Mailboxes, Observer, SystemClock, WebhookSendError, WebhookSender,
-    WebhookSubject,
+    AddressRefused, BoxFuture, ChannelProvider, ChannelProviders, ExternalBotError, ExternalBots,
+    ExternalTurn, FetchedEmail, HttpActions, Mailboxes, Observer, OutboundPolicy, SystemClock,
+    WebhookSendError, WebhookSender, WebhookSubject,
 };
 use tandem_app::routing_worker::RoutingSettings;
 use tandem_app::sealing::Sealer;
@@ -117,6 +117,25 @@ impl Mailboxes for Unreachable {
     }
 }
 
+/// The outbound policy of a deployment that lets users name any address: these tests save
+/// none, and the server's own guard is tested in `tandem-server`.
+#[derive(Debug)]
+struct AnyAddress;
+
+impl OutboundPolicy for AnyAddress {
+    fn check_url<'a>(&'a self, _url: &'a str) -> BoxFuture<'a, Result<(), AddressRefused>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn check_host<'a>(
+        &'a self,
+        _host: &'a str,
+        _port: u16,
+    ) -> BoxFuture<'a, Result<(), AddressRefused>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 /// An app over a fresh database with the demo account seeded, and its web-chat inbox (where
 /// the bot answers first).
 async fn app(
@@ -147,10 +166,13 @@ async fn app(
         webhooks: Arc::new(Unreachable),
         providers: Arc::new(Unreachable),
         mailboxes: Arc::new(Unreachable),
+        outbound: Arc::new(AnyAddress),
         observer: recorder,
+        mailer: None,
     };
     let app = App::new(store, settings, ports);
-    let profile = tandem_bot::demo_profile_yaml_with_core_banking("http://core-banking.test");
+    let profile =
+        tandem_bot::demo_profile_yaml_with_core_banking("http://core-banking.test", "a-key");
     let demo = app
         .seed_demo_account(Some("a-long-password".into()), profile, app.now())
         .await

@@ -23,6 +23,10 @@ pub struct ActionRequest {
     pub url: String,
     /// The JSON body (an object of the sent slots) for `POST`, `PUT` and `PATCH`.
     pub body: Option<Value>,
+    /// The action's headers, filled from the profile's variables (they may hold the
+    /// company's API key, so they are never logged).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
     /// How long one attempt may take.
     pub timeout_ms: u32,
     /// How many times to retry a failed attempt (timeouts, network errors and 5xx).
@@ -82,6 +86,9 @@ pub enum ActionFailureKind {
         /// The HTTP status.
         status: u16,
     },
+    /// The server does not call this address: it is not public and the operator's
+    /// `outbound_allow` does not name it, or the URL is not a plain http(s) URL.
+    Refused,
     /// The answer was not JSON, or lacked a field the reply needs.
     InvalidResult {
         /// What was wrong (no response content, which may hold personal data).
@@ -133,14 +140,55 @@ pub(crate) fn build_request(
         let separator = if url.contains('?') { '&' } else { '?' };
         (format!("{url}{separator}{query}"), None)
     };
+    let headers = action
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let template = Template::parse(value).ok()?;
+            let value = template
+                .render(|name| profile.variables.get(name).cloned())
+                .ok()?;
+            Some((name.clone(), value))
+        })
+        .collect();
     ActionRequest {
         intent: intent.to_owned(),
         method,
         url,
         body,
+        headers,
         timeout_ms: action.timeout_ms,
         retries: action.retries,
     }
+}
+
+/// The URLs a profile makes the server call, each with its path in the profile: every
+/// action's URL with the profile's variables filled and each slot as `x` (a slot in the host
+/// is only known at call time, when the server checks the address again), and the external
+/// bot's URL.
+pub fn outbound_urls(profile: &BotProfile) -> Vec<(String, String)> {
+    let mut urls: Vec<(String, String)> = profile
+        .intents
+        .iter()
+        .enumerate()
+        .filter_map(|(index, intent)| {
+            let action = intent.action.as_ref()?;
+            let filled = Template::parse(&action.url).ok()?.render(|name| {
+                Some(
+                    profile
+                        .variables
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| "x".to_owned()),
+                )
+            });
+            Some((format!("intents[{index}].action.url"), filled.ok()?))
+        })
+        .collect();
+    if let Some(external) = &profile.external_bot {
+        urls.push(("external_bot.url".to_owned(), external.url.clone()));
+    }
+    urls
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

@@ -9,14 +9,23 @@ pub const DEMO_PROFILE_YAML: &str = include_str!("../profiles/demo-bank.yaml");
 /// Where the shipped demo profile expects the demo core-banking API.
 pub const DEMO_CORE_BANKING_URL: &str = "http://127.0.0.1:8081/core-banking";
 
-/// The demo profile's YAML with the demo core-banking API at `url` (the server mounts it on its
-/// own address).
-pub fn demo_profile_yaml_with_core_banking(url: &str) -> String {
-    DEMO_PROFILE_YAML.replacen(
-        &format!("core_banking_url: \"{DEMO_CORE_BANKING_URL}\""),
-        &format!("core_banking_url: \"{url}\""),
-        1,
-    )
+/// The key the shipped demo profile sends to the demo core-banking API.
+pub const DEMO_CORE_BANKING_KEY: &str = "demo-core-banking-key";
+
+/// The demo profile's YAML with the demo core-banking API at `url`, called with `key` (the
+/// server mounts the API on its own address and gives it its key).
+pub fn demo_profile_yaml_with_core_banking(url: &str, key: &str) -> String {
+    DEMO_PROFILE_YAML
+        .replacen(
+            &format!("core_banking_url: \"{DEMO_CORE_BANKING_URL}\""),
+            &format!("core_banking_url: \"{url}\""),
+            1,
+        )
+        .replacen(
+            &format!("core_banking_key: \"{DEMO_CORE_BANKING_KEY}\""),
+            &format!("core_banking_key: \"{key}\""),
+            1,
+        )
 }
 
 /// The demo profile, parsed and validated.
@@ -46,14 +55,21 @@ mod tests {
     #[test]
     fn the_demo_core_banking_url_can_be_moved() {
         let url = "http://127.0.0.1:9999/demo/core-banking";
-        let profile =
-            BotProfile::from_yaml(&demo_profile_yaml_with_core_banking(url)).expect("still valid");
+        let profile = BotProfile::from_yaml(&demo_profile_yaml_with_core_banking(url, "k3y"))
+            .expect("still valid");
         assert_eq!(
             profile
                 .variables
                 .get("core_banking_url")
                 .map(String::as_str),
             Some(url)
+        );
+        assert_eq!(
+            profile
+                .variables
+                .get("core_banking_key")
+                .map(String::as_str),
+            Some("k3y")
         );
         assert_eq!(
             demo_profile()
@@ -108,6 +124,17 @@ mod tests {
             actions
                 .iter()
                 .all(|url| url.starts_with("{core_banking_url}/"))
+        );
+        assert!(
+            profile
+                .intents
+                .iter()
+                .filter_map(|intent| intent.action.as_ref())
+                .all(
+                    |action| action.headers.get("authorization").map(String::as_str)
+                        == Some("Bearer {core_banking_key}")
+                ),
+            "every action carries the API key"
         );
         let boleto = profile.intent("second_copy_boleto").unwrap();
         assert_eq!(boleto.slots[0].entity_kind(), Some(EntityKind::Cpf));

@@ -52,9 +52,10 @@ mod template;
 mod testing;
 mod words;
 
-pub use action::{ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest};
+pub use action::{ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, outbound_urls};
 pub use demo::{
-    DEMO_CORE_BANKING_URL, DEMO_PROFILE_YAML, demo_profile, demo_profile_yaml_with_core_banking,
+    DEMO_CORE_BANKING_KEY, DEMO_CORE_BANKING_URL, DEMO_PROFILE_YAML, demo_profile,
+    demo_profile_yaml_with_core_banking,
 };
 pub use dialogue::{
     Answered, Bot, BotState, BotTurn, CustomerTurn, ExternalHandover, ExternalReply, PendingSlot,

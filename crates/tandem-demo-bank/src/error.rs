@@ -73,6 +73,9 @@ impl FieldError {
 /// Every way a demo request can fail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DemoBankError {
+    /// The request did not carry the API's key (401 `unauthenticated`).
+    #[error("this API needs its key as a bearer token")]
+    Unauthenticated,
     /// The CPF is valid but belongs to no demo customer (404 `unknown_customer`).
     #[error("no demo customer has this CPF")]
     UnknownCustomer,
@@ -102,6 +105,7 @@ impl DemoBankError {
     /// The HTTP status and the stable wire code.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
+            DemoBankError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             DemoBankError::UnknownCustomer => (StatusCode::NOT_FOUND, "unknown_customer"),
             DemoBankError::NotAvailable(missing) => (StatusCode::NOT_FOUND, missing.code()),
             DemoBankError::InvalidInput(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),

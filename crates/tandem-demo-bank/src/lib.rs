@@ -19,16 +19,21 @@
 //! unknown CPF is 404 `unknown_customer`, a malformed or missing field 422 `invalid_input`
 //! with `details` naming the field.
 //!
+//! Every request needs the key the router was built with as a bearer token
+//! (`Authorization: Bearer <key>`; the demo profile's actions send it from the variable
+//! `core_banking_key`); without it the answer is 401 `unauthenticated`.
+//!
 //! The routes are relative: mount the router under the path of `core_banking_url`
 //! (`/core-banking` in the demo profile), e.g. with `Router::nest_service`.
 //!
 //! ```
-//! let app = tandem_demo_bank::router(|| jiff::civil::date(2026, 11, 13));
+//! let app = tandem_demo_bank::router("a-long-random-key", || jiff::civil::date(2026, 11, 13));
 //! let mariana = tandem_demo_bank::DEMO_CUSTOMERS[0].cpf;
 //! assert_eq!(mariana, "52998224725");
 //! # let _ = app;
 //! ```
 
+mod auth;
 mod boleto;
 mod calendar;
 mod cpf;
@@ -48,11 +53,14 @@ pub use crate::customers::{
 };
 pub use crate::error::{DemoBankError, FieldError, Missing};
 
-/// The demo core-banking API. `today` is its clock: dates (due dates, deliveries, the
-/// protocol) are computed from it, so tests pass a fixed day and production passes
-/// [`today_in_brazil`].
-pub fn router(today: impl Fn() -> Date + Send + Sync + 'static) -> axum::Router {
-    routes::build(today)
+/// The demo core-banking API, answering only requests that carry `key` as their bearer token.
+/// `today` is its clock: dates (due dates, deliveries, the protocol) are computed from it, so
+/// tests pass a fixed day and production passes [`today_in_brazil`].
+pub fn router(key: &str, today: impl Fn() -> Date + Send + Sync + 'static) -> axum::Router {
+    routes::build(today).layer(axum::middleware::from_fn_with_state(
+        std::sync::Arc::<str>::from(key),
+        auth::require_key,
+    ))
 }
 
 /// Today's date in Brazil's official time (UTC−3; Brazil has had no daylight saving

@@ -18,8 +18,11 @@ const OTAVIO: &str = "14890235779";
 const STRANGER: &str = "11144477735";
 const BAD_CHECK_DIGITS: &str = "52998224724";
 
+/// The key the tests' API is built with.
+const KEY: &str = "test-core-banking-key";
+
 fn app() -> Router {
-    router(|| TODAY)
+    router(KEY, || TODAY)
 }
 
 async fn call(
@@ -29,7 +32,10 @@ async fn call(
     body: Option<Value>,
     language: Option<&str>,
 ) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(uri);
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {KEY}"));
     if let Some(language) = language {
         request = request.header("accept-language", language);
     }
@@ -216,7 +222,7 @@ async fn accept_language_formats_for_english_and_spanish() {
 
 #[tokio::test]
 async fn dates_follow_the_injected_clock() {
-    let later = router(|| date(2027, 1, 29));
+    let later = router(KEY, || date(2027, 1, 29));
     let (_, body) = call(
         later,
         Method::GET,
@@ -343,9 +349,33 @@ async fn a_bad_reschedule_date_is_422_naming_the_date() {
 }
 
 #[tokio::test]
+async fn a_request_without_the_key_is_401_and_reads_nothing() {
+    for authorization in [None, Some("Bearer wrong-key"), Some(KEY)] {
+        let mut request = Request::get(format!("/accounts/{MARIANA}/balance"));
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        let response = app()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{authorization:?}"
+        );
+        let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated");
+        assert!(body.get("available").is_none());
+    }
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_a_json_object_is_400() {
     for raw in ["not json", "[1, 2]", "\"52998224725\""] {
         let request = Request::post("/cards/block")
+            .header("authorization", format!("Bearer {KEY}"))
             .header("content-type", "application/json")
             .body(Body::from(raw))
             .unwrap();

@@ -11,6 +11,7 @@ pub mod event;
 pub mod id;
 pub mod inbox;
 pub mod message;
+pub mod password;
 pub mod sla;
 pub mod status;
 pub mod stored_name;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::id::{AccountId, UserId};
+use crate::password::{PasswordOwner, check_password};
 use crate::validation::{MAX_NAME_CHARS, ValidationError, Validator, normalize_email};
 
 /// What a user may do in their account.
@@ -85,11 +86,6 @@ pub struct User {
     pub created_at: Timestamp,
 }
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 10;
-/// Longest password accepted (argon2 is slow on huge inputs, and nobody types more).
-pub const MAX_PASSWORD_CHARS: usize = 256;
-
 /// A validated new user; the password is still in clear text and is hashed by the caller.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewUser {
@@ -118,12 +114,20 @@ impl NewUser {
         password: &str,
     ) -> Result<Self, ValidationError> {
         let mut validator = Validator::new();
+        let raw_email = email;
         let email = normalize_email(email);
         if email.is_none() {
             validator.reject("email", "invalid_email", "must be an e-mail address");
         }
         validator.text("name", name, MAX_NAME_CHARS);
-        check_password(&mut validator, password);
+        check_password(
+            &mut validator,
+            password,
+            PasswordOwner {
+                email: raw_email,
+                name,
+            },
+        );
         validator.finish()?;
         Ok(Self {
             email: email.unwrap_or_default(),
@@ -131,24 +135,6 @@ impl NewUser {
             role,
             password: password.to_owned(),
         })
-    }
-}
-
-/// Records a problem with `password` if it is too short or too long.
-pub fn check_password(validator: &mut Validator, password: &str) {
-    let chars = password.chars().count();
-    if chars < MIN_PASSWORD_CHARS {
-        validator.reject(
-            "password",
-            "too_short",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        );
-    } else if chars > MAX_PASSWORD_CHARS {
-        validator.reject(
-            "password",
-            "too_long",
-            format!("must be at most {MAX_PASSWORD_CHARS} characters"),
-        );
     }
 }
 
@@ -172,12 +158,13 @@ impl fmt::Debug for UserPatch {
 }
 
 impl UserPatch {
-    /// Validates the fields that are present.
-    pub fn validate(&self) -> Result<(), ValidationError> {
+    /// Validates the fields that are present; a new password against the password policy for
+    /// `owner` (the user as they will be).
+    pub fn validate(&self, owner: PasswordOwner<'_>) -> Result<(), ValidationError> {
         let mut validator = Validator::new();
         validator.optional_text("name", self.name.as_deref(), MAX_NAME_CHARS);
         if let Some(password) = &self.password {
-            check_password(&mut validator, password);
+            check_password(&mut validator, password, owner);
         }
         validator.finish()
     }

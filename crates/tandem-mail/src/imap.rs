@@ -2,6 +2,7 @@
 //! stopped, TLS through rustls with the webpki roots.
 
 use std::fmt::Debug;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,24 +39,23 @@ pub struct FetchedMail {
     pub raw: Vec<u8>,
 }
 
-/// Fetches the messages of `mailbox` newer than `cursor` (at most `limit`, oldest first) and
+/// Fetches, from `server` at `address` (the caller resolved and checked its host; TLS still
+/// verifies the host name), the messages of `mailbox` newer than `cursor` (at most `limit`, oldest first) and
 /// returns them with the cursor to pass next time. Without a cursor, or when the mailbox's
 /// UIDVALIDITY changed, it starts from the first message (so the caller must skip messages it
 /// already has, by Message-ID). Deletes nothing; the fetched messages become `\Seen`.
 pub async fn fetch_new(
     server: &MailServer,
+    address: SocketAddr,
     mailbox: &str,
     cursor: Option<ImapCursor>,
     limit: usize,
 ) -> Result<(Vec<FetchedMail>, ImapCursor), MailError> {
     let poll = async {
-        let tcp = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            TcpStream::connect((server.host.as_str(), server.port)),
-        )
-        .await
-        .map_err(|_| connection(server, "connecting timed out"))?
-        .map_err(|error| connection(server, error))?;
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+            .await
+            .map_err(|_| connection(server, "connecting timed out"))?
+            .map_err(|error| connection(server, error))?;
         match server.security {
             MailSecurity::None => {
                 let mut client = Client::new(tcp);

@@ -1,5 +1,6 @@
 //! Sending over SMTP with lettre: one connection per e-mail, TLS through rustls.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
@@ -16,12 +17,18 @@ use crate::{MailError, server_name};
 /// How long one SMTP connection or command may take.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Sends one e-mail over SMTP: implicit TLS for [`MailSecurity::Tls`], required STARTTLS for
-/// [`MailSecurity::Starttls`], plain text for [`MailSecurity::None`] (local relays). The e-mail
-/// carries the Message-ID, In-Reply-To and References of `email`, and the current Date.
-pub async fn send(server: &MailServer, email: &OutboundEmail) -> Result<(), MailError> {
+/// Sends one e-mail over SMTP to `server` at `address` (the caller resolved and checked its
+/// host; TLS still verifies the host name): implicit TLS for [`MailSecurity::Tls`], required
+/// STARTTLS for [`MailSecurity::Starttls`], plain text for [`MailSecurity::None`] (local
+/// relays). The e-mail carries the Message-ID, In-Reply-To and References of `email`, and the
+/// current Date.
+pub async fn send(
+    server: &MailServer,
+    address: SocketAddr,
+    email: &OutboundEmail,
+) -> Result<(), MailError> {
     let message = build(email)?;
-    transport(server)?
+    transport(server, address)?
         .send(message)
         .await
         .map_err(|error| smtp_error(server, &error))?;
@@ -90,9 +97,12 @@ fn message_id(id: &str) -> Option<String> {
     valid.then(|| format!("<{id}>"))
 }
 
-/// A transport for `server`, logging in with its username and password (a relay configured
-/// without a login is sent to without one).
-fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+/// A transport to `server` at `address`, logging in with its username and password (a relay
+/// configured without a login is sent to without one).
+fn transport(
+    server: &MailServer,
+    address: SocketAddr,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
     let tls = match server.security {
         MailSecurity::None => Tls::None,
         MailSecurity::Tls | MailSecurity::Starttls => {
@@ -105,10 +115,11 @@ fn transport(server: &MailServer) -> Result<AsyncSmtpTransport<Tokio1Executor>, 
             }
         }
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server.host.as_str())
-        .port(server.port)
-        .tls(tls)
-        .timeout(Some(TIMEOUT));
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
+            .port(address.port())
+            .tls(tls)
+            .timeout(Some(TIMEOUT));
     if !server.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             server.username.clone(),

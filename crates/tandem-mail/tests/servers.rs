@@ -3,7 +3,29 @@
 use tandem_channels::config::{MailSecurity, MailServer};
 use tandem_channels::email::{OutboundEmail, parse_email};
 use tandem_mail::testing::MailServers;
-use tandem_mail::{ImapCursor, MailError, fetch_new, send};
+use tandem_mail::{FetchedMail, ImapCursor, MailError};
+
+/// Where a test server listens: the IP address it is configured with.
+fn address(server: &MailServer) -> std::net::SocketAddr {
+    let ip = server
+        .host
+        .parse()
+        .expect("test servers listen on an IP address");
+    std::net::SocketAddr::new(ip, server.port)
+}
+
+async fn send(server: &MailServer, email: &OutboundEmail) -> Result<(), MailError> {
+    tandem_mail::send(server, address(server), email).await
+}
+
+async fn fetch_new(
+    server: &MailServer,
+    mailbox: &str,
+    cursor: Option<ImapCursor>,
+    limit: usize,
+) -> Result<(Vec<FetchedMail>, ImapCursor), MailError> {
+    tandem_mail::fetch_new(server, address(server), mailbox, cursor, limit).await
+}
 
 /// The servers, or `None` (with a notice) where they are not installed; CI panics instead.
 fn servers() -> Option<MailServers> {
@@ -45,7 +67,7 @@ fn customer_email(n: u32) -> Vec<u8> {
 }
 
 /// The Message-IDs of fetched mail (a mail without one is left out, failing the comparison).
-fn message_ids(mails: &[tandem_mail::FetchedMail]) -> Vec<String> {
+fn message_ids(mails: &[FetchedMail]) -> Vec<String> {
     mails
         .iter()
         .filter_map(|mail| parse_email(&mail.raw).ok()?.message_id)

@@ -80,10 +80,27 @@ pub struct Config {
     pub twilio_api_url: String,
     /// How often e-mail inboxes with an IMAP server are polled.
     pub mail_poll_seconds: u64,
-    /// A bearer token `GET /metrics` requires; open to any scrape when unset.
+    /// A bearer token that lets a scraper read `GET /metrics`; an admin's token is always
+    /// accepted too, and without either the answer is 401.
     pub metrics_token: Option<Secret>,
+    /// Non-public addresses the server may call on users' behalf (bot actions, external
+    /// bots, webhooks, channel providers, mail servers): `host:port`, an address, or a CIDR
+    /// such as `10.0.0.0/8`, each optionally with `:port` (`[v6]:port` for IPv6). Everything
+    /// else that is not a public address is refused.
+    pub outbound_allow: Vec<String>,
     /// The share of resolved conversations (0–100) asked the NPS question after the CSAT.
     pub nps_sample_percent: u8,
+    /// The SMTP server for the server's own e-mail (password reset links):
+    /// `smtps://user:password@host:465` (implicit TLS), `smtp://user:password@host:587`
+    /// (STARTTLS required) or `smtp://host:25?tls=none` (a local relay, no TLS). Without it,
+    /// password resets cannot be mailed (asking still answers 202; the server logs a warning).
+    pub smtp_url: Option<Secret>,
+    /// The sender of the server's own e-mail, e.g. `Tandem <no-reply@example.com>`; required
+    /// with `smtp_url`.
+    pub mail_from: Option<String>,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client, for
+    /// login throttling; empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<String>,
     /// New widget visitors one client address may start a minute (0: no limit).
     pub widget_new_visitors_per_minute: u32,
     /// Messages one widget visitor may send a minute (0: no limit).
@@ -110,7 +127,11 @@ impl Default for Config {
             twilio_api_url: "https://api.twilio.com".into(),
             mail_poll_seconds: 30,
             metrics_token: None,
+            outbound_allow: Vec::new(),
             nps_sample_percent: 20,
+            smtp_url: None,
+            mail_from: None,
+            trusted_proxies: Vec::new(),
             widget_new_visitors_per_minute: 10,
             widget_messages_per_minute: 30,
         }
@@ -251,6 +272,28 @@ impl Config {
         if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
             self.metrics_token = Some(Secret(token));
         }
+        if let Some(url) = environment("TANDEM_SMTP_URL") {
+            self.smtp_url = Some(Secret(url));
+        }
+        if let Some(from) = environment("TANDEM_MAIL_FROM") {
+            self.mail_from = Some(from);
+        }
+        if let Some(entries) = environment("TANDEM_OUTBOUND_ALLOW") {
+            self.outbound_allow = entries
+                .split(',')
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(proxies) = environment("TANDEM_TRUSTED_PROXIES") {
+            self.trusted_proxies = proxies
+                .split(',')
+                .map(str::trim)
+                .filter(|proxy| !proxy.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(seconds) = environment("TANDEM_MAIL_POLL_SECONDS") {
             self.mail_poll_seconds = seconds
                 .parse()
@@ -359,6 +402,20 @@ mod tests {
         assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(config.log_level, "warn");
         assert_eq!(config.resolved_database_url(), "postgres://db/x");
+    }
+
+    #[test]
+    fn the_outbound_allow_list_comes_comma_separated_from_the_environment() {
+        let env = environment(&[(
+            "TANDEM_OUTBOUND_ALLOW",
+            "127.0.0.1:8080, 10.0.0.0/8,,bank.internal:8443",
+        )]);
+        let config = Config::load(None, env, Overrides::default()).unwrap();
+        assert_eq!(
+            config.outbound_allow,
+            ["127.0.0.1:8080", "10.0.0.0/8", "bank.internal:8443"]
+        );
+        assert!(Config::default().outbound_allow.is_empty());
     }
 
     #[test]

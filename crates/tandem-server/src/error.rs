@@ -21,10 +21,25 @@ pub enum ApiError {
     Unauthenticated,
     #[error("wrong e-mail address or password")]
     InvalidCredentials,
+    /// The e-mail and password match users of several accounts; the body lists them.
+    #[error(
+        "this e-mail address and password belong to several accounts; log in again with an account_id"
+    )]
+    AccountRequired(Vec<AccountChoice>),
     #[error("your role may not do this")]
     Forbidden,
     #[error("a request authenticated by the session cookie must carry its X-CSRF-Token header")]
     CsrfRejected,
+    #[error("too many failed attempts; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    #[error("wrong, expired or already used two-factor code")]
+    InvalidTwoFactorCode,
+    #[error("this change needs your current password: send it as current_password")]
+    ReauthenticationRequired,
+    #[error(
+        "your account requires two-factor authentication: enable it first (POST /api/v1/auth/2fa/setup)"
+    )]
+    TwoFactorEnrolmentRequired,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no such route")]
@@ -84,6 +99,13 @@ impl BadRequestKind {
     }
 }
 
+/// An account the client may choose to log in to.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountChoice {
+    pub id: uuid::Uuid,
+    pub name: String,
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorPayload<'a>,
@@ -95,6 +117,12 @@ struct ErrorPayload<'a> {
     message: String,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     details: &'a [FieldError],
+    /// With `account_required`: the accounts the credentials matched.
+    #[serde(skip_serializing_if = "<[AccountChoice]>::is_empty")]
+    accounts: &'a [AccountChoice],
+    /// Seconds to wait before trying again (with `too_many_attempts`, also in `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
@@ -107,8 +135,19 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            ApiError::AccountRequired(_) => (StatusCode::CONFLICT, "account_required"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::CsrfRejected => (StatusCode::FORBIDDEN, "csrf_token_invalid"),
+            ApiError::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            }
+            ApiError::InvalidTwoFactorCode => (StatusCode::UNAUTHORIZED, "invalid_two_factor_code"),
+            ApiError::ReauthenticationRequired => {
+                (StatusCode::FORBIDDEN, "reauthentication_required")
+            }
+            ApiError::TwoFactorEnrolmentRequired => {
+                (StatusCode::FORBIDDEN, "two_factor_enrolment_required")
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
@@ -151,21 +190,33 @@ impl IntoResponse for ApiError {
             }
             _ => &[],
         };
+        let accounts: &[AccountChoice] = match &self {
+            ApiError::AccountRequired(accounts) => accounts,
+            _ => &[],
+        };
+        let retry_after_seconds = match &self {
+            ApiError::TooManyAttempts {
+                retry_after_seconds,
+            }
+            | ApiError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorPayload {
                 code,
                 message: self.to_string(),
                 details,
+                accounts,
+                retry_after_seconds,
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::RateLimited {
-            retry_after_seconds,
-        } = self
-        {
+        if let Some(seconds) = retry_after_seconds {
             response
                 .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -204,6 +255,23 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::InvalidCredentials => ApiError::InvalidCredentials,
             AuthError::InvalidToken => ApiError::Unauthenticated,
+            AuthError::AccountRequired(accounts) => ApiError::AccountRequired(
+                accounts
+                    .into_iter()
+                    .map(|account| AccountChoice {
+                        id: account.id.0,
+                        name: account.name,
+                    })
+                    .collect(),
+            ),
+            AuthError::TooManyAttempts {
+                retry_after_seconds,
+            } => ApiError::TooManyAttempts {
+                retry_after_seconds,
+            },
+            AuthError::InvalidTwoFactorCode => ApiError::InvalidTwoFactorCode,
+            AuthError::ReauthenticationRequired => ApiError::ReauthenticationRequired,
+            AuthError::TwoFactorEnrolmentRequired => ApiError::TwoFactorEnrolmentRequired,
             AuthError::Store(error) => AppError::from(error).into(),
         }
     }
@@ -253,6 +321,8 @@ pub async fn json_errors(response: Response) -> Response {
             code,
             message,
             details: &[],
+            accounts: &[],
+            retry_after_seconds: None,
         },
     };
     parts.headers.remove(CONTENT_LENGTH);
@@ -278,8 +348,15 @@ mod tests {
         let mut errors = vec![
             ApiError::Unauthenticated,
             ApiError::InvalidCredentials,
+            ApiError::AccountRequired(Vec::new()),
             ApiError::Forbidden,
             ApiError::CsrfRejected,
+            ApiError::TooManyAttempts {
+                retry_after_seconds: 60,
+            },
+            ApiError::InvalidTwoFactorCode,
+            ApiError::ReauthenticationRequired,
+            ApiError::TwoFactorEnrolmentRequired,
             ApiError::NotFound("thing"),
             ApiError::RouteNotFound,
             ApiError::invalid_field("name", "required", "give a name"),

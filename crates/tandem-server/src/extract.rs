@@ -1,17 +1,21 @@
 //! Request extractors that answer bad input with [`ApiError`]s: JSON bodies whose errors name
-//! the offending field, ids from the path, and the authenticated principal.
+//! the offending field, ids from the path, the authenticated principal, the client's address,
+//! and where a request came from (for the audit trail).
 
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use tandem_app::Principal;
+use tandem_app::audit::{Actor, Origin};
 use tandem_domain::user::Role;
 
 use crate::error::{ApiError, BadRequestKind};
@@ -101,6 +105,33 @@ impl Auth {
             Err(ApiError::Forbidden)
         }
     }
+
+    /// The principal acting from `origin`, for the audit trail.
+    pub fn actor(&self, ClientOrigin(origin): ClientOrigin) -> Actor {
+        Actor::person(&self.0, origin)
+    }
+}
+
+/// Where a request came from: the connection's peer address (no proxy header is trusted, as
+/// the server has no list of trusted proxies) and the `User-Agent` header.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOrigin(pub Origin);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        Ok(ClientOrigin(Origin { ip, user_agent }))
+    }
 }
 
 /// The bearer token of a request, from `Authorization: Bearer ...`.
@@ -117,24 +148,68 @@ pub fn bearer_matches(headers: &HeaderMap, expected: &str) -> bool {
     bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
+/// The principal behind a bearer token, or the workspace's session cookie with its CSRF token
+/// on state-changing requests.
+async fn principal(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let token = match bearer_token(&parts.headers) {
+        Some(token) => token,
+        None => {
+            let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+            if !csrf_allows(&parts.method, &parts.headers, token) {
+                return Err(ApiError::CsrfRejected);
+            }
+            token
+        }
+    };
+    let principal = state.app.authenticate(token, state.app.now()).await?;
+    tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
+    Ok(principal)
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    /// A bearer token, or the workspace's session cookie with its CSRF token on state-changing
-    /// requests.
+    /// A principal who may work: one whose account requires two-factor authentication must
+    /// have enabled it.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = match bearer_token(&parts.headers) {
-            Some(token) => token,
-            None => {
-                let token = session_cookie(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-                if !csrf_allows(&parts.method, &parts.headers, token) {
-                    return Err(ApiError::CsrfRejected);
-                }
-                token
-            }
-        };
-        let principal = state.app.authenticate(token, state.app.now()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(principal.user_id()));
+        let principal = principal(parts, state).await?;
+        if principal.must_enrol_two_factor {
+            return Err(ApiError::TwoFactorEnrolmentRequired);
+        }
         Ok(Auth(principal))
+    }
+}
+
+/// Any authenticated principal, including one who must still enrol a second factor: for the
+/// routes that enrol, read the session and log out.
+#[derive(Clone, Debug)]
+pub struct Enrolling(pub Principal);
+
+impl FromRequestParts<AppState> for Enrolling {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        principal(parts, state).await.map(Enrolling)
+    }
+}
+
+/// The request's client address; `None` when the server was not given the peer's.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        Ok(ClientIp(peer.map(|peer| {
+            state.trusted_proxies.client(peer, &parts.headers)
+        })))
     }
 }

@@ -3,6 +3,7 @@
 //! tests run exactly what production runs.
 
 mod assets;
+mod client_ip;
 pub mod config;
 mod error;
 mod extract;
@@ -37,14 +38,17 @@ use tower_http::trace::TraceLayer;
 
 use metrics::Metrics;
 use outbound::external_bot::HttpExternalBots;
+use outbound::guard::OutboundGuard;
+use outbound::guard::policy::Policy;
 use outbound::http_actions::HttpActionClient;
 use outbound::mailboxes::ImapMailboxes;
 use outbound::providers::{HttpProviders, ProviderApis};
+use outbound::system_mail::SmtpMailer;
 use outbound::webhooks::HttpWebhooks;
 use tandem_app::auth::AuthSettings;
 use tandem_app::channels::ChannelSettings;
 use tandem_app::demo::DemoAccount;
-use tandem_app::ports::SystemClock;
+use tandem_app::ports::{Clock, SystemClock};
 use tandem_app::routing_worker::RoutingSettings;
 use tandem_app::{App, AppSettings, Ports};
 use tandem_store::{Store, StoreOptions};
@@ -62,14 +66,33 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Where the demo core-banking API (the demo bot's HTTP actions) is served when the demo is on.
 const DEMO_CORE_BANKING_PATH: &str = "/demo/core-banking";
 
-/// The demo core-banking API's URL on this server, reachable from the server itself.
-fn demo_core_banking_url(addr: SocketAddr) -> String {
-    let host = if addr.ip().is_unspecified() {
+/// The address the server reaches its own demo core-banking API at.
+fn demo_core_banking_address(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], addr.port()))
     } else {
         addr
-    };
-    format!("http://{host}{DEMO_CORE_BANKING_PATH}")
+    }
+}
+
+/// The demo core-banking API's URL on this server, reachable from the server itself.
+fn demo_core_banking_url(addr: SocketAddr) -> String {
+    format!(
+        "http://{}{DEMO_CORE_BANKING_PATH}",
+        demo_core_banking_address(addr)
+    )
+}
+
+/// The demo core-banking API's key: derived from the server's secret key, so it is the same
+/// after a restart (the seeded demo profile keeps sending it) and nobody can guess it.
+fn demo_core_banking_key(secret_key: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    // HMAC accepts keys of any length, so this cannot fail.
+    #[allow(clippy::expect_used)]
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret_key.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(b"tandem demo core-banking API key");
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// A server that is accepting connections.
@@ -102,6 +125,19 @@ impl RunningServer {
 /// Opens the database (migrating it), seeds the demo account on a new database, starts the
 /// background workers and begins serving HTTP.
 pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result<RunningServer> {
+    start_with_clock(config, webhooks, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with the use cases reading the time from `clock` (tests move a
+/// `tandem_app::ports::ManualClock` to let a lockout expire without sleeping).
+pub async fn start_with_clock(
+    config: &Config,
+    webhooks: WebhookSettings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<RunningServer> {
+    let trusted_proxies = Arc::new(
+        client_ip::TrustedProxies::parse(&config.trusted_proxies).context("trusted_proxies")?,
+    );
     let url = config.resolved_database_url();
     if config.database_url.is_none() {
         private_data_dir(&config.data_dir)
@@ -135,25 +171,46 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         telegram_api_url: config.telegram_api_url.trim_end_matches('/').to_owned(),
         twilio_api_url: config.twilio_api_url.trim_end_matches('/').to_owned(),
     };
+    let mut allowed = config.outbound_allow.clone();
+    if config.seed_demo {
+        // The demo bot's actions call the demo core-banking API on this server's own address.
+        allowed.push(demo_core_banking_address(addr).to_string());
+    }
+    let guard = OutboundGuard::new(
+        Policy::parse(allowed.iter().map(String::as_str))
+            .context("outbound_allow (TANDEM_OUTBOUND_ALLOW)")?,
+    );
+    let demo_key = demo_core_banking_key(&secret_key);
     let public_url = config.resolved_public_url(addr);
     let channels = Arc::new(ChannelSettings::new(sealer, public_url.clone()));
     let node = uuid::Uuid::now_v7().to_string();
     let ports = Ports {
-        clock: Arc::new(SystemClock),
-        http_actions: Arc::new(HttpActionClient::new().context("building the bot's HTTP client")?),
+        clock,
+        http_actions: Arc::new(
+            HttpActionClient::new(&guard).context("building the bot's HTTP client")?,
+        ),
         external_bots: Arc::new(
-            HttpExternalBots::new().context("building the external bots' HTTP client")?,
+            HttpExternalBots::new(&guard).context("building the external bots' HTTP client")?,
         ),
         webhooks: Arc::new(
-            HttpWebhooks::new(webhooks.timeout).context("building the webhooks' HTTP client")?,
+            HttpWebhooks::new(&guard, webhooks.timeout)
+                .context("building the webhooks' HTTP client")?,
         ),
         providers: Arc::new(
-            HttpProviders::new(apis, public_url.clone())
+            HttpProviders::new(&guard, apis, public_url.clone())
                 .context("building the channels' HTTP client")?,
         ),
-        mailboxes: Arc::new(ImapMailboxes),
+        mailboxes: Arc::new(ImapMailboxes::new(&guard)),
+        outbound: Arc::new(guard.clone()),
         observer: metrics.clone(),
+        mailer: SmtpMailer::from_config(config.smtp_url.as_ref(), config.mail_from.as_deref())?
+            .map(|mailer| Arc::new(mailer) as Arc<dyn tandem_app::ports::SystemMailer>),
     };
+    if config.smtp_url.is_none() {
+        tracing::warn!(
+            "no mail server configured (smtp_url): password reset e-mails cannot be sent"
+        );
+    }
     let settings = AppSettings {
         auth: AuthSettings::default(),
         nps_sample_percent: config.nps_sample_percent.min(100),
@@ -172,7 +229,10 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
             .demo_password
             .as_ref()
             .map(|secret| secret.expose().to_owned());
-        let profile = tandem_bot::demo_profile_yaml_with_core_banking(&demo_core_banking_url(addr));
+        let profile = tandem_bot::demo_profile_yaml_with_core_banking(
+            &demo_core_banking_url(addr),
+            &demo_key,
+        );
         app.seed_demo_account(password, profile, tandem_app::now())
             .await
             .context("seeding the demo account")?
@@ -185,6 +245,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         app: app.clone(),
         channels,
         visitors,
+        trusted_proxies,
         metrics,
         widget_limits: Arc::new(rate_limit::WidgetLimits::new(
             config.widget_new_visitors_per_minute,
@@ -198,7 +259,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         routes = routes
             .nest_service(
                 DEMO_CORE_BANKING_PATH,
-                tandem_demo_bank::router(tandem_demo_bank::today_in_brazil),
+                tandem_demo_bank::router(&demo_key, tandem_demo_bank::today_in_brazil),
             )
             .route("/demo", axum::routing::get(assets::demo))
             .route("/demo/{file}", axum::routing::get(assets::demo_file));
@@ -224,6 +285,7 @@ pub async fn start(config: &Config, webhooks: WebhookSettings) -> anyhow::Result
         ));
     let graceful = shutdown.clone();
     let serving = tokio::spawn(async move {
+        // The peer's address reaches handlers as `ConnectInfo` (login throttling per client).
         axum::serve(
             listener,
             service.into_make_service_with_connect_info::<SocketAddr>(),
@@ -277,10 +339,11 @@ pub async fn replay_bot_profile(
 ) -> anyhow::Result<serde_json::Value> {
     let email = tandem_domain::validation::normalize_email(user_email)
         .with_context(|| format!("{user_email:?} is not an e-mail address"))?;
-    let (user, _) = store
-        .credentials(&email)
-        .await?
-        .with_context(|| format!("no user {email}"))?;
+    let mut users = store.credentials(&email, None, 2).await?;
+    if users.len() > 1 {
+        anyhow::bail!("{email} is a user of several accounts; this command needs one");
+    }
+    let (user, _) = users.pop().with_context(|| format!("no user {email}"))?;
     let replayed = tandem_app::bot_profiles::replay_recent(
         store,
         user.account_id,

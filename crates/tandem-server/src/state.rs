@@ -8,6 +8,7 @@ use tandem_app::App;
 use tandem_app::channels::ChannelSettings;
 use tandem_app::visitor::VisitorTokens;
 
+use crate::client_ip::TrustedProxies;
 use crate::metrics::Metrics;
 use crate::rate_limit::WidgetLimits;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub channels: Arc<ChannelSettings>,
     /// Issues and checks the chat widget's visitor tokens.
     pub visitors: Arc<VisitorTokens>,
+    /// The proxies whose `X-Forwarded-For` names the client (`client_ip.rs`).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// This server's operational metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
     /// The widget's rate limits (this node's memory).

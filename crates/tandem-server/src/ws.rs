@@ -130,6 +130,9 @@ pub async fn upgrade(
         return ApiError::Unauthenticated.into_response();
     };
     let principal = match state.app.authenticate(token, state.app.now()).await {
+        Ok(principal) if principal.must_enrol_two_factor => {
+            return ApiError::TwoFactorEnrolmentRequired.into_response();
+        }
         Ok(principal) => principal,
         Err(error) => return ApiError::from(error).into_response(),
     };

@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::contact::{Attributes, Contact, Identity, NewContact};
-use tandem_domain::id::{AccountId, ContactId, UserId};
+use tandem_domain::id::{AccountId, ContactId};
 use tandem_domain::validation::ValidationError;
 
-use crate::audit::record_audit;
+use crate::audit::{NewAuditEntry, record_audit};
 use crate::db::{Arg, Conn, args};
 use crate::error::{Conflict, is_unique_violation};
 use crate::records::{CONTACT_COLUMNS, ContactRow, IdentityRow};
@@ -255,36 +255,16 @@ impl Store {
         Ok(updated)
     }
 
-    /// Deletes a contact with all their conversations and messages.
-    pub async fn delete_contact(
-        &self,
-        account_id: AccountId,
-        contact_id: ContactId,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.write().await?;
-        let deleted = conn
-            .execute(
-                "DELETE FROM contacts WHERE account_id = $1 AND id = $2",
-                args![account_id, contact_id],
-            )
-            .await?;
-        conn.commit().await?;
-        if deleted == 0 {
-            return Err(StoreError::not_found("contact"));
-        }
-        Ok(())
-    }
-
     /// Merges the contact `from` into `into`: its identities, conversations and messages move
     /// over, its attributes fill what `into` lacks, and `from` is deleted; the merge is written
-    /// to the audit log with `actor_id`. Both having an open conversation in one inbox is a
+    /// to the audit log as `audit` says, about `into`. Both having an open conversation in one inbox is a
     /// conflict (one of them must be resolved first).
     pub async fn merge_contacts(
         &self,
         account_id: AccountId,
         into: ContactId,
         from: ContactId,
-        actor_id: UserId,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<Contact, StoreError> {
         if into == from {
@@ -341,12 +321,11 @@ impl Store {
             args![into, account_id, from],
         )
         .await?;
-        let moved_conversations = conn
-            .execute(
-                "UPDATE conversations SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
-                args![into, account_id, from],
-            )
-            .await?;
+        conn.execute(
+            "UPDATE conversations SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
+            args![into, account_id, from],
+        )
+        .await?;
         conn.execute(
             "UPDATE messages SET sender_id = $1 WHERE account_id = $2 AND sender_kind = 'contact' AND sender_id = $3",
             args![into, account_id, from],
@@ -362,22 +341,7 @@ impl Store {
             args![account_id, from],
         )
         .await?;
-        let data = serde_json::json!({
-            "merged_contact_id": from.0,
-            "merged_contact_name": source.name,
-            "identities_moved": source.identities,
-            "conversations_moved": moved_conversations,
-        });
-        record_audit(
-            &mut conn,
-            account_id,
-            actor_id,
-            "contact.merged",
-            into.0,
-            data,
-            now,
-        )
-        .await?;
+        record_audit(&mut conn, account_id, &audit.about(into.0), now).await?;
         let merged = find_contact(&mut conn, account_id, into).await?;
         conn.commit().await?;
         Ok(merged)

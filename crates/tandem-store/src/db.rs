@@ -267,6 +267,32 @@ impl Conn {
             .ok_or(sqlx::Error::RowNotFound)
     }
 
+    /// Runs a query whose columns are not known in advance and reads every row as column
+    /// names with JSON values: ids as UUID strings, numbers, text, booleans, JSON.
+    pub(crate) async fn fetch_dynamic(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<Vec<(String, serde_json::Value)>>, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self.raw() {
+            Raw::Sqlite(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query::<Sqlite>(sql), bind_sqlite);
+                let rows = query.fetch_all(conn).await?;
+                rows.iter().map(dynamic::sqlite_row).collect()
+            }
+            Raw::Postgres(conn) => {
+                let query = args
+                    .into_iter()
+                    .fold(sqlx::query::<Postgres>(sql), bind_postgres);
+                let rows = query.fetch_all(conn).await?;
+                rows.iter().map(dynamic::postgres_row).collect()
+            }
+        }
+    }
+
     /// Commits the transaction; a no-op for a plain connection.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
@@ -274,5 +300,67 @@ impl Conn {
             Conn::PostgresTx(tx) => tx.commit().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
         }
+    }
+}
+
+/// Rows of unknown shape read as JSON, by the type each engine reports for each value.
+mod dynamic {
+    use serde_json::Value;
+    use sqlx::postgres::PgRow;
+    use sqlx::sqlite::SqliteRow;
+    use sqlx::{Column, Row, TypeInfo, ValueRef};
+    use uuid::Uuid;
+
+    pub(super) fn sqlite_row(row: &SqliteRow) -> Result<Vec<(String, Value)>, sqlx::Error> {
+        let mut values = Vec::with_capacity(row.columns().len());
+        for (index, column) in row.columns().iter().enumerate() {
+            let raw = row.try_get_raw(index)?;
+            let value = if raw.is_null() {
+                Value::Null
+            } else {
+                match raw.type_info().name() {
+                    "INTEGER" => Value::from(row.try_get::<i64, _>(index)?),
+                    "REAL" => Value::from(row.try_get::<f64, _>(index)?),
+                    "BLOB" => {
+                        let bytes = row.try_get::<Vec<u8>, _>(index)?;
+                        match Uuid::from_slice(&bytes) {
+                            Ok(id) => Value::from(id.to_string()),
+                            Err(_) => Value::from(hex_of(&bytes)),
+                        }
+                    }
+                    _ => Value::from(row.try_get::<String, _>(index)?),
+                }
+            };
+            values.push((column.name().to_owned(), value));
+        }
+        Ok(values)
+    }
+
+    pub(super) fn postgres_row(row: &PgRow) -> Result<Vec<(String, Value)>, sqlx::Error> {
+        let mut values = Vec::with_capacity(row.columns().len());
+        for (index, column) in row.columns().iter().enumerate() {
+            let raw = row.try_get_raw(index)?;
+            let value = if raw.is_null() {
+                Value::Null
+            } else {
+                match column.type_info().name() {
+                    "UUID" => Value::from(row.try_get::<Uuid, _>(index)?.to_string()),
+                    "INT8" => Value::from(row.try_get::<i64, _>(index)?),
+                    "INT4" => Value::from(row.try_get::<i32, _>(index)?),
+                    "INT2" => Value::from(row.try_get::<i16, _>(index)?),
+                    "FLOAT8" => Value::from(row.try_get::<f64, _>(index)?),
+                    "BOOL" => Value::from(row.try_get::<bool, _>(index)?),
+                    "JSON" | "JSONB" => row.try_get::<sqlx::types::Json<Value>, _>(index)?.0,
+                    "BYTEA" => Value::from(hex_of(&row.try_get::<Vec<u8>, _>(index)?)),
+                    _ => Value::from(row.try_get::<String, _>(index)?),
+                }
+            };
+            values.push((column.name().to_owned(), value));
+        }
+        Ok(values)
+    }
+
+    fn hex_of(bytes: &[u8]) -> String {
+        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 }

@@ -53,7 +53,7 @@ pub enum Conflict {
     BotStateChanged,
     /// The bot profile changed since the one a change was based on; the caller retries.
     ProfileChanged,
-    /// A user of any account already has this e-mail address.
+    /// Another user of the account already has this e-mail address.
     EmailTaken,
     /// The account already has a team of this name.
     TeamNameTaken,

@@ -4,6 +4,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
 
+use crate::audit::{NewAuditEntry, record_audit};
 use crate::db::{Conn, args};
 use crate::records::{INBOX_COLUMNS, InboxRow, convert_all};
 use crate::{Store, StoreError};
@@ -235,12 +236,14 @@ impl Store {
         .transpose()
     }
 
-    /// Changes an inbox.
+    /// Changes an inbox, recording `audit`.
     pub async fn update_inbox(
         &self,
         account_id: AccountId,
         inbox_id: InboxId,
         patch: &InboxPatch,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<Inbox, StoreError> {
         let mut conn = self.write().await?;
         let mut inbox = Inbox::try_from(find_inbox(&mut conn, account_id, inbox_id).await?)?;
@@ -268,6 +271,7 @@ impl Store {
             ],
         )
         .await?;
+        record_audit(&mut conn, account_id, audit, now).await?;
         conn.commit().await?;
         Ok(inbox)
     }

@@ -9,13 +9,16 @@
 // The modules import one another one way: each uses only modules listed before it here, so
 // none imports itself through others (`tandem-tidy`'s `no_crate_has_an_import_circle_between_its_modules` checks there is no circle).
 //
-//   foundations  error, db, records, changes
+//   foundations  error, db, records, changes, audit (`record_audit`, in any writer's transaction)
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                reports (facts), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, facts, announcement)
-//   use cases    audit, auth, canned, channel_cursors, contacts, occupancy, summaries; users,
+//   registry     personal_data (every column classified; uses db)
+//   use cases    audit, auth, canned, channel_cursors, contacts, login_throttles, occupancy,
+//                summaries, two_factor; users,
 //                routing, surveys, proactive, sla_escalation; conversations, presence, teams,
-//                bot_profiles, messages, widget; accounts, learning; bot_turns
+//                bot_profiles, messages, widget; accounts, learning; bot_turns;
+//                contact_data (export, erasure), retention
 //
 // `testing` (throwaway databases) uses only `db`.
 
@@ -28,6 +31,7 @@ mod canned;
 mod changes;
 mod channel_cursors;
 mod channel_outbox;
+mod contact_data;
 mod contacts;
 mod conversation_rows;
 mod conversations;
@@ -37,14 +41,18 @@ mod events;
 mod file_modes;
 mod inboxes;
 mod learning;
+mod login_throttles;
 mod message_rows;
 mod messages;
 mod occupancy;
 mod outbox;
+mod password_resets;
+mod personal_data;
 mod presence;
 mod proactive;
 mod records;
 mod reports;
+mod retention;
 mod routing;
 mod routing_follow_up;
 mod sla;
@@ -55,6 +63,7 @@ mod team_routing;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod two_factor;
 mod users;
 mod widget;
 
@@ -67,7 +76,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{AccountSeed, InboxSeed};
-pub use audit::AuditEntry;
+pub use audit::{AuditActor, AuditEntry, AuditFilter, AuditPage, NewAuditEntry};
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
 pub use bot_turns::{
@@ -76,6 +85,7 @@ pub use bot_turns::{
 pub use canned::CannedPatch;
 pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
 pub use channel_outbox::ChannelDelivery;
+pub use contact_data::ErasureCounts;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
@@ -85,17 +95,20 @@ pub use learning::{
     LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,
     NewUnansweredQuestion, SuggestionStatus,
 };
+pub use login_throttles::LoginThrottle;
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
 pub use outbox::{DeliverySubject, WebhookDelivery};
 pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
 pub use reports::ReportScope;
+pub use retention::{ExpiredConversation, Retention, RetentionAction, RetentionRun};
 pub use routing::{Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus};
 pub use routing_follow_up::RoutingFacts;
 pub use sla::SlaClock;
 pub use summaries::{ConversationSummary, MessagePreview};
 pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
 pub use teams::TeamPatch;
+pub use two_factor::{ChallengeFlow, TwoFactorGate, TwoFactorRecord};
 pub use users::UserSeed;
 
 use db::Conn;
@@ -182,6 +195,9 @@ impl Store {
             // FULL: a committed message survives power loss, not only a process crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows are overwritten with zeros, so an erased contact's text does not
+            // linger in free pages (see `Store::reclaim_erased`).
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

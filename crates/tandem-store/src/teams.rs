@@ -10,6 +10,7 @@ use tandem_domain::user::User;
 use tandem_domain::validation::ValidationError;
 use tandem_routing::team::RoutingSpec;
 
+use crate::audit::{NewAuditEntry, record_audit};
 use crate::db::{Conn, args};
 use crate::error::{Conflict, is_unique_violation};
 use crate::records::{TEAM_COLUMNS, TeamRow, USER_COLUMNS, UserRow, convert_all};
@@ -144,12 +145,14 @@ impl Store {
         find_team(&mut conn, account_id, team_id).await
     }
 
-    /// Renames or re-describes a team.
+    /// Renames or re-describes a team, recording `audit`.
     pub async fn update_team(
         &self,
         account_id: AccountId,
         team_id: TeamId,
         patch: &TeamPatch,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<Team, StoreError> {
         let mut conn = self.write().await?;
         let mut team = find_team(&mut conn, account_id, team_id).await?;
@@ -180,15 +183,18 @@ impl Store {
         )
         .await
         .map_err(name_taken)?;
+        record_audit(&mut conn, account_id, audit, now).await?;
         conn.commit().await?;
         Ok(team)
     }
 
-    /// Deletes a team; its conversations keep going without a team.
+    /// Deletes a team, recording `audit`; its conversations keep going without a team.
     pub async fn delete_team(
         &self,
         account_id: AccountId,
         team_id: TeamId,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut conn = self.write().await?;
         let deleted = conn
@@ -197,10 +203,11 @@ impl Store {
                 args![account_id, team_id],
             )
             .await?;
-        conn.commit().await?;
         if deleted == 0 {
             return Err(StoreError::not_found("team"));
         }
+        record_audit(&mut conn, account_id, audit, now).await?;
+        conn.commit().await?;
         Ok(())
     }
 
@@ -250,12 +257,14 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a user from a team.
+    /// Removes a user from a team, recording `audit`.
     pub async fn remove_team_member(
         &self,
         account_id: AccountId,
         team_id: TeamId,
         user_id: UserId,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut conn = self.write().await?;
         let deleted = conn
@@ -264,10 +273,11 @@ impl Store {
                 args![account_id, team_id, user_id],
             )
             .await?;
-        conn.commit().await?;
         if deleted == 0 {
             return Err(StoreError::not_found("team member"));
         }
+        record_audit(&mut conn, account_id, audit, now).await?;
+        conn.commit().await?;
         Ok(())
     }
 }

@@ -7,6 +7,8 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::{Role, User};
 
+use crate::audit::{NewAuditEntry, record_audit};
+use crate::auth::revoke_credentials;
 use crate::changes::Announcements;
 use crate::conversation_rows::{load_conversation_for_update, update_conversation_row};
 use crate::db::{Conn, args};
@@ -50,7 +52,7 @@ pub(crate) async fn insert_user(
         Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict {
             kind: Conflict::EmailTaken,
             field: "email",
-            message: "a user with this e-mail address already exists".into(),
+            message: "a user of this account already has this e-mail address".into(),
         }),
         other => other.map(|_| ()).map_err(StoreError::from),
     }?;
@@ -97,15 +99,17 @@ fn last_admin() -> StoreError {
 }
 
 impl Store {
-    /// Adds a user to an account.
+    /// Adds a user to an account, recording `audit` about them.
     pub async fn create_user(
         &self,
         account_id: AccountId,
         seed: &UserSeed,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<User, StoreError> {
         let mut conn = self.write().await?;
         let user = insert_user(&mut conn, account_id, UserId::generate(), seed, now).await?;
+        record_audit(&mut conn, account_id, &audit.about(user.id.0), now).await?;
         conn.commit().await?;
         Ok(user)
     }
@@ -132,8 +136,15 @@ impl Store {
             .ok_or(StoreError::not_found("user"))
     }
 
-    /// The user with this e-mail address and their password hash, for logging in.
-    pub async fn credentials(&self, email: &str) -> Result<Option<(User, String)>, StoreError> {
+    /// The users with this e-mail address (one per account at most), each with their password
+    /// hash, oldest first: in `account_id` only when given, and at most `limit` of them. For
+    /// logging in and password resets, which may not know the account.
+    pub async fn credentials(
+        &self,
+        email: &str,
+        account_id: Option<AccountId>,
+        limit: u32,
+    ) -> Result<Vec<(User, String)>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Credentials {
             #[sqlx(flatten)]
@@ -141,17 +152,24 @@ impl Store {
             password_hash: String,
         }
         let mut conn = self.read().await?;
-        let row = conn
-            .fetch_optional::<Credentials>(
-                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1"),
-                args![email],
+        let rows = conn
+            .fetch_all::<Credentials>(
+                &format!(
+                    "SELECT {USER_COLUMNS}, password_hash FROM users \
+                     WHERE email = $1 AND ($2 IS NULL OR account_id = $2) \
+                     ORDER BY created_at, id LIMIT $3"
+                ),
+                args![email, account_id, i64::from(limit)],
             )
             .await?;
-        row.map(|row| Ok((User::try_from(row.user)?, row.password_hash)))
-            .transpose()
+        rows.into_iter()
+            .map(|row| Ok((User::try_from(row.user)?, row.password_hash)))
+            .collect()
     }
 
-    /// Changes a user's name, role or password hash. The last admin cannot be demoted.
+    /// Changes a user's name, role or password hash, recording `audit`. The last admin cannot
+    /// be demoted.
+    #[allow(clippy::too_many_arguments)] // One use case: its fields, its record and its time.
     pub async fn update_user(
         &self,
         account_id: AccountId,
@@ -159,6 +177,8 @@ impl Store {
         name: Option<&str>,
         role: Option<Role>,
         password_hash: Option<&str>,
+        audit: &NewAuditEntry,
+        now: Timestamp,
     ) -> Result<User, StoreError> {
         let mut conn = self.write().await?;
         let mut user = find_user(&mut conn, account_id, user_id)
@@ -189,25 +209,24 @@ impl Store {
         )
         .await?;
         if password_hash.is_some() {
-            // A new password ends every login session; personal API tokens, which integrations
-            // hold, live on until revoked one by one.
-            conn.execute(
-                "DELETE FROM auth_tokens WHERE account_id = $1 AND user_id = $2 AND kind = 'session'",
-                args![account_id, user_id],
-            )
-            .await?;
+            // A password set by an admin ends every session and API token of the user: whoever
+            // knew the old password may have opened them.
+            revoke_credentials(&mut conn, account_id, user_id, None).await?;
         }
+        record_audit(&mut conn, account_id, audit, now).await?;
         conn.commit().await?;
         Ok(user)
     }
 
-    /// Removes a user. Their open conversations go back to the queue, recorded as events by
-    /// `actor`; the returned pairs are those conversations and their new events.
+    /// Removes a user, recording `audit`. Their open conversations go back to the queue,
+    /// recorded as events by `actor`; the returned pairs are those conversations and their new
+    /// events.
     pub async fn delete_user(
         &self,
         account_id: AccountId,
         user_id: UserId,
         actor: Actor,
+        audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<Vec<(Conversation, Vec<Event>)>, StoreError> {
         let mut conn = self.write().await?;
@@ -246,6 +265,7 @@ impl Store {
             args![account_id, user_id],
         )
         .await?;
+        record_audit(&mut conn, account_id, audit, now).await?;
         self.changes.commit_with(conn, announcements).await?;
         Ok(requeued)
     }

@@ -16,12 +16,13 @@ use tandem_reports::tally::TallyRules;
 use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
-    AccountSeed, AgentMessage, Backend, BotHandover, BotTurnOutcome, BotTurnRecord, ChangeNotice,
-    Conflict, ConversationFilter, ConversationUpdate, DeliverySubject, InboundMessage,
-    InboundOutcome, NewInbox, NewLearningSuggestion, NewUnansweredQuestion, ReportScope,
-    RoutingFacts, Store, StoreError, StoreOptions, SuggestionStatus, TYPING, UserSeed,
-    WebhookDelivery,
+    AccountSeed, AgentMessage, AuditActor, AuditFilter, AuditPage, Backend, BotHandover,
+    BotTurnOutcome, BotTurnRecord, ChangeNotice, Conflict, ConversationFilter, ConversationUpdate,
+    DeliverySubject, InboundMessage, InboundOutcome, NewAuditEntry, NewInbox,
+    NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store, StoreError,
+    StoreOptions, SuggestionStatus, TYPING, TokenKind, UserSeed, WebhookDelivery,
 };
+use uuid::Uuid;
 
 /// One account with an admin, an agent and an API inbox whose first responder is a person.
 struct Tenant {
@@ -233,7 +234,11 @@ async fn other_accounts_ids_are_not_found(store: &Store, backend: Backend) {
         store.delete_inbox(account, theirs.inbox.id).await,
         "inbox delete",
     );
-    not_found(store.delete_team(account, team.id).await, "team delete");
+    let entry = audit_entry(&mine.admin, "team.deleted", "team", team.id.0);
+    not_found(
+        store.delete_team(account, team.id, &entry, at(2)).await,
+        "team delete",
+    );
     // Assigning one's own conversation to another account's agent is refused.
     let own = store
         .append_inbound_message(
@@ -947,6 +952,7 @@ async fn unique_rules_are_conflicts(store: &Store, backend: Backend) {
                 role: Role::Agent,
                 password_hash: "x".into(),
             },
+            &audit_entry(&tenant.admin, "user.created", "user", Uuid::now_v7()),
             at(1),
         )
         .await;
@@ -1263,7 +1269,7 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
             tenant.account_id,
             a.conversation.contact_id,
             b.conversation.contact_id,
-            tenant.admin.id,
+            &merge_entry(&tenant.admin),
             at(3),
         )
         .await;
@@ -1293,7 +1299,7 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
             tenant.account_id,
             a.conversation.contact_id,
             b.conversation.contact_id,
-            tenant.admin.id,
+            &merge_entry(&tenant.admin),
             at(5),
         )
         .await
@@ -1304,10 +1310,231 @@ async fn merging_moves_everything_and_refuses_clashes(store: &Store, backend: Ba
         .await
         .expect("conversation");
     assert_eq!(moved.contact_id, a.conversation.contact_id);
-    let audit = store.audit_log(tenant.account_id, 10).await.expect("audit");
-    assert_eq!(audit.len(), 1);
+    // The refused merge rolled back its entry with its change.
+    let audit = store
+        .audit_log(tenant.account_id, &AuditFilter::default(), None, 10)
+        .await
+        .expect("audit")
+        .entries;
+    assert_eq!(audit.len(), 1, "{backend:?}");
     assert_eq!(audit[0].action, "contact.merged");
-    assert_eq!(audit[0].actor_id, Some(tenant.admin.id));
+    assert_eq!(audit[0].actor.user_id, Some(tenant.admin.id));
+    assert_eq!(audit[0].subject_kind, "contact");
+    assert_eq!(audit[0].subject_id, Some(a.conversation.contact_id.0));
+}
+
+fn merge_entry(admin: &User) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: AuditActor {
+            user_id: Some(admin.id),
+            email: Some(admin.email.clone()),
+            name: Some(admin.name.clone()),
+            ip: Some("127.0.0.1".into()),
+            user_agent: Some("test".into()),
+        },
+        action: "contact.merged".into(),
+        subject_kind: "contact".into(),
+        subject_id: None,
+        before: None,
+        after: None,
+    }
+}
+
+/// An entry by `actor` about a `kind` subject, its name in `after`.
+fn audit_entry(actor: &User, action: &str, kind: &str, subject: Uuid) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: AuditActor {
+            user_id: Some(actor.id),
+            email: Some(actor.email.clone()),
+            name: Some(actor.name.clone()),
+            ip: Some("192.0.2.7".into()),
+            user_agent: Some("conformance".into()),
+        },
+        action: action.into(),
+        subject_kind: kind.into(),
+        subject_id: Some(subject),
+        before: Some(serde_json::json!({"name": "old"})),
+        after: Some(serde_json::json!({"name": "new"})),
+    }
+}
+
+async fn the_audit_log_filters_pages_and_isolates_accounts(store: &Store, backend: Backend) {
+    let ours = tenant(store, "audited", None).await;
+    let theirs = tenant(store, "other", None).await;
+    let team = Uuid::now_v7();
+    let user = Uuid::now_v7();
+    let recorded = [
+        (&ours.admin, "team.created", "team", team, 1),
+        (&ours.admin, "team.updated", "team", team, 2),
+        (
+            &ours.agent,
+            "conversation.assigned",
+            "conversation",
+            Uuid::now_v7(),
+            3,
+        ),
+        (&ours.admin, "user.role_changed", "user", user, 4),
+        (&ours.admin, "user_x.odd", "user", user, 5),
+    ];
+    for (actor, action, kind, subject, second) in recorded {
+        store
+            .record_audit(
+                ours.account_id,
+                &audit_entry(actor, action, kind, subject),
+                at(second),
+            )
+            .await
+            .expect("recorded");
+    }
+    store
+        .record_audit(
+            theirs.account_id,
+            &audit_entry(&theirs.admin, "team.created", "team", team),
+            at(1),
+        )
+        .await
+        .expect("recorded");
+    let read = |filter: AuditFilter, after: Option<Uuid>, limit: u32| async move {
+        store
+            .audit_log(ours.account_id, &filter, after, limit)
+            .await
+            .expect("audit log")
+    };
+    let actions = |page: &AuditPage| -> Vec<String> {
+        page.entries
+            .iter()
+            .map(|entry| entry.action.clone())
+            .collect()
+    };
+    let all = read(AuditFilter::default(), None, 10).await;
+    assert_eq!(
+        actions(&all),
+        [
+            "user_x.odd",
+            "user.role_changed",
+            "conversation.assigned",
+            "team.updated",
+            "team.created"
+        ],
+        "{backend:?}: newest first, only our account's"
+    );
+    assert_eq!(all.next, None);
+    let newest = &all.entries[0];
+    assert_eq!(newest.actor.email.as_deref(), Some("admin@audited.example"));
+    assert_eq!(newest.actor.ip.as_deref(), Some("192.0.2.7"));
+    assert_eq!(newest.actor.user_agent.as_deref(), Some("conformance"));
+    assert_eq!(newest.before, Some(serde_json::json!({"name": "old"})));
+    assert_eq!(newest.after, Some(serde_json::json!({"name": "new"})));
+    assert_eq!(newest.created_at, at(5));
+
+    // Pages of two follow one another without gaps or repeats.
+    let first = read(AuditFilter::default(), None, 2).await;
+    let second = read(AuditFilter::default(), first.next, 2).await;
+    let third = read(AuditFilter::default(), second.next, 2).await;
+    assert_eq!(
+        actions(&first),
+        ["user_x.odd", "user.role_changed"],
+        "{backend:?}"
+    );
+    assert_eq!(actions(&second), ["conversation.assigned", "team.updated"]);
+    assert_eq!(actions(&third), ["team.created"]);
+    assert_eq!(third.next, None);
+
+    // The prefix is literal: `user.` does not match `user_x.` (`_` is no wildcard).
+    let prefix = AuditFilter {
+        action_prefix: Some("user.".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(prefix, None, 10).await),
+        ["user.role_changed"],
+        "{backend:?}"
+    );
+    let by_agent = AuditFilter {
+        actor_id: Some(ours.agent.id),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(by_agent, None, 10).await),
+        ["conversation.assigned"]
+    );
+    let the_team = AuditFilter {
+        subject_kind: Some("team".into()),
+        subject_id: Some(team),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(the_team, None, 10).await),
+        ["team.updated", "team.created"]
+    );
+    let window = AuditFilter {
+        from: Some(at(2)),
+        to: Some(at(4)),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        actions(&read(window, None, 10).await),
+        ["conversation.assigned", "team.updated"],
+        "{backend:?}: from is inclusive, to exclusive"
+    );
+
+    // Their cursor does not page through our log, and their log holds only their entry.
+    let their_entry = store
+        .audit_log(theirs.account_id, &AuditFilter::default(), None, 10)
+        .await
+        .expect("their log");
+    assert_eq!(actions(&their_entry), ["team.created"], "{backend:?}");
+    let foreign_cursor = read(AuditFilter::default(), Some(their_entry.entries[0].id), 10).await;
+    assert!(foreign_cursor.entries.is_empty(), "{backend:?}");
+}
+
+#[tokio::test]
+async fn the_audit_log_is_filtered_paged_and_kept_per_account() {
+    on_every_backend!(the_audit_log_filters_pages_and_isolates_accounts);
+}
+
+async fn a_deleted_users_entries_keep_their_name_and_email(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "leaver", None).await;
+    store
+        .record_audit(
+            tenant.account_id,
+            &audit_entry(
+                &tenant.agent,
+                "conversation.assigned",
+                "conversation",
+                Uuid::now_v7(),
+            ),
+            at(1),
+        )
+        .await
+        .expect("recorded");
+    store
+        .delete_user(
+            tenant.account_id,
+            tenant.agent.id,
+            Actor::User(tenant.admin.id),
+            &audit_entry(&tenant.admin, "user.deleted", "user", tenant.agent.id.0),
+            at(2),
+        )
+        .await
+        .expect("deleted");
+    let entries = store
+        .audit_log(tenant.account_id, &AuditFilter::default(), None, 10)
+        .await
+        .expect("audit log")
+        .entries;
+    let entry = entries
+        .iter()
+        .find(|entry| entry.action == "conversation.assigned")
+        .expect("the agent's entry");
+    assert_eq!(entry.actor.user_id, None, "{backend:?}");
+    assert_eq!(entry.actor.email.as_deref(), Some("agent@leaver.example"));
+    assert_eq!(entry.actor.name.as_deref(), Some("agent"));
+}
+
+#[tokio::test]
+async fn audit_entries_outlive_their_actor() {
+    on_every_backend!(a_deleted_users_entries_keep_their_name_and_email);
 }
 
 #[tokio::test]
@@ -2412,4 +2639,195 @@ async fn suggestions_are_refreshed_edited_and_decided_once(store: &Store, _: Bac
 #[tokio::test]
 async fn learning_suggestions_are_decided_once_and_never_come_back() {
     on_every_backend!(suggestions_are_refreshed_edited_and_decided_once);
+}
+
+async fn credentials_per_account_and_revocation(store: &Store, backend: Backend) {
+    let aurora = tenant(store, "aurora", None).await;
+    let boreal = tenant(store, "boreal", None).await;
+    let namesake = store
+        .create_user(
+            boreal.account_id,
+            &UserSeed {
+                email: "agent@aurora.example".into(),
+                name: "Namesake".into(),
+                role: Role::Agent,
+                password_hash: "boreal-hash".into(),
+            },
+            &audit_entry(&boreal.admin, "user.created", "user", Uuid::now_v7()),
+            at(1),
+        )
+        .await
+        .expect("an address used in another account is no conflict");
+    let everywhere = store
+        .credentials("agent@aurora.example", None, 5)
+        .await
+        .expect("read");
+    assert_eq!(everywhere.len(), 2, "{backend:?}");
+    let in_boreal = store
+        .credentials("agent@aurora.example", Some(boreal.account_id), 5)
+        .await
+        .expect("read");
+    assert_eq!(in_boreal.len(), 1);
+    assert_eq!(in_boreal[0].0.id, namesake.id);
+
+    // A password change keeps only the session it was made in; the namesake keeps theirs.
+    let agent = &aurora.agent;
+    let token = |kind, name: &'static str, hash: &'static str, expires: i64| {
+        store.create_token(
+            aurora.account_id,
+            agent.id,
+            kind,
+            name,
+            hash,
+            Some(at(expires)),
+            at(2),
+        )
+    };
+    let kept = token(TokenKind::Session, "session", "h-kept", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Session, "session", "h-other", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Api, "ci", "h-api", 1000)
+        .await
+        .expect("token");
+    token(TokenKind::Api, "old", "h-expired", 3)
+        .await
+        .expect("token");
+    store
+        .create_token(
+            boreal.account_id,
+            namesake.id,
+            TokenKind::Api,
+            "ci",
+            "h-theirs",
+            None,
+            at(2),
+        )
+        .await
+        .expect("token");
+    let listed = store
+        .user_tokens(aurora.account_id, agent.id, TokenKind::Api, at(10))
+        .await
+        .expect("listed");
+    assert_eq!(
+        listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["ci"],
+        "expired tokens are not listed"
+    );
+    assert!(
+        store
+            .touch_token(kept.id, at(20), at(-40))
+            .await
+            .expect("touched")
+    );
+    assert!(
+        !store
+            .touch_token(kept.id, at(30), at(-30))
+            .await
+            .expect("not touched"),
+        "recorded within the minute"
+    );
+    let ended = store
+        .set_password(aurora.account_id, agent.id, "new-hash", Some(kept.id))
+        .await
+        .expect("set");
+    assert_eq!(ended, 3);
+    let (_, user) = store
+        .authenticate("h-kept", at(40))
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(user.id, agent.id);
+    for gone in ["h-other", "h-api"] {
+        assert!(
+            store
+                .authenticate(gone, at(40))
+                .await
+                .expect("read")
+                .is_none(),
+            "{gone}"
+        );
+    }
+    assert!(
+        store
+            .authenticate("h-theirs", at(40))
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .password_hash(aurora.account_id, agent.id)
+            .await
+            .expect("hash"),
+        "new-hash"
+    );
+    assert!(
+        matches!(
+            store
+                .set_password(boreal.account_id, agent.id, "x", None)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "another account's user is not found"
+    );
+
+    // A reset link works once, before it expires, and ends every token of the user.
+    store
+        .create_password_reset(aurora.account_id, agent.id, "r-1", at(100), at(50))
+        .await
+        .expect("stored");
+    store
+        .create_password_reset(aurora.account_id, agent.id, "r-late", at(60), at(50))
+        .await
+        .expect("stored");
+    assert!(
+        store
+            .reset_password("r-late", "late-hash", at(61))
+            .await
+            .expect("read")
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        store
+            .reset_password("r-unknown", "x", at(61))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let reset = store
+        .reset_password("r-1", "reset-hash", at(62))
+        .await
+        .expect("reset");
+    assert_eq!(reset.map(|user| user.id), Some(agent.id));
+    assert!(
+        store
+            .reset_password("r-1", "again", at(63))
+            .await
+            .expect("read")
+            .is_none(),
+        "single use"
+    );
+    assert!(
+        store
+            .authenticate("h-kept", at(64))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .password_hash(aurora.account_id, agent.id)
+            .await
+            .expect("hash"),
+        "reset-hash"
+    );
+}
+
+#[tokio::test]
+async fn credentials_are_per_account_and_password_changes_revoke_tokens() {
+    on_every_backend!(credentials_per_account_and_revocation);
 }

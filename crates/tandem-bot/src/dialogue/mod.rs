@@ -34,6 +34,9 @@ use slots::SlotAnswer;
 use turn::Draft;
 
 /// Where the answer to a slot question leaves the turn.
+// A step lives for one call and is matched at once; boxing either variant would only add an
+// allocation per customer message.
+#[allow(clippy::large_enum_variant)]
 enum SlotStep<'d> {
     /// The turn is decided.
     Answered(BotTurn),

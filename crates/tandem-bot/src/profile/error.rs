@@ -101,6 +101,18 @@ pub enum ProfileErrorKind {
     /// An action URL that is not an absolute http(s) URL once its variables are filled.
     #[error("not a URL")]
     NotAUrl,
+    /// An action header name that is not an HTTP token, or one the server sets itself.
+    #[error("`{name}` cannot be set: use an HTTP header name other than {reserved}")]
+    InvalidHeaderName {
+        /// The name as written.
+        name: String,
+        /// The headers the server sets itself.
+        reserved: &'static str,
+    },
+    /// An action header value that uses a variable other than the profile's `variables`, or
+    /// holds a line break or control character once filled.
+    #[error("a header value may use only the profile's variables and no control characters")]
+    InvalidHeaderValue,
     /// A template that does not parse.
     #[error("{0}")]
     Template(#[from] TemplateError),

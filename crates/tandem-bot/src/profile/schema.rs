@@ -239,6 +239,10 @@ pub struct Action {
     /// The slots sent (as a JSON body, or query parameters for `GET`/`DELETE`).
     #[serde(default)]
     pub send: Vec<String>,
+    /// Request headers, e.g. `authorization: "Bearer {api_key}"`: templates over
+    /// [`BotProfile::variables`] only, so a customer's words never reach a header.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
     /// The answer per language, a template that may also use the JSON result's fields as
     /// `{result.field}` (`{result.items.0.name}` for arrays).
     pub reply: Localized<String>,

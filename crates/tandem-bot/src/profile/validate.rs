@@ -374,6 +374,9 @@ impl Validator<'_> {
                 );
             }
             self.url(&format!("{action_path}.url"), &action.url, &slot_names);
+            for (name, value) in &action.headers {
+                self.header(&format!("{action_path}.headers.{name}"), name, value);
+            }
             self.range(
                 &format!("{action_path}.timeout_ms"),
                 action.timeout_ms.into(),
@@ -435,6 +438,32 @@ impl Validator<'_> {
         });
         if !filled.is_ok_and(|filled| is_http_url(&filled)) {
             self.push(path, ProfileErrorKind::NotAUrl);
+        }
+    }
+
+    /// An action header: a token name the server does not set itself, and a value over the
+    /// profile's variables that stays on one line.
+    fn header(&mut self, path: &str, name: &str, value: &str) {
+        let is_token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
+        if !is_token || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            self.push(
+                path,
+                ProfileErrorKind::InvalidHeaderName {
+                    name: name.to_owned(),
+                    reserved: "host, content-length, content-type, transfer-encoding, connection and accept-language",
+                },
+            );
+        }
+        let filled = Template::parse(value).ok().and_then(|template| {
+            template
+                .render(|name| self.profile.variables.get(name).cloned())
+                .ok()
+        });
+        if filled.is_none_or(|filled| filled.chars().any(char::is_control)) {
+            self.push(path, ProfileErrorKind::InvalidHeaderValue);
         }
     }
 
@@ -698,6 +727,16 @@ fn is_identifier(name: &str) -> bool {
 /// An absolute `http`/`https` URL with a host, an optional port and no credentials or
 /// whitespace. A full URL parser would be a dependency for one check; the server's HTTP
 /// client parses the URL again before calling it.
+/// Headers the server's HTTP client sets itself for an action.
+const RESERVED_HEADERS: [&str; 6] = [
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "accept-language",
+];
+
 fn is_http_url(url: &str) -> bool {
     let Some(rest) = url
         .strip_prefix("https://")

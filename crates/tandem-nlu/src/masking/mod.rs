@@ -141,9 +141,38 @@ pub fn find_personal_data(text: &str) -> Vec<PersonalDataSpan> {
 
 /// `text` with every personal value replaced by its mask; the rest is left as it is.
 pub fn mask_text(text: &str) -> String {
+    mask_kinds(text, ALL_KINDS)
+}
+
+/// Every kind of personal value.
+const ALL_KINDS: &[PersonalDataKind] = &[
+    PersonalDataKind::Cpf,
+    PersonalDataKind::Cnpj,
+    PersonalDataKind::CardNumber,
+    PersonalDataKind::CardSecurityCode,
+    PersonalDataKind::Phone,
+    PersonalDataKind::Email,
+    PersonalDataKind::BankAccount,
+    PersonalDataKind::BankBranch,
+];
+
+/// The kinds never stored in clear (PCI DSS 3.3 and 3.4): a card number keeps only its last
+/// four digits and a security code nothing, from the moment a message arrives.
+pub const CARD_DATA: &[PersonalDataKind] = &[
+    PersonalDataKind::CardNumber,
+    PersonalDataKind::CardSecurityCode,
+];
+
+/// `text` with the personal values of the `kinds` given replaced by their masks, each as
+/// [`mask_text`] masks it; values of other kinds are left as they are (a CPF the bot still
+/// needs, when only [`CARD_DATA`] is masked on intake).
+pub fn mask_kinds(text: &str, kinds: &[PersonalDataKind]) -> String {
     let mut masked = String::with_capacity(text.len());
     let mut copied_up_to = 0;
-    for span in find_personal_data(text) {
+    for span in find_personal_data(text)
+        .into_iter()
+        .filter(|span| kinds.contains(&span.kind))
+    {
         masked.push_str(&text[copied_up_to..span.start]);
         let reveal = if span.is_merged {
             Reveal::Nothing
@@ -331,6 +360,50 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(mask_text(text), *expected, "{text}");
         }
+    }
+
+    #[test]
+    fn only_card_data_is_masked_on_intake_and_the_rest_is_kept() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "cartão 4111 1111 1111 1111 cvv 123, cpf 123.456.789-09",
+                "cartão **** **** **** 1111 cvv ***, cpf 123.456.789-09",
+            ),
+            ("card 5555-5555-5555-4444", "card **** **** **** 4444"),
+            ("amex 378282246310005", "amex **** **** **** 0005"),
+            (
+                "cartao ４１１１１１１１１１１１１１１１",
+                "cartao **** **** **** 1111",
+            ),
+            // Not Luhn valid: an order number, kept.
+            ("pedido 4111 1111 1111 1112", "pedido 4111 1111 1111 1112"),
+            // The last four digits alone (blocking a card by them) are kept.
+            (
+                "bloquear o cartão final 1111",
+                "bloquear o cartão final 1111",
+            ),
+            (
+                "liga no 11987654321 ou c@example.com",
+                "liga no 11987654321 ou c@example.com",
+            ),
+            ("**** **** **** 1111", "**** **** **** 1111"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(mask_kinds(text, CARD_DATA), *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_kind_masks_alone_as_it_masks_in_full_text() {
+        let text = "cpf 123.456.789-09 cnpj 11.222.333/0001-81 cartão 4111 1111 1111 1111 \
+                    cvv 123 fone +55 11 90000-0001 mail cliente@example.com \
+                    agência 1234-5 conta 12345-6";
+        let mut all = text.to_owned();
+        for kind in ALL_KINDS {
+            all = mask_kinds(&all, &[*kind]);
+        }
+        assert_eq!(all, mask_text(text));
+        assert_eq!(find_personal_data(&all), vec![]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code || "http_" + status;
     this.details = Array.isArray(error.details) ? error.details : [];
+    this.accounts = Array.isArray(error.accounts) ? error.accounts : [];
   }
 }
 

@@ -11,6 +11,7 @@ import { isAdmin, isSupervisor, setUser, user } from "./session.js";
 import * as inboxView from "./views/inbox.js";
 import * as supervisorView from "./views/supervisor.js";
 import * as adminView from "./views/admin.js";
+import * as securityView from "./views/security.js";
 
 const $ = (id) => document.getElementById(id);
 let current = null; // {name, view}
@@ -20,13 +21,14 @@ function parseRoute() {
   if (parts[0] === "conversations" && parts[1]) return { name: "inbox", view: inboxView, param: parts[1] };
   if (parts[0] === "supervisor" && isSupervisor()) return { name: "supervisor", view: supervisorView };
   if (parts[0] === "admin" && isAdmin()) return { name: "admin", view: adminView, param: parts[1] || "users" };
+  if (parts[0] === "security") return { name: "security", view: securityView };
   return { name: "inbox", view: inboxView, param: null };
 }
 
 function route(force = false) {
   if (!user()) return;
   const next = parseRoute();
-  for (const [id, name] of [["nav-inbox", "inbox"], ["nav-supervisor", "supervisor"], ["nav-admin", "admin"]]) {
+  for (const [id, name] of [["nav-inbox", "inbox"], ["nav-supervisor", "supervisor"], ["nav-admin", "admin"], ["nav-security", "security"]]) {
     $(id).classList.toggle("active", next.name === name);
   }
   if (!force && current && current.name === next.name && current.instance.update) {
@@ -88,7 +90,7 @@ async function start() {
     if (frame.type === "message.created" || frame.type === "conversation.updated") refreshSoon();
     current?.instance.frame?.(frame);
   });
-  window.addEventListener("hashchange", () => route());
+  window.addEventListener("hashchange", () => (user() ? route() : showLogin(loggedIn)));
   try {
     loggedIn(await get("/auth/session"));
   } catch (error) {

@@ -14,6 +14,7 @@ use tandem_domain::id::MessageId;
 use tandem_domain::message::validate_message_text;
 use tandem_domain::validation::{ValidationError, Validator};
 
+use super::guard::{GuardedClient, OutboundGuard, refusal};
 use super::webhooks::signature;
 use crate::wire::{
     ExternalAnalysis, ExternalConversation, ExternalEntity, ExternalIntent, ExternalMessage,
@@ -79,15 +80,15 @@ fn turn_payload(turn: &ExternalTurn) -> ExternalTurnPayload {
     }
 }
 
-/// External bots reached over HTTP, with a client that follows no redirects.
+/// External bots reached over HTTP, with a guarded client that follows no redirects.
 #[derive(Debug)]
 pub struct HttpExternalBots {
-    client: reqwest::Client,
+    client: GuardedClient,
 }
 
 impl HttpExternalBots {
-    pub fn new() -> reqwest::Result<Self> {
-        let client = super::client(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")), None)?;
+    pub fn new(guard: &OutboundGuard) -> reqwest::Result<Self> {
+        let client = guard.client(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")), None)?;
         Ok(Self { client })
     }
 }
@@ -105,7 +106,7 @@ impl ExternalBots for HttpExternalBots {
 /// POSTs the turn, signed, and reads a reply from the response when there is one (`200`
 /// with a JSON body); `202`/`204` or an empty body mean the reply will come through the API.
 async fn send(
-    http: &reqwest::Client,
+    http: &GuardedClient,
     config: &ExternalBot,
     turn: &ExternalTurn,
 ) -> Result<Option<ExternalReply>, ExternalBotError> {
@@ -114,6 +115,7 @@ async fn send(
     let now = jiff::Timestamp::now().as_second();
     let response = http
         .post(&config.url)
+        .map_err(|refused| ExternalBotError::Unreachable(refused.to_string()))?
         .timeout(Duration::from_secs(u64::from(config.timeout_seconds)))
         .header("content-type", "application/json")
         .header("x-tandem-bot-protocol", PROTOCOL)
@@ -121,7 +123,10 @@ async fn send(
         .body(body)
         .send()
         .await
-        .map_err(|error| ExternalBotError::Unreachable(error.to_string()))?;
+        .map_err(|error| match refusal(&error) {
+            Some(refused) => ExternalBotError::Unreachable(refused.to_string()),
+            None => ExternalBotError::Unreachable(error.without_url().to_string()),
+        })?;
     let status = response.status();
     if !status.is_success() {
         return Err(ExternalBotError::Status(status.as_u16()));

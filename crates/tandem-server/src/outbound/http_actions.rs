@@ -1,6 +1,8 @@
 //! The bot's HTTP actions over HTTP (`ports::HttpActions`): one call to the company's API with
-//! the action's method, body and timeout, the customer's language as `Accept-Language`, and
-//! the answer read as JSON.
+//! the action's method, headers, body and timeout, the customer's language as
+//! `Accept-Language`, and the answer read as JSON. The call goes through the outbound guard; a
+//! refused address is `ActionFailureKind::Refused`, and nothing the API answered reaches the
+//! customer unless the call succeeded.
 
 use std::time::Duration;
 
@@ -11,15 +13,17 @@ use tandem_bot::profile::HttpMethod;
 use tandem_bot::{ActionFailureKind, ActionRequest};
 use tandem_nlu::Language;
 
-/// Calls companies' APIs with a client that follows no redirects.
+use super::guard::{GuardedClient, OutboundGuard, refusal};
+
+/// Calls companies' APIs with a guarded client that follows no redirects.
 #[derive(Debug)]
 pub struct HttpActionClient {
-    client: reqwest::Client,
+    client: GuardedClient,
 }
 
 impl HttpActionClient {
-    pub fn new() -> reqwest::Result<Self> {
-        let client = super::client(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")), None)?;
+    pub fn new(guard: &OutboundGuard) -> reqwest::Result<Self> {
+        let client = guard.client(concat!("Tandem-Bot/", env!("CARGO_PKG_VERSION")), None)?;
         Ok(Self { client })
     }
 
@@ -38,9 +42,13 @@ impl HttpActionClient {
         let mut request = self
             .client
             .request(method, &action.url)
+            .map_err(|_| ActionFailureKind::Refused)?
             .timeout(Duration::from_millis(u64::from(action.timeout_ms)))
             // The company's API may format values for the customer's language.
             .header("accept-language", language.code());
+        for (name, value) in &action.headers {
+            request = request.header(name, value);
+        }
         if let Some(body) = &action.body {
             request = request
                 .header("content-type", "application/json")
@@ -61,7 +69,9 @@ impl HttpActionClient {
 }
 
 fn failure_kind(error: reqwest::Error) -> ActionFailureKind {
-    if error.is_timeout() {
+    if refusal(&error).is_some() {
+        ActionFailureKind::Refused
+    } else if error.is_timeout() {
         ActionFailureKind::Timeout
     } else {
         ActionFailureKind::Network

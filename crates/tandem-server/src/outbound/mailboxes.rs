@@ -1,5 +1,6 @@
 //! Reading e-mail inboxes over IMAP (`ports::Mailboxes`) with `tandem-mail`: the messages of
-//! `INBOX` after the saved cursor (UIDVALIDITY and last UID), at most 50 a poll.
+//! `INBOX` after the saved cursor (UIDVALIDITY and last UID), at most 50 a poll, from the
+//! address the outbound guard checked.
 
 use serde_json::Value;
 
@@ -7,14 +8,26 @@ use tandem_app::ports::{BoxFuture, FetchedEmail, Mailboxes};
 use tandem_channels::config::MailServer;
 use tandem_mail::ImapCursor;
 
+use super::guard::OutboundGuard;
+
 /// Most messages taken from a mailbox per poll.
 const FETCH_LIMIT: usize = 50;
 /// The mailbox polled.
 const MAILBOX: &str = "INBOX";
 
-/// IMAP mailboxes.
-#[derive(Debug, Default)]
-pub struct ImapMailboxes;
+/// IMAP mailboxes, reached through the outbound guard.
+#[derive(Debug)]
+pub struct ImapMailboxes {
+    guard: OutboundGuard,
+}
+
+impl ImapMailboxes {
+    pub fn new(guard: &OutboundGuard) -> Self {
+        Self {
+            guard: guard.clone(),
+        }
+    }
+}
 
 impl Mailboxes for ImapMailboxes {
     fn fetch<'a>(
@@ -24,9 +37,15 @@ impl Mailboxes for ImapMailboxes {
     ) -> BoxFuture<'a, Result<(Vec<FetchedEmail>, Value), String>> {
         Box::pin(async move {
             let cursor = cursor.and_then(|value| serde_json::from_value::<ImapCursor>(value).ok());
-            let (mails, next) = tandem_mail::fetch_new(server, MAILBOX, cursor, FETCH_LIMIT)
+            let address = self
+                .guard
+                .mail_server_address(&server.host, server.port)
                 .await
-                .map_err(|error| error.to_string())?;
+                .map_err(|refused| refused.to_string())?;
+            let (mails, next) =
+                tandem_mail::fetch_new(server, address, MAILBOX, cursor, FETCH_LIMIT)
+                    .await
+                    .map_err(|error| error.to_string())?;
             let next = serde_json::to_value(next).map_err(|error| error.to_string())?;
             let mails = mails
                 .into_iter()

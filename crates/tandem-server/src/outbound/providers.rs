@@ -1,12 +1,15 @@
 //! The channel providers over their real APIs (`ports::ChannelProvider`), one per channel
 //! kind: WhatsApp Cloud API, Messenger/Instagram Send API (Graph), Telegram Bot API, Twilio
 //! SMS, and e-mail over SMTP. Each builds its provider's request with `tandem-channels`' pure
-//! adapters, performs it, and reads the provider's answer into a `SendAttempt`.
+//! adapters, performs it through the outbound guard, and reads the provider's answer into a
+//! `SendAttempt`. A refused address fails the message for good.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tandem_app::ports::{BoxFuture, ChannelProvider, ChannelProviders, Outbound, SendAttempt};
+use tandem_app::ports::{
+    AddressRefused, BoxFuture, ChannelProvider, ChannelProviders, Outbound, SendAttempt,
+};
 use tandem_channels::config::{
     ChannelConfig, EmailConfig, MetaPageConfig, TelegramConfig, TwilioSmsConfig, WhatsappConfig,
 };
@@ -14,6 +17,8 @@ use tandem_channels::{
     HttpMethod, OutboundError, ProviderRequest, RequestBody, SendOutcome, meta, telegram, twilio,
 };
 use tandem_domain::inbox::Inbox;
+
+use super::guard::{GuardedClient, OutboundGuard, refusal};
 
 /// The base URLs of the providers' APIs (configurable, so tests point them at stand-ins).
 #[derive(Clone, Debug)]
@@ -23,18 +28,24 @@ pub struct ProviderApis {
     pub twilio_api_url: String,
 }
 
-/// Builds each inbox's provider over one shared HTTP client (no redirects, a 10 s timeout).
+/// Builds each inbox's provider over one shared guarded HTTP client (no redirects, a 10 s
+/// timeout); e-mail inboxes find their SMTP server's address through the same guard.
 #[derive(Debug)]
 pub struct HttpProviders {
     apis: ProviderApis,
     /// How providers reach this server, for delivery-status callbacks.
     public_url: String,
-    http: reqwest::Client,
+    http: GuardedClient,
+    guard: OutboundGuard,
 }
 
 impl HttpProviders {
-    pub fn new(apis: ProviderApis, public_url: String) -> reqwest::Result<Self> {
-        let http = super::client(
+    pub fn new(
+        guard: &OutboundGuard,
+        apis: ProviderApis,
+        public_url: String,
+    ) -> reqwest::Result<Self> {
+        let http = guard.client(
             concat!("Tandem/", env!("CARGO_PKG_VERSION")),
             Some(Duration::from_secs(10)),
         )?;
@@ -42,6 +53,7 @@ impl HttpProviders {
             apis,
             public_url,
             http,
+            guard: guard.clone(),
         })
     }
 }
@@ -79,6 +91,7 @@ impl ChannelProviders for HttpProviders {
             }),
             ChannelConfig::Email(config) => Box::new(Email {
                 config: Arc::new(config),
+                guard: self.guard.clone(),
             }),
             ChannelConfig::TwilioVoice(_) => {
                 return Err("this channel does not deliver queued messages".to_owned());
@@ -90,7 +103,7 @@ impl ChannelProviders for HttpProviders {
 /// One provider's HTTP API.
 struct ProviderApi {
     base_url: String,
-    http: reqwest::Client,
+    http: GuardedClient,
 }
 
 impl ProviderApi {
@@ -106,12 +119,7 @@ impl ProviderApi {
         };
         let (status, body, retry_after) = match self.perform(request).await {
             Ok(answer) => answer,
-            Err(reason) => {
-                return SendAttempt::Retry {
-                    reason,
-                    retry_after: None,
-                };
-            }
+            Err(attempt) => return attempt,
         };
         match read(status, &body, retry_after.as_deref()) {
             SendOutcome::Accepted { external_id } => SendAttempt::Sent(external_id),
@@ -126,16 +134,24 @@ impl ProviderApi {
         }
     }
 
-    /// Performs a provider request: the status, the body and the `Retry-After` header, or why
-    /// no answer came.
+    /// Performs a provider request: the status, the body and the `Retry-After` header, or
+    /// what to do without an answer (retry; fail for good when the guard refused the address).
     async fn perform(
         &self,
         request: ProviderRequest,
-    ) -> Result<(u16, String, Option<String>), String> {
-        let mut builder = match request.method {
-            HttpMethod::Get => self.http.get(&request.url),
-            HttpMethod::Post => self.http.post(&request.url),
+    ) -> Result<(u16, String, Option<String>), SendAttempt> {
+        let method = match request.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
         };
+        let retry = |reason: String| SendAttempt::Retry {
+            reason,
+            retry_after: None,
+        };
+        let mut builder = self
+            .http
+            .request(method, &request.url)
+            .map_err(|refused| SendAttempt::Failed(refused.to_string()))?;
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
@@ -155,17 +171,22 @@ impl ProviderApi {
         let response = builder
             .send()
             .await
-            .map_err(|error| format!("request failed: {}", error.without_url()))?;
+            .map_err(|error| match refusal(&error) {
+                Some(refused) => SendAttempt::Failed(refused.to_string()),
+                None => retry(format!("request failed: {}", error.without_url())),
+            })?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let body = response
-            .text()
-            .await
-            .map_err(|error| format!("reading the answer failed: {}", error.without_url()))?;
+        let body = response.text().await.map_err(|error| {
+            retry(format!(
+                "reading the answer failed: {}",
+                error.without_url()
+            ))
+        })?;
         Ok((status, body, retry_after))
     }
 }
@@ -253,9 +274,10 @@ impl ChannelProvider for TwilioSms {
     }
 }
 
-/// E-mail over the inbox's SMTP server.
+/// E-mail over the inbox's SMTP server, at the address the guard checked.
 struct Email {
     config: Arc<EmailConfig>,
+    guard: OutboundGuard,
 }
 
 impl ChannelProvider for Email {
@@ -264,7 +286,18 @@ impl ChannelProvider for Email {
             let Outbound::Email(email) = message else {
                 return wrong_kind();
             };
-            match tandem_mail::send(&self.config.smtp, email).await {
+            let smtp = &self.config.smtp;
+            let address = match self.guard.mail_server_address(&smtp.host, smtp.port).await {
+                Ok(address) => address,
+                Err(refused @ AddressRefused::Unresolved(_)) => {
+                    return SendAttempt::Retry {
+                        reason: refused.to_string(),
+                        retry_after: None,
+                    };
+                }
+                Err(refused) => return SendAttempt::Failed(refused.to_string()),
+            };
+            match tandem_mail::send(smtp, address, email).await {
                 Ok(()) => SendAttempt::Sent(email.message_id.clone()),
                 Err(error) if error.is_permanent() => SendAttempt::Failed(error.to_string()),
                 Err(error) => SendAttempt::Retry {

@@ -12,6 +12,7 @@ use sha2::Sha256;
 use tandem_app::model::WebhookDelivery;
 use tandem_app::ports::{BoxFuture, WebhookSendError, WebhookSender, WebhookSubject};
 
+use super::guard::{GuardedClient, OutboundGuard, refusal};
 use crate::wire::{ContactResponse, ConversationResponse, EventResponse, MessageResponse};
 
 pub use tandem_app::webhooks::WebhookSettings;
@@ -56,15 +57,16 @@ pub fn verify_signature(secret: &str, header: &str, body: &[u8]) -> bool {
     mac.verify_slice(&digest).is_ok()
 }
 
-/// Posts webhooks with a client that follows no redirects and gives up after `timeout`.
+/// Posts webhooks with a guarded client that follows no redirects and gives up after
+/// `timeout`.
 #[derive(Debug)]
 pub struct HttpWebhooks {
-    client: reqwest::Client,
+    client: GuardedClient,
 }
 
 impl HttpWebhooks {
-    pub fn new(timeout: Duration) -> reqwest::Result<Self> {
-        let client = super::client(
+    pub fn new(guard: &OutboundGuard, timeout: Duration) -> reqwest::Result<Self> {
+        let client = guard.client(
             concat!("Tandem-Webhooks/", env!("CARGO_PKG_VERSION")),
             Some(timeout),
         )?;
@@ -87,13 +89,17 @@ impl WebhookSender for HttpWebhooks {
             let response = self
                 .client
                 .post(url)
+                .map_err(|refused| WebhookSendError::Request(refused.to_string()))?
                 .header("content-type", "application/json")
                 .header("x-tandem-delivery", delivery.id.to_string())
                 .header("x-tandem-signature", signature(secret, now, &body))
                 .body(body)
                 .send()
                 .await
-                .map_err(|error| WebhookSendError::Request(error.without_url().to_string()))?;
+                .map_err(|error| match refusal(&error) {
+                    Some(refused) => WebhookSendError::Request(refused.to_string()),
+                    None => WebhookSendError::Request(error.without_url().to_string()),
+                })?;
             if response.status().is_success() {
                 Ok(())
             } else {

@@ -1,14 +1,15 @@
-//! The account itself: its name and time zone (the calendar of its reports). Anyone may read
-//! it; admins change it.
+//! The account itself: its name, time zone (the calendar of its reports), whether it requires
+//! two-factor authentication, retention of resolved conversations and webhook masking. Anyone
+//! may read it; admins change it (the security setting with their password again).
 
 use axum::Json;
 use axum::extract::State;
 
-use tandem_app::account::AccountSettings;
+use tandem_app::account::{AccountChanges, AccountSettings};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin};
 use crate::state::AppState;
 use crate::wire::{AccountResponse, UpdateAccountRequest};
 
@@ -17,6 +18,10 @@ fn respond(settings: AccountSettings) -> AccountResponse {
         id: settings.account.id.0,
         name: settings.account.name,
         time_zone: settings.time_zone,
+        require_two_factor: settings.require_two_factor,
+        retention_days: settings.retention.days,
+        retention_action: settings.retention.action.as_str(),
+        webhook_mask_personal_data: settings.webhook_mask_personal_data,
     }
 }
 
@@ -31,12 +36,34 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
+    ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<UpdateAccountRequest>,
 ) -> Result<Json<AccountResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
+    if request.require_two_factor.is_some() {
+        state
+            .app
+            .reauthenticate(
+                &auth.0,
+                request.current_password.as_deref(),
+                client,
+                state.app.now(),
+            )
+            .await?;
+    }
     let settings = state
         .app
-        .update_account_settings(auth.0.account_id(), request.time_zone.as_deref())
+        .update_account_settings(
+            &auth.actor(origin),
+            AccountChanges {
+                time_zone: request.time_zone.as_deref(),
+                require_two_factor: request.require_two_factor,
+                retention_days: request.retention_days,
+                retention_action: request.retention_action.as_deref(),
+                webhook_mask_personal_data: request.webhook_mask_personal_data,
+            },
+        )
         .await?;
     Ok(Json(respond(settings)))
 }

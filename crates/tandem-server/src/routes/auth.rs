@@ -1,43 +1,87 @@
-//! Login, logout, the current user and their personal API tokens.
+//! Login (throttled, with a second step for two-factor users), logout, the current user and
+//! their personal API tokens (issued only with the password again).
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
+use tandem_app::auth::{Challenge, LoginOutcome, NewSession};
+use tandem_app::login_protection::Attempt;
+use tandem_app::model::ChallengeFlow;
 use tandem_domain::id::TokenId;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin, Enrolling, parse_id};
 use crate::state::AppState;
 use crate::wire::{
-    CreateTokenRequest, List, LoginRequest, LoginResponse, TokenResponse, UserResponse,
+    CreateTokenRequest, List, LoginRequest, LoginResponse, TokenResponse,
+    TwoFactorChallengeResponse, UserResponse,
 };
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    extensions: Extensions,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let (token, record, user) = state
+) -> Result<Response, ApiError> {
+    let attempt = Attempt {
+        email: &request.email,
+        client,
+    };
+    let account = request.account_id.map(Into::into);
+    let outcome = state
         .app
-        .login(&request.email, &request.password, state.app.now())
-        .await?;
-    tracing::info!(user_id = %user.id, "user logged in");
-    Ok(Json(LoginResponse {
-        token,
-        expires_at: record.expires_at,
-        user: user.into(),
-    }))
+        .login(
+            attempt,
+            &request.password,
+            account,
+            ChallengeFlow::Token,
+            state.app.now(),
+        )
+        .await
+        .inspect_err(|error| tracing::info!(%error, "login refused"))?;
+    Ok(match outcome {
+        LoginOutcome::Session(session) => {
+            super::credentials::describe_session(&state, &session.record, &extensions, &headers)
+                .await;
+            token_session(*session).into_response()
+        }
+        LoginOutcome::TwoFactorRequired(challenge) => challenge_response(challenge),
+    })
+}
+
+/// A bearer-token session's answer.
+pub(super) fn token_session(session: NewSession) -> Json<LoginResponse> {
+    tracing::info!(user_id = %session.user.id, "user logged in");
+    Json(LoginResponse {
+        token: session.token,
+        expires_at: session.record.expires_at,
+        user: session.user.into(),
+        two_factor_enrolment_required: session.must_enrol_two_factor,
+    })
+}
+
+/// The answer to a right password that needs a code next.
+pub(super) fn challenge_response(challenge: Challenge) -> Response {
+    Json(TwoFactorChallengeResponse {
+        two_factor_required: true,
+        challenge_token: challenge.token,
+        expires_at: challenge.expires_at,
+    })
+    .into_response()
 }
 
 pub async fn logout(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    Enrolling(principal): Enrolling,
 ) -> Result<StatusCode, ApiError> {
     state.app.logout(&principal).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(Auth(principal): Auth) -> Json<UserResponse> {
+pub async fn me(Enrolling(principal): Enrolling) -> Json<UserResponse> {
     Json(principal.user.into())
 }
 
@@ -56,6 +100,8 @@ pub async fn list_tokens(
                 id: token.id.0,
                 name: token.name,
                 created_at: token.created_at,
+                expires_at: token.expires_at,
+                last_used_at: token.last_used_at,
                 token: None,
             })
             .collect(),
@@ -65,11 +111,26 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     Auth(principal): Auth,
+    ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+    state
+        .app
+        .reauthenticate(
+            &principal,
+            request.current_password.as_deref(),
+            client,
+            state.app.now(),
+        )
+        .await?;
     let (secret, token) = state
         .app
-        .create_api_token(&principal, &request.name, state.app.now())
+        .create_api_token(
+            &principal,
+            &request.name,
+            request.expires_in_days,
+            state.app.now(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -77,6 +138,8 @@ pub async fn create_token(
             id: token.id.0,
             name: token.name,
             created_at: token.created_at,
+            expires_at: token.expires_at,
+            last_used_at: token.last_used_at,
             token: Some(secret),
         }),
     ))
@@ -84,13 +147,14 @@ pub async fn create_token(
 
 pub async fn delete_token(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    auth: Auth,
+    origin: ClientOrigin,
     Path(token_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let token_id: TokenId = parse_id(&token_id, "token")?;
     state
         .app
-        .delete_api_token(principal.account_id(), principal.user_id(), token_id)
+        .delete_api_token(&auth.actor(origin), token_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

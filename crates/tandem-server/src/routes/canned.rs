@@ -10,7 +10,7 @@ use tandem_domain::id::CannedResponseId;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{CannedResponseRequest, CannedResponseResponse, List};
 
@@ -35,12 +35,13 @@ fn fields(request: CannedResponseRequest) -> CannedPatch {
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<CannedResponseRequest>,
 ) -> Result<(StatusCode, Json<CannedResponseResponse>), ApiError> {
     auth.require(Role::can_manage_account)?;
     let canned = state
         .app
-        .create_canned_response(auth.0.account_id(), fields(request))
+        .create_canned_response(&auth.actor(origin), fields(request))
         .await?;
     Ok((StatusCode::CREATED, Json(canned.into())))
 }
@@ -48,6 +49,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<CannedResponseRequest>,
 ) -> Result<Json<CannedResponseResponse>, ApiError> {
@@ -55,7 +57,7 @@ pub async fn update(
     auth.require(Role::can_manage_account)?;
     let canned = state
         .app
-        .update_canned_response(auth.0.account_id(), id, fields(request))
+        .update_canned_response(&auth.actor(origin), id, fields(request))
         .await?;
     Ok(Json(canned.into()))
 }
@@ -63,13 +65,14 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: CannedResponseId = parse_id(&id, "canned response")?;
     auth.require(Role::can_manage_account)?;
     state
         .app
-        .delete_canned_response(auth.0.account_id(), id)
+        .delete_canned_response(&auth.actor(origin), id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,11 +12,11 @@ use tandem_domain::user::Role;
 
 use super::page_limit;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{
-    AuditEntryResponse, ContactResponse, CreateContactRequest, IdentityBody, List,
-    MergeContactRequest, Page, UpdateContactRequest,
+    ContactResponse, CreateContactRequest, IdentityBody, MergeContactRequest, Page,
+    UpdateContactRequest,
 };
 
 fn raw_identities(bodies: Vec<IdentityBody>) -> Vec<RawIdentity> {
@@ -113,19 +113,37 @@ pub async fn update(
     Ok(Json(updated.into()))
 }
 
+/// Erases the contact and everything held about them (admins only); the erasure is recorded
+/// in the audit log with the counts of rows removed.
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(contact_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let contact_id: ContactId = parse_id(&contact_id, "contact")?;
-    auth.require(Role::can_override_assignment)?;
+    auth.require(Role::can_manage_account)?;
     state
         .app
-        .delete_contact(auth.0.account_id(), contact_id)
+        .erase_contact(&auth.actor(origin), contact_id)
         .await?;
-    tracing::info!(%contact_id, by = %auth.0.user_id(), "contact deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything held about the contact, as JSON (admins only; recorded in the audit log).
+pub async fn export(
+    State(state): State<AppState>,
+    auth: Auth,
+    origin: ClientOrigin,
+    Path(contact_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let contact_id: ContactId = parse_id(&contact_id, "contact")?;
+    auth.require(Role::can_manage_account)?;
+    let export = state
+        .app
+        .export_contact(&auth.actor(origin), contact_id)
+        .await?;
+    Ok(Json(export))
 }
 
 /// Merges another contact into this one (the same person seen on two channels); supervisors
@@ -133,6 +151,7 @@ pub async fn remove(
 pub async fn merge(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(contact_id): Path<String>,
     ApiJson(request): ApiJson<MergeContactRequest>,
 ) -> Result<Json<ContactResponse>, ApiError> {
@@ -144,22 +163,8 @@ pub async fn merge(
         .map_err(|_| ApiError::invalid_field("contact_id", "invalid_id", "must be a contact id"))?;
     let merged = state
         .app
-        .merge_contacts(auth.0.account_id(), contact_id, from, auth.0.user_id())
+        .merge_contacts(&auth.actor(origin), contact_id, from)
         .await?;
     tracing::info!(%contact_id, merged = %from, by = %auth.0.user_id(), "contacts merged");
     Ok(Json(merged.into()))
-}
-
-/// The account's audit log, newest first; admins only.
-pub async fn audit_log(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<List<AuditEntryResponse>>, ApiError> {
-    auth.require(Role::can_manage_account)?;
-    let limit = page_limit(query.get("limit").map(String::as_str))?;
-    let entries = state.app.audit_log(auth.0.account_id(), limit).await?;
-    Ok(Json(List {
-        data: entries.into_iter().map(Into::into).collect(),
-    }))
 }

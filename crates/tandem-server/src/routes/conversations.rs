@@ -15,7 +15,7 @@ use tandem_domain::id::{ContactId, ConversationId, InboxId, TeamId, UserId};
 
 use super::page_limit;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id, parse_json};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id, parse_json};
 use crate::state::AppState;
 use crate::wire::{
     AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
@@ -183,13 +183,14 @@ pub async fn create_message(
 async fn apply(
     state: &AppState,
     auth: &Auth,
+    origin: ClientOrigin,
     conversation_id: &str,
     update: ConversationUpdate,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     let conversation_id: ConversationId = parse_id(conversation_id, "conversation")?;
     let (conversation, events) = state
         .app
-        .change_conversation(&auth.0, conversation_id, update)
+        .change_conversation(&auth.0, &auth.actor(origin), conversation_id, update)
         .await?;
     Ok(Json(ConversationChangeResponse {
         conversation: conversation.into(),
@@ -201,6 +202,7 @@ async fn apply(
 pub async fn assign(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(conversation_id): Path<String>,
     body: Bytes,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
@@ -216,6 +218,7 @@ pub async fn assign(
     apply(
         &state,
         &auth,
+        origin,
         &conversation_id,
         ConversationUpdate::Assign {
             agent_id,
@@ -229,12 +232,14 @@ pub async fn assign(
 pub async fn transfer(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(conversation_id): Path<String>,
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     apply(
         &state,
         &auth,
+        origin,
         &conversation_id,
         ConversationUpdate::TransferToTeam {
             team_id: TeamId(request.team_id),
@@ -246,11 +251,13 @@ pub async fn transfer(
 pub async fn unassign(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     apply(
         &state,
         &auth,
+        origin,
         &conversation_id,
         ConversationUpdate::Unassign,
     )
@@ -260,21 +267,31 @@ pub async fn unassign(
 pub async fn resolve(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
-    apply(&state, &auth, &conversation_id, ConversationUpdate::Resolve).await
+    apply(
+        &state,
+        &auth,
+        origin,
+        &conversation_id,
+        ConversationUpdate::Resolve,
+    )
+    .await
 }
 
 /// Reopens a resolved conversation, owned by the caller.
 pub async fn reopen(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     let agent_id = Some(auth.0.user_id());
     apply(
         &state,
         &auth,
+        origin,
         &conversation_id,
         ConversationUpdate::Reopen { agent_id },
     )
@@ -284,11 +301,13 @@ pub async fn reopen(
 pub async fn hand_back_to_bot(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     apply(
         &state,
         &auth,
+        origin,
         &conversation_id,
         ConversationUpdate::HandBackToBot,
     )

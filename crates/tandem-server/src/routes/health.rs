@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::extract::bearer_matches;
+use crate::extract::{Auth, bearer_matches, bearer_token};
 use crate::state::AppState;
+use tandem_domain::user::Role;
 
 /// The API's OpenAPI 3.1 document, kept beside the code and checked by the tests.
 pub const OPENAPI: &str = include_str!("../../openapi.json");
@@ -32,16 +33,20 @@ pub async fn openapi() -> impl IntoResponse {
     ([(CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-/// `GET /metrics`: the OpenMetrics text, for a scrape with the configured token.
+/// `GET /metrics`: the OpenMetrics text, for a scrape with the configured metrics token or an
+/// admin's bearer token; 401 without credentials, whether or not a metrics token is set.
 pub async fn metrics(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let metrics = &state.metrics;
-    if let Some(expected) = metrics.token()
-        && !bearer_matches(&headers, expected)
-    {
-        return Err(ApiError::Unauthenticated);
+    let is_scraper = metrics
+        .token()
+        .is_some_and(|expected| bearer_matches(&headers, expected));
+    if !is_scraper {
+        let token = bearer_token(&headers).ok_or(ApiError::Unauthenticated)?;
+        let principal = state.app.authenticate(token, state.app.now()).await?;
+        Auth(principal).require(Role::can_manage_account)?;
     }
     let text = metrics.render(&state.app).await?;
     Ok((

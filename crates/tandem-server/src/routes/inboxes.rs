@@ -12,7 +12,7 @@ use tandem_domain::user::Role;
 use tandem_app::channels::SettingsError;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateInboxRequest, InboxResponse, List, UpdateInboxRequest};
 
@@ -74,13 +74,14 @@ pub async fn show(
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<CreateInboxRequest>,
 ) -> Result<(StatusCode, Json<InboxResponse>), ApiError> {
     auth.require(Role::can_manage_account)?;
     let (api_token, inbox) = state
         .app
         .create_inbox(
-            auth.0.account_id(),
+            &auth.actor(origin),
             &request.name,
             &request.channel,
             request.first_responder.as_deref(),
@@ -101,6 +102,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(inbox_id): Path<String>,
     ApiJson(request): ApiJson<UpdateInboxRequest>,
 ) -> Result<Json<InboxResponse>, ApiError> {
@@ -109,7 +111,7 @@ pub async fn update(
     let inbox = state
         .app
         .update_inbox(
-            auth.0.account_id(),
+            &auth.actor(origin),
             inbox_id,
             request.name,
             request.first_responder.as_deref(),
@@ -125,13 +127,14 @@ pub async fn update(
 pub async fn rotate_token(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(inbox_id): Path<String>,
 ) -> Result<Json<InboxResponse>, ApiError> {
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     auth.require(Role::can_manage_account)?;
     let (api_token, inbox) = state
         .app
-        .rotate_inbox_token(auth.0.account_id(), inbox_id)
+        .rotate_inbox_token(&auth.actor(origin), inbox_id)
         .await?;
     tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox token rotated");
     Ok(Json(InboxResponse {
@@ -143,13 +146,14 @@ pub async fn rotate_token(
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(inbox_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     auth.require(Role::can_manage_account)?;
     state
         .app
-        .delete_inbox(auth.0.account_id(), inbox_id)
+        .delete_inbox(&auth.actor(origin), inbox_id)
         .await?;
     tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -1,6 +1,7 @@
 //! The HTTP routes of the API, one module per resource.
 
 mod account;
+mod audit;
 mod auth;
 mod bot;
 mod canned;
@@ -8,6 +9,7 @@ mod channel;
 mod channel_webhooks;
 mod contacts;
 mod conversations;
+mod credentials;
 mod health;
 mod inboxes;
 mod learning;
@@ -16,6 +18,7 @@ mod reports;
 mod routing;
 mod session;
 mod teams;
+mod two_factor;
 mod users;
 
 use axum::Router;
@@ -56,7 +59,32 @@ pub fn router() -> Router<AppState> {
                 .delete(session::delete),
         )
         .route("/auth/login", post(auth::login))
+        .route("/auth/sessions", get(credentials::list_own))
+        .route(
+            "/auth/sessions/revoke-others",
+            post(credentials::revoke_others),
+        )
+        .route(
+            "/auth/sessions/{session_id}",
+            delete(credentials::revoke_own),
+        )
+        .route("/auth/password", post(credentials::change_password))
+        .route("/auth/password-reset", post(credentials::request_reset))
+        .route(
+            "/auth/password-reset/confirm",
+            post(credentials::confirm_reset),
+        )
+        .route("/users/{user_id}/sessions", get(credentials::list_users))
+        .route(
+            "/users/{user_id}/sessions/{session_id}",
+            delete(credentials::revoke_users),
+        )
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/2fa", get(two_factor::status))
+        .route("/auth/2fa/setup", post(two_factor::setup))
+        .route("/auth/2fa/enable", post(two_factor::enable))
+        .route("/auth/2fa/disable", post(two_factor::disable))
+        .route("/auth/2fa/verify", post(two_factor::verify))
         .route("/me", get(auth::me))
         .route(
             "/me/tokens",
@@ -191,7 +219,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/channels/{inbox_id}/voice", post(channel_webhooks::voice))
         .route("/contacts/{contact_id}/merge", post(contacts::merge))
-        .route("/audit-log", get(contacts::audit_log))
+        .route("/contacts/{contact_id}/export", get(contacts::export))
+        .route("/audit-log", get(audit::list))
         .route("/proactive-messages", post(proactive::send))
         .route("/account", get(account::show).patch(account::update))
         .route("/reports/summary", get(reports::summary))

@@ -8,7 +8,7 @@ use tandem_domain::id::{ConversationId, UserId};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     AgentStatusResponse, CapacityRequest, ConversationRoutingResponse, List, PresenceRequest,
@@ -48,6 +48,7 @@ pub async fn set_presence(
 pub async fn set_capacity(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(user_id): Path<String>,
     ApiJson(request): ApiJson<CapacityRequest>,
 ) -> Result<Json<AgentStatusResponse>, ApiError> {
@@ -55,7 +56,7 @@ pub async fn set_capacity(
     auth.require(Role::can_manage_teams)?;
     let status = state
         .app
-        .set_capacity(auth.0.account_id(), user_id, request.capacity)
+        .set_capacity(&auth.actor(origin), user_id, request.capacity)
         .await?;
     Ok(Json(status.into()))
 }
@@ -73,12 +74,13 @@ pub async fn settings(
 pub async fn replace_settings(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<RoutingSettings>,
 ) -> Result<Json<RoutingSettings>, ApiError> {
     auth.require(Role::can_manage_account)?;
     state
         .app
-        .set_default_capacity(auth.0.account_id(), request.default_capacity)
+        .set_default_capacity(&auth.actor(origin), request.default_capacity)
         .await?;
     Ok(Json(request))
 }

@@ -10,7 +10,7 @@ use tandem_domain::id::{TeamId, UserId};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateTeamRequest, List, TeamResponse, UpdateTeamRequest, UserResponse};
 
@@ -41,13 +41,14 @@ pub async fn show(
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<CreateTeamRequest>,
 ) -> Result<(StatusCode, Json<TeamResponse>), ApiError> {
     auth.require(Role::can_manage_teams)?;
     let team = state
         .app
         .create_team(
-            auth.0.account_id(),
+            &auth.actor(origin),
             &request.name,
             &request.description,
             request.routing,
@@ -59,6 +60,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(team_id): Path<String>,
     ApiJson(request): ApiJson<UpdateTeamRequest>,
 ) -> Result<Json<TeamResponse>, ApiError> {
@@ -71,7 +73,7 @@ pub async fn update(
     };
     let team = state
         .app
-        .update_team(auth.0.account_id(), team_id, patch)
+        .update_team(&auth.actor(origin), team_id, patch)
         .await?;
     Ok(Json(respond(team)))
 }
@@ -79,11 +81,12 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(team_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let team_id: TeamId = parse_id(&team_id, "team")?;
     auth.require(Role::can_manage_teams)?;
-    state.app.delete_team(auth.0.account_id(), team_id).await?;
+    state.app.delete_team(&auth.actor(origin), team_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -105,6 +108,7 @@ pub async fn members(
 pub async fn add_member(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path((team_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let team_id: TeamId = parse_id(&team_id, "team")?;
@@ -112,7 +116,7 @@ pub async fn add_member(
     auth.require(Role::can_manage_teams)?;
     state
         .app
-        .add_team_member(auth.0.account_id(), team_id, user_id)
+        .add_team_member(&auth.actor(origin), team_id, user_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -120,6 +124,7 @@ pub async fn add_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path((team_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let team_id: TeamId = parse_id(&team_id, "team")?;
@@ -127,7 +132,7 @@ pub async fn remove_member(
     auth.require(Role::can_manage_teams)?;
     state
         .app
-        .remove_team_member(auth.0.account_id(), team_id, user_id)
+        .remove_team_member(&auth.actor(origin), team_id, user_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

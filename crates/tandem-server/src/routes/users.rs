@@ -1,4 +1,5 @@
-//! Users of the account: anyone may list them; only admins change them.
+//! Users of the account: anyone may list them; only admins change them, and setting a password
+//! or a role needs the admin's own password again (`current_password`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -8,7 +9,7 @@ use tandem_domain::id::UserId;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateUserRequest, List, UpdateUserRequest, UserResponse};
 
@@ -35,13 +36,14 @@ pub async fn show(
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
     auth.require(Role::can_manage_account)?;
     let user = state
         .app
         .create_user(
-            auth.0.account_id(),
+            &auth.actor(origin),
             &request.email,
             &request.name,
             &request.role,
@@ -55,15 +57,28 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
+    ClientIp(client): ClientIp,
     Path(user_id): Path<String>,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     let user_id: UserId = parse_id(&user_id, "user")?;
     auth.require(Role::can_manage_account)?;
+    if request.password.is_some() || request.role.is_some() {
+        state
+            .app
+            .reauthenticate(
+                &auth.0,
+                request.current_password.as_deref(),
+                client,
+                state.app.now(),
+            )
+            .await?;
+    }
     let user = state
         .app
         .update_user(
-            auth.0.account_id(),
+            &auth.actor(origin),
             user_id,
             request.name,
             request.role.as_deref(),
@@ -77,14 +92,12 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(user_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let user_id: UserId = parse_id(&user_id, "user")?;
     auth.require(Role::can_manage_account)?;
-    state
-        .app
-        .delete_user(auth.0.account_id(), user_id, auth.0.user_id())
-        .await?;
+    state.app.delete_user(&auth.actor(origin), user_id).await?;
     tracing::info!(%user_id, by = %auth.0.user_id(), "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -42,4 +42,6 @@ pub struct UpdateUserRequest {
     pub name: Option<String>,
     pub role: Option<String>,
     pub password: Option<String>,
+    /// The admin's own password, required with `role` or `password`.
+    pub current_password: Option<String>,
 }

@@ -333,9 +333,10 @@ async fn broken_profile_hands_over(server: &TestServer) {
     let (user, _) = server
         .app()
         .store()
-        .credentials(ADMIN)
+        .credentials(ADMIN, None, 1)
         .await
         .expect("read")
+        .pop()
         .expect("the admin");
     server
         .app()

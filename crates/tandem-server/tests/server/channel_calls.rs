@@ -41,7 +41,14 @@ async fn email_in_by_webhook_and_imap_and_threaded_replies_out_by_smtp() {
 }
 
 async fn email_on(backend: Backend, servers: &MailServers) {
-    let server = TestServer::spawn(backend).await;
+    let (smtp, imap) = (servers.smtp(), servers.imap("support"));
+    let server = TestServer::spawn_with(backend, |config| {
+        config.outbound_allow = vec![
+            format!("{}:{}", smtp.host, smtp.port),
+            format!("{}:{}", imap.host, imap.port),
+        ];
+    })
+    .await;
     let admin = server.login(ADMIN).await;
     // One mailbox per engine: a new server polls its mailbox from the start, and must not find
     // the other run's mail there.

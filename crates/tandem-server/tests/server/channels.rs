@@ -597,9 +597,11 @@ async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversa
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, audit) = server.get("/api/v1/audit-log", &admin).await;
+    let (_, audit) = server
+        .get("/api/v1/audit-log?action=contact.merged", &admin)
+        .await;
     assert_eq!(audit["data"][0]["action"], "contact.merged");
-    assert_eq!(audit["data"][0]["data"]["merged_contact_id"], email["id"]);
+    assert_eq!(audit["data"][0]["before"]["merged_contact_id"], email["id"]);
 
     let (status, created) = server
         .post(

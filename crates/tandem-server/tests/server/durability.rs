@@ -181,7 +181,11 @@ async fn queued_channel_messages_survive_a_crash_and_are_delivered_once_after_re
             .expect("a free port")
             .port();
         let provider_url = format!("http://127.0.0.1:{port}");
-        let settings = [("TANDEM_TELEGRAM_API_URL", provider_url.as_str())];
+        let allowed = format!("127.0.0.1:{port}");
+        let settings = [
+            ("TANDEM_TELEGRAM_API_URL", provider_url.as_str()),
+            ("TANDEM_OUTBOUND_ALLOW", allowed.as_str()),
+        ];
         let node = Node::start_with(database.url(), data_dir.path(), &settings).await;
         let admin = login(&client, &node.base, ADMIN).await;
         let (status, inbox) = call(

@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 use tandem_server::webhook::verify_signature;
 use tokio::sync::mpsc;
 
-use crate::harness::{ADMIN, ANA, TestServer, channel_message, error_fields, on_every_backend};
+use crate::harness::{
+    ADMIN, ANA, TestServer, allow_loopback, channel_message, error_fields, on_every_backend,
+};
 
 const SECRET: &str = "an-external-bot-secret";
 
@@ -183,7 +185,11 @@ async fn external_bot_answers(server: &TestServer) {
     assert_eq!(turn["message"]["id"], second["message"]["id"]);
     let token = {
         let (status, created) = server
-            .post("/api/v1/me/tokens", &admin, json!({"name": "company bot"}))
+            .post(
+                "/api/v1/me/tokens",
+                &admin,
+                json!({"name": "company bot", "current_password": crate::harness::PASSWORD}),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created["token"].as_str().expect("token").to_owned()
@@ -277,5 +283,5 @@ async fn external_bot_answers(server: &TestServer) {
 
 #[tokio::test]
 async fn an_external_bot_answers_while_tandems_rules_still_apply() {
-    on_every_backend!(external_bot_answers);
+    on_every_backend!(external_bot_answers, allow_loopback);
 }

@@ -1,14 +1,16 @@
 //! A real server on a random loopback port over a throwaway database, and a client that
 //! speaks HTTP and WebSocket to it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tandem_app::ports::{Clock, SystemClock};
 use tandem_server::config::{Config, Secret};
-use tandem_server::start;
+use tandem_server::start_with_clock;
 use tandem_server::webhook::WebhookSettings;
 use tandem_store::Backend;
 use tandem_store::testing::TestDatabase;
@@ -58,6 +60,12 @@ pub fn config_for(database: &TestDatabase) -> Config {
     }
 }
 
+/// Lets the server call loopback addresses on any port: for tests whose stand-ins (webhook
+/// receivers, external bots) start on a port chosen after the server.
+pub fn allow_loopback(config: &mut Config) {
+    config.outbound_allow.push("127.0.0.0/8".to_owned());
+}
+
 impl TestServer {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
@@ -65,10 +73,19 @@ impl TestServer {
 
     /// A server whose configuration `adjust` changes first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_with_clock(backend, Arc::new(SystemClock), adjust).await
+    }
+
+    /// A server whose use cases read the time from `clock`.
+    pub async fn spawn_with_clock(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let database = TestDatabase::create(backend).await;
         let mut config = config_for(&database);
         adjust(&mut config);
-        let server = start(&config, fast_webhooks())
+        let server = start_with_clock(&config, fast_webhooks(), clock)
             .await
             .expect("the server starts");
         let demo = server.demo.as_ref().expect("a new database seeds the demo");
@@ -80,6 +97,14 @@ impl TestServer {
             client: reqwest::Client::new(),
             _database: database,
         }
+    }
+
+    /// The SQLite database file, when the server runs on SQLite.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._database
+            .url()
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
     }
 
     pub fn app(&self) -> &tandem_app::App {
@@ -315,11 +340,15 @@ impl Socket {
     }
 }
 
-/// Runs `test` on a fresh server for each engine of this run.
+/// Runs `test` on a fresh server for each engine of this run (its configuration changed by
+/// `adjust` first, when given).
 macro_rules! on_every_backend {
     ($test:expr) => {
+        on_every_backend!($test, |_| {})
+    };
+    ($test:expr, $adjust:expr) => {
         for backend in tandem_store::testing::backends() {
-            let server = crate::harness::TestServer::spawn(backend).await;
+            let server = crate::harness::TestServer::spawn_with(backend, $adjust).await;
             $test(&server).await;
             server.stop().await;
         }

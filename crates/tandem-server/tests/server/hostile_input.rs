@@ -188,9 +188,10 @@ async fn only_api_inboxes_have_channel_tokens_on(server: &TestServer) {
     let (user, _) = server
         .app()
         .store()
-        .credentials(ADMIN)
+        .credentials(ADMIN, None, 1)
         .await
         .unwrap()
+        .pop()
         .expect("the admin");
     server
         .app()
@@ -202,6 +203,15 @@ async fn only_api_inboxes_have_channel_tokens_on(server: &TestServer) {
                 api_token_hash: Some(tandem_app::secret::token_hash(old_token)),
                 ..Default::default()
             },
+            &tandem_store::NewAuditEntry {
+                actor: tandem_store::AuditActor::default(),
+                action: "inbox.token_rotated".into(),
+                subject_kind: "inbox".into(),
+                subject_id: None,
+                before: None,
+                after: None,
+            },
+            server.app().now(),
         )
         .await
         .unwrap();

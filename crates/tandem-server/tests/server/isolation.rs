@@ -102,7 +102,11 @@ async fn other_account(server: &TestServer) -> (String, Holdings) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{team}");
     let (status, token) = server
-        .post("/api/v1/me/tokens", &admin, json!({"name": "ERP"}))
+        .post(
+            "/api/v1/me/tokens",
+            &admin,
+            json!({"name": "ERP", "current_password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{token}");
     let holdings = Holdings {
@@ -218,6 +222,11 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         (
             Method::DELETE,
             format!("/api/v1/contacts/{}", theirs.contact),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/contacts/{}/export", theirs.contact),
             None,
         ),
         (Method::GET, conversation.clone(), None),
@@ -461,7 +470,9 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         assert_ne!(body["name"], "X", "{path}");
     }
     // Each account's audit log holds its own merge only; the refused merges left nothing.
-    let (status, audit) = server.get("/api/v1/audit-log", &admin).await;
+    let (status, audit) = server
+        .get("/api/v1/audit-log?action=contact.merged", &admin)
+        .await;
     assert_eq!(status, StatusCode::OK, "{backend:?}: {audit}");
     assert_eq!(
         audit["data"].as_array().map(Vec::len),
@@ -475,7 +486,7 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         "{audit}"
     );
     assert_eq!(
-        audit["data"][0]["data"]["merged_contact_id"],
+        audit["data"][0]["before"]["merged_contact_id"],
         my_duplicate.as_str(),
         "{audit}"
     );
@@ -483,7 +494,9 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         !audit.to_string().contains(their_duplicate.as_str()),
         "{backend:?}: our audit log shows their merge: {audit}"
     );
-    let (status, audit) = server.get("/api/v1/audit-log", &their_admin).await;
+    let (status, audit) = server
+        .get("/api/v1/audit-log?action=contact.merged", &their_admin)
+        .await;
     assert_eq!(status, StatusCode::OK, "{backend:?}: {audit}");
     assert_eq!(
         audit["data"].as_array().map(Vec::len),
@@ -496,7 +509,7 @@ async fn foreign_ids_are_not_found(server: &TestServer) {
         "{audit}"
     );
     assert_eq!(
-        audit["data"][0]["data"]["merged_contact_id"],
+        audit["data"][0]["before"]["merged_contact_id"],
         their_duplicate.as_str(),
         "{audit}"
     );

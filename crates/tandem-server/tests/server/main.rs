@@ -5,12 +5,14 @@
 // they call.
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod bot;
 mod bot_profile;
 mod browser;
 mod channel_calls;
 mod channels;
 mod cluster;
+mod credentials;
 mod durability;
 mod external_bot;
 mod harness;
@@ -18,13 +20,16 @@ mod hostile_input;
 mod inbound;
 mod isolation;
 mod learning;
+mod login_protection;
 mod metrics;
 mod openapi;
+mod privacy;
 mod process;
 mod provider;
 mod reports;
 mod routing;
 mod scenario;
+mod ssrf;
 mod validation;
 mod web_ui;
 mod webhook_receiver;

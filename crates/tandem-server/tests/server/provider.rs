@@ -73,11 +73,18 @@ impl Provider {
         format!("{}/v21.0", self.base)
     }
 
-    /// Points a server's provider APIs (Meta Graph, Telegram Bot API, Twilio) at this stand-in.
+    /// Points a server's provider APIs (Meta Graph, Telegram Bot API, Twilio) at this
+    /// stand-in, and allows the server to call its loopback address.
     pub fn configure(&self, config: &mut tandem_server::Config) {
         config.meta_graph_url = self.graph_url();
         config.telegram_api_url.clone_from(&self.base);
         config.twilio_api_url.clone_from(&self.base);
+        config.outbound_allow.push(self.address());
+    }
+
+    /// The stand-in's `address:port`, as an allow-list entry.
+    pub fn address(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
     }
 
     /// Makes the next `n` sends fail with 503.

@@ -1,15 +1,18 @@
-// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning.
+// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning, audit,
+// privacy.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { renderAudit } from "./admin-audit.js";
 import { renderBot } from "./admin-bot.js";
 import { renderCanned } from "./admin-canned.js";
 import { renderInboxes } from "./admin-inboxes.js";
 import { renderLearning } from "./admin-learning.js";
+import { renderPrivacy } from "./admin-privacy.js";
 import { renderTeams } from "./admin-teams.js";
 import { renderUsers } from "./admin-users.js";
 
-const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning };
+const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, audit: renderAudit, privacy: renderPrivacy };
 
 export function mount(root, tab) {
   const nav = h(

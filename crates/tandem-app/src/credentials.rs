@@ -1,0 +1,141 @@
+//! Passwords: finding the user an e-mail and password belong to (an address may be used in
+//! several accounts) and a user changing their own password, which ends every other session and
+//! every API token of theirs.
+
+use tandem_domain::id::AccountId;
+use tandem_domain::password::{PasswordOwner, check_password};
+use tandem_domain::user::User;
+use tandem_domain::validation::Validator;
+
+use crate::auth::{AuthError, Principal, decoy_hash};
+use crate::secret::{hash_password, verify_password};
+use crate::{App, AppError};
+
+/// The most accounts one e-mail address is checked in at login without the account being
+/// named; Argon2 is deliberately slow, so each one costs tens of milliseconds.
+pub const MAX_LOGIN_ACCOUNTS: u32 = 5;
+
+/// Checks `password` against each hash on a blocking thread (Argon2 would stall the async
+/// workers); with no hash at all it checks a decoy, so an unknown address takes as long as a
+/// wrong password.
+async fn matching(password: &str, hashes: Vec<String>) -> Vec<bool> {
+    let password = password.to_owned();
+    let count = hashes.len();
+    tokio::task::spawn_blocking(move || {
+        if hashes.is_empty() {
+            verify_password(&password, decoy_hash());
+            return Vec::new();
+        }
+        hashes
+            .iter()
+            .map(|hash| verify_password(&password, hash))
+            .collect()
+    })
+    .await
+    .unwrap_or_else(|_| vec![false; count])
+}
+
+/// Hashes a new password off the async workers.
+pub(crate) async fn hash_new_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))?
+        .map_err(|error| AppError::Internal(error.to_string()))
+}
+
+/// Checks a new password of `owner` against the password rules; the error names `field`.
+pub(crate) fn check_new_password(
+    field: &str,
+    password: &str,
+    owner: PasswordOwner<'_>,
+) -> Result<(), AppError> {
+    let mut validator = Validator::new();
+    check_password(&mut validator, password, owner);
+    validator.finish().map_err(|mut error| {
+        for problem in &mut error.0 {
+            field.clone_into(&mut problem.field);
+        }
+        AppError::Invalid(error)
+    })
+}
+
+impl App {
+    /// The user whose e-mail and password these are: in `account` when given; otherwise the one
+    /// user, among the address's users in at most [`MAX_LOGIN_ACCOUNTS`] accounts, whose
+    /// password matches. Several matching is [`AuthError::AccountRequired`], naming only the
+    /// accounts whose password matched.
+    pub(crate) async fn password_user(
+        &self,
+        email: &str,
+        password: &str,
+        account: Option<AccountId>,
+    ) -> Result<User, AuthError> {
+        let email = email.trim().to_lowercase();
+        let candidates = self
+            .store
+            .credentials(&email, account, MAX_LOGIN_ACCOUNTS)
+            .await?;
+        let hashes = candidates.iter().map(|(_, hash)| hash.clone()).collect();
+        let verdicts = matching(password, hashes).await;
+        let mut matched: Vec<User> = candidates
+            .into_iter()
+            .zip(verdicts)
+            .filter_map(|((user, _), matches)| matches.then_some(user))
+            .collect();
+        match matched.len() {
+            0 => Err(AuthError::InvalidCredentials),
+            1 => Ok(matched.remove(0)),
+            _ => {
+                let mut accounts = Vec::with_capacity(matched.len());
+                for user in &matched {
+                    accounts.push(self.store.account(user.account_id).await?);
+                }
+                Err(AuthError::AccountRequired(accounts))
+            }
+        }
+    }
+
+    /// Changes the caller's own password after checking their current one; every other session
+    /// and every API token of theirs ends (the session they are in stays). Returns how many
+    /// ended.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<u64, AppError> {
+        check_new_password(
+            "new_password",
+            new_password,
+            PasswordOwner {
+                email: &principal.user.email,
+                name: &principal.user.name,
+            },
+        )?;
+        let stored = self
+            .store
+            .password_hash(principal.account_id(), principal.user_id())
+            .await?;
+        let current_matches = matching(current_password, vec![stored])
+            .await
+            .first()
+            .copied()
+            .unwrap_or(false);
+        if !current_matches {
+            return Err(AppError::invalid(
+                "current_password",
+                "incorrect",
+                "is not your current password",
+            ));
+        }
+        let hash = hash_new_password(new_password.to_owned()).await?;
+        let keep = (principal.token_kind == tandem_store::TokenKind::Session)
+            .then_some(principal.token_id);
+        let ended = self
+            .store
+            .set_password(principal.account_id(), principal.user_id(), &hash, keep)
+            .await?;
+        tracing::info!(user_id = %principal.user_id(), ended, "password changed by its user");
+        Ok(ended)
+    }
+}

@@ -1,0 +1,84 @@
+//! A user's login sessions: listing them (with the client that opened each and when it was last
+//! used), revoking one or all the others, and keeping `last_used_at` current cheaply.
+
+use jiff::SignedDuration;
+
+use tandem_domain::Timestamp;
+use tandem_domain::id::{AccountId, TokenId, UserId};
+use tandem_store::TokenKind;
+
+use crate::auth::Principal;
+use crate::model::AuthToken;
+use crate::{App, AppError};
+
+/// How stale `last_used_at` may get: a token in use is written at most once per this.
+pub const LAST_USED_PRECISION: SignedDuration = SignedDuration::from_secs(60);
+
+impl App {
+    /// Records that a token authenticated a request, at most once per [`LAST_USED_PRECISION`]
+    /// (judged from the row just read, so a fresh one costs no write at all). A failed write is
+    /// logged, never refused: it must not lock anyone out.
+    pub(crate) async fn note_token_use(&self, token: &AuthToken, now: Timestamp) {
+        let stale_before = now - LAST_USED_PRECISION;
+        if token.last_used_at.is_some_and(|used| used >= stale_before) {
+            return;
+        }
+        if let Err(error) = self.store.touch_token(token.id, now, stale_before).await {
+            tracing::warn!(%error, token_id = %token.id, "recording a token's use failed");
+        }
+    }
+
+    /// Notes the client (address, `User-Agent`) that opened a session.
+    pub async fn describe_session(
+        &self,
+        session: &AuthToken,
+        client_ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .store
+            .describe_token(session.account_id, session.id, client_ip, user_agent)
+            .await?)
+    }
+
+    /// A user's unexpired login sessions, oldest first (an unknown user is not found).
+    pub async fn user_sessions(
+        &self,
+        account_id: AccountId,
+        user_id: UserId,
+    ) -> Result<Vec<AuthToken>, AppError> {
+        self.store.user(account_id, user_id).await?;
+        Ok(self
+            .store
+            .user_tokens(account_id, user_id, TokenKind::Session, self.now())
+            .await?)
+    }
+
+    /// Ends one of a user's sessions; it stops working at once.
+    pub async fn revoke_session(
+        &self,
+        account_id: AccountId,
+        user_id: UserId,
+        session_id: TokenId,
+    ) -> Result<(), AppError> {
+        self.store
+            .delete_token_of_kind(account_id, user_id, TokenKind::Session, session_id)
+            .await?;
+        tracing::info!(%user_id, %session_id, "session revoked");
+        Ok(())
+    }
+
+    /// Ends every session of the caller but the one they are in; returns how many ended.
+    pub async fn revoke_other_sessions(&self, principal: &Principal) -> Result<u64, AppError> {
+        let ended = self
+            .store
+            .delete_other_sessions(
+                principal.account_id(),
+                principal.user_id(),
+                principal.token_id,
+            )
+            .await?;
+        tracing::info!(user_id = %principal.user_id(), ended, "other sessions revoked");
+        Ok(ended)
+    }
+}
