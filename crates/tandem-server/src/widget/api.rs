@@ -1,10 +1,10 @@
 //! The widget's REST calls, under `/api/v1/widget/{inbox_id}`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ use super::{
     web_inbox,
 };
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientIp};
 use crate::rate_limit::client_key;
 use crate::state::AppState;
 
@@ -75,7 +75,7 @@ pub struct ConversationBody {
 /// visitors are rate-limited per client address).
 pub async fn start_visitor(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Path(inbox_id): Path<String>,
     ApiJson(request): ApiJson<StartVisitorRequest>,
 ) -> Result<Json<VisitorResponse>, ApiError> {
@@ -89,7 +89,10 @@ pub async fn start_visitor(
             state
                 .widget_limits
                 .new_visitors
-                .check(client_key(client.ip()), Instant::now())
+                .check(
+                    client_key(client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))),
+                    Instant::now(),
+                )
                 .map_err(|limited| {
                     tracing::warn!(inbox_id = %inbox.id, "new widget visitors rate-limited");
                     ApiError::RateLimited {
