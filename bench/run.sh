@@ -54,6 +54,7 @@ start_node() {
     TANDEM_SECRET_KEY=$SECRET_KEY TANDEM_META_GRAPH_URL=http://127.0.0.1:8099/v21.0 \
     TANDEM_OUTBOUND_ALLOW=127.0.0.1:8099 \
     TANDEM_LOG_LEVEL=warn ${url:+TANDEM_DATABASE_URL=$url} \
+    TANDEM_WIDGET_NEW_VISITORS_PER_MINUTE=0 TANDEM_WIDGET_MESSAGES_PER_MINUTE=0 \
     "$BIN/tandem" serve >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do

@@ -9,7 +9,7 @@ use tandem_channels::config::ChannelConfig;
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::Actor;
 use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
-use tandem_domain::inbox::Inbox;
+use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_nlu::Language;
 
 use crate::intake::provider_inbound;
@@ -54,9 +54,12 @@ impl App {
         Ok((inbox, config))
     }
 
-    /// The inbox an API-channel token authenticates, if any.
+    /// The API-channel inbox a channel token authenticates, if any. Tokens that other inboxes
+    /// were given before only API-channel inboxes had one authenticate nothing: a provider's
+    /// messages come signed through its webhook.
     pub async fn api_channel_inbox(&self, token: &str) -> Result<Option<Inbox>, AppError> {
-        Ok(self.store.inbox_by_token_hash(&token_hash(token)).await?)
+        let inbox = self.store.inbox_by_token_hash(&token_hash(token)).await?;
+        Ok(inbox.filter(|inbox| inbox.channel == ChannelKind::Api))
     }
 
     /// Applies one event of a provider's webhook: a customer message enters like any other,
@@ -84,6 +87,9 @@ impl App {
                     )
                     .await?;
                 tracing::debug!(inbox_id = %inbox.id, status = update.status.as_str(), changed, "delivery report");
+            }
+            WebhookEvent::Ignored { kind } if kind.starts_with("malformed") => {
+                tracing::warn!(inbox_id = %inbox.id, kind, "malformed channel event acknowledged and skipped");
             }
             WebhookEvent::Ignored { kind } => {
                 tracing::info!(inbox_id = %inbox.id, kind, "channel event acknowledged and ignored");

@@ -129,7 +129,7 @@ impl App {
         let agent_message = AgentMessage {
             conversation_id,
             author_id: principal.user_id(),
-            text,
+            text: tandem_domain::text::clean_text(&text).into_owned(),
             is_private,
             may_override: principal.role().can_override_assignment(),
         };

@@ -52,6 +52,8 @@ pub enum ConflictKind {
     NoExternalBot,
     /// The customer asked nothing before the reply being taught.
     NoQuestion,
+    /// Only an API-channel inbox has a channel token; providers sign their webhooks instead.
+    NotAnApiInbox,
     /// Two-factor authentication is enabled already (setting it up again needs disabling it).
     TwoFactorAlreadyEnabled,
     /// No two-factor enrolment is in progress to confirm.
@@ -60,11 +62,12 @@ pub enum ConflictKind {
 
 impl ConflictKind {
     /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
-    pub const OWN: [ConflictKind; 6] = [
+    pub const OWN: [ConflictKind; 7] = [
         ConflictKind::NotTheBots,
         ConflictKind::AlreadyAnswered,
         ConflictKind::NoExternalBot,
         ConflictKind::NoQuestion,
+        ConflictKind::NotAnApiInbox,
         ConflictKind::TwoFactorAlreadyEnabled,
         ConflictKind::TwoFactorNotPending,
     ];
@@ -77,6 +80,7 @@ impl ConflictKind {
             ConflictKind::AlreadyAnswered => "already_answered",
             ConflictKind::NoExternalBot => "no_external_bot",
             ConflictKind::NoQuestion => "no_question",
+            ConflictKind::NotAnApiInbox => "not_an_api_inbox",
             ConflictKind::TwoFactorAlreadyEnabled => "two_factor_already_enabled",
             ConflictKind::TwoFactorNotPending => "two_factor_not_pending",
         }

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::audit::{Actor, AuditEvent};
 use crate::demo::INBOX_TOKEN_PREFIX;
+use crate::error::ConflictKind;
 use crate::model::InboxSecrets;
 use crate::secret::{generate_token, token_hash};
 use crate::{App, AppError};
@@ -40,8 +41,9 @@ impl App {
         Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
     }
 
-    /// Creates an inbox with a new API token (returned once, with the inbox) and webhook
-    /// secret. `channel_settings` (the provider's credentials, as JSON) are validated for the
+    /// Creates an inbox with its webhook secret and, for an API-channel inbox, a new channel
+    /// token (returned once, with the inbox; other inboxes get none: providers sign their
+    /// webhooks). `channel_settings` (the provider's credentials, as JSON) are validated for the
     /// channel and stored sealed; every channel but `api` and `web` needs them.
     /// Recorded as `inbox.created` by `actor` (the settings' secrets redacted).
     pub async fn create_inbox(
@@ -52,7 +54,7 @@ impl App {
         first_responder: Option<&str>,
         webhook_url: Option<String>,
         channel_settings: Option<serde_json::Value>,
-    ) -> Result<(String, InboxSecrets), AppError> {
+    ) -> Result<(Option<String>, InboxSecrets), AppError> {
         let mut validator = Validator::new();
         validator.text("name", name, MAX_NAME_CHARS);
         validator.finish()?;
@@ -75,14 +77,17 @@ impl App {
         let first_responder = first_responder
             .map(str::parse::<FirstResponder>)
             .transpose()?;
-        let api_token = generate_token(INBOX_TOKEN_PREFIX);
+        // The column wants a hash; a provider inbox gets the hash of a token nobody ever sees.
+        let token = generate_token(INBOX_TOKEN_PREFIX);
+        let api_token_hash = token_hash(&token);
+        let api_token = (channel == ChannelKind::Api).then_some(token);
         let new_inbox = NewInbox {
             name: name.trim().to_owned(),
             channel,
             first_responder: first_responder.unwrap_or(FirstResponder::Human),
             webhook_url,
             webhook_secret: generate_token(WEBHOOK_SECRET_PREFIX),
-            api_token_hash: token_hash(&api_token),
+            api_token_hash,
             channel_config,
         };
         let account_id = actor.account_id;
@@ -170,15 +175,21 @@ impl App {
         Ok(self.store.inbox_with_secrets(account_id, inbox_id).await?)
     }
 
-    /// Replaces the inbox's API-channel token (returned once, with the inbox); the old one
-    /// stops working at once.
-    /// Recorded as `inbox.token_rotated` by `actor`.
+    /// Replaces an API-channel inbox's token (returned once, with the inbox); the old one
+    /// stops working at once. Other inboxes have no token to replace. Recorded as
+    /// `inbox.token_rotated` by `actor`.
     pub async fn rotate_inbox_token(
         &self,
         actor: &Actor,
         inbox_id: InboxId,
     ) -> Result<(String, InboxSecrets), AppError> {
         let account_id = actor.account_id;
+        if self.store.inbox(account_id, inbox_id).await?.channel != ChannelKind::Api {
+            return Err(AppError::conflict(
+                ConflictKind::NotAnApiInbox,
+                "only an API-channel inbox has a channel token",
+            ));
+        }
         let api_token = generate_token(INBOX_TOKEN_PREFIX);
         let patch = InboxPatch {
             api_token_hash: Some(token_hash(&api_token)),

@@ -2,10 +2,18 @@
 //! first, then what follows is set in motion (`reactions`). E-mail arrives here too, automated
 //! mail (out-of-office replies, bounces, lists) excepted, so the bot never converses with an
 //! autoresponder.
+//!
+//! Every message passes one rule here (`admitted`): its texts lose their control characters,
+//! a text over the cap is cut with a mark (`tandem_domain::text`; the API channel and the
+//! widget refuse such a text before it gets here) and logged, and an external id must not be
+//! blank, since a blank one would make every later blank-id message a "duplicate".
 
 use tandem_channels::email::InboundEmail;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_domain::inbox::Inbox;
+use tandem_domain::message::{Attachment, MAX_EXTERNAL_ID_CHARS};
+use tandem_domain::text::{clean_text, fit_text, fit_text_to};
+use tandem_domain::validation::MAX_NAME_CHARS;
 use tandem_nlu::masking::{CARD_DATA, mask_kinds};
 
 use crate::model::{InboundMessage, InboundOutcome};
@@ -21,7 +29,7 @@ impl App {
         account_id: AccountId,
         inbound: &InboundMessage,
     ) -> Result<InboundOutcome, AppError> {
-        let inbound = mask_card_data(inbound);
+        let inbound = mask_card_data(&admitted(inbound)?);
         let outcome = self
             .store
             .append_inbound_message(account_id, &inbound, self.now())
@@ -47,6 +55,83 @@ impl App {
         self.accept_inbound(inbox.account_id, &inbound)
             .await
             .map(Some)
+    }
+}
+
+/// The message as it may be stored: texts cleaned, the text fitted to the cap (a cut is logged),
+/// the contact's name fitted to a name's length; a blank or overlong external id is refused.
+fn admitted(inbound: &InboundMessage) -> Result<InboundMessage, AppError> {
+    let external_id = match inbound.external_id.as_deref().map(clean_text) {
+        None => None,
+        Some(id) if id.trim().is_empty() => {
+            tracing::warn!(inbox_id = %inbound.inbox_id, "customer message without an id refused");
+            return Err(AppError::invalid(
+                "external_id",
+                "required",
+                "a delivery's id must not be blank",
+            ));
+        }
+        Some(id) if id.chars().count() > MAX_EXTERNAL_ID_CHARS => {
+            return Err(AppError::invalid(
+                "external_id",
+                "too_long",
+                format!("must be at most {MAX_EXTERNAL_ID_CHARS} characters"),
+            ));
+        }
+        Some(id) => Some(id.trim().to_owned()),
+    };
+    let text = fit_text(&inbound.text);
+    if let Some(chars) = text.cut_from {
+        tracing::warn!(inbox_id = %inbound.inbox_id, chars, "customer message over the length cap stored cut and marked");
+    }
+    let contact_name = inbound
+        .contact_name
+        .as_deref()
+        .map(|name| fit_text_to(name.trim(), MAX_NAME_CHARS).text)
+        .filter(|name| !name.trim().is_empty());
+    Ok(InboundMessage {
+        inbox_id: inbound.inbox_id,
+        identity: inbound.identity.clone(),
+        contact_name,
+        text: text.text,
+        external_id,
+        attachments: inbound.attachments.iter().map(clean_attachment).collect(),
+        channel_data: inbound.channel_data.clone().map(clean_json),
+        reply_address: inbound
+            .reply_address
+            .as_deref()
+            .map(|address| clean_text(address).into_owned()),
+    })
+}
+
+/// An attachment's texts without control characters.
+fn clean_attachment(attachment: &Attachment) -> Attachment {
+    let clean =
+        |value: &Option<String>| value.as_deref().map(|value| clean_text(value).into_owned());
+    Attachment {
+        media_id: clean(&attachment.media_id),
+        url: clean(&attachment.url),
+        mime_type: clean(&attachment.mime_type),
+        sha256: clean(&attachment.sha256),
+        file_name: clean(&attachment.file_name),
+        caption: clean(&attachment.caption),
+        ..attachment.clone()
+    }
+}
+
+/// Channel particulars with every string cleaned (PostgreSQL's JSON cannot hold a NUL).
+fn clean_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(clean_text(&text).into_owned()),
+        Value::Array(items) => Value::Array(items.into_iter().map(clean_json).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, value)| (clean_text(&key).into_owned(), clean_json(value)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -88,7 +88,7 @@ pub fn parse_email(raw: &[u8]) -> Result<InboundEmail, WebhookError> {
     let message_id = message
         .message_id()
         .map(|id| id.trim().trim_matches(['<', '>']).to_owned())
-        .filter(|id| !id.is_empty());
+        .filter(|id| !crate::is_blank_id(id));
     let external_id = message_id
         .clone()
         .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(raw))));

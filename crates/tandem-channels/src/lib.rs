@@ -180,6 +180,12 @@ pub(crate) fn refuse_template(message: &OutboundMessage) -> Result<(), OutboundE
     }
 }
 
+/// Whether a provider's message id is missing in effect: empty, or nothing but spaces and
+/// control characters once cleaned the way every stored text is.
+pub fn is_blank_id(id: &str) -> bool {
+    tandem_domain::text::clean_text(id).trim().is_empty()
+}
+
 /// The first `max` characters of `text`.
 pub(crate) fn truncate(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {

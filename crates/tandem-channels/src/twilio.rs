@@ -86,6 +86,7 @@ pub fn parse_sms(params: &[(String, String)]) -> Result<Vec<WebhookEvent>, Webho
     let get = |key| param(params, key);
     let external_id = get("MessageSid")
         .or_else(|| get("SmsSid"))
+        .filter(|sid| !crate::is_blank_id(sid))
         .ok_or_else(|| WebhookError::Malformed("missing MessageSid".into()))?;
     // A status callback has no Body at all; an inbound MMS without text has an empty one.
     let has_body = params.iter().any(|(key, _)| key == "Body");

@@ -105,6 +105,13 @@ impl Identity {
     /// Validates and normalises an identity; `field` names it in errors.
     pub fn parse(kind: IdentityKind, raw: &str, field: &str) -> Result<Self, ValidationError> {
         let trimmed = raw.trim();
+        if trimmed.chars().any(char::is_control) {
+            return Err(ValidationError::field(
+                field,
+                "invalid_character",
+                "must not contain control characters",
+            ));
+        }
         let value = match kind {
             IdentityKind::Email => normalize_email(trimmed).ok_or_else(|| {
                 ValidationError::field(field, "invalid_email", "must be an e-mail address")

@@ -17,6 +17,7 @@ pub mod status;
 pub mod stored_name;
 pub mod survey;
 pub mod team;
+pub mod text;
 pub mod user;
 pub mod validation;
 

@@ -172,14 +172,14 @@ pub enum AttachmentKind {
     Other,
 }
 
-/// Longest message text accepted (long e-mails included).
-pub const MAX_MESSAGE_CHARS: usize = 64 * 1024;
+pub use crate::text::MAX_MESSAGE_CHARS;
 /// Longest external message id accepted.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 256;
 
-/// Validates a message's text.
+/// Validates a message's text as it will be stored: without control characters
+/// (`text::clean_text`), not empty and within the cap.
 pub fn validate_text(validator: &mut Validator, field: &str, text: &str) {
-    validator.text(field, text, MAX_MESSAGE_CHARS);
+    validator.text(field, &crate::text::clean_text(text), MAX_MESSAGE_CHARS);
 }
 
 /// Validates a message text on its own.

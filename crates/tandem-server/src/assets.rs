@@ -1,12 +1,12 @@
 //! The browser side, embedded in the binary: the workspace (`/app/`), the chat widget
 //! (`/widget.js`) and the demo site that embeds it (`/demo`). Release builds carry the files;
 //! debug builds read them from `assets/` at request time. Pages go out with a strict
-//! Content-Security-Policy: scripts, styles and connections only from this server.
+//! Content-Security-Policy: scripts, styles and connections only from this server (the headers
+//! every response carries are `security_headers.rs`'s).
 
 use axum::extract::{Path, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION,
-    REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -49,15 +49,12 @@ fn with_headers(path: &str, body: Vec<u8>) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if path.ends_with(".html") {
         headers.insert(
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
         );
-        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     }
     response
 }

@@ -101,6 +101,10 @@ pub struct Config {
     /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client, for
     /// login throttling; empty: the TCP peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// New widget visitors one client address may start a minute (0: no limit).
+    pub widget_new_visitors_per_minute: u32,
+    /// Messages one widget visitor may send a minute (0: no limit).
+    pub widget_messages_per_minute: u32,
 }
 
 impl Default for Config {
@@ -128,6 +132,8 @@ impl Default for Config {
             smtp_url: None,
             mail_from: None,
             trusted_proxies: Vec::new(),
+            widget_new_visitors_per_minute: 10,
+            widget_messages_per_minute: 30,
         }
     }
 }
@@ -246,6 +252,22 @@ impl Config {
                 .with_context(|| {
                     format!("TANDEM_NPS_SAMPLE_PERCENT={percent:?} is not a number from 0 to 100")
                 })?;
+        }
+        for (name, value) in [
+            (
+                "TANDEM_WIDGET_NEW_VISITORS_PER_MINUTE",
+                &mut self.widget_new_visitors_per_minute,
+            ),
+            (
+                "TANDEM_WIDGET_MESSAGES_PER_MINUTE",
+                &mut self.widget_messages_per_minute,
+            ),
+        ] {
+            if let Some(raw) = environment(name) {
+                *value = raw
+                    .parse()
+                    .with_context(|| format!("{name}={raw:?} is not a number"))?;
+            }
         }
         if let Some(token) = environment("TANDEM_METRICS_TOKEN") {
             self.metrics_token = Some(Secret(token));

@@ -61,6 +61,9 @@ pub enum ApiError {
     },
     #[error("the body is larger than the server accepts")]
     PayloadTooLarge,
+    /// Too many requests from one address or visitor; try again after the given seconds.
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("internal error")]
     Internal(String),
     #[error("service unavailable")]
@@ -157,6 +160,7 @@ impl ApiError {
             }
             ApiError::BadRequest { kind, .. } => (StatusCode::BAD_REQUEST, kind.code()),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
@@ -192,6 +196,9 @@ impl IntoResponse for ApiError {
         };
         let retry_after_seconds = match &self {
             ApiError::TooManyAttempts {
+                retry_after_seconds,
+            }
+            | ApiError::RateLimited {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,
@@ -361,6 +368,9 @@ mod tests {
                 assignee_id: UserId::generate(),
             }),
             ApiError::PayloadTooLarge,
+            ApiError::RateLimited {
+                retry_after_seconds: 1,
+            },
             ApiError::Internal("cause".into()),
             ApiError::Unavailable,
         ];

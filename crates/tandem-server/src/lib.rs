@@ -9,7 +9,9 @@ mod error;
 mod extract;
 pub mod metrics;
 mod outbound;
+mod rate_limit;
 mod routes;
+mod security_headers;
 mod session;
 mod state;
 pub mod telemetry;
@@ -138,7 +140,7 @@ pub async fn start_with_clock(
     );
     let url = config.resolved_database_url();
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)
+        private_data_dir(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     }
     let options = StoreOptions {
@@ -195,7 +197,7 @@ pub async fn start_with_clock(
                 .context("building the webhooks' HTTP client")?,
         ),
         providers: Arc::new(
-            HttpProviders::new(&guard, apis, public_url)
+            HttpProviders::new(&guard, apis, public_url.clone())
                 .context("building the channels' HTTP client")?,
         ),
         mailboxes: Arc::new(ImapMailboxes::new(&guard)),
@@ -245,6 +247,10 @@ pub async fn start_with_clock(
         visitors,
         trusted_proxies,
         metrics,
+        widget_limits: Arc::new(rate_limit::WidgetLimits::new(
+            config.widget_new_visitors_per_minute,
+            config.widget_messages_per_minute,
+        )),
         shutdown: shutdown.clone(),
     };
     let request_id = HeaderName::from_static("x-request-id");
@@ -272,7 +278,11 @@ pub async fn start_with_clock(
         ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::map_response_with_state(
+            security_headers::SecurityHeaders::for_public_url(&public_url),
+            security_headers::add,
+        ));
     let graceful = shutdown.clone();
     let serving = tokio::spawn(async move {
         // The peer's address reaches handlers as `ConnectInfo` (login throttling per client).
@@ -291,6 +301,27 @@ pub async fn start_with_clock(
         serving,
         workers,
     })
+}
+
+/// Creates the data directory (and missing parents) for its owner only (0700), and narrows an
+/// existing one: it holds the database and the secret key.
+fn private_data_dir(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)?;
+        if std::fs::metadata(path)?.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(path)
+    }
 }
 
 fn seconds(seconds: u64) -> jiff::SignedDuration {

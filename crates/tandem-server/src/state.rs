@@ -10,6 +10,7 @@ use tandem_app::visitor::VisitorTokens;
 
 use crate::client_ip::TrustedProxies;
 use crate::metrics::Metrics;
+use crate::rate_limit::WidgetLimits;
 
 /// Handlers' shared state: the use cases and the server's own concerns.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// This server's operational metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
+    /// The widget's rate limits (this node's memory).
+    pub widget_limits: Arc<WidgetLimits>,
     /// Cancelled when the server begins to shut down; long-lived WebSocket sessions close on it.
     pub shutdown: CancellationToken,
 }

@@ -38,6 +38,7 @@ mod conversations;
 mod db;
 mod error;
 mod events;
+mod file_modes;
 mod inboxes;
 mod learning;
 mod login_throttles;
@@ -185,6 +186,8 @@ impl Store {
     }
 
     async fn open_sqlite(path: &Path, options: &StoreOptions) -> Result<Pools, StoreError> {
+        file_modes::create_private(path)
+            .map_err(|error| StoreError::Config(format!("creating {}: {error}", path.display())))?;
         let connect = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -207,6 +210,9 @@ impl Store {
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect.read_only(true))
             .await?;
+        file_modes::narrow(path).map_err(|error| {
+            StoreError::Config(format!("making {} private: {error}", path.display()))
+        })?;
         Ok(Pools::Sqlite { writer, reader })
     }
 

@@ -93,7 +93,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         Json(InboxResponse {
-            api_token: Some(api_token),
+            api_token,
             ..with_secrets(&state, inbox)
         }),
     ))

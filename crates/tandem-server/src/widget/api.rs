@@ -1,5 +1,8 @@
 //! The widget's REST calls, under `/api/v1/widget/{inbox_id}`.
 
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Instant;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,7 +16,8 @@ use super::{
     web_inbox,
 };
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientIp};
+use crate::rate_limit::client_key;
 use crate::state::AppState;
 
 /// The most history the widget restores.
@@ -67,9 +71,11 @@ pub struct ConversationBody {
     pub conversation: WidgetConversation,
 }
 
-/// `POST /visitors`: the same visitor again when its token is good, else a new one.
+/// `POST /visitors`: the same visitor again when its token is good, else a new one (new
+/// visitors are rate-limited per client address).
 pub async fn start_visitor(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     Path(inbox_id): Path<String>,
     ApiJson(request): ApiJson<StartVisitorRequest>,
 ) -> Result<Json<VisitorResponse>, ApiError> {
@@ -77,7 +83,25 @@ pub async fn start_visitor(
     let kept = request
         .token
         .filter(|token| state.visitors.verify(inbox.id, token).is_some());
-    let token = kept.unwrap_or_else(|| state.visitors.issue(inbox.id).1);
+    let token = match kept {
+        Some(token) => token,
+        None => {
+            state
+                .widget_limits
+                .new_visitors
+                .check(
+                    client_key(client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))),
+                    Instant::now(),
+                )
+                .map_err(|limited| {
+                    tracing::warn!(inbox_id = %inbox.id, "new widget visitors rate-limited");
+                    ApiError::RateLimited {
+                        retry_after_seconds: limited.retry_after_seconds(),
+                    }
+                })?;
+            state.visitors.issue(inbox.id).1
+        }
+    };
     let language = state.app.inbox_language(inbox.account_id, inbox.id).await?;
     Ok(Json(VisitorResponse {
         token,
@@ -127,12 +151,22 @@ pub async fn conversation(
     }))
 }
 
-/// `POST /messages`: a customer message, stored before the answer.
+/// `POST /messages`: a customer message, stored before the answer (rate-limited per visitor).
 pub async fn send_message(
     State(state): State<AppState>,
     WidgetVisitor(visitor): WidgetVisitor,
     ApiJson(request): ApiJson<WidgetMessageRequest>,
 ) -> Result<(StatusCode, Json<WidgetMessage>), ApiError> {
+    state
+        .widget_limits
+        .messages
+        .check(visitor.id.clone(), Instant::now())
+        .map_err(|limited| {
+            tracing::warn!(inbox_id = %visitor.inbox.id, "widget visitor's messages rate-limited");
+            ApiError::RateLimited {
+                retry_after_seconds: limited.retry_after_seconds(),
+            }
+        })?;
     let mut validator = Validator::new();
     validate_text(&mut validator, "text", &request.text);
     validator.optional_text(

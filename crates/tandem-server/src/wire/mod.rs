@@ -12,6 +12,8 @@ mod contacts;
 mod conversations;
 mod credentials;
 mod external_bot;
+#[cfg(test)]
+mod hostile_bodies;
 mod inboxes;
 mod learning;
 mod messages;

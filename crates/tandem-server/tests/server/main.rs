@@ -16,6 +16,7 @@ mod credentials;
 mod durability;
 mod external_bot;
 mod harness;
+mod hostile_input;
 mod inbound;
 mod isolation;
 mod learning;

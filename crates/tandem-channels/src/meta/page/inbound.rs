@@ -10,7 +10,8 @@ use tandem_domain::message::DeliveryStatus;
 
 use crate::meta::webhook::{KIND_MAX, ignored};
 use crate::{
-    Attachment, AttachmentKind, InboundMessage, StatusUpdate, WebhookError, WebhookEvent, truncate,
+    Attachment, AttachmentKind, InboundMessage, StatusUpdate, WebhookError, WebhookEvent,
+    is_blank_id, truncate,
 };
 
 #[derive(Deserialize)]
@@ -158,8 +159,8 @@ fn page_event(value: Value, identity_kind: IdentityKind) -> Vec<WebhookEvent> {
         if message.is_unsupported {
             return vec![ignored("message:unsupported")];
         }
-        let Some(external_id) = message.mid else {
-            return vec![ignored("malformed_message")];
+        let Some(external_id) = message.mid.filter(|mid| !is_blank_id(mid)) else {
+            return vec![ignored("malformed_message_id")];
         };
         let attachments = message
             .attachments
@@ -200,7 +201,7 @@ fn page_event(value: Value, identity_kind: IdentityKind) -> Vec<WebhookEvent> {
     }
     if let Some(postback) = event.postback {
         let external_id = match (postback.mid, &sender, event.timestamp) {
-            (Some(mid), _, _) => format!("postback:{mid}"),
+            (Some(mid), _, _) if !is_blank_id(&mid) => format!("postback:{mid}"),
             (None, Some(sender), Some(timestamp)) => format!("postback:{sender}:{timestamp}"),
             _ => return vec![ignored("malformed_postback")],
         };

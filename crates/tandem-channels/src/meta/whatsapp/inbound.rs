@@ -10,7 +10,8 @@ use tandem_domain::message::DeliveryStatus;
 
 use crate::meta::webhook::{KIND_MAX, ignored};
 use crate::{
-    Attachment, AttachmentKind, InboundMessage, StatusUpdate, WebhookError, WebhookEvent, truncate,
+    Attachment, AttachmentKind, InboundMessage, StatusUpdate, WebhookError, WebhookEvent,
+    is_blank_id, truncate,
 };
 
 #[derive(Deserialize)]
@@ -202,6 +203,11 @@ pub fn parse_whatsapp(
 }
 
 fn whatsapp_message(message: WaMessage, contacts: &[WaContact]) -> WebhookEvent {
+    // Meta gives every message an id; without one it could not be told from another blank-id
+    // message, so it is refused rather than stored under a shared "" id.
+    if is_blank_id(&message.id) {
+        return ignored("malformed_message_id");
+    }
     let from = message.from.trim().trim_start_matches('+');
     let Ok(sender) = Identity::parse(IdentityKind::Phone, &format!("+{from}"), "from") else {
         return ignored("malformed_sender");
@@ -389,6 +395,19 @@ mod tests {
                 sent_at: seconds(1_750_000_000),
             })]
         );
+    }
+
+    #[test]
+    fn a_message_without_an_id_is_skipped_as_malformed() {
+        for id in [json!(""), json!("   ")] {
+            let body = json!({"object": "whatsapp_business_account", "entry": [{"changes": [{
+                "field": "messages",
+                "value": {"metadata": {"phone_number_id": PHONE_NUMBER_ID},
+                    "messages": [{"id": id, "from": "5511900000001", "type": "text",
+                        "text": {"body": "oi"}}]}}]}]});
+            let events = parse_whatsapp(body.to_string().as_bytes(), PHONE_NUMBER_ID).unwrap();
+            assert_eq!(ignored_kind(&events[0]), "malformed_message_id", "{id}");
+        }
     }
 
     #[test]
