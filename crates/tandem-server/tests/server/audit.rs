@@ -71,7 +71,7 @@ async fn changes_are_recorded_with_who_where_and_values(server: &TestServer) {
         .patch(format!("{}/api/v1/users/{bruno_id}", server.base))
         .bearer_auth(&admin)
         .header("user-agent", "Mozilla/5.0 (audit test)")
-        .json(&json!({"role": "supervisor", "password": "a brand new password"}))
+        .json(&json!({"role": "supervisor", "password": "a brand new password", "current_password": PASSWORD}))
         .send()
         .await
         .expect("the role change");

@@ -34,7 +34,9 @@ async fn status_of(server: &TestServer, token: &str) -> StatusCode {
     server.get("/api/v1/me", token).await.0
 }
 
-async fn api_token(server: &TestServer, session: &str, body: Value) -> Value {
+/// Issues an API token for the session's user (whose password is `PASSWORD`).
+async fn api_token(server: &TestServer, session: &str, mut body: Value) -> Value {
+    body["current_password"] = json!(PASSWORD);
     let (status, token) = server.post("/api/v1/me/tokens", session, body).await;
     assert_eq!(status, StatusCode::CREATED, "{token}");
     token
@@ -120,7 +122,7 @@ async fn changing_the_password_ends_the_rest(server: &TestServer) {
             Method::PATCH,
             &format!("/api/v1/users/{ana_id}"),
             Some(&admin),
-            Some(json!({"password": PASSWORD})),
+            Some(json!({"password": PASSWORD, "current_password": PASSWORD})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -230,7 +232,7 @@ async fn tokens_expire_and_note_their_use(server: &TestServer) {
             .post(
                 "/api/v1/me/tokens",
                 &session,
-                json!({"name": "x", "expires_in_days": days}),
+                json!({"name": "x", "expires_in_days": days, "current_password": PASSWORD}),
             )
             .await;
         assert_eq!(
@@ -378,7 +380,7 @@ async fn one_email_in_two_accounts(server: &TestServer) {
             Method::PATCH,
             &format!("/api/v1/users/{}", text(&created, "/id")),
             Some(&boreal_admin),
-            Some(json!({"password": NEW_PASSWORD})),
+            Some(json!({"password": NEW_PASSWORD, "current_password": PASSWORD})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
