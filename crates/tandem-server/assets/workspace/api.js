@@ -13,6 +13,8 @@ export class ApiError extends Error {
     this.code = error.code || "http_" + status;
     this.details = Array.isArray(error.details) ? error.details : [];
     this.accounts = Array.isArray(error.accounts) ? error.accounts : [];
+    /** With `too_many_attempts`: seconds until the next try is allowed. */
+    this.retryAfter = Number.isInteger(error.retry_after_seconds) ? error.retry_after_seconds : null;
   }
 }
 
@@ -20,7 +22,7 @@ export function setCsrfToken(token) {
   csrfToken = token;
 }
 
-/** Called when a request comes back 401 (the session ended). */
+/** Called when a request comes back 401 `unauthenticated` (the session ended). */
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
@@ -45,7 +47,8 @@ async function request(method, path, body) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data);
-    if (response.status === 401 && path !== "/auth/session") onUnauthorized(error);
+    // A wrong password or two-factor code is a 401 too, but leaves the session as it is.
+    if (error.code === "unauthenticated" && path !== "/auth/session") onUnauthorized(error);
     throw error;
   }
   return data;

@@ -7,7 +7,7 @@ import { refreshSoon, startHeader, stopHeader, translateHeader } from "./header.
 import { LANGUAGES, lang, onLangChange, setLang, translateStatic } from "./i18n.js";
 import * as live from "./live.js";
 import { logout, showLogin } from "./login.js";
-import { isAdmin, isSupervisor, setUser, user } from "./session.js";
+import { isAdmin, isSupervisor, mustEnrolTwoFactor, setMustEnrolTwoFactor, setUser, user } from "./session.js";
 import * as inboxView from "./views/inbox.js";
 import * as supervisorView from "./views/supervisor.js";
 import * as adminView from "./views/admin.js";
@@ -17,6 +17,7 @@ const $ = (id) => document.getElementById(id);
 let current = null; // {name, view}
 
 function parseRoute() {
+  if (mustEnrolTwoFactor()) return { name: "security", view: securityView };
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] === "conversations" && parts[1]) return { name: "inbox", view: inboxView, param: parts[1] };
   if (parts[0] === "supervisor" && isSupervisor()) return { name: "supervisor", view: supervisorView };
@@ -44,14 +45,21 @@ function route(force = false) {
 function loggedIn(session) {
   setCsrfToken(session.csrf_token);
   setUser(session.user);
-  $("main-nav").hidden = false;
-  $("agent-tools").hidden = false;
+  // Until the user enrols in two-factor authentication only the Security page is open to them.
+  const enrolling = Boolean(session.two_factor_enrolment_required);
+  setMustEnrolTwoFactor(enrolling);
+  $("main-nav").hidden = enrolling;
+  $("agent-tools").hidden = enrolling;
   $("logout").hidden = false;
   $("nav-supervisor").hidden = !isSupervisor();
   $("nav-admin").hidden = !isAdmin();
   $("user-name").textContent = session.user.name;
-  live.connect();
-  startHeader();
+  if (enrolling) {
+    history.replaceState(null, "", "#/security");
+  } else {
+    live.connect();
+    startHeader();
+  }
   route(true);
 }
 
@@ -61,6 +69,7 @@ function loggedOut() {
   current?.instance.unmount();
   current = null;
   setUser(null);
+  setMustEnrolTwoFactor(false);
   setCsrfToken(null);
   invalidate();
   $("view").replaceChildren();

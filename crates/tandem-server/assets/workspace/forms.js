@@ -103,3 +103,13 @@ export function parseJsonField(name, text) {
     throw { message: e.message, details: [{ field: name, message: t("admin.invalidJson", { reason: e.message }) }] };
   }
 }
+
+/** The request's result; a missing or wrong `current_password` becomes an error on that field. */
+export async function reauthenticated(request) {
+  try {
+    return await request;
+  } catch (e) {
+    if (e.code !== "reauthentication_required") throw e;
+    throw { code: e.code, message: t("reauth.wrong"), details: [{ field: "current_password", message: t("reauth.wrong") }] };
+  }
+}

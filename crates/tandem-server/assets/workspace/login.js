@@ -1,5 +1,6 @@
-// The login form (with the account choice when an address belongs to several accounts), the
-// "forgot password" form, the page a reset link opens, and logout.
+// The login form (with the account choice when an address belongs to several accounts), its
+// second step for two-factor users (a code or a recovery code), the "forgot password" form, the
+// page a reset link opens, and logout.
 
 import { ApiError, del, post } from "./api.js";
 import { options } from "./dom.js";
@@ -17,6 +18,7 @@ function loggedOutPage() {
 
 function showForm(name) {
   $("login-form").hidden = name !== "login";
+  $("two-factor-form").hidden = name !== "two-factor";
   $("forgot-form").hidden = name !== "forgot";
   $("reset-form").hidden = name !== "reset";
 }
@@ -37,18 +39,19 @@ export function showLogin(onLogin) {
     const body = { email: $("login-email").value.trim(), password: $("login-password").value };
     if (!$("login-account").hidden && $("login-account").value) body.account_id = $("login-account").value;
     try {
-      const session = await post("/auth/session", body);
+      const answer = await post("/auth/session", body);
       $("login-password").value = "";
       $("login-account").hidden = $("login-account-label").hidden = true;
+      if (answer.two_factor_required) return showTwoFactor(answer.challenge_token, onLogin);
       $("login-view").hidden = true;
-      onLogin(session);
+      onLogin(answer);
     } catch (e) {
       if (e instanceof ApiError && e.code === "account_required") {
         $("login-account").replaceChildren(...options(e.accounts.map((a) => [a.id, a.name]), e.accounts[0]?.id));
         $("login-account").hidden = $("login-account-label").hidden = false;
         error.textContent = t("login.chooseAccount");
       } else {
-        error.textContent = e instanceof ApiError && e.status === 401 ? t("login.invalid") : e.message;
+        error.textContent = loginErrorText(e, "login.invalid");
       }
       error.hidden = false;
     } finally {
@@ -56,6 +59,39 @@ export function showLogin(onLogin) {
     }
   };
   $("login-email").focus();
+}
+
+/** A failed login step's message: wait N seconds, the wrong password or code, or the server's. */
+function loginErrorText(e, wrongKey) {
+  if (!(e instanceof ApiError)) return String(e);
+  if (e.code === "too_many_attempts") return t("login.tooMany", { seconds: e.retryAfter ?? "?" });
+  return e.status === 401 ? t(wrongKey) : e.message;
+}
+
+/** The second step: a TOTP or recovery code answers the challenge and starts the session. */
+function showTwoFactor(challengeToken, onLogin) {
+  showForm("two-factor");
+  const error = $("two-factor-error");
+  error.hidden = true;
+  $("two-factor-back").onclick = () => showLogin(onLogin);
+  $("two-factor-form").onsubmit = async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    $("two-factor-submit").disabled = true;
+    try {
+      const session = await post("/auth/2fa/verify", { challenge_token: challengeToken, code: $("login-code").value.trim() });
+      $("login-code").value = "";
+      $("login-view").hidden = true;
+      showForm("login");
+      onLogin(session);
+    } catch (e) {
+      error.textContent = loginErrorText(e, "twoFactor.invalid");
+      error.hidden = false;
+    } finally {
+      $("two-factor-submit").disabled = false;
+    }
+  };
+  $("login-code").focus();
 }
 
 function showForgot() {

@@ -1,6 +1,8 @@
-// The logged-in user and what their role allows.
+// The logged-in user, what their role allows, and whether they must enrol in two-factor
+// authentication before anything else.
 
 let current = null;
+let mustEnrol = false;
 
 export function setUser(user) {
   current = user;
@@ -12,3 +14,10 @@ export function user() {
 
 export const isAdmin = () => current?.role === "admin";
 export const isSupervisor = () => current?.role === "admin" || current?.role === "supervisor";
+
+/** The account requires two-factor authentication and this user has not enabled it yet. */
+export const mustEnrolTwoFactor = () => mustEnrol;
+
+export function setMustEnrolTwoFactor(value) {
+  mustEnrol = Boolean(value);
+}

@@ -1,7 +1,9 @@
 //! Both screens in a real browser: headless Chromium driven over WebDriver (chromedriver). A
 //! customer in the demo site's widget and an agent in the workspace play one conversation end to
 //! end, and screenshots of the main screens are saved under the target directory
-//! (`tmp/screenshots/`). Without Chromium and chromedriver the test is skipped, except under
+//! (`tmp/screenshots/`). A second test walks the security screens: enrolling in two-factor
+//! authentication, the login's code step, and an admin's changes that need their password again.
+//! Without Chromium and chromedriver the test is skipped, except under
 //! `CI=true`, where that is a failure (`.ci/run` installs them).
 
 use std::net::TcpListener;
@@ -14,10 +16,11 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tandem_app::totp;
 use tandem_store::Backend;
 use tokio::process::{Child, Command};
 
-use crate::harness::{ADMIN, ANA, PASSWORD, TestServer};
+use crate::harness::{ADMIN, ANA, BRUNO, PASSWORD, TestServer};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -471,6 +474,251 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     screenshot(&supervisor, "workspace-learning").await;
 
     for browser in [agent, customer, supervisor] {
+        browser.close().await.unwrap();
+    }
+    server.stop().await;
+}
+
+/// A visible element's text (JavaScript's `textContent`, trimmed).
+async fn text_of(browser: &Client, selector: &str) -> String {
+    let text = browser
+        .execute(
+            &format!(
+                "return document.querySelector({}).textContent.trim();",
+                json!(selector)
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    text.as_str().unwrap().to_owned()
+}
+
+/// Runs `script` (a statement) in the page.
+async fn run(browser: &Client, script: &str) {
+    browser.execute(script, vec![]).await.unwrap();
+}
+
+/// The current TOTP code of a base32 secret by this machine's clock (the server accepts the
+/// step before and after too).
+fn current_code(secret: &str) -> String {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp::code_at_step(&secret, totp::step_at(i64::try_from(now).unwrap()))
+}
+
+/// On the Security page: sets up two-factor authentication with the secret shown as text and
+/// returns the recovery codes shown once.
+async fn enrol_on_security_page(browser: &Client) -> Vec<String> {
+    wait_until(
+        browser,
+        "the two-factor card offers a setup",
+        "const b = document.querySelector('#two-factor-setup'); return !!b && b.offsetParent !== null;",
+    )
+    .await;
+    click(browser, "#two-factor-setup").await;
+    wait_until(
+        browser,
+        "the secret and its otpauth URI show as text",
+        "const s = document.querySelector('#two-factor-secret'); const u = document.querySelector('#two-factor-uri'); \
+         return !!s && s.textContent.length >= 16 && !!u && u.textContent.startsWith('otpauth://totp/');",
+    )
+    .await;
+    let secret = text_of(browser, "#two-factor-secret").await;
+    type_into(browser, "#two-factor-enable-code", &current_code(&secret)).await;
+    click(browser, "#two-factor-enable-submit").await;
+    wait_until(
+        browser,
+        "ten recovery codes show",
+        "return document.querySelectorAll('#two-factor-recovery-codes li').length === 10;",
+    )
+    .await;
+    let codes = browser
+        .execute(
+            "return [...document.querySelectorAll('#two-factor-recovery-codes li')].map(e => e.textContent.trim());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(codes).unwrap()
+}
+
+/// Waits for the inbox, the workspace's first page.
+async fn wait_for_inbox(browser: &Client) {
+    wait_until(
+        browser,
+        "the inbox shows",
+        "return !!document.querySelector('#conversation-list');",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn users_enrol_in_two_factor_and_admins_confirm_changes_with_their_password() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(Backend::Sqlite).await;
+
+    // An agent enrols on the Security page and keeps the recovery codes.
+    let agent = driver.browser().await;
+    open_workspace(&agent, &server.base).await;
+    log_in(&agent, ANA).await;
+    wait_for_inbox(&agent).await;
+    click(&agent, "#nav-security").await;
+    let codes = enrol_on_security_page(&agent).await;
+    screenshot(&agent, "workspace-two-factor-codes").await;
+    click(&agent, "#two-factor-done").await;
+    wait_until(
+        &agent,
+        "the card says two-factor is on, with ten codes left",
+        "const s = document.querySelector('#two-factor-status'); \
+         return !!s && s.textContent.includes('10') && !!document.querySelector('#two-factor-disable');",
+    )
+    .await;
+
+    // Signing in again asks for a code: a wrong one is refused on the spot, a recovery code
+    // opens the workspace.
+    click(&agent, "#logout").await;
+    open_workspace(&agent, &server.base).await;
+    log_in(&agent, ANA).await;
+    wait_until(
+        &agent,
+        "the code step shows",
+        "const e = document.querySelector('#login-code'); return !!e && e.offsetParent !== null;",
+    )
+    .await;
+    type_into(&agent, "#login-code", "not-a-code").await;
+    click(&agent, "#two-factor-submit").await;
+    wait_until(
+        &agent,
+        "the wrong code is refused",
+        "const e = document.querySelector('#two-factor-error'); return !!e && !e.hidden && e.textContent.length > 0;",
+    )
+    .await;
+    run(&agent, "document.querySelector('#login-code').value = '';").await;
+    type_into(&agent, "#login-code", &codes[0]).await;
+    click(&agent, "#two-factor-submit").await;
+    wait_for_inbox(&agent).await;
+
+    // An admin changes a user's role: a wrong password of their own is refused under the field,
+    // the right one saves.
+    let admin = driver.browser().await;
+    open_workspace(&admin, &server.base).await;
+    log_in(&admin, ADMIN).await;
+    wait_for_inbox(&admin).await;
+    admin
+        .goto(&format!("{}/app/#/admin/users", server.base))
+        .await
+        .unwrap();
+    let bruno_row = format!(
+        "[...document.querySelectorAll('#admin-users tr')].find(r => r.textContent.includes({}))",
+        json!(BRUNO)
+    );
+    wait_until(
+        &admin,
+        "the users list shows Bruno",
+        &format!("return !!{bruno_row};"),
+    )
+    .await;
+    run(
+        &admin,
+        &format!("{bruno_row}.querySelector('button.edit').click();"),
+    )
+    .await;
+    wait_until(
+        &admin,
+        "the editor asks for the admin's password",
+        "return !!document.querySelector('#admin-users-current_password');",
+    )
+    .await;
+    run(
+        &admin,
+        "document.querySelector('#admin-users-role').value = 'supervisor';",
+    )
+    .await;
+    type_into(&admin, "#admin-users-current_password", "not my password").await;
+    click(&admin, "#admin-users-editor button[type=submit]").await;
+    wait_until(
+        &admin,
+        "the wrong password shows under its field",
+        "return [...document.querySelectorAll('#admin-users-editor .field-error')].some(e => !e.hidden && e.textContent.startsWith('current_password'));",
+    )
+    .await;
+    screenshot(&admin, "workspace-admin-reauthentication").await;
+    let admin_token = server.login(ADMIN).await;
+    let (_, users) = server.get("/api/v1/users", &admin_token).await;
+    let bruno = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|user| user["email"] == BRUNO)
+        .unwrap()
+        .clone();
+    assert_eq!(bruno["role"], "agent", "a wrong password changes nothing");
+    run(
+        &admin,
+        "document.querySelector('#admin-users-current_password').value = '';",
+    )
+    .await;
+    type_into(&admin, "#admin-users-current_password", PASSWORD).await;
+    click(&admin, "#admin-users-editor button[type=submit]").await;
+    wait_until(
+        &admin,
+        "the change is saved",
+        "return !!document.querySelector('.toast-ok');",
+    )
+    .await;
+    let id = bruno["id"].as_str().unwrap();
+    let (_, bruno) = server
+        .get(&format!("/api/v1/users/{id}"), &admin_token)
+        .await;
+    assert_eq!(bruno["role"], "supervisor");
+
+    // The admin requires two-factor authentication for everyone, with their password.
+    admin
+        .goto(&format!("{}/app/#/admin/security", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &admin,
+        "the account security form shows",
+        "return !!document.querySelector('#admin-security-require_two_factor');",
+    )
+    .await;
+    click(&admin, "#admin-security-require_two_factor").await;
+    type_into(&admin, "#admin-security-current_password", PASSWORD).await;
+    click(&admin, ".admin-section form button[type=submit]").await;
+    wait_until(
+        &admin,
+        "the setting is saved",
+        "return !!document.querySelector('.toast-info');",
+    )
+    .await;
+
+    // A user without it is taken straight to the Security page, told why, and enrols.
+    let supervisor = driver.browser().await;
+    open_workspace(&supervisor, &server.base).await;
+    log_in(&supervisor, BRUNO).await;
+    wait_until(
+        &supervisor,
+        "the Security page says the account requires two-factor",
+        "const n = document.querySelector('#two-factor-required'); \
+         return !!n && n.offsetParent !== null && location.hash === '#/security' \
+           && document.querySelector('#main-nav').hidden;",
+    )
+    .await;
+    screenshot(&supervisor, "workspace-two-factor-required").await;
+    enrol_on_security_page(&supervisor).await;
+    click(&supervisor, "#two-factor-done").await;
+    wait_for_inbox(&supervisor).await;
+
+    for browser in [agent, admin, supervisor] {
         browser.close().await.unwrap();
     }
     server.stop().await;

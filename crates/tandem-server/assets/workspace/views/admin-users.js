@@ -1,8 +1,10 @@
-// Admin: users (create, rename, change role or password, delete).
+// Admin: users (create, rename, change role or password with the admin's own password again,
+// delete).
 
 import { del, patch, post } from "../api.js";
 import * as directory from "../directory.js";
 import { t, tv } from "../i18n.js";
+import { reauthenticated } from "../forms.js";
 import { crudPage } from "./admin-crud.js";
 
 const ROLES = ["agent", "supervisor", "admin"];
@@ -27,12 +29,15 @@ export function renderUsers(container) {
       { name: "name", label: t("admin.name"), value: u?.name, required: true },
       { name: "role", label: t("admin.role"), type: "select", value: u?.role || "agent", options: ROLES.map((r) => [r, tv("role", r)]) },
       { name: "password", label: u ? t("admin.users.newPassword") : t("admin.password"), type: "password", hint: t("admin.users.passwordHint") },
+      ...(u ? [{ name: "current_password", label: t("reauth.yourPassword"), type: "password", hint: t("admin.users.currentPasswordHint") }] : []),
     ],
     save: (u, values) => {
       if (!u) return post("/users", values);
-      const change = { name: values.name, role: values.role };
+      const change = { name: values.name };
+      if (values.role !== u.role) change.role = values.role;
       if (values.password) change.password = values.password;
-      return patch(`/users/${u.id}`, change);
+      if (change.role || change.password) change.current_password = values.current_password;
+      return reauthenticated(patch(`/users/${u.id}`, change));
     },
     remove: (u) => del(`/users/${u.id}`),
   });

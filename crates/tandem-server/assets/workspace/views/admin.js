@@ -1,5 +1,5 @@
 // The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning, audit,
-// privacy.
+// privacy, security.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -9,10 +9,11 @@ import { renderCanned } from "./admin-canned.js";
 import { renderInboxes } from "./admin-inboxes.js";
 import { renderLearning } from "./admin-learning.js";
 import { renderPrivacy } from "./admin-privacy.js";
+import { renderAccountSecurity } from "./admin-security.js";
 import { renderTeams } from "./admin-teams.js";
 import { renderUsers } from "./admin-users.js";
 
-const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, audit: renderAudit, privacy: renderPrivacy };
+const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, audit: renderAudit, privacy: renderPrivacy, security: renderAccountSecurity };
 
 export function mount(root, tab) {
   const nav = h(

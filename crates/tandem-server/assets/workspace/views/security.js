@@ -1,11 +1,18 @@
-// The signed-in user's security page: change the password, see the sessions and end them.
+// The signed-in user's security page: change the password, two-factor authentication, see the
+// sessions and end them.
 
 import { del, get, post } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
+import { mustEnrolTwoFactor } from "../session.js";
+import { twoFactorCard } from "./two-factor.js";
 
 export function mount(root) {
+  if (mustEnrolTwoFactor()) {
+    root.append(h("div", { class: "security" }, twoFactorCard()));
+    return { unmount() {} };
+  }
   const current = h("input", { type: "password", attrs: { autocomplete: "current-password", id: "security-current" } });
   const next = h("input", { type: "password", attrs: { autocomplete: "new-password", id: "security-new" } });
   const message = h("p", { attrs: { role: "status" }, hidden: true });
@@ -28,7 +35,7 @@ export function mount(root) {
     list,
     h("button", { type: "button", text: t("security.revokeOthers"), on: { click: () => revokeOthers(list) } }),
   );
-  root.append(h("div", { class: "security" }, form, sessions));
+  root.append(h("div", { class: "security" }, form, twoFactorCard(), sessions));
   loadSessions(list);
   return { unmount() {} };
 }
