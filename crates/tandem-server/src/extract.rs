@@ -112,19 +112,16 @@ impl Auth {
     }
 }
 
-/// Where a request came from: the connection's peer address (no proxy header is trusted, as
-/// the server has no list of trusted proxies) and the `User-Agent` header.
+/// Where a request came from: the client's address (as [`ClientIp`] finds it, behind the
+/// configured trusted proxies) and the `User-Agent` header.
 #[derive(Clone, Debug, Default)]
 pub struct ClientOrigin(pub Origin);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+impl FromRequestParts<AppState> for ClientOrigin {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip());
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
         let user_agent = parts
             .headers
             .get(USER_AGENT)
@@ -198,7 +195,7 @@ impl FromRequestParts<AppState> for Enrolling {
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
