@@ -192,6 +192,25 @@ async fn credentials_and_sessions(server: &TestServer) {
     server.login(ANA).await;
     server.login(ANA).await;
 
+    // A browser login is recorded like a token login.
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/session",
+            None,
+            Some(json!({"email": BRUNO, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let bruno_id = user_id(server, &admin, BRUNO).await;
+    let logins = entries(
+        server,
+        &admin,
+        &format!("action=auth.login_succeeded&actor_id={bruno_id}"),
+    )
+    .await;
+    assert_eq!(logins.len(), 1, "{logins:?}");
+
     // An API token: its name and expiry, never its secret.
     let (status, token) = server
         .post(
