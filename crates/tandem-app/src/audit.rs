@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::User;
-use tandem_store::{AuditActor, AuditFilter, AuditPage, NewAuditEntry};
+use tandem_store::{AuditActor, AuditFilter, AuditPage, NewAuditEntry, StoreError};
 
 use crate::auth::Principal;
 use crate::{App, AppError};
@@ -215,10 +215,18 @@ impl App {
     /// Records `event` by `actor` on its own (for events with no store change of their own,
     /// or whose store method has no transaction to share).
     pub async fn record(&self, actor: &Actor, event: AuditEvent) -> Result<(), AppError> {
+        Ok(self.record_event(actor, event).await?)
+    }
+
+    /// [`App::record`] for use cases whose errors are not [`AppError`]s (logins).
+    pub(crate) async fn record_event(
+        &self,
+        actor: &Actor,
+        event: AuditEvent,
+    ) -> Result<(), StoreError> {
         self.store
             .record_audit(actor.account_id, &event.entry(actor), self.now())
-            .await?;
-        Ok(())
+            .await
     }
 
     /// The account's audit log matching `filter`, newest first, `limit` entries older than the

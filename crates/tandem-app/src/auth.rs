@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use jiff::SignedDuration;
+use serde_json::json;
 
 use tandem_domain::Timestamp;
 use tandem_domain::account::Account;
@@ -11,6 +12,7 @@ use tandem_domain::user::{Role, User};
 use tandem_domain::validation::{MAX_NAME_CHARS, Validator};
 use tandem_store::{AuthToken, ChallengeFlow, StoreError, TokenKind};
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::login_protection::{Attempt, LoginProtection, ThrottleError};
 use crate::secret::{generate_token, hash_password, token_hash};
 use crate::{App, AppError};
@@ -150,19 +152,42 @@ impl App {
     /// user with two-factor authentication gets a challenge to answer with a code
     /// (`App::verify_two_factor`), turned into a session of `flow`; anyone else a session at
     /// once.
+    ///
+    /// Recorded: `auth.login_succeeded`, and for each user the address belongs to
+    /// `auth.login_failed` or `auth.locked_out`, in that user's account. An address nobody
+    /// has belongs to no account, so its failures have no audit trail to go to: they are only
+    /// logged.
     pub async fn login(
         &self,
-        attempt: Attempt<'_>,
+        email: &str,
         password: &str,
         account: Option<AccountId>,
         flow: ChallengeFlow,
+        origin: &Origin,
         now: Timestamp,
     ) -> Result<LoginOutcome, AuthError> {
-        self.begin_attempt(attempt, now).await?;
-        let user = match self.password_user(attempt.email, password, account).await {
+        let attempt = Attempt {
+            email,
+            client: origin.ip,
+        };
+        let candidates = self.login_candidates(email, account).await?;
+        let users: Vec<User> = candidates.iter().map(|(user, _)| user.clone()).collect();
+        if let Err(error) = self.begin_attempt(attempt, now).await {
+            let error = AuthError::from(error);
+            for user in &users {
+                self.record_locked_out(user, origin, &error).await?;
+            }
+            return Err(error);
+        }
+        let user = match self.password_user(candidates, password).await {
             Ok(user) => user,
             Err(AuthError::InvalidCredentials) => {
                 self.attempt_failed(attempt, now).await?;
+                for user in &users {
+                    let event = AuditEvent::new("auth.login_failed", "user", user.id.0);
+                    self.record_event(&Actor::anonymous(user.account_id, origin.clone()), event)
+                        .await?;
+                }
                 return Err(AuthError::InvalidCredentials);
             }
             Err(other) => return Err(other),
@@ -173,14 +198,36 @@ impl App {
         }
         self.attempt_succeeded(attempt).await?;
         Ok(LoginOutcome::Session(Box::new(
-            self.open_session(user, now).await?,
+            self.open_session(user, origin, false, now).await?,
         )))
     }
 
-    /// Opens a login session for a user who proved who they are.
+    /// Records `auth.locked_out` for a known user when `error` refuses their attempt for now.
+    pub(crate) async fn record_locked_out(
+        &self,
+        user: &User,
+        origin: &Origin,
+        error: &AuthError,
+    ) -> Result<(), StoreError> {
+        let AuthError::TooManyAttempts {
+            retry_after_seconds,
+        } = error
+        else {
+            return Ok(());
+        };
+        let event = AuditEvent::new("auth.locked_out", "user", user.id.0)
+            .after(json!({ "retry_after_seconds": retry_after_seconds }));
+        self.record_event(&Actor::anonymous(user.account_id, origin.clone()), event)
+            .await
+    }
+
+    /// Opens a login session for a user who proved who they are (`two_factor`: with a second
+    /// factor too), noting the client that opened it; recorded as `auth.login_succeeded`.
     pub(crate) async fn open_session(
         &self,
         user: User,
+        origin: &Origin,
+        two_factor: bool,
         now: Timestamp,
     ) -> Result<NewSession, AuthError> {
         let token = generate_token(SESSION_PREFIX);
@@ -197,6 +244,11 @@ impl App {
                 now,
             )
             .await?;
+        self.describe_session(&record, origin).await;
+        let event = AuditEvent::new("auth.login_succeeded", "user", user.id.0)
+            .after(json!({ "session_id": record.id.0, "two_factor": two_factor }));
+        self.record_event(&Actor::user(&user, origin.clone()), event)
+            .await?;
         let gate = self.store.two_factor_gate(user.account_id, user.id).await?;
         Ok(NewSession {
             token,
@@ -209,11 +261,13 @@ impl App {
     /// Issues a personal API token for the user (its name required, and trimmed) that expires
     /// after `expires_in_days` (1 to [`MAX_API_TOKEN_DAYS`]; [`DEFAULT_API_TOKEN_DAYS`] when
     /// not given); returns its secret (shown once).
+    /// Recorded as `api_token.created` (its name and expiry).
     pub async fn create_api_token(
         &self,
         principal: &Principal,
         name: &str,
         expires_in_days: Option<u32>,
+        origin: &Origin,
         now: Timestamp,
     ) -> Result<(String, AuthToken), AppError> {
         let mut validator = Validator::new();
@@ -244,6 +298,10 @@ impl App {
                 now,
             )
             .await?;
+        let event = AuditEvent::new("api_token.created", "api_token", record.id.0)
+            .after(json!({ "name": record.name, "expires_at": record.expires_at }));
+        self.record(&Actor::person(principal, origin.clone()), event)
+            .await?;
         Ok((token, record))
     }
 
@@ -267,16 +325,23 @@ impl App {
         })
     }
 
-    /// Ends the session (or revokes the token) the principal authenticated with.
-    pub async fn logout(&self, principal: &Principal) -> Result<(), AppError> {
-        Ok(self
-            .store
+    /// Ends the session (or revokes the token) the principal authenticated with; recorded as
+    /// `auth.logout`.
+    pub async fn logout(&self, principal: &Principal, origin: &Origin) -> Result<(), AppError> {
+        self.store
             .delete_token(
                 principal.account_id(),
                 principal.user_id(),
                 principal.token_id,
             )
-            .await?)
+            .await?;
+        let subject = match principal.token_kind {
+            TokenKind::Session => "session",
+            TokenKind::Api => "api_token",
+        };
+        let event = AuditEvent::new("auth.logout", subject, principal.token_id.0);
+        self.record(&Actor::person(principal, origin.clone()), event)
+            .await
     }
 }
 

@@ -3,6 +3,8 @@
 //! good one — trying a profile on sample messages, and replaying a draft against the
 //! conversations the bot handled.
 
+use serde_json::json;
+
 use tandem_bot::replay::{
     ReplayChange, ReplayedConversation, TriedTurn, replay_conversation, try_messages,
 };
@@ -18,8 +20,9 @@ use tandem_nlu::Engine;
 
 use tandem_store::Store;
 
+use crate::audit::{Actor, AuditEvent};
 use crate::model::{ConversationFilter, StoredBotProfile};
-use crate::{App, AppError, Principal};
+use crate::{App, AppError};
 
 /// Largest profile source accepted.
 pub const MAX_PROFILE_BYTES: usize = 512 * 1024;
@@ -55,20 +58,17 @@ impl App {
     }
 
     /// Replaces the account's profile (`inbox_id: None`) or an inbox's own with `source`,
-    /// once it validates and trains.
+    /// once it validates and trains. Recorded as `bot_profile.saved` (its size, not its text).
     pub async fn save_bot_profile(
         &self,
-        principal: &Principal,
+        actor: &Actor,
         inbox_id: Option<InboxId>,
         source: String,
     ) -> Result<(StoredBotProfile, BotProfile), AppError> {
+        let by_user = actor.user_id.ok_or(AppError::Forbidden)?;
         let (source, profile) = checked_source(source).await?;
         self.check_profile_urls(&profile).await?;
-        let (account_id, by, now) = (
-            principal.account_id(),
-            Some(principal.user_id()),
-            self.now(),
-        );
+        let (account_id, by, now) = (actor.account_id, Some(by_user), self.now());
         let stored = match inbox_id {
             None => {
                 self.store
@@ -81,21 +81,30 @@ impl App {
                     .await?
             }
         };
-        tracing::info!(by = %principal.user_id(), ?inbox_id, "bot profile replaced");
+        tracing::info!(by = %by_user, ?inbox_id, "bot profile replaced");
+        let event = AuditEvent::new("bot_profile.saved", "bot_profile", inbox_id.map(|id| id.0))
+            .after(json!({ "inbox_id": inbox_id, "source_bytes": stored.source.len() }));
+        self.record(actor, event).await?;
         Ok((stored, profile))
     }
 
     /// Removes an inbox's own profile (the account's serves it again); `false` when it had
-    /// none.
+    /// none. Recorded as `bot_profile.removed`.
     pub async fn remove_inbox_bot_profile(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         inbox_id: InboxId,
     ) -> Result<bool, AppError> {
-        Ok(self
+        let removed = self
             .store
-            .delete_inbox_bot_profile(account_id, inbox_id)
-            .await?)
+            .delete_inbox_bot_profile(actor.account_id, inbox_id)
+            .await?;
+        if removed {
+            let event = AuditEvent::new("bot_profile.removed", "bot_profile", inbox_id.0)
+                .after(json!({ "inbox_id": inbox_id }));
+            self.record(actor, event).await?;
+        }
+        Ok(removed)
     }
 
     /// How the account's saved profile answers `messages`, as one conversation.

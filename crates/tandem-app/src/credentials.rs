@@ -2,11 +2,14 @@
 //! several accounts) and a user changing their own password, which ends every other session and
 //! every API token of theirs.
 
+use serde_json::json;
+
 use tandem_domain::id::AccountId;
 use tandem_domain::password::{PasswordOwner, check_password};
 use tandem_domain::user::User;
 use tandem_domain::validation::Validator;
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::auth::{AuthError, Principal, decoy_hash};
 use crate::secret::{hash_password, verify_password};
 use crate::{App, AppError};
@@ -35,6 +38,15 @@ async fn matching(password: &str, hashes: Vec<String>) -> Vec<bool> {
     .unwrap_or_else(|_| vec![false; count])
 }
 
+/// `auth.reauthentication_failed`: the caller's current password was wrong.
+pub(crate) fn reauthentication_failed(principal: &Principal) -> AuditEvent {
+    AuditEvent::new(
+        "auth.reauthentication_failed",
+        "user",
+        principal.user_id().0,
+    )
+}
+
 /// Hashes a new password off the async workers.
 pub(crate) async fn hash_new_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || hash_password(&password))
@@ -60,21 +72,27 @@ pub(crate) fn check_new_password(
 }
 
 impl App {
-    /// The user whose e-mail and password these are: in `account` when given; otherwise the one
-    /// user, among the address's users in at most [`MAX_LOGIN_ACCOUNTS`] accounts, whose
-    /// password matches. Several matching is [`AuthError::AccountRequired`], naming only the
-    /// accounts whose password matched.
-    pub(crate) async fn password_user(
+    /// The users an e-mail address belongs to (in `account` when given; otherwise in at most
+    /// [`MAX_LOGIN_ACCOUNTS`] accounts), each with their password hash.
+    pub(crate) async fn login_candidates(
         &self,
         email: &str,
-        password: &str,
         account: Option<AccountId>,
-    ) -> Result<User, AuthError> {
+    ) -> Result<Vec<(User, String)>, AuthError> {
         let email = email.trim().to_lowercase();
-        let candidates = self
+        Ok(self
             .store
             .credentials(&email, account, MAX_LOGIN_ACCOUNTS)
-            .await?;
+            .await?)
+    }
+
+    /// The one user among `candidates` whose password this is. Several matching is
+    /// [`AuthError::AccountRequired`], naming only the accounts whose password matched.
+    pub(crate) async fn password_user(
+        &self,
+        candidates: Vec<(User, String)>,
+        password: &str,
+    ) -> Result<User, AuthError> {
         let hashes = candidates.iter().map(|(_, hash)| hash.clone()).collect();
         let verdicts = matching(password, hashes).await;
         let mut matched: Vec<User> = candidates
@@ -97,13 +115,16 @@ impl App {
 
     /// Changes the caller's own password after checking their current one; every other session
     /// and every API token of theirs ends (the session they are in stays). Returns how many
-    /// ended.
+    /// ended. Recorded as `user.password_changed`; a wrong current password as
+    /// `auth.reauthentication_failed`.
     pub async fn change_password(
         &self,
         principal: &Principal,
         current_password: &str,
         new_password: &str,
+        origin: &Origin,
     ) -> Result<u64, AppError> {
+        let actor = Actor::person(principal, origin.clone());
         check_new_password(
             "new_password",
             new_password,
@@ -122,6 +143,8 @@ impl App {
             .copied()
             .unwrap_or(false);
         if !current_matches {
+            self.record(&actor, reauthentication_failed(principal))
+                .await?;
             return Err(AppError::invalid(
                 "current_password",
                 "incorrect",
@@ -136,6 +159,9 @@ impl App {
             .set_password(principal.account_id(), principal.user_id(), &hash, keep)
             .await?;
         tracing::info!(user_id = %principal.user_id(), ended, "password changed by its user");
+        let event = AuditEvent::new("user.password_changed", "user", principal.user_id().0)
+            .after(json!({ "sessions_ended": ended }));
+        self.record(&actor, event).await?;
         Ok(ended)
     }
 }

@@ -5,6 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::json;
+
 use tandem_bot::learning::{
     Impact, LearningError, Proposal, apply, impact, profile_source, propose,
 };
@@ -20,6 +22,7 @@ use tandem_store::{
     StoredBotProfile, SuggestionStatus,
 };
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::error::ConflictKind;
 use crate::{App, AppError, Principal};
 
@@ -225,10 +228,12 @@ impl App {
     }
 
     /// Applies the proposal to the account's profile and saves the new version with the approval,
-    /// in one transaction; the suggestion and when the profile version was saved.
+    /// in one transaction; the suggestion and when the profile version was saved. Recorded as
+    /// `learning_suggestion.approved`.
     pub async fn approve_learning_suggestion(
         &self,
         principal: &Principal,
+        origin: &Origin,
         id: LearningSuggestionId,
     ) -> Result<(LearningSuggestion, Timestamp), AppError> {
         let account_id = principal.account_id();
@@ -268,6 +273,14 @@ impl App {
             {
                 Ok((suggestion, profile)) => {
                     tracing::info!(by = %principal.user_id(), suggestion = %id, "learning suggestion approved");
+                    let event = AuditEvent::new(
+                        "learning_suggestion.approved",
+                        "learning_suggestion",
+                        id.0,
+                    )
+                    .after(json!({ "profile_saved_at": profile.updated_at }));
+                    self.record(&Actor::person(principal, origin.clone()), event)
+                        .await?;
                     return Ok((suggestion, profile.updated_at));
                 }
                 Err(StoreError::Conflict {
@@ -284,13 +297,15 @@ impl App {
         })
     }
 
-    /// The bot does not learn the suggestion, and its group is not suggested again.
+    /// The bot does not learn the suggestion, and its group is not suggested again. Recorded as
+    /// `learning_suggestion.dismissed`.
     pub async fn dismiss_learning_suggestion(
         &self,
         principal: &Principal,
+        origin: &Origin,
         id: LearningSuggestionId,
     ) -> Result<LearningSuggestion, AppError> {
-        Ok(self
+        let suggestion = self
             .store
             .dismiss_learning_suggestion(
                 principal.account_id(),
@@ -298,7 +313,11 @@ impl App {
                 principal.user_id(),
                 self.now(),
             )
-            .await?)
+            .await?;
+        let event = AuditEvent::new("learning_suggestion.dismissed", "learning_suggestion", id.0);
+        self.record(&Actor::person(principal, origin.clone()), event)
+            .await?;
+        Ok(suggestion)
     }
 
     /// "Teach the bot" a person's reply to the customer message before it; makes (or returns) a

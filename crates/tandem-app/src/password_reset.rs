@@ -9,6 +9,7 @@ use tandem_domain::password::PasswordOwner;
 use tandem_domain::user::User;
 use tandem_domain::validation::normalize_email;
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::credentials::{check_new_password, hash_new_password};
 use crate::ports::SystemEmail;
 use crate::secret::{generate_token, token_hash};
@@ -96,10 +97,12 @@ impl App {
 
     /// Sets a new password with a reset link's secret; every session and API token of the user
     /// ends and the link stops working. An unknown, expired or used secret names `token`.
+    /// Recorded as `user.password_reset`, by the user whose link it was.
     pub async fn confirm_password_reset(
         &self,
         token: &str,
         new_password: &str,
+        origin: &Origin,
     ) -> Result<User, AppError> {
         // Whose link this is is known only once it is used up, so the rule on the owner's name
         // and address is not applied here.
@@ -125,6 +128,9 @@ impl App {
             .await?
             .ok_or_else(invalid)?;
         tracing::info!(user_id = %user.id, "password reset");
+        let event = AuditEvent::new("user.password_reset", "user", user.id.0);
+        self.record(&Actor::user(&user, origin.clone()), event)
+            .await?;
         Ok(user)
     }
 }

@@ -2,6 +2,8 @@
 //! provider channel, as text or, on WhatsApp, a pre-approved template; the message opens (or
 //! continues) the contact's conversation on that inbox and is queued for delivery.
 
+use serde_json::json;
+
 use tandem_channels::Template;
 use tandem_domain::contact::IdentityKind;
 use tandem_domain::conversation::Conversation;
@@ -12,6 +14,7 @@ use tandem_domain::message::{Message, validate_text};
 use tandem_domain::validation::Validator;
 use tandem_store::{ProactiveMessage, StoreError};
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::{App, AppError, Principal};
 
 /// A proactive message as asked for.
@@ -29,9 +32,11 @@ pub struct NewProactiveMessage {
 
 impl App {
     /// Queues a proactive message to a contact on a provider inbox, every bad field named.
+    /// Recorded as `proactive.sent` (where and to whom, and the template's name; not the text).
     pub async fn send_proactive_message(
         &self,
         principal: &Principal,
+        origin: &Origin,
         request: NewProactiveMessage,
     ) -> Result<(Conversation, Message, Vec<Event>), AppError> {
         let account_id = principal.account_id();
@@ -80,6 +85,7 @@ impl App {
                 )
             })?;
         let template = request.template;
+        let template_name = template.as_ref().map(|template| template.name.clone());
         let text = request.text.unwrap_or_else(|| {
             template
                 .as_ref()
@@ -108,6 +114,14 @@ impl App {
             .send_proactive_message(account_id, &proactive, self.now())
             .await?;
         tracing::info!(conversation_id = %conversation.id, by = %principal.user_id(), "proactive message queued");
+        let event = AuditEvent::new("proactive.sent", "message", message.id.0).after(json!({
+            "inbox_id": request.inbox_id,
+            "contact_id": request.contact_id,
+            "conversation_id": conversation.id,
+            "template": template_name,
+        }));
+        self.record(&Actor::person(principal, origin.clone()), event)
+            .await?;
         Ok((conversation, message, events))
     }
 }

@@ -2,11 +2,13 @@
 //! used), revoking one or all the others, and keeping `last_used_at` current cheaply.
 
 use jiff::SignedDuration;
+use serde_json::json;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, TokenId, UserId};
 use tandem_store::TokenKind;
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::auth::Principal;
 use crate::model::AuthToken;
 use crate::{App, AppError};
@@ -28,17 +30,22 @@ impl App {
         }
     }
 
-    /// Notes the client (address, `User-Agent`) that opened a session.
-    pub async fn describe_session(
-        &self,
-        session: &AuthToken,
-        client_ip: Option<&str>,
-        user_agent: Option<&str>,
-    ) -> Result<(), AppError> {
-        Ok(self
+    /// Notes the client (address, `User-Agent`) that opened a session. A failure is logged:
+    /// the login itself succeeded.
+    pub(crate) async fn describe_session(&self, session: &AuthToken, origin: &Origin) {
+        let client_ip = origin.ip.map(|ip| ip.to_canonical().to_string());
+        if let Err(error) = self
             .store
-            .describe_token(session.account_id, session.id, client_ip, user_agent)
-            .await?)
+            .describe_token(
+                session.account_id,
+                session.id,
+                client_ip.as_deref(),
+                origin.user_agent.as_deref(),
+            )
+            .await
+        {
+            tracing::warn!(%error, "recording the session's client failed");
+        }
     }
 
     /// A user's unexpired login sessions, oldest first (an unknown user is not found).
@@ -54,22 +61,30 @@ impl App {
             .await?)
     }
 
-    /// Ends one of a user's sessions; it stops working at once.
+    /// Ends one of `user_id`'s sessions (the actor's own, or an admin ending someone's); it
+    /// stops working at once. Recorded as `session.revoked`, naming whose it was.
     pub async fn revoke_session(
         &self,
-        account_id: AccountId,
+        actor: &Actor,
         user_id: UserId,
         session_id: TokenId,
     ) -> Result<(), AppError> {
         self.store
-            .delete_token_of_kind(account_id, user_id, TokenKind::Session, session_id)
+            .delete_token_of_kind(actor.account_id, user_id, TokenKind::Session, session_id)
             .await?;
         tracing::info!(%user_id, %session_id, "session revoked");
-        Ok(())
+        let event = AuditEvent::new("session.revoked", "session", session_id.0)
+            .after(json!({ "user_id": user_id.0 }));
+        self.record(actor, event).await
     }
 
     /// Ends every session of the caller but the one they are in; returns how many ended.
-    pub async fn revoke_other_sessions(&self, principal: &Principal) -> Result<u64, AppError> {
+    /// Recorded as `session.others_revoked`, with the count.
+    pub async fn revoke_other_sessions(
+        &self,
+        principal: &Principal,
+        origin: &Origin,
+    ) -> Result<u64, AppError> {
         let ended = self
             .store
             .delete_other_sessions(
@@ -79,6 +94,10 @@ impl App {
             )
             .await?;
         tracing::info!(user_id = %principal.user_id(), ended, "other sessions revoked");
+        let event = AuditEvent::new("session.others_revoked", "user", principal.user_id().0)
+            .after(json!({ "revoked": ended }));
+        self.record(&Actor::person(principal, origin.clone()), event)
+            .await?;
         Ok(ended)
     }
 }

@@ -10,9 +10,8 @@
 //! log out) until a code enables the second factor; everything else answers
 //! `two_factor_enrolment_required`.
 
-use std::net::IpAddr;
-
 use jiff::SignedDuration;
+use serde_json::json;
 use uuid::Uuid;
 
 use tandem_domain::Timestamp;
@@ -20,7 +19,9 @@ use tandem_domain::id::UserId;
 use tandem_domain::user::User;
 use tandem_store::ChallengeFlow;
 
+use crate::audit::{Actor, AuditEvent, Origin};
 use crate::auth::{AuthError, Challenge, NewSession, Principal};
+use crate::credentials::reauthentication_failed;
 use crate::error::ConflictKind;
 use crate::login_protection::Attempt;
 use crate::secret::{fill_random, generate_token, token_hash, verify_password};
@@ -54,6 +55,16 @@ pub struct TwoFactorStatus {
     /// The account requires it.
     pub required: bool,
     pub recovery_codes_left: i64,
+}
+
+/// What a second-factor code turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SecondFactor {
+    /// The current TOTP code.
+    Code,
+    /// One of the user's recovery codes, now used up.
+    RecoveryCode,
+    Wrong,
 }
 
 fn seal_context(user_id: UserId) -> Vec<u8> {
@@ -160,10 +171,12 @@ impl App {
     }
 
     /// Confirms enrolment with a current code; returns the recovery codes (shown once).
+    /// Recorded as `two_factor.enabled`.
     pub async fn enable_two_factor(
         &self,
         principal: &Principal,
         code: &str,
+        origin: &Origin,
         now: Timestamp,
     ) -> Result<Vec<String>, AppError> {
         let (account_id, user_id) = (principal.account_id(), principal.user_id());
@@ -200,37 +213,33 @@ impl App {
         if !enabled {
             return Err(wrong_code());
         }
+        let event = AuditEvent::new("two_factor.enabled", "user", user_id.0)
+            .after(json!({ "recovery_codes_issued": codes.len() }));
+        self.record(&Actor::person(principal, origin.clone()), event)
+            .await?;
         Ok(codes)
     }
 
     /// Turns two-factor authentication off; needs the password and a code (or recovery code).
+    /// Recorded as `two_factor.disabled`.
     pub async fn disable_two_factor(
         &self,
         principal: &Principal,
         password: Option<&str>,
         code: &str,
-        client: Option<IpAddr>,
+        origin: &Origin,
         now: Timestamp,
     ) -> Result<(), AuthError> {
-        self.reauthenticate(principal, password, client, now)
+        self.reauthenticate(principal, password, origin, now)
             .await?;
-        let attempt = Attempt {
-            email: &principal.user.email,
-            client,
-        };
-        self.begin_attempt(attempt, now).await?;
-        if !self
-            .second_factor_matches(&principal.user, code, now)
-            .await?
-        {
-            self.attempt_failed(attempt, now).await?;
-            return Err(AuthError::InvalidTwoFactorCode);
-        }
-        self.attempt_succeeded(attempt).await?;
+        let actor = Actor::person(principal, origin.clone());
+        self.check_second_factor(&principal.user, code, &actor, now)
+            .await?;
         self.store
             .disable_two_factor(principal.account_id(), principal.user_id())
             .await?;
-        Ok(())
+        let event = AuditEvent::new("two_factor.disabled", "user", principal.user_id().0);
+        Ok(self.record_event(&actor, event).await?)
     }
 
     /// The login's second step: a code (or recovery code) for a challenge opens the session the
@@ -239,7 +248,7 @@ impl App {
         &self,
         challenge_token: &str,
         code: &str,
-        client: Option<IpAddr>,
+        origin: &Origin,
         now: Timestamp,
     ) -> Result<(ChallengeFlow, NewSession), AuthError> {
         if !challenge_token.starts_with(CHALLENGE_PREFIX) {
@@ -250,29 +259,59 @@ impl App {
             .two_factor_challenge(&token_hash(challenge_token), now)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        let attempt = Attempt {
-            email: &user.email,
-            client,
-        };
-        self.begin_attempt(attempt, now).await?;
-        if !self.second_factor_matches(&user, code, now).await? {
-            self.attempt_failed(attempt, now).await?;
-            return Err(AuthError::InvalidTwoFactorCode);
-        }
+        // Not logged in yet: the password was right, the code is still to be proven.
+        let actor = Actor::anonymous(user.account_id, origin.clone());
+        self.check_second_factor(&user, code, &actor, now).await?;
         if !self.store.delete_two_factor_challenge(challenge_id).await? {
             return Err(AuthError::InvalidToken);
         }
-        self.attempt_succeeded(attempt).await?;
-        Ok((flow, self.open_session(user, now).await?))
+        Ok((flow, self.open_session(user, origin, true, now).await?))
+    }
+
+    /// Checks the user's second factor, throttled like a login. Recorded: a refusal for now as
+    /// `auth.locked_out`, a wrong code as `two_factor.verify_failed`, a recovery code used up as
+    /// `two_factor.recovery_code_used`.
+    async fn check_second_factor(
+        &self,
+        user: &User,
+        code: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), AuthError> {
+        let attempt = Attempt {
+            email: &user.email,
+            client: actor.origin.ip,
+        };
+        if let Err(error) = self.begin_attempt(attempt, now).await {
+            let error = AuthError::from(error);
+            self.record_locked_out(user, &actor.origin, &error).await?;
+            return Err(error);
+        }
+        let event = |action| AuditEvent::new(action, "user", user.id.0);
+        match self.second_factor_matches(user, code, now).await? {
+            SecondFactor::Wrong => {
+                self.attempt_failed(attempt, now).await?;
+                self.record_event(actor, event("two_factor.verify_failed"))
+                    .await?;
+                return Err(AuthError::InvalidTwoFactorCode);
+            }
+            SecondFactor::RecoveryCode => {
+                self.record_event(actor, event("two_factor.recovery_code_used"))
+                    .await?;
+            }
+            SecondFactor::Code => {}
+        }
+        Ok(self.attempt_succeeded(attempt).await?)
     }
 
     /// Checks the caller's current password again before a sensitive change (throttled like a
-    /// login: a stolen session is no password oracle).
+    /// login: a stolen session is no password oracle). A wrong one is recorded as
+    /// `auth.reauthentication_failed`, a refusal for now as `auth.locked_out`.
     pub async fn reauthenticate(
         &self,
         principal: &Principal,
         current_password: Option<&str>,
-        client: Option<IpAddr>,
+        origin: &Origin,
         now: Timestamp,
     ) -> Result<(), AuthError> {
         let Some(password) = current_password.filter(|password| !password.is_empty()) else {
@@ -280,9 +319,14 @@ impl App {
         };
         let attempt = Attempt {
             email: &principal.user.email,
-            client,
+            client: origin.ip,
         };
-        self.begin_attempt(attempt, now).await?;
+        if let Err(error) = self.begin_attempt(attempt, now).await {
+            let error = AuthError::from(error);
+            self.record_locked_out(&principal.user, origin, &error)
+                .await?;
+            return Err(error);
+        }
         let stored_hash = self
             .store
             .password_hash(principal.account_id(), principal.user_id())
@@ -293,6 +337,9 @@ impl App {
             .unwrap_or(false);
         if !matches {
             self.attempt_failed(attempt, now).await?;
+            let actor = Actor::person(principal, origin.clone());
+            self.record_event(&actor, reauthentication_failed(principal))
+                .await?;
             return Err(AuthError::ReauthenticationRequired);
         }
         Ok(self.attempt_succeeded(attempt).await?)
@@ -305,30 +352,32 @@ impl App {
         user: &User,
         code: &str,
         now: Timestamp,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<SecondFactor, AuthError> {
         let Some(record) = self
             .store
             .two_factor(user.account_id, user.id)
             .await?
             .filter(|record| record.enabled_at.is_some())
         else {
-            return Ok(false);
+            return Ok(SecondFactor::Wrong);
         };
         let secret = self
             .channels()
             .sealer()
             .open(&record.sealed_secret, &seal_context(user.id))
             .map_err(|_| AuthError::InvalidTwoFactorCode)?;
-        if let Some(step) = totp::matching_step(&secret, code, unix_seconds(now)) {
-            return Ok(self
-                .store
+        let matched = if let Some(step) = totp::matching_step(&secret, code, unix_seconds(now)) {
+            self.store
                 .use_two_factor_step(user.account_id, user.id, step)
-                .await?);
-        }
-        Ok(self
-            .store
-            .use_recovery_code(user.account_id, user.id, &recovery_code_hash(code))
-            .await?)
+                .await?
+                .then_some(SecondFactor::Code)
+        } else {
+            self.store
+                .use_recovery_code(user.account_id, user.id, &recovery_code_hash(code))
+                .await?
+                .then_some(SecondFactor::RecoveryCode)
+        };
+        Ok(matched.unwrap_or(SecondFactor::Wrong))
     }
 }
 

@@ -9,7 +9,7 @@ use tandem_app::account::{AccountChanges, AccountSettings};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin};
+use crate::extract::{ApiJson, Auth, ClientOrigin};
 use crate::state::AppState;
 use crate::wire::{AccountResponse, UpdateAccountRequest};
 
@@ -37,7 +37,6 @@ pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
     origin: ClientOrigin,
-    ClientIp(client): ClientIp,
     ApiJson(request): ApiJson<UpdateAccountRequest>,
 ) -> Result<Json<AccountResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
@@ -47,7 +46,7 @@ pub async fn update(
             .reauthenticate(
                 &auth.0,
                 request.current_password.as_deref(),
-                client,
+                &origin.0,
                 state.app.now(),
             )
             .await?;

@@ -3,16 +3,15 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use tandem_app::auth::{Challenge, LoginOutcome, NewSession};
-use tandem_app::login_protection::Attempt;
 use tandem_app::model::ChallengeFlow;
 use tandem_domain::id::TokenId;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin, Enrolling, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, Enrolling, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     CreateTokenRequest, List, LoginRequest, LoginResponse, TokenResponse,
@@ -21,33 +20,24 @@ use crate::wire::{
 
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
-    extensions: Extensions,
-    headers: HeaderMap,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let attempt = Attempt {
-        email: &request.email,
-        client,
-    };
     let account = request.account_id.map(Into::into);
     let outcome = state
         .app
         .login(
-            attempt,
+            &request.email,
             &request.password,
             account,
             ChallengeFlow::Token,
+            &origin,
             state.app.now(),
         )
         .await
         .inspect_err(|error| tracing::info!(%error, "login refused"))?;
     Ok(match outcome {
-        LoginOutcome::Session(session) => {
-            super::credentials::describe_session(&state, &session.record, &extensions, &headers)
-                .await;
-            token_session(*session).into_response()
-        }
+        LoginOutcome::Session(session) => token_session(*session).into_response(),
         LoginOutcome::TwoFactorRequired(challenge) => challenge_response(challenge),
     })
 }
@@ -76,8 +66,9 @@ pub(super) fn challenge_response(challenge: Challenge) -> Response {
 pub async fn logout(
     State(state): State<AppState>,
     Enrolling(principal): Enrolling,
+    ClientOrigin(origin): ClientOrigin,
 ) -> Result<StatusCode, ApiError> {
-    state.app.logout(&principal).await?;
+    state.app.logout(&principal, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -111,7 +102,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    ClientIp(client): ClientIp,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
     state
@@ -119,7 +110,7 @@ pub async fn create_token(
         .reauthenticate(
             &principal,
             request.current_password.as_deref(),
-            client,
+            &origin,
             state.app.now(),
         )
         .await?;
@@ -129,6 +120,7 @@ pub async fn create_token(
             &principal,
             &request.name,
             request.expires_in_days,
+            &origin,
             state.app.now(),
         )
         .await?;

@@ -16,7 +16,7 @@ use tandem_domain::user::Role;
 use tandem_domain::validation::Validator;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::outbound::external_bot::parse_reply;
 use crate::state::AppState;
 use crate::wire::{
@@ -90,12 +90,13 @@ pub async fn external_reply(
 pub async fn replace(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<SaveBotProfileRequest>,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let (stored, profile) = state
         .app
-        .save_bot_profile(&auth.0, None, request.source)
+        .save_bot_profile(&auth.actor(origin), None, request.source)
         .await?;
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
 }
@@ -118,6 +119,7 @@ pub async fn show_for_inbox(
 pub async fn replace_for_inbox(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(inbox_id): Path<String>,
     ApiJson(request): ApiJson<SaveBotProfileRequest>,
 ) -> Result<Json<BotProfileResponse>, ApiError> {
@@ -125,7 +127,7 @@ pub async fn replace_for_inbox(
     auth.require(Role::can_manage_account)?;
     let (stored, profile) = state
         .app
-        .save_bot_profile(&auth.0, Some(inbox_id), request.source)
+        .save_bot_profile(&auth.actor(origin), Some(inbox_id), request.source)
         .await?;
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
 }
@@ -134,13 +136,14 @@ pub async fn replace_for_inbox(
 pub async fn remove_for_inbox(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(inbox_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     auth.require(Role::can_manage_account)?;
     if state
         .app
-        .remove_inbox_bot_profile(auth.0.account_id(), inbox_id)
+        .remove_inbox_bot_profile(&auth.actor(origin), inbox_id)
         .await?
     {
         Ok(StatusCode::NO_CONTENT)

@@ -2,48 +2,20 @@
 //! an admin's view of a user's sessions, changing one's own password, and resetting a forgotten
 //! one by e-mail.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Path, State};
-use axum::http::header::USER_AGENT;
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 
-use tandem_app::model::AuthToken;
 use tandem_domain::id::{TokenId, UserId};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     ChangePasswordRequest, ConfirmPasswordResetRequest, List, PasswordResetAccepted,
     PasswordResetRequest, RevokedResponse, SessionInfo,
 };
-
-/// Notes on a new session the client that opened it: the peer address and `User-Agent`. A
-/// failure is logged: the login itself succeeded.
-pub async fn describe_session(
-    state: &AppState,
-    session: &AuthToken,
-    extensions: &Extensions,
-    headers: &HeaderMap,
-) {
-    let client_ip = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip().to_string());
-    let user_agent = headers
-        .get(USER_AGENT)
-        .and_then(|value| value.to_str().ok());
-    if let Err(error) = state
-        .app
-        .describe_session(session, client_ip.as_deref(), user_agent)
-        .await
-    {
-        tracing::warn!(%error, "recording the session's client failed");
-    }
-}
 
 pub async fn list_own(
     State(state): State<AppState>,
@@ -63,13 +35,14 @@ pub async fn list_own(
 
 pub async fn revoke_own(
     State(state): State<AppState>,
-    Auth(principal): Auth,
+    auth: Auth,
+    origin: ClientOrigin,
     Path(session_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let session_id: TokenId = parse_id(&session_id, "session")?;
     state
         .app
-        .revoke_session(principal.account_id(), principal.user_id(), session_id)
+        .revoke_session(&auth.actor(origin), auth.0.user_id(), session_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -77,8 +50,9 @@ pub async fn revoke_own(
 pub async fn revoke_others(
     State(state): State<AppState>,
     Auth(principal): Auth,
+    ClientOrigin(origin): ClientOrigin,
 ) -> Result<Json<RevokedResponse>, ApiError> {
-    let revoked = state.app.revoke_other_sessions(&principal).await?;
+    let revoked = state.app.revoke_other_sessions(&principal, &origin).await?;
     Ok(Json(RevokedResponse { revoked }))
 }
 
@@ -105,6 +79,7 @@ pub async fn list_users(
 pub async fn revoke_users(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path((user_id, session_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let user_id: UserId = parse_id(&user_id, "user")?;
@@ -112,7 +87,7 @@ pub async fn revoke_users(
     auth.require(Role::can_manage_account)?;
     state
         .app
-        .revoke_session(auth.0.account_id(), user_id, session_id)
+        .revoke_session(&auth.actor(origin), user_id, session_id)
         .await?;
     tracing::info!(%user_id, %session_id, by = %auth.0.user_id(), "session revoked by an admin");
     Ok(StatusCode::NO_CONTENT)
@@ -121,11 +96,17 @@ pub async fn revoke_users(
 pub async fn change_password(
     State(state): State<AppState>,
     Auth(principal): Auth,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<ChangePasswordRequest>,
 ) -> Result<Json<RevokedResponse>, ApiError> {
     let revoked = state
         .app
-        .change_password(&principal, &request.current_password, &request.new_password)
+        .change_password(
+            &principal,
+            &request.current_password,
+            &request.new_password,
+            &origin,
+        )
         .await?;
     Ok(Json(RevokedResponse { revoked }))
 }
@@ -145,11 +126,12 @@ pub async fn request_reset(
 
 pub async fn confirm_reset(
     State(state): State<AppState>,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<ConfirmPasswordResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
-        .confirm_password_reset(&request.token, &request.new_password)
+        .confirm_password_reset(&request.token, &request.new_password, &origin)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

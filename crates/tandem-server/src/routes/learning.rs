@@ -14,7 +14,7 @@ use tandem_domain::id::{ConversationId, LearningSuggestionId, MessageId};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{
     EditSuggestionRequest, LearningApprovalResponse, LearningGroupResponse,
@@ -142,12 +142,15 @@ pub async fn preview(
 pub async fn approve(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(id): Path<String>,
 ) -> Result<Json<LearningApprovalResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
-    let (suggestion, profile_updated_at) =
-        state.app.approve_learning_suggestion(&auth.0, id).await?;
+    let (suggestion, profile_updated_at) = state
+        .app
+        .approve_learning_suggestion(&auth.0, &origin.0, id)
+        .await?;
     Ok(Json(LearningApprovalResponse {
         suggestion: suggestion.into(),
         profile_updated_at,
@@ -159,11 +162,15 @@ pub async fn approve(
 pub async fn dismiss(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     Path(id): Path<String>,
 ) -> Result<Json<LearningSuggestionResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
-    let suggestion = state.app.dismiss_learning_suggestion(&auth.0, id).await?;
+    let suggestion = state
+        .app
+        .dismiss_learning_suggestion(&auth.0, &origin.0, id)
+        .await?;
     Ok(Json(suggestion.into()))
 }
 

@@ -11,7 +11,7 @@ use tandem_domain::id::{ContactId, InboxId};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, ClientOrigin};
 use crate::state::AppState;
 use crate::wire::{MessageCreatedResponse, ProactiveMessageRequest};
 
@@ -19,6 +19,7 @@ use crate::wire::{MessageCreatedResponse, ProactiveMessageRequest};
 pub async fn send(
     State(state): State<AppState>,
     auth: Auth,
+    origin: ClientOrigin,
     ApiJson(request): ApiJson<ProactiveMessageRequest>,
 ) -> Result<(StatusCode, Json<MessageCreatedResponse>), ApiError> {
     auth.require(Role::can_manage_teams)?;
@@ -41,8 +42,10 @@ pub async fn send(
         }),
         context: request.context,
     };
-    let (conversation, message, events) =
-        state.app.send_proactive_message(&auth.0, proactive).await?;
+    let (conversation, message, events) = state
+        .app
+        .send_proactive_message(&auth.0, &origin.0, proactive)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(MessageCreatedResponse {

@@ -5,51 +5,41 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use tandem_app::auth::{LoginOutcome, NewSession};
-use tandem_app::login_protection::Attempt;
 use tandem_app::model::ChallengeFlow;
 use tandem_domain::Timestamp;
 
 use super::auth::challenge_response;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientIp, Enrolling};
+use crate::extract::{ApiJson, ClientOrigin, Enrolling};
 use crate::session::{clear_cookie, csrf_token, session_cookie, set_cookie};
 use crate::state::AppState;
 use crate::wire::{LoginRequest, SessionResponse};
 
 pub async fn create(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
-    extensions: Extensions,
-    headers: HeaderMap,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.app.now();
-    let attempt = Attempt {
-        email: &request.email,
-        client,
-    };
     let account = request.account_id.map(Into::into);
     let outcome = state
         .app
         .login(
-            attempt,
+            &request.email,
             &request.password,
             account,
             ChallengeFlow::Browser,
+            &origin,
             now,
         )
         .await
         .inspect_err(|error| tracing::info!(%error, "browser login refused"))?;
     Ok(match outcome {
-        LoginOutcome::Session(session) => {
-            super::credentials::describe_session(&state, &session.record, &extensions, &headers)
-                .await;
-            browser_session(&state, *session, now)
-        }
+        LoginOutcome::Session(session) => browser_session(&state, *session, now),
         LoginOutcome::TwoFactorRequired(challenge) => challenge_response(challenge),
     })
 }
@@ -87,8 +77,9 @@ pub async fn show(
 pub async fn delete(
     State(state): State<AppState>,
     Enrolling(principal): Enrolling,
+    ClientOrigin(origin): ClientOrigin,
 ) -> Result<Response, ApiError> {
-    state.app.logout(&principal).await?;
+    state.app.logout(&principal, &origin).await?;
     let cookie = clear_cookie(state.channels.is_https());
     Ok(([(SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
 }

@@ -13,7 +13,7 @@ use super::auth::token_session;
 use super::session::browser_session;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientIp, Enrolling};
+use crate::extract::{ApiJson, Auth, ClientOrigin, Enrolling};
 use crate::state::AppState;
 use crate::wire::{
     DisableTwoFactorRequest, EnableTwoFactorRequest, EnableTwoFactorResponse,
@@ -45,11 +45,12 @@ pub async fn setup(
 pub async fn enable(
     State(state): State<AppState>,
     Enrolling(principal): Enrolling,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<EnableTwoFactorRequest>,
 ) -> Result<Json<EnableTwoFactorResponse>, ApiError> {
     let recovery_codes = state
         .app
-        .enable_two_factor(&principal, &request.code, state.app.now())
+        .enable_two_factor(&principal, &request.code, &origin, state.app.now())
         .await?;
     tracing::info!(user_id = %principal.user_id(), "two-factor authentication enabled");
     Ok(Json(EnableTwoFactorResponse { recovery_codes }))
@@ -58,7 +59,7 @@ pub async fn enable(
 pub async fn disable(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    ClientIp(client): ClientIp,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<DisableTwoFactorRequest>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -67,7 +68,7 @@ pub async fn disable(
             &principal,
             request.current_password.as_deref(),
             &request.code,
-            client,
+            &origin,
             state.app.now(),
         )
         .await?;
@@ -77,13 +78,13 @@ pub async fn disable(
 
 pub async fn verify(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
+    ClientOrigin(origin): ClientOrigin,
     ApiJson(request): ApiJson<VerifyTwoFactorRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.app.now();
     let (flow, session) = state
         .app
-        .verify_two_factor(&request.challenge_token, &request.code, client, now)
+        .verify_two_factor(&request.challenge_token, &request.code, &origin, now)
         .await
         .inspect_err(|error| tracing::info!(%error, "two-factor code refused"))?;
     Ok(match flow {

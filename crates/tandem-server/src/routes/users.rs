@@ -9,7 +9,7 @@ use tandem_domain::id::UserId;
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientIp, ClientOrigin, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::state::AppState;
 use crate::wire::{CreateUserRequest, List, UpdateUserRequest, UserResponse};
 
@@ -58,7 +58,6 @@ pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
     origin: ClientOrigin,
-    ClientIp(client): ClientIp,
     Path(user_id): Path<String>,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
@@ -70,7 +69,7 @@ pub async fn update(
             .reauthenticate(
                 &auth.0,
                 request.current_password.as_deref(),
-                client,
+                &origin.0,
                 state.app.now(),
             )
             .await?;

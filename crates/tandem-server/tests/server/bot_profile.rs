@@ -119,6 +119,16 @@ async fn profiles_are_validated_and_replaced(server: &TestServer) {
     assert_eq!(saved["intents"], 2);
     let (_, me) = server.get("/api/v1/me", &admin).await;
     assert_eq!(saved["updated_by"], me["id"]);
+    // Recorded once, its size but not its text; the refused ones not at all.
+    let (_, audit) = server
+        .get("/api/v1/audit-log?action=bot_profile.saved", &admin)
+        .await;
+    assert_eq!(audit["data"].as_array().map(Vec::len), Some(1), "{audit}");
+    assert_eq!(audit["data"][0]["actor_id"], me["id"]);
+    assert_eq!(
+        audit["data"][0]["after"],
+        json!({"inbox_id": null, "source_bytes": SMALL_PROFILE.len()})
+    );
     let (status, read) = server.get("/api/v1/bot/profile", &ana).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read["source"], SMALL_PROFILE);

@@ -614,6 +614,15 @@ async fn merging_contacts_is_audited_and_proactive_templates_open_a_bot_conversa
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["conversation"]["status"], "bot");
+    let (_, audit) = server
+        .get("/api/v1/audit-log?action=proactive.sent", &admin)
+        .await;
+    assert_eq!(audit["data"][0]["subject_id"], created["message"]["id"]);
+    assert_eq!(
+        audit["data"][0]["after"],
+        json!({"inbox_id": whatsapp, "contact_id": phone["id"],
+               "conversation_id": created["conversation"]["id"], "template": "boleto_due"})
+    );
     let sent = provider.sent_once(|sent| !sent.is_empty()).await;
     assert_eq!(sent[0].body["type"], "template");
     assert_eq!(sent[0].body["to"], "5511900000002");

@@ -522,6 +522,17 @@ async fn reset_over_smtp(server: &TestServer, servers: &MailServers) {
         confirm(&secret, NEW_PASSWORD).await.0,
         StatusCode::NO_CONTENT
     );
+    // Recorded in the account whose link it was, by the user, from where it was used.
+    let aurora_admin = server.login(ADMIN).await;
+    let (_, audit) = server
+        .get(
+            "/api/v1/audit-log?action=user.password_reset",
+            &aurora_admin,
+        )
+        .await;
+    assert_eq!(audit["data"].as_array().map(Vec::len), Some(1), "{audit}");
+    assert_eq!(audit["data"][0]["actor_email"], ANA);
+    assert_eq!(audit["data"][0]["ip"], "127.0.0.1");
     let (status, body) = confirm(&secret, "yet another password").await;
     assert_eq!(
         (status, error_fields(&body)),

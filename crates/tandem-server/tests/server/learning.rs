@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{ADMIN, ANA, TestServer, channel_message, error_fields, on_every_backend};
 
@@ -289,6 +289,23 @@ async fn approved_suggestions_answer_what_the_bot_handed_over(server: &TestServe
         assert_eq!(status, StatusCode::OK, "{approved}");
         assert_eq!(approved["suggestion"]["status"], "approved");
     }
+    let (_, audit) = server
+        .get("/api/v1/audit-log?action=learning_suggestion.", &admin)
+        .await;
+    let mut recorded: Vec<(&Value, &Value)> = audit["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|entry| (&entry["action"], &entry["subject_id"]))
+        .collect();
+    recorded.sort_by_key(|(_, id)| id.as_str());
+    let approved_action = json!("learning_suggestion.approved");
+    let mut expected: Vec<(&Value, &Value)> = suggestions
+        .iter()
+        .map(|suggestion| (&approved_action, &suggestion["id"]))
+        .collect();
+    expected.sort_by_key(|(_, id)| id.as_str());
+    assert_eq!(recorded, expected, "{backend:?}");
     let (status, profile) = server.get("/api/v1/bot/profile", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -462,6 +479,13 @@ async fn teaching_and_dismissing(server: &TestServer) {
         .await;
     assert_eq!(status, StatusCode::OK, "{dismissed}");
     assert_eq!(dismissed["status"], "dismissed");
+    let (_, audit) = server
+        .get(
+            "/api/v1/audit-log?action=learning_suggestion.dismissed",
+            &admin,
+        )
+        .await;
+    assert_eq!(audit["data"][0]["subject_id"], id.as_str(), "{audit}");
     let (_, profile_after) = server.get("/api/v1/bot/profile", &admin).await;
     assert_eq!(profile_before["updated_at"], profile_after["updated_at"]);
     let (_, replies) = ask(

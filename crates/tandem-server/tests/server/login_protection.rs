@@ -15,7 +15,7 @@ use crate::harness::{ADMIN, ANA, BRUNO, PASSWORD, TestServer, error_fields};
 
 /// A server on each backend with a stopped clock, trusting the loopback proxy's
 /// `X-Forwarded-For`.
-async fn servers() -> Vec<(TestServer, Arc<ManualClock>)> {
+pub(crate) async fn servers() -> Vec<(TestServer, Arc<ManualClock>)> {
     let mut servers = Vec::new();
     for backend in tandem_store::testing::backends() {
         let clock = Arc::new(ManualClock::stopped_now());
@@ -29,7 +29,7 @@ async fn servers() -> Vec<(TestServer, Arc<ManualClock>)> {
 }
 
 /// Logs in from `client` (sent as `X-Forwarded-For`); the status, body and `Retry-After`.
-async fn login_from(
+pub(crate) async fn login_from(
     server: &TestServer,
     client: &str,
     email: &str,
@@ -267,7 +267,7 @@ async fn an_admin_setting_a_password_or_role_must_give_their_own_password_again(
 }
 
 /// The current code of a base32 secret by the server's clock, `steps` steps later.
-fn code(secret: &str, clock: &ManualClock, steps: i64) -> String {
+pub(crate) fn code(secret: &str, clock: &ManualClock, steps: i64) -> String {
     let secret = data_encoding::BASE32_NOPAD
         .decode(secret.as_bytes())
         .unwrap();
@@ -276,7 +276,11 @@ fn code(secret: &str, clock: &ManualClock, steps: i64) -> String {
 
 /// Sets up and enables two-factor authentication for the session's user; returns the secret
 /// and the recovery codes.
-async fn enrol(server: &TestServer, clock: &ManualClock, token: &str) -> (String, Vec<String>) {
+pub(crate) async fn enrol(
+    server: &TestServer,
+    clock: &ManualClock,
+    token: &str,
+) -> (String, Vec<String>) {
     let (status, setup) = server
         .post("/api/v1/auth/2fa/setup", token, json!({}))
         .await;
@@ -311,7 +315,7 @@ async fn enrol(server: &TestServer, clock: &ManualClock, token: &str) -> (String
     (secret, codes)
 }
 
-async fn password_step(server: &TestServer, email: &str) -> Value {
+pub(crate) async fn password_step(server: &TestServer, email: &str) -> Value {
     let (status, body) = server
         .call(
             Method::POST,

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod audit_security;
 mod bot;
 mod bot_profile;
 mod browser;
