@@ -36,6 +36,9 @@ type ProfileKey = (AccountId, Option<InboxId>);
 #[derive(Default)]
 pub(crate) struct BotCache {
     bots: Mutex<HashMap<ProfileKey, Arc<LoadedBot>>>,
+    /// Held while a bot is built, so a burst of first turns trains its classifier once, not
+    /// once per turn.
+    building: tokio::sync::Mutex<()>,
 }
 
 impl BotCache {
@@ -51,13 +54,11 @@ impl BotCache {
             return Ok(None);
         };
         let key = (account_id, scope);
-        let cached = self
-            .bots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
-        if let Some(bot) = cached.filter(|bot| bot.updated_at == updated_at) {
+        if let Some(bot) = self.current(key, updated_at) {
+            return Ok(Some(bot));
+        }
+        let _building = self.building.lock().await;
+        if let Some(bot) = self.current(key, updated_at) {
             return Ok(Some(bot));
         }
         // Changed (or first use): read the source only now.
@@ -85,5 +86,61 @@ impl BotCache {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(key, Arc::clone(&loaded));
         Ok(Some(loaded))
+    }
+
+    /// The loaded bot of `key` if it was built from the profile saved at `updated_at`.
+    fn current(&self, key: ProfileKey, updated_at: Timestamp) -> Option<Arc<LoadedBot>> {
+        self.bots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .filter(|bot| bot.updated_at == updated_at)
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tandem_store::testing::TestDatabase;
+    use tandem_store::{AccountSeed, Backend, InboxSeed, StoreOptions};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_first_turns_builds_the_bot_once() {
+        let database = TestDatabase::create(Backend::Sqlite).await;
+        let store = Store::connect(database.url(), &StoreOptions::default())
+            .await
+            .expect("the store opens");
+        let seed = AccountSeed {
+            name: "Burst".into(),
+            users: Vec::new(),
+            inboxes: vec![InboxSeed::web("Site", "unused".into(), "whsec_x".into())],
+            bot_profile: Some(tandem_bot::demo_profile_yaml_with_core_banking(
+                "http://core-banking.test",
+                "a-key",
+            )),
+        };
+        let (account, _, inboxes) = store
+            .create_account(&seed, jiff::Timestamp::now())
+            .await
+            .expect("the account is created");
+        let (account_id, inbox_id) = (account.id, inboxes[0].id);
+        let cache = Arc::new(BotCache::default());
+        let turns: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, store) = (Arc::clone(&cache), store.clone());
+                tokio::spawn(async move { cache.get(&store, account_id, inbox_id).await })
+            })
+            .collect();
+        let mut bots = Vec::new();
+        for turn in turns {
+            let bot = turn.await.expect("the turn ran").expect("the bot loads");
+            bots.push(bot.expect("the account has a profile"));
+        }
+        assert!(
+            bots.iter().all(|bot| Arc::ptr_eq(bot, &bots[0])),
+            "every concurrent first turn got the one bot built"
+        );
     }
 }
