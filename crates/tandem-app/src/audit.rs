@@ -16,7 +16,6 @@ use tandem_domain::id::{AccountId, UserId};
 use tandem_domain::user::User;
 use tandem_store::{AuditActor, AuditFilter, AuditPage, NewAuditEntry, StoreError};
 
-use crate::auth::Principal;
 use crate::{App, AppError};
 
 /// What replaces a secret's value.
@@ -59,12 +58,8 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The authenticated person behind a request.
-    pub fn person(principal: &Principal, origin: Origin) -> Self {
-        Self::user(&principal.user, origin)
-    }
-
-    /// A user acting without a principal yet (e.g. while logging in).
+    /// A user: the authenticated person behind a request (their principal's user), or one
+    /// acting without a principal yet (e.g. while logging in).
     pub fn user(user: &User, origin: Origin) -> Self {
         Self {
             account_id: user.account_id,

@@ -300,7 +300,7 @@ impl App {
             .await?;
         let event = AuditEvent::new("api_token.created", "api_token", record.id.0)
             .after(json!({ "name": record.name, "expires_at": record.expires_at }));
-        self.record(&Actor::person(principal, origin.clone()), event)
+        self.record(&Actor::user(&principal.user, origin.clone()), event)
             .await?;
         Ok((token, record))
     }
@@ -340,7 +340,7 @@ impl App {
             TokenKind::Api => "api_token",
         };
         let event = AuditEvent::new("auth.logout", subject, principal.token_id.0);
-        self.record(&Actor::person(principal, origin.clone()), event)
+        self.record(&Actor::user(&principal.user, origin.clone()), event)
             .await
     }
 }

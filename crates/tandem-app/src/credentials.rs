@@ -124,7 +124,7 @@ impl App {
         new_password: &str,
         origin: &Origin,
     ) -> Result<u64, AppError> {
-        let actor = Actor::person(principal, origin.clone());
+        let actor = Actor::user(&principal.user, origin.clone());
         check_new_password(
             "new_password",
             new_password,

@@ -279,7 +279,7 @@ impl App {
                         id.0,
                     )
                     .after(json!({ "profile_saved_at": profile.updated_at }));
-                    self.record(&Actor::person(principal, origin.clone()), event)
+                    self.record(&Actor::user(&principal.user, origin.clone()), event)
                         .await?;
                     return Ok((suggestion, profile.updated_at));
                 }
@@ -315,7 +315,7 @@ impl App {
             )
             .await?;
         let event = AuditEvent::new("learning_suggestion.dismissed", "learning_suggestion", id.0);
-        self.record(&Actor::person(principal, origin.clone()), event)
+        self.record(&Actor::user(&principal.user, origin.clone()), event)
             .await?;
         Ok(suggestion)
     }

@@ -120,7 +120,7 @@ impl App {
             "conversation_id": conversation.id,
             "template": template_name,
         }));
-        self.record(&Actor::person(principal, origin.clone()), event)
+        self.record(&Actor::user(&principal.user, origin.clone()), event)
             .await?;
         Ok((conversation, message, events))
     }

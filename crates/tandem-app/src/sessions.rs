@@ -96,7 +96,7 @@ impl App {
         tracing::info!(user_id = %principal.user_id(), ended, "other sessions revoked");
         let event = AuditEvent::new("session.others_revoked", "user", principal.user_id().0)
             .after(json!({ "revoked": ended }));
-        self.record(&Actor::person(principal, origin.clone()), event)
+        self.record(&Actor::user(&principal.user, origin.clone()), event)
             .await?;
         Ok(ended)
     }

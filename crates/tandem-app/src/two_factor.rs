@@ -215,7 +215,7 @@ impl App {
         }
         let event = AuditEvent::new("two_factor.enabled", "user", user_id.0)
             .after(json!({ "recovery_codes_issued": codes.len() }));
-        self.record(&Actor::person(principal, origin.clone()), event)
+        self.record(&Actor::user(&principal.user, origin.clone()), event)
             .await?;
         Ok(codes)
     }
@@ -232,7 +232,7 @@ impl App {
     ) -> Result<(), AuthError> {
         self.reauthenticate(principal, password, origin, now)
             .await?;
-        let actor = Actor::person(principal, origin.clone());
+        let actor = Actor::user(&principal.user, origin.clone());
         self.check_second_factor(&principal.user, code, &actor, now)
             .await?;
         self.store
@@ -337,7 +337,7 @@ impl App {
             .unwrap_or(false);
         if !matches {
             self.attempt_failed(attempt, now).await?;
-            let actor = Actor::person(principal, origin.clone());
+            let actor = Actor::user(&principal.user, origin.clone());
             self.record_event(&actor, reauthentication_failed(principal))
                 .await?;
             return Err(AuthError::ReauthenticationRequired);

@@ -108,7 +108,7 @@ impl Auth {
 
     /// The principal acting from `origin`, for the audit trail.
     pub fn actor(&self, ClientOrigin(origin): ClientOrigin) -> Actor {
-        Actor::person(&self.0, origin)
+        Actor::user(&self.0.user, origin)
     }
 }
 
