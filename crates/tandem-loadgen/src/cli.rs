@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulated customers (API channel, WhatsApp webhooks, widget) and agents under load.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Opens idle widget WebSockets and reports the server's memory per connection.
     IdleWidgets(IdleArgs),
     /// Sums up `run --json` reports at several offered rates as a Markdown table and an SVG chart.

@@ -122,7 +122,9 @@ impl Customer {
     ) -> Result<(), ApiError> {
         let policy = world.delivery;
         if policy.keeps_ledger() {
-            world.ledger.sending(self.profile.index, &webhook.message_id);
+            world
+                .ledger
+                .sending(self.profile.index, &webhook.message_id);
         }
         let preferred = self.profile.index % world.targets.len();
         delivery::deliver(world, preferred, &webhook).await?;

@@ -216,7 +216,11 @@ mod tests {
         pool.stopped_answering(1, now + Duration::from_millis(10));
         assert_eq!(pool.pick(1, now), 0);
         assert_eq!(pool.pick(3, now), 0, "preferences wrap around the targets");
-        assert_eq!(pool.drops(), vec![TargetDrop { target: 1, at: now }], "one drop");
+        assert_eq!(
+            pool.drops(),
+            vec![TargetDrop { target: 1, at: now }],
+            "one drop"
+        );
         let later = now + DROPPED_FOR * 2;
         assert_eq!(pool.pick(1, later), 1, "tried again later");
         pool.stopped_answering(1, later);

@@ -267,7 +267,10 @@ mod tests {
         assert_eq!(file.summary.messages_answered_twice, 1);
         assert_eq!(
             file.answered_twice,
-            vec![("wamid.a".to_owned(), "Seu limite do Pix é R$ 1.000".to_owned())]
+            vec![(
+                "wamid.a".to_owned(),
+                "Seu limite do Pix é R$ 1.000".to_owned()
+            )]
         );
     }
 }

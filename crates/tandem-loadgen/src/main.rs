@@ -52,7 +52,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => {
             let (json, ledger) = (args.json.clone(), args.ledger.clone());
-            let (report, ledger_file) = runtime.block_on(run::run(args))?;
+            let (report, ledger_file) = runtime.block_on(run::run(*args))?;
             print!("{}", table::run_table(&report));
             write_json(json.as_deref(), &report)?;
             write_json(ledger.as_deref(), &ledger_file)?;

@@ -312,9 +312,15 @@ mod tests {
         // p50, p99 and CPU have two points each; no run measured the handover.
         assert_eq!(svg.matches("<polyline").count(), 4);
         assert_eq!(svg.matches("<circle").count(), 6);
-        assert!(svg.contains(">100</text>"), "the rate axis labels each run's rate");
+        assert!(
+            svg.contains(">100</text>"),
+            "the rate axis labels each run's rate"
+        );
         assert!(svg.contains(">1k</text>"));
-        assert!(svg.contains(">1k ms</text>"), "latency decades up to 800 ms");
+        assert!(
+            svg.contains(">1k ms</text>"),
+            "latency decades up to 800 ms"
+        );
     }
 
     #[test]

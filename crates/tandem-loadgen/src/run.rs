@@ -157,7 +157,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<(RunReport, LedgerFile)> {
             .into_iter()
             .map(|dropped| DroppedTarget {
                 target: world.targets[dropped.target].clone(),
-                at_seconds: dropped.at.saturating_duration_since(load_start).as_secs_f64(),
+                at_seconds: dropped
+                    .at
+                    .saturating_duration_since(load_start)
+                    .as_secs_f64(),
             })
             .collect(),
         duplicates_unfinished,

@@ -133,7 +133,11 @@ fn delivery_lines(out: &mut String, report: &RunReport, d: &DeliveryReport) {
         s.messages, s.acknowledged, s.never_acknowledged
     );
     for (target, count) in &s.acknowledged_by_target {
-        let name = report.settings.targets.get(*target).map_or("?", String::as_str);
+        let name = report
+            .settings
+            .targets
+            .get(*target)
+            .map_or("?", String::as_str);
         let _ = writeln!(out, "    first acknowledged by {name:<26} {count}");
     }
     let _ = writeln!(

@@ -96,8 +96,10 @@ impl World {
     /// Waits up to `limit` for the detached tasks, then stops the rest; returns how many were
     /// stopped.
     pub async fn finish_detached(&self, limit: Duration) -> usize {
-        let mut tasks = std::mem::take(&mut *self.detached.lock().unwrap_or_else(PoisonError::into_inner));
-        let _ = tokio::time::timeout(limit, async { while tasks.join_next().await.is_some() {} }).await;
+        let mut tasks =
+            std::mem::take(&mut *self.detached.lock().unwrap_or_else(PoisonError::into_inner));
+        let _ =
+            tokio::time::timeout(limit, async { while tasks.join_next().await.is_some() {} }).await;
         let stopped = tasks.len();
         tasks.abort_all();
         stopped
