@@ -9,8 +9,9 @@ use tokio::sync::oneshot;
 
 use crate::api::ApiError;
 use crate::board::Awaited;
-use crate::delivery::{self, SignedWebhook, is_duplicated};
+use crate::delivery::is_duplicated;
 use crate::failure::{Failure, FailureKind, Operation};
+use crate::provider::{self, SignedWebhook};
 use crate::recorder::Tallies;
 use crate::scenario::{CustomerProfile, Intent, Script};
 use crate::setup::{ApiInbox, WhatsappInbox};
@@ -127,12 +128,12 @@ impl Customer {
                 .sending(self.profile.index, &webhook.message_id);
         }
         let preferred = self.profile.index % world.targets.len();
-        delivery::deliver(world, preferred, &webhook).await?;
+        provider::deliver(world, preferred, &webhook).await?;
         if is_duplicated(policy.seed, sequence, policy.duplicate_percent) {
             world.ledger.duplicate_sent();
             let detached = world.clone();
             world.detach(async move {
-                let _ = delivery::deliver(&detached, preferred, &webhook).await;
+                let _ = provider::deliver(&detached, preferred, &webhook).await;
             });
         }
         Ok(())

@@ -1,15 +1,12 @@
-//! Webhook delivery as a provider does it: a delivery that is not acknowledged (no 2xx) is
-//! delivered again with growing pauses until it is; a target that stops answering is dropped
-//! for a while and its deliveries go to the other targets; and some deliveries are made twice
-//! on purpose (`--duplicate-percent`), as Meta does.
+//! The rules of webhook delivery as a provider plays them (`provider` applies them): a delivery
+//! that is not acknowledged (no 2xx) is delivered again with growing pauses until it is; a
+//! target that stops answering is dropped for a while and its deliveries go to the other
+//! targets; and some deliveries are made twice on purpose (`--duplicate-percent`), as Meta does.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::api::ApiError;
-use crate::failure::FailureKind;
 use crate::rng::SeededRng;
-use crate::world::World;
 
 /// Pause before the first re-delivery.
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
@@ -49,70 +46,6 @@ impl DeliveryPolicy {
     /// Whether the run keeps a delivery ledger (only fault runs need one).
     pub fn keeps_ledger(&self) -> bool {
         self.redeliver || self.duplicate_percent > 0
-    }
-}
-
-/// One signed WhatsApp webhook, ready to deliver as often as needed.
-#[derive(Debug, Clone)]
-pub struct SignedWebhook {
-    pub inbox_id: String,
-    /// The `wamid....` of its message.
-    pub message_id: String,
-    pub body: Vec<u8>,
-    pub signature: String,
-}
-
-/// Whether a failure means the target stopped answering (rather than answering badly).
-fn is_silence(error: &ApiError) -> bool {
-    matches!(
-        error.kind(),
-        FailureKind::Connect | FailureKind::Timeout | FailureKind::Request
-    )
-}
-
-/// Delivers `webhook` to the target `preferred` (or, when it is dropped, another) until it is
-/// acknowledged, re-delivering under the run's policy; returns the target that acknowledged
-/// it, or the last failure when the policy gives up (or does not re-deliver).
-pub async fn deliver(
-    world: &World,
-    preferred: usize,
-    webhook: &SignedWebhook,
-) -> Result<usize, ApiError> {
-    let policy = world.delivery;
-    let give_up_at = Instant::now() + policy.give_up_after;
-    let mut attempt = 0;
-    loop {
-        let target = world.pool.pick(preferred, Instant::now());
-        let result = world
-            .api
-            .post_whatsapp_webhook(
-                &world.targets[target],
-                &webhook.inbox_id,
-                webhook.body.clone(),
-                &webhook.signature,
-            )
-            .await;
-        let error = match result {
-            Ok(()) => {
-                world.pool.answered(target);
-                if policy.keeps_ledger() {
-                    world.ledger.acknowledged(&webhook.message_id, target);
-                }
-                return Ok(target);
-            }
-            Err(error) => error,
-        };
-        if is_silence(&error) {
-            world.pool.stopped_answering(target, Instant::now());
-        }
-        if !policy.redeliver || Instant::now() >= give_up_at {
-            return Err(error);
-        }
-        if policy.keeps_ledger() {
-            world.ledger.redelivered();
-        }
-        tokio::time::sleep(backoff(attempt)).await;
-        attempt = attempt.saturating_add(1);
     }
 }
 

@@ -18,6 +18,7 @@ mod load;
 mod phrases;
 mod plot;
 mod process;
+mod provider;
 mod receiver;
 mod recorder;
 mod report;
