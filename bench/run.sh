@@ -140,7 +140,11 @@ TANDEM_TEST_DATABASE_URL=$PG/postgres "$BIN/examples/insert_ceiling" 5000 | tee 
   echo
   echo "Scenario: open loop at $RATES msg/s (fresh servers per rate), $CUSTOMERS customers, $AGENTS agents,"
   echo "$IDLE_WIDGETS idle widget sockets held open during each run, warm-up $WARMUP, measured $DURATION,"
-  echo "seed $SEED; sustain run: $TOP_RATE msg/s for $SUSTAIN. Commit $(git rev-parse --short HEAD)."
+  if [ "$SUSTAIN" = 0 ]; then
+    echo "seed $SEED; no sustain run. Commit $(git rev-parse --short HEAD)."
+  else
+    echo "seed $SEED; sustain run: $TOP_RATE msg/s for $SUSTAIN. Commit $(git rev-parse --short HEAD)."
+  fi
   for setup in $SETUPS; do
     echo
     cat "$OUT/$setup-sweep.md"
