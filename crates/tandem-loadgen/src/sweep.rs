@@ -30,6 +30,8 @@ pub struct SweepPoint {
     /// Server CPU time per accepted message.
     pub cpu_ms_per_message: Option<f64>,
     pub duration_seconds: f64,
+    /// Idle widget sockets still open at the end of the load (`run --idle-widgets`).
+    pub idle_widgets_open: Option<usize>,
 }
 
 impl SweepPoint {
@@ -51,6 +53,12 @@ struct RunJson {
     latency: LatencyJson,
     errors: BTreeMap<String, u64>,
     servers: Vec<ServerJson>,
+    idle_widgets: Option<IdleJson>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdleJson {
+    open_at_end: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,6 +118,7 @@ pub fn point_of_json(name: &str, json: &str) -> anyhow::Result<SweepPoint> {
         cpu_ms_per_message: (measured_cpu && run.messages.accepted > 0)
             .then(|| cpu_seconds * 1000.0 / run.messages.accepted as f64),
         duration_seconds: run.settings.duration_seconds,
+        idle_widgets_open: run.idle_widgets.map(|idle| idle.open_at_end),
     })
 }
 
@@ -151,7 +160,7 @@ pub fn markdown_table(title: &str, points: &[SweepPoint]) -> String {
     for p in points {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.1} | {} | {} | {} | {} | {} | {:.2} | {} | {} |",
+            "| {} | {:.0} | {:.1} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} |",
             p.name,
             p.offered_per_second,
             p.accepted_per_second,
@@ -163,6 +172,8 @@ pub fn markdown_table(title: &str, points: &[SweepPoint]) -> String {
             p.server_cpu_cores,
             p.cpu_ms_per_message
                 .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.2}")),
+            p.idle_widgets_open
+                .map_or_else(|| "–".to_owned(), |open| open.to_string()),
             if p.is_sustained() { "yes" } else { "no" },
         );
     }
@@ -198,7 +209,10 @@ pub mod samples {
             "unfinished_at_end": 0,
             "servers": [{"pid": 1, "rss_start_bytes": 1, "rss_end_bytes": 1, "rss_max_bytes": 1,
                          "cpu_seconds": 5.0, "cpu_cores": 0.5}],
-            "generator": null
+            "generator": null,
+            "idle_widgets": {"requested": 100, "open_at_start": 100, "open_at_end": 99,
+                             "errors": {}},
+            "deliveries": null
         })
         .to_string()
     }
@@ -229,6 +243,7 @@ mod tests {
             "{per_message}"
         );
         assert!(!point.is_sustained(), "two errors");
+        assert_eq!(point.idle_widgets_open, None, "no idle widgets were held");
     }
 
     #[test]
@@ -259,7 +274,11 @@ mod tests {
         let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| r2")).collect();
         assert_eq!(rows.len(), 2);
         assert!(rows[0].starts_with("| r2-100 | 100 | 100.0 | 5.0 ms | 20.0 ms | – | 0 | 0 |"));
-        assert!(rows[0].ends_with("| 0.50 | 5.00 | yes |"), "{}", rows[0]);
+        assert!(
+            rows[0].ends_with("| 0.50 | 5.00 | 99 | yes |"),
+            "{}",
+            rows[0]
+        );
         assert!(rows[1].ends_with("| no |"), "{}", rows[1]);
         assert!(table.starts_with("## SQLite, one node"));
     }
