@@ -1,5 +1,6 @@
 //! A simulated agent: holds the workspace WebSocket, goes online, and for every conversation
-//! routing assigns to it, replies after a think time and resolves it. Its socket also serves
+//! routing assigns to it, replies after a think time and resolves it. When its node stops
+//! answering it reconnects to another. Its socket also serves
 //! the handover timing (`HandoverTracker`): it sees customer messages arrive and assignments.
 
 use std::collections::HashSet;
@@ -102,15 +103,17 @@ pub struct Agent {
 impl Agent {
     /// Works for the rest of the run; `online` is told once the agent first takes work.
     pub async fn work(self, world: Arc<World>, online: oneshot::Sender<()>) {
-        let base = world.target(self.index).to_owned();
-        let url = websocket_url(
-            &base,
-            &format!("/api/v1/ws?access_token={}", self.account.token),
-        );
         let handling = Arc::new(Mutex::new(HashSet::new()));
         let mut rng = SeededRng::derive(self.seed, u64::MAX - 1 - self.index as u64);
         let mut online = Some(online);
         loop {
+            // A node that stopped answering is left for another (see `TargetPool`).
+            let (target, base) = world.answering_target(self.index);
+            let base = base.to_owned();
+            let url = websocket_url(
+                &base,
+                &format!("/api/v1/ws?access_token={}", self.account.token),
+            );
             match self.go_online(&world, &base, &url).await {
                 Some(socket) => {
                     if let Some(online) = online.take() {
@@ -120,7 +123,10 @@ impl Agent {
                         .await;
                     self.fail(&world, Operation::AgentSocket, FailureKind::SocketClosed);
                 }
-                None => tokio::time::sleep(RECONNECT_AFTER).await,
+                None => {
+                    world.pool.stopped_answering(target, Instant::now());
+                    tokio::time::sleep(RECONNECT_AFTER).await;
+                }
             }
         }
     }

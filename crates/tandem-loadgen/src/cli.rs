@@ -1,5 +1,5 @@
-//! The command line: `run` (customers and agents under load) and `idle-widgets` (memory of
-//! idle widget sockets).
+//! The command line: `run` (customers and agents under load), `idle-widgets` (memory of idle
+//! widget sockets) and `sweep-report` (a table and a chart of runs at several rates).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,9 +25,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulated customers (API channel, WhatsApp webhooks, widget) and agents under load.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Opens idle widget WebSockets and reports the server's memory per connection.
     IdleWidgets(IdleArgs),
+    /// Sums up `run --json` reports at several offered rates as a Markdown table and an SVG chart.
+    SweepReport(SweepReportArgs),
 }
 
 /// Open loop (a fixed arrival rate) or closed loop (each customer waits, thinks, writes again).
@@ -58,8 +60,9 @@ pub struct RunArgs {
     /// Conversations each agent may hold at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub agent_capacity: u32,
-    /// The simulated agents' password (at least 10 characters).
-    #[arg(long, default_value = "loadgen-agent-password")]
+    /// The simulated agents' password (at least 10 characters; the server refuses one holding
+    /// a part of the agent's name or e-mail, such as "load" or "agent").
+    #[arg(long, default_value = "quiet-harbour-lantern-47")]
     pub agent_password: String,
     /// An agent's think time before replying, in ms (`LOW..HIGH`).
     #[arg(long, default_value = "2000..5000", value_parser = MillisRange::parse)]
@@ -106,9 +109,44 @@ pub struct RunArgs {
     /// Longest wait for an agent's reply after a handover.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     pub agent_timeout: Duration,
+    /// Idle widget sockets held open on the web inbox for the whole run (opened before the
+    /// load starts, spread over the targets).
+    #[arg(long, default_value_t = 0)]
+    pub idle_widgets: usize,
+    /// Percent of WhatsApp messages whose signed webhook is delivered a second time after it
+    /// was acknowledged, as Meta does.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub duplicate_percent: u32,
+    /// Deliver WhatsApp webhooks that got no 2xx again, with backoff (100 ms doubling to 2 s),
+    /// until acknowledged, moving to another target when one stops answering.
+    #[arg(long)]
+    pub redeliver: bool,
+    /// With `--redeliver`: give a webhook up after this long.
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    pub redeliver_for: Duration,
+    /// Write the delivery ledger (acknowledged and unacknowledged WhatsApp message ids, replies
+    /// sent twice) as JSON to this file; needs `--redeliver` or `--duplicate-percent`.
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepReportArgs {
+    /// The chart's and the table's title (e.g. the setup).
+    #[arg(long)]
+    pub title: String,
+    /// Where to write the Markdown table.
+    #[arg(long)]
+    pub table: PathBuf,
+    /// Where to write the SVG chart.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// `run --json` reports of open-loop runs.
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -284,5 +322,69 @@ mod tests {
         };
         assert_eq!(args.count, 10_000);
         assert_eq!(args.inbox.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn the_fault_run_options_parse() {
+        let cli = Cli::try_parse_from([
+            "tandem-loadgen",
+            "run",
+            "--target",
+            "http://127.0.0.1:8080",
+            "--password",
+            "x",
+            "--idle-widgets",
+            "10000",
+            "--duplicate-percent",
+            "10",
+            "--redeliver",
+            "--redeliver-for",
+            "90s",
+            "--ledger",
+            "ledger.json",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("expected run");
+        };
+        assert_eq!(args.idle_widgets, 10_000);
+        assert_eq!(args.duplicate_percent, 10);
+        assert!(args.redeliver);
+        assert_eq!(args.redeliver_for, Duration::from_secs(90));
+        assert!(
+            Cli::try_parse_from([
+                "tandem-loadgen",
+                "run",
+                "--target",
+                "http://x",
+                "--password",
+                "x",
+                "--duplicate-percent",
+                "101",
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn sweep_report_parses() {
+        let cli = Cli::try_parse_from([
+            "tandem-loadgen",
+            "sweep-report",
+            "--title",
+            "SQLite, one node",
+            "--table",
+            "sweep.md",
+            "--svg",
+            "sweep.svg",
+            "a.json",
+            "b.json",
+        ])
+        .unwrap();
+        let Command::SweepReport(args) = cli.command else {
+            panic!("expected sweep-report");
+        };
+        assert_eq!(args.runs.len(), 2);
+        assert!(Cli::try_parse_from(["tandem-loadgen", "sweep-report", "--title", "x"]).is_err());
     }
 }

@@ -9,7 +9,9 @@ use tokio::sync::oneshot;
 
 use crate::api::ApiError;
 use crate::board::Awaited;
+use crate::delivery::is_duplicated;
 use crate::failure::{Failure, FailureKind, Operation};
+use crate::provider::{self, SignedWebhook};
 use crate::recorder::Tallies;
 use crate::scenario::{CustomerProfile, Intent, Script};
 use crate::setup::{ApiInbox, WhatsappInbox};
@@ -58,7 +60,13 @@ impl Customer {
         world.target(self.profile.index)
     }
 
-    async fn send(&self, world: &World, text: &str, key: &str) -> Result<(), ApiError> {
+    async fn send(
+        &self,
+        world: &Arc<World>,
+        text: &str,
+        sequence: u64,
+        key: &str,
+    ) -> Result<(), ApiError> {
         let base = self.target(world);
         match &self.route {
             Route::Api { inbox, identity } => {
@@ -85,11 +93,13 @@ impl Customer {
                     unix_seconds,
                 }
                 .body();
-                let signature = meta_signature(&inbox.app_secret, &body);
-                world
-                    .api
-                    .post_whatsapp_webhook(base, &inbox.id, body, &signature)
-                    .await
+                let webhook = SignedWebhook {
+                    inbox_id: inbox.id.clone(),
+                    signature: meta_signature(&inbox.app_secret, &body),
+                    message_id,
+                    body,
+                };
+                self.deliver_webhook(world, sequence, webhook).await
             }
             Route::Widget {
                 inbox_id,
@@ -103,15 +113,41 @@ impl Customer {
         }
     }
 
+    /// Delivers a WhatsApp webhook as the provider would (see `delivery`), and for the
+    /// chosen share of messages the same signed body once more after it was acknowledged.
+    async fn deliver_webhook(
+        &self,
+        world: &Arc<World>,
+        sequence: u64,
+        webhook: SignedWebhook,
+    ) -> Result<(), ApiError> {
+        let policy = world.delivery;
+        if policy.keeps_ledger() {
+            world
+                .ledger
+                .sending(self.profile.index, &webhook.message_id);
+        }
+        let preferred = self.profile.index % world.targets.len();
+        provider::deliver(world, preferred, &webhook).await?;
+        if is_duplicated(policy.seed, sequence, policy.duplicate_percent) {
+            world.ledger.duplicate_sent();
+            let detached = world.clone();
+            world.detach(async move {
+                let _ = provider::deliver(&detached, preferred, &webhook).await;
+            });
+        }
+        Ok(())
+    }
+
     /// One turn: the next message of the script and everything it should make visible. When
     /// an awaited message never comes, the customer sits out a quiet period before the turn
     /// ends, so a late one cannot be taken for the answer to its next message.
-    pub async fn take_turn(&mut self, world: &World) {
+    pub async fn take_turn(&mut self, world: &Arc<World>) {
         let utterance = self.script.next_utterance();
         let index = self.profile.index;
         let channel = self.profile.channel;
         let is_handover = utterance.intent == Intent::Handover;
-        let key = world.next_message_key();
+        let (sequence, key) = world.next_message();
         // Waits start before the send: a reply may come before the send's own answer.
         let bot = world.board.expect(index, Awaited::BotReply);
         let person = is_handover.then(|| {
@@ -125,7 +161,7 @@ impl Customer {
             world.handovers.requested(key.clone(), sent_at);
         }
         world.recorder.at(sent_at, Tallies::attempted);
-        if let Err(error) = self.send(world, utterance.text, &key).await {
+        if let Err(error) = self.send(world, utterance.text, sequence, &key).await {
             let failure = Failure {
                 operation: self.route.operation(),
                 kind: error.kind(),

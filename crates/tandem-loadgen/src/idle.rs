@@ -2,7 +2,8 @@
 //! of sockets first (the first visitor makes the server load its bot and language models, a
 //! one-time cost that is not per connection), reads the servers' RSS, opens the rest of the K
 //! visitors' sockets, which then say nothing, waits for the servers to settle, reads the RSS
-//! again, and divides the growth by the sockets opened in between.
+//! again, and divides the growth by the sockets opened in between. `run --idle-widgets` holds
+//! such sockets open (`IdleSockets`) while its load runs.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,8 +24,9 @@ use crate::widget::{hold_idle, open_visitor};
 /// How often opening progress is printed, in sockets.
 const PROGRESS_EVERY: usize = 1000;
 
-/// Sockets being opened and held, and what failed.
-struct Sockets {
+/// Idle widget sockets being opened and held, and what failed.
+#[derive(Debug)]
+pub struct IdleSockets {
     api: Api,
     targets: Vec<String>,
     inbox_id: Arc<str>,
@@ -34,9 +36,22 @@ struct Sockets {
     errors: BTreeMap<Failure, u64>,
 }
 
-impl Sockets {
+impl IdleSockets {
+    /// No sockets yet; they will go to `inbox_id` on `targets`, `concurrency` opening at once.
+    pub fn new(api: Api, targets: Vec<String>, inbox_id: Arc<str>, concurrency: usize) -> Self {
+        Self {
+            api,
+            targets,
+            inbox_id,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            open: Arc::new(AtomicUsize::new(0)),
+            holding: JoinSet::new(),
+            errors: BTreeMap::new(),
+        }
+    }
+
     /// Opens sockets `range` (spread over the targets by number) and keeps them open.
-    async fn open(&mut self, range: std::ops::Range<usize>) -> anyhow::Result<()> {
+    pub async fn open(&mut self, range: std::ops::Range<usize>) -> anyhow::Result<()> {
         let mut opening = JoinSet::new();
         for index in range {
             let (api, permits) = (self.api.clone(), self.permits.clone());
@@ -68,8 +83,18 @@ impl Sockets {
         Ok(())
     }
 
-    fn open_now(&self) -> usize {
+    /// Sockets open now.
+    pub fn open_now(&self) -> usize {
         self.open.load(Ordering::Relaxed)
+    }
+
+    /// Closes every socket; returns the failures to open, as `operation: kind` → count.
+    pub fn close(mut self) -> BTreeMap<String, u64> {
+        self.holding.abort_all();
+        self.errors
+            .into_iter()
+            .map(|(failure, count)| (failure.to_string(), count))
+            .collect()
     }
 }
 
@@ -86,15 +111,7 @@ pub async fn idle_widgets(args: IdleArgs) -> anyhow::Result<IdleReport> {
         Some(inbox) => Arc::from(inbox.as_str()),
         None => Arc::from(find_web_inbox(&api, &targets[0], &args).await?.as_str()),
     };
-    let mut sockets = Sockets {
-        api,
-        targets: targets.clone(),
-        inbox_id,
-        permits: Arc::new(Semaphore::new(args.concurrency.max(1))),
-        open: Arc::new(AtomicUsize::new(0)),
-        holding: JoinSet::new(),
-        errors: BTreeMap::new(),
-    };
+    let mut sockets = IdleSockets::new(api, targets.clone(), inbox_id, args.concurrency);
     let baseline = args.baseline.min(args.count);
     eprintln!("opening {baseline} baseline sockets");
     sockets.open(0..baseline).await?;
@@ -112,7 +129,7 @@ pub async fn idle_widgets(args: IdleArgs) -> anyhow::Result<IdleReport> {
         eprintln!("holding the sockets for {:?}", args.hold);
         tokio::time::sleep(args.hold).await;
     }
-    sockets.holding.abort_all();
+    let errors = sockets.close();
     let servers: Vec<IdleServerUsage> = args
         .server_pids
         .iter()
@@ -137,11 +154,7 @@ pub async fn idle_widgets(args: IdleArgs) -> anyhow::Result<IdleReport> {
         requested: args.count,
         baseline: open_before,
         open: open_after,
-        errors: sockets
-            .errors
-            .into_iter()
-            .map(|(failure, count)| (failure.to_string(), count))
-            .collect(),
+        errors,
         servers,
         rss_per_connection_bytes,
         connections_per_gib,

@@ -1,6 +1,7 @@
 //! `tandem-loadgen`: the load generator of Tandem. It drives a running server over its public
 //! interfaces only (REST API, provider webhooks, WebSockets) with simulated customers and
-//! agents, and reports throughput, latencies, errors and server memory (see README.md).
+//! agents, and reports throughput, latencies, errors and server memory (see README.md); it also
+//! plays a webhook provider under faults (duplicates, re-delivery, fail-over) and sums sweeps up.
 
 mod address;
 mod agent;
@@ -8,12 +9,16 @@ mod api;
 mod board;
 mod cli;
 mod customer;
+mod delivery;
 mod failure;
 mod handover;
 mod idle;
+mod ledger;
 mod load;
 mod phrases;
+mod plot;
 mod process;
+mod provider;
 mod receiver;
 mod recorder;
 mod report;
@@ -23,6 +28,7 @@ mod scenario;
 mod schedule;
 mod setup;
 mod signature;
+mod sweep;
 mod table;
 mod whatsapp;
 mod widget;
@@ -46,16 +52,26 @@ fn main() -> anyhow::Result<()> {
         .context("starting the runtime")?;
     match cli.command {
         Command::Run(args) => {
-            let json = args.json.clone();
-            let report = runtime.block_on(run::run(args))?;
+            let (json, ledger) = (args.json.clone(), args.ledger.clone());
+            let (report, ledger_file) = runtime.block_on(run::run(*args))?;
             print!("{}", table::run_table(&report));
             write_json(json.as_deref(), &report)?;
+            write_json(ledger.as_deref(), &ledger_file)?;
         }
         Command::IdleWidgets(args) => {
             let json = args.json.clone();
             let report = runtime.block_on(idle::idle_widgets(args))?;
             print!("{}", table::idle_table(&report));
             write_json(json.as_deref(), &report)?;
+        }
+        Command::SweepReport(args) => {
+            let points = sweep::read_points(&args.runs)?;
+            let table = sweep::markdown_table(&args.title, &points);
+            print!("{table}");
+            write_file(&args.table, &table)?;
+            if let Some(svg) = &args.svg {
+                write_file(svg, &plot::sweep_svg(&args.title, &points))?;
+            }
         }
     }
     // Background tasks (sockets, the receiver) end with the runtime, without waiting for them.
@@ -76,5 +92,9 @@ fn write_json(path: Option<&Path>, report: &impl Serialize) -> anyhow::Result<()
         return Ok(());
     };
     let json = serde_json::to_string_pretty(report)?;
-    std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))
+    write_file(path, &(json + "\n"))
+}
+
+fn write_file(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
 }

@@ -196,9 +196,17 @@ async fn graph_send(
         }
     };
     let to = send.to.clone().unwrap_or_default();
-    if let Some(customer) = receiver.world.addresses.customer_of_whatsapp_number(&to) {
+    let customer = receiver.world.addresses.customer_of_whatsapp_number(&to);
+    if let Some(customer) = customer {
         let awaited = graph_delivery(&receiver, customer, &send);
         receiver.world.board.deliver(customer, awaited, seen);
+    }
+    if receiver.world.delivery.keeps_ledger() {
+        let ledger = &receiver.world.ledger;
+        match customer {
+            Some(customer) => ledger.reply(customer, send.text().unwrap_or_default()),
+            None => ledger.unattributed_reply(),
+        }
     }
     let sent = receiver.graph_sends.fetch_add(1, Ordering::Relaxed);
     json_response(

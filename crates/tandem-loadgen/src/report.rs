@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use crate::ledger::DeliverySummary;
 use crate::scenario::Channel;
 
 /// Bytes in a GiB.
@@ -129,9 +130,42 @@ pub struct RunReport {
     pub unfinished_at_end: u64,
     pub servers: Vec<ProcessUsage>,
     pub generator: Option<ProcessUsage>,
+    /// With `--idle-widgets`: the idle sockets held during the run.
+    pub idle_widgets: Option<IdleDuringRun>,
+    /// With `--redeliver` or `--duplicate-percent`: how the WhatsApp webhooks were delivered.
+    pub deliveries: Option<DeliveryReport>,
 }
 
-/// Everything `idle-widgets` measured.
+/// Idle widget sockets held open while the load ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdleDuringRun {
+    pub requested: usize,
+    /// Open when the load started.
+    pub open_at_start: usize,
+    /// Still open when the load ended.
+    pub open_at_end: usize,
+    /// Failures to open, `operation: kind` → count.
+    pub errors: BTreeMap<String, u64>,
+}
+
+/// Webhook deliveries of a fault run, counted over the whole run (warm-up included).
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReport {
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    /// Targets dropped because they stopped answering.
+    pub dropped_targets: Vec<DroppedTarget>,
+    /// Duplicate deliveries still running when the run ended (stopped).
+    pub duplicates_unfinished: usize,
+}
+
+/// A target the generator stopped using for a while.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedTarget {
+    pub target: String,
+    /// Seconds since the load started.
+    pub at_seconds: f64,
+}
 #[derive(Debug, Clone, Serialize)]
 pub struct IdleReport {
     pub targets: Vec<String>,
@@ -222,6 +256,40 @@ pub mod samples {
                 cpu_cores: 0.62,
             }],
             generator: None,
+            idle_widgets: None,
+            deliveries: None,
+        }
+    }
+
+    /// A fault run: idle sockets held, duplicates, re-deliveries and a dropped target.
+    pub fn fault_run_report() -> RunReport {
+        RunReport {
+            idle_widgets: Some(IdleDuringRun {
+                requested: 100,
+                open_at_start: 100,
+                open_at_end: 98,
+                errors: BTreeMap::new(),
+            }),
+            deliveries: Some(DeliveryReport {
+                summary: DeliverySummary {
+                    messages: 500,
+                    acknowledged: 499,
+                    never_acknowledged: 1,
+                    acknowledged_by_target: BTreeMap::from([(0, 300), (1, 199)]),
+                    duplicates_sent: 50,
+                    redeliveries: 40,
+                    replies: 990,
+                    unattributed_replies: 0,
+                    replies_sent_twice: 0,
+                    messages_answered_twice: 0,
+                },
+                dropped_targets: vec![DroppedTarget {
+                    target: "http://127.0.0.1:8081".into(),
+                    at_seconds: 12.5,
+                }],
+                duplicates_unfinished: 0,
+            }),
+            ..run_report()
         }
     }
 
@@ -302,6 +370,19 @@ mod tests {
         assert_eq!(json["servers"][0]["pid"], 1234);
         assert_eq!(json["servers"][0]["cpu_cores"], 0.62);
         assert_eq!(json["arrivals"]["dropped_no_idle_customer"], 0);
+        assert!(json["idle_widgets"].is_null());
+        assert!(json["deliveries"].is_null());
+    }
+
+    #[test]
+    fn a_fault_runs_deliveries_are_in_the_json() {
+        let json = serde_json::to_value(samples::fault_run_report()).unwrap();
+        let deliveries = &json["deliveries"];
+        assert_eq!(deliveries["acknowledged"], 499);
+        assert_eq!(deliveries["acknowledged_by_target"]["1"], 199);
+        assert_eq!(deliveries["replies_sent_twice"], 0);
+        assert_eq!(deliveries["dropped_targets"][0]["at_seconds"], 12.5);
+        assert_eq!(json["idle_widgets"]["open_at_end"], 98);
     }
 
     #[test]

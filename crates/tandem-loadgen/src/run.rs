@@ -1,5 +1,6 @@
-//! The `run` command: set up, bring customers and agents in, drive the load (`load`) through
-//! warm-up and the measured window, watch the processes, and report.
+//! The `run` command: set up, bring customers and agents in (and idle widget sockets, when
+//! asked), drive the load (`load`) through warm-up and the measured window, watch the
+//! processes, and report; with a delivery policy also the webhook ledger.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,12 +16,17 @@ use crate::agent::Agent;
 use crate::api::Api;
 use crate::cli::{Mode, RunArgs};
 use crate::customer::{Customer, Route};
+use crate::delivery::DeliveryPolicy;
+use crate::idle::IdleSockets;
+use crate::ledger::LedgerFile;
 use crate::load;
 use crate::phrases::Language;
 use crate::process::{Watch, check_pids};
 use crate::receiver::{self, Credentials};
 use crate::recorder::Window;
-use crate::report::{ProcessUsage, RunReport, RunSettings};
+use crate::report::{
+    DeliveryReport, DroppedTarget, IdleDuringRun, ProcessUsage, RunReport, RunSettings,
+};
 use crate::scenario::{Channel, CustomerProfile, Script, population};
 use crate::setup::{self, Deployment, SetupRequest};
 use crate::widget::{self, open_visitor, socket_url};
@@ -32,9 +38,11 @@ const WIDGET_OPENING_CONCURRENCY: usize = 50;
 const AGENTS_ONLINE_WITHIN: Duration = Duration::from_secs(30);
 /// How often progress is printed.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// Idle widget sockets being opened at once.
+const IDLE_OPENING_CONCURRENCY: usize = 100;
 
-/// Runs the `run` command.
-pub async fn run(args: RunArgs) -> anyhow::Result<RunReport> {
+/// Runs the `run` command: the report, and the delivery ledger (empty without a policy).
+pub async fn run(args: RunArgs) -> anyhow::Result<(RunReport, LedgerFile)> {
     check(&args)?;
     let targets: Vec<String> = args
         .targets
@@ -67,7 +75,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunReport> {
             addresses,
             needs_api: has(Channel::Api),
             needs_whatsapp: has(Channel::Whatsapp),
-            needs_web: has(Channel::Widget),
+            needs_web: has(Channel::Widget) || args.idle_widgets > 0,
             agents: args.agents,
             agent_password: &args.agent_password,
             agent_capacity: args.agent_capacity,
@@ -78,7 +86,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunReport> {
         reply_timeout: args.reply_timeout,
         agent_timeout: args.agent_timeout,
     };
-    let world = Arc::new(World::new(api, targets, addresses, limits));
+    let delivery = DeliveryPolicy {
+        redeliver: args.redeliver,
+        give_up_after: args.redeliver_for,
+        duplicate_percent: args.duplicate_percent,
+        seed: args.seed,
+    };
+    let world = Arc::new(World::new(api, targets, addresses, limits, delivery));
     receiver::spawn(
         listener,
         world.clone(),
@@ -102,6 +116,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunReport> {
         prepare_customers(&world, &deployment, profiles, &args, &mut background).await?;
     eprintln!("bringing {} agents online", deployment.agents.len());
     start_agents(&world, &deployment, &args, &mut background).await?;
+    let idle = hold_idle_widgets(&world, &deployment, args.idle_widgets).await?;
+    let idle_open_at_start = idle.as_ref().map_or(0, IdleSockets::open_now);
 
     let load_start = Instant::now();
     let window = Window {
@@ -119,13 +135,63 @@ pub async fn run(args: RunArgs) -> anyhow::Result<RunReport> {
         Mode::Open => load::open_loop(&world, customers, args.rate, load_start, window).await,
         Mode::Closed => load::closed_loop(&world, customers, args.think_ms, window).await,
     };
+    let idle_widgets = idle.map(|sockets| {
+        let open_at_end = sockets.open_now();
+        IdleDuringRun {
+            requested: args.idle_widgets,
+            open_at_start: idle_open_at_start,
+            open_at_end,
+            errors: sockets.close(),
+        }
+    });
+    let duplicates_unfinished = world.finish_detached(world.limits.reply_timeout).await;
     for task in background {
         task.abort();
     }
     let (servers, generator) = watching.await.context("watching the processes")?;
-    Ok(report(
-        &args, &world, window, unfinished, servers, generator,
-    ))
+    let deliveries = delivery.keeps_ledger().then(|| DeliveryReport {
+        summary: world.ledger.summary(),
+        dropped_targets: world
+            .pool
+            .drops()
+            .into_iter()
+            .map(|dropped| DroppedTarget {
+                target: world.targets[dropped.target].clone(),
+                at_seconds: dropped
+                    .at
+                    .saturating_duration_since(load_start)
+                    .as_secs_f64(),
+            })
+            .collect(),
+        duplicates_unfinished,
+    });
+    let mut report = report(&args, &world, window, unfinished, servers, generator);
+    report.idle_widgets = idle_widgets;
+    report.deliveries = deliveries;
+    Ok((report, world.ledger.file()))
+}
+
+/// Opens `count` idle widget sockets on the web inbox, spread over the targets, to hold while
+/// the load runs.
+async fn hold_idle_widgets(
+    world: &World,
+    deployment: &Deployment,
+    count: usize,
+) -> anyhow::Result<Option<IdleSockets>> {
+    if count == 0 {
+        return Ok(None);
+    }
+    let inbox_id = deployment.web_inbox_id.as_deref().context("no web inbox")?;
+    let mut sockets = IdleSockets::new(
+        world.api.clone(),
+        world.targets.clone(),
+        Arc::from(inbox_id),
+        IDLE_OPENING_CONCURRENCY,
+    );
+    eprintln!("opening {count} idle widget sockets, held during the run");
+    sockets.open(0..count).await?;
+    eprintln!("{} idle widget sockets open", sockets.open_now());
+    Ok(Some(sockets))
 }
 
 fn check(args: &RunArgs) -> anyhow::Result<()> {
@@ -145,6 +211,10 @@ fn check(args: &RunArgs) -> anyhow::Result<()> {
     ensure!(
         args.duration > Duration::ZERO,
         "--duration must be positive"
+    );
+    ensure!(
+        args.ledger.is_none() || args.redeliver || args.duplicate_percent > 0,
+        "--ledger needs --redeliver or --duplicate-percent"
     );
     Ok(())
 }
@@ -359,5 +429,7 @@ fn report(
         unfinished_at_end: unfinished,
         servers,
         generator,
+        idle_widgets: None,
+        deliveries: None,
     })
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{IdleReport, LatencySummary, ProcessUsage, RunReport};
+use crate::report::{DeliveryReport, IdleReport, LatencySummary, ProcessUsage, RunReport};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -101,6 +101,19 @@ pub fn run_table(report: &RunReport) -> String {
             report.unfinished_at_end
         );
     }
+    if let Some(idle) = &report.idle_widgets {
+        let _ = writeln!(
+            out,
+            "\nidle widgets held during the run: {} requested, {} open at the start, {} at the end",
+            idle.requested, idle.open_at_start, idle.open_at_end
+        );
+        for (failure, count) in &idle.errors {
+            let _ = writeln!(out, "  {failure:<40} {count}");
+        }
+    }
+    if let Some(d) = &report.deliveries {
+        delivery_lines(&mut out, report, d);
+    }
     let _ = writeln!(out, "\nprocesses");
     for server in &report.servers {
         let label = format!("server pid {}", server.pid.unwrap_or_default());
@@ -110,6 +123,40 @@ pub fn run_table(report: &RunReport) -> String {
         usage_line(&mut out, "generator", generator);
     }
     out
+}
+
+fn delivery_lines(out: &mut String, report: &RunReport, d: &DeliveryReport) {
+    let s = &d.summary;
+    let _ = writeln!(
+        out,
+        "\nWhatsApp deliveries (whole run)\n  messages {}  acknowledged {}  never acknowledged {}",
+        s.messages, s.acknowledged, s.never_acknowledged
+    );
+    for (target, count) in &s.acknowledged_by_target {
+        let name = report
+            .settings
+            .targets
+            .get(*target)
+            .map_or("?", String::as_str);
+        let _ = writeln!(out, "    first acknowledged by {name:<26} {count}");
+    }
+    let _ = writeln!(
+        out,
+        "  duplicates sent {} (unfinished {})  re-deliveries {}",
+        s.duplicates_sent, d.duplicates_unfinished, s.redeliveries
+    );
+    let _ = writeln!(
+        out,
+        "  Graph API replies {} (unattributed {})  sent twice {} (to {} messages)",
+        s.replies, s.unattributed_replies, s.replies_sent_twice, s.messages_answered_twice
+    );
+    for drop in &d.dropped_targets {
+        let _ = writeln!(
+            out,
+            "  dropped {} at {:.1} s (stopped answering)",
+            drop.target, drop.at_seconds
+        );
+    }
 }
 
 /// The idle-widget report as a table.
@@ -175,6 +222,21 @@ mod tests {
             "handover → agent notified",
             "api_message: http_5xx",
             "server pid 1234",
+        ] {
+            assert!(table.contains(expected), "{expected} missing from\n{table}");
+        }
+    }
+
+    #[test]
+    fn the_fault_run_table_shows_deliveries_and_idle_sockets() {
+        let table = run_table(&samples::fault_run_report());
+        for expected in [
+            "100 requested, 100 open at the start, 98 at the end",
+            "acknowledged 499  never acknowledged 1",
+            "first acknowledged by http://127.0.0.1:8080",
+            "duplicates sent 50 (unfinished 0)  re-deliveries 40",
+            "sent twice 0 (to 0 messages)",
+            "dropped http://127.0.0.1:8081 at 12.5 s",
         ] {
             assert!(table.contains(expected), "{expected} missing from\n{table}");
         }

@@ -1,12 +1,17 @@
 //! The state a run shares between its customers, agents and receiver.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
 
 use crate::address::Addresses;
 use crate::api::Api;
 use crate::board::ReplyBoard;
+use crate::delivery::{DeliveryPolicy, TargetPool};
 use crate::handover::HandoverTracker;
+use crate::ledger::Ledger;
 use crate::recorder::Recorder;
 
 /// How long waits may last.
@@ -29,12 +34,25 @@ pub struct World {
     pub handovers: HandoverTracker,
     pub recorder: Recorder,
     pub limits: Limits,
+    pub delivery: DeliveryPolicy,
+    /// Which targets answer (webhook deliveries and agents fail over to the others).
+    pub pool: TargetPool,
+    pub ledger: Ledger,
+    /// Deliveries running apart from any customer's turn (duplicates).
+    detached: Mutex<JoinSet<()>>,
     sequence: AtomicU64,
 }
 
 impl World {
-    pub fn new(api: Api, targets: Vec<String>, addresses: Addresses, limits: Limits) -> Self {
+    pub fn new(
+        api: Api,
+        targets: Vec<String>,
+        addresses: Addresses,
+        limits: Limits,
+        delivery: DeliveryPolicy,
+    ) -> Self {
         Self {
+            pool: TargetPool::new(targets.len()),
             api,
             targets,
             addresses,
@@ -42,6 +60,9 @@ impl World {
             handovers: HandoverTracker::default(),
             recorder: Recorder::default(),
             limits,
+            delivery,
+            ledger: Ledger::default(),
+            detached: Mutex::new(JoinSet::new()),
             sequence: AtomicU64::new(0),
         }
     }
@@ -51,10 +72,37 @@ impl World {
         &self.targets[index % self.targets.len()]
     }
 
-    /// A fresh message key (see `Addresses::message_key`).
-    pub fn next_message_key(&self) -> String {
+    /// The server of participant `index` now: its own, or when that one stopped answering,
+    /// another that answers.
+    pub fn answering_target(&self, index: usize) -> (usize, &str) {
+        let target = self.pool.pick(index % self.targets.len(), Instant::now());
+        (target, &self.targets[target])
+    }
+
+    /// The next customer message's sequence number and key (see `Addresses::message_key`).
+    pub fn next_message(&self) -> (u64, String) {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
-        self.addresses.message_key(sequence)
+        (sequence, self.addresses.message_key(sequence))
+    }
+
+    /// Runs `task` apart from any turn; `finish_detached` waits for it.
+    pub fn detach(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.detached
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .spawn(task);
+    }
+
+    /// Waits up to `limit` for the detached tasks, then stops the rest; returns how many were
+    /// stopped.
+    pub async fn finish_detached(&self, limit: Duration) -> usize {
+        let mut tasks =
+            std::mem::take(&mut *self.detached.lock().unwrap_or_else(PoisonError::into_inner));
+        let _ =
+            tokio::time::timeout(limit, async { while tasks.join_next().await.is_some() {} }).await;
+        let stopped = tasks.len();
+        tasks.abort_all();
+        stopped
     }
 }
 
