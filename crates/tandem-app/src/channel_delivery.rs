@@ -1,10 +1,10 @@
 //! The channel delivery worker: takes due jobs from the store's channel queue, turns each
 //! message into what its provider takes (a chat message, or an e-mail threaded under the
 //! conversation), hands it to the inbox's provider (`ports::ChannelProvider`), and records
-//! the outcome: sent (with
-//! the provider's id, which later delivery reports name), a retry after an exponential back-off
-//! or the provider's `Retry-After` (which holds the whole inbox), or failed for good, shown to
-//! the agent. Sends to one inbox are paced to the provider's documented rate.
+//! the outcome (the attempts that finished together in one transaction): sent (with the
+//! provider's id, which later delivery reports name), a retry after an exponential back-off or
+//! the provider's `Retry-After` (which holds the whole inbox), or failed for good, shown to the
+//! agent. Sends to one inbox are paced to the provider's documented rate.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_domain::message::{Direction, Message};
 use tandem_nlu::masking::mask_text;
-use tandem_store::{ChannelDelivery, InboxSecrets, Store, StoreError};
+use tandem_store::{ChannelAttempt, ChannelDelivery, InboxSecrets, Store, StoreError};
 
 use crate::App;
 use crate::channels::{TALK_TO_PERSON, talk_to_person_title};
@@ -58,6 +58,7 @@ struct OutboundWorker {
 
 impl Deliverer for OutboundWorker {
     type Job = ChannelDelivery;
+    type Outcome = (ChannelDelivery, ChannelAttempt);
 
     async fn claim(&self, limit: u32) -> Result<Vec<ChannelDelivery>, StoreError> {
         self.store
@@ -65,10 +66,19 @@ impl Deliverer for OutboundWorker {
             .await
     }
 
-    async fn deliver(&self, delivery: ChannelDelivery) {
-        let attempt = self.attempt(&delivery).await;
-        if let Err(error) = self.record(&delivery, attempt).await {
-            tracing::warn!(delivery_id = %delivery.id, %error, "recording a channel delivery failed; it is attempted again when its lease ends");
+    async fn attempt(&self, delivery: ChannelDelivery) -> (ChannelDelivery, ChannelAttempt) {
+        let sent = self.send(&delivery).await;
+        let attempt = self.outcome(&delivery, sent).await;
+        (delivery, attempt)
+    }
+
+    async fn record(&self, outcomes: Vec<(ChannelDelivery, ChannelAttempt)>) {
+        if let Err(error) = self
+            .store
+            .record_channel_attempts(&outcomes, self.app.now())
+            .await
+        {
+            tracing::warn!(deliveries = outcomes.len(), %error, "recording channel deliveries failed; they are attempted again when their leases end");
         }
     }
 }
@@ -90,11 +100,9 @@ fn masked_reason(attempt: SendAttempt) -> SendAttempt {
 }
 
 impl OutboundWorker {
-    async fn record(
-        &self,
-        delivery: &ChannelDelivery,
-        attempt: SendAttempt,
-    ) -> Result<(), StoreError> {
+    /// What to record for a send: sent, failed for good, or a retry after the back-off (or the
+    /// provider's `Retry-After`, which holds the whole inbox at once).
+    async fn outcome(&self, delivery: &ChannelDelivery, attempt: SendAttempt) -> ChannelAttempt {
         let attempt = masked_reason(attempt);
         let now = self.app.now();
         let settings = &self.app.settings.deliveries;
@@ -111,15 +119,11 @@ impl OutboundWorker {
         match attempt {
             SendAttempt::Sent(external_id) => {
                 tracing::debug!(delivery_id = %delivery.id, "channel message sent");
-                self.store
-                    .complete_channel_delivery(delivery, &external_id, now)
-                    .await
+                ChannelAttempt::Sent { external_id }
             }
             SendAttempt::Failed(reason) => {
                 tracing::warn!(delivery_id = %delivery.id, %reason, "channel message failed");
-                self.store
-                    .fail_channel_delivery(delivery, &reason, now)
-                    .await
+                ChannelAttempt::Failed { error: reason }
             }
             SendAttempt::Retry {
                 reason,
@@ -129,32 +133,34 @@ impl OutboundWorker {
                 let Some(backoff) = backoff else {
                     let reason = format!("gave up after {} attempts: {reason}", delivery.attempts);
                     tracing::warn!(delivery_id = %delivery.id, %reason, "channel message failed");
-                    return self
-                        .store
-                        .fail_channel_delivery(delivery, &reason, now)
-                        .await;
+                    return ChannelAttempt::Failed { error: reason };
                 };
                 let retry_at = match retry_after {
                     Some(wait) => {
                         let wait = jiff::SignedDuration::try_from(wait)
                             .unwrap_or(jiff::SignedDuration::from_hours(1));
                         let until = now.saturating_add(wait).unwrap_or(backoff);
-                        self.store
+                        if let Err(error) = self
+                            .store
                             .defer_inbox_deliveries(delivery.inbox_id, until)
-                            .await?;
+                            .await
+                        {
+                            tracing::warn!(inbox_id = %delivery.inbox_id, %error, "holding the inbox's deliveries failed");
+                        }
                         until
                     }
                     None => backoff,
                 };
                 tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %reason, "channel message will be retried");
-                self.store
-                    .retry_channel_delivery(delivery, &reason, retry_at)
-                    .await
+                ChannelAttempt::Retry {
+                    error: reason,
+                    at: retry_at,
+                }
             }
         }
     }
 
-    async fn attempt(&self, delivery: &ChannelDelivery) -> SendAttempt {
+    async fn send(&self, delivery: &ChannelDelivery) -> SendAttempt {
         match self.prepare_and_send(delivery).await {
             Ok(attempt) => attempt,
             Err(StoreError::NotFound { entity }) => {

@@ -1,6 +1,7 @@
 //! The loop shared by the outbound workers (webhooks, channel providers): keep up to a fixed
 //! number of deliveries in flight, claiming more whenever one finishes, a change is announced,
-//! or the poll interval passes. The store hands out at most one pending delivery per
+//! or the poll interval passes. The outcomes of the attempts that finished together are recorded
+//! in one store transaction (one commit, one fsync on SQLite), not one each. The store hands out at most one pending delivery per
 //! conversation, so the deliveries in flight belong to different conversations and each
 //! conversation's stay in order; a slow receiver holds only its own conversations.
 
@@ -16,16 +17,22 @@ use tandem_store::StoreError;
 /// Deliveries one node attempts at once.
 pub const MAX_IN_FLIGHT: usize = 64;
 
-/// One kind of outbound delivery: how to claim due jobs and how to attempt one.
+/// One kind of outbound delivery: how to claim due jobs, attempt one, and record outcomes.
 pub trait Deliverer: Clone + Send + Sync + 'static {
     /// A claimed job.
     type Job: Send + 'static;
+    /// How an attempt at a job ended, still to be recorded.
+    type Outcome: Send + 'static;
 
     /// Claims up to `limit` due jobs.
     fn claim(&self, limit: u32) -> impl Future<Output = Result<Vec<Self::Job>, StoreError>> + Send;
 
-    /// Attempts one job and records its outcome; failures are recorded, not returned.
-    fn deliver(&self, job: Self::Job) -> impl Future<Output = ()> + Send;
+    /// Attempts one job; failures are outcomes, not errors.
+    fn attempt(&self, job: Self::Job) -> impl Future<Output = Self::Outcome> + Send;
+
+    /// Records the outcomes of attempts that finished together, in one transaction. A failure
+    /// to record is logged: the jobs are attempted again when their leases end.
+    fn record(&self, outcomes: Vec<Self::Outcome>) -> impl Future<Output = ()> + Send;
 }
 
 /// Runs `deliverer` until `shutdown` is cancelled. Jobs still in flight then are abandoned:
@@ -48,7 +55,7 @@ pub async fn run<D: Deliverer, N: Clone>(
                 Ok(jobs) => {
                     for job in jobs {
                         let deliverer = deliverer.clone();
-                        in_flight.spawn(async move { deliverer.deliver(job).await });
+                        in_flight.spawn(async move { deliverer.attempt(job).await });
                     }
                 }
                 Err(error) => tracing::warn!(%error, worker = name, "claiming deliveries failed"),
@@ -57,11 +64,14 @@ pub async fn run<D: Deliverer, N: Clone>(
         tokio::select! {
             () = shutdown.cancelled() => return,
             Some(finished) = in_flight.join_next(), if !in_flight.is_empty() => {
+                let mut outcomes = Vec::new();
                 for finished in std::iter::once(finished).chain(std::iter::from_fn(|| in_flight.try_join_next())) {
-                    if let Err(error) = finished {
-                        tracing::error!(%error, worker = name, "a delivery task failed");
+                    match finished {
+                        Ok(outcome) => outcomes.push(outcome),
+                        Err(error) => tracing::error!(%error, worker = name, "a delivery task failed"),
                     }
                 }
+                deliverer.record(outcomes).await;
             }
             woke = changes.recv() => {
                 if matches!(woke, Err(broadcast::error::RecvError::Closed)) {

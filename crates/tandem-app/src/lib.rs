@@ -37,6 +37,7 @@ pub mod ports;
 pub mod privacy;
 pub mod proactive;
 pub mod reactions;
+mod report_facts;
 pub mod reports;
 pub mod routing;
 pub mod routing_worker;
@@ -163,7 +164,7 @@ impl App {
     }
 
     /// Starts this node's workers (routing, webhook and channel delivery, e-mail polling, token
-    /// clean-up, report backfill) and answers the messages a stopped node left unanswered. Call
+    /// clean-up, report facts) and answers the messages a stopped node left unanswered. Call
     /// once; they stop when `shutdown` is cancelled.
     pub fn start_workers(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
         let kicks = self
@@ -176,7 +177,7 @@ impl App {
             channel_delivery::spawn_worker(self.clone(), shutdown.clone()),
             spawn_token_cleanup(self.clone(), shutdown.clone()),
             login_protection::spawn_cleanup(self.clone(), shutdown.clone()),
-            spawn_report_backfill(self.store.clone(), shutdown.clone()),
+            report_facts::spawn_worker(self.store.clone(), shutdown.clone()),
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
             privacy::spawn_worker(self.clone(), shutdown.clone()),
         ];
@@ -192,20 +193,6 @@ impl App {
         self.bot.shutdown().await;
         self.store.close().await;
     }
-}
-
-/// Folds the report facts of conversations stored before reports existed (once, at start).
-fn spawn_report_backfill(store: Store, shutdown: CancellationToken) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        tokio::select! {
-            () = shutdown.cancelled() => {}
-            result = store.backfill_report_facts(500) => match result {
-                Ok(folded) if folded > 0 => tracing::info!(folded, "report facts backfilled"),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "backfilling report facts failed"),
-            },
-        }
-    })
 }
 
 /// Deletes expired sessions, API tokens and password reset links every hour.

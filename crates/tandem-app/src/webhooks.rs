@@ -1,7 +1,8 @@
 //! The outgoing-webhook worker: takes due entries from the store's outbox, reads the current
 //! state of what each reports, hands it to the webhook sender (`ports::WebhookSender`, which
 //! signs and POSTs it to the inbox's webhook URL), and records success, or failure with a
-//! retry after an exponential back-off, or gives up after the last attempt. Delivery is at
+//! retry after an exponential back-off, or gives up after the last attempt (the attempts that
+//! finished together in one transaction). Delivery is at
 //! least once: the `id` of the payload is stable across retries, so receivers can drop repeats.
 
 use std::time::Duration;
@@ -12,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
 use tandem_nlu::masking::mask_text;
-use tandem_store::{DeliverySubject, InboxSecrets, StoreError, WebhookDelivery};
+use tandem_store::{DeliverySubject, InboxSecrets, StoreError, WebhookAttempt, WebhookDelivery};
 
 use crate::App;
 use crate::delivery::{self, Deliverer};
@@ -108,6 +109,7 @@ struct WebhookWorker {
 
 impl Deliverer for WebhookWorker {
     type Job = WebhookDelivery;
+    type Outcome = (WebhookDelivery, WebhookAttempt);
 
     async fn claim(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
         let settings = &self.app.settings.deliveries;
@@ -118,13 +120,10 @@ impl Deliverer for WebhookWorker {
     }
 
     /// A delivery that cannot be attempted (its subject was erased, the inbox lost its URL)
-    /// is recorded as failed for good; a receiver's failure is retried after a back-off.
-    async fn deliver(&self, delivery: WebhookDelivery) {
-        let store = &self.app.store;
-        let outcome = self.attempt(&delivery).await;
-        let now = self.app.now();
-        let recorded = match outcome {
-            Ok(()) => store.complete_webhook_delivery(&delivery, now).await,
+    /// fails for good; a receiver's failure is retried after a back-off.
+    async fn attempt(&self, delivery: WebhookDelivery) -> (WebhookDelivery, WebhookAttempt) {
+        let attempt = match self.try_send(&delivery).await {
+            Ok(()) => WebhookAttempt::Delivered,
             Err(error) => {
                 let retry_at = match error {
                     AttemptError::Disabled | AttemptError::Gone(_) => None,
@@ -132,22 +131,33 @@ impl Deliverer for WebhookWorker {
                         .app
                         .settings
                         .deliveries
-                        .retry_at(delivery.attempts, now),
+                        .retry_at(delivery.attempts, self.app.now()),
                 };
                 tracing::info!(delivery_id = %delivery.id, attempts = delivery.attempts, %error, retry = retry_at.is_some(), "webhook delivery failed");
-                store
-                    .fail_webhook_delivery(&delivery, &error.to_string(), retry_at, now)
-                    .await
+                let error = error.to_string();
+                match retry_at {
+                    Some(at) => WebhookAttempt::Retry { error, at },
+                    None => WebhookAttempt::GaveUp { error },
+                }
             }
         };
-        if let Err(error) = recorded {
-            tracing::warn!(delivery_id = %delivery.id, %error, "recording a webhook delivery failed; it is attempted again when its lease ends");
+        (delivery, attempt)
+    }
+
+    async fn record(&self, outcomes: Vec<(WebhookDelivery, WebhookAttempt)>) {
+        if let Err(error) = self
+            .app
+            .store
+            .record_webhook_attempts(&outcomes, self.app.now())
+            .await
+        {
+            tracing::warn!(deliveries = outcomes.len(), %error, "recording webhook deliveries failed; they are attempted again when their leases end");
         }
     }
 }
 
 impl WebhookWorker {
-    async fn attempt(&self, delivery: &WebhookDelivery) -> Result<(), AttemptError> {
+    async fn try_send(&self, delivery: &WebhookDelivery) -> Result<(), AttemptError> {
         let InboxSecrets {
             inbox,
             webhook_secret: secret,

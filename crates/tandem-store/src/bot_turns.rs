@@ -12,14 +12,16 @@ use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Message;
 
 use crate::changes::Announcements;
-use crate::conversation_rows::{find_conversation, update_conversation_row};
-use crate::db::{Conn, args};
+use crate::conversation_rows::find_conversation;
+use crate::db::{Backend, Conn, args};
 use crate::error::Conflict;
 use crate::events::{Written, record};
-use crate::inboxes::inbox_rules;
+use crate::inboxes::{INBOX_RULE_COLUMNS, InboxRuleRow, InboxRules};
 use crate::learning::{NewUnansweredQuestion, insert_unanswered_question};
 use crate::message_rows::insert_bot_message;
-use crate::records::{MESSAGE_COLUMNS, MessageRow, convert_all};
+use crate::records::{
+    CONVERSATION_COLUMNS, ConversationRow, MESSAGE_COLUMNS, MessageRow, convert_all, qualified,
+};
 use crate::routing_follow_up::RoutingFacts;
 use crate::{Store, StoreError};
 
@@ -108,6 +110,46 @@ async fn read_memory(
         state: row.bot_state.map(|json| json.0),
         version: row.bot_state_version,
     })
+}
+
+/// A turn's conversation row, locked, with its memory's version and its inbox's rules.
+#[derive(Debug, sqlx::FromRow)]
+struct TurnRow {
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
+    bot_state_version: i64,
+    #[sqlx(flatten)]
+    rules: InboxRuleRow,
+}
+
+/// Loads and locks what a turn is stored against, with one statement: the conversation, the
+/// version of the bot's memory of it, and its inbox's rules.
+async fn turn_start(
+    conn: &mut Conn,
+    account_id: AccountId,
+    conversation_id: ConversationId,
+) -> Result<(Conversation, i64, InboxRules), StoreError> {
+    let lock = match conn.backend() {
+        Backend::Postgres => " FOR UPDATE OF c",
+        Backend::Sqlite => "",
+    };
+    let row = conn
+        .fetch_optional::<TurnRow>(
+            &format!(
+                "SELECT {}, c.bot_state_version, {INBOX_RULE_COLUMNS} \
+                 FROM conversations c JOIN inboxes i ON i.account_id = c.account_id AND i.id = c.inbox_id \
+                 WHERE c.account_id = $1 AND c.id = $2{lock}",
+                qualified(CONVERSATION_COLUMNS, "c")
+            ),
+            args![account_id, conversation_id],
+        )
+        .await?
+        .ok_or(StoreError::not_found("conversation"))?;
+    Ok((
+        row.conversation.try_into()?,
+        row.bot_state_version,
+        row.rules.try_into()?,
+    ))
 }
 
 impl Store {
@@ -202,11 +244,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<UnansweredMessage>, StoreError> {
         let mut conn = self.read().await?;
-        let columns = MESSAGE_COLUMNS
-            .split(',')
-            .map(|column| format!("m.{}", column.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = qualified(MESSAGE_COLUMNS, "m");
         let rows = conn
             .fetch_all::<MessageRow>(
                 &format!(
@@ -259,20 +297,18 @@ impl Store {
         now: Timestamp,
     ) -> Result<BotTurnOutcome, StoreError> {
         let mut conn = self.write().await?;
-        let mut conversation =
-            find_conversation(&mut conn, account_id, turn.conversation_id, true).await?;
+        let (mut conversation, version, rules) =
+            turn_start(&mut conn, account_id, turn.conversation_id).await?;
         if conversation.status != ConversationStatus::Bot {
             return Ok(BotTurnOutcome::NotTheBots(conversation));
         }
-        let memory = read_memory(&mut conn, account_id, turn.conversation_id).await?;
-        if memory.version != turn.based_on_version {
+        if version != turn.based_on_version {
             return Err(StoreError::Conflict {
                 kind: Conflict::BotStateChanged,
                 field: "based_on_version",
                 message: "another bot turn was stored for this conversation meanwhile".into(),
             });
         }
-        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
         let mut messages = Vec::with_capacity(turn.replies.len());
         for (n, text) in turn.replies.iter().enumerate() {
             let last = n + 1 == turn.replies.len();
@@ -294,33 +330,33 @@ impl Store {
         }
         conversation.last_activity_at = now;
         let kinds = match &turn.handover {
-            Some(handover) => {
-                conn.execute(
-                    "UPDATE conversations SET handover_context = $1 WHERE account_id = $2 AND id = $3",
-                    args![handover.context.clone(), account_id, conversation.id],
-                )
-                .await?;
-                conversation.request_handover(
-                    handover.reason,
-                    Some(handover.evidence.clone()),
-                    now,
-                )?
-            }
+            Some(handover) => conversation.request_handover(
+                handover.reason,
+                Some(handover.evidence.clone()),
+                now,
+            )?,
             None => Vec::new(),
         };
         conn.execute(
-            "UPDATE conversations SET bot_state = $1, bot_state_version = bot_state_version + 1, \
-             bot_answered_message_id = COALESCE($2, bot_answered_message_id) \
-             WHERE account_id = $3 AND id = $4",
+            "UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, first_agent_reply_at = $4, \
+             last_activity_at = $5, resolved_at = $6, bot_state = $7, bot_state_version = bot_state_version + 1, \
+             bot_answered_message_id = COALESCE($8, bot_answered_message_id), \
+             handover_context = COALESCE($9, handover_context) WHERE account_id = $10 AND id = $11",
             args![
+                conversation.status.as_str(),
+                conversation.assignee_id,
+                conversation.team_id,
+                conversation.first_agent_reply_at,
+                conversation.last_activity_at,
+                conversation.resolved_at,
                 turn.state.clone(),
                 turn.answers,
+                turn.handover.as_ref().map(|handover| handover.context.clone()),
                 account_id,
                 conversation.id
             ],
         )
         .await?;
-        update_conversation_row(&mut conn, &conversation).await?;
         if let Some(question) = &turn.unanswered {
             insert_unanswered_question(&mut conn, &conversation, turn.answers, question, now)
                 .await?;

@@ -78,6 +78,11 @@ impl Announcements {
         }
     }
 
+    /// Adds the announcements of another change committed in the same transaction.
+    pub(crate) fn extend(&mut self, other: Announcements) {
+        self.0.extend(other.0);
+    }
+
     /// Announces that an existing message changed (its delivery status).
     pub(crate) fn message_update(
         account_id: AccountId,

@@ -13,9 +13,21 @@ use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::DeliveryStatus;
 
 use crate::changes::Announcements;
-use crate::db::{Backend, Conn, args};
+use crate::db::{Arg, Backend, Conn, args};
+use crate::outbox::values_rows;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
+
+/// How one attempt at a channel job ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChannelAttempt {
+    /// The provider accepted the message and named it `external_id`.
+    Sent { external_id: String },
+    /// It failed and is tried again at `at`.
+    Retry { error: String, at: Timestamp },
+    /// It failed for good.
+    Failed { error: String },
+}
 
 /// A claimed job: deliver one outbound message to its channel.
 #[derive(Clone, Debug)]
@@ -96,30 +108,25 @@ impl Store {
             Backend::Sqlite => "",
         };
         let lease_end = now.saturating_add(lease).map_err(StoreError::corrupt)?;
-        let claimed = conn
-            .fetch_all::<(Uuid,)>(
+        let rows = conn
+            .fetch_all::<ChannelDeliveryRow>(
                 &format!(
                     "UPDATE channel_deliveries SET attempts = attempts + 1, next_attempt_at = $1 WHERE id IN \
                      (SELECT d.id FROM channel_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $2 \
                       AND NOT EXISTS (SELECT 1 FROM channel_deliveries e WHERE e.conversation_id = d.conversation_id \
                                       AND e.status = 'pending' AND e.id < d.id) \
-                      ORDER BY d.next_attempt_at, d.id LIMIT $3{skip_locked}) RETURNING id"
+                      ORDER BY d.next_attempt_at, d.id LIMIT $3{skip_locked}) \
+                     RETURNING id, account_id, inbox_id, \
+                     (SELECT i.channel FROM inboxes i WHERE i.id = channel_deliveries.inbox_id) AS channel, \
+                     message_id, conversation_id, attempts, created_at"
                 ),
                 args![lease_end, now, i64::from(limit)],
             )
             .await?;
-        let mut deliveries = Vec::with_capacity(claimed.len());
-        for (id,) in claimed {
-            let row = conn
-                .fetch_one::<ChannelDeliveryRow>(
-                    "SELECT d.id, d.account_id, d.inbox_id, i.channel, d.message_id, m.conversation_id, d.attempts, d.created_at \
-                     FROM channel_deliveries d JOIN messages m ON m.id = d.message_id JOIN inboxes i ON i.id = d.inbox_id \
-                     WHERE d.id = $1",
-                    args![id],
-                )
-                .await?;
-            deliveries.push(ChannelDelivery::try_from(row)?);
-        }
+        let mut deliveries = rows
+            .into_iter()
+            .map(ChannelDelivery::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
         conn.commit().await?;
         deliveries.sort_by_key(|delivery| delivery.id);
         Ok(deliveries)
@@ -133,44 +140,11 @@ impl Store {
         external_id: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.write().await?;
-        let finished = conn
-            .execute(
-                "UPDATE channel_deliveries SET status = 'sent', finished_at = $1 WHERE id = $2 AND status = 'pending'",
-                args![now, delivery.id],
-            )
-            .await?;
-        if finished == 0 {
-            conn.commit().await?;
-            return Ok(());
-        }
-        conn.execute(
-            "UPDATE messages SET external_id = $1, \
-             delivery_status = CASE WHEN delivery_status = 'pending' THEN 'sent' ELSE delivery_status END \
-             WHERE account_id = $2 AND id = $3",
-            args![external_id, delivery.account_id, delivery.message_id],
-        )
-        .await?;
-        self.changes
-            .commit_with(conn, message_update(delivery))
+        let attempt = ChannelAttempt::Sent {
+            external_id: external_id.to_owned(),
+        };
+        self.record_channel_attempts(&[(delivery.clone(), attempt)], now)
             .await
-    }
-
-    /// Records a failed attempt to be tried again at `retry_at`.
-    pub async fn retry_channel_delivery(
-        &self,
-        delivery: &ChannelDelivery,
-        error: &str,
-        retry_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.write().await?;
-        conn.execute(
-            "UPDATE channel_deliveries SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'",
-            args![retry_at, error, delivery.id],
-        )
-        .await?;
-        conn.commit().await?;
-        Ok(())
     }
 
     /// Gives a job up: the message is marked `failed` with the reason, for the agent to see.
@@ -180,20 +154,91 @@ impl Store {
         error: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.write().await?;
-        conn.execute(
-            "UPDATE channel_deliveries SET status = 'failed', last_error = $1, finished_at = $2 WHERE id = $3 AND status = 'pending'",
-            args![error, now, delivery.id],
-        )
-        .await?;
-        conn.execute(
-            "UPDATE messages SET delivery_status = 'failed', delivery_error = $1 WHERE account_id = $2 AND id = $3",
-            args![error, delivery.account_id, delivery.message_id],
-        )
-        .await?;
-        self.changes
-            .commit_with(conn, message_update(delivery))
+        let attempt = ChannelAttempt::Failed {
+            error: error.to_owned(),
+        };
+        self.record_channel_attempts(&[(delivery.clone(), attempt)], now)
             .await
+    }
+
+    /// Records how each of `attempts` ended, all in one transaction: a sent job's message
+    /// becomes `sent` and keeps the provider's id, a failed job's message `failed` with the
+    /// reason, and a retried job waits for its next attempt; `now` dates the finished ones. An
+    /// attempt whose job is no longer pending (another node finished it after the lease ran
+    /// out) changes nothing.
+    pub async fn record_channel_attempts(
+        &self,
+        attempts: &[(ChannelDelivery, ChannelAttempt)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.write().await?;
+        let mut outcomes = vec![Arg::from(now)];
+        for (delivery, attempt) in attempts {
+            let (status, retry_at, error) = match attempt {
+                ChannelAttempt::Sent { .. } => ("sent", None, None),
+                ChannelAttempt::Retry { error, at } => ("pending", Some(*at), Some(error.as_str())),
+                ChannelAttempt::Failed { error } => ("failed", None, Some(error.as_str())),
+            };
+            outcomes.extend(args![delivery.id, status, retry_at, error]);
+        }
+        let finished: Vec<Uuid> = conn
+            .fetch_all::<(Uuid, String)>(
+                &format!(
+                    "UPDATE channel_deliveries SET status = v.column2, \
+                     next_attempt_at = COALESCE(v.column3, next_attempt_at), \
+                     last_error = COALESCE(v.column4, last_error), \
+                     finished_at = CASE WHEN v.column2 = 'pending' THEN finished_at ELSE $1 END \
+                     FROM (VALUES {}) AS v \
+                     WHERE channel_deliveries.id = v.column1 AND channel_deliveries.status = 'pending' \
+                     RETURNING id, status",
+                    values_rows(attempts.len(), 4, 2)
+                ),
+                outcomes,
+            )
+            .await?
+            .into_iter()
+            .filter(|(_, status)| status != "pending")
+            .map(|(id, _)| id)
+            .collect();
+        let mut messages = Vec::new();
+        let mut announcements = Announcements::default();
+        for (delivery, attempt) in attempts {
+            if !finished.contains(&delivery.id) {
+                continue;
+            }
+            let (external_id, status, error) = match attempt {
+                ChannelAttempt::Sent { external_id } => (Some(external_id.as_str()), "sent", None),
+                ChannelAttempt::Failed { error } => (None, "failed", Some(error.as_str())),
+                ChannelAttempt::Retry { .. } => continue,
+            };
+            messages.extend(args![
+                delivery.account_id,
+                delivery.message_id,
+                external_id,
+                status,
+                error
+            ]);
+            announcements.extend(message_update(delivery));
+        }
+        if !messages.is_empty() {
+            let rows = messages.len() / 5;
+            conn.execute(
+                &format!(
+                    "UPDATE messages SET external_id = COALESCE(v.column3, messages.external_id), \
+                     delivery_status = CASE WHEN v.column4 = 'failed' THEN 'failed' \
+                       WHEN messages.delivery_status = 'pending' THEN 'sent' ELSE messages.delivery_status END, \
+                     delivery_error = CASE WHEN v.column4 = 'failed' THEN v.column5 ELSE messages.delivery_error END \
+                     FROM (VALUES {}) AS v WHERE messages.account_id = v.column1 AND messages.id = v.column2",
+                    values_rows(rows, 5, 1)
+                ),
+                messages,
+            )
+            .await?;
+        }
+        self.changes.commit_with(conn, announcements).await
     }
 
     /// Holds every pending job of an inbox until `until` (a provider's rate limit or

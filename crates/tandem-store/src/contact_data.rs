@@ -34,6 +34,8 @@ impl Store {
         audit: &NewAuditEntry,
         now: Timestamp,
     ) -> Result<Value, StoreError> {
+        // The export includes the contact's report facts: exact, like a report's.
+        self.bring_facts_up_to_date(account_id).await?;
         let mut conn = self.write().await?;
         find_contact(&mut conn, account_id, contact_id).await?;
         let quoted = contact_texts(&mut conn, account_id, contact_id).await?;

@@ -79,21 +79,6 @@ pub(crate) async fn insert_contact(
     Ok(id)
 }
 
-/// The contact known by `identity`, if any.
-pub(crate) async fn contact_id_by_identity(
-    conn: &mut Conn,
-    account_id: AccountId,
-    identity: &Identity,
-) -> Result<Option<ContactId>, StoreError> {
-    let row = conn
-        .fetch_optional::<(Uuid,)>(
-            "SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value = $3",
-            args![account_id, identity.kind.as_str(), identity.value.as_str()],
-        )
-        .await?;
-    Ok(row.map(|(id,)| id.into()))
-}
-
 /// Loads contacts by id with their identities, in the order of `rows`.
 async fn with_identities(
     conn: &mut Conn,

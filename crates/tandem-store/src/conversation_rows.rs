@@ -68,3 +68,22 @@ pub(crate) async fn update_conversation_row(
     .await?;
     Ok(())
 }
+
+/// Writes back the columns the status machine changes and, when given, where answers go on
+/// the channel: one statement for a customer message on an existing conversation.
+pub(crate) async fn update_conversation_row_and_address(
+    conn: &mut Conn,
+    conversation: &Conversation,
+    channel_address: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, first_agent_reply_at = $4, \
+         last_activity_at = $5, resolved_at = $6, channel_address = COALESCE($7, channel_address) \
+         WHERE account_id = $8 AND id = $9",
+        args![conversation.status.as_str(), conversation.assignee_id, conversation.team_id,
+            conversation.first_agent_reply_at, conversation.last_activity_at, conversation.resolved_at,
+            channel_address, conversation.account_id, conversation.id],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,8 +1,8 @@
 //! Recording a write to a conversation, the one way every write does it: its events are stored
 //! with those routing adds (a conversation entering the queue is placed, with a `routed`
-//! event), each queued for the inbox's webhook, the conversation's report facts are refolded
-//! (so they see the messages written too), and the change is queued for announcement when the
-//! transaction commits.
+//! event), each queued for the inbox's webhook, the conversation's report facts are marked
+//! stale (refolded off the message path, see `report_facts.rs`), and the change is queued for
+//! announcement when the transaction commits.
 
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
@@ -12,8 +12,8 @@ use tandem_domain::id::{EventId, MessageId};
 use crate::StoreError;
 use crate::changes::Announcements;
 use crate::db::{Conn, args};
-use crate::outbox::{DeliverySubject, enqueue_delivery};
-use crate::reports::refresh_facts;
+use crate::outbox::{DeliverySubject, enqueue_deliveries, values_rows};
+use crate::report_facts::mark_facts_stale;
 use crate::routing_follow_up::{RoutingFacts, follow_events};
 
 /// What one write stored on a conversation: who made it, the events its status changes
@@ -57,7 +57,7 @@ impl Written {
 ///
 /// Every path that changes a conversation's log or stores a message on it comes through here,
 /// so none can forget a step: routing's follow-up (`follow_events`), the webhook of each event
-/// when the inbox has one, refolding the report facts, and the announcement (one change per
+/// when the inbox has one, marking the report facts stale, and the announcement (one change per
 /// message written, the events going with the last one; the events alone when no message was).
 pub(crate) async fn record(
     conn: &mut Conn,
@@ -75,37 +75,64 @@ pub(crate) async fn record(
     } = written;
     let extra = follow_events(conn, conversation, &kinds, &facts, now).await?;
     kinds.extend(extra);
-    let mut events = Vec::with_capacity(kinds.len());
-    for kind in kinds {
-        let event = Event {
+    let events: Vec<Event> = kinds
+        .into_iter()
+        .map(|kind| Event {
             id: EventId::generate(),
             account_id: conversation.account_id,
             conversation_id: conversation.id,
             actor,
             kind,
             created_at: now,
-        };
-        let data = serde_json::to_value(&event.kind).map_err(StoreError::corrupt)?;
-        conn.execute(
-            "INSERT INTO events (id, account_id, conversation_id, actor_kind, actor_id, kind, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            args![event.id, event.account_id, event.conversation_id, actor.kind(), actor.id(), event.kind.name(), data, now],
+        })
+        .collect();
+    insert_events(conn, &events).await?;
+    if has_webhook {
+        let subjects: Vec<DeliverySubject> = events
+            .iter()
+            .map(|event| DeliverySubject::Event(event.id))
+            .collect();
+        enqueue_deliveries(
+            conn,
+            conversation.account_id,
+            conversation.inbox_id,
+            conversation.id,
+            &subjects,
+            now,
         )
         .await?;
-        if has_webhook {
-            enqueue_delivery(
-                conn,
-                conversation.account_id,
-                conversation.inbox_id,
-                conversation.id,
-                DeliverySubject::Event(event.id),
-                now,
-            )
-            .await?;
-        }
-        events.push(event);
     }
-    refresh_facts(conn, conversation.account_id, conversation.id).await?;
+    mark_facts_stale(conn, conversation.account_id, conversation.id, now).await?;
     announcements.conversation_written(conversation, &messages, &events);
     Ok(events)
+}
+
+/// Inserts `events` (of one write, in order) with one statement.
+async fn insert_events(conn: &mut Conn, events: &[Event]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(events.len() * 8);
+    for event in events {
+        let data = serde_json::to_value(&event.kind).map_err(StoreError::corrupt)?;
+        rows.extend(args![
+            event.id,
+            event.account_id,
+            event.conversation_id,
+            event.actor.kind(),
+            event.actor.id(),
+            event.kind.name(),
+            data,
+            event.created_at
+        ]);
+    }
+    conn.execute(
+        &format!(
+            "INSERT INTO events (id, account_id, conversation_id, actor_kind, actor_id, kind, data, created_at) VALUES {}",
+            values_rows(events.len(), 8, 1)
+        ),
+        rows,
+    )
+    .await?;
+    Ok(())
 }

@@ -59,30 +59,55 @@ impl InboxRules {
     }
 }
 
+/// The inbox columns [`InboxRules`] are read from, as `inbox_rules` names them; a query that
+/// joins `inboxes` as `i` selects these to read the rules with its own row.
+pub(crate) const INBOX_RULE_COLUMNS: &str = "i.first_responder, i.webhook_url, i.channel";
+
+/// An inbox's rule columns as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct InboxRuleRow {
+    first_responder: String,
+    webhook_url: Option<String>,
+    channel: String,
+}
+
+impl TryFrom<InboxRuleRow> for InboxRules {
+    type Error = StoreError;
+    fn try_from(row: InboxRuleRow) -> Result<Self, StoreError> {
+        let InboxRuleRow {
+            first_responder,
+            webhook_url,
+            channel,
+        } = row;
+        let first_responder = first_responder.parse().map_err(|_| {
+            StoreError::corrupt(format!("inboxes.first_responder = {first_responder:?}"))
+        })?;
+        let channel = channel
+            .parse()
+            .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {channel:?}")))?;
+        Ok(InboxRules {
+            first_responder,
+            has_webhook: webhook_url.is_some(),
+            channel,
+        })
+    }
+}
+
 /// The rules of `inbox_id`, for a write to one of its conversations.
 pub(crate) async fn inbox_rules(
     conn: &mut Conn,
     account_id: AccountId,
     inbox_id: InboxId,
 ) -> Result<InboxRules, StoreError> {
-    let (first_responder, webhook_url, channel) = conn
-        .fetch_optional::<(String, Option<String>, String)>(
-            "SELECT first_responder, webhook_url, channel FROM inboxes WHERE account_id = $1 AND id = $2",
-            args![account_id, inbox_id],
-        )
-        .await?
-        .ok_or(StoreError::not_found("inbox"))?;
-    let first_responder = first_responder.parse().map_err(|_| {
-        StoreError::corrupt(format!("inboxes.first_responder = {first_responder:?}"))
-    })?;
-    let channel = channel
-        .parse()
-        .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {channel:?}")))?;
-    Ok(InboxRules {
-        first_responder,
-        has_webhook: webhook_url.is_some(),
-        channel,
-    })
+    conn.fetch_optional::<InboxRuleRow>(
+        &format!(
+            "SELECT {INBOX_RULE_COLUMNS} FROM inboxes i WHERE i.account_id = $1 AND i.id = $2"
+        ),
+        args![account_id, inbox_id],
+    )
+    .await?
+    .ok_or(StoreError::not_found("inbox"))?
+    .try_into()
 }
 
 pub(crate) async fn insert_inbox(

@@ -11,11 +11,11 @@
 //
 //   foundations  error, db, records, changes, audit (`record_audit`, in any writer's transaction)
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
-//                reports (facts), team_routing, sla (clocks), routing_follow_up
-//   recording    events (`record`: events, routing follow-up, webhooks, facts, announcement)
+//                report_facts (stale marks, refolds), team_routing, sla (clocks), routing_follow_up
+//   recording    events (`record`: events, routing follow-up, webhooks, stale facts, announcement)
 //   registry     personal_data (every column classified; uses db)
 //   use cases    audit, auth, canned, channel_cursors, contacts, login_throttles, occupancy,
-//                summaries, two_factor; users,
+//                summaries, two_factor, reports (sums); users,
 //                routing, surveys, proactive, sla_escalation; conversations, presence, teams,
 //                bot_profiles, messages, widget; accounts, learning; bot_turns;
 //                contact_data (export, erasure), retention
@@ -51,6 +51,7 @@ mod personal_data;
 mod presence;
 mod proactive;
 mod records;
+mod report_facts;
 mod reports;
 mod retention;
 mod routing;
@@ -84,7 +85,7 @@ pub use bot_turns::{
 };
 pub use canned::CannedPatch;
 pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
-pub use channel_outbox::ChannelDelivery;
+pub use channel_outbox::{ChannelAttempt, ChannelDelivery};
 pub use contact_data::ErasureCounts;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
@@ -97,9 +98,10 @@ pub use learning::{
 };
 pub use login_throttles::LoginThrottle;
 pub use messages::{AgentMessage, InboundMessage, InboundOutcome, MessagePage};
-pub use outbox::{DeliverySubject, WebhookDelivery};
+pub use outbox::{DeliverySubject, WebhookAttempt, WebhookDelivery};
 pub use presence::{AgentStatus, PresencePeriod, Requeued};
 pub use proactive::ProactiveMessage;
+pub use report_facts::FACTS_BATCH;
 pub use reports::ReportScope;
 pub use retention::{ExpiredConversation, Retention, RetentionAction, RetentionRun};
 pub use routing::{Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, QueueStatus};

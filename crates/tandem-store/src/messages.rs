@@ -1,6 +1,8 @@
 //! Messages: customer messages arriving on a channel (idempotent per delivery), agent replies and
 //! private notes, and reading a conversation's transcript.
 
+use uuid::Uuid;
+
 use tandem_domain::Timestamp;
 use tandem_domain::contact::{Attributes, Identity, NewContact};
 use tandem_domain::conversation::{Conversation, REOPEN_WINDOW};
@@ -9,12 +11,15 @@ use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, MessageId
 use tandem_domain::message::{Attachment, DeliveryStatus, Direction, Message};
 
 use crate::changes::Announcements;
-use crate::contacts::{contact_id_by_identity, insert_contact};
-use crate::conversation_rows::{find_conversation, insert_conversation, update_conversation_row};
+use crate::contacts::insert_contact;
+use crate::conversation_rows::{
+    find_conversation, insert_conversation, update_conversation_row,
+    update_conversation_row_and_address,
+};
 use crate::db::{Backend, Conn, args};
 use crate::error::is_unique_violation;
 use crate::events::{Written, record};
-use crate::inboxes::inbox_rules;
+use crate::inboxes::{INBOX_RULE_COLUMNS, InboxRuleRow, InboxRules, inbox_rules};
 use crate::message_rows::insert_message;
 use crate::outbox::enqueue_outbound;
 use crate::records::{
@@ -115,6 +120,46 @@ async fn message_by_external_id(
     .transpose()
 }
 
+/// What an inbound message needs to know before it is stored, read with one statement: its
+/// inbox's rules, the message already stored for the same delivery, and the sender's contact
+/// (and whether it still has no name).
+#[derive(Debug, sqlx::FromRow)]
+struct IntakeRow {
+    #[sqlx(flatten)]
+    rules: InboxRuleRow,
+    duplicate_id: Option<Uuid>,
+    contact_id: Option<Uuid>,
+    contact_unnamed: i64,
+}
+
+async fn find_message(
+    conn: &mut Conn,
+    account_id: AccountId,
+    message_id: MessageId,
+) -> Result<Message, StoreError> {
+    conn.fetch_optional::<MessageRow>(
+        &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND id = $2"),
+        args![account_id, message_id],
+    )
+    .await?
+    .ok_or(StoreError::not_found("message"))?
+    .try_into()
+}
+
+/// Where answers to `conversation` go on its channel.
+async fn set_channel_address(
+    conn: &mut Conn,
+    conversation: &Conversation,
+    address: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE conversations SET channel_address = $1 WHERE account_id = $2 AND id = $3",
+        args![address, conversation.account_id, conversation.id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Why an attempt to store an inbound message stopped.
 enum InboundFailure {
     /// A concurrent delivery of the same external id won the race.
@@ -182,11 +227,30 @@ impl Store {
             )
             .await?;
         }
-        let rules = inbox_rules(&mut conn, account_id, inbound.inbox_id).await?;
-        if let Some(external_id) = &inbound.external_id
-            && let Some(message) =
-                message_by_external_id(&mut conn, account_id, inbound.inbox_id, external_id).await?
-        {
+        let intake = conn
+            .fetch_optional::<IntakeRow>(
+                &format!(
+                    "SELECT {INBOX_RULE_COLUMNS}, \
+                     (SELECT m.id FROM messages m WHERE m.account_id = $1 AND m.inbox_id = $2 AND m.external_id = $3) \
+                     AS duplicate_id, ci.contact_id, \
+                     CAST(CASE WHEN EXISTS (SELECT 1 FROM contacts k WHERE k.account_id = $1 AND k.id = ci.contact_id \
+                     AND k.name IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS contact_unnamed \
+                     FROM inboxes i LEFT JOIN contact_identities ci \
+                     ON ci.account_id = $1 AND ci.kind = $4 AND ci.value = $5 \
+                     WHERE i.account_id = $1 AND i.id = $2"
+                ),
+                args![
+                    account_id,
+                    inbound.inbox_id,
+                    inbound.external_id.as_deref(),
+                    inbound.identity.kind.as_str(),
+                    inbound.identity.value.as_str()
+                ],
+            )
+            .await?
+            .ok_or(StoreError::not_found("inbox"))?;
+        if let Some(message_id) = intake.duplicate_id {
+            let message = find_message(&mut conn, account_id, message_id.into()).await?;
             let conversation =
                 find_conversation(&mut conn, account_id, message.conversation_id, false).await?;
             return Ok(InboundOutcome {
@@ -196,18 +260,19 @@ impl Store {
                 is_duplicate: true,
             });
         }
-        let contact_id = match contact_id_by_identity(&mut conn, account_id, &inbound.identity)
-            .await?
-        {
+        let rules = InboxRules::try_from(intake.rules)?;
+        let contact_id = match intake.contact_id {
             Some(contact_id) => {
-                if let Some(name) = &inbound.contact_name {
+                if let Some(name) = &inbound.contact_name
+                    && intake.contact_unnamed == 1
+                {
                     conn.execute(
                         "UPDATE contacts SET name = $1 WHERE account_id = $2 AND id = $3 AND name IS NULL",
                         args![name.as_str(), account_id, contact_id],
                     )
                     .await?;
                 }
-                contact_id
+                ContactId::from(contact_id)
             }
             None => {
                 let contact = NewContact {
@@ -234,10 +299,16 @@ impl Store {
             Some(resolved) => pending_answer(&mut conn, resolved, &inbound.text, now).await?,
             None => None,
         };
+        let address = inbound.reply_address.as_deref();
         let (mut conversation, kinds) = match (survey_answer, latest) {
             // A score answering the survey of a resolved conversation is recorded there,
             // without reopening it.
-            (Some((survey, answer)), Some(resolved)) => (resolved, vec![answered(survey, answer)]),
+            (Some((survey, answer)), Some(resolved)) => {
+                if let Some(address) = address {
+                    set_channel_address(&mut conn, &resolved, address).await?;
+                }
+                (resolved, vec![answered(survey, answer)])
+            }
             (_, latest) => {
                 let latest = latest.filter(|conversation| {
                     conversation.status.is_open() || conversation.may_reopen(now, REOPEN_WINDOW)
@@ -246,7 +317,8 @@ impl Store {
                 match latest {
                     Some(mut conversation) => {
                         let kinds = conversation.record_customer_message(opening_status, now);
-                        update_conversation_row(&mut conn, &conversation).await?;
+                        update_conversation_row_and_address(&mut conn, &conversation, address)
+                            .await?;
                         (conversation, kinds)
                     }
                     None => {
@@ -259,19 +331,15 @@ impl Store {
                             now,
                         );
                         insert_conversation(&mut conn, &conversation).await?;
+                        if let Some(address) = address {
+                            set_channel_address(&mut conn, &conversation, address).await?;
+                        }
                         (conversation, kinds)
                     }
                 }
             }
         };
         let message = inbound_message(account_id, &conversation, contact_id, inbound, now);
-        if let Some(address) = &inbound.reply_address {
-            conn.execute(
-                "UPDATE conversations SET channel_address = $1 WHERE account_id = $2 AND id = $3",
-                args![address.as_str(), account_id, conversation.id],
-            )
-            .await?;
-        }
         match insert_message(&mut conn, inbound.inbox_id, &message).await {
             Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
             other => other?,
@@ -368,13 +436,7 @@ impl Store {
         message_id: MessageId,
     ) -> Result<Message, StoreError> {
         let mut conn = self.read().await?;
-        conn.fetch_optional::<MessageRow>(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND id = $2"),
-            args![account_id, message_id],
-        )
-        .await?
-        .ok_or(StoreError::not_found("message"))?
-        .try_into()
+        find_message(&mut conn, account_id, message_id).await
     }
 
     /// A page of a conversation's transcript, oldest first, starting after `after`.

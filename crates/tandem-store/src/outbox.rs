@@ -12,7 +12,7 @@ use tandem_domain::message::{DeliveryStatus, Message};
 
 use crate::changes::Announcements;
 use crate::channel_outbox::enqueue_channel_delivery;
-use crate::db::{Backend, Conn, args};
+use crate::db::{Arg, Backend, Conn, args};
 use crate::inboxes::InboxRules;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -24,6 +24,31 @@ pub enum DeliverySubject {
     Message(MessageId),
     /// A conversation event.
     Event(EventId),
+}
+
+/// How one attempt at a webhook delivery ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WebhookAttempt {
+    /// The integration received it.
+    Delivered,
+    /// It failed and is tried again at `at`.
+    Retry { error: String, at: Timestamp },
+    /// It failed for good.
+    GaveUp { error: String },
+}
+
+/// `($n, $n+1, ...), (...)`: `rows` rows of `columns` placeholders, numbered from `first`, for
+/// a `VALUES` list (whose columns both engines name `column1`, `column2`, ...).
+pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let start = first + row * columns;
+            let placeholders: Vec<String> =
+                (start..start + columns).map(|n| format!("${n}")).collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A claimed delivery, ready to be attempted.
@@ -72,22 +97,44 @@ impl TryFrom<DeliveryRow> for WebhookDelivery {
     }
 }
 
-pub(crate) async fn enqueue_delivery(
+/// Queues a webhook delivery for each of `subjects` (in order) of one conversation.
+pub(crate) async fn enqueue_deliveries(
     conn: &mut Conn,
     account_id: AccountId,
     inbox_id: InboxId,
     conversation_id: ConversationId,
-    subject: DeliverySubject,
+    subjects: &[DeliverySubject],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let (kind, id) = match subject {
-        DeliverySubject::Message(id) => ("message", id.0),
-        DeliverySubject::Event(id) => ("event", id.0),
-    };
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let mut rows = args![account_id, inbox_id, conversation_id, now];
+    for subject in subjects {
+        let (kind, id) = match subject {
+            DeliverySubject::Message(id) => ("message", id.0),
+            DeliverySubject::Event(id) => ("event", id.0),
+        };
+        // Time-ordered ids keep the subjects' order, which claiming follows.
+        rows.extend(args![Uuid::now_v7(), kind, id]);
+    }
+    let values = (0..subjects.len())
+        .map(|n| {
+            let first = 5 + 3 * n;
+            format!(
+                "(${first}, $1, $2, $3, ${}, ${}, 'pending', 0, $4, $4)",
+                first + 1,
+                first + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     conn.execute(
-        "INSERT INTO webhook_deliveries (id, account_id, inbox_id, conversation_id, subject_kind, subject_id, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-        args![Uuid::now_v7(), account_id, inbox_id, conversation_id, kind, id, now],
+        &format!(
+            "INSERT INTO webhook_deliveries (id, account_id, inbox_id, conversation_id, subject_kind, subject_id, status, attempts, next_attempt_at, created_at) \
+             VALUES {values}"
+        ),
+        rows,
     )
     .await?;
     Ok(())
@@ -102,13 +149,12 @@ pub(crate) async fn enqueue_outbound(
     inbox_id: InboxId,
 ) -> Result<(), StoreError> {
     if rules.has_webhook {
-        let subject = DeliverySubject::Message(message.id);
-        enqueue_delivery(
+        enqueue_deliveries(
             conn,
             message.account_id,
             inbox_id,
             message.conversation_id,
-            subject,
+            &[DeliverySubject::Message(message.id)],
             message.created_at,
         )
         .await?;
@@ -171,7 +217,7 @@ impl Store {
         delivery: &WebhookDelivery,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.finish_delivery(delivery, "delivered", None, DeliveryStatus::Sent, now)
+        self.record_webhook_attempts(&[(delivery.clone(), WebhookAttempt::Delivered)], now)
             .await
     }
 
@@ -184,54 +230,83 @@ impl Store {
         retry_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        match retry_at {
-            Some(retry_at) => {
-                let mut conn = self.write().await?;
-                conn.execute(
-                    "UPDATE webhook_deliveries SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND status = 'pending'",
-                    args![retry_at, error, delivery.id],
-                )
-                .await?;
-                conn.commit().await?;
-                Ok(())
-            }
-            None => {
-                self.finish_delivery(delivery, "failed", Some(error), DeliveryStatus::Failed, now)
-                    .await
-            }
-        }
+        let error = error.to_owned();
+        let attempt = match retry_at {
+            Some(at) => WebhookAttempt::Retry { error, at },
+            None => WebhookAttempt::GaveUp { error },
+        };
+        self.record_webhook_attempts(&[(delivery.clone(), attempt)], now)
+            .await
     }
 
-    async fn finish_delivery(
+    /// Records how each of `attempts` ended, all in one transaction: delivered ones and given
+    /// up ones are finished (an outbound message they carry becomes `sent` or `failed` unless a
+    /// channel delivers it), retried ones wait for their next attempt. An attempt whose
+    /// delivery is no longer pending (another node finished it after the lease ran out)
+    /// changes nothing.
+    pub async fn record_webhook_attempts(
         &self,
-        delivery: &WebhookDelivery,
-        status: &str,
-        error: Option<&str>,
-        message_status: DeliveryStatus,
+        attempts: &[(WebhookDelivery, WebhookAttempt)],
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         let mut conn = self.write().await?;
+        let mut outcomes = vec![Arg::from(now)];
+        for (delivery, attempt) in attempts {
+            let (status, retry_at, error) = match attempt {
+                WebhookAttempt::Delivered => ("delivered", None, None),
+                WebhookAttempt::Retry { error, at } => ("pending", Some(*at), Some(error.as_str())),
+                WebhookAttempt::GaveUp { error } => ("failed", None, Some(error.as_str())),
+            };
+            outcomes.extend(args![delivery.id, status, retry_at, error]);
+        }
         conn.execute(
-            "UPDATE webhook_deliveries SET status = $1, last_error = COALESCE($2, last_error), finished_at = $3 \
-             WHERE id = $4 AND status = 'pending'",
-            args![status, error, now, delivery.id],
+            &format!(
+                "UPDATE webhook_deliveries SET status = v.column2, \
+                 next_attempt_at = COALESCE(v.column3, next_attempt_at), \
+                 last_error = COALESCE(v.column4, last_error), \
+                 finished_at = CASE WHEN v.column2 = 'pending' THEN finished_at ELSE $1 END \
+                 FROM (VALUES {}) AS v WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.status = 'pending'",
+                values_rows(attempts.len(), 4, 2)
+            ),
+            outcomes,
         )
         .await?;
+        let mut messages = Vec::new();
+        for (delivery, attempt) in attempts {
+            let status = match attempt {
+                WebhookAttempt::Delivered => DeliveryStatus::Sent,
+                WebhookAttempt::GaveUp { .. } => DeliveryStatus::Failed,
+                WebhookAttempt::Retry { .. } => continue,
+            };
+            if let DeliverySubject::Message(message_id) = delivery.subject {
+                messages.extend(args![delivery.account_id, message_id, status.as_str()]);
+            }
+        }
         let mut announcements = Announcements::default();
-        if let DeliverySubject::Message(message_id) = delivery.subject {
+        if !messages.is_empty() {
+            let rows = messages.len() / 3;
             let updated = conn
-                .fetch_optional::<(Uuid,)>(
-                    "UPDATE messages SET delivery_status = $1 WHERE account_id = $2 AND id = $3 AND delivery_status = 'pending' \
-                     AND NOT EXISTS (SELECT 1 FROM channel_deliveries WHERE message_id = $3) RETURNING conversation_id",
-                    args![message_status.as_str(), delivery.account_id, message_id],
+                .fetch_all::<(Uuid, Uuid, Uuid)>(
+                    &format!(
+                        "UPDATE messages SET delivery_status = v.column3 FROM (VALUES {}) AS v \
+                         WHERE messages.account_id = v.column1 AND messages.id = v.column2 \
+                         AND messages.delivery_status = 'pending' \
+                         AND NOT EXISTS (SELECT 1 FROM channel_deliveries c WHERE c.message_id = messages.id) \
+                         RETURNING account_id, id, conversation_id",
+                        values_rows(rows, 3, 1)
+                    ),
+                    messages,
                 )
                 .await?;
-            if let Some((conversation_id,)) = updated {
-                announcements = Announcements::message_update(
-                    delivery.account_id,
+            for (account_id, message_id, conversation_id) in updated {
+                announcements.extend(Announcements::message_update(
+                    account_id.into(),
                     conversation_id.into(),
-                    message_id,
-                );
+                    message_id.into(),
+                ));
             }
         }
         self.changes.commit_with(conn, announcements).await

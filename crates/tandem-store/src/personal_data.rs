@@ -434,6 +434,15 @@ pub const REGISTRY: &[Table] = &[
         of_contact: Some(("account_id = $1 AND contact_id = $2", Erase::Delete)),
     },
     Table {
+        name: "facts_stale",
+        columns: &[
+            plain("conversation_id"),
+            plain("account_id"),
+            plain("marked_at"),
+        ],
+        of_contact: Some((OF_CONVERSATIONS, Erase::Delete)),
+    },
+    Table {
         name: "events",
         columns: &[
             plain("id"),

@@ -288,6 +288,15 @@ impl TryFrom<EventRow> for Event {
 }
 
 /// Converts every row, failing on the first one that cannot be read.
+/// `columns` (a comma-separated list) each prefixed with the table alias `alias`.
+pub(crate) fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn convert_all<R, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError>
 where
     T: TryFrom<R, Error = StoreError>,

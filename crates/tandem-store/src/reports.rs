@@ -1,22 +1,16 @@
-//! Reports: each conversation's facts, refolded by `tandem-reports` inside every transaction
-//! that records its events, and summed with `GROUP BY` over an account's conversations opened
-//! in a range. The account's time zone (report days are its calendar days) lives here too.
+//! Reports: each conversation's facts (`report_facts.rs`), brought up to date and summed with
+//! `GROUP BY` over an account's conversations opened in a range. The account's time zone
+//! (report days are its calendar days) lives here too.
 
-use serde_json::Value;
 use sqlx::FromRow;
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use tandem_domain::Timestamp;
-use tandem_domain::event::Event;
-use tandem_domain::id::{AccountId, ConversationId};
-use tandem_domain::message::Message;
-use tandem_reports::facts::fold;
+use tandem_domain::id::AccountId;
 use tandem_reports::period::SLOT_MS;
-use tandem_reports::{ConversationFacts, ConversationLog, GroupBy, Tally};
+use tandem_reports::{GroupBy, Tally};
 
-use crate::db::{Conn, args};
-use crate::records::{EVENT_COLUMNS, EventRow, MESSAGE_COLUMNS, MessageRow, convert_all};
+use crate::db::args;
 use crate::{Store, StoreError};
 
 /// Which conversations a report counts, and the rules that depend on the report.
@@ -177,15 +171,6 @@ struct SlotRow {
     tally: TallyRow,
 }
 
-#[derive(Debug, FromRow)]
-struct LogRow {
-    created_at: i64,
-    handover_context: Option<Json<Value>>,
-    bot_state: Option<Json<Value>>,
-    has_sla: i64,
-    out_of_scope_questions: i64,
-}
-
 /// The facts column a group reads, and whether it holds ids.
 fn group_column(group: GroupBy) -> (&'static str, bool) {
     match group {
@@ -196,145 +181,6 @@ fn group_column(group: GroupBy) -> (&'static str, bool) {
         GroupBy::Intent => ("intent", false),
         GroupBy::HandoverReason => ("handover_reason", false),
     }
-}
-
-fn flag(value: bool) -> i64 {
-    i64::from(value)
-}
-
-/// Refolds one conversation's facts from its log, inside the caller's transaction. The facts
-/// row is locked first (an upsert), so on PostgreSQL a concurrent transaction that recorded
-/// events of the same conversation has committed before the log is read: the last writer
-/// always folds the whole log.
-pub(crate) async fn refresh_facts(
-    conn: &mut Conn,
-    account_id: AccountId,
-    conversation_id: ConversationId,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO conversation_facts (conversation_id, account_id, inbox_id, channel, contact_id, opened_at) \
-         SELECT c.id, c.account_id, c.inbox_id, i.channel, c.contact_id, c.created_at \
-         FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE c.account_id = $1 AND c.id = $2 \
-         ON CONFLICT (conversation_id) DO UPDATE SET contact_id = excluded.contact_id",
-        args![account_id, conversation_id],
-    )
-    .await?;
-    let log = conn
-        .fetch_optional::<LogRow>(
-            "SELECT created_at, handover_context, bot_state, \
-             CAST(CASE WHEN EXISTS (SELECT 1 FROM sla_clocks s WHERE s.account_id = $1 AND s.conversation_id = $2) \
-             THEN 1 ELSE 0 END AS BIGINT) AS has_sla, \
-             (SELECT COUNT(*) FROM unanswered_questions q WHERE q.account_id = $1 AND q.conversation_id = $2 \
-              AND q.reason = 'out_of_scope') AS out_of_scope_questions \
-             FROM conversations WHERE account_id = $1 AND id = $2",
-            args![account_id, conversation_id],
-        )
-        .await?
-        .ok_or(StoreError::not_found("conversation"))?;
-    let events: Vec<Event> = convert_all(
-        conn.fetch_all::<EventRow>(
-            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE account_id = $1 AND conversation_id = $2 ORDER BY created_at, id"),
-            args![account_id, conversation_id],
-        )
-        .await?,
-    )?;
-    let messages: Vec<Message> = convert_all(
-        conn.fetch_all::<MessageRow>(
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND conversation_id = $2 ORDER BY created_at, id"),
-            args![account_id, conversation_id],
-        )
-        .await?,
-    )?;
-    let facts = fold(&ConversationLog {
-        opened_at: crate::records::timestamp(log.created_at)?,
-        events: &events,
-        messages: &messages,
-        handover_context: log.handover_context.as_ref().map(|json| &json.0),
-        bot_state: log.bot_state.as_ref().map(|json| &json.0),
-        has_sla: log.has_sla == 1,
-        out_of_scope_questions: log.out_of_scope_questions,
-    });
-    save_facts(conn, account_id, conversation_id, &facts).await?;
-    link_same_intent(conn, account_id, conversation_id, &facts).await
-}
-
-async fn save_facts(
-    conn: &mut Conn,
-    account_id: AccountId,
-    conversation_id: ConversationId,
-    facts: &ConversationFacts,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE conversation_facts SET team_id = $1, agent_id = $2, intent = $3, handover_reason = $4, \
-         bot_first = $5, first_response_ms = $6, queued_at = $7, time_to_agent_ms = $8, abandoned_at = $9, \
-         first_human_response_ms = $10, resolution_ms = $11, resolved_at = $12, reopens = $13, handle_ms = $14, \
-         has_sla = $15, sla_breached = $16, csat_sent = $17, csat_score = $18, nps_sent = $19, nps_score = $20, \
-         bot_customer_messages = $21, bot_answered_messages = $22, out_of_scope_handover = $23, asked_again = $24, \
-         bot_out_of_scope_messages = $25 \
-         WHERE account_id = $26 AND conversation_id = $27",
-        args![
-            facts.team_id,
-            facts.agent_id,
-            facts.intent.as_deref(),
-            facts.handover_reason.map(|reason| reason.as_str()),
-            flag(facts.bot_first),
-            facts.first_response_ms,
-            facts.queued_at,
-            facts.time_to_agent_ms,
-            facts.abandoned_at,
-            facts.first_human_response_ms,
-            facts.resolution_ms,
-            facts.resolved_at,
-            facts.reopens,
-            facts.handle_ms,
-            flag(facts.has_sla),
-            flag(facts.sla_breached),
-            flag(facts.csat_sent),
-            facts.csat_score.map(i64::from),
-            flag(facts.nps_sent),
-            facts.nps_score.map(i64::from),
-            facts.bot_customer_messages,
-            facts.bot_answered_messages,
-            flag(facts.out_of_scope_handover),
-            flag(facts.asked_again),
-            facts.bot_out_of_scope_messages,
-            account_id,
-            conversation_id
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Keeps `next_same_intent_at` (first-contact resolution) true both ways: this conversation's
-/// is the contact's next opening on the same intent, and it is the next opening of the
-/// contact's earlier conversations on that intent that had none sooner. Conversations with no
-/// known intent count as one intent, "none".
-async fn link_same_intent(
-    conn: &mut Conn,
-    account_id: AccountId,
-    conversation_id: ConversationId,
-    facts: &ConversationFacts,
-) -> Result<(), StoreError> {
-    let intent = facts.intent.clone().unwrap_or_default();
-    conn.execute(
-        "UPDATE conversation_facts SET next_same_intent_at = (\
-             SELECT MIN(later.opened_at) FROM conversation_facts later \
-             WHERE later.account_id = $1 AND later.contact_id = conversation_facts.contact_id \
-             AND COALESCE(later.intent, '') = $3 AND later.opened_at > conversation_facts.opened_at) \
-         WHERE account_id = $1 AND conversation_id = $2",
-        args![account_id, conversation_id, intent.as_str()],
-    )
-    .await?;
-    conn.execute(
-        "UPDATE conversation_facts SET next_same_intent_at = $4 \
-         WHERE account_id = $1 AND contact_id = (SELECT contact_id FROM conversation_facts WHERE account_id = $1 AND conversation_id = $2) \
-         AND COALESCE(intent, '') = $3 AND opened_at < $4 \
-         AND (next_same_intent_at IS NULL OR next_same_intent_at > $4)",
-        args![account_id, conversation_id, intent.as_str(), facts.opened_at],
-    )
-    .await?;
-    Ok(())
 }
 
 fn scope_args(account_id: AccountId, scope: &ReportScope) -> Vec<crate::db::Arg> {
@@ -348,39 +194,6 @@ fn scope_args(account_id: AccountId, scope: &ReportScope) -> Vec<crate::db::Arg>
 }
 
 impl Store {
-    /// Folds the facts of conversations that have none (those recorded before reports
-    /// existed), `batch` at a time, each in its own short transaction, and returns how many it
-    /// folded. Maintenance for every account, run once when a node starts; on several nodes
-    /// at once the same conversation is at worst folded twice, to the same facts.
-    pub async fn backfill_report_facts(&self, batch: u32) -> Result<u64, StoreError> {
-        let mut folded = 0;
-        loop {
-            let missing = self
-                .read()
-                .await?
-                .fetch_all::<(Uuid, Uuid)>(
-                    "SELECT c.account_id, c.id FROM conversations c \
-                     LEFT JOIN conversation_facts f ON f.conversation_id = c.id \
-                     WHERE f.conversation_id IS NULL LIMIT $1",
-                    args![i64::from(batch)],
-                )
-                .await?;
-            if missing.is_empty() {
-                return Ok(folded);
-            }
-            for (account_id, conversation_id) in missing {
-                let mut conn = self.write().await?;
-                match refresh_facts(&mut conn, account_id.into(), conversation_id.into()).await {
-                    Ok(()) => conn.commit().await?,
-                    // Deleted meanwhile: nothing to fold.
-                    Err(StoreError::NotFound { .. }) => continue,
-                    Err(error) => return Err(error),
-                }
-                folded += 1;
-            }
-        }
-    }
-
     /// The account's IANA time zone name (`UTC` until set).
     pub async fn account_time_zone(&self, account_id: AccountId) -> Result<String, StoreError> {
         let mut conn = self.read().await?;
@@ -420,6 +233,7 @@ impl Store {
         account_id: AccountId,
         scope: &ReportScope,
     ) -> Result<Tally, StoreError> {
+        self.bring_facts_up_to_date(account_id).await?;
         let mut conn = self.read().await?;
         let row = conn
             .fetch_one::<TallyRow>(
@@ -438,6 +252,7 @@ impl Store {
         scope: &ReportScope,
         group: GroupBy,
     ) -> Result<Vec<(Option<String>, Tally)>, StoreError> {
+        self.bring_facts_up_to_date(account_id).await?;
         let (column, holds_ids) = group_column(group);
         let sql = format!(
             "SELECT {column} AS key, {TALLY_SELECT} {IN_RANGE} \
@@ -467,6 +282,7 @@ impl Store {
         account_id: AccountId,
         scope: &ReportScope,
     ) -> Result<Vec<(i64, Tally)>, StoreError> {
+        self.bring_facts_up_to_date(account_id).await?;
         let mut conn = self.read().await?;
         let rows = conn
             .fetch_all::<SlotRow>(

@@ -236,6 +236,7 @@ impl Store {
                         "unanswered_questions",
                         "sla_clocks",
                         "conversation_facts",
+                        "facts_stale",
                         "events",
                         "messages",
                     ] {

@@ -117,23 +117,26 @@ async fn place(
     };
     let team_id = team.map(|team| team.team_id);
     conversation.team_id = team_id;
-    let (current,): (i64,) = conn
-        .fetch_one(
-            "SELECT priority FROM conversations WHERE account_id = $1 AND id = $2",
-            args![account_id, conversation.id],
-        )
-        .await?;
     let entering = Priority::of(PriorityFacts {
         high_value: facts.high_value,
         negative_sentiment: facts.negative_sentiment,
     });
-    let priority = i64::from(entering.0).max(current);
-    conn.execute(
-        "UPDATE conversations SET team_id = $1, priority = $2, queued_at = COALESCE(queued_at, $3), \
-         assigned_at = NULL, awaiting_answer_since = NULL WHERE account_id = $4 AND id = $5",
-        args![team_id, priority, now, account_id, conversation.id],
-    )
-    .await?;
+    // The priority is never lowered by a requeue.
+    let (priority,): (i64,) = conn
+        .fetch_one(
+            "UPDATE conversations SET team_id = $1, \
+             priority = CASE WHEN priority > $2 THEN priority ELSE $2 END, \
+             queued_at = COALESCE(queued_at, $3), assigned_at = NULL, awaiting_answer_since = NULL \
+             WHERE account_id = $4 AND id = $5 RETURNING priority",
+            args![
+                team_id,
+                i64::from(entering.0),
+                now,
+                account_id,
+                conversation.id
+            ],
+        )
+        .await?;
     if let Some(team) = team {
         start_clocks(conn, conversation, team, now).await?;
     }

@@ -17,10 +17,10 @@ use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
 use tandem_store::testing::{TestDatabase, backends};
 use tandem_store::{
     AccountSeed, AgentMessage, AuditActor, AuditFilter, AuditPage, Backend, BotHandover,
-    BotTurnOutcome, BotTurnRecord, ChangeNotice, Conflict, ConversationFilter, ConversationUpdate,
-    DeliverySubject, InboundMessage, InboundOutcome, NewAuditEntry, NewInbox,
+    BotTurnOutcome, BotTurnRecord, ChangeNotice, ChannelAttempt, Conflict, ConversationFilter,
+    ConversationUpdate, DeliverySubject, InboundMessage, InboundOutcome, NewAuditEntry, NewInbox,
     NewLearningSuggestion, NewUnansweredQuestion, ReportScope, RoutingFacts, Store, StoreError,
-    StoreOptions, SuggestionStatus, TYPING, TokenKind, UserSeed, WebhookDelivery,
+    StoreOptions, SuggestionStatus, TYPING, TokenKind, UserSeed, WebhookAttempt, WebhookDelivery,
 };
 use uuid::Uuid;
 
@@ -2830,4 +2830,384 @@ async fn credentials_per_account_and_revocation(store: &Store, backend: Backend)
 #[tokio::test]
 async fn credentials_are_per_account_and_password_changes_revoke_tokens() {
     on_every_backend!(credentials_per_account_and_revocation);
+}
+
+/// An agent's reply on `conversation_id`.
+async fn reply(store: &Store, tenant: &Tenant, conversation_id: ConversationId, now: Timestamp) {
+    store
+        .append_agent_message(
+            tenant.account_id,
+            &AgentMessage {
+                conversation_id,
+                author_id: tenant.agent.id,
+                text: "Olá!".into(),
+                is_private: false,
+                may_override: true,
+            },
+            now,
+        )
+        .await
+        .expect("reply stored");
+}
+
+/// Writes mark facts stale instead of refolding them; the facts worker's batches and a
+/// report's catch-up must still read back exactly the fold of every conversation's whole log.
+#[tokio::test]
+async fn facts_read_back_exact_after_a_burst_of_writes() {
+    for backend in backends() {
+        let database = TestDatabase::create(backend).await;
+        let store = open_store(&database).await;
+        let tenant = tenant(&store, "aurora", None).await;
+        let mut conversations = Vec::new();
+        for n in 0..6_i64 {
+            let phone = format!("+55119111111{n:02}");
+            for m in 0..3_i64 {
+                let outcome = receive(
+                    &store,
+                    &tenant,
+                    &phone,
+                    "alô?",
+                    &format!("m-{n}-{m}"),
+                    at(100 + 10 * n + m),
+                )
+                .await;
+                if m == 0 {
+                    conversations.push(outcome.conversation.id);
+                }
+            }
+        }
+        for (n, conversation_id) in conversations.iter().enumerate() {
+            let n = i64::try_from(n).expect("small");
+            reply(&store, &tenant, *conversation_id, at(200 + n)).await;
+            if n % 2 == 1 {
+                store
+                    .update_conversation(
+                        tenant.account_id,
+                        *conversation_id,
+                        ConversationUpdate::Resolve,
+                        Actor::User(tenant.agent.id),
+                        true,
+                        at(300 + n),
+                    )
+                    .await
+                    .expect("resolved");
+            }
+        }
+        assert_eq!(
+            store.refold_stale_facts().await.expect("refolded"),
+            6,
+            "{backend:?}: the worker refolds each written conversation once"
+        );
+        assert_eq!(
+            store.refold_stale_facts().await.expect("nothing stale"),
+            0,
+            "{backend:?}"
+        );
+        // More writes after the worker's pass (on the open ones): the report catches up by
+        // itself.
+        for (n, conversation_id) in conversations.iter().enumerate().step_by(2) {
+            let n = i64::try_from(n).expect("small");
+            reply(&store, &tenant, *conversation_id, at(400 + n)).await;
+        }
+        let scope = ReportScope {
+            start: at(0),
+            end: at(1_000),
+            as_of: at(2_000),
+            fcr_days: 7,
+        };
+        let live = store
+            .report_total(tenant.account_id, &scope)
+            .await
+            .expect("total");
+        assert_eq!(live.conversations, 6, "{backend:?}");
+        assert_eq!(live.resolved, 3, "{backend:?}");
+        assert_eq!(live.first_response_count, 6, "{backend:?}");
+        let live_by_agent = store
+            .report_groups(tenant.account_id, &scope, GroupBy::Agent)
+            .await
+            .expect("groups");
+        forget_facts(&database, backend).await;
+        assert_eq!(store.backfill_report_facts(4).await.expect("backfilled"), 6);
+        assert_eq!(
+            store
+                .report_total(tenant.account_id, &scope)
+                .await
+                .expect("total"),
+            live,
+            "{backend:?}: the facts read are the fold of the whole logs"
+        );
+        assert_eq!(
+            store
+                .report_groups(tenant.account_id, &scope, GroupBy::Agent)
+                .await
+                .expect("groups"),
+            live_by_agent,
+            "{backend:?}"
+        );
+        store.close().await;
+    }
+}
+
+/// Claims every due webhook delivery and records them all delivered, until none is left.
+async fn drain_webhooks(store: &Store, now: Timestamp) {
+    loop {
+        let claimed = store
+            .claim_webhook_deliveries(now, SignedDuration::from_secs(60), 100)
+            .await
+            .expect("claim");
+        if claimed.is_empty() {
+            return;
+        }
+        let delivered: Vec<_> = claimed
+            .into_iter()
+            .map(|delivery| (delivery, WebhookAttempt::Delivered))
+            .collect();
+        store
+            .record_webhook_attempts(&delivered, now)
+            .await
+            .expect("recorded");
+    }
+}
+
+async fn webhook_attempts_are_recorded_together_and_once(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "aurora", Some("http://127.0.0.1:9/hook")).await;
+    let mut conversations = Vec::new();
+    for n in 0..3 {
+        let phone = format!("+551198888770{n}");
+        let opened = receive(store, &tenant, &phone, "oi", &format!("m-{n}"), at(1)).await;
+        conversations.push(opened.conversation.id);
+    }
+    drain_webhooks(store, at(2)).await;
+    for conversation_id in &conversations {
+        reply(store, &tenant, *conversation_id, at(3)).await;
+    }
+    // The replies, and then the events of their assignment, wait in order behind each other.
+    let mut claimed = store
+        .claim_webhook_deliveries(at(4), SignedDuration::from_secs(60), 100)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 3, "{backend:?}: one reply per conversation");
+    claimed.sort_by_key(|delivery| delivery.id);
+    let message_of = |delivery: &WebhookDelivery| match delivery.subject {
+        DeliverySubject::Message(id) => id,
+        DeliverySubject::Event(_) => panic!("{backend:?}: the reply goes first"),
+    };
+    let messages: Vec<_> = claimed.iter().map(message_of).collect();
+    let batch = vec![
+        (claimed[0].clone(), WebhookAttempt::Delivered),
+        (claimed[1].clone(), WebhookAttempt::Delivered),
+        (
+            claimed[2].clone(),
+            WebhookAttempt::Retry {
+                error: "connection refused".into(),
+                at: at(500),
+            },
+        ),
+    ];
+    store
+        .record_webhook_attempts(&batch, at(5))
+        .await
+        .expect("recorded");
+    // The same outcomes recorded again (a node whose lease ran out) change nothing.
+    store
+        .record_webhook_attempts(&batch, at(6))
+        .await
+        .expect("recorded again");
+    let status = |n: usize| {
+        let message_id = messages[n];
+        async move {
+            store
+                .message(tenant.account_id, message_id)
+                .await
+                .expect("message")
+                .delivery_status
+        }
+    };
+    assert_eq!(status(0).await, Some(DeliveryStatus::Sent), "{backend:?}");
+    assert_eq!(status(1).await, Some(DeliveryStatus::Sent), "{backend:?}");
+    assert_eq!(
+        status(2).await,
+        Some(DeliveryStatus::Pending),
+        "{backend:?}"
+    );
+    let next: Vec<_> = store
+        .claim_webhook_deliveries(at(400), SignedDuration::from_secs(60), 100)
+        .await
+        .expect("claim");
+    assert_eq!(
+        next.len(),
+        2,
+        "{backend:?}: the delivered conversations go on; the failed one waits for its retry"
+    );
+    assert!(
+        next.iter().all(|delivery| delivery.id != claimed[2].id),
+        "{backend:?}"
+    );
+    let retried = store
+        .claim_webhook_deliveries(at(500), SignedDuration::from_secs(60), 100)
+        .await
+        .expect("claim the retry");
+    let retried: Vec<_> = retried
+        .into_iter()
+        .filter(|delivery| delivery.id == claimed[2].id)
+        .collect();
+    assert_eq!(retried.len(), 1, "{backend:?}");
+    assert_eq!(retried[0].attempts, 2, "{backend:?}");
+    store
+        .record_webhook_attempts(
+            &[(
+                retried[0].clone(),
+                WebhookAttempt::GaveUp {
+                    error: "gave up".into(),
+                },
+            )],
+            at(501),
+        )
+        .await
+        .expect("given up");
+    assert_eq!(status(2).await, Some(DeliveryStatus::Failed), "{backend:?}");
+}
+
+#[tokio::test]
+async fn webhook_attempts_that_finish_together_are_recorded_in_one_batch_each_once() {
+    on_every_backend!(webhook_attempts_are_recorded_together_and_once);
+}
+
+async fn channel_attempts_are_recorded_together_and_once(store: &Store, backend: Backend) {
+    let tenant = tenant(store, "outbox", None).await;
+    let inbox = whatsapp_inbox(store, &tenant).await;
+    for n in 0..4 {
+        let mut customer = inbound(
+            inbox.id,
+            &format!("+551191111220{n}"),
+            "oi",
+            &format!("wamid.IN{n}"),
+        );
+        customer.reply_address = Some(format!("551191111220{n}"));
+        let received = store
+            .append_inbound_message(tenant.account_id, &customer, at(1))
+            .await
+            .expect("stored");
+        reply(store, &tenant, received.conversation.id, at(2)).await;
+    }
+    let lease = SignedDuration::from_secs(60);
+    let mut claimed = store
+        .claim_channel_deliveries(at(3), lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 4, "{backend:?}");
+    claimed.sort_by_key(|job| job.id);
+    assert!(
+        claimed
+            .iter()
+            .all(|job| job.channel == ChannelKind::Whatsapp && job.attempts == 1),
+        "{backend:?}"
+    );
+    let batch = vec![
+        (
+            claimed[0].clone(),
+            ChannelAttempt::Sent {
+                external_id: "wamid.OUT0".into(),
+            },
+        ),
+        (
+            claimed[1].clone(),
+            ChannelAttempt::Sent {
+                external_id: "wamid.OUT1".into(),
+            },
+        ),
+        (
+            claimed[2].clone(),
+            ChannelAttempt::Failed {
+                error: "recipient not on WhatsApp".into(),
+            },
+        ),
+        (
+            claimed[3].clone(),
+            ChannelAttempt::Retry {
+                error: "timeout".into(),
+                at: at(500),
+            },
+        ),
+    ];
+    store
+        .record_channel_attempts(&batch, at(4))
+        .await
+        .expect("recorded");
+    // Recorded again with other provider ids: a finished job keeps its first outcome.
+    let mut again = batch.clone();
+    again[0].1 = ChannelAttempt::Sent {
+        external_id: "wamid.OTHER".into(),
+    };
+    again[2].1 = ChannelAttempt::Sent {
+        external_id: "wamid.LATE".into(),
+    };
+    store
+        .record_channel_attempts(&again, at(5))
+        .await
+        .expect("recorded again");
+    let message = |n: usize| {
+        let message_id = claimed[n].message_id;
+        async move {
+            store
+                .message(tenant.account_id, message_id)
+                .await
+                .expect("message")
+        }
+    };
+    let sent = message(0).await;
+    assert_eq!(
+        (sent.delivery_status, sent.external_id.as_deref()),
+        (Some(DeliveryStatus::Sent), Some("wamid.OUT0")),
+        "{backend:?}"
+    );
+    assert_eq!(
+        message(1).await.external_id.as_deref(),
+        Some("wamid.OUT1"),
+        "{backend:?}"
+    );
+    let failed = message(2).await;
+    assert_eq!(
+        (
+            failed.delivery_status,
+            failed.delivery_error.as_deref(),
+            failed.external_id
+        ),
+        (
+            Some(DeliveryStatus::Failed),
+            Some("recipient not on WhatsApp"),
+            None
+        ),
+        "{backend:?}"
+    );
+    assert_eq!(
+        message(3).await.delivery_status,
+        Some(DeliveryStatus::Pending),
+        "{backend:?}"
+    );
+    assert!(
+        store
+            .claim_channel_deliveries(at(400), lease, 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "{backend:?}: finished jobs never come back; the retry waits for its time"
+    );
+    let retried = store
+        .claim_channel_deliveries(at(500), lease, 10)
+        .await
+        .expect("claim the retry");
+    assert_eq!(
+        retried
+            .iter()
+            .map(|job| (job.id, job.attempts))
+            .collect::<Vec<_>>(),
+        [(claimed[3].id, 2)],
+        "{backend:?}"
+    );
+}
+
+#[tokio::test]
+async fn channel_attempts_that_finish_together_are_recorded_in_one_batch_each_once() {
+    on_every_backend!(channel_attempts_are_recorded_together_and_once);
 }
