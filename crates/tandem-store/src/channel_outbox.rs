@@ -13,8 +13,7 @@ use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::DeliveryStatus;
 
 use crate::changes::Announcements;
-use crate::db::{Arg, Backend, Conn, args};
-use crate::outbox::values_rows;
+use crate::db::{Arg, Backend, Conn, args, values_rows};
 use crate::records::timestamp;
 use crate::{Store, StoreError};
 

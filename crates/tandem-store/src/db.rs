@@ -73,6 +73,20 @@ id_args!(
     LearningSuggestionId
 );
 
+/// `($n, $n+1, ...), (...)`: `rows` rows of `columns` placeholders, numbered from `first`, for
+/// a `VALUES` list (whose columns both engines name `column1`, `column2`, ...).
+pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let start = first + row * columns;
+            let placeholders: Vec<String> =
+                (start..start + columns).map(|n| format!("${n}")).collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Builds the argument list of a query: `args![account_id, name]`.
 macro_rules! args {
     ($($arg:expr),* $(,)?) => {

@@ -11,8 +11,8 @@ use tandem_domain::id::{EventId, MessageId};
 
 use crate::StoreError;
 use crate::changes::Announcements;
-use crate::db::{Conn, args};
-use crate::outbox::{DeliverySubject, enqueue_deliveries, values_rows};
+use crate::db::{Conn, args, values_rows};
+use crate::outbox::{DeliverySubject, enqueue_deliveries};
 use crate::report_facts::mark_facts_stale;
 use crate::routing_follow_up::{RoutingFacts, follow_events};
 

@@ -12,7 +12,7 @@ use tandem_domain::message::{DeliveryStatus, Message};
 
 use crate::changes::Announcements;
 use crate::channel_outbox::enqueue_channel_delivery;
-use crate::db::{Arg, Backend, Conn, args};
+use crate::db::{Arg, Backend, Conn, args, values_rows};
 use crate::inboxes::InboxRules;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -35,20 +35,6 @@ pub enum WebhookAttempt {
     Retry { error: String, at: Timestamp },
     /// It failed for good.
     GaveUp { error: String },
-}
-
-/// `($n, $n+1, ...), (...)`: `rows` rows of `columns` placeholders, numbered from `first`, for
-/// a `VALUES` list (whose columns both engines name `column1`, `column2`, ...).
-pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let start = first + row * columns;
-            let placeholders: Vec<String> =
-                (start..start + columns).map(|n| format!("${n}")).collect();
-            format!("({})", placeholders.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A claimed delivery, ready to be attempted.
