@@ -151,11 +151,12 @@ pub fn markdown_table(title: &str, points: &[SweepPoint]) -> String {
     let _ = writeln!(
         out,
         "| run | offered/s | accepted/s | bot reply p50 | bot reply p99 | handover → agent notified p99 \
-         | errors | dropped arrivals | server CPU (cores) | CPU ms / accepted msg | sustained |"
+         | errors | dropped arrivals | server CPU (cores) | CPU ms / accepted msg | idle sockets open \
+         | sustained |"
     );
     let _ = writeln!(
         out,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
     );
     for p in points {
         let _ = writeln!(
