@@ -64,7 +64,7 @@ use tandem_store::Store;
 
 pub use auth::{AuthError, Principal};
 pub use error::AppError;
-pub use hub::{Hub, Notification};
+pub use hub::{Delivery, Feed, Hub, Notification};
 
 use bot_turn::BotRunner;
 use channels::ChannelSettings;

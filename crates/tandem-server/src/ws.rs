@@ -13,11 +13,9 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
-use tandem_app::model::TYPING;
-use tandem_app::{Notification, Principal};
+use tandem_app::{Delivery, Notification, Principal};
 use tandem_domain::id::ConversationId;
 
 use crate::error::{ApiError, BadRequestKind};
@@ -153,7 +151,7 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
     if let Err(error) = &connection {
         tracing::warn!(%error, "recording the agent's connection failed");
     }
-    let mut notifications = state.app.hub.subscribe();
+    let mut feed = state.app.hub.follow_account(principal.account_id());
     let hello = ServerEvent::Hello {
         user: principal.user.clone().into(),
     };
@@ -166,23 +164,15 @@ async fn session(state: AppState, principal: Principal, token: String, mut socke
         loop {
             tokio::select! {
                 () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
-                notification = notifications.recv() => match notification {
-                    Ok(notification) => {
-                        if notification.account_id().is_some_and(|account| account != principal.account_id())
-                            || is_typing(&notification)
-                        {
-                            continue;
-                        }
-                        if socket.send(ServerEvent::from_notification(&notification).frame()).await.is_err() {
-                            break None;
-                        }
+                delivery = feed.recv() => {
+                    let event = match &delivery {
+                        Some(Delivery::Notification(notification)) => ServerEvent::from_notification(notification),
+                        Some(Delivery::Lagged) => ServerEvent::Resync,
+                        None => break Some((close_code::AWAY, "server shutting down")),
+                    };
+                    if socket.send(event.frame()).await.is_err() {
+                        break None;
                     }
-                    Err(RecvError::Lagged(_)) => {
-                        if socket.send(ServerEvent::Resync.frame()).await.is_err() {
-                            break None;
-                        }
-                    }
-                    Err(RecvError::Closed) => break Some((close_code::AWAY, "server shutting down")),
                 },
                 frame = socket.recv() => match frame {
                     None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
@@ -277,11 +267,6 @@ pub fn not_a_websocket(rejection: &WebSocketUpgradeRejection) -> ApiError {
         kind: BadRequestKind::WebsocketRequired,
         message: rejection.body_text(),
     }
-}
-
-/// Whether a notification only says someone is typing (for the customer's widget).
-pub fn is_typing(notification: &Notification) -> bool {
-    matches!(notification, Notification::Conversation { events, .. } if events.iter().any(|event| event == TYPING))
 }
 
 #[cfg(test)]

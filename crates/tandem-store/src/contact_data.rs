@@ -108,8 +108,8 @@ impl Store {
     pub async fn reclaim_erased(&self) -> Result<(), StoreError> {
         match &self.pools {
             Pools::Sqlite { writer, .. } => {
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(writer)
+                writer
+                    .execute_alone("PRAGMA wal_checkpoint(TRUNCATE)")
                     .await?;
             }
             Pools::Postgres(pool) => {

@@ -9,6 +9,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
 
+use crate::group_commit::GroupTx;
+
 use tandem_domain::Timestamp;
 use tandem_domain::id::{
     AccountId, CannedResponseId, ContactId, ConversationId, EventId, InboxId, LearningSuggestionId,
@@ -115,7 +117,7 @@ pub enum Backend {
 
 /// A connection borrowed from a pool, inside a transaction or not.
 pub(crate) enum Conn {
-    SqliteTx(Transaction<'static, Sqlite>),
+    SqliteGroup(GroupTx),
     PostgresTx(Transaction<'static, Postgres>),
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
@@ -183,14 +185,14 @@ binder!(BindPostgres, Postgres);
 impl Conn {
     pub(crate) fn backend(&self) -> Backend {
         match self {
-            Conn::SqliteTx(_) | Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::SqliteGroup(_) | Conn::Sqlite(_) => Backend::Sqlite,
             Conn::PostgresTx(_) | Conn::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn raw(&mut self) -> Raw<'_> {
         match self {
-            Conn::SqliteTx(tx) => Raw::Sqlite(tx),
+            Conn::SqliteGroup(tx) => Raw::Sqlite(tx.connection()),
             Conn::PostgresTx(tx) => Raw::Postgres(tx),
             Conn::Sqlite(conn) => Raw::Sqlite(conn),
             Conn::Postgres(conn) => Raw::Postgres(conn),
@@ -310,7 +312,7 @@ impl Conn {
     /// Commits the transaction; a no-op for a plain connection.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Conn::SqliteTx(tx) => tx.commit().await,
+            Conn::SqliteGroup(tx) => tx.commit().await,
             Conn::PostgresTx(tx) => tx.commit().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
         }

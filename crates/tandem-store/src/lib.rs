@@ -9,7 +9,7 @@
 // The modules import one another one way: each uses only modules listed before it here, so
 // none imports itself through others (`tandem-tidy`'s `no_crate_has_an_import_circle_between_its_modules` checks there is no circle).
 //
-//   foundations  error, db, records, changes, audit (`record_audit`, in any writer's transaction)
+//   foundations  error, group_commit, db, records, changes, audit (`record_audit`, in any writer's transaction)
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                report_facts (stale marks, refolds), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, stale facts, announcement)
@@ -39,6 +39,7 @@ mod db;
 mod error;
 mod events;
 mod file_modes;
+mod group_commit;
 mod inboxes;
 mod learning;
 mod login_throttles;
@@ -74,7 +75,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use accounts::{AccountSeed, InboxSeed};
 pub use audit::{AuditActor, AuditEntry, AuditFilter, AuditPage, NewAuditEntry};
@@ -114,6 +115,7 @@ pub use two_factor::{ChallengeFlow, TwoFactorGate, TwoFactorRecord};
 pub use users::UserSeed;
 
 use db::Conn;
+use group_commit::GroupWriter;
 
 /// Tuning for the connection pools.
 #[derive(Clone, Debug)]
@@ -136,9 +138,10 @@ impl Default for StoreOptions {
 #[derive(Clone, Debug)]
 enum Pools {
     /// WAL mode: one writer connection (SQLite allows one writer at a time, and a dedicated
-    /// connection avoids busy-retry storms) and a pool of readers that never block it.
+    /// connection avoids busy-retry storms) whose use cases share commits, and a pool of
+    /// readers that never block it.
     Sqlite {
-        writer: SqlitePool,
+        writer: GroupWriter,
         reader: SqlitePool,
     },
     Postgres(PgPool),
@@ -201,12 +204,11 @@ impl Store {
             // linger in free pages (see `Store::reclaim_erased`).
             .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(options.acquire_timeout)
-            .connect_with(connect.clone())
+        let mut writer = connect.connect().await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut writer)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let writer = GroupWriter::start(writer, options.acquire_timeout);
         let reader = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
@@ -256,7 +258,7 @@ impl Store {
     /// A transaction for a use case that writes.
     async fn write(&self) -> Result<Conn, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { writer, .. } => Conn::SqliteTx(writer.begin().await?),
+            Pools::Sqlite { writer, .. } => Conn::SqliteGroup(writer.begin().await?),
             Pools::Postgres(pool) => Conn::PostgresTx(pool.begin().await?),
         })
     }

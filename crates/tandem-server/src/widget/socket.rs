@@ -11,10 +11,9 @@ use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade, close_cod
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tokio::sync::broadcast::error::RecvError;
 use tracing::Instrument;
 
-use tandem_app::Notification;
+use tandem_app::{Delivery, Notification};
 use tandem_domain::conversation::Conversation;
 use tandem_domain::id::ContactId;
 
@@ -22,7 +21,7 @@ use super::{
     Names, Visitor, WidgetConversation, WidgetMessage, conversation_view, message_view, visitor,
 };
 use crate::state::AppState;
-use crate::ws::{is_typing, not_a_websocket, send_close, small_buffers};
+use crate::ws::{not_a_websocket, send_close, small_buffers};
 
 /// A frame the widget receives.
 #[derive(Debug, Serialize)]
@@ -69,13 +68,14 @@ pub async fn upgrade(
 
 async fn session(state: AppState, visitor: Visitor, mut socket: WebSocket) {
     let _open = state.metrics.websocket_opened();
-    let mut notifications = state.app.hub.subscribe();
+    let mut feed = state.app.hub.follow_visitor(visitor.inbox.id, &visitor.id);
     let mut contact = visitor_contact(&state, &visitor).await;
+    feed.settle_visitor(visitor.inbox.id, contact);
     let close = loop {
         tokio::select! {
             () = state.shutdown.cancelled() => break Some((close_code::AWAY, "server shutting down")),
-            notification = notifications.recv() => match notification {
-                Ok(notification) => {
+            delivery = feed.recv() => match delivery {
+                Some(Delivery::Notification(notification)) => {
                     let events = events_for(&state, &visitor, &mut contact, &notification).await;
                     let mut failed = false;
                     for event in events {
@@ -89,8 +89,8 @@ async fn session(state: AppState, visitor: Visitor, mut socket: WebSocket) {
                     }
                 }
                 // Missed notifications: closing makes the widget reconnect and reload.
-                Err(RecvError::Lagged(_)) => break Some((close_code::AGAIN, "reload")),
-                Err(RecvError::Closed) => break Some((close_code::AWAY, "server shutting down")),
+                Some(Delivery::Lagged) => break Some((close_code::AGAIN, "reload")),
+                None => break Some((close_code::AWAY, "server shutting down")),
             },
             frame = socket.recv() => match frame {
                 None | Some(Err(_)) | Some(Ok(Frame::Close(_))) => break None,
@@ -156,7 +156,7 @@ async fn events_for(
             }
         }
         Notification::Message { .. } => {}
-        Notification::Conversation { .. } if is_typing(notification) => {
+        Notification::Conversation { .. } if notification.is_typing() => {
             let author_name = match conversation.assignee_id {
                 Some(user) => names.of(state, conversation, user).await,
                 None => None,
@@ -188,22 +188,10 @@ fn is_visitors(
     {
         return false;
     }
-    if contact.is_none() && opened_by(notification) == Some(visitor.id.as_str()) {
+    if contact.is_none() && notification.opened_by_visitor() == Some(visitor.id.as_str()) {
         *contact = Some(conversation.contact_id);
     }
     *contact == Some(conversation.contact_id)
-}
-
-fn opened_by(notification: &Notification) -> Option<&str> {
-    match notification {
-        Notification::Message {
-            opened_by_visitor, ..
-        }
-        | Notification::Conversation {
-            opened_by_visitor, ..
-        } => opened_by_visitor.as_deref(),
-        Notification::Resync => None,
-    }
 }
 
 async fn status(

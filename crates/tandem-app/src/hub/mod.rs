@@ -1,87 +1,69 @@
 //! The real-time hub of one node: follows the store's change feed (local on SQLite, every
-//! node's on PostgreSQL), reads each change's current state once, and fans the resulting
-//! notification out to this node's WebSocket sessions.
+//! node's on PostgreSQL), reads each change's current state once, and queues the resulting
+//! notification for the sessions of this node that follow it: an account's agents, the widget
+//! visitor whose conversation it is. A change wakes only those sessions, whatever else is open.
 
-use std::sync::Arc;
+mod feed;
+mod notification;
+mod registry;
+
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
-use tandem_domain::conversation::Conversation;
-use tandem_domain::id::AccountId;
-use tandem_domain::message::Message;
+use tandem_domain::id::{AccountId, InboxId};
 use tandem_store::{Change, ChangeNotice, Store};
 
-/// Notifications kept for a slow WebSocket session before it is told to resync.
-const CAPACITY: usize = 4096;
+pub use feed::{Delivery, Feed};
+pub use notification::Notification;
+use registry::{Key, Registry};
 
-/// Something an account's users should see at once.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Notification {
-    /// A message was written (or its delivery status changed) in a conversation.
-    Message {
-        account_id: AccountId,
-        conversation: Conversation,
-        message: Box<Message>,
-        events: Vec<String>,
-        /// The message existed before and changed (its delivery status).
-        is_update: bool,
-        /// With a `handover_requested` event: what the person taking over needs.
-        handover_context: Option<serde_json::Value>,
-        /// With an `opened` event: the widget visitor whose conversation it is, if any, so each
-        /// widget socket recognises its visitor's first conversation without a read of its own.
-        opened_by_visitor: Option<String>,
-    },
-    /// A conversation changed status or owner.
-    Conversation {
-        account_id: AccountId,
-        conversation: Conversation,
-        events: Vec<String>,
-        /// With a `handover_requested` event: what the person taking over needs.
-        handover_context: Option<serde_json::Value>,
-        /// As on `Message`.
-        opened_by_visitor: Option<String>,
-    },
-    /// Notifications may have been missed; clients should reload what they show.
-    Resync,
-}
+/// Notifications queued for an agent's session before it is told to reload.
+const AGENT_QUEUE: usize = 1024;
 
-impl Notification {
-    /// The account it concerns; `None` concerns everyone.
-    pub fn account_id(&self) -> Option<AccountId> {
-        match self {
-            Notification::Message { account_id, .. }
-            | Notification::Conversation { account_id, .. } => Some(*account_id),
-            Notification::Resync => None,
-        }
-    }
-}
+/// Notifications queued for a widget visitor's session before it is told to reload.
+const WIDGET_QUEUE: usize = 64;
 
-/// Fans notifications out to this node's subscribers.
+/// Fans notifications out to the sessions of this node that follow them.
 #[derive(Clone, Debug)]
 pub struct Hub {
-    sender: broadcast::Sender<Arc<Notification>>,
+    registry: Arc<Mutex<Registry>>,
 }
 
 impl Hub {
     /// Starts following `store`'s changes.
     pub fn start(store: Store) -> Self {
-        let sender = broadcast::channel(CAPACITY).0;
+        let registry = Arc::new(Mutex::new(Registry::default()));
         let changes = store.changes().subscribe();
-        tokio::spawn(follow_changes(store, changes, sender.clone()));
-        Self { sender }
+        tokio::spawn(follow_changes(store, changes, Arc::clone(&registry)));
+        Self { registry }
     }
 
-    /// Every notification from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notification>> {
-        self.sender.subscribe()
+    /// An agent's feed: every change of `account_id` but typing notices, and `Resync` when the
+    /// change feed itself may have missed something.
+    pub fn follow_account(&self, account_id: AccountId) -> Feed {
+        Feed::open(&self.registry, AGENT_QUEUE, [Key::Account(account_id)])
+    }
+
+    /// A widget visitor's feed: the conversations the visitor opens in `inbox_id` and, until
+    /// [`Feed::settle_visitor`] says which contact is the visitor's, every change of the inbox.
+    pub fn follow_visitor(&self, inbox_id: InboxId, visitor_id: &str) -> Feed {
+        Feed::open(
+            &self.registry,
+            WIDGET_QUEUE,
+            [
+                Key::Visitor(inbox_id, visitor_id.to_owned()),
+                Key::Inbox(inbox_id),
+            ],
+        )
     }
 }
 
 async fn follow_changes(
     store: Store,
     mut changes: broadcast::Receiver<ChangeNotice>,
-    sender: broadcast::Sender<Arc<Notification>>,
+    registry: Arc<Mutex<Registry>>,
 ) {
     loop {
         let notification = match changes.recv().await {
@@ -90,10 +72,12 @@ async fn follow_changes(
                 None => continue,
             },
             Ok(ChangeNotice::Resync) | Err(RecvError::Lagged(_)) => Notification::Resync,
-            Err(RecvError::Closed) => return,
+            Err(RecvError::Closed) => {
+                feed::lock(&registry).clear();
+                return;
+            }
         };
-        // Nobody listening is fine.
-        let _ = sender.send(Arc::new(notification));
+        feed::lock(&registry).deliver(&Arc::new(notification));
     }
 }
 
