@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 RATES=${RATES:-100 250 500 1000 2000 4000}  # offered customer messages per second (open loop)
 SUSTAIN=${SUSTAIN:-60s}        # the top rate for this long (0: no sustain run)
 PROFILE=${PROFILE:-0}          # 1: sample the (first) server with perf while the load runs
+# LOG_LEVEL: the servers' log filter (default warn), e.g. "warn,sqlx::query=debug" to log every statement
 CUSTOMERS=${CUSTOMERS:-2000}
 AGENTS=${AGENTS:-20}
 WARMUP=${WARMUP:-10s}

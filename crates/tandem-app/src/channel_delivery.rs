@@ -23,7 +23,7 @@ use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_domain::message::{Direction, Message};
 use tandem_nlu::masking::mask_text;
-use tandem_store::{ChannelAttempt, ChannelDelivery, InboxSecrets, Store, StoreError};
+use tandem_store::{ChannelAttempt, ChannelDelivery, InboxSecrets, Outbox, Store, StoreError};
 
 use crate::App;
 use crate::channels::{TALK_TO_PERSON, talk_to_person_title};
@@ -32,7 +32,7 @@ use crate::ports::{Outbound, SendAttempt};
 
 /// Starts the worker; it stops when `shutdown` is cancelled.
 pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
-    let changes = app.store.changes().subscribe();
+    let queued = app.store.deliveries_queued(Outbox::Channels);
     let poll_interval = app.settings.deliveries.poll_interval;
     let worker = OutboundWorker {
         store: app.store.clone(),
@@ -41,7 +41,7 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
     };
     tokio::spawn(delivery::run(
         worker,
-        changes,
+        queued,
         poll_interval,
         "channels",
         shutdown,

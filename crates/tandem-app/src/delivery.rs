@@ -1,6 +1,6 @@
 //! The loop shared by the outbound workers (webhooks, channel providers): keep up to a fixed
-//! number of deliveries in flight, claiming more whenever one finishes, a change is announced,
-//! or the poll interval passes. The outcomes of the attempts that finished together are recorded
+//! number of deliveries in flight, claiming more whenever one finishes, a write on this node
+//! queued deliveries of its kind (`Store::deliveries_queued`), or the poll interval passes. The outcomes of the attempts that finished together are recorded
 //! in one store transaction (one commit, one fsync on SQLite), not one each. The store hands out at most one pending delivery per
 //! conversation, so the deliveries in flight belong to different conversations and each
 //! conversation's stay in order; a slow receiver holds only its own conversations.
@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -37,9 +37,9 @@ pub trait Deliverer: Clone + Send + Sync + 'static {
 
 /// Runs `deliverer` until `shutdown` is cancelled. Jobs still in flight then are abandoned:
 /// their lease runs out and they are attempted again (delivery is at least once).
-pub async fn run<D: Deliverer, N: Clone>(
+pub async fn run<D: Deliverer>(
     deliverer: D,
-    mut changes: broadcast::Receiver<N>,
+    mut queued: watch::Receiver<()>,
     poll_interval: Duration,
     name: &'static str,
     shutdown: CancellationToken,
@@ -73,14 +73,10 @@ pub async fn run<D: Deliverer, N: Clone>(
                 }
                 deliverer.record(outcomes).await;
             }
-            woke = changes.recv() => {
-                if matches!(woke, Err(broadcast::error::RecvError::Closed)) {
+            woke = queued.changed() => {
+                if woke.is_err() {
                     return;
                 }
-                while !matches!(
-                    changes.try_recv(),
-                    Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
-                ) {}
             }
             () = tokio::time::sleep(poll_interval) => {}
         }

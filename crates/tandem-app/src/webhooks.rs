@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use tandem_domain::Timestamp;
 use tandem_nlu::masking::mask_text;
-use tandem_store::{DeliverySubject, InboxSecrets, StoreError, WebhookAttempt, WebhookDelivery};
+use tandem_store::{
+    DeliverySubject, InboxSecrets, Outbox, StoreError, WebhookAttempt, WebhookDelivery,
+};
 
 use crate::App;
 use crate::delivery::{self, Deliverer};
@@ -90,11 +92,11 @@ impl From<StoreError> for AttemptError {
 
 /// Starts the worker; it stops when `shutdown` is cancelled.
 pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
-    let changes = app.store.changes().subscribe();
+    let queued = app.store.deliveries_queued(Outbox::Webhooks);
     let poll_interval = app.settings.deliveries.poll_interval;
     tokio::spawn(delivery::run(
         WebhookWorker { app },
-        changes,
+        queued,
         poll_interval,
         "webhooks",
         shutdown,

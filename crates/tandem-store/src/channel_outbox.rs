@@ -14,6 +14,7 @@ use tandem_domain::message::DeliveryStatus;
 
 use crate::changes::Announcements;
 use crate::db::{Arg, Backend, Conn, args, values_rows};
+use crate::delivery_signals::Outbox;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
 
@@ -88,6 +89,7 @@ pub(crate) async fn enqueue_channel_delivery(
         args![Uuid::now_v7(), account_id, inbox_id, conversation_id, message_id, now],
     )
     .await?;
+    conn.queued(Outbox::Channels);
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
 
+use crate::delivery_signals::{DeliverySignals, Outbox, Queued};
 use crate::group_commit::GroupTx;
 
 use tandem_domain::Timestamp;
@@ -115,8 +116,15 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection borrowed from a pool, inside a transaction or not.
-pub(crate) enum Conn {
+/// A connection borrowed from a pool, inside a transaction or not; a write transaction also
+/// remembers which outbound queues it wrote to, to signal them once it has committed.
+pub(crate) struct Conn {
+    link: Link,
+    signals: Option<DeliverySignals>,
+    queued: Queued,
+}
+
+enum Link {
     SqliteGroup(GroupTx),
     PostgresTx(Transaction<'static, Postgres>),
     Sqlite(PoolConnection<Sqlite>),
@@ -183,19 +191,66 @@ binder!(BindSqlite, Sqlite);
 binder!(BindPostgres, Postgres);
 
 impl Conn {
+    /// A write transaction on SQLite (a use case in the shared batch).
+    pub(crate) fn sqlite_write(tx: GroupTx, signals: &DeliverySignals) -> Self {
+        Self::writing(Link::SqliteGroup(tx), signals)
+    }
+
+    /// A write transaction on PostgreSQL.
+    pub(crate) fn postgres_write(
+        tx: Transaction<'static, Postgres>,
+        signals: &DeliverySignals,
+    ) -> Self {
+        Self::writing(Link::PostgresTx(tx), signals)
+    }
+
+    /// A plain SQLite connection (the readers).
+    pub(crate) fn sqlite(conn: PoolConnection<Sqlite>) -> Self {
+        Self::plain(Link::Sqlite(conn))
+    }
+
+    /// A plain PostgreSQL connection.
+    pub(crate) fn postgres(conn: PoolConnection<Postgres>) -> Self {
+        Self::plain(Link::Postgres(conn))
+    }
+
+    fn writing(link: Link, signals: &DeliverySignals) -> Self {
+        Self {
+            link,
+            signals: Some(signals.clone()),
+            queued: Queued::default(),
+        }
+    }
+
+    fn plain(link: Link) -> Self {
+        Self {
+            link,
+            signals: None,
+            queued: Queued::default(),
+        }
+    }
+
     pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Conn::SqliteGroup(_) | Conn::Sqlite(_) => Backend::Sqlite,
-            Conn::PostgresTx(_) | Conn::Postgres(_) => Backend::Postgres,
+        match self.link {
+            Link::SqliteGroup(_) | Link::Sqlite(_) => Backend::Sqlite,
+            Link::PostgresTx(_) | Link::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Notes that this transaction queued deliveries in `outbox`.
+    pub(crate) fn queued(&mut self, outbox: Outbox) {
+        match outbox {
+            Outbox::Webhooks => self.queued.webhooks = true,
+            Outbox::Channels => self.queued.channels = true,
         }
     }
 
     fn raw(&mut self) -> Raw<'_> {
-        match self {
-            Conn::SqliteGroup(tx) => Raw::Sqlite(tx.connection()),
-            Conn::PostgresTx(tx) => Raw::Postgres(tx),
-            Conn::Sqlite(conn) => Raw::Sqlite(conn),
-            Conn::Postgres(conn) => Raw::Postgres(conn),
+        match &mut self.link {
+            Link::SqliteGroup(tx) => Raw::Sqlite(tx.connection()),
+            Link::PostgresTx(tx) => Raw::Postgres(tx),
+            Link::Sqlite(conn) => Raw::Sqlite(conn),
+            Link::Postgres(conn) => Raw::Postgres(conn),
         }
     }
 
@@ -311,11 +366,15 @@ impl Conn {
 
     /// Commits the transaction; a no-op for a plain connection.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Conn::SqliteGroup(tx) => tx.commit().await,
-            Conn::PostgresTx(tx) => tx.commit().await,
-            Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
+        match self.link {
+            Link::SqliteGroup(tx) => tx.commit().await?,
+            Link::PostgresTx(tx) => tx.commit().await?,
+            Link::Sqlite(_) | Link::Postgres(_) => {}
         }
+        if let Some(signals) = &self.signals {
+            signals.committed(self.queued);
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@
 // The modules import one another one way: each uses only modules listed before it here, so
 // none imports itself through others (`tandem-tidy`'s `no_crate_has_an_import_circle_between_its_modules` checks there is no circle).
 //
-//   foundations  error, group_commit, db, records, changes, audit (`record_audit`, in any writer's transaction)
+//   foundations  error, group_commit, delivery_signals, db, records, changes, audit (`record_audit`, in any writer's transaction)
 //   rows         inboxes (InboxRules), conversation_rows, channel_outbox, outbox, message_rows,
 //                report_facts (stale marks, refolds), team_routing, sla (clocks), routing_follow_up
 //   recording    events (`record`: events, routing follow-up, webhooks, stale facts, announcement)
@@ -36,6 +36,7 @@ mod contacts;
 mod conversation_rows;
 mod conversations;
 mod db;
+mod delivery_signals;
 mod error;
 mod events;
 mod file_modes;
@@ -91,6 +92,7 @@ pub use contact_data::ErasureCounts;
 pub use contacts::{ContactPage, ContactPatch};
 pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate};
 pub use db::Backend;
+pub use delivery_signals::Outbox;
 pub use error::{Conflict, StoreError};
 pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
 pub use learning::{
@@ -115,6 +117,7 @@ pub use two_factor::{ChallengeFlow, TwoFactorGate, TwoFactorRecord};
 pub use users::UserSeed;
 
 use db::Conn;
+use delivery_signals::DeliverySignals;
 use group_commit::GroupWriter;
 
 /// Tuning for the connection pools.
@@ -152,6 +155,7 @@ enum Pools {
 pub struct Store {
     pools: Pools,
     changes: ChangeFeed,
+    signals: DeliverySignals,
 }
 
 impl Store {
@@ -187,7 +191,11 @@ impl Store {
             Pools::Sqlite { .. } => ChangeFeed::local(),
             Pools::Postgres(pool) => ChangeFeed::postgres(pool.clone()).await?,
         };
-        Ok(Self { pools, changes })
+        Ok(Self {
+            pools,
+            changes,
+            signals: DeliverySignals::new(),
+        })
     }
 
     async fn open_sqlite(path: &Path, options: &StoreOptions) -> Result<Pools, StoreError> {
@@ -234,6 +242,11 @@ impl Store {
         &self.changes
     }
 
+    /// Wakes whenever a write committed on this node queued deliveries in `outbox`.
+    pub fn deliveries_queued(&self, outbox: Outbox) -> tokio::sync::watch::Receiver<()> {
+        self.signals.follow(outbox)
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.read().await?;
@@ -258,16 +271,18 @@ impl Store {
     /// A transaction for a use case that writes.
     async fn write(&self) -> Result<Conn, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { writer, .. } => Conn::SqliteGroup(writer.begin().await?),
-            Pools::Postgres(pool) => Conn::PostgresTx(pool.begin().await?),
+            Pools::Sqlite { writer, .. } => {
+                Conn::sqlite_write(writer.begin().await?, &self.signals)
+            }
+            Pools::Postgres(pool) => Conn::postgres_write(pool.begin().await?, &self.signals),
         })
     }
 
     /// A connection for reads that need no transaction.
     async fn read(&self) -> Result<Conn, StoreError> {
         Ok(match &self.pools {
-            Pools::Sqlite { reader, .. } => Conn::Sqlite(reader.acquire().await?),
-            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Pools::Sqlite { reader, .. } => Conn::sqlite(reader.acquire().await?),
+            Pools::Postgres(pool) => Conn::postgres(pool.acquire().await?),
         })
     }
 }

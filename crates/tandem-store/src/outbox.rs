@@ -13,6 +13,7 @@ use tandem_domain::message::{DeliveryStatus, Message};
 use crate::changes::Announcements;
 use crate::channel_outbox::enqueue_channel_delivery;
 use crate::db::{Arg, Backend, Conn, args, values_rows};
+use crate::delivery_signals::Outbox;
 use crate::inboxes::InboxRules;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -123,6 +124,7 @@ pub(crate) async fn enqueue_deliveries(
         rows,
     )
     .await?;
+    conn.queued(Outbox::Webhooks);
     Ok(())
 }
 
