@@ -367,7 +367,7 @@ impl Store {
             .map(|handover| handover.routing.clone())
             .unwrap_or_default();
         let written = Written::by(Actor::Bot, kinds)
-            .messages(messages.iter().map(|message| message.id))
+            .messages(messages.iter().cloned())
             .routing(facts);
         let mut announcements = Announcements::default();
         let events = record(

@@ -1,7 +1,8 @@
 //! Change notifications for real-time clients. Every committed write announces what it touched;
 //! on SQLite the announcement stays in-process, on PostgreSQL it travels through LISTEN/NOTIFY so
 //! every node hears changes made on any node. Payloads carry ids only (NOTIFY is limited to
-//! 8000 bytes): listeners read the current state from the database.
+//! 8000 bytes): listeners read the current state from the database. On SQLite a change also
+//! carries the state its write left (`Snapshot`), so this node's listeners need not read it back.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use tokio::task::JoinHandle;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::Event;
 use tandem_domain::id::{AccountId, ConversationId, MessageId};
+use tandem_domain::message::Message;
 
 use crate::StoreError;
 use crate::db::{Arg, Backend, Conn};
@@ -36,6 +38,17 @@ pub struct Change {
     /// The message existed before and changed (its delivery status).
     #[serde(default)]
     pub is_message_update: bool,
+    /// The conversation and message as the write left them, when announced in-process (never
+    /// sent through PostgreSQL).
+    #[serde(skip)]
+    pub snapshot: Option<Arc<Snapshot>>,
+}
+
+/// What a write left: the conversation after it and the message it stored, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub conversation: Conversation,
+    pub message: Option<Message>,
 }
 
 /// The change name of an agent's typing notice (announced, never stored).
@@ -54,24 +67,28 @@ impl Announcements {
     pub(crate) fn conversation_written(
         &mut self,
         conversation: &Conversation,
-        messages: &[MessageId],
+        messages: &[Message],
         events: &[Event],
     ) {
-        let change = |message_id, events: &[Event]| Change {
+        let change = |message: Option<&Message>, events: &[Event]| Change {
             account_id: conversation.account_id,
             conversation_id: conversation.id,
-            message_id,
+            message_id: message.map(|message| message.id),
             events: events
                 .iter()
                 .map(|event| event.kind.name().to_owned())
                 .collect(),
             is_message_update: false,
+            snapshot: Some(Arc::new(Snapshot {
+                conversation: conversation.clone(),
+                message: message.cloned(),
+            })),
         };
         match messages.split_last() {
             Some((last, earlier)) => {
                 self.0
-                    .extend(earlier.iter().map(|message| change(Some(*message), &[])));
-                self.0.push(change(Some(*last), events));
+                    .extend(earlier.iter().map(|message| change(Some(message), &[])));
+                self.0.push(change(Some(last), events));
             }
             None if !events.is_empty() => self.0.push(change(None, events)),
             None => {}
@@ -95,6 +112,7 @@ impl Announcements {
             message_id: Some(message_id),
             events: Vec::new(),
             is_message_update: true,
+            snapshot: None,
         }])
     }
 
@@ -106,6 +124,7 @@ impl Announcements {
             message_id: None,
             events: vec![TYPING.to_owned()],
             is_message_update: false,
+            snapshot: None,
         }])
     }
 }

@@ -7,7 +7,8 @@
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event, EventKind};
-use tandem_domain::id::{EventId, MessageId};
+use tandem_domain::id::EventId;
+use tandem_domain::message::Message;
 
 use crate::StoreError;
 use crate::changes::Announcements;
@@ -23,7 +24,7 @@ use crate::routing_follow_up::{RoutingFacts, follow_events};
 pub(crate) struct Written {
     actor: Actor,
     kinds: Vec<EventKind>,
-    messages: Vec<MessageId>,
+    messages: Vec<Message>,
     facts: RoutingFacts,
 }
 
@@ -39,7 +40,7 @@ impl Written {
     }
 
     /// The write also stored these messages, in order.
-    pub(crate) fn messages(mut self, messages: impl IntoIterator<Item = MessageId>) -> Self {
+    pub(crate) fn messages(mut self, messages: impl IntoIterator<Item = Message>) -> Self {
         self.messages.extend(messages);
         self
     }

@@ -86,7 +86,7 @@ pub use bot_turns::{
     BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
 pub use canned::CannedPatch;
-pub use changes::{Change, ChangeFeed, ChangeNotice, TYPING};
+pub use changes::{Change, ChangeFeed, ChangeNotice, Snapshot, TYPING};
 pub use channel_outbox::{ChannelAttempt, ChannelDelivery};
 pub use contact_data::ErasureCounts;
 pub use contacts::{ContactPage, ContactPatch};

@@ -349,7 +349,7 @@ impl Store {
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Written::by(Actor::Contact(contact_id), kinds).messages([message.id]),
+            Written::by(Actor::Contact(contact_id), kinds).messages([message.clone()]),
             now,
             &mut announcements,
         )
@@ -420,7 +420,7 @@ impl Store {
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Written::by(actor, kinds).messages([message.id]),
+            Written::by(actor, kinds).messages([message.clone()]),
             now,
             &mut announcements,
         )

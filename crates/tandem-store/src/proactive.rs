@@ -139,7 +139,7 @@ impl Store {
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Written::by(Actor::Bot, kinds).messages([message.id]),
+            Written::by(Actor::Bot, kinds).messages([message.clone()]),
             now,
             &mut announcements,
         )

@@ -465,7 +465,7 @@ impl Store {
             &mut conn,
             &mut conversation,
             rules.has_webhook,
-            Written::by(Actor::Bot, Vec::new()).messages([message.id]),
+            Written::by(Actor::Bot, Vec::new()).messages([message.clone()]),
             now,
             &mut announcements,
         )

@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
-use tandem_domain::id::{AccountId, InboxId};
-use tandem_store::{Change, ChangeNotice, Store};
+use tandem_domain::id::{AccountId, InboxId, MessageId};
+use tandem_domain::message::Message;
+use tandem_store::{Change, ChangeNotice, Store, StoreError};
 
 pub use feed::{Delivery, Feed};
 pub use notification::Notification;
@@ -81,18 +82,24 @@ async fn follow_changes(
     }
 }
 
-/// Reads the current state a change refers to; `None` if it is gone (deleted since).
-async fn load(store: &Store, change: Change) -> Option<Notification> {
-    let conversation = match store
-        .conversation(change.account_id, change.conversation_id)
-        .await
-    {
-        Ok(conversation) => conversation,
-        Err(error) => {
-            tracing::debug!(%error, conversation_id = %change.conversation_id, "changed conversation not readable");
-            return None;
-        }
+/// The state a change refers to: the state its write left when the change carries it (an
+/// in-process change), else read now; `None` if it is gone (deleted since).
+async fn load(store: &Store, mut change: Change) -> Option<Notification> {
+    let snapshot = change.snapshot.take();
+    let conversation = match &snapshot {
+        Some(snapshot) => snapshot.conversation.clone(),
+        None => match store
+            .conversation(change.account_id, change.conversation_id)
+            .await
+        {
+            Ok(conversation) => conversation,
+            Err(error) => {
+                tracing::debug!(%error, conversation_id = %change.conversation_id, "changed conversation not readable");
+                return None;
+            }
+        },
     };
+    let written_message = snapshot.and_then(|snapshot| snapshot.message.clone());
     let handover_context = if change
         .events
         .iter()
@@ -120,21 +127,23 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
         None
     };
     match change.message_id {
-        Some(message_id) => match store.message(change.account_id, message_id).await {
-            Ok(message) => Some(Notification::Message {
-                account_id: change.account_id,
-                conversation,
-                message: Box::new(message),
-                events: change.events,
-                is_update: change.is_message_update,
-                handover_context,
-                opened_by_visitor,
-            }),
-            Err(error) => {
-                tracing::debug!(%error, %message_id, "changed message not readable");
-                None
+        Some(message_id) => {
+            match message(store, change.account_id, message_id, written_message).await {
+                Ok(message) => Some(Notification::Message {
+                    account_id: change.account_id,
+                    conversation,
+                    message: Box::new(message),
+                    events: change.events,
+                    is_update: change.is_message_update,
+                    handover_context,
+                    opened_by_visitor,
+                }),
+                Err(error) => {
+                    tracing::debug!(%error, %message_id, "changed message not readable");
+                    None
+                }
             }
-        },
+        }
         None => Some(Notification::Conversation {
             account_id: change.account_id,
             conversation,
@@ -142,5 +151,18 @@ async fn load(store: &Store, change: Change) -> Option<Notification> {
             handover_context,
             opened_by_visitor,
         }),
+    }
+}
+
+/// The message a change names: the one its write stored, else read now.
+async fn message(
+    store: &Store,
+    account_id: AccountId,
+    message_id: MessageId,
+    written: Option<Message>,
+) -> Result<Message, StoreError> {
+    match written {
+        Some(message) if message.id == message_id => Ok(message),
+        _ => store.message(account_id, message_id).await,
     }
 }
