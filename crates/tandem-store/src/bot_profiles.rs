@@ -140,23 +140,17 @@ impl Store {
         inbox_id: InboxId,
     ) -> Result<Option<(Option<InboxId>, Timestamp)>, StoreError> {
         let mut conn = self.read().await?;
-        let own: Option<(i64,)> = conn
+        let serving: Option<(i64, i64)> = conn
             .fetch_optional(
-                "SELECT updated_at FROM inbox_bot_profiles WHERE account_id = $1 AND inbox_id = $2",
+                "SELECT CAST(1 AS BIGINT) AS own, updated_at FROM inbox_bot_profiles \
+                 WHERE account_id = $1 AND inbox_id = $2 \
+                 UNION ALL SELECT CAST(0 AS BIGINT), updated_at FROM bot_profiles WHERE account_id = $1 \
+                 ORDER BY own DESC LIMIT 1",
                 args![account_id, inbox_id],
             )
             .await?;
-        if let Some((updated_at,)) = own {
-            return Ok(Some((Some(inbox_id), timestamp(updated_at)?)));
-        }
-        let account: Option<(i64,)> = conn
-            .fetch_optional(
-                "SELECT updated_at FROM bot_profiles WHERE account_id = $1",
-                args![account_id],
-            )
-            .await?;
-        account
-            .map(|(updated_at,)| Ok((None, timestamp(updated_at)?)))
+        serving
+            .map(|(own, updated_at)| Ok(((own == 1).then_some(inbox_id), timestamp(updated_at)?)))
             .transpose()
     }
 
