@@ -439,6 +439,7 @@ pub const REGISTRY: &[Table] = &[
             plain("conversation_id"),
             plain("account_id"),
             plain("marked_at"),
+            plain("version"),
         ],
         of_contact: Some((OF_CONVERSATIONS, Erase::Delete)),
     },

@@ -5,10 +5,11 @@
 //! the facts first (`Store::bring_facts_up_to_date`), so what a report reads is exact.
 //!
 //! Multi-node safety: a batch takes the account's facts lock (a PostgreSQL advisory lock; SQLite
-//! has one writer), then deletes the marks it refolds before reading any log. A writer marks
-//! with an upsert, which waits for a refold that deleted its mark and then marks again, or
-//! holds the mark so the refold's delete waits for the writer's commit; either way a write
-//! committed after a refold read its conversation's log leaves a mark behind.
+//! has one writer), reads the marks it refolds with their versions, refolds, and last deletes
+//! the marks still at the versions it read. A writer marks with an upsert that raises the
+//! version, so a write committed after the refold read the marks keeps its mark (the delete
+//! re-checks the version of a row changed meanwhile), and a writer waits for a refold only
+//! between that final delete and its commit, never for the whole refold.
 
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ use tandem_domain::message::Message;
 use tandem_reports::facts::fold;
 use tandem_reports::{ConversationFacts, ConversationLog};
 
-use crate::db::{Arg, Backend, Conn, args};
+use crate::db::{Arg, Backend, Conn, args, values_rows};
 use crate::records::{EVENT_COLUMNS, EventRow, MESSAGE_COLUMNS, MessageRow, convert_all};
 use crate::{Store, StoreError};
 
@@ -53,11 +54,12 @@ pub(crate) async fn mark_facts_stale(
     conversation_id: ConversationId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    // An update, not DO NOTHING: it locks an existing mark, so a refold deleting that mark
-    // waits for this write to commit and then reads its log.
+    // An update, not DO NOTHING: the raised version tells a refold that read the mark before
+    // this write that the mark is not its to delete.
     conn.execute(
         "INSERT INTO facts_stale (conversation_id, account_id, marked_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (conversation_id) DO UPDATE SET marked_at = excluded.marked_at",
+         ON CONFLICT (conversation_id) DO UPDATE SET marked_at = excluded.marked_at, \
+         version = facts_stale.version + 1",
         args![conversation_id, account_id, now],
     )
     .await?;
@@ -77,23 +79,38 @@ async fn lock_account_facts(conn: &mut Conn, account_id: AccountId) -> Result<()
     Ok(())
 }
 
-/// Deletes up to `limit` of the account's marks, oldest first, and refolds those
-/// conversations; returns how many marks it took. The caller holds the account's facts lock.
+/// Refolds up to `limit` of the account's marked conversations, oldest marks first, then
+/// deletes those marks unless a write raised them meanwhile; returns how many marks it took.
+/// The caller holds the account's facts lock.
 async fn refold_marked(
     conn: &mut Conn,
     account_id: AccountId,
     limit: u32,
 ) -> Result<usize, StoreError> {
     let marked = conn
-        .fetch_all::<(Uuid,)>(
-            "DELETE FROM facts_stale WHERE account_id = $1 AND conversation_id IN \
-             (SELECT conversation_id FROM facts_stale WHERE account_id = $1 ORDER BY marked_at LIMIT $2) \
-             RETURNING conversation_id",
+        .fetch_all::<(Uuid, i64)>(
+            "SELECT conversation_id, version FROM facts_stale WHERE account_id = $1 \
+             ORDER BY marked_at LIMIT $2",
             args![account_id, i64::from(limit)],
         )
         .await?;
-    let ids: Vec<Uuid> = marked.into_iter().map(|(id,)| id).collect();
+    if marked.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Uuid> = marked.iter().map(|(id, _)| *id).collect();
     refold(conn, account_id, &ids).await?;
+    let mut versions = args![account_id];
+    for (id, version) in &marked {
+        versions.extend(args![*id, *version]);
+    }
+    conn.execute(
+        &format!(
+            "DELETE FROM facts_stale WHERE account_id = $1 AND (conversation_id, version) IN (VALUES {})",
+            values_rows(marked.len(), 2, 2)
+        ),
+        versions,
+    )
+    .await?;
     Ok(ids.len())
 }
 
