@@ -9,8 +9,9 @@ mod registry;
 
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
 
 use tandem_domain::id::{AccountId, InboxId, MessageId};
 use tandem_domain::message::Message;
@@ -61,22 +62,57 @@ impl Hub {
     }
 }
 
+/// Changes whose state is read at once (on PostgreSQL, where notices carry ids only); their
+/// notifications still go out in the order the changes came.
+const LOADS_IN_FLIGHT: usize = 64;
+
+/// A notification on its way: ready, or its state still being read.
+enum Pending {
+    Ready(Notification),
+    Loading(JoinHandle<Option<Notification>>),
+}
+
+/// Turns changes into notifications, reading up to `LOADS_IN_FLIGHT` at once, and hands them
+/// to `deliver_in_order`.
 async fn follow_changes(
     store: Store,
     mut changes: broadcast::Receiver<ChangeNotice>,
     registry: Arc<Mutex<Registry>>,
 ) {
+    let (pending, in_order) = mpsc::channel(LOADS_IN_FLIGHT);
+    let delivering = tokio::spawn(deliver_in_order(in_order, Arc::clone(&registry)));
     loop {
-        let notification = match changes.recv().await {
-            Ok(ChangeNotice::Changed(change)) => match load(&store, change).await {
-                Some(notification) => notification,
-                None => continue,
-            },
-            Ok(ChangeNotice::Resync) | Err(RecvError::Lagged(_)) => Notification::Resync,
-            Err(RecvError::Closed) => {
-                feed::lock(&registry).clear();
-                return;
+        let next = match changes.recv().await {
+            Ok(ChangeNotice::Changed(change)) => {
+                Pending::Loading(tokio::spawn(load(store.clone(), change)))
             }
+            Ok(ChangeNotice::Resync) | Err(RecvError::Lagged(_)) => {
+                Pending::Ready(Notification::Resync)
+            }
+            Err(RecvError::Closed) => break,
+        };
+        if pending.send(next).await.is_err() {
+            break;
+        }
+    }
+    drop(pending);
+    // The last notifications go out before the sessions hear the hub stopped.
+    let _ = delivering.await;
+    feed::lock(&registry).clear();
+}
+
+async fn deliver_in_order(mut in_order: mpsc::Receiver<Pending>, registry: Arc<Mutex<Registry>>) {
+    while let Some(next) = in_order.recv().await {
+        let notification = match next {
+            Pending::Ready(notification) => notification,
+            Pending::Loading(loading) => match loading.await {
+                Ok(Some(notification)) => notification,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::error!(%error, "reading a change for the hub failed");
+                    Notification::Resync
+                }
+            },
         };
         feed::lock(&registry).deliver(&Arc::new(notification));
     }
@@ -84,7 +120,7 @@ async fn follow_changes(
 
 /// The state a change refers to: the state its write left when the change carries it (an
 /// in-process change), else read now; `None` if it is gone (deleted since).
-async fn load(store: &Store, mut change: Change) -> Option<Notification> {
+async fn load(store: Store, mut change: Change) -> Option<Notification> {
     let snapshot = change.snapshot.take();
     let conversation = match &snapshot {
         Some(snapshot) => snapshot.conversation.clone(),
@@ -128,7 +164,7 @@ async fn load(store: &Store, mut change: Change) -> Option<Notification> {
     };
     match change.message_id {
         Some(message_id) => {
-            match message(store, change.account_id, message_id, written_message).await {
+            match message(&store, change.account_id, message_id, written_message).await {
                 Ok(message) => Some(Notification::Message {
                     account_id: change.account_id,
                     conversation,
