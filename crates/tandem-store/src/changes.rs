@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
 use tandem_domain::conversation::Conversation;
@@ -19,7 +19,7 @@ use tandem_domain::id::{AccountId, ConversationId, MessageId};
 use tandem_domain::message::Message;
 
 use crate::StoreError;
-use crate::db::{Arg, Backend, Conn};
+use crate::db::Conn;
 
 /// The PostgreSQL channel that carries changes.
 const CHANNEL: &str = "tandem_changes";
@@ -162,16 +162,20 @@ impl Drop for ListenerTask {
 #[derive(Clone, Debug)]
 pub struct ChangeFeed {
     sender: broadcast::Sender<ChangeNotice>,
-    backend: Backend,
     listener: Option<Arc<ListenerTask>>,
+    /// PostgreSQL: the committed changes on their way to `NOTIFY` (see `publish_notifications`).
+    publisher: Option<mpsc::UnboundedSender<Change>>,
 }
+
+/// Changes sent with one `NOTIFY` statement at most.
+const PUBLISH_BATCH: usize = 256;
 
 impl ChangeFeed {
     pub(crate) fn local() -> Self {
         Self {
             sender: broadcast::channel(CAPACITY).0,
-            backend: Backend::Sqlite,
             listener: None,
+            publisher: None,
         }
     }
 
@@ -180,10 +184,12 @@ impl ChangeFeed {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         let task = tokio::spawn(forward_notifications(listener, sender.clone()));
+        let (publisher, committed) = mpsc::unbounded_channel();
+        tokio::spawn(publish_notifications(pool, committed, sender.clone()));
         Ok(Self {
             sender,
-            backend: Backend::Postgres,
             listener: Some(Arc::new(ListenerTask(std::sync::Mutex::new(Some(task))))),
+            publisher: Some(publisher),
         })
     }
 
@@ -202,27 +208,24 @@ impl ChangeFeed {
         self.sender.subscribe()
     }
 
-    /// Announces `announcements` as part of the transaction in `conn` and commits it.
-    /// PostgreSQL delivers NOTIFY only on commit, so a rolled-back write is never announced.
+    /// Commits the transaction in `conn`, then announces `announcements`: a rolled-back write
+    /// is never announced. On PostgreSQL the notices are sent after the commit, batched, by
+    /// `publish_notifications`: a `NOTIFY` inside the write would hold PostgreSQL's notify lock
+    /// through the commit's WAL flush and so serialise every write on every node.
     pub(crate) async fn commit_with(
         &self,
-        mut conn: Conn,
+        conn: Conn,
         Announcements(changes): Announcements,
     ) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Postgres => {
-                for change in &changes {
-                    let payload = serde_json::to_string(change).map_err(StoreError::corrupt)?;
-                    conn.execute(
-                        "SELECT pg_notify($1, $2)",
-                        vec![Arg::from(CHANNEL), Arg::from(payload)],
-                    )
-                    .await?;
+        conn.commit().await?;
+        match &self.publisher {
+            Some(publisher) => {
+                for change in changes {
+                    // The publisher lives as long as any clone of this feed.
+                    let _ = publisher.send(change);
                 }
-                conn.commit().await?;
             }
-            Backend::Sqlite => {
-                conn.commit().await?;
+            None => {
                 for change in changes {
                     // No subscribers is fine: nobody is watching.
                     let _ = self.sender.send(ChangeNotice::Changed(change));
@@ -230,6 +233,42 @@ impl ChangeFeed {
             }
         }
         Ok(())
+    }
+}
+
+/// Sends committed changes to every node with `NOTIFY`, as many as have queued up in one
+/// statement, in the order they came. A batch that cannot be sent is logged and this node's
+/// subscribers are told to resync; other nodes miss it, as they would miss the changes of a
+/// node killed between a commit and its notice: their screens catch up with the next change or
+/// reload.
+async fn publish_notifications(
+    pool: PgPool,
+    mut committed: mpsc::UnboundedReceiver<Change>,
+    local: broadcast::Sender<ChangeNotice>,
+) {
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
+    while committed.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        let payloads: Vec<String> = batch
+            .drain(..)
+            .filter_map(|change| match serde_json::to_string(&change) {
+                Ok(payload) => Some(payload),
+                Err(error) => {
+                    tracing::error!(%error, "a change could not be written as a notice");
+                    None
+                }
+            })
+            .collect();
+        let sent = sqlx::query(
+            "SELECT pg_notify($1, p.payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY p.n",
+        )
+        .bind(CHANNEL)
+        .bind(&payloads)
+        .execute(&pool)
+        .await;
+        if let Err(error) = sent {
+            tracing::warn!(%error, changes = payloads.len(), "sending change notices failed");
+            let _ = local.send(ChangeNotice::Resync);
+        }
     }
 }
 

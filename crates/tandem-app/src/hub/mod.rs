@@ -66,9 +66,9 @@ impl Hub {
 /// notifications still go out in the order the changes came.
 const LOADS_IN_FLIGHT: usize = 64;
 
-/// A notification on its way: ready, or its state still being read.
+/// A notification on its way: word to resync, or a change whose state is being read.
 enum Pending {
-    Ready(Notification),
+    Resync,
     Loading(JoinHandle<Option<Notification>>),
 }
 
@@ -86,9 +86,7 @@ async fn follow_changes(
             Ok(ChangeNotice::Changed(change)) => {
                 Pending::Loading(tokio::spawn(load(store.clone(), change)))
             }
-            Ok(ChangeNotice::Resync) | Err(RecvError::Lagged(_)) => {
-                Pending::Ready(Notification::Resync)
-            }
+            Ok(ChangeNotice::Resync) | Err(RecvError::Lagged(_)) => Pending::Resync,
             Err(RecvError::Closed) => break,
         };
         if pending.send(next).await.is_err() {
@@ -104,7 +102,7 @@ async fn follow_changes(
 async fn deliver_in_order(mut in_order: mpsc::Receiver<Pending>, registry: Arc<Mutex<Registry>>) {
     while let Some(next) = in_order.recv().await {
         let notification = match next {
-            Pending::Ready(notification) => notification,
+            Pending::Resync => Notification::Resync,
             Pending::Loading(loading) => match loading.await {
                 Ok(Some(notification)) => notification,
                 Ok(None) => continue,
