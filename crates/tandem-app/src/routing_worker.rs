@@ -189,6 +189,7 @@ impl Dispatcher {
                 .record_queue_notice(
                     account_id,
                     entry.conversation_id,
+                    entry.notified,
                     status.position,
                     &text,
                     now,

@@ -121,10 +121,27 @@ struct WaitingRow {
 
 impl WaitingRow {
     fn notified(&self) -> Option<(u32, Timestamp)> {
-        let position = u32::try_from(self.queue_notice_position?).ok()?;
-        let at = Timestamp::from_millisecond(self.queue_notice_at?).ok()?;
-        Some((position, at))
+        notified(self.queue_notice_position, self.queue_notice_at)
     }
+}
+
+/// The last queue notice stored on a conversation.
+#[derive(Debug, sqlx::FromRow)]
+struct WaitingNotice {
+    queue_notice_position: Option<i64>,
+    queue_notice_at: Option<i64>,
+}
+
+impl WaitingNotice {
+    fn notified(&self) -> Option<(u32, Timestamp)> {
+        notified(self.queue_notice_position, self.queue_notice_at)
+    }
+}
+
+fn notified(position: Option<i64>, at: Option<i64>) -> Option<(u32, Timestamp)> {
+    let position = u32::try_from(position?).ok()?;
+    let at = Timestamp::from_millisecond(at?).ok()?;
+    Some((position, at))
 }
 
 impl WaitingRow {
@@ -434,12 +451,15 @@ impl Store {
     }
 
     /// Tells a queued customer their place: stores `text` as a bot message (queued for the
-    /// inbox's webhook) and remembers `position`. Does nothing, returning `false`, when the
-    /// conversation has left the queue meanwhile.
+    /// inbox's webhook) and remembers `position`. `seen` is the last notice the caller decided
+    /// from ([`QueueEntry::notified`]). Does nothing, returning `false`, when the conversation
+    /// has left the queue or another notice was recorded since `seen` (another node's routing
+    /// worker told the customer first), so a customer never hears the same place twice.
     pub async fn record_queue_notice(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
+        seen: Option<(u32, Timestamp)>,
         position: u32,
         text: &str,
         now: Timestamp,
@@ -448,6 +468,16 @@ impl Store {
         let mut conversation =
             find_conversation(&mut conn, account_id, conversation_id, true).await?;
         if conversation.status != ConversationStatus::Queued {
+            return Ok(false);
+        }
+        let last = conn
+            .fetch_one::<WaitingNotice>(
+                "SELECT queue_notice_position, queue_notice_at FROM conversations \
+                 WHERE account_id = $1 AND id = $2",
+                args![account_id, conversation_id],
+            )
+            .await?;
+        if last.notified() != seen {
             return Ok(false);
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;

@@ -10,7 +10,7 @@ use tandem_domain::conversation::{ConversationStatus, TransitionError};
 use tandem_domain::event::{Actor, EventKind, HandoverReason};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_domain::inbox::{ChannelKind, FirstResponder, Inbox};
-use tandem_domain::message::DeliveryStatus;
+use tandem_domain::message::{DeliveryStatus, Direction};
 use tandem_domain::user::{Presence, Role, User};
 use tandem_reports::tally::TallyRules;
 use tandem_reports::{ConversationLog, GroupBy, Metric, Tally};
@@ -1030,6 +1030,82 @@ async fn whatsapp_inbox(store: &Store, tenant: &Tenant) -> Inbox {
         .create_inbox(tenant.account_id, InboxId::generate(), &inbox, at(0))
         .await
         .expect("inbox created")
+}
+
+async fn a_place_in_line_is_told_once_when_two_workers_saw_the_same_queue(
+    store: &Store,
+    backend: Backend,
+) {
+    let tenant = tenant(store, "lineup", None).await;
+    let outcome = receive(
+        store,
+        &tenant,
+        "+5511988880001",
+        "oi",
+        "wamid.line.1",
+        at(1),
+    )
+    .await;
+    let conversation_id = outcome.conversation.id;
+    let seen = |entries: Vec<tandem_store::QueueEntry>| {
+        entries
+            .into_iter()
+            .find(|entry| entry.conversation_id == conversation_id)
+            .expect("the conversation waits in line")
+    };
+    let entry = seen(store.queue(tenant.account_id).await.expect("queue"));
+    assert_eq!(entry.notified, None, "{backend:?}");
+
+    // Two routing workers decided from the same reading; only the first tells the customer.
+    let mut told = Vec::new();
+    for now in [at(2), at(3)] {
+        told.push(
+            store
+                .record_queue_notice(
+                    tenant.account_id,
+                    conversation_id,
+                    entry.notified,
+                    entry.position,
+                    "Você é o número 1 da fila.",
+                    now,
+                )
+                .await
+                .expect("the notice is decided"),
+        );
+    }
+    assert_eq!(told, vec![true, false], "{backend:?}");
+
+    // A worker that saw the recorded notice may tell the next one.
+    let entry = seen(store.queue(tenant.account_id).await.expect("queue"));
+    assert_eq!(entry.notified, Some((entry.position, at(2))), "{backend:?}");
+    assert!(
+        store
+            .record_queue_notice(
+                tenant.account_id,
+                conversation_id,
+                entry.notified,
+                entry.position,
+                "Você ainda é o número 1 da fila.",
+                at(90),
+            )
+            .await
+            .expect("the notice is decided"),
+        "{backend:?}"
+    );
+    let bot_messages = store
+        .messages(tenant.account_id, conversation_id, None, 50)
+        .await
+        .expect("messages")
+        .messages
+        .into_iter()
+        .filter(|message| message.direction == Direction::Outbound)
+        .count();
+    assert_eq!(bot_messages, 2, "{backend:?}");
+}
+
+#[tokio::test]
+async fn places_in_line_are_told_once_across_workers() {
+    on_every_backend!(a_place_in_line_is_told_once_when_two_workers_saw_the_same_queue);
 }
 
 async fn channel_replies_are_queued_claimed_once_and_reported_forward_only(
