@@ -1057,39 +1057,22 @@ async fn a_place_in_line_is_told_once_when_two_workers_saw_the_same_queue(
     assert_eq!(entry.notified, None, "{backend:?}");
 
     // Two routing workers decided from the same reading; only the first tells the customer.
-    let mut told = Vec::new();
-    for now in [at(2), at(3)] {
-        told.push(
-            store
-                .record_queue_notice(
-                    tenant.account_id,
-                    conversation_id,
-                    entry.notified,
-                    entry.position,
-                    "Você é o número 1 da fila.",
-                    now,
-                )
-                .await
-                .expect("the notice is decided"),
-        );
-    }
-    assert_eq!(told, vec![true, false], "{backend:?}");
+    let first = tell_place(store, &tenant, &entry, "Você é o número 1 da fila.", at(2)).await;
+    let second = tell_place(store, &tenant, &entry, "Você é o número 1 da fila.", at(3)).await;
+    assert_eq!((first, second), (true, false), "{backend:?}");
 
     // A worker that saw the recorded notice may tell the next one.
     let entry = seen(store.queue(tenant.account_id).await.expect("queue"));
     assert_eq!(entry.notified, Some((entry.position, at(2))), "{backend:?}");
     assert!(
-        store
-            .record_queue_notice(
-                tenant.account_id,
-                conversation_id,
-                entry.notified,
-                entry.position,
-                "Você ainda é o número 1 da fila.",
-                at(90),
-            )
-            .await
-            .expect("the notice is decided"),
+        tell_place(
+            store,
+            &tenant,
+            &entry,
+            "Você ainda é o número 1 da fila.",
+            at(90)
+        )
+        .await,
         "{backend:?}"
     );
     let bot_messages = store
@@ -1101,6 +1084,27 @@ async fn a_place_in_line_is_told_once_when_two_workers_saw_the_same_queue(
         .filter(|message| message.direction == Direction::Outbound)
         .count();
     assert_eq!(bot_messages, 2, "{backend:?}");
+}
+
+/// A routing worker telling `entry`'s customer their place, decided from what it read.
+async fn tell_place(
+    store: &Store,
+    tenant: &Tenant,
+    entry: &tandem_store::QueueEntry,
+    text: &str,
+    now: Timestamp,
+) -> bool {
+    store
+        .record_queue_notice(
+            tenant.account_id,
+            entry.conversation_id,
+            entry.notified,
+            entry.position,
+            text,
+            now,
+        )
+        .await
+        .expect("the notice is decided")
 }
 
 #[tokio::test]

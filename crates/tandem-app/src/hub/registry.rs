@@ -219,6 +219,14 @@ mod tests {
         .0
     }
 
+    fn fresh_ids() -> (AccountId, InboxId, ContactId) {
+        (
+            AccountId::generate(),
+            InboxId::generate(),
+            ContactId::generate(),
+        )
+    }
+
     fn change(
         conversation: &Conversation,
         events: &[&str],
@@ -258,11 +266,7 @@ mod tests {
     #[test]
     fn typing_notices_reach_the_widget_but_not_the_agents() {
         let mut registry = Registry::default();
-        let (account, inbox, contact) = (
-            AccountId::generate(),
-            InboxId::generate(),
-            ContactId::generate(),
-        );
+        let (account, inbox, contact) = fresh_ids();
         let mut agent = Session::open(&mut registry, 8, vec![Key::Account(account)]);
         let mut widget = Session::open(&mut registry, 8, vec![Key::Contact(contact)]);
 
@@ -278,11 +282,7 @@ mod tests {
     #[test]
     fn a_visitor_follows_the_contact_of_the_conversation_it_opened() {
         let mut registry = Registry::default();
-        let (account, inbox, contact) = (
-            AccountId::generate(),
-            InboxId::generate(),
-            ContactId::generate(),
-        );
+        let (account, inbox, contact) = fresh_ids();
         let mut widget = Session::open(
             &mut registry,
             8,
@@ -305,11 +305,7 @@ mod tests {
     #[test]
     fn a_session_following_by_two_keys_hears_a_change_once() {
         let mut registry = Registry::default();
-        let (account, inbox, contact) = (
-            AccountId::generate(),
-            InboxId::generate(),
-            ContactId::generate(),
-        );
+        let (account, inbox, contact) = fresh_ids();
         let mut widget = Session::open(
             &mut registry,
             8,
@@ -335,11 +331,7 @@ mod tests {
     #[test]
     fn a_full_queue_marks_its_session_lagged_and_a_closed_one_is_removed() {
         let mut registry = Registry::default();
-        let (account, inbox, contact) = (
-            AccountId::generate(),
-            InboxId::generate(),
-            ContactId::generate(),
-        );
+        let (account, inbox, contact) = fresh_ids();
         let slow = Session::open(&mut registry, 1, vec![Key::Account(account)]);
         let gone = Session::open(&mut registry, 8, vec![Key::Account(account)]);
         let gone_id = gone.id;
