@@ -1,8 +1,9 @@
 //! The loop shared by the outbound workers (webhooks, channel providers): keep up to a fixed
 //! number of deliveries in flight, claiming more whenever one finishes, a write on this node
-//! queued deliveries of its kind (`Store::deliveries_queued`), or the poll interval passes. The outcomes of the attempts that finished together are recorded
-//! in one store transaction (one commit, one fsync on SQLite), not one each. The store hands out at most one pending delivery per
-//! conversation, so the deliveries in flight belong to different conversations and each
+//! queued deliveries of its kind (`Store::deliveries_queued`), or the poll interval passes. The
+//! outcomes of the attempts that finished together are recorded in one store transaction (one
+//! commit, one fsync on SQLite), not one each. The store hands out at most one pending delivery
+//! per conversation, so the deliveries in flight belong to different conversations and each
 //! conversation's stay in order; a slow receiver holds only its own conversations.
 
 use std::future::Future;

@@ -125,19 +125,7 @@ impl WaitingRow {
     }
 }
 
-/// The last queue notice stored on a conversation.
-#[derive(Debug, sqlx::FromRow)]
-struct WaitingNotice {
-    queue_notice_position: Option<i64>,
-    queue_notice_at: Option<i64>,
-}
-
-impl WaitingNotice {
-    fn notified(&self) -> Option<(u32, Timestamp)> {
-        notified(self.queue_notice_position, self.queue_notice_at)
-    }
-}
-
+/// The last queue notice stored on a conversation: the place told and when.
 fn notified(position: Option<i64>, at: Option<i64>) -> Option<(u32, Timestamp)> {
     let position = u32::try_from(position?).ok()?;
     let at = Timestamp::from_millisecond(at?).ok()?;
@@ -470,14 +458,14 @@ impl Store {
         if conversation.status != ConversationStatus::Queued {
             return Ok(false);
         }
-        let last = conn
-            .fetch_one::<WaitingNotice>(
+        let (position_told, told_at) = conn
+            .fetch_one::<(Option<i64>, Option<i64>)>(
                 "SELECT queue_notice_position, queue_notice_at FROM conversations \
                  WHERE account_id = $1 AND id = $2",
                 args![account_id, conversation_id],
             )
             .await?;
-        if last.notified() != seen {
+        if notified(position_told, told_at) != seen {
             return Ok(false);
         }
         let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;

@@ -37,15 +37,6 @@ pub enum Notification {
 }
 
 impl Notification {
-    /// The account it concerns; `None` concerns everyone.
-    pub fn account_id(&self) -> Option<AccountId> {
-        match self {
-            Notification::Message { account_id, .. }
-            | Notification::Conversation { account_id, .. } => Some(*account_id),
-            Notification::Resync => None,
-        }
-    }
-
     /// The conversation it is about, if any.
     pub fn conversation(&self) -> Option<&Conversation> {
         match self {

@@ -162,7 +162,7 @@ impl Registry {
         }
     }
 
-    /// How many sessions are filed (for tests and the sessions gauge).
+    /// How many sessions are filed.
     #[cfg(test)]
     fn len(&self) -> usize {
         self.outlets.len()
