@@ -30,6 +30,7 @@ use tandem_store::{
     QueueStatus, Store, StoreError,
 };
 
+use crate::ai::AiService;
 use crate::error::ConflictKind;
 use crate::handover::{failure_handover, handover_context, routing_facts};
 use crate::loaded_bot::{BotCache, LoadedBot, TurnError};
@@ -53,6 +54,7 @@ struct Inner {
     store: Store,
     routing: RoutingKicks,
     ports: Ports,
+    ai: AiService,
     bots: BotCache,
     conversations: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     tasks: TaskTracker,
@@ -91,18 +93,35 @@ pub(crate) enum ExternalReplyError {
 }
 
 impl BotRunner {
-    pub(crate) fn new(store: Store, routing: RoutingKicks, ports: Ports) -> Self {
+    pub(crate) fn new(store: Store, routing: RoutingKicks, ports: Ports, ai: AiService) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
                 routing,
                 ports,
+                ai,
                 bots: BotCache::default(),
                 conversations: Mutex::new(HashMap::new()),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
             }),
         }
+    }
+
+    /// The bot serving an inbox (its profile and engine), if it has one.
+    pub(crate) async fn loaded(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<Option<Arc<LoadedBot>>, AppError> {
+        self.inner
+            .bots
+            .get(&self.inner.store, account_id, inbox_id)
+            .await
+            .map_err(|error| match error {
+                TurnError::Store(error) => error.into(),
+                other => AppError::Internal(other.to_string()),
+            })
     }
 
     /// Answers a customer message on a conversation the bot handles, in the background.
@@ -625,6 +644,11 @@ impl BotRunner {
             .await
             .map_err(|error| TurnError::Engine(error.to_string()))??
         };
+        let turn = self
+            .inner
+            .ai
+            .generated_turn(bot, turn, text, conversation, attributes)
+            .await;
         let forward = (turn.outcome == TurnOutcome::Forwarded).then(|| analysis.clone());
         let unanswered = learning::unanswered(&bot.profile, &analysis, &turn).map(|found| {
             NewUnansweredQuestion {

@@ -34,6 +34,10 @@ pub enum AppError {
     /// The database did not answer in time (overloaded or down).
     #[error("database unavailable")]
     Unavailable,
+    /// The account's language model could not be used: down, slow, over budget, or its
+    /// answer failed the checks (`code` says which).
+    #[error("{message}")]
+    AiUnavailable { code: &'static str, message: String },
     /// Anything the caller can only report; the text is for the log, never for the client.
     #[error("internal: {0}")]
     Internal(String),
@@ -58,11 +62,15 @@ pub enum ConflictKind {
     TwoFactorAlreadyEnabled,
     /// No two-factor enrolment is in progress to confirm.
     TwoFactorNotPending,
+    /// The account has no AI provider (or translation is switched off).
+    AiNotConfigured,
+    /// The articles do not answer what the customer asked.
+    NoGroundedAnswer,
 }
 
 impl ConflictKind {
     /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
-    pub const OWN: [ConflictKind; 7] = [
+    pub const OWN: [ConflictKind; 9] = [
         ConflictKind::NotTheBots,
         ConflictKind::AlreadyAnswered,
         ConflictKind::NoExternalBot,
@@ -70,6 +78,8 @@ impl ConflictKind {
         ConflictKind::NotAnApiInbox,
         ConflictKind::TwoFactorAlreadyEnabled,
         ConflictKind::TwoFactorNotPending,
+        ConflictKind::AiNotConfigured,
+        ConflictKind::NoGroundedAnswer,
     ];
 
     /// The stable snake_case code the API answers with. Never renamed.
@@ -83,6 +93,8 @@ impl ConflictKind {
             ConflictKind::NotAnApiInbox => "not_an_api_inbox",
             ConflictKind::TwoFactorAlreadyEnabled => "two_factor_already_enabled",
             ConflictKind::TwoFactorNotPending => "two_factor_not_pending",
+            ConflictKind::AiNotConfigured => "ai_not_configured",
+            ConflictKind::NoGroundedAnswer => "no_grounded_answer",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod agent_sessions;
+pub mod ai;
 pub mod audit;
 pub mod auth;
 pub mod bot_profiles;
@@ -69,8 +70,8 @@ pub use hub::{Delivery, Feed, Hub, Notification};
 use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
-    ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer, OutboundPolicy,
-    SystemMailer, WebhookSender,
+    AiProviders, ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer,
+    OutboundPolicy, SystemMailer, WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;
@@ -112,6 +113,8 @@ pub struct Ports {
     pub observer: Arc<dyn Observer>,
     /// The server's own e-mail (password resets); `None` when the operator configured none.
     pub mailer: Option<Arc<dyn SystemMailer>>,
+    /// The language models: the embedded one and OpenAI-compatible clients.
+    pub ai: Arc<dyn AiProviders>,
 }
 
 /// Everything the use cases share. Cheap to clone; no global state, so several apps can run in
@@ -125,6 +128,7 @@ pub struct App {
     pub(crate) routing: RoutingKicks,
     pub(crate) settings: Arc<AppSettings>,
     pub(crate) ports: Ports,
+    pub(crate) ai: ai::AiService,
     routing_kicks: Arc<std::sync::Mutex<Option<routing_worker::KickReceiver>>>,
 }
 
@@ -134,8 +138,10 @@ impl App {
     pub fn new(store: Store, settings: AppSettings, ports: Ports) -> Self {
         let hub = Hub::start(store.clone());
         let (routing, kicks) = routing_worker::routing_channel();
-        let bot = BotRunner::new(store.clone(), routing.clone(), ports.clone());
+        let ai = ai::AiService::new(store.clone(), ports.clone(), Arc::clone(&settings.channels));
+        let bot = BotRunner::new(store.clone(), routing.clone(), ports.clone(), ai.clone());
         Self {
+            ai,
             auth: settings.auth.clone(),
             store,
             hub,

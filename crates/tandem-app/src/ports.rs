@@ -5,9 +5,11 @@
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use tandem_ai::LanguageModel;
 
 use tandem_bot::profile::ExternalBot;
 use tandem_bot::{ActionFailureKind, ActionRequest, ExternalReply};
@@ -263,6 +265,16 @@ pub trait OutboundPolicy: Send + Sync + Debug {
 pub trait Observer: Send + Sync + Debug {
     /// A bot turn took `elapsed` from the customer's message to the stored answer.
     fn bot_turn(&self, elapsed: Duration);
+    /// A call to a language model for `purpose` ended with `outcome` (`ok`, a check's refusal
+    /// or a failure's code) after `elapsed`, using `tokens` (prompt and answer).
+    fn ai_call(
+        &self,
+        purpose: &str,
+        provider: &str,
+        outcome: &str,
+        tokens: (u32, u32),
+        elapsed: Duration,
+    );
     /// The bot handed a conversation over for `reason`.
     fn handover(&self, reason: &str);
     /// An attempt to deliver to a channel provider ended `sent`, `retried` or `failed`.
@@ -291,4 +303,36 @@ impl Debug for SystemEmail {
 pub trait SystemMailer: Send + Sync + Debug {
     /// Sends one e-mail; the error says why it could not, for the log.
     fn send<'a>(&'a self, email: &'a SystemEmail) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// Where an account's OpenAI-compatible server is, as its admin configured it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OpenAiEndpoint {
+    /// The base URL, up to and including `/v1`.
+    pub base_url: String,
+    /// The model's name there.
+    pub model: String,
+    /// The API key, opened from its seal; never logged.
+    pub api_key: Option<String>,
+    /// The longest one call may take, retries included.
+    pub timeout: Duration,
+}
+
+impl Debug for OpenAiEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiEndpoint")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[sealed]"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The language models the server can reach.
+pub trait AiProviders: Send + Sync + Debug {
+    /// The model embedded in this server, when the operator configured one.
+    fn embedded(&self) -> Option<Arc<dyn LanguageModel>>;
+    /// A client of an OpenAI-compatible server (every call goes through the outbound guard).
+    fn openai(&self, endpoint: OpenAiEndpoint) -> Arc<dyn LanguageModel>;
 }

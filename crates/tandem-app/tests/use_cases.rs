@@ -69,11 +69,24 @@ impl Observer for Recorder {
             .push(reason.to_owned());
     }
     fn delivery(&self, _channel: &str, _outcome: &'static str) {}
+    fn ai_call(&self, _: &str, _: &str, _: &str, _: (u32, u32), _: Duration) {}
 }
 
 /// Seams the tests here never reach: each fails loudly if it is called.
 #[derive(Debug)]
 struct Unreachable;
+
+impl tandem_app::ports::AiProviders for Unreachable {
+    fn embedded(&self) -> Option<Arc<dyn tandem_ai::LanguageModel>> {
+        None
+    }
+    fn openai(
+        &self,
+        endpoint: tandem_app::ports::OpenAiEndpoint,
+    ) -> Arc<dyn tandem_ai::LanguageModel> {
+        unreachable!("no account here configures an AI provider: {endpoint:?}")
+    }
+}
 
 impl ExternalBots for Unreachable {
     fn send<'a>(
@@ -169,6 +182,7 @@ async fn app(
         outbound: Arc::new(AnyAddress),
         observer: recorder,
         mailer: None,
+        ai: Arc::new(Unreachable),
     };
     let app = App::new(store, settings, ports);
     let profile =

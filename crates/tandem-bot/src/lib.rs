@@ -58,8 +58,8 @@ pub use demo::{
     demo_profile_yaml_with_core_banking,
 };
 pub use dialogue::{
-    Answered, Bot, BotState, BotTurn, CustomerTurn, ExternalHandover, ExternalReply, PendingSlot,
-    Reply, TurnOutcome,
+    Answered, Bot, BotState, BotTurn, CustomerTurn, ExternalHandover, ExternalReply, Generation,
+    PendingSlot, Reply, TurnOutcome,
 };
 pub use messages::{
     TeamAvailability, describe_reopening, describe_wait, handover_message, queue_notice,

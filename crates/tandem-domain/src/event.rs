@@ -66,10 +66,11 @@ pub enum HandoverReason {
     HighValue,
     ActionFailed,
     Complexity,
+    AiUnavailable,
 }
 
 impl HandoverReason {
-    pub const ALL: [HandoverReason; 7] = [
+    pub const ALL: [HandoverReason; 8] = [
         HandoverReason::CustomerRequest,
         HandoverReason::NegativeSentiment,
         HandoverReason::BotFailure,
@@ -77,6 +78,7 @@ impl HandoverReason {
         HandoverReason::HighValue,
         HandoverReason::ActionFailed,
         HandoverReason::Complexity,
+        HandoverReason::AiUnavailable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +90,7 @@ impl HandoverReason {
             HandoverReason::HighValue => "high_value",
             HandoverReason::ActionFailed => "action_failed",
             HandoverReason::Complexity => "complexity",
+            HandoverReason::AiUnavailable => "ai_unavailable",
         }
     }
 }

@@ -198,6 +198,27 @@ impl Engine {
         })
     }
 
+    /// The `limit` articles in `language` that best match `text`, best first, however weak
+    /// (see [`KnowledgeHit::coverage`]): the passages a generated answer may draw on.
+    ///
+    /// # Errors
+    /// [`EngineError::KnowledgeBase`] if the in-memory search index fails.
+    pub fn related_articles(
+        &self,
+        text: &str,
+        language: Language,
+        limit: usize,
+    ) -> Result<Vec<KnowledgeHit>, EngineError> {
+        Ok(self.knowledge_base.search_top(text, language, limit)?)
+    }
+
+    /// The language of `text`, `fallback` when it is too short to tell.
+    pub fn identify_language(&self, text: &str, fallback: Language) -> Language {
+        self.language_identifier
+            .identify(text, Some(fallback))
+            .language
+    }
+
     /// Summarizes a conversation for the agent taking it over. The language is detected from
     /// the customer's messages, falling back to `context.conversation_language`.
     pub fn summarize(&self, turns: &[ConversationTurn], context: &AnalysisContext) -> Summary {

@@ -195,13 +195,28 @@ impl KnowledgeBase {
         query: &str,
         language: Language,
     ) -> Result<Option<KnowledgeHit>, KnowledgeBaseError> {
+        let best = self.search_top(query, language, 1)?.into_iter().next();
+        Ok(best.filter(|hit| hit.coverage >= self.minimum_coverage))
+    }
+
+    /// The `limit` best articles in `language` for `query` by BM25, best first, each with its
+    /// coverage; no minimum is applied (the caller decides what is weak).
+    ///
+    /// # Errors
+    /// [`KnowledgeBaseError::Index`] if the search library fails.
+    pub fn search_top(
+        &self,
+        query: &str,
+        language: Language,
+        limit: usize,
+    ) -> Result<Vec<KnowledgeHit>, KnowledgeBaseError> {
         let Some(index) = self.indexes.iter().find(|i| i.language == language) else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let mut analyzer = index.analyzer.clone();
         let terms = analyzed_terms(&mut analyzer, query);
-        if terms.is_empty() {
-            return Ok(None);
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.len() * 2);
         for text in &terms {
@@ -222,29 +237,26 @@ impl KnowledgeBase {
         let searcher = index.reader.searcher();
         let top = searcher.search(
             &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(1).order_by_score(),
+            &TopDocs::with_limit(limit).order_by_score(),
         )?;
-        let Some(&(score, address)) = top.first() else {
-            return Ok(None);
-        };
-        let document: TantivyDocument = searcher.doc(address)?;
-        let article_id = document
-            .get_first(index.id)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned();
-        let found = index.article_terms.get(&article_id).map_or(0, |article| {
-            terms.iter().filter(|t| article.contains(*t)).count()
-        });
-        let coverage = found as f32 / terms.len() as f32;
-        if coverage < self.minimum_coverage {
-            return Ok(None);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let article_id = document
+                .get_first(index.id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let found = index.article_terms.get(&article_id).map_or(0, |article| {
+                terms.iter().filter(|t| article.contains(*t)).count()
+            });
+            hits.push(KnowledgeHit {
+                article_id,
+                score,
+                coverage: found as f32 / terms.len() as f32,
+            });
         }
-        Ok(Some(KnowledgeHit {
-            article_id,
-            score,
-            coverage,
-        }))
+        Ok(hits)
     }
 }
 

@@ -105,6 +105,11 @@ pub struct Config {
     pub widget_new_visitors_per_minute: u32,
     /// Messages one widget visitor may send a minute (0: no limit).
     pub widget_messages_per_minute: u32,
+    /// A GGUF language model file run inside the server (accounts may then choose the
+    /// "embedded" AI provider); none by default. Nothing is downloaded: the file is all.
+    pub ai_model_path: Option<PathBuf>,
+    /// The embedded model's context window in tokens.
+    pub ai_context_tokens: u32,
 }
 
 impl Default for Config {
@@ -133,6 +138,8 @@ impl Default for Config {
             mail_from: None,
             trusted_proxies: Vec::new(),
             widget_new_visitors_per_minute: 10,
+            ai_model_path: None,
+            ai_context_tokens: 4096,
             widget_messages_per_minute: 30,
         }
     }
@@ -231,6 +238,14 @@ impl Config {
         }
         if let Some(key) = environment("TANDEM_SECRET_KEY") {
             self.secret_key = Some(Secret(key));
+        }
+        if let Some(path) = environment("TANDEM_AI_MODEL") {
+            self.ai_model_path = Some(PathBuf::from(path));
+        }
+        if let Some(tokens) = environment("TANDEM_AI_CONTEXT_TOKENS") {
+            self.ai_context_tokens = tokens
+                .parse()
+                .with_context(|| format!("TANDEM_AI_CONTEXT_TOKENS={tokens:?} is not a number"))?;
         }
         if let Some(url) = environment("TANDEM_PUBLIC_URL") {
             self.public_url = Some(url);

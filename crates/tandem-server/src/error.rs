@@ -68,6 +68,9 @@ pub enum ApiError {
     Internal(String),
     #[error("service unavailable")]
     Unavailable,
+    /// The account's language model could not be used (`code`: what failed).
+    #[error("the AI provider could not answer ({code}): {message}")]
+    AiUnavailable { code: &'static str, message: String },
 }
 
 /// Why a request could not be read at all.
@@ -163,6 +166,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::AiUnavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "ai_unavailable"),
         }
     }
 }
@@ -245,6 +249,7 @@ impl From<AppError> for ApiError {
             AppError::Invalid(error) => ApiError::Validation(error),
             AppError::Forbidden => ApiError::Forbidden,
             AppError::Unavailable => ApiError::Unavailable,
+            AppError::AiUnavailable { code, message } => ApiError::AiUnavailable { code, message },
             AppError::Internal(cause) => ApiError::Internal(cause),
         }
     }

@@ -2,6 +2,7 @@
 //! lifecycle. [`start`] is the one builder used by the `tandem` binary and by the tests, so the
 //! tests run exactly what production runs.
 
+pub mod ai_eval;
 mod assets;
 mod client_ip;
 pub mod config;
@@ -41,6 +42,7 @@ use outbound::external_bot::HttpExternalBots;
 use outbound::guard::OutboundGuard;
 use outbound::guard::policy::Policy;
 use outbound::http_actions::HttpActionClient;
+use outbound::language_models::LanguageModels;
 use outbound::mailboxes::ImapMailboxes;
 use outbound::providers::{HttpProviders, ProviderApis};
 use outbound::system_mail::SmtpMailer;
@@ -205,6 +207,7 @@ pub async fn start_with_clock(
         observer: metrics.clone(),
         mailer: SmtpMailer::from_config(config.smtp_url.as_ref(), config.mail_from.as_deref())?
             .map(|mailer| Arc::new(mailer) as Arc<dyn tandem_app::ports::SystemMailer>),
+        ai: Arc::new(LanguageModels::new(&guard, embedded_model(&config).await?)),
     };
     if config.smtp_url.is_none() {
         tracing::warn!(
@@ -305,6 +308,44 @@ pub async fn start_with_clock(
 
 /// Creates the data directory (and missing parents) for its owner only (0700), and narrows an
 /// existing one: it holds the database and the secret key.
+/// The embedded language model of `config.ai_model_path`, loaded once per process and file
+/// (tests start many servers in one process).
+async fn embedded_model(
+    config: &Config,
+) -> anyhow::Result<Option<Arc<dyn tandem_ai::LanguageModel>>> {
+    type Loaded = std::collections::HashMap<std::path::PathBuf, Arc<tandem_llm::EmbeddedModel>>;
+    static LOADED: std::sync::Mutex<Option<Loaded>> = std::sync::Mutex::new(None);
+    let Some(path) = config.ai_model_path.clone() else {
+        return Ok(None);
+    };
+    let options = tandem_llm::EmbeddedOptions {
+        context_tokens: config.ai_context_tokens,
+        ..tandem_llm::EmbeddedOptions::default()
+    };
+    let model = tokio::task::spawn_blocking(move || {
+        let mut loaded = LOADED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let loaded = loaded.get_or_insert_with(Default::default);
+        if let Some(model) = loaded.get(&path) {
+            return Ok(Arc::clone(model));
+        }
+        let model = Arc::new(
+            tandem_llm::EmbeddedModel::load(&path, options).with_context(|| {
+                format!(
+                    "loading the language model (ai_model_path {})",
+                    path.display()
+                )
+            })?,
+        );
+        loaded.insert(path, Arc::clone(&model));
+        Ok::<_, anyhow::Error>(model)
+    })
+    .await??;
+    tracing::info!(model = model.name(), "embedded language model ready");
+    Ok(Some(model))
+}
+
 fn private_data_dir(path: &std::path::Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {

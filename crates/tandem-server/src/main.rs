@@ -3,12 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use tandem_app::secret::hash_password;
 use tandem_domain::user::{NewUser, Role};
+use tandem_server::ai_eval;
 use tandem_server::config::{Config, Overrides};
 use tandem_server::webhook::WebhookSettings;
 use tandem_store::{AccountSeed, Store, StoreOptions, UserSeed};
@@ -56,6 +58,44 @@ enum Command {
         #[arg(long, default_value = "../shared/data")]
         data: PathBuf,
         /// One JSON object per dataset and line, for tools.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask a language model the question set built from the demo bank's articles, the
+    /// personal-data samples and the prompt-injection samples, and report the figures.
+    AiEval {
+        /// The question set.
+        #[arg(long, default_value = "crates/tandem-ai/eval/questions.jsonl")]
+        questions: PathBuf,
+        /// The folder holding pii_samples.jsonl and prompt_injection_samples.jsonl.
+        #[arg(long, default_value = "../shared/fixtures")]
+        fixtures: PathBuf,
+        /// A GGUF model file to run embedded.
+        #[arg(
+            long,
+            conflicts_with = "base_url",
+            required_unless_present = "base_url"
+        )]
+        model_path: Option<PathBuf>,
+        /// An OpenAI-compatible server's base URL (up to and including /v1).
+        #[arg(long, requires = "model")]
+        base_url: Option<String>,
+        /// The model's name at that server.
+        #[arg(long)]
+        model: Option<String>,
+        /// The server's API key.
+        #[arg(long, env = "TANDEM_AI_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        /// The longest one call may take.
+        #[arg(long, default_value_t = 120)]
+        timeout_seconds: u64,
+        /// The embedded model's context window, in tokens.
+        #[arg(long, default_value_t = 4096)]
+        context_tokens: u32,
+        /// Ask only the first N questions.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// One JSON object, for tools.
         #[arg(long)]
         json: bool,
     },
@@ -125,6 +165,36 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { listen, common } => serve(load_config(common, listen)?).await,
         Command::NluEval { data, json } => nlu_eval(&data, json),
         Command::CheckProfile { file } => check_profile(&file),
+        Command::AiEval {
+            questions,
+            fixtures,
+            model_path,
+            base_url,
+            model,
+            api_key,
+            timeout_seconds,
+            context_tokens,
+            limit,
+            json,
+        } => {
+            let model = match (model_path, base_url, model) {
+                (Some(path), _, _) => ai_eval::embedded_model(&path, context_tokens)?,
+                (None, Some(base_url), Some(model)) => ai_eval::openai_model(
+                    &base_url,
+                    &model,
+                    api_key,
+                    Duration::from_secs(timeout_seconds),
+                )?,
+                _ => anyhow::bail!("give --model-path, or --base-url with --model"),
+            };
+            let inputs = ai_eval::EvalInputs {
+                questions,
+                fixtures,
+                limit,
+            };
+            let report = ai_eval::run(model, &inputs).await?;
+            ai_eval::print(&report, json)
+        }
         Command::BotReplay {
             profile,
             user_email,

@@ -44,6 +44,25 @@ struct DeliveryLabels {
 }
 
 /// Latency buckets from 1 ms to about 16 s.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AiLabels {
+    purpose: String,
+    provider: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AiTokenLabels {
+    purpose: String,
+    provider: String,
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AiPurposeLabels {
+    purpose: String,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
@@ -62,6 +81,9 @@ pub struct Metrics {
     deliveries: Family<DeliveryLabels, Counter>,
     queue_depth: Gauge,
     outbound_backlog: Gauge,
+    ai_calls: Family<AiLabels, Counter>,
+    ai_tokens: Family<AiTokenLabels, Counter>,
+    ai_duration: Family<AiPurposeLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Metrics {
@@ -78,6 +100,9 @@ impl Metrics {
             deliveries: Family::default(),
             queue_depth: Gauge::default(),
             outbound_backlog: Gauge::default(),
+            ai_calls: Family::default(),
+            ai_tokens: Family::default(),
+            ai_duration: Family::new_with_constructor(latency_histogram),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -119,6 +144,23 @@ impl Metrics {
             "outbound_backlog",
             "Outbound messages and webhooks waiting for delivery, all accounts",
             metrics.outbound_backlog.clone(),
+        );
+        registry.register(
+            "ai_calls",
+            "Calls to language models, by purpose (answer, summary, suggest, rephrase, translate, \
+             test), provider and outcome (ok, a check's refusal, a failure); the AI-answered share \
+             of bot turns is ai_calls{purpose=\"answer\",outcome=\"ok\"} over bot turns",
+            metrics.ai_calls.clone(),
+        );
+        registry.register(
+            "ai_tokens",
+            "Tokens used by language model calls, by purpose, provider and kind (prompt, completion)",
+            metrics.ai_tokens.clone(),
+        );
+        registry.register(
+            "ai_call_duration_seconds",
+            "Time of one language model call, by purpose",
+            metrics.ai_duration.clone(),
         );
         metrics
     }
@@ -168,6 +210,37 @@ impl Metrics {
 impl Observer for Metrics {
     fn bot_turn(&self, elapsed: Duration) {
         self.bot_turn_duration.observe(elapsed.as_secs_f64());
+    }
+
+    fn ai_call(
+        &self,
+        purpose: &str,
+        provider: &str,
+        outcome: &str,
+        tokens: (u32, u32),
+        elapsed: Duration,
+    ) {
+        self.ai_calls
+            .get_or_create(&AiLabels {
+                purpose: purpose.to_owned(),
+                provider: provider.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        for (kind, count) in [("prompt", tokens.0), ("completion", tokens.1)] {
+            self.ai_tokens
+                .get_or_create(&AiTokenLabels {
+                    purpose: purpose.to_owned(),
+                    provider: provider.to_owned(),
+                    kind,
+                })
+                .inc_by(u64::from(count));
+        }
+        self.ai_duration
+            .get_or_create(&AiPurposeLabels {
+                purpose: purpose.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     fn handover(&self, reason: &str) {

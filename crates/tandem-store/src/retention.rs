@@ -238,6 +238,7 @@ impl Store {
                         "conversation_facts",
                         "facts_stale",
                         "events",
+                        "message_translations",
                         "messages",
                     ] {
                         conn.execute(
@@ -269,11 +270,15 @@ impl Store {
                         )
                         .await?;
                     }
-                    conn.execute(
-                        "DELETE FROM unanswered_questions WHERE account_id = $1 AND conversation_id = $2",
-                        scope.clone(),
-                    )
-                    .await?;
+                    for table in ["unanswered_questions", "message_translations"] {
+                        conn.execute(
+                            &format!(
+                                "DELETE FROM {table} WHERE account_id = $1 AND conversation_id = $2"
+                            ),
+                            scope.clone(),
+                        )
+                        .await?;
+                    }
                     conn.execute(
                         "UPDATE conversations SET anonymised_at = $3, bot_state = NULL, \
                          handover_context = NULL, channel_address = NULL \

@@ -77,6 +77,7 @@ impl Bot<'_> {
             new_state: draft.state,
             language,
             outcome: TurnOutcome::Forwarded,
+            generate: None,
         }
     }
 
@@ -147,6 +148,7 @@ impl Bot<'_> {
             outcome: TurnOutcome::ExternalAnswer {
                 understood: reply.understood,
             },
+            generate: None,
         }
     }
 }

@@ -12,6 +12,7 @@
 
 mod clarify;
 mod external;
+mod generated;
 mod slots;
 mod state;
 mod turn;
@@ -22,7 +23,7 @@ use tandem_nlu::{Analysis, IntentScore, Language};
 
 pub use external::{ExternalHandover, ExternalReply};
 pub use state::{Answered, BotState, PendingSlot};
-pub use turn::{Bot, BotTurn, CustomerTurn, Reply, TurnOutcome};
+pub use turn::{Bot, BotTurn, CustomerTurn, Generation, Reply, TurnOutcome};
 
 use crate::action::{ActionFailure, ActionFailureKind, ActionOutcome, build_request, result_field};
 use crate::messages::{TeamAvailability, render_message, render_text};
@@ -326,6 +327,9 @@ impl<'p> Bot<'p> {
             return self.answer_from_knowledge_base(draft, analysis);
         };
         draft.state.last_intent = Some(intent.name.clone());
+        if intent.generative {
+            return self.serve_generative(draft, intent, analysis);
+        }
         if intent.handover {
             let decision = HandoverDecision {
                 reason: HandoverReason::SensitiveTopic,
@@ -377,6 +381,12 @@ impl<'p> Bot<'p> {
             turn.action = Some(request);
             return turn;
         }
+        self.answer_intent(draft, intent, analysis)
+    }
+
+    /// Answers an intent with its reply, its article, or the knowledge base.
+    fn answer_intent(&self, mut draft: Draft<'_>, intent: &Intent, analysis: &Analysis) -> BotTurn {
+        let profile = self.profile;
         if let Some(reply) = &intent.reply {
             let source = reply
                 .get_or(draft.language, profile.languages.default)
@@ -403,11 +413,20 @@ impl<'p> Bot<'p> {
         self.answer_from_knowledge_base(draft, analysis)
     }
 
+    /// Quotes the article that best answers the message, or says the bot did not understand;
+    /// either way the account's model may answer instead (`generative_answers.fallback`).
     fn answer_from_knowledge_base(&self, draft: Draft<'_>, analysis: &Analysis) -> BotTurn {
         if let Some(hit) = &analysis.kb_hit
             && self.profile.article(&hit.article_id).is_some()
         {
-            return self.cite(draft, None, &hit.article_id);
+            let mut turn = self.cite(draft, None, &hit.article_id);
+            if self.profile.generative_answers.fallback {
+                turn.generate = Some(Generation {
+                    intent: None,
+                    has_offline_answer: true,
+                });
+            }
+            return turn;
         }
         self.not_understood(draft)
     }
@@ -421,7 +440,14 @@ impl<'p> Bot<'p> {
             &[],
         );
         draft.say(sorry);
-        self.finish(draft, TurnOutcome::NotUnderstood)
+        let mut turn = self.finish(draft, TurnOutcome::NotUnderstood);
+        if self.profile.generative_answers.fallback {
+            turn.generate = Some(Generation {
+                intent: None,
+                has_offline_answer: false,
+            });
+        }
+        turn
     }
 
     fn cite(&self, mut draft: Draft<'_>, intent: Option<&str>, article_id: &str) -> BotTurn {
@@ -527,6 +553,7 @@ impl<'p> Bot<'p> {
             new_state: draft.state,
             language: draft.language,
             outcome,
+            generate: None,
         }
     }
 }

@@ -83,6 +83,19 @@ pub struct BotTurn {
     pub language: Language,
     /// What the turn did.
     pub outcome: TurnOutcome,
+    /// Set when the account's language model should answer from the articles instead; the
+    /// replies above are the answer when it is off, fails or declines.
+    pub generate: Option<Generation>,
+}
+
+/// A request that the account's language model answer the customer from the articles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generation {
+    /// The intent whose answer is generated; none for a question the profile does not cover.
+    pub intent: Option<String>,
+    /// The turn's replies answer the question without the model (the intent's reply or
+    /// article); otherwise they only say the bot did not understand.
+    pub has_offline_answer: bool,
 }
 
 /// A customer's message and what surrounds it.
@@ -158,6 +171,7 @@ impl<'p> Bot<'p> {
             new_state: draft.state,
             language: draft.language,
             outcome: TurnOutcome::HandedOver,
+            generate: None,
         }
     }
 }

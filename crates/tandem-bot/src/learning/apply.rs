@@ -106,6 +106,7 @@ pub fn apply(profile: &BotProfile, proposal: &Proposal) -> Result<BotProfile, Le
                 } else {
                     Localized::new([(language, questions)])
                 },
+                url: None,
             });
         }
     }

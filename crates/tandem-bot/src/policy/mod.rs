@@ -122,6 +122,14 @@ pub enum Evidence {
         /// The intent and its confidence.
         intent: IntentScore,
     },
+    /// `ai_unavailable`: the account's language model was to answer and could not, and
+    /// nothing else answers.
+    AiUnavailable {
+        /// The intent whose answer is generated.
+        intent: Option<String>,
+        /// What failed (`timeout`, `over_budget`, ...).
+        failure: String,
+    },
     /// `high_value`: a contact attribute rule holds.
     AttributeRule {
         /// The rule as written (`tier = vip`).

@@ -196,11 +196,14 @@ pub enum ProfileErrorKind {
     },
     /// An intent that hands over but also answers.
     #[error(
-        "an intent with `handover: true` cannot also have a reply, an article, slots or an action"
+        "an intent with `handover: true` cannot also have a reply, an article, slots, an action or `generative: true`"
     )]
     HandoverWithAnswer,
+    /// A generative intent that also collects slots or calls an action.
+    #[error("an intent with `generative: true` cannot also have slots or an action")]
+    GenerativeWithAction,
     /// An intent with no way to answer.
-    #[error("needs a reply, an article, an action or `handover: true`")]
+    #[error("needs a reply, an article, an action, `generative: true` or `handover: true`")]
     NoAnswer,
 }
 

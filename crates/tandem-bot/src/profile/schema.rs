@@ -57,6 +57,35 @@ pub struct BotProfile {
     /// handover rules still apply (the protocol is in `docs/external-bots.md`).
     #[serde(default)]
     pub external_bot: Option<ExternalBot>,
+    /// Answers written by the account's language model from the articles, when the account
+    /// has one and switched generative answers on.
+    #[serde(default)]
+    pub generative_answers: GenerativeAnswers,
+}
+
+/// How the bot uses the account's language model to answer from the articles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GenerativeAnswers {
+    /// Questions the profile has no intent or article for are answered from the articles.
+    /// Default true.
+    pub fallback: bool,
+    /// The least share of a question's terms the best article must contain for the model to
+    /// be asked at all; below it retrieval is weak and the bot says it does not know. Default
+    /// 0.2.
+    pub minimum_coverage: f32,
+    /// How many articles the model is given, best first. Default 3.
+    pub passages: usize,
+}
+
+impl Default for GenerativeAnswers {
+    fn default() -> Self {
+        GenerativeAnswers {
+            fallback: true,
+            minimum_coverage: 0.2,
+            passages: 3,
+        }
+    }
 }
 
 /// Where and how Tandem talks to an external bot.
@@ -155,6 +184,10 @@ pub struct Article {
     /// title, never shown.
     #[serde(default, skip_serializing_if = "Localized::is_empty")]
     pub questions: Localized<Vec<String>>,
+    /// Where customers can read the article, cited with generated answers on channels that
+    /// show links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Something customers ask for, and how the bot answers it.
@@ -191,6 +224,10 @@ pub struct Intent {
     /// the `sensitive_topic` rule is switched off.
     #[serde(default)]
     pub handover: bool,
+    /// Answer from the articles with the account's language model (when it has one); the
+    /// reply or article, if any, is the answer when the model is off, fails or declines.
+    #[serde(default)]
+    pub generative: bool,
 }
 
 /// An entity the bot asks for.

@@ -281,11 +281,19 @@ impl Validator<'_> {
                 || intent.article.is_some()
                 || intent.action.is_some()
                 || !intent.slots.is_empty()
+                || intent.generative
             {
                 self.push(path, ProfileErrorKind::HandoverWithAnswer);
             }
-        } else if intent.reply.is_none() && intent.article.is_none() && intent.action.is_none() {
+        } else if intent.reply.is_none()
+            && intent.article.is_none()
+            && intent.action.is_none()
+            && !intent.generative
+        {
             self.push(path, ProfileErrorKind::NoAnswer);
+        }
+        if intent.generative && (intent.action.is_some() || !intent.slots.is_empty()) {
+            self.push(path, ProfileErrorKind::GenerativeWithAction);
         }
         if let Some(reply) = &intent.reply {
             self.texts(&format!("{path}.reply"), reply, &|v, name| {

@@ -4,7 +4,10 @@ const BASE = "/api/v1";
 let csrfToken = null;
 let onUnauthorized = () => {};
 
-/** An error body from the server: {code, message, details: [{field, code, message}]}. */
+/**
+ * An error body from the server: {code, message, details: [{field, code, message}]}. A body that
+ * names one `field` beside its message counts as that one detail.
+ */
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
@@ -12,6 +15,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code || "http_" + status;
     this.details = Array.isArray(error.details) ? error.details : [];
+    if (!this.details.length && error.field) this.details = [{ field: String(error.field), code: this.code, message: this.message }];
     this.accounts = Array.isArray(error.accounts) ? error.accounts : [];
     /** With `too_many_attempts`: seconds until the next try is allowed. */
     this.retryAfter = Number.isInteger(error.retry_after_seconds) ? error.retry_after_seconds : null;

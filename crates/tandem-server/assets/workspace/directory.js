@@ -17,7 +17,7 @@ function cached(key, load) {
   return cache.get(key);
 }
 
-/** Forgets cached data: one key prefix ("users", "teams", "inboxes", "contact:") or all. */
+/** Forgets cached data: one key prefix ("users", "teams", "inboxes", "contact:", "ai:") or all. */
 export function invalidate(prefix = "") {
   for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
 }
@@ -27,6 +27,8 @@ export const teams = () => cached("teams", async () => (await get("/teams")).dat
 export const inboxes = () => cached("inboxes", async () => (await get("/inboxes")).data);
 export const contact = (id) => cached("contact:" + id, () => get(`/contacts/${id}`));
 export const cannedResponses = () => cached("canned", async () => (await get("/canned-responses")).data);
+/** What the AI layer offers agents: {copilot, translation}. */
+export const aiCapabilities = () => cached("ai:capabilities", () => get("/ai/capabilities"));
 
 /** Ids of the teams `userId` belongs to. */
 export const teamIdsOf = (userId) =>

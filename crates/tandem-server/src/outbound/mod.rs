@@ -6,6 +6,7 @@
 pub mod external_bot;
 pub mod guard;
 pub mod http_actions;
+pub mod language_models;
 pub mod mailboxes;
 pub mod providers;
 pub mod system_mail;

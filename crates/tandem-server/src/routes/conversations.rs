@@ -20,6 +20,7 @@ use crate::state::AppState;
 use crate::wire::{
     AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
     EventResponse, List, MessageCreatedResponse, MessageResponse, Page, TransferRequest,
+    TranslationBody,
 };
 
 /// A cursor is `<unix milliseconds>.<id>` of the last item of the previous page.
@@ -138,8 +139,34 @@ pub async fn messages(
         .app
         .messages(principal.account_id(), conversation_id, after, limit)
         .await?;
+    let mut data: Vec<MessageResponse> = page.messages.into_iter().map(Into::into).collect();
+    if state
+        .app
+        .ai_capabilities(principal.account_id())
+        .await?
+        .translation
+    {
+        let translations = state
+            .app
+            .message_translations(principal.account_id(), conversation_id)
+            .await?;
+        for message in &mut data {
+            if message.private {
+                continue;
+            }
+            message.language = tandem_app::ai::language_of(&message.text).map(|l| l.code());
+            message.translations = translations
+                .iter()
+                .filter(|kept| kept.message_id.0 == message.id)
+                .map(|kept| TranslationBody {
+                    language: kept.language.clone(),
+                    text: kept.text.clone(),
+                })
+                .collect();
+        }
+    }
     Ok(Json(Page {
-        data: page.messages.into_iter().map(Into::into).collect(),
+        data,
         next_cursor: format_cursor(page.next),
     }))
 }
@@ -166,15 +193,37 @@ pub async fn create_message(
     ApiJson(request): ApiJson<CreateMessageRequest>,
 ) -> Result<(StatusCode, Json<MessageCreatedResponse>), ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
-    let (conversation, message, events) = state
-        .app
-        .reply(&principal, conversation_id, request.text, request.private)
-        .await?;
+    let translated = request.translate && !request.private;
+    let (conversation, message, events) = if translated {
+        state
+            .app
+            .reply_translated(&principal, conversation_id, request.text)
+            .await?
+    } else {
+        state
+            .app
+            .reply(&principal, conversation_id, request.text, request.private)
+            .await?
+    };
+    let mut message: MessageResponse = message.into();
+    if translated {
+        message.translations = state
+            .app
+            .message_translations(principal.account_id(), conversation_id)
+            .await?
+            .into_iter()
+            .filter(|kept| kept.message_id.0 == message.id)
+            .map(|kept| TranslationBody {
+                language: kept.language,
+                text: kept.text,
+            })
+            .collect();
+    }
     Ok((
         StatusCode::CREATED,
         Json(MessageCreatedResponse {
             conversation: conversation.into(),
-            message: message.into(),
+            message,
             events: events.into_iter().map(Into::into).collect(),
         }),
     ))

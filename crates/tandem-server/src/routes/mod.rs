@@ -1,6 +1,7 @@
 //! The HTTP routes of the API, one module per resource.
 
 mod account;
+mod ai;
 mod audit;
 mod auth;
 mod bot;
@@ -126,6 +127,23 @@ pub fn router() -> Router<AppState> {
             get(contacts::show)
                 .patch(contacts::update)
                 .delete(contacts::remove),
+        )
+        .route("/ai/settings", get(ai::settings).put(ai::update_settings))
+        .route("/ai/test", post(ai::test))
+        .route("/ai/usage", get(ai::usage))
+        .route("/ai/capabilities", get(ai::capabilities))
+        .route("/copilot/rephrase", post(ai::rephrase))
+        .route(
+            "/conversations/{conversation_id}/copilot/summary",
+            post(ai::summary),
+        )
+        .route(
+            "/conversations/{conversation_id}/copilot/suggest",
+            post(ai::suggest),
+        )
+        .route(
+            "/conversations/{conversation_id}/messages/{message_id}/translation",
+            post(ai::translate_message),
         )
         .route("/conversations", get(conversations::list))
         .route("/conversations/{conversation_id}", get(conversations::show))

@@ -24,6 +24,19 @@ pub struct MessageResponse {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<AttachmentBody>,
     pub created_at: Timestamp,
+    /// The language of `text` (`pt`, `es`, `en`), when the account translates and it can tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<&'static str>,
+    /// The text in other languages, kept by two-way translation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub translations: Vec<TranslationBody>,
+}
+
+/// A message's text in another language.
+#[derive(Debug, Clone, Serialize)]
+pub struct TranslationBody {
+    pub language: String,
+    pub text: String,
 }
 
 /// A file or media item that came with a message (metadata only).
@@ -81,6 +94,8 @@ impl From<Message> for MessageResponse {
             delivery_error: message.delivery_error,
             attachments: message.attachments.into_iter().map(Into::into).collect(),
             created_at: message.created_at,
+            language: None,
+            translations: Vec::new(),
         }
     }
 }
@@ -92,6 +107,10 @@ pub struct CreateMessageRequest {
     /// A private note for agents, never sent to the customer.
     #[serde(default)]
     pub private: bool,
+    /// Send it in the customer's language: translated by the account's model when written in
+    /// another one (the original kept as the message's translation).
+    #[serde(default)]
+    pub translate: bool,
 }
 
 #[derive(Debug, Serialize)]

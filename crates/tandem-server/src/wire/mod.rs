@@ -3,6 +3,7 @@
 //! resource; everything is re-exported here, so `crate::wire::X` names every type.
 
 mod account;
+mod ai;
 mod auth;
 mod bot;
 mod canned;
@@ -25,6 +26,7 @@ mod two_factor;
 mod users;
 
 pub use account::*;
+pub use ai::*;
 pub use auth::*;
 pub use bot::*;
 pub use canned::*;

@@ -5,6 +5,7 @@
 // they call.
 #![allow(clippy::unwrap_used)]
 
+mod ai;
 mod audit;
 mod audit_security;
 mod bot;
@@ -20,6 +21,7 @@ mod harness;
 mod hostile_input;
 mod inbound;
 mod isolation;
+mod language_model;
 mod learning;
 mod login_protection;
 mod metrics;

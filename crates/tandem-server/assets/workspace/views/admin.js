@@ -1,8 +1,9 @@
-// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning, audit,
-// privacy, security.
+// The admin pages (#/admin/{tab}): users, teams, inboxes, canned responses, bot, learning, AI,
+// audit, privacy, security.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { renderAi } from "./admin-ai.js";
 import { renderAudit } from "./admin-audit.js";
 import { renderBot } from "./admin-bot.js";
 import { renderCanned } from "./admin-canned.js";
@@ -13,7 +14,7 @@ import { renderAccountSecurity } from "./admin-security.js";
 import { renderTeams } from "./admin-teams.js";
 import { renderUsers } from "./admin-users.js";
 
-const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, audit: renderAudit, privacy: renderPrivacy, security: renderAccountSecurity };
+const TABS = { users: renderUsers, teams: renderTeams, inboxes: renderInboxes, canned: renderCanned, bot: renderBot, learning: renderLearning, ai: renderAi, audit: renderAudit, privacy: renderPrivacy, security: renderAccountSecurity };
 
 export function mount(root, tab) {
   const nav = h(

@@ -1,5 +1,6 @@
-// The context panel beside the transcript: the bot's handover context, routing and SLA
-// clocks, the contact's profile and identities, and their past conversations.
+// The context panel beside the transcript: the copilot's summary when an agent asks for one, the
+// bot's handover context, routing and SLA clocks, the contact's profile and identities, and
+// their past conversations.
 
 import { ApiError, get, query } from "../api.js";
 import * as directory from "../directory.js";
@@ -10,12 +11,13 @@ import { sentimentChart } from "./sentiment.js";
 
 /** `useReply(text)` fills the reply box with the suggested reply. */
 export function createContextPanel(useReply) {
+  const summary = h("section", { id: "copilot-summary", class: "context-section", hidden: true });
   const handover = h("section", { id: "handover-section", class: "context-section" });
   const routing = h("section", { id: "routing-section", class: "context-section" });
   const profile = h("section", { id: "contact-profile", class: "context-section" });
   const identities = h("section", { id: "contact-identities", class: "context-section" });
   const past = h("section", { id: "past-conversations", class: "context-section" });
-  const el = h("aside", { id: "context-panel", class: "context-panel" }, handover, routing, profile, identities, past);
+  const el = h("aside", { id: "context-panel", class: "context-panel" }, summary, handover, routing, profile, identities, past);
   let clocks = []; // [{clock, el}] repainted every second
 
   function paintHandover(context) {
@@ -163,6 +165,17 @@ export function createContextPanel(useReply) {
     },
     /** A handover context that came with a live frame. */
     showHandover: paintHandover,
+    /** The copilot's summary: "AI summary" when a model wrote it, "Summary" when not. */
+    showSummary(result) {
+      replace(
+        summary,
+        h("h3", { text: result.generated ? t("copilot.summaryGenerated") : t("copilot.summaryPlain") }),
+        h("p", { id: "copilot-summary-text", class: "copilot-summary-text", text: result.summary }),
+      );
+      summary.classList.toggle("copilot-summary-generated", Boolean(result.generated));
+      summary.hidden = false;
+      el.scrollTop = 0; // the summary is the panel's first section
+    },
     destroy() {
       clearInterval(ticker);
     },

@@ -1,4 +1,5 @@
-// One conversation: header with actions, transcript, reply box, and the context panel.
+// One conversation: header with actions, transcript, reply box (with the copilot's toolbar when
+// the AI layer offers it), and the context panel.
 
 import { get, getAll, post } from "../api.js";
 import * as directory from "../directory.js";
@@ -8,6 +9,7 @@ import { errorText, toast } from "../notify.js";
 import { user } from "../session.js";
 import { markSeen } from "../unread.js";
 import { createContextPanel } from "./context.js";
+import { createCopilot } from "./copilot.js";
 import { createReplyBox } from "./reply.js";
 import { createTranscript } from "./transcript.js";
 import { transferDialog } from "./transfer.js";
@@ -101,13 +103,14 @@ export function mount(root, id, hooks) {
   }
 
   async function load() {
-    const [loaded, messages, events, users, teams, inboxes] = await Promise.all([
+    const [loaded, messages, events, users, teams, inboxes, ai] = await Promise.all([
       get(`/conversations/${id}`),
       getAll(`/conversations/${id}/messages`),
       get(`/conversations/${id}/events`).then((r) => r.data),
       directory.users(),
       directory.teams(),
       directory.inboxes(),
+      directory.aiCapabilities().catch(() => ({ copilot: false, translation: false })),
     ]);
     const contact = await directory.contact(loaded.contact_id);
     if (!alive) return;
@@ -119,14 +122,21 @@ export function mount(root, id, hooks) {
       user: (userId) => (userId ? userNames.get(userId)?.name || userId.slice(0, 8) : "—"),
       team: (teamId) => (teamId ? teamNames.get(teamId)?.name || teamId.slice(0, 8) : "—"),
     };
-    transcript = createTranscript(names);
+    transcript = createTranscript(names, { translation: Boolean(ai.translation) });
     transcript.reset(messages, events);
-    const reply = createReplyBox(id, (result) => {
-      transcript.addMessage(result.message);
-      apply(result.conversation, result.events);
-      seen(result.message.created_at);
-    });
+    let copilot = null;
+    const reply = createReplyBox(
+      id,
+      (result) => {
+        transcript.addMessage(result.message);
+        apply(result.conversation, result.events);
+        seen(result.message.created_at);
+        copilot?.clear();
+      },
+      { translation: Boolean(ai.translation) },
+    );
     context = createContextPanel((text) => reply.fill(text));
+    if (ai.copilot) copilot = createCopilot(id, reply, context);
     replace(body, h("div", { class: "conversation-main" }, header, transcript.el, reply.el), context.el);
     conv = loaded;
     paintHeader();

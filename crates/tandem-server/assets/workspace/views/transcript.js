@@ -1,16 +1,21 @@
 // The transcript: messages (customer, bot, agent, system, private notes) and the event log,
-// in time order. Every text is set with textContent.
+// in time order, with each message's translation under it when translation is on. Every text is
+// set with textContent.
 
 import { post } from "../api.js";
 import { h } from "../dom.js";
 import { formatTime, t, tv } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
+import { translationBlock } from "./translation.js";
 
 const KIND = { contact: "customer", bot: "bot", user: "agent", system: "system" };
 const QUIET_EVENTS = new Set(["first_agent_reply"]);
 
-/** `names`: {user(id) → name, contact → name, channel → channel kind of the inbox}. */
-export function createTranscript(names) {
+/**
+ * `names`: {user(id) → name, contact → name, channel → channel kind of the inbox};
+ * `options.translation`: show translations into the agent's language (and ask for missing ones).
+ */
+export function createTranscript(names, options = {}) {
   const el = h("div", { id: "transcript", class: "transcript", attrs: { "aria-live": "polite" } });
   const nodes = new Map(); // message or event id → element
 
@@ -23,7 +28,7 @@ export function createTranscript(names) {
   function addMessage(message) {
     const existing = nodes.get(message.id);
     if (existing) return updateMessage(message);
-    const node = renderMessage(message, names);
+    const node = renderMessage(message, names, options);
     nodes.set(message.id, node);
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     insert(node, message.created_at);
@@ -33,7 +38,7 @@ export function createTranscript(names) {
   function updateMessage(message) {
     const old = nodes.get(message.id);
     if (!old) return addMessage(message);
-    const node = renderMessage(message, names);
+    const node = renderMessage(message, names, options);
     node.dataset.time = old.dataset.time;
     old.replaceWith(node);
     nodes.set(message.id, node);
@@ -58,7 +63,7 @@ export function createTranscript(names) {
   return { el, reset, addMessage, updateMessage, addEvent, scrollToEnd };
 }
 
-function renderMessage(message, names) {
+function renderMessage(message, names, options) {
   const kind = message.private ? "note" : KIND[message.sender.type] || "system";
   const author =
     message.sender.type === "contact"
@@ -83,7 +88,8 @@ function renderMessage(message, names) {
       attrs: { "data-message-id": message.id, "data-author": KIND[message.sender.type] },
     },
     meta,
-    h("div", { class: "message-text", text: message.text }),
+    h("div", { class: "message-text", text: message.text, attrs: { lang: message.language } }),
+    options.translation && translationBlock(message),
     attachments(message.attachments),
     message.delivery_error && h("div", { class: "delivery-error", text: t("delivery.error", { reason: message.delivery_error }) }),
   );

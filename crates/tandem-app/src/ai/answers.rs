@@ -1,0 +1,97 @@
+//! The bot's generated answers: when a turn asks for one (`BotTurn::generate`) and the account
+//! switched generative answers on, the articles that match are retrieved, the account's model
+//! answers from them alone, and a checked answer replaces the turn's own. A declined draft
+//! leaves the turn's own answer ("I did not understand", and a person on request); a model
+//! that is down, slow or over budget too, or a handover (`ai_unavailable`) when nothing else
+//! answers. The handover rules ran before: the model never talks over them.
+
+use std::sync::Arc;
+
+use tandem_ai::{Answer, Question};
+use tandem_bot::{Bot, BotTurn, TeamAvailability};
+use tandem_domain::contact::Attributes;
+use tandem_domain::conversation::Conversation;
+
+use super::AiService;
+use super::calls::{CallSubject, Purpose};
+use crate::loaded_bot::LoadedBot;
+
+impl AiService {
+    /// `turn`, its answer generated when it asks for one and the account allows it.
+    pub(crate) async fn generated_turn(
+        &self,
+        bot: &Arc<LoadedBot>,
+        mut turn: BotTurn,
+        text: &str,
+        conversation: &Conversation,
+        attributes: &Attributes,
+    ) -> BotTurn {
+        if turn.generate.is_none() {
+            return turn;
+        }
+        let enabled = match self.record(conversation.account_id).await {
+            Ok(record) => record.generative_answers,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the AI settings; the bot answers offline");
+                false
+            }
+        };
+        let responder = Bot::new(&bot.profile);
+        let passages = if enabled {
+            responder.passages(&bot.engine, text, turn.language)
+        } else {
+            Vec::new()
+        };
+        if passages.is_empty() {
+            turn.generate = None;
+            return turn;
+        }
+        let subject = CallSubject {
+            account_id: conversation.account_id,
+            user_id: None,
+            conversation_id: Some(conversation.id),
+        };
+        let assistant = bot.profile.persona.name.clone();
+        let question = text.to_owned();
+        let language = turn.language;
+        let result = self
+            .call(&subject, Purpose::Answer, move |model| {
+                Box::pin(async move {
+                    let asked = Question {
+                        assistant: &assistant,
+                        text: &question,
+                        language,
+                        passages: &passages,
+                    };
+                    let (answer, completion) = tandem_ai::answer(model.as_ref(), &asked).await?;
+                    let code = answer.code();
+                    Ok((answer, completion, code))
+                })
+            })
+            .await;
+        match result {
+            Ok(Ok(Answer::Grounded { text, citations })) => {
+                responder.with_generated_answer(turn, &text, &citations, attributes)
+            }
+            Ok(Ok(Answer::Declined { .. })) => {
+                turn.generate = None;
+                turn
+            }
+            Ok(Err(failure)) => responder.without_model(
+                turn,
+                failure.code(),
+                &TeamAvailability::default(),
+                attributes,
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "recording a call to the model failed; the bot answers offline");
+                responder.without_model(
+                    turn,
+                    "unavailable",
+                    &TeamAvailability::default(),
+                    attributes,
+                )
+            }
+        }
+    }
+}
