@@ -207,7 +207,7 @@ pub async fn start_with_clock(
         observer: metrics.clone(),
         mailer: SmtpMailer::from_config(config.smtp_url.as_ref(), config.mail_from.as_deref())?
             .map(|mailer| Arc::new(mailer) as Arc<dyn tandem_app::ports::SystemMailer>),
-        ai: Arc::new(LanguageModels::new(&guard, embedded_model(&config).await?)),
+        ai: Arc::new(LanguageModels::new(&guard, embedded_model(config).await?)),
     };
     if config.smtp_url.is_none() {
         tracing::warn!(

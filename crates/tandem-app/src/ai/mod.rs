@@ -29,6 +29,10 @@ pub use settings::{
     AiCapabilities, AiSettings, AiSettingsUpdate, AiUsage, ConnectionTest, ProviderChoice,
 };
 
+/// Each account's client of its OpenAI-compatible server, with the settings version it was
+/// built for.
+type Clients = HashMap<AccountId, (Timestamp, Arc<dyn LanguageModel>)>;
+
 /// The AI layer shared by the use cases and the bot runner.
 #[derive(Clone)]
 pub struct AiService {
@@ -36,7 +40,7 @@ pub struct AiService {
     ports: Ports,
     channels: Arc<ChannelSettings>,
     /// Each account's client of its OpenAI-compatible server, built once per settings version.
-    clients: Arc<Mutex<HashMap<AccountId, (Timestamp, Arc<dyn LanguageModel>)>>>,
+    clients: Arc<Mutex<Clients>>,
 }
 
 impl std::fmt::Debug for AiService {
