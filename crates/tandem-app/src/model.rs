@@ -2,11 +2,11 @@
 //! layer's API speaks in these, so callers (the server) never name the store.
 
 pub use tandem_store::{
-    AgentMessage, AgentStatus, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
+    AgentMessage, AgentStatus, AiCall, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
     Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ContactPage,
     ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject,
     ErasureCounts, ExpiredConversation, InboundMessage, InboundOutcome, InboxSecrets,
-    LearningSuggestion, MessagePage, MessagePreview, QueueEntry, QueueStatus, ReportScope,
-    Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile, SuggestionStatus, TYPING,
-    TeamPatch, WebhookDelivery,
+    LearningSuggestion, MessagePage, MessagePreview, MessageTranslation, QueueEntry, QueueStatus,
+    ReportScope, Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile,
+    SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
 };

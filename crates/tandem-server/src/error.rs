@@ -378,6 +378,10 @@ mod tests {
             },
             ApiError::Internal("cause".into()),
             ApiError::Unavailable,
+            ApiError::AiUnavailable {
+                code: "timeout",
+                message: String::new(),
+            },
         ];
         let conflicts = Conflict::ALL
             .into_iter()

@@ -6,6 +6,7 @@
 
 use std::sync::OnceLock;
 
+use crate::model::MessageTranslation;
 use tandem_ai::{
     Answer, Citation, CopilotError, Line, ModelFailure, Question, RephraseStyle, Speaker,
 };
@@ -15,7 +16,6 @@ use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, MessageId, UserId};
 use tandem_domain::message::{Direction, Message};
 use tandem_nlu::{ConversationTurn, EntityExtractor, Language, LanguageIdentifier};
-use tandem_store::MessageTranslation;
 
 use super::AiService;
 use super::calls::{CallSubject, Purpose};
@@ -325,7 +325,8 @@ impl App {
     }
 
     /// A message of the conversation in `to`: kept from an earlier translation, the message
-    /// itself when it is in `to` already, or translated now and kept.
+    /// itself when it is in `to` already (or its language cannot be told), or translated now
+    /// and kept.
     pub async fn translate_message(
         &self,
         principal: &Principal,
@@ -350,15 +351,21 @@ impl App {
                 text: kept.text,
             });
         }
-        let from = language_of(&message.text);
-        if from == Some(to) {
-            return Ok(TranslatedText {
-                language: to,
-                text: message.text,
-            });
-        }
+        // A text whose language cannot be told (too short: "ok", "👍") is shown as it is.
+        let from = match language_of(&message.text) {
+            Some(from) if from != to => from,
+            _ => {
+                return Ok(TranslatedText {
+                    language: to,
+                    text: message.text,
+                });
+            }
+        };
         let subject = AiService::subject(account_id, principal.user_id(), Some(conversation_id));
-        let text = self.ai.translate(&subject, &message.text, from, to).await?;
+        let text = self
+            .ai
+            .translate(&subject, &message.text, Some(from), to)
+            .await?;
         self.store()
             .save_message_translation(
                 account_id,

@@ -10,7 +10,9 @@ use serde_json::json;
 use tandem_ai::{ChatMessage, CompletionRequest, LanguageModel, ModelFailure};
 use tandem_domain::id::AccountId;
 use tandem_domain::validation::Validator;
-use tandem_store::{AiCall, AiSettingsRecord};
+use tandem_store::AiSettingsRecord;
+
+use crate::model::AiCall;
 
 use super::AiService;
 use super::calls::{CallSubject, Purpose};

@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use tandem_ai::Citation;
 use tandem_app::ai::{AiCapabilities, AiSettings, AiUsage};
+use tandem_app::model::AiCall;
 use tandem_domain::Timestamp;
-use tandem_store::AiCall;
 
 /// New AI settings. `api_key`: left out keeps the stored key, `""` removes it.
 #[derive(Debug, Deserialize)]

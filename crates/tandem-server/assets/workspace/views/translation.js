@@ -16,12 +16,14 @@ export function translationBlock(message) {
   if (message.private || message.language === language) return null;
   const known = (message.translations || []).find((item) => item.language === language);
   if (known) return known.text === message.text ? null : paint(h("div"), known);
-  if (message.direction !== "inbound" || !message.language) return null;
+  // A live message comes without its language: the server answers with the text itself
+  // when it is in the agent's language already, and nothing is shown then.
+  if (message.direction !== "inbound") return null;
   const request = translate(message, language);
-  if (request.result) return paint(h("div"), request.result);
+  if (request.result) return request.result.text === message.text ? null : paint(h("div"), request.result);
   const slot = h("div", { class: "message-translation translation-pending", attrs: { "aria-busy": "true" } }, h("span", { class: "translation-label", text: t("translation.working") }));
   request.promise.then(
-    (result) => fill(slot, () => paint(slot, result)),
+    (result) => fill(slot, () => (result.text === message.text ? slot.remove() : paint(slot, result))),
     (error) => fill(slot, () => replace(slot, h("span", { class: "translation-failed", text: t("translation.failed", { reason: errorText(error) }) }))),
   );
   return slot;
