@@ -68,6 +68,24 @@ struct Recording {
     usage: Mutex<(u64, u64)>,
 }
 
+impl Recording {
+    fn request_count(&self) -> usize {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    fn requests_since(&self, first: usize) -> Vec<String> {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(first..)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default()
+    }
+}
+
 impl LanguageModel for Recording {
     fn provider(&self) -> &'static str {
         self.inner.provider()
@@ -237,13 +255,9 @@ pub async fn run(model: Arc<dyn LanguageModel>, inputs: &EvalInputs) -> anyhow::
         );
     }
     let any_passages = some_passages(&profile, &engine);
-    let mut pii_values = 0;
+    let (mut pii_values, mut pii_leaks) = (0, 0);
     for sample in read_lines::<PiiSample>(&inputs.fixtures.join("pii_samples.jsonl"))? {
-        pii_values += sample
-            .expect
-            .iter()
-            .filter(|value| value.redact && !value.value.is_empty())
-            .count();
+        let before = recording.request_count();
         ask(
             &*recording,
             &profile,
@@ -266,19 +280,14 @@ pub async fn run(model: Arc<dyn LanguageModel>, inputs: &EvalInputs) -> anyhow::
         )
         .await
         .ok();
-    }
-    let requests = recording
-        .requests
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    let mut pii_leaks = 0;
-    for sample in read_lines::<PiiSample>(&inputs.fixtures.join("pii_samples.jsonl"))? {
+        // Only this sample's requests: another sample's text may hold the same digits.
+        let requests = recording.requests_since(before);
         for value in sample
             .expect
             .iter()
             .filter(|value| value.redact && !value.value.is_empty())
         {
+            pii_values += 1;
             if requests
                 .iter()
                 .any(|request| request.contains(&value.value))

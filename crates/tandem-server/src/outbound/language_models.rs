@@ -115,7 +115,10 @@ impl OpenAiClient {
             Some(key) => request.bearer_auth(key),
             None => request,
         };
-        let response = match request.json(body).send().await {
+        let request = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return classify_transport(&error, self.endpoint.timeout),
         };
