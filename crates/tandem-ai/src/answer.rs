@@ -94,3 +94,102 @@ pub async fn answer(
     };
     Ok((answer, Some(completion)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::model::BoxFuture;
+
+    /// A model that answers one text and keeps the requests it got.
+    #[derive(Debug)]
+    struct Scripted {
+        text: String,
+        seen: Mutex<Vec<CompletionRequest>>,
+    }
+
+    impl LanguageModel for Scripted {
+        fn provider(&self) -> &'static str {
+            "scripted"
+        }
+        fn model_name(&self) -> &str {
+            "scripted"
+        }
+        fn complete(
+            &self,
+            request: CompletionRequest,
+        ) -> BoxFuture<'_, Result<Completion, ModelFailure>> {
+            self.seen.lock().unwrap().push(request);
+            let text = self.text.clone();
+            Box::pin(async move {
+                Ok(Completion {
+                    text,
+                    prompt_tokens: 10,
+                    completion_tokens: 5,
+                    model: "scripted".into(),
+                })
+            })
+        }
+    }
+
+    fn passages() -> Vec<Passage> {
+        vec![Passage {
+            article_id: "pix-limits".into(),
+            title: "Limites do Pix".into(),
+            body: "O limite padrão do Pix é de R$ 1.000 à noite.".into(),
+            url: None,
+        }]
+    }
+
+    fn scripted(text: &str) -> Scripted {
+        Scripted {
+            text: text.into(),
+            seen: Mutex::new(Vec::new()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_customer_gets_a_checked_answer_with_their_own_values_back() {
+        let model = scripted("Answer: O limite do Pix à noite é de R$ 1.000 para o CPF [CPF_1].");
+        let passages = passages();
+        let question = Question {
+            assistant: "Aurora",
+            text: "qual meu limite à noite? cpf 123.456.789-09",
+            language: Language::Portuguese,
+            passages: &passages,
+        };
+        let (answer, completion) = answer(&model, &question).await.unwrap();
+        assert_eq!(completion.unwrap().total_tokens(), 15);
+        let Answer::Grounded { text, citations } = answer else {
+            panic!("{answer:?}");
+        };
+        assert_eq!(
+            text,
+            "O limite do Pix à noite é de R$ 1.000 para o CPF 123.456.789-09."
+        );
+        assert_eq!(citations[0].article_id, "pix-limits");
+        let sent = &model.seen.lock().unwrap()[0];
+        let all: String = sent.messages.iter().map(|m| m.content.clone()).collect();
+        assert!(
+            all.contains("[CPF_1]") && !all.contains("123.456.789-09"),
+            "{all}"
+        );
+        assert_eq!(sent.max_tokens, ANSWER_MAX_TOKENS);
+    }
+
+    #[tokio::test]
+    async fn without_passages_the_model_is_not_asked() {
+        let model = scripted("anything");
+        let question = Question {
+            assistant: "Aurora",
+            text: "qual a taxa do cheque especial?",
+            language: Language::Portuguese,
+            passages: &[],
+        };
+        let (answer, completion) = answer(&model, &question).await.unwrap();
+        assert_eq!(answer.code(), "not_in_articles");
+        assert!(completion.is_none());
+        assert!(model.seen.lock().unwrap().is_empty());
+    }
+}

@@ -123,6 +123,12 @@ impl App {
                 .create_canned_response(account.id, shortcut, title, text, now)
                 .await?;
         }
+        if self.ports.ai.embedded().is_some() {
+            // The operator gave the server a model: the demo uses it from the start.
+            self.store
+                .save_ai_settings(account.id, &crate::ai::embedded_demo_settings(now))
+                .await?;
+        }
         Ok(Some(DemoAccount {
             account_name: account.name,
             password,

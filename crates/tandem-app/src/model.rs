@@ -5,8 +5,8 @@ pub use tandem_store::{
     AgentMessage, AgentStatus, AiCall, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
     Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ContactPage,
     ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject,
-    ErasureCounts, ExpiredConversation, InboundMessage, InboundOutcome, InboxSecrets,
-    LearningSuggestion, MessagePage, MessagePreview, MessageTranslation, QueueEntry, QueueStatus,
-    ReportScope, Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile,
+    ErasureCounts, ExpiredConversation, GeneratedContainment, InboundMessage, InboundOutcome,
+    InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, MessageTranslation, QueueEntry,
+    QueueStatus, ReportScope, Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile,
     SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
 };

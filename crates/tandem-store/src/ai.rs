@@ -131,6 +131,27 @@ struct TranslationRow {
     text: String,
 }
 
+/// Bot containment split by whether a generated answer was sent, for one intent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratedContainment {
+    /// The conversation's intent (none: the bot never recognised one).
+    pub intent: Option<String>,
+    /// A generated answer was sent in the conversation.
+    pub generated: bool,
+    /// Resolved conversations that opened with the bot.
+    pub resolved: i64,
+    /// Of them, never handed over nor queued.
+    pub contained: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct ContainmentRow {
+    intent: Option<String>,
+    generated: i64,
+    resolved: i64,
+    contained: i64,
+}
+
 const CALL_COLUMNS: &str = "id, account_id, user_id, conversation_id, purpose, provider, model, \
      prompt_tokens, completion_tokens, latency_ms, outcome, created_at";
 
@@ -313,6 +334,42 @@ impl Store {
                 message_id: MessageId(row.message_id),
                 language: row.language,
                 text: row.text,
+            })
+            .collect())
+    }
+
+    /// Containment of the conversations opened with the bot in `[from, to)`, per intent, with
+    /// and without a generated answer (the report's definition of `containment_rate`).
+    pub async fn generated_containment(
+        &self,
+        account_id: AccountId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<GeneratedContainment>, StoreError> {
+        self.bring_facts_up_to_date(account_id).await?;
+        let mut conn = self.read().await?;
+        let rows = conn
+            .fetch_all::<ContainmentRow>(
+                "SELECT f.intent AS intent, \
+                 CAST(CASE WHEN EXISTS (SELECT 1 FROM ai_calls c WHERE c.account_id = f.account_id \
+                   AND c.conversation_id = f.conversation_id AND c.purpose = 'answer' \
+                   AND c.outcome = 'ok') THEN 1 ELSE 0 END AS BIGINT) AS generated, \
+                 CAST(COUNT(*) AS BIGINT) AS resolved, \
+                 CAST(SUM(CASE WHEN f.queued_at IS NULL AND f.handover_reason IS NULL \
+                   THEN 1 ELSE 0 END) AS BIGINT) AS contained \
+                 FROM conversation_facts f WHERE f.account_id = $1 AND f.bot_first = 1 \
+                 AND f.resolved_at IS NOT NULL AND f.opened_at >= $2 AND f.opened_at < $3 \
+                 GROUP BY 1, 2 ORDER BY 1, 2",
+                args![account_id, from, to],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| GeneratedContainment {
+                intent: row.intent,
+                generated: row.generated == 1,
+                resolved: row.resolved,
+                contained: row.contained,
             })
             .collect())
     }

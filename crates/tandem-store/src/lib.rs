@@ -80,7 +80,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use accounts::{AccountSeed, InboxSeed};
-pub use ai::{AiCall, AiSettingsRecord, MessageTranslation};
+pub use ai::{AiCall, AiSettingsRecord, GeneratedContainment, MessageTranslation};
 pub use audit::{AuditActor, AuditEntry, AuditFilter, AuditPage, NewAuditEntry};
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;

@@ -25,6 +25,7 @@ use crate::channels::ChannelSettings;
 
 pub use calls::{CallSubject, Purpose};
 pub use copilot::{CopilotSummary, Suggestion, TranslatedText, language_of};
+pub(crate) use settings::embedded_demo_settings;
 pub use settings::{
     AiCapabilities, AiSettings, AiSettingsUpdate, AiUsage, ConnectionTest, ProviderChoice,
 };

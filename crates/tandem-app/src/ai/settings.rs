@@ -12,7 +12,7 @@ use tandem_domain::id::AccountId;
 use tandem_domain::validation::Validator;
 use tandem_store::AiSettingsRecord;
 
-use crate::model::AiCall;
+use crate::model::{AiCall, GeneratedContainment};
 
 use super::AiService;
 use super::calls::{CallSubject, Purpose};
@@ -89,14 +89,20 @@ pub struct AiSettingsUpdate {
     pub translation: Option<bool>,
 }
 
-/// Today's usage and the latest calls.
+/// Today's usage, the latest calls, and what generated answers did for containment.
 #[derive(Clone, Debug)]
 pub struct AiUsage {
     pub today_calls: u64,
     pub today_tokens: u64,
     pub daily_token_budget: Option<u64>,
     pub calls: Vec<AiCall>,
+    /// The last [`CONTAINMENT_DAYS`] days' bot containment per intent, with and without a
+    /// generated answer.
+    pub containment: Vec<GeneratedContainment>,
 }
+
+/// How many days the usage view's containment covers.
+pub const CONTAINMENT_DAYS: i64 = 30;
 
 /// What a connection test found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,6 +132,17 @@ fn defaults() -> AiSettingsRecord {
         generative_answers: true,
         translation: true,
         updated_at: jiff::Timestamp::UNIX_EPOCH,
+    }
+}
+
+/// The demo account's settings when the server has an embedded model: that model, with a
+/// timeout a small CPU can meet.
+pub(crate) fn embedded_demo_settings(now: tandem_domain::Timestamp) -> AiSettingsRecord {
+    AiSettingsRecord {
+        provider: ProviderChoice::Embedded.as_str().to_owned(),
+        timeout_ms: 60_000,
+        updated_at: now,
+        ..defaults()
     }
 }
 
@@ -395,18 +412,28 @@ impl App {
         })
     }
 
-    /// Today's calls and tokens (UTC day), the budget, and the latest calls.
+    /// Today's calls and tokens (UTC day), the budget, the latest calls, and containment with
+    /// and without generated answers.
     pub async fn ai_usage(&self, account_id: AccountId) -> Result<AiUsage, AppError> {
         let record = self.ai.record(account_id).await?;
+        let now = self.now();
         let (calls, tokens) = self
             .store()
-            .ai_usage_since(account_id, super::calls::start_of_day(self.now()))
+            .ai_usage_since(account_id, super::calls::start_of_day(now))
             .await?;
         Ok(AiUsage {
             today_calls: u64::try_from(calls).unwrap_or(0),
             today_tokens: u64::try_from(tokens).unwrap_or(0),
             daily_token_budget: self.ai.view(&record).daily_token_budget,
             calls: self.store().ai_calls(account_id, USAGE_CALLS).await?,
+            containment: self
+                .store()
+                .generated_containment(
+                    account_id,
+                    now - jiff::SignedDuration::from_hours(24 * CONTAINMENT_DAYS),
+                    now,
+                )
+                .await?,
         })
     }
 

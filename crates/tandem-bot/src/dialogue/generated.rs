@@ -114,6 +114,8 @@ impl Bot<'_> {
             .generate
             .take()
             .and_then(|generation| generation.intent);
+        // The question was answered: it does not count towards `bot_failure`.
+        turn.new_state.memory.failure_streak = 0;
         if let Some(first) = citations.first() {
             turn.new_state.remember_answer(Answered::Article {
                 article_id: first.article_id.clone(),
@@ -160,5 +162,136 @@ impl Bot<'_> {
         });
         turn.outcome = TurnOutcome::HandedOver;
         turn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tandem_domain::contact::Attributes;
+
+    use super::*;
+    use crate::dialogue::{BotState, CustomerTurn};
+    use crate::testing::{ENGINE, PROFILE, today};
+
+    fn turn(text: &str) -> BotTurn {
+        let state = BotState::new();
+        let analysis = ENGINE
+            .analyze(text, &state.analysis_context(today()))
+            .unwrap();
+        Bot::new(&PROFILE).turn(
+            &state,
+            &CustomerTurn {
+                text,
+                analysis: &analysis,
+                attributes: &Attributes::new(),
+                requested_person: false,
+                availability: TeamAvailability::default(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_generative_intent_asks_for_a_generated_answer_and_keeps_its_article() {
+        let fees = turn("vocês cobram tarifa de manutenção da conta?");
+        assert_eq!(
+            fees.generate,
+            Some(Generation {
+                intent: Some("fees".into()),
+                has_offline_answer: true,
+            })
+        );
+        assert_eq!(
+            fees.replies.last().unwrap().cites_article.as_deref(),
+            Some("fees")
+        );
+    }
+
+    #[test]
+    fn an_ordinary_intent_asks_for_nothing() {
+        assert_eq!(turn("qual o limite do pix à noite?").generate, None);
+    }
+
+    #[test]
+    fn passages_come_from_the_articles_in_the_customers_language() {
+        let bot = Bot::new(&PROFILE);
+        let passages = bot.passages(
+            &ENGINE,
+            "quanto custa sacar no caixa 24 horas?",
+            Language::Portuguese,
+        );
+        assert!(!passages.is_empty());
+        assert!(passages.len() <= PROFILE.generative_answers.passages);
+        assert!(
+            passages.iter().any(|p| p.article_id == "fees"),
+            "{passages:?}"
+        );
+        assert!(passages[0].body.contains("R$"));
+        assert!(
+            bot.passages(&ENGINE, "zzzz qqqq", Language::Portuguese)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_generated_answer_replaces_the_turns_own_and_cites_its_sources() {
+        let bot = Bot::new(&PROFILE);
+        let fees = turn("vocês cobram tarifa de manutenção da conta?");
+        let citations = [Citation {
+            article_id: "fees".into(),
+            title: "Tarifas e taxas da conta".into(),
+            url: Some("https://aurora.example/ajuda/tarifas".into()),
+        }];
+        let answered = bot.with_generated_answer(
+            fees,
+            "A conta Aurora não tem mensalidade.",
+            &citations,
+            &Attributes::new(),
+        );
+        let last = answered.replies.last().unwrap();
+        assert!(last.text.starts_with("A conta Aurora não tem mensalidade.\n\nFonte: Tarifas e taxas da conta (https://aurora.example/ajuda/tarifas)"), "{}", last.text);
+        assert_eq!(last.cites_article.as_deref(), Some("fees"));
+        assert_eq!(answered.generate, None);
+        assert_eq!(
+            answered.outcome,
+            TurnOutcome::Answered {
+                intent: Some("fees".into()),
+                article_id: Some("fees".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn without_a_model_the_turns_own_answer_stands_unless_it_has_none() {
+        let bot = Bot::new(&PROFILE);
+        let fees = turn("vocês cobram tarifa de manutenção da conta?");
+        let replies = fees.replies.clone();
+        let kept = bot.without_model(
+            fees,
+            "timeout",
+            &TeamAvailability::default(),
+            &Attributes::new(),
+        );
+        assert_eq!(kept.replies, replies);
+        assert_eq!(kept.handover, None);
+
+        let mut nothing_else = turn("vocês cobram tarifa de manutenção da conta?");
+        nothing_else.generate = Some(Generation {
+            intent: Some("fees".into()),
+            has_offline_answer: false,
+        });
+        let handed = bot.without_model(
+            nothing_else,
+            "over_budget",
+            &TeamAvailability::default(),
+            &Attributes::new(),
+        );
+        let decision = handed.handover.expect("a handover");
+        assert_eq!(decision.reason, HandoverReason::AiUnavailable);
+        assert_eq!(handed.outcome, TurnOutcome::HandedOver);
+        assert!(
+            handed.replies.last().unwrap().text.contains("pessoa"),
+            "{:?}",
+            handed.replies
+        );
     }
 }

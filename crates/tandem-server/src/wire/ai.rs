@@ -111,11 +111,21 @@ pub struct AiToday {
     pub tokens: u64,
 }
 
+/// Bot containment over the last 30 days for one intent, with or without a generated answer.
+#[derive(Debug, Serialize)]
+pub struct GeneratedContainmentBody {
+    pub intent: Option<String>,
+    pub generated: bool,
+    pub resolved: i64,
+    pub contained: i64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct AiUsageResponse {
     pub today: AiToday,
     pub daily_token_budget: Option<u64>,
     pub calls: Vec<AiCallResponse>,
+    pub containment: Vec<GeneratedContainmentBody>,
 }
 
 impl From<AiUsage> for AiUsageResponse {
@@ -127,6 +137,16 @@ impl From<AiUsage> for AiUsageResponse {
             },
             daily_token_budget: usage.daily_token_budget,
             calls: usage.calls.into_iter().map(Into::into).collect(),
+            containment: usage
+                .containment
+                .into_iter()
+                .map(|row| GeneratedContainmentBody {
+                    intent: row.intent,
+                    generated: row.generated,
+                    resolved: row.resolved,
+                    contained: row.contained,
+                })
+                .collect(),
         }
     }
 }

@@ -260,6 +260,31 @@ async fn the_bot_answers_from_the_articles_and_cites_them(server: &TestServer) {
     assert_eq!(recorded[0]["conversation_id"], conversation.as_str());
     assert_eq!(recorded[0]["prompt_tokens"], 120);
 
+    // Resolved without a person: contained, with a generated answer.
+    let (status, resolved) = server
+        .post(
+            &format!("/api/v1/conversations/{conversation}/resolve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{resolved}");
+    let (_, usage) = server.get("/api/v1/ai/usage", &admin).await;
+    let generated: Vec<&Value> = usage["containment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["generated"] == true)
+        .collect();
+    assert_eq!(generated.len(), 1, "{usage}");
+    assert_eq!(
+        (
+            generated[0]["resolved"].as_i64(),
+            generated[0]["contained"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+
     // A draft with an amount no article has is not sent: the article is.
     model
         .answer(

@@ -102,7 +102,16 @@ export function renderAi(container) {
   const calls = h("div", { id: "admin-ai-calls" });
   const refresh = h("button", { type: "button", id: "admin-ai-refresh", text: t("admin.ai.refresh") });
   refresh.addEventListener("click", () => loadUsage());
-  usage.append(today, meter, h("div", { class: "admin-head" }, h("h3", { text: t("admin.ai.lastCalls") }), refresh), calls);
+  const containment = h("div", { id: "admin-ai-containment" });
+  usage.append(
+    today,
+    meter,
+    h("div", { class: "admin-head" }, h("h3", { text: t("admin.ai.lastCalls") }), refresh),
+    calls,
+    h("h3", { text: t("admin.ai.containment") }),
+    h("p", { class: "hint", text: t("admin.ai.containmentHint") }),
+    containment,
+  );
 
   async function loadUsage() {
     refresh.disabled = true;
@@ -129,6 +138,7 @@ export function renderAi(container) {
       meter.value = Math.min(used, budget);
       meter.classList.toggle("ai-budget-over", used >= budget);
     }
+    paintContainment(data.containment || []);
     if (!data.calls.length) return replace(calls, h("p", { class: "empty-note", text: t("admin.ai.noCalls") }));
     const who = (id) => (id ? users.get(id)?.name || id.slice(0, 8) : "—");
     replace(
@@ -149,6 +159,25 @@ export function renderAi(container) {
             h("td", { class: "ai-outcome", text: tv("ai.outcome", call.outcome) }),
           ),
         ),
+      ),
+    );
+  }
+
+  /** Contained / resolved per intent, with and without a generated answer. */
+  function paintContainment(rows) {
+    if (!rows.length) return replace(containment, h("p", { class: "empty-note", text: t("admin.ai.noContainment") }));
+    const intents = [...new Set(rows.map((row) => row.intent))];
+    const cell = (intent, generated) => {
+      const row = rows.find((item) => item.intent === intent && item.generated === generated);
+      if (!row) return h("td", { class: "number", text: "—" });
+      const percent = row.resolved ? Math.round((row.contained / row.resolved) * 100) : 0;
+      return h("td", { class: "number", text: `${number(row.contained)} / ${number(row.resolved)} (${percent}%)` });
+    };
+    replace(
+      containment,
+      table(
+        ["intent", "withGenerated", "withoutGenerated"].map((column) => t("admin.ai.column." + column)),
+        intents.map((intent) => h("tr", {}, h("td", { text: intent || t("admin.ai.noIntent") }), cell(intent, true), cell(intent, false))),
       ),
     );
   }
