@@ -32,8 +32,10 @@ echo "== embedded: $MODEL"
 "$TANDEM" ai-eval --model-path "$MODEL" | tee "$OUT/embedded.md"
 
 echo "== llama.cpp server on 127.0.0.1:$PORT"
+SERVER_LOG=$(mktemp)
+echo "its log: $SERVER_LOG"
 "$VENV/bin/python" -m llama_cpp.server --model "$MODEL" --model_alias smollm2 \
-  --host 127.0.0.1 --port "$PORT" --n_ctx 4096 > "$OUT/llama-server.log" 2>&1 &
+  --host 127.0.0.1 --port "$PORT" --n_ctx 4096 > "$SERVER_LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
