@@ -7,16 +7,47 @@
 
 use std::sync::Arc;
 
-use tandem_ai::{Answer, Question};
+use tandem_ai::{Answer, ModelFailure, Passage, Question};
 use tandem_bot::{Bot, BotTurn, TeamAvailability};
 use tandem_domain::contact::Attributes;
 use tandem_domain::conversation::Conversation;
+use tandem_nlu::Language;
 
 use super::AiService;
 use super::calls::{CallSubject, Purpose};
+use crate::AppError;
 use crate::loaded_bot::LoadedBot;
 
 impl AiService {
+    /// The account's model's answer to `question` from `passages` alone, checked (a call of
+    /// `purpose`: the bot's answer, or a reply suggested to an agent).
+    pub(super) async fn grounded_answer(
+        &self,
+        subject: &CallSubject,
+        purpose: Purpose,
+        assistant: &str,
+        question: &str,
+        language: Language,
+        passages: Vec<Passage>,
+    ) -> Result<Result<Answer, ModelFailure>, AppError> {
+        let assistant = assistant.to_owned();
+        let question = question.to_owned();
+        self.call(subject, purpose, move |model| {
+            Box::pin(async move {
+                let asked = Question {
+                    assistant: &assistant,
+                    text: &question,
+                    language,
+                    passages: &passages,
+                };
+                let (answer, completion) = tandem_ai::answer(model.as_ref(), &asked).await?;
+                let code = answer.code();
+                Ok((answer, completion, code))
+            })
+        })
+        .await
+    }
+
     /// `turn`, its answer generated when it asks for one and the account allows it.
     pub(crate) async fn generated_turn(
         &self,
@@ -51,23 +82,15 @@ impl AiService {
             user_id: None,
             conversation_id: Some(conversation.id),
         };
-        let assistant = bot.profile.persona.name.clone();
-        let question = text.to_owned();
-        let language = turn.language;
         let result = self
-            .call(&subject, Purpose::Answer, move |model| {
-                Box::pin(async move {
-                    let asked = Question {
-                        assistant: &assistant,
-                        text: &question,
-                        language,
-                        passages: &passages,
-                    };
-                    let (answer, completion) = tandem_ai::answer(model.as_ref(), &asked).await?;
-                    let code = answer.code();
-                    Ok((answer, completion, code))
-                })
-            })
+            .grounded_answer(
+                &subject,
+                Purpose::Answer,
+                &bot.profile.persona.name,
+                text,
+                turn.language,
+                passages,
+            )
             .await;
         match result {
             Ok(Ok(Answer::Grounded { text, citations })) => {

@@ -6,10 +6,7 @@
 
 use std::sync::OnceLock;
 
-use crate::model::MessageTranslation;
-use tandem_ai::{
-    Answer, Citation, CopilotError, Line, ModelFailure, Question, RephraseStyle, Speaker,
-};
+use tandem_ai::{Answer, Citation, CopilotError, Line, ModelFailure, RephraseStyle, Speaker};
 use tandem_bot::Bot;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
@@ -20,6 +17,7 @@ use tandem_nlu::{ConversationTurn, EntityExtractor, Language, LanguageIdentifier
 use super::AiService;
 use super::calls::{CallSubject, Purpose};
 use crate::error::ConflictKind;
+use crate::model::MessageTranslation;
 use crate::{App, AppError, Principal};
 
 /// How many messages of a transcript a summary reads.
@@ -268,23 +266,17 @@ impl App {
                 "no article answers the customer's question",
             ));
         }
-        let assistant = bot.profile.persona.name.clone();
         let subject = AiService::subject(account_id, principal.user_id(), Some(conversation_id));
         let answer = self
             .ai
-            .call(&subject, Purpose::Suggest, move |model| {
-                Box::pin(async move {
-                    let asked = Question {
-                        assistant: &assistant,
-                        text: &question,
-                        language,
-                        passages: &passages,
-                    };
-                    let (answer, completion) = tandem_ai::answer(model.as_ref(), &asked).await?;
-                    let code = answer.code();
-                    Ok((answer, completion, code))
-                })
-            })
+            .grounded_answer(
+                &subject,
+                Purpose::Suggest,
+                &bot.profile.persona.name,
+                &question,
+                language,
+                passages,
+            )
             .await?
             .map_err(model_failed)?;
         match answer {

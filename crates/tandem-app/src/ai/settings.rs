@@ -12,18 +12,18 @@ use tandem_domain::id::AccountId;
 use tandem_domain::validation::Validator;
 use tandem_store::AiSettingsRecord;
 
-use crate::model::{AiCall, GeneratedContainment};
-
 use super::AiService;
 use super::calls::{CallSubject, Purpose};
 use crate::audit::{Actor, AuditEvent};
+use crate::model::{AiCall, GeneratedContainment};
 use crate::ports::OpenAiEndpoint;
 use crate::{App, AppError};
 
 /// The default timeout of one call.
 const DEFAULT_TIMEOUT_MS: u64 = 20_000;
-/// The timeouts an admin may choose.
-const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=120_000;
+/// The timeouts an admin may choose: at most 25 s, under the server's 30 s limit on a request,
+/// so a copilot call never outlives the request that asked for it (and is always recorded).
+const TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 1_000..=25_000;
 /// The smallest daily budget (a budget below it could not pay for one answer).
 const MIN_DAILY_BUDGET: u64 = 1_000;
 /// How many calls the usage view lists.
@@ -135,12 +135,12 @@ fn defaults() -> AiSettingsRecord {
     }
 }
 
-/// The demo account's settings when the server has an embedded model: that model, with a
-/// timeout a small CPU can meet.
+/// The demo account's settings when the server has an embedded model: that model, with the
+/// longest timeout (a small CPU is slow).
 pub(crate) fn embedded_demo_settings(now: tandem_domain::Timestamp) -> AiSettingsRecord {
     AiSettingsRecord {
         provider: ProviderChoice::Embedded.as_str().to_owned(),
-        timeout_ms: 60_000,
+        timeout_ms: 25_000,
         updated_at: now,
         ..defaults()
     }

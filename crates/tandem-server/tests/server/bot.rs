@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::harness::{
-    ADMIN, ANA, TestServer, bot_message_texts, channel_message, on_every_backend,
+    ADMIN, ANA, TestServer, bot_inbox, bot_message_texts, channel_message, on_every_backend,
 };
 
 /// A customer on the demo account's bot-first inbox.
@@ -71,18 +71,6 @@ impl Customer<'_> {
             .await;
         events["data"].as_array().cloned().unwrap_or_default()
     }
-}
-
-async fn bot_inbox(server: &TestServer, admin: &str) -> String {
-    let (status, inbox) = server
-        .post(
-            "/api/v1/inboxes",
-            admin,
-            json!({"name": "Aurora chat", "channel": "api", "first_responder": "bot"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inbox}");
-    inbox["api_token"].as_str().expect("token").to_owned()
 }
 
 async fn bot_answers_and_hands_over(server: &TestServer) {

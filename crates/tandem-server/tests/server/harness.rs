@@ -356,6 +356,19 @@ macro_rules! on_every_backend {
 }
 pub(crate) use on_every_backend;
 
+/// Creates a bot-first API inbox and returns its channel token.
+pub async fn bot_inbox(server: &TestServer, admin: &str) -> String {
+    let (status, inbox) = server
+        .post(
+            "/api/v1/inboxes",
+            admin,
+            serde_json::json!({"name": "Aurora chat", "channel": "api", "first_responder": "bot"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inbox}");
+    inbox["api_token"].as_str().expect("token").to_owned()
+}
+
 /// Creates an inbox of `channel` with its provider settings, the bot answering first; returns
 /// the inbox as an admin sees it.
 pub async fn create_channel_inbox(

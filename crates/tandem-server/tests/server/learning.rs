@@ -8,20 +8,9 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN, ANA, TestServer, channel_message, error_fields, on_every_backend};
-
-/// Creates a bot-first API inbox and returns its channel token.
-async fn bot_inbox(server: &TestServer, admin: &str) -> String {
-    let (status, inbox) = server
-        .post(
-            "/api/v1/inboxes",
-            admin,
-            json!({"name": "Aurora chat", "channel": "api", "first_responder": "bot"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inbox}");
-    inbox["api_token"].as_str().expect("token").to_owned()
-}
+use crate::harness::{
+    ADMIN, ANA, TestServer, bot_inbox, channel_message, error_fields, on_every_backend,
+};
 
 /// Sends `text` from `phone` and waits for the bot's turn; returns the conversation id and the
 /// bot's new messages.
