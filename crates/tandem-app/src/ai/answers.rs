@@ -12,35 +12,44 @@ use tandem_bot::{Bot, BotTurn, TeamAvailability};
 use tandem_domain::contact::Attributes;
 use tandem_domain::conversation::Conversation;
 use tandem_nlu::Language;
+use tandem_store::AiSettingsRecord;
 
 use super::AiService;
 use super::calls::{CallSubject, Purpose};
 use crate::AppError;
 use crate::loaded_bot::LoadedBot;
 
+/// A question to answer from the articles, owned so the call may carry it.
+pub(super) struct Asked {
+    /// The bot's name.
+    pub(super) assistant: String,
+    /// The customer's words.
+    pub(super) text: String,
+    /// The language to answer in.
+    pub(super) language: Language,
+    /// The retrieved articles.
+    pub(super) passages: Vec<Passage>,
+}
+
 impl AiService {
-    /// The account's model's answer to `question` from `passages` alone, checked (a call of
+    /// The account's model's answer to `asked` from its passages alone, checked (a call of
     /// `purpose`: the bot's answer, or a reply suggested to an agent).
     pub(super) async fn grounded_answer(
         &self,
+        record: &AiSettingsRecord,
         subject: &CallSubject,
         purpose: Purpose,
-        assistant: &str,
-        question: &str,
-        language: Language,
-        passages: Vec<Passage>,
+        asked: Asked,
     ) -> Result<Result<Answer, ModelFailure>, AppError> {
-        let assistant = assistant.to_owned();
-        let question = question.to_owned();
-        self.call(subject, purpose, move |model| {
+        self.call_under(record, subject, purpose, move |model| {
             Box::pin(async move {
-                let asked = Question {
-                    assistant: &assistant,
-                    text: &question,
-                    language,
-                    passages: &passages,
+                let question = Question {
+                    assistant: &asked.assistant,
+                    text: &asked.text,
+                    language: asked.language,
+                    passages: &asked.passages,
                 };
-                let (answer, completion) = tandem_ai::answer(model.as_ref(), &asked).await?;
+                let (answer, completion) = tandem_ai::answer(model.as_ref(), &question).await?;
                 let code = answer.code();
                 Ok((answer, completion, code))
             })
@@ -60,19 +69,20 @@ impl AiService {
         if turn.generate.is_none() {
             return turn;
         }
-        let enabled = match self.record(conversation.account_id).await {
-            Ok(record) => record.generative_answers,
+        let record = match self.record(conversation.account_id).await {
+            Ok(record) if record.generative_answers => record,
+            Ok(_) => {
+                turn.generate = None;
+                return turn;
+            }
             Err(error) => {
                 tracing::warn!(%error, "could not read the AI settings; the bot answers offline");
-                false
+                turn.generate = None;
+                return turn;
             }
         };
         let responder = Bot::new(&bot.profile);
-        let passages = if enabled {
-            responder.passages(&bot.engine, text, turn.language)
-        } else {
-            Vec::new()
-        };
+        let passages = responder.passages(&bot.engine, text, turn.language);
         if passages.is_empty() {
             turn.generate = None;
             return turn;
@@ -84,12 +94,15 @@ impl AiService {
         };
         let result = self
             .grounded_answer(
+                &record,
                 &subject,
                 Purpose::Answer,
-                &bot.profile.persona.name,
-                text,
-                turn.language,
-                passages,
+                Asked {
+                    assistant: bot.profile.persona.name.clone(),
+                    text: text.to_owned(),
+                    language: turn.language,
+                    passages,
+                },
             )
             .await;
         match result {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use tandem_ai::{BoxFuture, Completion, LanguageModel, ModelFailure};
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ConversationId, UserId};
-use tandem_store::AiCall;
+use tandem_store::{AiCall, AiSettingsRecord};
 
 use super::AiService;
 use super::settings::timeout;
@@ -75,7 +75,18 @@ impl AiService {
         work: impl FnOnce(Arc<dyn LanguageModel>) -> BoxFuture<'static, Result<Worked<T>, ModelFailure>>,
     ) -> Result<Result<T, ModelFailure>, AppError> {
         let record = self.record(subject.account_id).await?;
-        let model = match self.model(subject.account_id, &record).await {
+        self.call_under(&record, subject, purpose, work).await
+    }
+
+    /// [`AiService::call`] under settings the caller has read already.
+    pub(crate) async fn call_under<T>(
+        &self,
+        record: &AiSettingsRecord,
+        subject: &CallSubject,
+        purpose: Purpose,
+        work: impl FnOnce(Arc<dyn LanguageModel>) -> BoxFuture<'static, Result<Worked<T>, ModelFailure>>,
+    ) -> Result<Result<T, ModelFailure>, AppError> {
+        let model = match self.model(subject.account_id, record).await {
             Ok(model) => model,
             Err(failure) => return Ok(Err(failure)),
         };
@@ -93,7 +104,7 @@ impl AiService {
             }
             None => None,
         };
-        let limit = timeout(&record);
+        let limit = timeout(record);
         let result = match over_budget {
             Some(failure) => Err(failure),
             None => match tokio::time::timeout(limit, work(Arc::clone(&model))).await {

@@ -6,7 +6,9 @@
 
 use std::sync::OnceLock;
 
-use tandem_ai::{Answer, Citation, CopilotError, Line, ModelFailure, RephraseStyle, Speaker};
+use tandem_ai::{
+    Answer, Citation, CopilotError, CopilotText, Line, ModelFailure, RephraseStyle, Speaker,
+};
 use tandem_bot::Bot;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
@@ -15,7 +17,8 @@ use tandem_domain::message::{Direction, Message};
 use tandem_nlu::{ConversationTurn, EntityExtractor, Language, LanguageIdentifier};
 
 use super::AiService;
-use super::calls::{CallSubject, Purpose};
+use super::answers::Asked;
+use super::calls::{CallSubject, Purpose, Worked};
 use crate::error::ConflictKind;
 use crate::model::MessageTranslation;
 use crate::{App, AppError, Principal};
@@ -84,6 +87,21 @@ fn model_failed(failure: ModelFailure) -> AppError {
     }
 }
 
+/// A copilot result as a call's work: a model's failure fails the call; a check's refusal is
+/// the call's outcome, handed back to the use case.
+fn worked(
+    result: Result<CopilotText, CopilotError>,
+) -> Result<Worked<Result<String, CopilotError>>, ModelFailure> {
+    match result {
+        Ok(done) => Ok((Ok(done.text), Some(done.completion), "ok")),
+        Err(CopilotError::Model(failure)) => Err(failure),
+        Err(refused) => {
+            let code = refused.code();
+            Ok((Err(refused), None, code))
+        }
+    }
+}
+
 fn line_of(message: &Message) -> Line<'_> {
     Line {
         speaker: match message.sender {
@@ -145,14 +163,7 @@ impl AiService {
         let translated = self
             .call(subject, Purpose::Translate, move |model| {
                 Box::pin(async move {
-                    match tandem_ai::translate(model.as_ref(), &text, from, to).await {
-                        Ok(done) => Ok((Ok(done.text), Some(done.completion), "ok")),
-                        Err(CopilotError::Model(failure)) => Err(failure),
-                        Err(refused) => {
-                            let code = refused.code();
-                            Ok((Err(refused), None, code))
-                        }
-                    }
+                    worked(tandem_ai::translate(model.as_ref(), &text, from, to).await)
                 })
             })
             .await?;
@@ -203,15 +214,11 @@ impl App {
                             text,
                         })
                         .collect();
-                    match tandem_ai::summarize(model.as_ref(), &lines, language).await {
-                        Ok(done) => Ok((Some(done.text), Some(done.completion), "ok")),
-                        Err(CopilotError::Model(failure)) => Err(failure),
-                        Err(refused) => Ok((None, None, refused.code())),
-                    }
+                    worked(tandem_ai::summarize(model.as_ref(), &lines, language).await)
                 })
             })
             .await?;
-        if let Ok(Some(summary)) = generated {
+        if let Ok(Ok(summary)) = generated {
             return Ok(CopilotSummary {
                 summary,
                 generated: true,
@@ -267,15 +274,19 @@ impl App {
             ));
         }
         let subject = AiService::subject(account_id, principal.user_id(), Some(conversation_id));
+        let record = self.ai.record(account_id).await?;
         let answer = self
             .ai
             .grounded_answer(
+                &record,
                 &subject,
                 Purpose::Suggest,
-                &bot.profile.persona.name,
-                &question,
-                language,
-                passages,
+                Asked {
+                    assistant: bot.profile.persona.name.clone(),
+                    text: question,
+                    language,
+                    passages,
+                },
             )
             .await?
             .map_err(model_failed)?;
@@ -301,16 +312,9 @@ impl App {
         let rewritten = self
             .ai
             .call(&subject, Purpose::Rephrase, move |model| {
-                Box::pin(async move {
-                    match tandem_ai::rephrase(model.as_ref(), &text, style).await {
-                        Ok(done) => Ok((Ok(done.text), Some(done.completion), "ok")),
-                        Err(CopilotError::Model(failure)) => Err(failure),
-                        Err(refused) => {
-                            let code = refused.code();
-                            Ok((Err(refused), None, code))
-                        }
-                    }
-                })
+                Box::pin(
+                    async move { worked(tandem_ai::rephrase(model.as_ref(), &text, style).await) },
+                )
             })
             .await?;
         rewritten.map_err(model_failed)?.map_err(unavailable)

@@ -10,10 +10,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::harness::{
-    ADMIN, ANA, TestServer, bot_inbox, bot_message_texts, channel_message, error_fields,
+    ADMIN, ANA, TestServer, allow_loopback, bot_inbox, channel_message, error_fields,
     on_every_backend,
 };
 use crate::language_model::{API_KEY, LanguageModelServer, MODEL, Trouble};
+use crate::metrics::scrape;
 
 /// Points the account at the stand-in.
 async fn use_stand_in(server: &TestServer, admin: &str, model: &LanguageModelServer, extra: Value) {
@@ -59,26 +60,11 @@ async fn bot_answers(
     conversation: &str,
     count: usize,
 ) -> Vec<String> {
-    bot_answers_within(server, admin, conversation, count, Duration::from_secs(20)).await
-}
-
-/// The bot's messages once it answered `count` times, waiting `patience` at most.
-async fn bot_answers_within(
-    server: &TestServer,
-    admin: &str,
-    conversation: &str,
-    count: usize,
-    patience: Duration,
-) -> Vec<String> {
-    let deadline = std::time::Instant::now() + patience;
-    while std::time::Instant::now() < deadline {
-        let texts = bot_message_texts(&server.client, &server.base, admin, conversation).await;
-        if texts.len() >= count {
-            return texts;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the bot did not answer within {patience:?}");
+    server
+        .bot_texts_within(admin, conversation, Duration::from_secs(20), |texts| {
+            texts.len() >= count
+        })
+        .await
 }
 
 /// The account's recorded calls, newest first.
@@ -219,9 +205,10 @@ async fn settings_are_checked_and_the_key_stays_sealed(server: &TestServer) {
 
 #[tokio::test]
 async fn ai_settings_are_checked_and_the_key_stays_sealed() {
-    on_every_backend!(settings_are_checked_and_the_key_stays_sealed, |config| {
-        config.outbound_allow.push("127.0.0.0/8".to_owned());
-    });
+    on_every_backend!(
+        settings_are_checked_and_the_key_stays_sealed,
+        allow_loopback
+    );
 }
 
 async fn the_bot_answers_from_the_articles_and_cites_them(server: &TestServer) {
@@ -307,16 +294,7 @@ async fn the_bot_answers_from_the_articles_and_cites_them(server: &TestServer) {
         "unsupported_number"
     );
 
-    let metrics = server
-        .client
-        .get(format!("{}/metrics", server.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, metrics) = scrape(server, Some(&admin)).await;
     assert!(
         metrics.contains(
             r#"tandem_ai_calls_total{purpose="answer",provider="openai",outcome="ok"} 1"#
@@ -327,9 +305,10 @@ async fn the_bot_answers_from_the_articles_and_cites_them(server: &TestServer) {
 
 #[tokio::test]
 async fn the_bot_answers_from_the_articles_and_cites_them_on_every_backend() {
-    on_every_backend!(the_bot_answers_from_the_articles_and_cites_them, |config| {
-        config.outbound_allow.push("127.0.0.0/8".to_owned());
-    });
+    on_every_backend!(
+        the_bot_answers_from_the_articles_and_cites_them,
+        allow_loopback
+    );
 }
 
 async fn a_failing_provider_falls_back_within_the_timeout(server: &TestServer) {
@@ -413,9 +392,10 @@ async fn a_failing_provider_falls_back_within_the_timeout(server: &TestServer) {
 
 #[tokio::test]
 async fn a_failing_provider_falls_back_within_the_timeout_on_every_backend() {
-    on_every_backend!(a_failing_provider_falls_back_within_the_timeout, |config| {
-        config.outbound_allow.push("127.0.0.0/8".to_owned());
-    });
+    on_every_backend!(
+        a_failing_provider_falls_back_within_the_timeout,
+        allow_loopback
+    );
 }
 
 #[derive(serde::Deserialize)]
@@ -454,25 +434,9 @@ async fn injections_never_reach_the_customer(server: &TestServer) {
             &format!("injection-{}", sample.id),
         )
         .await;
-        let (_, page) = server
-            .get(
-                &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
-                &admin,
-            )
-            .await;
         // The bot may hand over (a sensitive topic, a request for a person) or answer offline;
         // what it sends never carries the model's words.
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        let mut sent = page.to_string();
-        while std::time::Instant::now() < deadline {
-            let texts =
-                bot_message_texts(&server.client, &server.base, &admin, &conversation).await;
-            if !texts.is_empty() {
-                sent = texts.concat();
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let sent = bot_answers(server, &admin, &conversation, 1).await.concat();
         for forbidden in [
             "attacker.invalid",
             "aprovado",
@@ -495,9 +459,7 @@ async fn injections_never_reach_the_customer(server: &TestServer) {
 
 #[tokio::test]
 async fn prompt_injections_never_reach_the_customer() {
-    on_every_backend!(injections_never_reach_the_customer, |config| {
-        config.outbound_allow.push("127.0.0.0/8".to_owned());
-    });
+    on_every_backend!(injections_never_reach_the_customer, allow_loopback);
 }
 
 #[derive(serde::Deserialize)]
@@ -726,9 +688,7 @@ async fn copilot_and_translation(server: &TestServer) {
 
 #[tokio::test]
 async fn the_copilot_and_two_way_translation_work_without_leaking_personal_data() {
-    on_every_backend!(copilot_and_translation, |config| {
-        config.outbound_allow.push("127.0.0.0/8".to_owned());
-    });
+    on_every_backend!(copilot_and_translation, allow_loopback);
 }
 
 /// The real embedded model, when the test run has one (`TANDEM_TEST_MODEL`, set by `.ci/run`;
@@ -781,8 +741,11 @@ async fn the_embedded_model_answers_offline() {
     .await;
     // A small CPU shared with other tests: the account's timeout (25 s) bounds the model, and
     // the bot answers either way.
-    let texts =
-        bot_answers_within(&server, &admin, &conversation, 1, Duration::from_secs(120)).await;
+    let texts = server
+        .bot_texts_within(&admin, &conversation, Duration::from_secs(120), |texts| {
+            !texts.is_empty()
+        })
+        .await;
     assert!(!texts.concat().is_empty());
     let recorded = calls(&server, &admin).await;
     let answer = recorded

@@ -171,15 +171,28 @@ impl TestServer {
         conversation_id: &str,
         done: impl Fn(&[String]) -> bool,
     ) -> Vec<String> {
+        self.bot_texts_within(token, conversation_id, Duration::from_secs(10), done)
+            .await
+    }
+
+    /// The bot's messages in a conversation once `done` holds for them, `patience` at most.
+    pub async fn bot_texts_within(
+        &self,
+        token: &str,
+        conversation_id: &str,
+        patience: Duration,
+        done: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
+        let deadline = std::time::Instant::now() + patience;
         let mut texts = Vec::new();
-        for _ in 0..200 {
+        while std::time::Instant::now() < deadline {
             texts = bot_message_texts(&self.client, &self.base, token, conversation_id).await;
             if done(&texts) {
                 return texts;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the bot's messages never reached the expected state: {texts:?}");
+        panic!("the bot's messages never reached the expected state in {patience:?}: {texts:?}");
     }
 
     /// Opens the real-time socket and reads its `hello`.

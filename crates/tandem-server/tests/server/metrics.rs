@@ -7,7 +7,8 @@ use tandem_store::Backend;
 
 use crate::harness::{ADMIN, TestServer, channel_message};
 
-async fn scrape(server: &TestServer, token: Option<&str>) -> (StatusCode, String) {
+/// `GET /metrics` with `token`, if any: the status and the text.
+pub async fn scrape(server: &TestServer, token: Option<&str>) -> (StatusCode, String) {
     let mut request = server.client.get(format!("{}/metrics", server.base));
     if let Some(token) = token {
         request = request.bearer_auth(token);
