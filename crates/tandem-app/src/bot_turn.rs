@@ -26,8 +26,8 @@ use tandem_domain::message::{Direction, Message};
 use tandem_nlu::{Analysis, Language};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
-    Availability, BotHandover, BotTurnOutcome, BotTurnRecord, Conflict, NewUnansweredQuestion,
-    QueueStatus, Store, StoreError,
+    Availability, BotHandover, BotResolution, BotTurnOutcome, BotTurnRecord, Conflict,
+    NewUnansweredQuestion, QueueStatus, Store, StoreError,
 };
 
 use crate::ai::AiService;
@@ -36,6 +36,7 @@ use crate::handover::{failure_handover, handover_context, routing_facts};
 use crate::loaded_bot::{BotCache, LoadedBot, TurnError};
 use crate::ports::ExternalTurn;
 use crate::routing_worker::RoutingKicks;
+use crate::surveys;
 use crate::{App, AppError, Ports};
 
 /// The most unanswered messages a node picks up when it starts.
@@ -200,8 +201,28 @@ impl BotRunner {
         }
     }
 
+    /// What follows the bot resolving a conversation: the satisfaction survey, when the
+    /// profile asks for it.
+    pub(crate) async fn after_resolving(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        bot: Option<&LoadedBot>,
+    ) {
+        tracing::info!(%conversation_id, "the bot resolved the conversation");
+        if !bot.is_some_and(|bot| bot.profile.closing.survey) {
+            return;
+        }
+        let now = self.inner.ports.clock.now();
+        if let Err(error) =
+            surveys::send_csat(&self.inner.store, self, account_id, conversation_id, now).await
+        {
+            tracing::warn!(%error, %conversation_id, "the satisfaction survey was not sent");
+        }
+    }
+
     /// Stores a turn and counts its handover, if it made one.
-    async fn record(
+    pub(crate) async fn record(
         &self,
         account_id: AccountId,
         record: &BotTurnRecord,
@@ -526,7 +547,10 @@ impl BotRunner {
             .await
     }
 
-    fn conversation_lock(&self, conversation_id: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn conversation_lock(
+        &self,
+        conversation_id: ConversationId,
+    ) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
             .inner
             .conversations
@@ -583,6 +607,10 @@ impl BotRunner {
                         tracing::info!(%conversation_id, reason = %handover.reason, events = events.len(), "bot handed over");
                         self.inner.routing.kick(account_id);
                     }
+                    if record.resolves.is_some() {
+                        self.after_resolving(account_id, conversation_id, bot.as_deref())
+                            .await;
+                    }
                     if let (Some(analysis), Some(bot)) = (forward, bot) {
                         let message = Forwarded {
                             message_id,
@@ -593,7 +621,9 @@ impl BotRunner {
                     }
                     return Ok(());
                 }
-                Ok(BotTurnOutcome::NotTheBots(_)) => return Ok(()),
+                Ok(BotTurnOutcome::NotTheBots(_) | BotTurnOutcome::NoLongerSilent(_)) => {
+                    return Ok(());
+                }
                 Err(StoreError::Conflict {
                     kind: Conflict::BotStateChanged,
                     ..
@@ -693,6 +723,9 @@ impl BotRunner {
             .await?;
         let mut record = record;
         record.unanswered = unanswered;
+        if turn.resolves && record.handover.is_none() {
+            record.resolves = Some(BotResolution::Thanked);
+        }
         if let TurnOutcome::Clarifying { options } = &turn.outcome
             && record.handover.is_none()
         {
@@ -784,6 +817,7 @@ impl BotRunner {
             handover,
             answers: None,
             unanswered: None,
+            resolves: None,
         })
     }
 
@@ -893,7 +927,7 @@ impl App {
                 messages,
                 events,
             } => Ok((conversation, messages, events)),
-            BotTurnOutcome::NotTheBots(_) => Err(not_the_bots(
+            BotTurnOutcome::NotTheBots(_) | BotTurnOutcome::NoLongerSilent(_) => Err(not_the_bots(
                 "the conversation is no longer the bot's".into(),
             )),
         }

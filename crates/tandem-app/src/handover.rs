@@ -175,6 +175,7 @@ pub(crate) fn failure_handover(
         }),
         answers: None,
         unanswered: None,
+        resolves: None,
     }
 }
 

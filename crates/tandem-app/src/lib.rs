@@ -9,6 +9,7 @@ pub mod agent_sessions;
 pub mod ai;
 pub mod audit;
 pub mod auth;
+mod bot_closing;
 pub mod bot_profiles;
 mod bot_turn;
 pub mod canned;
@@ -170,8 +171,8 @@ impl App {
     }
 
     /// Starts this node's workers (routing, webhook and channel delivery, e-mail polling, token
-    /// clean-up, report facts) and answers the messages a stopped node left unanswered. Call
-    /// once; they stop when `shutdown` is cancelled.
+    /// clean-up, report facts, the bot closing silent conversations) and answers the messages a
+    /// stopped node left unanswered. Call once; they stop when `shutdown` is cancelled.
     pub fn start_workers(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
         let kicks = self
             .routing_kicks
@@ -186,6 +187,7 @@ impl App {
             report_facts::spawn_worker(self.store.clone(), shutdown.clone()),
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
             privacy::spawn_worker(self.clone(), shutdown.clone()),
+            bot_closing::spawn_worker(self.clone(), shutdown.clone()),
         ];
         if let Some(kicks) = kicks {
             workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));

@@ -52,7 +52,15 @@ impl App {
         self.routing.kick(account_id);
         match update {
             ConversationUpdate::Resolve => {
-                if let Err(error) = surveys::send_csat(self, account_id, conversation.id).await {
+                if let Err(error) = surveys::send_csat(
+                    &self.store,
+                    &self.bot,
+                    account_id,
+                    conversation.id,
+                    self.now(),
+                )
+                .await
+                {
                     tracing::warn!(%error, conversation_id = %conversation.id, "the satisfaction survey was not sent");
                 }
             }

@@ -4,12 +4,14 @@
 //! WhatsApp, buttons on Telegram, numbered lines on SMS and e-mail). The store records each
 //! answer when the customer replies (`survey_answered`).
 
+use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ConversationId};
 use tandem_domain::survey::SurveyKind;
 use tandem_nlu::Language;
-use tandem_store::{StoreError, SurveyQuestion};
+use tandem_store::{Store, StoreError, SurveyQuestion};
 
 use crate::App;
+use crate::bot_turn::BotRunner;
 
 /// The NPS question in `language`.
 fn nps_question(language: Language) -> &'static str {
@@ -43,7 +45,7 @@ pub(crate) async fn after_answer(
     {
         return Ok(());
     }
-    let language = language(app, account_id, conversation_id).await?;
+    let language = language(&app.bot, account_id, conversation_id).await?;
     let question = SurveyQuestion {
         survey: SurveyKind::Nps,
         text: nps_question(language).to_owned(),
@@ -52,31 +54,21 @@ pub(crate) async fn after_answer(
             .map(|score| (score.to_string(), score.to_string()))
             .collect(),
     };
-    store_question(app, account_id, conversation_id, &question).await
+    app.store
+        .send_survey(account_id, conversation_id, &question, app.now())
+        .await
+        .map(drop)
 }
 
 async fn language(
-    app: &App,
+    bot: &BotRunner,
     account_id: AccountId,
     conversation_id: ConversationId,
 ) -> Result<Language, StoreError> {
-    Ok(app
-        .bot
+    Ok(bot
         .conversation_language(account_id, conversation_id)
         .await?
         .unwrap_or(Language::Portuguese))
-}
-
-async fn store_question(
-    app: &App,
-    account_id: AccountId,
-    conversation_id: ConversationId,
-    question: &SurveyQuestion,
-) -> Result<(), StoreError> {
-    app.store
-        .send_survey(account_id, conversation_id, question, app.now())
-        .await
-        .map(drop)
 }
 
 /// The CSAT question in `language`.
@@ -90,18 +82,19 @@ fn csat_question(language: Language) -> &'static str {
 
 /// Sends the CSAT survey on a just-resolved conversation of a provider channel; does nothing
 /// on other inboxes or when the conversation was reopened meanwhile.
-pub async fn send_csat(
-    app: &App,
+pub(crate) async fn send_csat(
+    store: &Store,
+    bot: &BotRunner,
     account_id: AccountId,
     conversation_id: ConversationId,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
-    let store = &app.store;
     let conversation = store.conversation(account_id, conversation_id).await?;
     let inbox = store.inbox(account_id, conversation.inbox_id).await?;
     if !inbox.channel.delivers_outbound() {
         return Ok(());
     }
-    let language = language(app, account_id, conversation_id).await?;
+    let language = language(bot, account_id, conversation_id).await?;
     let question = SurveyQuestion {
         survey: SurveyKind::Csat,
         text: csat_question(language).to_owned(),
@@ -115,7 +108,10 @@ pub async fn send_csat(
             })
             .collect(),
     };
-    store_question(app, account_id, conversation_id, &question).await
+    store
+        .send_survey(account_id, conversation_id, &question, now)
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]

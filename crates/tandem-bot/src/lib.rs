@@ -37,6 +37,7 @@
 mod action;
 mod demo;
 pub mod dialogue;
+pub mod handover_eval;
 pub mod learning;
 mod messages;
 pub mod policy;
@@ -63,6 +64,7 @@ pub use dialogue::{
 };
 pub use messages::{
     TeamAvailability, describe_reopening, describe_wait, handover_message, queue_notice,
+    render_message,
 };
 pub use policy::{BotMemory, Evidence, HandoverDecision, PolicyInput};
 pub use profile::{BotProfile, MessageKind, ProfileError, ProfileErrorKind, ProfileErrors};

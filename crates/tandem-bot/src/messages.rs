@@ -73,6 +73,15 @@ impl MessageKind {
             (MessageKind::Thanks, Pt) => "Por nada! Se precisar de mais alguma coisa, é só chamar.",
             (MessageKind::Thanks, Es) => "¡De nada! Si necesitas algo más, aquí estoy.",
             (MessageKind::Thanks, En) => "You're welcome! If you need anything else, just ask.",
+            (MessageKind::ClosedAfterSilence, Pt) => {
+                "Como não tivemos mais notícias, vou encerrar esta conversa. Se precisar, é só escrever de novo."
+            }
+            (MessageKind::ClosedAfterSilence, Es) => {
+                "Como no tuvimos más noticias, cierro esta conversación. Si necesitas algo, escríbenos de nuevo."
+            }
+            (MessageKind::ClosedAfterSilence, En) => {
+                "Since we haven't heard back, I'm closing this conversation. Just write again if you need anything."
+            }
             (MessageKind::ActionUnavailable, Pt) => {
                 "Não consegui consultar isso agora. Tente de novo daqui a pouco."
             }

@@ -4,11 +4,12 @@
 
 use serde_json::Value;
 use sqlx::types::Json;
+use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event, HandoverReason};
-use tandem_domain::id::{AccountId, ConversationId, MessageId};
+use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
 use tandem_domain::message::Message;
 
 use crate::changes::Announcements;
@@ -65,6 +66,18 @@ pub struct BotTurnRecord {
     /// The customer's question, when the turn could not answer it (recorded for the learning
     /// loop, against `answers`).
     pub unanswered: Option<NewUnansweredQuestion>,
+    /// The bot resolves the conversation with this turn (never together with a handover).
+    pub resolves: Option<BotResolution>,
+}
+
+/// Why the bot resolves a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BotResolution {
+    /// The customer thanked the bot after its answer.
+    Thanked,
+    /// The customer has been silent since this time: the turn is stored only if nothing
+    /// happened in the conversation after it.
+    SilentSince(Timestamp),
 }
 
 /// What storing a bot turn did.
@@ -78,6 +91,8 @@ pub enum BotTurnOutcome {
     /// The conversation is no longer the bot's (a person took it, or it was resolved):
     /// nothing was stored, because the bot never speaks while a person owns the conversation.
     NotTheBots(Conversation),
+    /// A resolution for silence found the conversation active again: nothing was stored.
+    NoLongerSilent(Conversation),
 }
 
 /// A customer message on a conversation the bot handles that nothing has answered yet.
@@ -270,6 +285,63 @@ impl Store {
             .collect())
     }
 
+    /// The inboxes with conversations the bot handles whose last word, the bot's, is older than
+    /// `silent_since`, in every account.
+    pub async fn inboxes_with_silent_bot_conversations(
+        &self,
+        silent_since: Timestamp,
+    ) -> Result<Vec<(AccountId, InboxId)>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows = conn
+            .fetch_all::<(Uuid, Uuid)>(
+                "SELECT DISTINCT c.account_id, c.inbox_id FROM conversations c \
+                 WHERE c.status = 'bot' AND c.last_activity_at <= $1",
+                args![silent_since],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(account_id, inbox_id)| (AccountId(account_id), InboxId(inbox_id)))
+            .collect())
+    }
+
+    /// Conversations of the inbox the bot handles, oldest first, in which nothing happened
+    /// since `silent_since` and the last message the customer saw is the bot's: the customer
+    /// went quiet after its answer. Each comes with the bot's memory of it.
+    pub async fn silent_bot_conversations(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+        silent_since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(ConversationId, StoredBotState)>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows = conn
+            .fetch_all::<(Uuid, Option<Json<Value>>, i64)>(
+                "SELECT c.id, c.bot_state, c.bot_state_version FROM conversations c \
+                 WHERE c.account_id = $1 AND c.inbox_id = $2 AND c.status = 'bot' \
+                 AND c.last_activity_at <= $3 AND ( \
+                   SELECT m.sender_kind FROM messages m WHERE m.account_id = $1 \
+                   AND m.conversation_id = c.id AND m.is_private = $4 \
+                   ORDER BY m.created_at DESC, m.id DESC LIMIT 1) = 'bot' \
+                 ORDER BY c.last_activity_at, c.id LIMIT $5",
+                args![account_id, inbox_id, silent_since, false, i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, state, version)| {
+                (
+                    ConversationId(id),
+                    StoredBotState {
+                        state: state.map(|json| json.0),
+                        version,
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// The context stored at the conversation's last handover, if any.
     pub async fn handover_context(
         &self,
@@ -309,6 +381,11 @@ impl Store {
                 message: "another bot turn was stored for this conversation meanwhile".into(),
             });
         }
+        if let Some(BotResolution::SilentSince(since)) = turn.resolves
+            && conversation.last_activity_at > since
+        {
+            return Ok(BotTurnOutcome::NoLongerSilent(conversation));
+        }
         let mut messages = Vec::with_capacity(turn.replies.len());
         for (n, text) in turn.replies.iter().enumerate() {
             let last = n + 1 == turn.replies.len();
@@ -329,13 +406,14 @@ impl Store {
             messages.push(message);
         }
         conversation.last_activity_at = now;
-        let kinds = match &turn.handover {
-            Some(handover) => conversation.request_handover(
+        let kinds = match (&turn.handover, turn.resolves) {
+            (Some(handover), _) => conversation.request_handover(
                 handover.reason,
                 Some(handover.evidence.clone()),
                 now,
             )?,
-            None => Vec::new(),
+            (None, Some(_)) => conversation.resolve(now)?,
+            (None, None) => Vec::new(),
         };
         conn.execute(
             "UPDATE conversations SET status = $1, assignee_id = $2, team_id = $3, first_agent_reply_at = $4, \

@@ -85,7 +85,7 @@ pub use audit::{AuditActor, AuditEntry, AuditFilter, AuditPage, NewAuditEntry};
 pub use auth::{AuthToken, TokenKind};
 pub use bot_profiles::StoredBotProfile;
 pub use bot_turns::{
-    BotHandover, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
+    BotHandover, BotResolution, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
 pub use canned::CannedPatch;
 pub use changes::{Change, ChangeFeed, ChangeNotice, Snapshot, TYPING};

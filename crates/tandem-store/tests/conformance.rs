@@ -880,6 +880,7 @@ async fn each_write_announces_its_messages_and_events(store: &Store, backend: Ba
         }),
         answers: Some(asked.message.id),
         unanswered: None,
+        resolves: None,
     };
     let BotTurnOutcome::Recorded {
         messages, events, ..
@@ -1657,6 +1658,7 @@ async fn a_message_written_while_the_bot_answers_is_still_unanswered(store: &Sto
         handover: None,
         answers: Some(answers),
         unanswered: None,
+        resolves: None,
     };
     let (_, memory) = store
         .bot_memory(tenant.account_id, conversation)
@@ -2145,6 +2147,7 @@ async fn unanswered_question(
             reason: "out_of_scope".into(),
             confidence: 0.0625,
         }),
+        resolves: None,
     };
     store
         .record_bot_turn(tenant.account_id, &turn, at(2))
@@ -2366,6 +2369,7 @@ async fn bot_turn(
             reason: reason.into(),
             confidence: 0.1,
         }),
+        resolves: None,
     };
     store
         .record_bot_turn(tenant.account_id, &turn, now)

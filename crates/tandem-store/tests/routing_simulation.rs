@@ -188,6 +188,7 @@ async fn hand_over(store: &Store, world: &World, n: usize, facts: RoutingFacts, 
         }),
         answers: None,
         unanswered: None,
+        resolves: None,
     };
     store
         .record_bot_turn(world.account_id, &record, now)

@@ -78,6 +78,7 @@ impl Bot<'_> {
             language,
             outcome: TurnOutcome::Forwarded,
             generate: None,
+            resolves: false,
         }
     }
 
@@ -149,6 +150,7 @@ impl Bot<'_> {
                 understood: reply.understood,
             },
             generate: None,
+            resolves: false,
         }
     }
 }

@@ -120,8 +120,10 @@ impl<'p> Bot<'p> {
         }
 
         match small_talk::detect(input.text, language) {
-            Some(SmallTalk::Greeting) => return self.small_talk(draft, SmallTalk::Greeting),
-            Some(kind) if !is_confident => return self.small_talk(draft, kind),
+            Some(SmallTalk::Greeting) => {
+                return self.small_talk(draft, SmallTalk::Greeting, state);
+            }
+            Some(kind) if !is_confident => return self.small_talk(draft, kind, state),
             _ => {}
         }
         if let Some([first, second]) = clarify::candidates(profile, analysis) {
@@ -306,7 +308,8 @@ impl<'p> Bot<'p> {
         }
     }
 
-    fn small_talk(&self, mut draft: Draft<'_>, kind: SmallTalk) -> BotTurn {
+    /// Answers small talk; `before` is the state the turn started from.
+    fn small_talk(&self, mut draft: Draft<'_>, kind: SmallTalk, before: &BotState) -> BotTurn {
         let message = match kind {
             SmallTalk::Greeting if draft.greeted_now => None,
             SmallTalk::Greeting => Some(MessageKind::AnythingElse),
@@ -317,7 +320,20 @@ impl<'p> Bot<'p> {
             let text = render_message(self.profile, message, draft.language, draft.attributes, &[]);
             draft.say(text);
         }
-        self.finish(draft, TurnOutcome::SmallTalk)
+        let resolves =
+            kind == SmallTalk::Thanks && self.profile.closing.on_thanks && self.has_served(before);
+        let mut turn = self.finish(draft, TurnOutcome::SmallTalk);
+        turn.resolves = resolves;
+        turn
+    }
+
+    /// The bot answered something in the conversation and waits for nothing, so the customer's
+    /// thanks or silence may close it ([`crate::profile::Closing`]).
+    pub fn has_served(&self, state: &BotState) -> bool {
+        !state.answered.is_empty()
+            && state.pending_slot.is_none()
+            && state.pending_action.is_none()
+            && state.pending_clarification.is_empty()
     }
 
     /// Serves an intent: hand over, collect slots, run the action, or answer.
@@ -331,6 +347,11 @@ impl<'p> Bot<'p> {
             return self.serve_generative(draft, intent, analysis);
         }
         if intent.handover {
+            // A weak guess at a topic that goes to people is not enough to send it there: the
+            // bar is the sensitive-topic rule's.
+            if score.confidence < profile.handover.sensitive_topic.minimum_confidence {
+                return self.answer_from_knowledge_base(draft, analysis);
+            }
             let decision = HandoverDecision {
                 reason: HandoverReason::SensitiveTopic,
                 evidence: Evidence::IntentHandover {
@@ -554,6 +575,7 @@ impl<'p> Bot<'p> {
             language: draft.language,
             outcome,
             generate: None,
+            resolves: false,
         }
     }
 }

@@ -524,6 +524,63 @@ fn thanks_are_answered_and_are_not_a_failure() {
 }
 
 #[test]
+fn thanks_after_an_answer_resolve_the_conversation_and_thanks_alone_do_not() {
+    let mut conversation = Conversation::greeted();
+    assert!(
+        !conversation.say("obrigado!").resolves,
+        "nothing was answered yet"
+    );
+    let answer = conversation.say("qual o horário de atendimento?");
+    assert!(
+        matches!(answer.outcome, TurnOutcome::Answered { .. }),
+        "{answer:?}"
+    );
+    assert!(!answer.resolves);
+    let thanks = conversation.say("valeu, obrigado!");
+    assert!(thanks.resolves, "{thanks:?}");
+    assert!(thanks.replies[0].text.starts_with("Por nada!"));
+
+    let mut waiting = Conversation::greeted();
+    waiting.say("qual o horário de atendimento?");
+    let asked = waiting.say("segunda via do boleto");
+    assert!(
+        matches!(asked.outcome, TurnOutcome::AskedForSlot { .. }),
+        "{asked:?}"
+    );
+    assert!(
+        !waiting.say("obrigado").resolves,
+        "the bot still waits for the CPF"
+    );
+}
+
+#[test]
+fn thanks_do_not_resolve_when_the_profile_says_so() {
+    let mut profile = PROFILE.clone();
+    profile.closing.on_thanks = false;
+    let mut state = BotState::new();
+    let attributes = Attributes::new();
+    let mut last = None;
+    for text in ["qual o horário de atendimento?", "obrigado!"] {
+        let analysis = ENGINE
+            .analyze(text, &state.analysis_context(today()))
+            .unwrap();
+        let turn = Bot::new(&profile).turn(
+            &state,
+            &CustomerTurn {
+                text,
+                analysis: &analysis,
+                attributes: &attributes,
+                requested_person: false,
+                availability: TeamAvailability::default(),
+            },
+        );
+        state = turn.new_state.clone();
+        last = Some(turn);
+    }
+    assert!(!last.unwrap().resolves);
+}
+
+#[test]
 fn an_intent_marked_for_handover_goes_to_a_person_even_with_the_rule_off() {
     let mut profile = PROFILE.clone();
     profile.handover.sensitive_topic.enabled = false;

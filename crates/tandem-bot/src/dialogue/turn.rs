@@ -86,6 +86,9 @@ pub struct BotTurn {
     /// Set when the account's language model should answer from the articles instead; the
     /// replies above are the answer when it is off, fails or declines.
     pub generate: Option<Generation>,
+    /// The bot resolves the conversation after these replies: the customer thanked it after an
+    /// answer ([`crate::profile::Closing::on_thanks`]).
+    pub resolves: bool,
 }
 
 /// A request that the account's language model answer the customer from the articles.
@@ -172,6 +175,7 @@ impl<'p> Bot<'p> {
             language: draft.language,
             outcome: TurnOutcome::HandedOver,
             generate: None,
+            resolves: false,
         }
     }
 }

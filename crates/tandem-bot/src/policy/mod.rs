@@ -12,6 +12,7 @@
 //! 6. `complexity` — what the message looks like;
 //! 7. `bot_failure` — the weakest signal: the bot is lost, nothing else is known.
 
+mod distress;
 mod memory;
 mod person_request;
 
@@ -76,6 +77,14 @@ pub enum Evidence {
         has_insult: bool,
         /// The message was shouted.
         is_shouting: bool,
+    },
+    /// `negative_sentiment`: words of anger, despair, exhaustion or urgency (a threat to go to
+    /// Procon, "não aguento mais", "third time I ask").
+    Distress {
+        /// The cues found, folded ("procon", "terceira vez", "shouting").
+        cues: Vec<String>,
+        /// Their total weight (1 or more).
+        weight: f32,
     },
     /// `negative_sentiment`: two unhappy messages in a row.
     NegativeInARow {
@@ -313,16 +322,27 @@ fn sensitive_topic(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evid
 const SERVED_REQUEST_CONFIDENCE: f32 = 0.7;
 const SERVED_REQUEST_MARGIN: f32 = 0.3;
 
-/// The top intent is in scope, confident and not sensitive: the bot can serve it.
+/// The leading intents are in scope, routine (neither sensitive nor handed over) and together
+/// confident: the bot can serve the request, even if it must first ask which of two close ones
+/// is meant ("me robaron la tarjeta, ¿cómo la bloqueo?" is lost card or blocked card).
 fn is_servable_request(profile: &BotProfile, input: &PolicyInput<'_>) -> bool {
     let analysis = input.analysis;
-    !analysis.out_of_scope
-        && analysis.intents.first().is_some_and(|top| {
-            top.confidence >= SERVED_REQUEST_CONFIDENCE
-                && profile
-                    .intent(&top.intent)
-                    .is_some_and(|intent| !intent.sensitive && !intent.handover)
-        })
+    if analysis.out_of_scope {
+        return false;
+    }
+    let routine = |score: &&IntentScore| {
+        profile
+            .intent(&score.intent)
+            .is_some_and(|intent| !intent.sensitive && !intent.handover)
+    };
+    let leading: f32 = analysis
+        .intents
+        .iter()
+        .take(2)
+        .take_while(routine)
+        .map(|score| score.confidence)
+        .sum();
+    leading >= SERVED_REQUEST_CONFIDENCE
 }
 
 fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evidence> {
@@ -333,6 +353,11 @@ fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<E
     } else {
         rule.threshold
     };
+    if let Some((cues, weight)) =
+        distress::find_distress(input.text, input.language, sentiment.is_shouting)
+    {
+        return Some(Evidence::Distress { cues, weight });
+    }
     if sentiment.score <= threshold || sentiment.has_insult {
         return Some(Evidence::NegativeMessage {
             score: sentiment.score,

@@ -64,7 +64,33 @@ const PERSON_NOUNS: &[&str] = &[
 /// Words for any person: "transferir para outra pessoa" is a Pix, not a handover.
 const WEAK_PERSON_NOUNS: &[&str] = &[
     "pessoa", "pessoas", "alguem", "persona", "personas", "alguien", "person", "people", "someone",
-    "somebody",
+    "somebody", "anyone", "anybody", "gente", "pessoal",
+];
+
+/// Words that may stand between a verb of wanting and a weak person noun ("quero uma pessoa").
+const ARTICLES: &[&str] = &[
+    "um", "uma", "alguma", "algum", "de", "a", "an", "some", "un", "una", "alguna", "algun",
+];
+
+/// Words for a service desk or a department: a person when asked for ("comunícame con atención
+/// al cliente", "me transfere pro SAC"), not when only mentioned ("horário do SAC").
+const DESK_NOUNS: &[&str] = &[
+    "sac",
+    "central",
+    "atencion",
+    "servicio",
+    "service",
+    "support",
+    "suporte",
+    "soporte",
+    "area",
+    "departamento",
+    "department",
+    "setor",
+    "sector",
+    "equipe",
+    "equipo",
+    "team",
 ];
 
 const REQUEST_VERBS: &[&str] = &[
@@ -88,6 +114,7 @@ const REQUEST_VERBS: &[&str] = &[
     "coloque",
     "atender",
     "atenda",
+    "atendam",
     // es
     "hablar",
     "comunicar",
@@ -99,6 +126,19 @@ const REQUEST_VERBS: &[&str] = &[
     "pasa",
     "transfiereme",
     "transfiere",
+    "transfieres",
+    "transfiera",
+    "transfieran",
+    "comunicas",
+    "comunican",
+    "comuniquen",
+    "comunique",
+    "poner",
+    "ponme",
+    "pones",
+    "ponga",
+    "pongan",
+    "atiendan",
     "llamar",
     "contactar",
     "contactame",
@@ -117,7 +157,107 @@ const REQUEST_VERBS: &[&str] = &[
     "contact",
     "escalate",
     "put",
+    "transferred",
+    "transferido",
+    "transferida",
+    "conectar",
+    "conectarme",
+    "conectame",
+    "conecten",
+    "conectes",
 ];
+
+/// Verbs of wanting that ask for a person when one follows closely ("preciso de um atendente",
+/// "quisiera que un asesor..."); only strong person nouns count after them.
+const NEED_VERBS: &[&str] = &[
+    "preciso",
+    "precisava",
+    "necessito",
+    "quero",
+    "queria",
+    "gostaria",
+    "necesito",
+    "necesitaria",
+    "quiero",
+    "quisiera",
+    "requiero",
+    "kiero",
+    "qiero",
+    "kero",
+    "need",
+    "needs",
+    "want",
+    "wanted",
+];
+
+/// How far after a verb of wanting the person noun may come.
+const NEED_WINDOW: usize = 3;
+
+/// Asks to be called back: a person will have to do it.
+const CALLBACK_PHRASES: &[&[&str]] = &[
+    &["me", "liga"],
+    &["me", "ligue"],
+    &["me", "ligar"],
+    &["me", "ligam"],
+    &["me", "liguem"],
+    &["liga", "pra", "mim"],
+    &["ligue", "pra", "mim"],
+    &["liga", "para", "mim"],
+    &["ligue", "para", "mim"],
+    &["me", "retorna"],
+    &["me", "retorne"],
+    &["me", "retornar"],
+    &["me", "retornasse"],
+    &["me", "retornem"],
+    &["me", "telefona"],
+    &["me", "telefonar"],
+    &["me", "llamen"],
+    &["me", "llames"],
+    &["me", "llamas"],
+    &["me", "llama"],
+    &["me", "llamaran"],
+    &["llamame"],
+    &["llamenme"],
+    &["me", "marquen"],
+    &["me", "marcas"],
+    &["me", "marques"],
+    &["me", "pueden", "marcar"],
+    &["me", "puedes", "marcar"],
+    &["devuelva", "la", "llamada"],
+    &["devuelvan", "la", "llamada"],
+    &["call", "me"],
+    &["ring", "me"],
+    &["phone", "me"],
+    &["give", "me", "a", "call"],
+    &["call", "back"],
+    &["callback"],
+    &["reach", "out", "to", "me"],
+    &["contact", "me"],
+    &["contactenme"],
+    &["llamarme"],
+    &["marcarme"],
+    &["ligarem", "pra", "mim"],
+    &["on", "the", "line"],
+    &["me", "contacten"],
+    &["me", "contactem"],
+];
+
+/// Asks whether a person is there: one of these, then a person within two words ("tem
+/// alguém aí?", "¿hay algún asesor?", "is there a person I can talk to?").
+const PRESENCE_WORDS: &[&[&str]] = &[
+    &["tem"],
+    &["tiene"],
+    &["tienen"],
+    &["hay"],
+    &["existe"],
+    &["is", "there"],
+    &["are", "there"],
+    &["do", "you", "have"],
+    &["voces", "tem"],
+];
+
+/// How far after a presence word the person may come.
+const PRESENCE_WINDOW: usize = 2;
 
 /// Request verbs that also move money or things ("transferir para outra pessoa"): with a
 /// weak person noun they count only next to "me" ("me transfere para alguém").
@@ -148,14 +288,107 @@ const NEGATIONS: &[&str] = &[
 
 const POLITE_FILLERS: &[&str] = &[
     // pt
-    "um", "uma", "o", "a", "os", "as", "por", "favor", "quero", "queria", "preciso", "gostaria",
-    "eu", "me", "de", "verdade", "real", "carne", "osso", "agora", "ja", "urgente", "com", "algum",
-    "alguma", "oi", "ola", "pode", "poderia", "ser", "e", "possivel", "porfavor", // es
-    "un", "una", "el", "la", "los", "las", "quiero", "necesito", "quisiera", "yo", "verdad",
-    "hueso", "ahora", "ya", "con", "algun", "hola", "puede", "puedo", "posible", "y",
+    "um",
+    "uma",
+    "o",
+    "a",
+    "os",
+    "as",
+    "por",
+    "favor",
+    "quero",
+    "queria",
+    "preciso",
+    "gostaria",
+    "eu",
+    "me",
+    "de",
+    "verdade",
+    "real",
+    "carne",
+    "osso",
+    "agora",
+    "ja",
+    "urgente",
+    "com",
+    "algum",
+    "alguma",
+    "oi",
+    "ola",
+    "pode",
+    "poderia",
+    "ser",
+    "e",
+    "possivel",
+    "porfavor", // es
+    "un",
+    "una",
+    "el",
+    "la",
+    "los",
+    "las",
+    "quiero",
+    "necesito",
+    "quisiera",
+    "yo",
+    "verdad",
+    "hueso",
+    "ahora",
+    "ya",
+    "con",
+    "algun",
+    "hola",
+    "puede",
+    "puedo",
+    "posible",
+    "y",
     // en
-    "an", "the", "please", "want", "need", "would", "like", "i", "live", "now", "with", "to",
-    "some", "any", "hi", "hello", "can", "could", "may", "have", "get", "talk", "speak", "actual",
+    "an",
+    "the",
+    "please",
+    "want",
+    "need",
+    "would",
+    "like",
+    "i",
+    "live",
+    "now",
+    "with",
+    "to",
+    "some",
+    "any",
+    "hi",
+    "hello",
+    "can",
+    "could",
+    "may",
+    "have",
+    "get",
+    "talk",
+    "speak",
+    "actual",
+    "x",
+    "xfa",
+    "porfa",
+    "pf",
+    "pfvr",
+    "gentileza",
+    "here",
+    "aqui",
+    "ahi",
+    "ai",
+    "your",
+    "my",
+    "meu",
+    "mi",
+    "al",
+    "ao",
+    "cliente",
+    "customer",
+    "de",
+    "do",
+    "da",
+    "del",
 ];
 
 const FIXED_PHRASES: &[&[&str]] = &[
@@ -177,24 +410,38 @@ const FIXED_PHRASES: &[&[&str]] = &[
     &["human", "being"],
     &["human", "agent"],
     &["customer", "service", "representative"],
+    &["live", "representative"],
+    &["actual", "human"],
+    &["actual", "person"],
+    &["alguem", "real"],
+    &["alguien", "real"],
+    &["someone", "real"],
+    &["anyone", "real"],
+    &["ser", "atendido"],
+    &["ser", "atendida"],
+    &["anyone", "there"],
+    &["anybody", "there"],
+    &["someone", "there"],
+    &["alguem", "ai"],
+    &["alguien", "ahi"],
+    &["carne", "e", "osso"],
+    &["carne", "y", "hueso"],
+    &["flesh", "and", "blood"],
+    &["alguien", "que", "me", "atienda"],
+    &["alguem", "que", "me", "atenda"],
+    &["alguien", "que", "me", "ayude"],
+    &["alguem", "que", "me", "ajude"],
+    &["someone", "who", "can", "help"],
+    &["someone", "to", "help", "me"],
 ];
 
 const BOT_WORDS: &[&str] = &[
-    "robo",
-    "robot",
-    "robos",
-    "robots",
-    "bot",
-    "bots",
-    "chatbot",
-    "maquina",
-    "machine",
-    "automatico",
-    "automatic",
-    "automated",
+    "robo", "robot", "robos", "robots", "bot", "bots", "chatbot", "maquina", "machine",
 ];
 
-const BOT_REJECTIONS: &[&str] = &["chega", "basta", "stop", "enough", "cansei", "harto"];
+const BOT_REJECTIONS: &[&str] = &[
+    "chega", "basta", "stop", "enough", "cansei", "harto", "sai", "para", "deja", "quit",
+];
 
 /// The longest message (in words) read as a bare request ("atendente por favor").
 const LONGEST_BARE_REQUEST: usize = 8;
@@ -212,6 +459,9 @@ pub(crate) fn find_person_request(
     let words = folded_words(text, language);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     verb_then_person(&words)
+        .or_else(|| need_then_person(&words))
+        .or_else(|| callback(&words))
+        .or_else(|| presence(&words))
         .or_else(|| bare_request(&words))
         .or_else(|| fixed_phrase(&words))
         .or_else(|| rejected_bot(&words))
@@ -245,9 +495,54 @@ fn verb_then_person(words: &[&str]) -> Option<String> {
             .iter()
             .position(|candidate| {
                 PERSON_NOUNS.contains(candidate)
-                    || (accepts_weak && WEAK_PERSON_NOUNS.contains(candidate))
+                    || (accepts_weak
+                        && (WEAK_PERSON_NOUNS.contains(candidate)
+                            || DESK_NOUNS.contains(candidate)))
             })
             .map(|offset| words[index..=index + 1 + offset].join(" "))
+    })
+}
+
+fn need_then_person(words: &[&str]) -> Option<String> {
+    words.iter().enumerate().find_map(|(index, word)| {
+        if !NEED_VERBS.contains(word) || is_negated(words, index, NEGATION_WINDOW) {
+            return None;
+        }
+        let end = (index + 1 + NEED_WINDOW).min(words.len());
+        words[index + 1..end]
+            .iter()
+            .enumerate()
+            .position(|(offset, candidate)| {
+                PERSON_NOUNS.contains(candidate)
+                    || (WEAK_PERSON_NOUNS.contains(candidate)
+                        && words[index + 1..index + 1 + offset]
+                            .iter()
+                            .all(|between| ARTICLES.contains(between)))
+            })
+            .map(|offset| words[index..=index + 1 + offset].join(" "))
+    })
+}
+
+fn callback(words: &[&str]) -> Option<String> {
+    CALLBACK_PHRASES.iter().find_map(|phrase| {
+        let start = words
+            .windows(phrase.len())
+            .position(|window| window == *phrase)?;
+        (!is_negated(words, start, NEGATION_WINDOW)).then(|| phrase.join(" "))
+    })
+}
+
+fn presence(words: &[&str]) -> Option<String> {
+    PRESENCE_WORDS.iter().find_map(|phrase| {
+        let start = words
+            .windows(phrase.len())
+            .position(|window| window == *phrase)?;
+        let after = start + phrase.len();
+        let end = (after + PRESENCE_WINDOW).min(words.len());
+        words[after..end]
+            .iter()
+            .position(|candidate| is_person(candidate))
+            .map(|offset| words[start..=after + offset].join(" "))
     })
 }
 
@@ -255,10 +550,12 @@ fn bare_request(words: &[&str]) -> Option<String> {
     if words.is_empty() || words.len() > LONGEST_BARE_REQUEST {
         return None;
     }
-    let person = words.iter().find(|word| is_person(word))?;
+    let person = words
+        .iter()
+        .find(|word| is_person(word) || DESK_NOUNS.contains(word))?;
     let only_request = words
         .iter()
-        .all(|word| is_person(word) || POLITE_FILLERS.contains(word));
+        .all(|word| is_person(word) || DESK_NOUNS.contains(word) || POLITE_FILLERS.contains(word));
     (only_request && !words.iter().any(|word| NEGATIONS.contains(word)))
         .then(|| (*person).to_owned())
 }
@@ -274,9 +571,50 @@ fn fixed_phrase(words: &[&str]) -> Option<String> {
         .map(|phrase| phrase.join(" "))
 }
 
+/// Words for automatic answers: they name the bot only next to a word for replies ("chega de
+/// resposta automática", not "stop an automatic debit").
+const AUTOMATIC_WORDS: &[&str] = &[
+    "automatico",
+    "automatica",
+    "automaticos",
+    "automaticas",
+    "automatic",
+    "automated",
+];
+
+const REPLY_NOUNS: &[&str] = &[
+    "resposta",
+    "respostas",
+    "mensagem",
+    "mensagens",
+    "respuesta",
+    "respuestas",
+    "mensaje",
+    "mensajes",
+    "answer",
+    "answers",
+    "reply",
+    "replies",
+    "responses",
+    "messages",
+];
+
+fn names_the_bot(words: &[&str], index: usize) -> bool {
+    let word = words[index];
+    if AUTOMATIC_WORDS.contains(&word) {
+        let before = index.checked_sub(1).map(|i| words[i]);
+        let after = words.get(index + 1).copied();
+        return [before, after]
+            .into_iter()
+            .flatten()
+            .any(|neighbour| REPLY_NOUNS.contains(&neighbour));
+    }
+    BOT_WORDS.contains(&word)
+}
+
 fn rejected_bot(words: &[&str]) -> Option<String> {
-    words.iter().enumerate().find_map(|(index, word)| {
-        if !BOT_WORDS.contains(word) {
+    words.iter().enumerate().find_map(|(index, _)| {
+        if !names_the_bot(words, index) {
             return None;
         }
         let start = index.saturating_sub(4);

@@ -33,11 +33,13 @@ pub enum MessageKind {
     Thanks,
     /// An action failed and the `action_failed` rule is off.
     ActionUnavailable,
+    /// The bot resolves a conversation the customer went quiet in after its answer.
+    ClosedAfterSilence,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 12] = [
+    pub const ALL: [MessageKind; 13] = [
         MessageKind::PersonComing,
         MessageKind::QueuePosition,
         MessageKind::QueueWait,
@@ -50,6 +52,7 @@ impl MessageKind {
         MessageKind::AnythingElse,
         MessageKind::Thanks,
         MessageKind::ActionUnavailable,
+        MessageKind::ClosedAfterSilence,
     ];
 
     /// Where a profile overrides it.
@@ -67,6 +70,7 @@ impl MessageKind {
             MessageKind::AnythingElse => "messages.anything_else",
             MessageKind::Thanks => "messages.thanks",
             MessageKind::ActionUnavailable => "messages.action_unavailable",
+            MessageKind::ClosedAfterSilence => "messages.closed_after_silence",
         }
     }
 
@@ -98,6 +102,7 @@ impl MessageKind {
             MessageKind::AnythingElse => messages.anything_else.as_ref(),
             MessageKind::Thanks => messages.thanks.as_ref(),
             MessageKind::ActionUnavailable => messages.action_unavailable.as_ref(),
+            MessageKind::ClosedAfterSilence => messages.closed_after_silence.as_ref(),
         }
     }
 }

@@ -17,7 +17,7 @@ pub use error::{ProfileError, ProfileErrorKind, ProfileErrors};
 pub use localized::Localized;
 pub use message_kind::MessageKind;
 pub use schema::{
-    Action, ActionFailedRule, Article, BotFailureRule, BotProfile, BusinessHoursMessages,
+    Action, ActionFailedRule, Article, BotFailureRule, BotProfile, BusinessHoursMessages, Closing,
     ComplexityRule, CustomerRequestRule, ExternalBot, HandoverRules, HighValueRule, Intent,
     Languages, MIN_EXTERNAL_SECRET_CHARS, Messages, NegativeSentimentRule, Persona,
     SensitiveTopicRule, Slot, Tone, Understanding,

@@ -61,6 +61,38 @@ pub struct BotProfile {
     /// has one and switched generative answers on.
     #[serde(default)]
     pub generative_answers: GenerativeAnswers,
+    /// When the bot itself resolves a conversation it served.
+    #[serde(default)]
+    pub closing: Closing,
+}
+
+/// When the bot resolves a conversation it served, so that containment, resolution time and
+/// first-contact resolution count it. A profile is given to inboxes, so these are settings per
+/// inbox; a customer message reopens the conversation as it does after an agent resolved it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Closing {
+    /// The customer's thanks after the bot answered resolves the conversation. Default true.
+    pub on_thanks: bool,
+    /// Minutes of customer silence after a bot answer that resolve the conversation (with
+    /// `messages.closed_after_silence`); 0 never does. Default 30, at most a week.
+    pub after_silence_minutes: u32,
+    /// Ask the satisfaction survey (CSAT) when the bot resolves, on channels that carry it.
+    /// Default true.
+    pub survey: bool,
+}
+
+/// The longest silence setting: a week.
+pub const MAX_SILENCE_MINUTES: u32 = 7 * 24 * 60;
+
+impl Default for Closing {
+    fn default() -> Self {
+        Closing {
+            on_thanks: true,
+            after_silence_minutes: 30,
+            survey: true,
+        }
+    }
 }
 
 /// How the bot uses the account's language model to answer from the articles.
@@ -505,6 +537,8 @@ pub struct Messages {
     pub thanks: Option<Localized<String>>,
     /// When an action failed and `action_failed` is switched off.
     pub action_unavailable: Option<Localized<String>>,
+    /// When the bot resolves a conversation the customer went quiet in.
+    pub closed_after_silence: Option<Localized<String>>,
 }
 
 impl BotProfile {

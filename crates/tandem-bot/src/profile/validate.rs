@@ -10,7 +10,9 @@ use crate::profile::checked::{HttpMethod, ParseName};
 use crate::profile::error::{ProfileError, ProfileErrorKind};
 use crate::profile::localized::Localized;
 use crate::profile::message_kind::MessageKind;
-use crate::profile::schema::{BotProfile, HandoverRules, Intent, MIN_EXTERNAL_SECRET_CHARS};
+use crate::profile::schema::{
+    BotProfile, HandoverRules, Intent, MAX_SILENCE_MINUTES, MIN_EXTERNAL_SECRET_CHARS,
+};
 use crate::template::Template;
 
 /// The fewest examples an intent needs in each supported language.
@@ -30,6 +32,7 @@ pub(crate) fn validate(profile: &BotProfile) -> Vec<ProfileError> {
     validator.names("contact_attributes", &profile.contact_attributes);
     validator.variables();
     validator.understanding();
+    validator.closing();
     validator.reference_patterns();
     validator.examples("out_of_scope_examples", &profile.out_of_scope_examples, 0);
     validator.articles();
@@ -126,6 +129,15 @@ impl Validator<'_> {
                 self.push(format!("variables.{name}"), ProfileErrorKind::Empty);
             }
         }
+    }
+
+    fn closing(&mut self) {
+        self.range(
+            "closing.after_silence_minutes",
+            f64::from(self.profile.closing.after_silence_minutes),
+            0.0,
+            f64::from(MAX_SILENCE_MINUTES),
+        );
     }
 
     fn understanding(&mut self) {

@@ -1,6 +1,8 @@
 /* Tandem web-chat widget: one plain script, no dependencies, no build step.
  * Embed: <script src="https://tandem.example/widget.js" data-inbox="INBOX_ID" async></script>
  * Optional: data-language="pt|es|en". Theme: #tandem-widget { --tw-accent: #123456 } on the page.
+ * The widget's own texts start in that language (else the browser's) and then follow the
+ * conversation's: the language the server gives, else the one its bot and agents write in.
  * Everything lives in a shadow root; all message text is set with textContent. */
 (function () {
   'use strict';
@@ -19,7 +21,7 @@
       human: 'Falar com uma pessoa', humanText: 'Quero falar com um atendente',
       typing: 'digitando…', typingName: '{} está digitando…',
       queue: 'Você é o número {} na fila', waiting: 'Aguardando um atendente…',
-      joined: '{} entrou na conversa', failed: 'Não enviada.', retry: 'Tentar de novo',
+      joined: '{} entrou na conversa', sending: 'Enviando…', failed: 'Não enviada.', retry: 'Tentar de novo',
       rate: 'Como foi o atendimento?', star: '{} de 5 estrelas', comment: 'Comentário (opcional)',
       submit: 'Enviar avaliação', thanks: 'Obrigado pela sua avaliação!',
       rateError: 'Não foi possível enviar. Tente de novo.',
@@ -31,7 +33,7 @@
       human: 'Hablar con una persona', humanText: 'Quiero hablar con un agente',
       typing: 'escribiendo…', typingName: '{} está escribiendo…',
       queue: 'Eres el número {} en la fila', waiting: 'Esperando a un agente…',
-      joined: '{} se unió a la conversación', failed: 'No enviado.', retry: 'Reintentar',
+      joined: '{} se unió a la conversación', sending: 'Enviando…', failed: 'No enviado.', retry: 'Reintentar',
       rate: '¿Cómo fue la atención?', star: '{} de 5 estrellas', comment: 'Comentario (opcional)',
       submit: 'Enviar calificación', thanks: '¡Gracias por tu calificación!',
       rateError: 'No se pudo enviar. Inténtalo de nuevo.',
@@ -43,20 +45,42 @@
       human: 'Talk to a person', humanText: 'I want to talk to a person',
       typing: 'typing…', typingName: '{} is typing…',
       queue: 'You are number {} in line', waiting: 'Waiting for an agent…',
-      joined: '{} joined', failed: 'Not sent.', retry: 'Retry',
+      joined: '{} joined', sending: 'Sending…', failed: 'Not sent.', retry: 'Retry',
       rate: 'How was the service?', star: '{} of 5 stars', comment: 'Comment (optional)',
       submit: 'Send rating', thanks: 'Thank you for your rating!',
       rateError: 'Could not send. Please try again.',
       online: 'Online', connecting: 'Connecting…', unavailable: 'The chat is not available.'
     }
   };
-  var LANG = [me.getAttribute('data-language')]
+  var lang = [me.getAttribute('data-language')]
     .concat(navigator.languages || [], navigator.language)
     .map(function (l) { return String(l || '').slice(0, 2).toLowerCase(); })
     .filter(function (l) { return STRINGS[l]; })[0] || 'pt';
-  var S = STRINGS[LANG];
+  var S = STRINGS[lang];
   function fmt(s, v) { return s.replace('{}', v); }
 
+  /* Words frequent in one of the three languages and rare in the other two, and letters only one
+   * of them writes: enough to tell the language of a bot's or agent's sentence. */
+  var WORDS = {};
+  [
+    ['pt', 'não você vocês é são eu sou estou uma um com seu sua seus suas meu minha nosso nossa obrigado obrigada olá posso ajudar pelo pela isso também já mais então muito até aqui tem ao em os das agora quer quero vou falar pessoa pessoas diga oi bem tudo ainda quando onde qual primeiro'],
+    ['es', 'es usted tú eres estás soy estoy una con su sus mi nuestro nuestra gracias hola puedo ayudar ayudarte el los las del al muy también ya más hasta aquí tengo tiene hay qué cuál dónde cuando ahora quieres quiero voy hablar persona dime tu bien primero necesito'],
+    ['en', 'the you your is are am i we it this that and to of with for my our hi hello thanks thank please can how help will be not what when an in on at or if have want talk person which would like there here']
+  ].forEach(function (pair) {
+    pair[1].split(' ').forEach(function (word) { WORDS[word] = pair[0]; });
+  });
+  var LETTERS = { pt: /[ãõç]/, es: /[ñ¿¡]/ };
+  /* The language of `text`, or null unless one language clearly leads. */
+  function guessLanguage(text) {
+    var score = { pt: 0, es: 0, en: 0 };
+    text = String(text || '').toLowerCase();
+    text.split(/[^a-zà-öø-ÿ]+/).forEach(function (word) {
+      if (WORDS[word]) score[WORDS[word]]++;
+    });
+    for (var l in LETTERS) if (LETTERS[l].test(text)) score[l] += 2;
+    var ranked = Object.keys(score).sort(function (a, b) { return score[b] - score[a]; });
+    return score[ranked[0]] >= 2 && score[ranked[0]] >= 2 * score[ranked[1]] ? ranked[0] : null;
+  }
   var CSS = [
     ':host{all:initial!important;--a:var(--tw-accent,#1464d2)}',
     '#tw-launcher,#tw-panel{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2430;text-align:left;letter-spacing:normal;text-transform:none}',
@@ -75,7 +99,7 @@
     '.tw-avatar{width:36px;height:36px;border-radius:50%;background:rgba(255,255,255,.2);display:grid;place-items:center}',
     '.tw-titles{flex:1;min-width:0;display:flex;flex-direction:column}',
     '.tw-title{font-weight:700;font-size:15px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
-    '.tw-status{font-size:12px;opacity:.85}.tw-status::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:#ffd166;margin-right:5px}',
+    '.tw-status{font-size:12px}.tw-status::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:#ffd166;margin-right:5px}',
     '.tw-status.tw-on::before{background:#5ee08a}',
     '#tw-close{border:0;background:none;color:#fff;width:34px;height:34px;border-radius:50%;display:grid;place-items:center}#tw-close:hover{background:rgba(255,255,255,.18)}',
     '#tw-queue{padding:8px 16px;background:#fff6db;color:#6b4e00;font-size:13px;border-bottom:1px solid #f0e2b0}',
@@ -94,8 +118,7 @@
     '.tw-agent .tw-text{background:#e6f5ec;border-color:#cfe9da;border-bottom-left-radius:5px}',
     '.tw-system .tw-text{background:none;border:0;color:#5f6675;font-size:12.5px;padding:2px 8px}',
     '.tw-author{display:none;font-size:11.5px;color:#5f6675;margin:0 6px 2px}.tw-first>.tw-author{display:block}',
-    '.tw-meta{font-size:10.5px;color:#8a90a0;margin:2px 6px 0}',
-    '.tw-pending .tw-text{opacity:.65}',
+    '.tw-meta{font-size:10.5px;color:#5f6675;margin:2px 6px 0}',
     '.tw-failed .tw-text{background:#fde8e8;color:#8a1c1c;border-color:#f5c2c2}',
     '.tw-retry{border:0;background:none;padding:0 0 0 4px;color:#c5221f;text-decoration:underline;font-size:inherit}',
     '.tw-choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}',
@@ -110,8 +133,8 @@
     '@media (prefers-reduced-motion:reduce){.tw-dots i{animation:none}#tw-launcher{transition:none}}',
     '#tw-rating{margin-top:12px;background:#fff;border:1px solid #e3e6eb;border-radius:14px;padding:14px;text-align:center}',
     '.tw-rate-title{margin:0 0 6px;font-weight:600}',
-    '.tw-star{border:0;background:none;font-size:30px;line-height:1;color:#c9ced8;padding:0 3px}',
-    '.tw-star.tw-on,.tw-stars:hover .tw-star{color:#f5a623}.tw-stars .tw-star:hover~.tw-star{color:#c9ced8}',
+    '.tw-star{border:0;background:none;font-size:30px;line-height:1;color:#868c9b;padding:0 3px}',
+    '.tw-star.tw-on,.tw-stars:hover .tw-star{color:#c27803}.tw-stars .tw-star:hover~.tw-star{color:#868c9b}',
     '#tw-rating-comment{display:block;width:100%;margin:10px 0;min-height:56px;resize:vertical;border:1px solid #d5d9e0;border-radius:10px;padding:8px 10px;font:inherit;color:inherit}',
     '#tw-rating-submit{width:100%;border:0;border-radius:10px;padding:9px;background:var(--a);color:#fff;font-weight:600}',
     '.tw-rate-error{color:#c5221f;font-size:12.5px;margin:8px 0 0}',
@@ -122,6 +145,7 @@
     '.tw-compose{display:flex;gap:8px;align-items:flex-end;padding:8px 12px 12px;background:#fff}',
     '#tw-input{flex:1;resize:none;border:1px solid #d5d9e0;border-radius:20px;padding:9px 14px;font:inherit;color:inherit;height:40px;max-height:120px;outline:none}',
     '#tw-input:focus{border-color:var(--a)}',
+    '#tw-input::placeholder,#tw-rating-comment::placeholder{color:#6b7280;opacity:1}',
     '#tw-send{width:40px;height:40px;border:0;border-radius:50%;background:var(--a);color:#fff;display:grid;place-items:center}'
   ].join('\n');
 
@@ -164,7 +188,7 @@
     el.append(text.slice(i));
   }
   function clock(t) {
-    try { return new Date(t).toLocaleTimeString(LANG, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return ''; }
+    try { return new Date(t).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return ''; }
   }
   function uuid() {
     var c = window.crypto;
@@ -176,49 +200,95 @@
     return x;
   }
 
+  /* ---------- the widget's own texts ---------- */
+  /* Each text as [element, attribute ('text': its text), key in STRINGS, value for {}], so that a
+   * change of language writes them all again. */
+  var labels = [];
+  function label(el, attrs, value) {
+    for (var a in attrs) {
+      labels.push([el, a, attrs[a], value]);
+      paintLabel(labels[labels.length - 1]);
+    }
+    return el;
+  }
+  function paintLabel(l) {
+    var text = l[3] == null ? S[l[2]] : fmt(S[l[2]], l[3]);
+    if (l[1] === 'text') l[0].textContent = text;
+    else l[0].setAttribute(l[1], text);
+  }
+  /* Speaks `code` from now on, if it is one of the widget's languages. */
+  function speak(code) {
+    code = String(code || '').slice(0, 2).toLowerCase();
+    if (!STRINGS[code] || code === lang) return;
+    lang = code;
+    S = STRINGS[code];
+    labels.forEach(paintLabel);
+    paintTitle();
+    paintStatus();
+    paintQueue();
+    paintTyping();
+    launcher.setAttribute('aria-label', panel.hidden ? S.open : S.close);
+    list.querySelectorAll('.tw-message').forEach(paintMeta);
+  }
+
   /* ---------- UI ---------- */
   var badge = h('span', { class: 'tw-badge', hidden: true });
   var launcher = h('button', {
     id: 'tw-launcher', type: 'button', 'aria-controls': 'tw-panel', 'aria-expanded': 'false', 'aria-label': S.open,
     onclick: function () { toggle(panel.hidden); }
   }, [icon(I_CHAT, 'tw-i-chat'), icon(I_X, 'tw-i-x'), badge]);
-  var title = h('span', { class: 'tw-title', text: S.title });
-  var status = h('span', { class: 'tw-status', text: S.connecting });
+  var title = h('span', { class: 'tw-title' });
+  var status = h('span', { class: 'tw-status' });
   var queue = h('div', { id: 'tw-queue', role: 'status', hidden: true });
   var error = h('div', { class: 'tw-error', role: 'alert', hidden: true });
-  var list = h('div', { id: 'tw-messages', role: 'log', 'aria-live': 'polite', 'data-hello': S.hello });
+  var list = label(h('div', { id: 'tw-messages', role: 'log', 'aria-live': 'polite' }), { 'data-hello': 'hello' });
   var typingLabel = h('span');
   var typingEl = h('div', { id: 'tw-typing', hidden: true }, [h('span', { class: 'tw-dots' }, [h('i'), h('i'), h('i')]), typingLabel]);
   var stars = [1, 2, 3, 4, 5].map(function (n) {
-    return h('button', {
-      type: 'button', class: 'tw-star', 'data-score': n, 'aria-label': fmt(S.star, n), 'aria-pressed': 'false', text: '★',
+    return label(h('button', {
+      type: 'button', class: 'tw-star', 'data-score': n, 'aria-pressed': 'false', text: '★',
       onclick: function () { setScore(n); }
-    });
+    }), { 'aria-label': 'star' }, n);
   });
-  var comment = h('textarea', { id: 'tw-rating-comment', maxlength: 1000, rows: 2, placeholder: S.comment, 'aria-label': S.comment });
-  var rateSubmit = h('button', { id: 'tw-rating-submit', type: 'button', disabled: true, text: S.submit, onclick: rate });
-  var rateError = h('p', { class: 'tw-rate-error', role: 'alert', hidden: true, text: S.rateError });
+  var comment = label(h('textarea', { id: 'tw-rating-comment', maxlength: 1000, rows: 2 }), { placeholder: 'comment', 'aria-label': 'comment' });
+  var rateSubmit = label(h('button', { id: 'tw-rating-submit', type: 'button', disabled: true, onclick: rate }), { text: 'submit' });
+  var rateError = label(h('p', { class: 'tw-rate-error', role: 'alert', hidden: true }), { text: 'rateError' });
   var rateForm = h('div', {}, [
-    h('p', { class: 'tw-rate-title', text: S.rate }),
-    h('div', { class: 'tw-stars', role: 'group', 'aria-label': S.rate }, stars),
+    label(h('p', { class: 'tw-rate-title' }), { text: 'rate' }),
+    label(h('div', { class: 'tw-stars', role: 'group' }, stars), { 'aria-label': 'rate' }),
     comment, rateSubmit, rateError
   ]);
-  var thanks = h('p', { id: 'tw-rating-thanks', role: 'status', hidden: true, text: S.thanks });
+  var thanks = label(h('p', { id: 'tw-rating-thanks', role: 'status', hidden: true }), { text: 'thanks' });
   var rating = h('div', { id: 'tw-rating', hidden: true }, [rateForm, thanks]);
   var body = h('div', { class: 'tw-body' }, [list, typingEl, rating]);
-  var input = h('textarea', { id: 'tw-input', rows: 1, maxlength: 4000, placeholder: S.input, 'aria-label': S.input });
-  var sendBtn = h('button', { id: 'tw-send', type: 'button', 'aria-label': S.send, title: S.send, onclick: submit }, [icon(I_SEND, 'tw-fill')]);
-  var handoverBtn = h('button', { id: 'tw-handover', type: 'button', onclick: handover }, [icon(I_PERSON), S.human]);
-  var panel = h('section', { id: 'tw-panel', role: 'dialog', 'aria-label': S.title, hidden: true }, [
+  var input = label(h('textarea', { id: 'tw-input', rows: 1, maxlength: 4000 }), { placeholder: 'input', 'aria-label': 'input' });
+  var sendBtn = label(h('button', { id: 'tw-send', type: 'button', onclick: submit }, [icon(I_SEND, 'tw-fill')]), { 'aria-label': 'send', title: 'send' });
+  var handoverBtn = h('button', { id: 'tw-handover', type: 'button', onclick: handover }, [icon(I_PERSON), label(h('span'), { text: 'human' })]);
+  var panel = h('section', { id: 'tw-panel', role: 'dialog', hidden: true }, [
     h('header', { class: 'tw-head' }, [
       h('span', { class: 'tw-avatar' }, [icon(I_CHAT)]),
       h('div', { class: 'tw-titles' }, [title, status]),
-      h('button', { id: 'tw-close', type: 'button', 'aria-label': S.close, title: S.close, onclick: function () { toggle(false); } }, [icon(I_X)])
+      label(h('button', { id: 'tw-close', type: 'button', onclick: function () { toggle(false); } }, [icon(I_X)]), { 'aria-label': 'close', title: 'close' })
     ]),
     queue, error, body,
     h('div', { class: 'tw-actions' }, [handoverBtn]),
     h('div', { class: 'tw-compose' }, [input, sendBtn])
   ]);
+  /* The inbox's name once known, else "Support" in the widget's language. */
+  var inboxName = '';
+  function paintTitle() {
+    title.textContent = inboxName || S.title;
+    panel.setAttribute('aria-label', inboxName || S.title);
+    panel.setAttribute('lang', lang);
+    launcher.setAttribute('lang', lang);
+  }
+  var online = false;
+  function paintStatus() {
+    status.textContent = online ? S.online : S.connecting;
+    status.classList.toggle('tw-on', online);
+  }
+  paintTitle();
+  paintStatus();
 
   var unread = 0;
   function toggle(open) {
@@ -277,8 +347,8 @@
       token = r.token;
       try { localStorage.setItem(KEY, token); } catch (e) { /* storage blocked */ }
       if (r.inbox && r.inbox.name) {
-        title.textContent = r.inbox.name;
-        panel.setAttribute('aria-label', r.inbox.name);
+        inboxName = r.inbox.name;
+        paintTitle();
       }
       setReady();
     });
@@ -293,17 +363,26 @@
     var el = h('div', { class: 'tw-message tw-' + who, 'data-message-id': m.id == null ? null : m.id }, [
       m.author_name && who !== 'customer' ? h('div', { class: 'tw-author', text: m.author_name }) : null,
       text,
-      h('div', { class: 'tw-meta', text: clock(m.created_at) })
+      h('div', { class: 'tw-meta' })
     ]);
     el._who = who;
     el._name = m.author_name || '';
     el._t = Date.parse(m.created_at) || Date.now();
     el._choices = Array.isArray(m.choices) ? m.choices : [];
+    paintMeta(el);
     return el;
+  }
+  /* The line under a bubble: its time, "Sending…", or "Not sent." with a retry button. */
+  function paintMeta(el) {
+    var meta = el.querySelector('.tw-meta');
+    if (el.classList.contains('tw-failed')) {
+      meta.textContent = S.failed;
+      meta.append(h('button', { type: 'button', class: 'tw-retry', text: S.retry, onclick: function () { post(el); } }));
+    } else meta.textContent = el.classList.contains('tw-pending') ? S.sending : clock(el._t);
   }
   function notice(name, t) {
     announced.add(name);
-    var n = h('div', { class: 'tw-notice tw-agent-joined', role: 'status', text: fmt(S.joined, name) });
+    var n = label(h('div', { class: 'tw-notice tw-agent-joined', role: 'status' }), { text: 'joined' }, name);
     n._t = t;
     return n;
   }
@@ -322,6 +401,7 @@
     var el = messageEl(m);
     known.set(String(m.id), el);
     place(el, live);
+    if (el._who === 'bot' || el._who === 'agent') speak(m.language || guessLanguage(m.text));
     if (el._who === 'agent' && el._name && !announced.has(el._name)) list.insertBefore(notice(el._name, el._t), el);
     if (el._who !== 'customer') typing(false);
     refresh();
@@ -364,10 +444,9 @@
     post(el);
   }
   function post(el) {
-    var old = el.querySelector('.tw-retry');
-    if (old) old.remove();
     el.classList.remove('tw-failed');
     el.classList.add('tw-pending');
+    paintMeta(el);
     inflight++;
     if (!conv || conv.status === 'bot' || conv.status === 'resolved') {
       typing(true, null, 15000);
@@ -380,15 +459,13 @@
       el.setAttribute('data-message-id', id);
       known.set(id, el);
       el._t = Date.parse(m.created_at) || el._t;
-      el.querySelector('.tw-meta').textContent = clock(m.created_at);
+      paintMeta(el);
       if (conv && conv.status === 'resolved') load().catch(function () {});
     }, function (e) {
       el.classList.replace('tw-pending', 'tw-failed');
       el._auto = !e.status || e.status >= 500;
       typing(false);
-      var meta = el.querySelector('.tw-meta');
-      meta.textContent = S.failed;
-      meta.append(h('button', { type: 'button', class: 'tw-retry', text: S.retry, onclick: function () { post(el); } }));
+      paintMeta(el);
     }).catch(function () {}).then(function () {
       inflight--;
       if (!inflight) {
@@ -421,15 +498,20 @@
   }
 
   /* ---------- typing ---------- */
-  var typingTimer;
+  var typingTimer, typingName = null;
   function typing(on, name, ms) {
     clearTimeout(typingTimer);
     typingEl.hidden = !on;
-    typingLabel.textContent = name ? fmt(S.typingName, name) : S.typing;
+    typingName = name;
+    paintTyping();
     if (on) {
       typingTimer = setTimeout(function () { typing(false); }, ms);
       scrollDown();
     }
+  }
+
+  function paintTyping() {
+    typingLabel.textContent = typingName ? fmt(S.typingName, typingName) : S.typing;
   }
 
   /* ---------- conversation ---------- */
@@ -442,9 +524,9 @@
   function applyConversation(c) {
     switchTo(c);
     conv = c || null;
+    if (conv) speak(conv.language);
     var st = conv && conv.status;
-    queue.hidden = st !== 'queued';
-    if (st === 'queued') queue.textContent = conv.queue_position ? fmt(S.queue, conv.queue_position) : S.waiting;
+    paintQueue();
     if (st === 'assigned' && conv.agent_name && !announced.has(conv.agent_name)) {
       var last = list.lastElementChild;
       list.append(notice(conv.agent_name, last ? last._t : Date.now()));
@@ -461,6 +543,11 @@
       rating.hidden = true;
       ratedId = null;
     }
+  }
+  function paintQueue() {
+    var st = conv && conv.status;
+    queue.hidden = st !== 'queued';
+    if (st === 'queued') queue.textContent = conv.queue_position ? fmt(S.queue, conv.queue_position) : S.waiting;
   }
   /* A status frame that came while the GET was under way is newer than its answer. */
   var frames = 0;
@@ -521,8 +608,8 @@
     } catch (e) { return reconnect(); }
     sock.onopen = function () {
       openedAt = heard = Date.now();
-      status.textContent = S.online;
-      status.classList.add('tw-on');
+      online = true;
+      paintStatus();
       load().catch(function () {});
       list.querySelectorAll('.tw-failed').forEach(function (el) { if (el._auto) post(el); });
       /* Ping every 25 s; a socket silent for a minute is dead even if no close event came. */
@@ -547,8 +634,8 @@
       sock.onclose = sock.onmessage = null;
       try { sock.close(); } catch (e) { /* already closed */ }
       clearInterval(pingTimer);
-      status.textContent = S.connecting;
-      status.classList.remove('tw-on');
+      online = false;
+      paintStatus();
       if (openedAt && Date.now() - openedAt > 5000) backoff = 1000;
       openedAt = 0;
       reconnect();
@@ -582,7 +669,7 @@
       connect();
     }, function (e) {
       if (e.status === 404) {
-        error.textContent = S.unavailable;
+        label(error, { text: 'unavailable' });
         error.hidden = false;
         status.hidden = true;
         input.disabled = sendBtn.disabled = handoverBtn.disabled = true;

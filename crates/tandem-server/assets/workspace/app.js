@@ -1,13 +1,20 @@
 // Boot, session and hash routing: #/inbox, #/conversations/{id}, #/supervisor, #/admin/{tab}.
+// The body's data-screen names what is shown (inbox, conversation, supervisor, admin, security):
+// at phone width the list and the open conversation are separate screens (app.css).
 
+import { startAlertPanel } from "./alert-panel.js";
 import { ApiError, get, setCsrfToken, setUnauthorizedHandler } from "./api.js";
+import { attentionFrame, startAttention, stopAttention } from "./attention.js";
+import { prepareChime } from "./chime.js";
 import { invalidate } from "./directory.js";
 import { options } from "./dom.js";
 import { refreshSoon, startHeader, stopHeader, translateHeader } from "./header.js";
 import { LANGUAGES, lang, onLangChange, setLang, translateStatic } from "./i18n.js";
 import * as live from "./live.js";
 import { logout, showLogin } from "./login.js";
+import { clearAlerts } from "./notify.js";
 import { isAdmin, isSupervisor, mustEnrolTwoFactor, setMustEnrolTwoFactor, setUser, user } from "./session.js";
+import { startShortcuts } from "./shortcuts.js";
 import * as inboxView from "./views/inbox.js";
 import * as supervisorView from "./views/supervisor.js";
 import * as adminView from "./views/admin.js";
@@ -29,6 +36,7 @@ function parseRoute() {
 function route(force = false) {
   if (!user()) return;
   const next = parseRoute();
+  document.body.dataset.screen = next.name === "inbox" && next.param ? "conversation" : next.name;
   for (const [id, name] of [["nav-inbox", "inbox"], ["nav-supervisor", "supervisor"], ["nav-admin", "admin"], ["nav-security", "security"]]) {
     $(id).classList.toggle("active", next.name === name);
   }
@@ -59,6 +67,7 @@ function loggedIn(session) {
   } else {
     live.connect();
     startHeader();
+    startAttention();
   }
   route(true);
 }
@@ -66,6 +75,8 @@ function loggedIn(session) {
 function loggedOut() {
   live.disconnect();
   stopHeader();
+  stopAttention();
+  clearAlerts();
   current?.instance.unmount();
   current = null;
   setUser(null);
@@ -73,6 +84,7 @@ function loggedOut() {
   setCsrfToken(null);
   invalidate();
   $("view").replaceChildren();
+  delete document.body.dataset.screen;
   $("main-nav").hidden = true;
   $("agent-tools").hidden = true;
   $("logout").hidden = true;
@@ -84,6 +96,9 @@ async function start() {
   language.replaceChildren(...options(LANGUAGES, lang()));
   language.onchange = () => setLang(language.value);
   translateStatic(document);
+  prepareChime();
+  startAlertPanel();
+  startShortcuts();
   $("logout").onclick = async () => {
     await logout();
     loggedOut();
@@ -98,6 +113,8 @@ async function start() {
     if (frame.type === "error" && frame.code === "session_expired") loggedOut();
     if (frame.type === "message.created" || frame.type === "conversation.updated") refreshSoon();
     current?.instance.frame?.(frame);
+    // After the view, which marks what it shows as read.
+    attentionFrame(frame);
   });
   window.addEventListener("hashchange", () => (user() ? route() : showLogin(loggedIn)));
   try {

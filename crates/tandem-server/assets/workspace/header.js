@@ -1,7 +1,9 @@
 // The header's live parts: the presence switch and the capacity indicator (load / capacity).
+// Switching to online goes through going-online.js, which shows what routing then assigns.
 
 import { get, put } from "./api.js";
 import { options } from "./dom.js";
+import { goOnline } from "./going-online.js";
 import { t } from "./i18n.js";
 import { toast, errorText } from "./notify.js";
 import { user } from "./session.js";
@@ -41,7 +43,7 @@ export function refreshSoon() {
 async function changePresence() {
   const wanted = select().value;
   try {
-    const status = await put("/me/presence", { presence: wanted });
+    const status = wanted === "online" && presence !== "online" ? await goOnline() : await put("/me/presence", { presence: wanted });
     presence = status.presence;
   } catch (error) {
     toast(errorText(error));

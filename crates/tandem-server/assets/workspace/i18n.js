@@ -64,6 +64,12 @@ export function formatTime(iso) {
   return new Intl.DateTimeFormat(current, options).format(date);
 }
 
+/** A calendar day ("2026-11-30", as reports give it) as the user writes a short date. */
+export function formatDay(isoDay) {
+  // Parsed and written in UTC, so that no time zone moves the day.
+  return new Intl.DateTimeFormat(current, { day: "numeric", month: "numeric", timeZone: "UTC" }).format(new Date(isoDay + "T00:00:00Z"));
+}
+
 /** A duration in seconds as "1h 05m", "4m 09s" or "12s". */
 export function formatDuration(seconds) {
   const s = Math.max(0, Math.round(seconds));

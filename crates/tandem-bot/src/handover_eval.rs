@@ -1,0 +1,242 @@
+//! The handover-detection evaluation: labelled customer messages in pt, es and en
+//! (`eval/handover.jsonl`) that ask for a person, are angry or desperate, or are routine
+//! questions, each played as the first message of a conversation with a profile. A request for a
+//! person or an upset customer must be handed over; a routine question must not. The set is
+//! split in two halves: rules are tuned on `dev` and `held_out` tells how they generalize.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tandem_domain::contact::Attributes;
+use tandem_nlu::{Engine, Language};
+
+use crate::dialogue::{Bot, BotState, CustomerTurn};
+use crate::messages::TeamAvailability;
+use crate::profile::BotProfile;
+
+/// The labelled set the rules were tuned on.
+pub const HANDOVER_SET: &str = include_str!("../eval/handover.jsonl");
+
+/// The labelled set kept out of tuning.
+pub const HANDOVER_TEST_SET: &str = include_str!("../eval/handover_test.jsonl");
+
+/// What a labelled message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Asks for a person.
+    Person,
+    /// Angry, desperate or urgent.
+    Upset,
+    /// A routine question the bot should answer.
+    Benign,
+}
+
+impl Label {
+    /// Whether the message must be handed over.
+    pub fn needs_person(self) -> bool {
+        self != Label::Benign
+    }
+}
+
+/// Which half of the set a message belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// Rules are tuned on it.
+    Dev,
+    /// Looked at after one blind measurement.
+    HeldOut,
+    /// Never looked at while tuning.
+    Test,
+}
+
+/// One labelled message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    /// What the customer wrote.
+    pub text: String,
+    /// Its language.
+    pub language: Language,
+    /// What it is.
+    pub label: Label,
+    /// Its half.
+    pub split: Split,
+}
+
+/// A line of the set that is not a case.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct SetError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Reads a set in the format of [`HANDOVER_SET`], one JSON case per line.
+pub fn parse_set(text: &str) -> Result<Vec<Case>, SetError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line).map_err(|error| SetError {
+                line: index + 1,
+                message: error.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// What the bot did with one case.
+#[derive(Debug, Clone)]
+pub struct Outcome<'c> {
+    /// The case.
+    pub case: &'c Case,
+    /// The handover reason, when the bot handed over.
+    pub reason: Option<String>,
+}
+
+impl Outcome<'_> {
+    /// The bot did what the label asks.
+    pub fn is_right(&self) -> bool {
+        self.reason.is_some() == self.case.label.needs_person()
+    }
+}
+
+/// Plays every case as the first message of a new conversation with `profile`.
+pub fn run<'c>(profile: &BotProfile, engine: &Engine, cases: &'c [Case]) -> Vec<Outcome<'c>> {
+    let bot = Bot::new(profile);
+    let attributes = Attributes::new();
+    let state = BotState::new();
+    let today = jiff::civil::date(2026, 12, 1);
+    cases
+        .iter()
+        .map(|case| {
+            let reason = engine
+                .analyze(&case.text, &state.analysis_context(today))
+                .ok()
+                .and_then(|analysis| {
+                    bot.turn(
+                        &state,
+                        &CustomerTurn {
+                            text: &case.text,
+                            analysis: &analysis,
+                            attributes: &attributes,
+                            requested_person: false,
+                            availability: TeamAvailability::default(),
+                        },
+                    )
+                    .handover
+                })
+                .map(|decision| decision.reason.as_str().to_owned());
+            Outcome { case, reason }
+        })
+        .collect()
+}
+
+/// How many cases of a group the bot got right.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Score {
+    /// Handled as the label asks.
+    pub right: usize,
+    /// In the group.
+    pub total: usize,
+}
+
+impl Score {
+    /// The share right, 0–1 (1 for an empty group).
+    pub fn rate(self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.right as f64 / self.total as f64
+        }
+    }
+}
+
+/// Scores per split, label and language.
+pub type Scores = BTreeMap<(Split, Label, Language), Score>;
+
+/// Groups outcomes by split, label and language.
+pub fn score(outcomes: &[Outcome<'_>]) -> Scores {
+    let mut scores = Scores::new();
+    for outcome in outcomes {
+        let case = outcome.case;
+        let score = scores
+            .entry((case.split, case.label, case.language))
+            .or_default();
+        score.total += 1;
+        score.right += usize::from(outcome.is_right());
+    }
+    scores
+}
+
+/// The score of every language together for a split and label.
+pub fn overall(scores: &Scores, split: Split, label: Label) -> Score {
+    scores
+        .iter()
+        .filter(|((s, l, _), _)| *s == split && *l == label)
+        .fold(Score::default(), |sum, (_, score)| Score {
+            right: sum.right + score.right,
+            total: sum.total + score.total,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{ENGINE, PROFILE};
+
+    #[test]
+    fn the_shipped_set_parses_with_every_label_in_every_language() {
+        let cases = parse_set(HANDOVER_SET).unwrap();
+        assert_eq!(cases.len(), 510);
+        for language in [Language::Portuguese, Language::Spanish, Language::English] {
+            for label in [Label::Person, Label::Upset, Label::Benign] {
+                assert!(
+                    cases
+                        .iter()
+                        .any(|case| case.language == language && case.label == label),
+                    "{language:?} {label:?}"
+                );
+            }
+        }
+        assert!(parse_set("{\"text\": 1}").is_err());
+    }
+
+    /// The targets on the demo profile: at least 95% of requests for a person and of upset
+    /// customers handed over, at most 5% of routine questions, in each half.
+    #[test]
+    fn the_demo_bot_meets_the_handover_targets() {
+        let cases = parse_set(HANDOVER_SET).unwrap();
+        let outcomes = run(&PROFILE, &ENGINE, &cases);
+        let scores = score(&outcomes);
+        let misses: Vec<String> = outcomes
+            .iter()
+            .filter(|outcome| !outcome.is_right())
+            .map(|outcome| {
+                format!(
+                    "{:?} {:?}: {}",
+                    outcome.case.label, outcome.reason, outcome.case.text
+                )
+            })
+            .collect();
+        for split in [Split::Dev, Split::HeldOut] {
+            for label in [Label::Person, Label::Upset] {
+                let caught = overall(&scores, split, label);
+                assert!(
+                    caught.rate() >= 0.95,
+                    "{split:?} {label:?} {caught:?}\n{}",
+                    misses.join("\n")
+                );
+            }
+            let benign = overall(&scores, split, Label::Benign);
+            assert!(
+                benign.rate() >= 0.95,
+                "{split:?} benign {benign:?}\n{}",
+                misses.join("\n")
+            );
+        }
+    }
+}
