@@ -6,13 +6,17 @@
 //! cargo run --release -p tandem-bot --example handover_eval
 //! cargo run --release -p tandem-bot --example handover_eval -- --set my-cases.jsonl
 //! cargo run --release -p tandem-bot --example handover_eval -- --explain "tem alguém aí?"
+//! cargo run --release -p tandem-bot --example handover_eval -- --validate
 //! ```
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
 use tandem_bot::handover_eval::{
-    HANDOVER_SET, HANDOVER_TEST_SET, Label, Split, overall, parse_set, run, score,
+    Case, HANDOVER_FINAL_SET, HANDOVER_SET, Label, Outcome, Split, overall, parse_set, run, score,
 };
+
+use tandem_bot::handover_model::HandoverModel;
 use tandem_bot::policy::{self, PolicyInput};
 use tandem_bot::{Bot, BotState, CustomerTurn, TeamAvailability, demo_profile};
 use tandem_domain::contact::Attributes;
@@ -42,8 +46,14 @@ fn explain(text: &str) -> ExitCode {
         println!("intent {} {:.2}", intent.intent, intent.confidence);
     }
     let attributes = Attributes::new();
+    let language = analysis.language.language;
+    let likelihoods = HandoverModel::for_profile(&profile)
+        .map(|model| model.likelihoods(text, language))
+        .unwrap_or_default();
+    println!("likelihoods {likelihoods:?}");
     let input = PolicyInput {
         text,
+        likelihoods,
         analysis: &analysis,
         language: analysis.language.language,
         attributes: &attributes,
@@ -83,8 +93,9 @@ fn explain(text: &str) -> ExitCode {
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let text = match (args.next().as_deref(), args.next()) {
-        (None, _) => format!("{HANDOVER_SET}\n{HANDOVER_TEST_SET}"),
+        (None, _) => format!("{HANDOVER_SET}\n{HANDOVER_FINAL_SET}"),
         (Some("--explain"), Some(text)) => return explain(&text),
+        (Some("--validate"), _) => return validate(),
         (Some("--set"), Some(path)) => match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(error) => {
@@ -93,7 +104,7 @@ fn main() -> ExitCode {
             }
         },
         _ => {
-            eprintln!("usage: handover_eval [--set FILE.jsonl | --explain TEXT]");
+            eprintln!("usage: handover_eval [--set FILE.jsonl | --explain TEXT | --validate]");
             return ExitCode::FAILURE;
         }
     };
@@ -112,23 +123,37 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcomes = run(&profile, &engine, &cases);
-    let scores = score(&outcomes);
+    let outcomes = run(
+        &profile,
+        &engine,
+        HandoverModel::for_profile(&profile),
+        &cases,
+    );
+    print_figures(
+        &outcomes,
+        &[Split::Dev, Split::HeldOut, Split::Test, Split::Final],
+    );
+    ExitCode::SUCCESS
+}
+
+/// The figures of `outcomes` per split, then every miss.
+fn print_figures(outcomes: &[Outcome<'_>], splits: &[Split]) {
+    let scores = score(outcomes);
     println!("| half | label | pt | es | en | all |");
     println!("|---|---|---:|---:|---:|---:|");
-    for split in [Split::Dev, Split::HeldOut, Split::Test] {
+    for split in splits {
         for label in [Label::Person, Label::Upset, Label::Benign] {
             let cells: Vec<String> = Language::ALL
                 .iter()
                 .map(|language| {
                     let score = scores
-                        .get(&(split, label, *language))
+                        .get(&(*split, label, *language))
                         .copied()
                         .unwrap_or_default();
                     format!("{}/{}", score.right, score.total)
                 })
                 .collect();
-            let all = overall(&scores, split, label);
+            let all = overall(&scores, *split, label);
             let meaning = match label {
                 Label::Person => "asks for a person: handed over",
                 Label::Upset => "upset: handed over",
@@ -155,5 +180,32 @@ fn main() -> ExitCode {
             case.text
         );
     }
+}
+
+/// Trains the model on the `dev` and `held_out` parts and measures the rules on the `test`
+/// part, alone and with that model: how the thresholds were chosen.
+fn validate() -> ExitCode {
+    let Ok(cases) = parse_set(HANDOVER_SET) else {
+        eprintln!("the shipped set does not parse");
+        return ExitCode::FAILURE;
+    };
+    let (train, test): (Vec<Case>, Vec<Case>) = cases
+        .into_iter()
+        .partition(|case| case.split != Split::Test);
+    let profile = demo_profile();
+    let (Ok(engine), Ok(model)) = (
+        Engine::new(&profile.engine_config()),
+        HandoverModel::train(&train, Some(&profile)),
+    ) else {
+        eprintln!("training failed");
+        return ExitCode::FAILURE;
+    };
+    println!("## word rules alone");
+    print_figures(&run(&profile, &engine, None, &test), &[Split::Test]);
+    println!("## word rules and the model trained without the test part");
+    print_figures(
+        &run(&profile, &engine, Some(Arc::new(model)), &test),
+        &[Split::Test],
+    );
     ExitCode::SUCCESS
 }

@@ -5,20 +5,22 @@
 //! split in two halves: rules are tuned on `dev` and `held_out` tells how they generalize.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use tandem_domain::contact::Attributes;
 use tandem_nlu::{Engine, Language};
 
 use crate::dialogue::{Bot, BotState, CustomerTurn};
+use crate::handover_model::HandoverModel;
 use crate::messages::TeamAvailability;
 use crate::profile::BotProfile;
 
-/// The labelled set the rules were tuned on.
+/// The labelled set the rules were tuned and the model trained on.
 pub const HANDOVER_SET: &str = include_str!("../eval/handover.jsonl");
 
-/// The labelled set kept out of tuning.
-pub const HANDOVER_TEST_SET: &str = include_str!("../eval/handover_test.jsonl");
+/// The labelled set kept out of tuning and training.
+pub const HANDOVER_FINAL_SET: &str = include_str!("../eval/handover_final.jsonl");
 
 /// What a labelled message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -45,10 +47,12 @@ impl Label {
 pub enum Split {
     /// Rules are tuned on it.
     Dev,
-    /// Looked at after one blind measurement.
+    /// Tuned on after one blind measurement.
     HeldOut,
-    /// Never looked at while tuning.
+    /// Written apart, tuned on after one blind measurement.
     Test,
+    /// Never looked at while tuning, never trained on.
+    Final,
 }
 
 /// One labelled message.
@@ -104,9 +108,15 @@ impl Outcome<'_> {
     }
 }
 
-/// Plays every case as the first message of a new conversation with `profile`.
-pub fn run<'c>(profile: &BotProfile, engine: &Engine, cases: &'c [Case]) -> Vec<Outcome<'c>> {
-    let bot = Bot::new(profile);
+/// Plays every case as the first message of a new conversation with `profile`, its handover
+/// rules taking `model`'s opinion (none: the word rules alone).
+pub fn run<'c>(
+    profile: &BotProfile,
+    engine: &Engine,
+    model: Option<Arc<HandoverModel>>,
+    cases: &'c [Case],
+) -> Vec<Outcome<'c>> {
+    let bot = Bot::with_handover_model(profile, model);
     let attributes = Attributes::new();
     let state = BotState::new();
     let today = jiff::civil::date(2026, 12, 1);
@@ -188,10 +198,16 @@ mod tests {
     use super::*;
     use crate::testing::{ENGINE, PROFILE};
 
+    /// What the final set measured when the rules were last changed (README), as floors.
+    const FINAL_PERSON_FLOOR: f64 = 0.95;
+    const FINAL_UPSET_FLOOR: f64 = 0.95;
+    const FINAL_BENIGN_FLOOR: f64 = 0.95;
+
     #[test]
     fn the_shipped_set_parses_with_every_label_in_every_language() {
         let cases = parse_set(HANDOVER_SET).unwrap();
-        assert_eq!(cases.len(), 510);
+        assert_eq!(cases.len(), 840);
+        assert_eq!(parse_set(HANDOVER_FINAL_SET).unwrap().len(), 330);
         for language in [Language::Portuguese, Language::Spanish, Language::English] {
             for label in [Label::Person, Label::Upset, Label::Benign] {
                 assert!(
@@ -205,12 +221,13 @@ mod tests {
         assert!(parse_set("{\"text\": 1}").is_err());
     }
 
-    /// The targets on the demo profile: at least 95% of requests for a person and of upset
-    /// customers handed over, at most 5% of routine questions, in each half.
+    /// The figures on the final set, which neither the word rules nor the model saw: requests
+    /// for a person and upset customers handed over, routine questions not.
     #[test]
-    fn the_demo_bot_meets_the_handover_targets() {
-        let cases = parse_set(HANDOVER_SET).unwrap();
-        let outcomes = run(&PROFILE, &ENGINE, &cases);
+    fn the_demo_bot_hands_over_the_final_set_as_labelled() {
+        let model = HandoverModel::for_profile(&PROFILE).expect("the shipped set trains");
+        let cases = parse_set(HANDOVER_FINAL_SET).unwrap();
+        let outcomes = run(&PROFILE, &ENGINE, Some(model), &cases);
         let scores = score(&outcomes);
         let misses: Vec<String> = outcomes
             .iter()
@@ -222,19 +239,15 @@ mod tests {
                 )
             })
             .collect();
-        for split in [Split::Dev, Split::HeldOut] {
-            for label in [Label::Person, Label::Upset] {
-                let caught = overall(&scores, split, label);
-                assert!(
-                    caught.rate() >= 0.95,
-                    "{split:?} {label:?} {caught:?}\n{}",
-                    misses.join("\n")
-                );
-            }
-            let benign = overall(&scores, split, Label::Benign);
+        for (label, floor) in [
+            (Label::Person, FINAL_PERSON_FLOOR),
+            (Label::Upset, FINAL_UPSET_FLOOR),
+            (Label::Benign, FINAL_BENIGN_FLOOR),
+        ] {
+            let right = overall(&scores, Split::Final, label);
             assert!(
-                benign.rate() >= 0.95,
-                "{split:?} benign {benign:?}\n{}",
+                right.rate() >= floor,
+                "{label:?} {right:?}\n{}",
                 misses.join("\n")
             );
         }

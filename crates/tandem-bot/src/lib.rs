@@ -38,6 +38,7 @@ mod action;
 mod demo;
 pub mod dialogue;
 pub mod handover_eval;
+pub mod handover_model;
 pub mod learning;
 mod messages;
 pub mod policy;

@@ -57,5 +57,6 @@ pub use knowledge::{
 };
 pub use language::{Language, LanguageGuess, LanguageIdentifier};
 pub use normalize::{Normalizer, Token, fold, is_emoji};
+pub use off_topic::off_topic_examples;
 pub use sentiment::{Sentiment, SentimentAnalyzer, SentimentLabel};
 pub use summary::{ConversationTurn, Speaker, Summary, SummaryEntity, summarize};

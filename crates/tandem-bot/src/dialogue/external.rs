@@ -45,6 +45,7 @@ impl Bot<'_> {
         let language = profile.supported_language(analysis.language.language);
         let policy_input = PolicyInput {
             text: input.text,
+            likelihoods: self.likelihoods(input.text, language),
             analysis,
             language,
             attributes: input.attributes,

@@ -55,6 +55,7 @@ impl<'p> Bot<'p> {
             state.pending_slot.is_some() || !state.pending_clarification.is_empty();
         let policy_input = PolicyInput {
             text: input.text,
+            likelihoods: self.likelihoods(input.text, language),
             analysis,
             language,
             attributes: input.attributes,

@@ -2,12 +2,15 @@
 //! external bot (`external`): the customer's turn in; the replies, outcome and next state
 //! out; the draft in between; and the handover that can end a turn of either.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use tandem_domain::contact::Attributes;
 use tandem_nlu::{Analysis, Language};
 
 use super::state::BotState;
 use crate::action::ActionRequest;
+use crate::handover_model::{HandoverModel, Likelihoods};
 use crate::messages::{TeamAvailability, handover_message};
 use crate::policy::HandoverDecision;
 use crate::profile::BotProfile;
@@ -117,9 +120,11 @@ pub struct CustomerTurn<'a> {
 }
 
 /// The built-in bot of one profile.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Bot<'p> {
     pub(super) profile: &'p BotProfile,
+    /// The learned second opinion of the handover rules.
+    pub(super) model: Option<Arc<HandoverModel>>,
 }
 
 /// The reply under construction during a turn.
@@ -145,8 +150,27 @@ impl Draft<'_> {
 
 impl<'p> Bot<'p> {
     /// The bot of `profile` (which should have passed validation).
+    /// The bot of `profile`, its handover rules helped by the profile's learned model
+    /// ([`HandoverModel::for_profile`], trained the first time a profile content is seen).
     pub fn new(profile: &'p BotProfile) -> Self {
-        Bot { profile }
+        Bot {
+            profile,
+            model: HandoverModel::for_profile(profile),
+        }
+    }
+
+    /// A bot whose handover rules take `model`'s opinion instead (none: the word rules alone),
+    /// for evaluations.
+    pub fn with_handover_model(profile: &'p BotProfile, model: Option<Arc<HandoverModel>>) -> Self {
+        Bot { profile, model }
+    }
+
+    /// The model's likelihoods for a customer message (zero without a model).
+    pub(super) fn likelihoods(&self, text: &str, language: Language) -> Likelihoods {
+        self.model
+            .as_ref()
+            .map(|model| model.likelihoods(text, language))
+            .unwrap_or_default()
     }
 
     /// The profile.

@@ -314,16 +314,6 @@ const CUES: &[(&str, f32)] = &[
     ("esperando", WEAK),
     ("waiting", WEAK),
     ("aguardando", WEAK),
-    ("semanas", WEAK),
-    ("weeks", WEAK),
-    ("dias", WEAK),
-    ("days", WEAK),
-    ("mes", WEAK),
-    ("month", WEAK),
-    ("minutos", WEAK),
-    ("minutes", WEAK),
-    ("horas", WEAK),
-    ("hours", WEAK),
     ("prometem", MEDIUM),
     ("prometeram", MEDIUM),
     ("prometieron", MEDIUM),
@@ -435,7 +425,7 @@ const CUES: &[(&str, f32)] = &[
     ("serious", WEAK),
     // Urgency and demands.
     ("urgente", WEAK),
-    ("urgent*", WEAK),
+    ("urgent", WEAK),
     ("emergencia", MEDIUM),
     ("emergency", MEDIUM),
     ("agora", WEAK),
@@ -487,12 +477,12 @@ const CUES: &[(&str, f32)] = &[
 /// Emoji that only ever mean anger or despair.
 const DISTRESS_EMOJI: &[char] = &['😡', '🤬', '😤', '😠', '😭', '😢', '😩', '😫', '💢', '🖕'];
 
-/// The cues found in `text` and their total weight, if it reaches [`DISTRESSED`].
-pub(crate) fn find_distress(
+/// The cues found in `text` and their total weight, whether or not it reaches [`DISTRESSED`].
+pub(crate) fn distress_cues(
     text: &str,
     language: Language,
     is_shouting: bool,
-) -> Option<(Vec<String>, f32)> {
+) -> (Vec<String>, f32) {
     let words = folded_words(text, language);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let mut found: Vec<String> = Vec::new();
@@ -517,7 +507,7 @@ pub(crate) fn find_distress(
     }
     if mentions_long_wait(&words) {
         found.push("long_wait".to_owned());
-        total += MEDIUM;
+        total += WEAK;
     }
     if has_shouted_demand(text, language) {
         found.push("shouted_demand".to_owned());
@@ -527,7 +517,7 @@ pub(crate) fn find_distress(
         found.push("shouting".to_owned());
         total += MEDIUM;
     }
-    (total >= DISTRESSED).then_some((found, total))
+    (found, total)
 }
 
 /// Words that demand haste.

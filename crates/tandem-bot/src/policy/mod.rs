@@ -11,6 +11,9 @@
 //! 5. `high_value` — who the customer is;
 //! 6. `complexity` — what the message looks like;
 //! 7. `bot_failure` — the weakest signal: the bot is lost, nothing else is known.
+//!
+//! When no rule fires, a learned model ([`crate::handover_model`]) gives a second opinion: a
+//! request for a person or an upset customer that the words of the rules do not name.
 
 mod distress;
 mod memory;
@@ -25,6 +28,7 @@ use tandem_nlu::{Analysis, IntentScore, Language};
 pub use memory::BotMemory;
 
 use crate::action::{ActionFailure, ActionFailureKind};
+use crate::handover_model::{Likelihoods, PERSON_LIKELIHOOD, UPSET_LIKELIHOOD};
 use crate::profile::BotProfile;
 use crate::small_talk;
 use crate::words::{content_words, folded_words, similarity};
@@ -65,6 +69,11 @@ pub enum Evidence {
         /// The matching words, folded ("falar com um atendente").
         matched: String,
     },
+    /// `customer_request`: the learned model reads the message as a request for a person.
+    LikelyPersonRequest {
+        /// Its probability (0–1).
+        likelihood: f32,
+    },
     /// `customer_request`: the widget's or a quick reply's "talk to a person" button.
     PersonButton,
     /// `negative_sentiment`: one message at or below the threshold, or with an insult.
@@ -85,6 +94,11 @@ pub enum Evidence {
         cues: Vec<String>,
         /// Their total weight (1 or more).
         weight: f32,
+    },
+    /// `negative_sentiment`: the learned model finds the message angry, desperate or urgent.
+    LikelyUpset {
+        /// Its probability (0–1).
+        likelihood: f32,
     },
     /// `negative_sentiment`: two unhappy messages in a row.
     NegativeInARow {
@@ -174,6 +188,8 @@ pub enum Evidence {
 pub struct PolicyInput<'a> {
     /// The customer's message.
     pub text: &'a str,
+    /// The learned model's opinion of it ([`crate::handover_model`]; zeros without one).
+    pub likelihoods: Likelihoods,
     /// The engine's analysis of it.
     pub analysis: &'a Analysis,
     /// The language the bot speaks in this conversation.
@@ -238,6 +254,9 @@ pub fn fired_rules(profile: &BotProfile, input: &PolicyInput<'_>) -> Vec<Handove
     }
     if rules.bot_failure.enabled {
         fire(HandoverReason::BotFailure, bot_failure(profile, input));
+    }
+    if fired.is_empty() {
+        fired.extend(second_opinion(profile, input));
     }
     fired.sort_by_key(|decision| {
         PRIORITY
@@ -321,6 +340,8 @@ fn sensitive_topic(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evid
 /// negativity (or an insult).
 const SERVED_REQUEST_CONFIDENCE: f32 = 0.7;
 const SERVED_REQUEST_MARGIN: f32 = 0.3;
+/// How sure the learned model must be that such a request comes from an upset customer.
+const SERVED_UPSET_LIKELIHOOD: f32 = 0.9;
 
 /// The leading intents are in scope, routine (neither sensitive nor handed over) and together
 /// confident: the bot can serve the request, even if it must first ask which of two close ones
@@ -353,9 +374,8 @@ fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<E
     } else {
         rule.threshold
     };
-    if let Some((cues, weight)) =
-        distress::find_distress(input.text, input.language, sentiment.is_shouting)
-    {
+    let (cues, weight) = distress::distress_cues(input.text, input.language, sentiment.is_shouting);
+    if weight >= distress::DISTRESSED {
         return Some(Evidence::Distress { cues, weight });
     }
     if sentiment.score <= threshold || sentiment.has_insult {
@@ -375,6 +395,38 @@ fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<E
             previous_score: previous,
             threshold: rule.two_in_a_row_threshold,
         })
+}
+
+/// The learned model's opinion, asked only when no rule fired and the bot is not waiting for an
+/// answer (a CPF is not a complaint): a request for a person, or an upset customer — with more
+/// certainty needed on a request the bot can serve or an article answers, since "TED cai no
+/// mesmo dia?" reads like the many hurried complaints about transfers it learned from.
+fn second_opinion(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<HandoverDecision> {
+    let rules = &profile.handover;
+    if input.expects_answer {
+        return None;
+    }
+    let likelihoods = input.likelihoods;
+    if rules.customer_request.enabled && likelihoods.person >= PERSON_LIKELIHOOD {
+        return Some(HandoverDecision {
+            reason: HandoverReason::CustomerRequest,
+            evidence: Evidence::LikelyPersonRequest {
+                likelihood: likelihoods.person,
+            },
+        });
+    }
+    let answerable = is_servable_request(profile, input) || input.analysis.kb_hit.is_some();
+    let needed = if answerable {
+        SERVED_UPSET_LIKELIHOOD
+    } else {
+        UPSET_LIKELIHOOD
+    };
+    (rules.negative_sentiment.enabled && likelihoods.upset >= needed).then(|| HandoverDecision {
+        reason: HandoverReason::NegativeSentiment,
+        evidence: Evidence::LikelyUpset {
+            likelihood: likelihoods.upset,
+        },
+    })
 }
 
 fn high_value(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evidence> {
@@ -413,7 +465,14 @@ fn complexity(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evidence>
             limit: rule.max_message_chars,
         });
     }
-    if !rule.multiple_intents || input.analysis.out_of_scope {
+    // Several requests need the bot to understand at least one: two weak guesses are a message
+    // it does not understand, not a complex one.
+    let understood = input
+        .analysis
+        .intents
+        .first()
+        .is_some_and(|top| top.confidence >= profile.understanding.minimum_confidence);
+    if !rule.multiple_intents || input.analysis.out_of_scope || !understood {
         return None;
     }
     let strong: Vec<IntentScore> = input

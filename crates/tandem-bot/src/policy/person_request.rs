@@ -707,16 +707,16 @@ mod tests {
     fn profile_phrases_extend_the_built_in_ones() {
         let extra = Localized::new([(
             Language::Portuguese,
-            vec!["quero meu gerente Aurora".to_owned()],
+            vec!["código vermelho Aurora".to_owned()],
         )]);
         assert_eq!(
             find_person_request(
-                "Oi, QUERO MEU GERENTE AURORA agora",
+                "Oi, CÓDIGO VERMELHO AURORA agora",
                 Language::Portuguese,
                 &extra
             )
             .as_deref(),
-            Some("quero meu gerente aurora")
+            Some("codigo vermelho aurora")
         );
     }
 }

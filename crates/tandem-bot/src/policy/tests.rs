@@ -36,6 +36,7 @@ impl<'a> Turn<'a> {
             let analysis = analyze(text, None);
             let language = analysis.language.language;
             let input = PolicyInput {
+                likelihoods: Likelihoods::default(),
                 text,
                 analysis: &analysis,
                 language,
@@ -59,6 +60,7 @@ impl<'a> Turn<'a> {
     fn decide(&self) -> Option<HandoverDecision> {
         let analysis = analyze(self.text, None);
         let input = PolicyInput {
+            likelihoods: Likelihoods::default(),
             text: self.text,
             analysis: &analysis,
             language: analysis.language.language,
@@ -350,6 +352,7 @@ fn the_explicit_ask_wins_over_other_rules() {
     let fired = fired_rules(
         &PROFILE,
         &PolicyInput {
+            likelihoods: Likelihoods::default(),
             text: "péssimo, quero falar com um atendente agora",
             analysis: &analysis,
             language: Language::Portuguese,
@@ -384,6 +387,7 @@ fn switched_off_rules_do_not_fire() {
         let attributes = Attributes::new();
         let memory = BotMemory::default();
         let input = PolicyInput {
+            likelihoods: Likelihoods::default(),
             text,
             analysis: &analysis,
             language: Language::Portuguese,

@@ -86,8 +86,14 @@ function focusSearch() {
 
 function toggleHelp() {
   const open = document.getElementById("shortcuts-help");
-  if (open) open.close();
+  if (open) closeHelp(open);
   else showShortcutHelp();
+}
+
+/** Closes and removes the help at once (Escape closes it too; its "close" event removes it). */
+function closeHelp(dialog) {
+  dialog.close();
+  dialog.remove();
 }
 
 /** The help overlay listing the shortcuts (a modal dialog; Escape or its button closes it). */
@@ -109,7 +115,7 @@ export function showShortcutHelp() {
     h("p", { class: "hint", text: t("shortcuts.typing") }),
     h("div", { class: "dialog-buttons" }, close),
   );
-  close.onclick = () => dialog.close();
+  close.onclick = () => closeHelp(dialog);
   dialog.addEventListener("close", () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
