@@ -107,8 +107,8 @@ async fn bot_answers_and_hands_over(server: &TestServer) {
     assert!(!thanks.is_empty());
     assert_eq!(
         maria.conversation(&admin).await["status"],
-        "bot",
-        "'obrigado!' is not a handover"
+        "resolved",
+        "'obrigado!' after an answer is not a handover: the bot closes the conversation"
     );
 
     let ana = server.login(ANA).await;
@@ -375,4 +375,98 @@ async fn broken_profile_hands_over(server: &TestServer) {
 #[tokio::test]
 async fn a_broken_bot_hands_the_customer_to_a_person() {
     on_every_backend!(broken_profile_hands_over);
+}
+
+/// Thanks after an answer resolve the conversation as the bot: the customer is answered, the
+/// conversation is resolved by the bot (so it counts as contained), and a new message reopens
+/// it with the bot.
+async fn thanks_after_an_answer_resolve(server: &TestServer) {
+    let admin = server.login(ADMIN).await;
+    let inbox_token = bot_inbox(server, &admin).await;
+    let mut joana = Customer {
+        server,
+        inbox_token,
+        phone: "+5511933334444".into(),
+        turns: 0,
+        conversation: None,
+    };
+    joana.says("qual o horário de atendimento?", &admin).await;
+    assert_eq!(joana.conversation(&admin).await["status"], "bot");
+    let thanks = joana.says("valeu, era só isso, obrigada!", &admin).await;
+    assert!(thanks[0].starts_with("Por nada!"), "{thanks:?}");
+    let id = joana.conversation.clone().expect("a conversation");
+    let resolved = server
+        .eventually(&format!("/api/v1/conversations/{id}"), &admin, |body| {
+            body["status"] == "resolved"
+        })
+        .await;
+    assert!(resolved["assignee_id"].is_null(), "{resolved}");
+    let events = joana.events(&admin).await;
+    let resolution = events
+        .iter()
+        .find(|event| event["type"] == "resolved")
+        .unwrap_or_else(|| panic!("a resolved event: {events:?}"));
+    assert_eq!(resolution["actor"]["type"], "bot", "{resolution}");
+
+    let again = joana.says("e qual o limite do pix à noite?", &admin).await;
+    assert!(!again.is_empty());
+    assert_eq!(joana.conversation(&admin).await["status"], "bot");
+}
+
+#[tokio::test]
+async fn the_bot_resolves_a_conversation_the_customer_thanked_it_for() {
+    on_every_backend!(thanks_after_an_answer_resolve);
+}
+
+#[tokio::test]
+async fn the_bot_resolves_conversations_the_customer_went_quiet_in_after_its_answer() {
+    for backend in tandem_store::testing::backends() {
+        let clock = std::sync::Arc::new(tandem_app::ports::ManualClock::stopped_now());
+        let server = TestServer::spawn_with_clock(backend, clock.clone(), |_| {}).await;
+        let admin = server.login(ADMIN).await;
+        let inbox_token = bot_inbox(&server, &admin).await;
+        let customer = |phone: &str| Customer {
+            server: &server,
+            inbox_token: inbox_token.clone(),
+            phone: phone.into(),
+            turns: 0,
+            conversation: None,
+        };
+        let mut answered = customer("+5511900000001");
+        answered.says("qual o horário de atendimento?", &admin).await;
+        let mut waiting = customer("+5511900000002");
+        let asked = waiting.says("segunda via do boleto", &admin).await;
+        assert!(asked.iter().any(|text| text.contains("CPF")), "{asked:?}");
+        let mut greeted = customer("+5511900000003");
+        greeted.says("oi", &admin).await;
+
+        clock.advance(jiff::SignedDuration::from_mins(29));
+        assert_eq!(
+            server.app().resolve_silent_conversations().await.unwrap(),
+            0,
+            "{backend:?}: not silent long enough"
+        );
+        clock.advance(jiff::SignedDuration::from_mins(2));
+        assert_eq!(
+            server.app().resolve_silent_conversations().await.unwrap(),
+            1,
+            "{backend:?}: only the answered conversation is done"
+        );
+        assert_eq!(answered.conversation(&admin).await["status"], "resolved");
+        let goodbye = answered.bot_messages(&admin).await;
+        assert!(
+            goodbye
+                .last()
+                .is_some_and(|text| text.starts_with("Como não tivemos mais notícias")),
+            "{goodbye:?}"
+        );
+        assert_eq!(waiting.conversation(&admin).await["status"], "bot");
+        assert_eq!(greeted.conversation(&admin).await["status"], "bot");
+        assert_eq!(
+            server.app().resolve_silent_conversations().await.unwrap(),
+            0,
+            "{backend:?}: a resolved conversation is not closed twice"
+        );
+        server.stop().await;
+    }
 }
