@@ -66,11 +66,15 @@ pub enum ConflictKind {
     AiNotConfigured,
     /// The articles do not answer what the customer asked.
     NoGroundedAnswer,
+    /// The customer needed a person (asked for one, or was upset): not taught to the bot.
+    NeedsAPerson,
+    /// Approving would keep with the bot customers a rule sends to a person; needs an override.
+    StopsHandovers,
 }
 
 impl ConflictKind {
     /// The conflicts the use cases check themselves (the store's are `Conflict::ALL`).
-    pub const OWN: [ConflictKind; 9] = [
+    pub const OWN: [ConflictKind; 11] = [
         ConflictKind::NotTheBots,
         ConflictKind::AlreadyAnswered,
         ConflictKind::NoExternalBot,
@@ -80,6 +84,8 @@ impl ConflictKind {
         ConflictKind::TwoFactorNotPending,
         ConflictKind::AiNotConfigured,
         ConflictKind::NoGroundedAnswer,
+        ConflictKind::NeedsAPerson,
+        ConflictKind::StopsHandovers,
     ];
 
     /// The stable snake_case code the API answers with. Never renamed.
@@ -95,6 +101,8 @@ impl ConflictKind {
             ConflictKind::TwoFactorNotPending => "two_factor_not_pending",
             ConflictKind::AiNotConfigured => "ai_not_configured",
             ConflictKind::NoGroundedAnswer => "no_grounded_answer",
+            ConflictKind::NeedsAPerson => "needs_a_person",
+            ConflictKind::StopsHandovers => "stops_handovers",
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use tandem_bot::{BotState, HandoverDecision, suggested_first_reply};
+use tandem_bot::{Bot, BotState, HandoverDecision, suggested_first_reply};
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, HandoverReason};
@@ -103,13 +103,16 @@ pub(crate) async fn handover_context(
                     .and_then(|name| name.split_whitespace().next())
                     .map(str::to_owned)
             });
+        let responder = Bot::new(&bot.profile);
+        let identified = responder.identified_intent(&analysis);
+        let topic = identified.map(|score| responder.intent_label(&score.intent, language));
         // The agent may send the suggestion as it is: nothing personal goes back in clear.
         let suggestion = mask_text(&suggested_first_reply(
             &bot.profile,
             language,
             first_name.as_deref(),
             decision.reason,
-            summary.customer_request.as_deref(),
+            topic.as_deref(),
         ));
         let entities: Vec<Value> = analysis
             .entities
@@ -128,8 +131,9 @@ pub(crate) async fn handover_context(
             "evidence": decision.evidence_json(),
             "language": language.code(),
             "summary": summary,
-            "top_intent": analysis.intents.first().map(|top| json!({
+            "top_intent": identified.map(|top| json!({
                 "intent": top.intent,
+                "label": topic,
                 "confidence": top.confidence,
             })),
             "out_of_scope": analysis.out_of_scope,

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::json;
 
 use tandem_bot::learning::{
-    Impact, LearningError, Proposal, apply, impact, profile_source, propose,
+    Impact, LearningError, Proposal, apply, impact, needs_a_person, profile_source, propose,
 };
 use tandem_bot::{BotProfile, ready_profile};
 use tandem_domain::Timestamp;
@@ -122,8 +122,15 @@ impl App {
                 else {
                     continue;
                 };
-                let texts =
+                let mut texts =
                     distinct_texts(&group.members, tandem_bot::learning::MAX_ARTICLE_QUESTIONS);
+                // An angry message or a request for a person is not a question to learn.
+                texts.retain(|text| {
+                    !needs_a_person((&profile, &engine), text, today).unwrap_or(true)
+                });
+                if texts.is_empty() {
+                    continue;
+                }
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
                 let proposal = propose(
                     &profile,
@@ -195,9 +202,19 @@ impl App {
         account_id: AccountId,
         id: LearningSuggestionId,
     ) -> Result<(LearningSuggestion, Impact), AppError> {
-        let store = &self.store;
-        let suggestion = store.learning_suggestion(account_id, id).await?;
+        let suggestion = self.store.learning_suggestion(account_id, id).await?;
         let proposal = stored_proposal(&suggestion)?;
+        let found = self.impact_of(account_id, proposal).await?;
+        Ok((suggestion, found))
+    }
+
+    /// What `proposal` would change on the account's recent customer questions.
+    async fn impact_of(
+        &self,
+        account_id: AccountId,
+        proposal: Proposal,
+    ) -> Result<Impact, AppError> {
+        let store = &self.store;
         let stored = account_profile(store.bot_profile(account_id).await?)?;
         let mut seen = HashSet::new();
         let texts: Vec<String> = store
@@ -207,7 +224,7 @@ impl App {
             .filter(|text| seen.insert(fold(text.trim())))
             .collect();
         let now = self.now();
-        let found = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let (profile, engine) = ready(&stored.source)?;
             let candidate = apply(&profile, &proposal).map_err(learning_error)?;
             let candidate_engine = Engine::new(&candidate.engine_config()).map_err(|error| {
@@ -223,8 +240,7 @@ impl App {
             .map_err(|error| AppError::Internal(error.to_string()))
         })
         .await
-        .map_err(|error| AppError::Internal(error.to_string()))??;
-        Ok((suggestion, found))
+        .map_err(|error| AppError::Internal(error.to_string()))?
     }
 
     /// Applies the proposal to the account's profile and saves the new version with the approval,
@@ -235,9 +251,27 @@ impl App {
         principal: &Principal,
         origin: &Origin,
         id: LearningSuggestionId,
+        override_handover_guard: bool,
     ) -> Result<(LearningSuggestion, Timestamp), AppError> {
         let account_id = principal.account_id();
         let store = &self.store;
+        let suggestion = store.learning_suggestion(account_id, id).await?;
+        let stopped = self
+            .impact_of(account_id, stored_proposal(&suggestion)?)
+            .await?
+            .stops_handovers;
+        if !stopped.is_empty() && !override_handover_guard {
+            return Err(AppError::Conflict {
+                kind: ConflictKind::StopsHandovers,
+                field: Some("override_handover_guard"),
+                message: format!(
+                    "{} recent customer message(s) that a rule sends to a person (they asked for \
+                     one, or were upset) would stay with the bot; approve with \
+                     override_handover_guard to do it anyway",
+                    stopped.len()
+                ),
+            });
+        }
         for _ in 0..APPROVAL_ATTEMPTS {
             let suggestion = store.learning_suggestion(account_id, id).await?;
             if suggestion.status != SuggestionStatus::Pending {
@@ -278,7 +312,11 @@ impl App {
                         "learning_suggestion",
                         id.0,
                     )
-                    .after(json!({ "profile_saved_at": profile.updated_at }));
+                    .after(json!({
+                        "profile_saved_at": profile.updated_at,
+                        "stopped_handovers": stopped.len(),
+                        "override_handover_guard": override_handover_guard,
+                    }));
                     self.record(&Actor::user(&principal.user, origin.clone()), event)
                         .await?;
                     return Ok((suggestion, profile.updated_at));
@@ -355,6 +393,17 @@ impl App {
                 )
                 .map_err(|error| AppError::Internal(error.to_string()))?;
             let language = profile.supported_language(analysis.language.language);
+            if needs_a_person((&profile, &engine), &question_text, today)
+                .map_err(|error| AppError::Internal(error.to_string()))?
+            {
+                return Err(AppError::Conflict {
+                    kind: ConflictKind::NeedsAPerson,
+                    field: Some("message_id"),
+                    message: "the customer needed a person here (asked for one, or was upset): \
+                              the bot is not taught to answer this"
+                        .into(),
+                });
+            }
             let proposal = propose(
                 &profile,
                 &engine,

@@ -1,6 +1,8 @@
 //! The first reply suggested to the person taking a conversation over: it greets the customer
-//! by name, shows that the person has read what was said, and picks up the request, in the
-//! customer's language — so the customer never repeats anything.
+//! by name, shows that the person has read what was said, and names the request when the bot
+//! identified it, in the customer's language — so the customer never repeats anything. A
+//! request the bot did not identify is not guessed at: a suggestion on the wrong topic is worse
+//! than none.
 
 use tandem_domain::event::HandoverReason;
 use tandem_nlu::Language;
@@ -8,13 +10,13 @@ use tandem_nlu::Language;
 use crate::profile::BotProfile;
 
 /// A first reply for the agent, from the contact's first name (if known), the handover reason
-/// and the customer's request as the summary states it.
+/// and the identified intent's label ("a segunda via de um boleto"), if any.
 pub fn suggested_first_reply(
     profile: &BotProfile,
     language: Language,
     first_name: Option<&str>,
     reason: HandoverReason,
-    request: Option<&str>,
+    topic: Option<&str>,
 ) -> String {
     let bot = profile.persona.name.as_str();
     let name = first_name
@@ -56,14 +58,14 @@ pub fn suggested_first_reply(
         (_, Language::Spanish) => "Te ayudo con eso ahora.",
         (_, Language::English) => "I'll help you with that now.",
     };
-    match request.map(str::trim).filter(|request| !request.is_empty()) {
-        Some(request) => {
+    match topic.map(str::trim).filter(|topic| !topic.is_empty()) {
+        Some(topic) => {
             let about = match language {
                 Language::Portuguese => "Sobre",
                 Language::Spanish => "Sobre",
                 Language::English => "About",
             };
-            format!("{opening} {about}: \u{201c}{request}\u{201d} \u{2014} {follow_up}")
+            format!("{opening} {about} {topic}: {follow_up}")
         }
         None => format!("{opening} {follow_up}"),
     }
@@ -82,10 +84,10 @@ mod tests {
             Language::Portuguese,
             Some("Maria"),
             HandoverReason::CustomerRequest,
-            Some("meu cartão foi bloqueado"),
+            Some("a segunda via de um boleto"),
         );
         assert!(pt.starts_with("Olá, Maria!"), "{pt}");
-        assert!(pt.contains("meu cartão foi bloqueado"), "{pt}");
+        assert!(pt.contains("Sobre a segunda via de um boleto: "), "{pt}");
         let es = suggested_first_reply(
             &profile,
             Language::Spanish,

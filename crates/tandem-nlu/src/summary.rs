@@ -1,6 +1,7 @@
-//! Extractive conversation summaries for the handover context: what the customer wants
-//! (their most representative sentences), what the bot already tried, and the key entities,
-//! with every personal value masked (in the sentences too).
+//! Extractive conversation summaries for the handover context, in the order a person taking over
+//! reads them: what the customer wants (their most representative sentence), what the bot
+//! already tried, what is still pending (the customer's last words, when they say something
+//! else), and the key entities — every personal value masked, each shown once.
 
 use std::collections::HashMap;
 
@@ -54,9 +55,13 @@ pub struct Summary {
     /// Up to three distinct things the bot said or tried (the first substantive sentence of
     /// each bot turn), most recent last, masked.
     pub bot_attempts: Vec<String>,
+    /// What the customer said last, when it is not the request itself: what the person taking
+    /// over answers first. Masked.
+    pub pending: Option<String>,
     /// Entities the customer gave, deduplicated, sensitive values masked.
     pub entities: Vec<SummaryEntity>,
-    /// The above as a few plain sentences.
+    /// The above as a few labelled lines; an entity the quoted sentences already show is not
+    /// listed again.
     pub text: String,
 }
 
@@ -163,38 +168,78 @@ pub fn summarize(
             }
         }
     }
-    let text = render(language, &key_sentences, &bot_attempts, &entities);
+    let pending = masked
+        .iter()
+        .rev()
+        .find(|(speaker, _)| *speaker == Speaker::Customer)
+        .and_then(|(_, text)| {
+            split_sentences(text)
+                .filter(|s| content_stems(&normalizer.tokenize(s)).len() >= 2)
+                .last()
+                .map(str::to_owned)
+        })
+        .filter(|last| customer_request.as_deref() != Some(last.as_str()));
+    let quoted: Vec<&str> = customer_request
+        .iter()
+        .chain(pending.iter())
+        .map(String::as_str)
+        .collect();
+    // A value the quoted sentences already show (masked) is not listed again in the text.
+    let unquoted: Vec<SummaryEntity> = entities
+        .iter()
+        .filter(|entity| {
+            !quoted
+                .iter()
+                .any(|sentence| sentence.contains(&entity.value))
+        })
+        .cloned()
+        .collect();
+    let text = render(
+        language,
+        customer_request.as_deref(),
+        &bot_attempts,
+        pending.as_deref(),
+        &unquoted,
+    );
     Summary {
         customer_request,
         key_sentences,
         bot_attempts,
+        pending,
         entities,
         text,
     }
 }
 
-/// The summary's line labels in the conversation's language: customer, bot, entities.
-fn labels(language: Language) -> [&'static str; 3] {
+/// The summary's line labels in the conversation's language: wants, tried, pending, data.
+fn labels(language: Language) -> [&'static str; 4] {
     match language {
-        Language::Portuguese => ["Cliente", "O bot tentou", "Dados"],
-        Language::Spanish => ["Cliente", "El bot intentó", "Datos"],
-        Language::English => ["Customer", "Bot tried", "Entities"],
+        Language::Portuguese => ["Cliente quer", "O bot tentou", "Pendente", "Dados"],
+        Language::Spanish => ["El cliente quiere", "El bot intentó", "Pendiente", "Datos"],
+        Language::English => ["Customer wants", "Bot tried", "Pending", "Details"],
     }
 }
 
 fn render(
     language: Language,
-    key_sentences: &[String],
+    request: Option<&str>,
     bot_attempts: &[String],
+    pending: Option<&str>,
     entities: &[SummaryEntity],
 ) -> String {
-    let [customer, bot, data] = labels(language);
+    let [wants, tried, open, data] = labels(language);
     let mut parts: Vec<String> = Vec::new();
-    if !key_sentences.is_empty() {
-        parts.push(format!("{customer}: {}", join_sentences(key_sentences)));
+    if let Some(request) = request {
+        parts.push(format!(
+            "{wants}: {}",
+            join_sentences(&[request.to_owned()])
+        ));
     }
     if !bot_attempts.is_empty() {
-        parts.push(format!("{bot}: {}", join_sentences(bot_attempts)));
+        parts.push(format!("{tried}: {}", join_sentences(bot_attempts)));
+    }
+    if let Some(pending) = pending {
+        parts.push(format!("{open}: {}", join_sentences(&[pending.to_owned()])));
     }
     if !entities.is_empty() {
         let listed: Vec<String> = entities
@@ -320,8 +365,11 @@ mod tests {
         assert!(!summary.text.contains("529.982"));
         assert!(summary.text.contains("cpf ***.***.***-25"));
         assert!(
-            summary.text.starts_with("Cliente: ")
+            summary.text.starts_with("Cliente quer: ")
                 && summary.text.contains("\nO bot tentou: Como posso ajudar?")
+                && summary
+                    .text
+                    .contains("\nPendente: Já tentei desbloquear no app")
                 && summary.text.contains("\nDados: cpf"),
             "the summary speaks the conversation's language: {}",
             summary.text
@@ -395,5 +443,46 @@ mod tests {
         let summary = summarize(&[], Language::English, &extractor, date(2026, 11, 21));
         assert_eq!(summary.customer_request, None);
         assert!(summary.key_sentences.is_empty() && summary.text.is_empty());
+    }
+
+    #[test]
+    fn amounts_stay_whole_and_a_personal_value_is_shown_once() {
+        let turns = [
+            turn(
+                Speaker::Customer,
+                "Fizeram um pix de R$ 5.000 da minha conta que eu não reconheço. Meu CPF é 529.982.247-25",
+            ),
+            turn(
+                Speaker::Bot,
+                "Vou chamar uma pessoa do time para ver isso com você.",
+            ),
+            turn(
+                Speaker::Customer,
+                "Por favor, preciso desses R$ 5.000,00 de volta hoje, meu cpf 52998224725",
+            ),
+        ];
+        let extractor = EntityExtractor::new(&[]).unwrap();
+        let summary = summarize(&turns, Language::Portuguese, &extractor, date(2026, 11, 21));
+        assert!(
+            summary.text.contains("R$ 5.000 da minha conta"),
+            "{}",
+            summary.text
+        );
+        assert!(
+            summary.text.contains("R$ 5.000,00 de volta"),
+            "{}",
+            summary.text
+        );
+        assert!(!summary.text.contains("529.982") && !summary.text.contains("52998"));
+        assert!(
+            !summary.text.contains("****-4725"),
+            "one mask per value: {}",
+            summary.text
+        );
+        assert!(
+            summary.text.matches("***.***.***-25").count() <= 1,
+            "the CPF once: {}",
+            summary.text
+        );
     }
 }

@@ -136,6 +136,22 @@ impl<'p> Bot<'p> {
         }
     }
 
+    /// The intent the bot identified in `analysis`: the best one, when the message is in scope
+    /// and it is as confident as the bot must be to act on it (`understanding.
+    /// minimum_confidence`). Anything less is shown to people as not identified, never as a
+    /// known intent with a low number beside it.
+    pub fn identified_intent<'a>(&self, analysis: &'a Analysis) -> Option<&'a IntentScore> {
+        analysis.intents.first().filter(|top| {
+            !analysis.out_of_scope
+                && top.confidence >= self.profile.understanding.minimum_confidence
+        })
+    }
+
+    /// How the bot names an intent to people and customers, in `language`.
+    pub fn intent_label(&self, intent: &str, language: Language) -> String {
+        clarify::label(self.profile, intent, language)
+    }
+
     /// How the bot names `options` (intents) when offering them as choices: their labels in
     /// `language`, as the clarifying question does.
     pub fn choice_labels(&self, options: &[String], language: Language) -> Vec<String> {

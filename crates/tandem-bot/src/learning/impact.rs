@@ -2,7 +2,9 @@
 //! is answered as the first message of a conversation by the current profile and by the
 //! candidate, and the two verdicts compared. Questions the current bot failed and the candidate
 //! answers are the gain; questions it answered and the candidate answers otherwise (or no
-//! longer answers) are the risk.
+//! longer answers) are the risk. Questions a rule sent to a person because a person was needed
+//! (the customer asked for one, or was upset) and the candidate would keep with the bot are
+//! the danger: a change that shows any cannot be approved without an explicit override.
 
 use serde::Serialize;
 use tandem_domain::contact::Attributes;
@@ -64,6 +66,16 @@ impl Verdict {
     fn failed(&self) -> bool {
         matches!(self, Verdict::NotUnderstood | Verdict::HandedOver { .. })
     }
+
+    /// A rule handed over because a person was needed, not because the bot was lost.
+    fn needed_a_person(&self) -> bool {
+        matches!(
+            self,
+            Verdict::HandedOver {
+                reason: HandoverReason::CustomerRequest | HandoverReason::NegativeSentiment
+            }
+        )
+    }
 }
 
 /// A past question whose treatment would change.
@@ -88,6 +100,9 @@ pub struct Impact {
     pub now_answered: Vec<ImpactedQuestion>,
     /// Questions the current bot answered that the candidate answers otherwise or not at all.
     pub changed: Vec<ImpactedQuestion>,
+    /// Questions the current bot handed to a person because the customer asked for one or was
+    /// upset, that the candidate would keep with the bot.
+    pub stops_handovers: Vec<ImpactedQuestion>,
 }
 
 /// Replays `questions` through the current profile and the candidate (each with its engine).
@@ -112,13 +127,29 @@ pub fn impact(
             before: before_verdict.clone(),
             after: after_verdict.clone(),
         };
-        if before_verdict.failed() && after_verdict.answers() {
+        if before_verdict.needed_a_person() && !matches!(after_verdict, Verdict::HandedOver { .. })
+        {
+            impact.stops_handovers.push(affected);
+        } else if before_verdict.failed() && after_verdict.answers() {
             impact.now_answered.push(affected);
         } else if before_verdict.answers() && after_verdict != before_verdict {
             impact.changed.push(affected);
         }
     }
     Ok(impact)
+}
+
+/// Whether `profile`'s rules hand `text`, as a first message, to a person because a person is
+/// needed (asked for, or an upset customer): such messages are never proposed as examples.
+///
+/// # Errors
+/// When the engine cannot analyze the message.
+pub fn needs_a_person(
+    current: (&BotProfile, &Engine),
+    text: &str,
+    today: jiff::civil::Date,
+) -> Result<bool, EngineError> {
+    Ok(Verdict::of(&first_turn(current, text, today)?).needed_a_person())
 }
 
 /// The bot's turn on `text` as the first message of a conversation.
@@ -233,5 +264,35 @@ mod tests {
         .expect("impact");
         assert_eq!(found.changed.len(), 1, "{found:?}");
         assert_ne!(found.changed[0].before, found.changed[0].after);
+    }
+
+    #[test]
+    fn teaching_the_bot_an_angry_message_shows_the_handover_it_would_stop() {
+        let rant = "vocês são uns incompetentes, ninguém resolve nada nesse banco";
+        assert!(needs_a_person((&PROFILE, &ENGINE), rant, today()).unwrap());
+        let candidate = apply(
+            &PROFILE,
+            &Proposal::Article {
+                id: "learned-rant".into(),
+                language: tandem_nlu::Language::Portuguese,
+                title: rant.into(),
+                questions: Vec::new(),
+                body: "Sentimos muito pelo transtorno.".into(),
+            },
+        )
+        .expect("applied");
+        let engine = Engine::new(&candidate.engine_config()).expect("engine");
+        let mut without_rules = candidate.clone();
+        without_rules.handover.negative_sentiment.enabled = false;
+        let found = impact(
+            (&PROFILE, &ENGINE),
+            (&without_rules, &engine),
+            &[rant, "qual o limite do pix à noite?"],
+            today(),
+        )
+        .expect("impact");
+        assert_eq!(found.stops_handovers.len(), 1, "{found:?}");
+        assert!(found.now_answered.is_empty(), "{found:?}");
+        assert!(!needs_a_person((&PROFILE, &ENGINE), "qual o limite do pix?", today()).unwrap());
     }
 }

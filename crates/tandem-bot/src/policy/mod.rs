@@ -342,6 +342,10 @@ const SERVED_REQUEST_CONFIDENCE: f32 = 0.7;
 const SERVED_REQUEST_MARGIN: f32 = 0.3;
 /// How sure the learned model must be that such a request comes from an upset customer.
 const SERVED_UPSET_LIKELIHOOD: f32 = 0.9;
+/// How sure it must be of a message with no sign of feeling at all (no cue, a sentiment score
+/// of zero or more): a question on a subject the profile does not know ("posso alugar um
+/// cofre?") drifts towards the upset customers it learned from.
+const UNFELT_UPSET_LIKELIHOOD: f32 = 0.5;
 
 /// The leading intents are in scope, routine (neither sensitive nor handed over) and together
 /// confident: the bot can serve the request, even if it must first ask which of two close ones
@@ -407,7 +411,10 @@ fn second_opinion(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Hando
         return None;
     }
     let likelihoods = input.likelihoods;
-    if rules.customer_request.enabled && likelihoods.person >= PERSON_LIKELIHOOD {
+    if rules.customer_request.enabled
+        && likelihoods.person >= PERSON_LIKELIHOOD
+        && person_request::mentions_a_person(input.text, input.language)
+    {
         return Some(HandoverDecision {
             reason: HandoverReason::CustomerRequest,
             evidence: Evidence::LikelyPersonRequest {
@@ -416,12 +423,20 @@ fn second_opinion(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Hando
         });
     }
     let answerable = is_servable_request(profile, input) || input.analysis.kb_hit.is_some();
+    let (_, cue_weight) = distress::distress_cues(
+        input.text,
+        input.language,
+        input.analysis.sentiment.is_shouting,
+    );
+    let has_feeling = cue_weight > 0.0 || input.analysis.sentiment.score < 0.0;
     let needed = if answerable {
         SERVED_UPSET_LIKELIHOOD
-    } else {
+    } else if has_feeling {
         UPSET_LIKELIHOOD
+    } else {
+        UNFELT_UPSET_LIKELIHOOD
     };
-    (rules.negative_sentiment.enabled && likelihoods.upset >= needed).then(|| HandoverDecision {
+    (rules.negative_sentiment.enabled && likelihoods.upset >= needed).then_some(HandoverDecision {
         reason: HandoverReason::NegativeSentiment,
         evidence: Evidence::LikelyUpset {
             likelihood: likelihoods.upset,

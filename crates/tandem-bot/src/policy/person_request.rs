@@ -468,6 +468,38 @@ pub(crate) fn find_person_request(
         .or_else(|| profile_phrase(&words, extra))
 }
 
+/// Whether `text` names a person, a service desk, the bot or a call at all: the learned model
+/// reads a request for a person only in a message that does ("¿operan con criptomonedas?"
+/// looks like "operador" to it, and asks for no one).
+pub(crate) fn mentions_a_person(text: &str, language: Language) -> bool {
+    const CALL_WORDS: &[&str] = &[
+        "ligar",
+        "ligue",
+        "liga",
+        "ligacao",
+        "telefone",
+        "telefonema",
+        "retorno",
+        "llamar",
+        "llamada",
+        "llamen",
+        "telefono",
+        "call",
+        "phone",
+        "line",
+        "ring",
+        "callback",
+    ];
+    folded_words(text, language).iter().any(|word| {
+        let word = word.as_str();
+        is_person(word)
+            || DESK_NOUNS.contains(&word)
+            || BOT_WORDS.contains(&word)
+            || AUTOMATIC_WORDS.contains(&word)
+            || CALL_WORDS.contains(&word)
+    })
+}
+
 fn is_negated(words: &[&str], index: usize, window: usize) -> bool {
     words[index.saturating_sub(window)..index]
         .iter()

@@ -57,6 +57,7 @@ export function stopAttention() {
 
 /** Takes every live frame (live.js). */
 export function attentionFrame(frame) {
+  // Not started: logged out, or still enrolling in two-factor authentication.
   if (!user() || !unsubscribe.length) return;
   if (frame.type === "resync") {
     load();
@@ -162,7 +163,9 @@ async function announce(kind, conv, text) {
     lastChime = now;
     playChime(kind);
   }
+  const mine = generation;
   const contact = await directory.contact(conv.contact_id).catch(() => null);
+  if (mine !== generation) return;
   const name = directory.contactName(contact);
   const title = kind === "assigned" ? t("alerts.assigned") : t("alerts.message", { name });
   const body = kind === "assigned" ? name : preview(text);

@@ -90,7 +90,7 @@ function toggleHelp() {
   else showShortcutHelp();
 }
 
-/** Closes and removes the help at once (Escape closes it too; its "close" event removes it). */
+/** Closes and removes the help at once (its button, "?" and Escape). */
 function closeHelp(dialog) {
   dialog.close();
   dialog.remove();
@@ -102,7 +102,7 @@ export function showShortcutHelp() {
   const close = h("button", { type: "button", id: "shortcuts-help-close", text: t("common.close") });
   const dialog = h(
     "dialog",
-    { id: "shortcuts-help", class: "dialog shortcuts-help", attrs: { "aria-labelledby": "shortcuts-help-title" } },
+    { id: "shortcuts-help", class: "dialog", attrs: { "aria-labelledby": "shortcuts-help-title" } },
     h("h2", { id: "shortcuts-help-title", text: t("shortcuts.title") }),
     h(
       "dl",
@@ -116,7 +116,10 @@ export function showShortcutHelp() {
     h("div", { class: "dialog-buttons" }, close),
   );
   close.onclick = () => closeHelp(dialog);
-  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault();
+    closeHelp(dialog);
+  });
   document.body.append(dialog);
   dialog.showModal();
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
@@ -14,11 +15,11 @@ use tandem_domain::id::{ConversationId, LearningSuggestionId, MessageId};
 use tandem_domain::user::Role;
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
+use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id, parse_json};
 use crate::state::AppState;
 use crate::wire::{
-    EditSuggestionRequest, LearningApprovalResponse, LearningGroupResponse,
-    LearningPreviewResponse, LearningSuggestionResponse, List,
+    ApproveSuggestionRequest, EditSuggestionRequest, LearningApprovalResponse,
+    LearningGroupResponse, LearningPreviewResponse, LearningSuggestionResponse, List,
 };
 
 /// `GET /learning/groups`: every group of unanswered questions, most frequent first.
@@ -138,18 +139,27 @@ pub async fn preview(
 }
 
 /// `POST /learning/suggestions/{id}/approve`: applies the proposal to the account's profile and
-/// saves the new version with the approval, in one transaction.
+/// saves the new version with the approval, in one transaction. Refused (409 `stops_handovers`)
+/// when recent customers a rule sent to a person would stay with the bot, unless the body says
+/// `{"override_handover_guard": true}`.
 pub async fn approve(
     State(state): State<AppState>,
     auth: Auth,
     origin: ClientOrigin,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Result<Json<LearningApprovalResponse>, ApiError> {
     auth.require(Role::can_manage_account)?;
     let id: LearningSuggestionId = parse_id(&id, "learning suggestion")?;
+    let request: ApproveSuggestionRequest = if body.is_empty() {
+        ApproveSuggestionRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let override_handover_guard = request.override_handover_guard;
     let (suggestion, profile_updated_at) = state
         .app
-        .approve_learning_suggestion(&auth.0, &origin.0, id)
+        .approve_learning_suggestion(&auth.0, &origin.0, id, override_handover_guard)
         .await?;
     Ok(Json(LearningApprovalResponse {
         suggestion: suggestion.into(),

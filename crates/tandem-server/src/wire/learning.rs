@@ -74,6 +74,15 @@ pub struct EditSuggestionRequest {
     pub proposal: tandem_bot::learning::Proposal,
 }
 
+/// The optional body of an approval.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveSuggestionRequest {
+    /// Approve even though customers a rule sends to a person would stay with the bot.
+    #[serde(default)]
+    pub override_handover_guard: bool,
+}
+
 /// What approving a suggestion would change on past customer questions.
 #[derive(Debug, Serialize)]
 pub struct LearningPreviewResponse {

@@ -433,7 +433,9 @@ async fn the_bot_resolves_conversations_the_customer_went_quiet_in_after_its_ans
             conversation: None,
         };
         let mut answered = customer("+5511900000001");
-        answered.says("qual o horário de atendimento?", &admin).await;
+        answered
+            .says("qual o horário de atendimento?", &admin)
+            .await;
         let mut waiting = customer("+5511900000002");
         let asked = waiting.says("segunda via do boleto", &admin).await;
         assert!(asked.iter().any(|text| text.contains("CPF")), "{asked:?}");

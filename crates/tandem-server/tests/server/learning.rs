@@ -547,3 +547,114 @@ async fn teaching_and_dismissing(server: &TestServer) {
 async fn teaching_the_bot_and_dismissing_suggestions() {
     on_every_backend!(teaching_and_dismissing);
 }
+
+/// The learning loop never teaches the bot to keep a customer who needs a person: an angry
+/// message is not taught, and a change that would keep with the bot a customer a rule sends to a
+/// person is approved only with an explicit override.
+async fn learning_guard(server: &TestServer) {
+    let admin = server.login(ADMIN).await;
+    let ana = server.login(ANA).await;
+    let inbox = bot_inbox(server, &admin).await;
+
+    let (angry, _) = ask(
+        server,
+        &admin,
+        &inbox,
+        "+5511950000101",
+        "vocês são uns incompetentes, ninguém resolve nada nesse banco",
+    )
+    .await;
+    let answer_id = reply(
+        server,
+        &admin,
+        &angry,
+        "Sinto muito, vou resolver isso agora.",
+    )
+    .await;
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/conversations/{angry}/messages/{answer_id}/teach"),
+            &ana,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "needs_a_person");
+
+    // A customer only the learned model hands over, then a suggestion that would teach the
+    // bot that message as a routine question.
+    let waiting = "estou há duas semanas esperando uma resposta de vocês";
+    let (_, handover) = ask(server, &admin, &inbox, "+5511950000102", waiting).await;
+    assert!(
+        handover.iter().any(|text| text.contains("pessoa")),
+        "{handover:?}"
+    );
+    let (question, _) = ask(
+        server,
+        &admin,
+        &inbox,
+        "+5511950000103",
+        "vocês alugam cofres?",
+    )
+    .await;
+    let answer_id = reply(server, &admin, &question, "Sim, nas agências de São Paulo.").await;
+    let (status, taught) = server
+        .post(
+            &format!("/api/v1/conversations/{question}/messages/{answer_id}/teach"),
+            &ana,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{taught}");
+    let id = taught["id"].as_str().expect("id").to_owned();
+    let proposal = json!({
+        "kind": "examples",
+        "intent": "card_delivery",
+        "language": "pt",
+        "examples": [waiting, "duas semanas esperando resposta", "estou esperando há dias"],
+    });
+    let (status, body) = server
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/learning/suggestions/{id}"),
+            Some(&admin),
+            Some(json!({"proposal": proposal})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, preview) = server
+        .post(
+            &format!("/api/v1/learning/suggestions/{id}/preview"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let stopped = preview["stops_handovers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        stopped.iter().any(|item| item["text"] == waiting),
+        "{preview}"
+    );
+    let approve = format!("/api/v1/learning/suggestions/{id}/approve");
+    let (status, body) = server.post(&approve, &admin, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "stops_handovers");
+    let (status, body) = server
+        .post(&approve, &admin, json!({"override_handover_guard": "yes"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["override_handover_guard"]);
+    let (status, body) = server
+        .post(&approve, &admin, json!({"override_handover_guard": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["suggestion"]["status"], "approved");
+}
+
+#[tokio::test]
+async fn the_learning_loop_does_not_teach_the_bot_to_keep_customers_who_need_a_person() {
+    on_every_backend!(learning_guard);
+}

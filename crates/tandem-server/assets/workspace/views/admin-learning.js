@@ -99,7 +99,16 @@ export function renderLearning(container) {
     );
     approve.addEventListener("click", () =>
       act(approve, async () => {
-        await post(`/learning/suggestions/${suggestion.id}/approve`, {});
+        const url = `/learning/suggestions/${suggestion.id}/approve`;
+        try {
+          await post(url, {});
+        } catch (e) {
+          // The bot would keep customers a rule sends to a person: only on an explicit override.
+          if (e.code !== "stops_handovers") throw e;
+          replace(preview, renderImpact(await post(`/learning/suggestions/${suggestion.id}/preview`, {})));
+          if (!window.confirm(t("learning.overrideConfirm"))) return;
+          await post(url, { override_handover_guard: true });
+        }
         toast(t("learning.approved"), "ok");
         await load();
       }),
@@ -134,6 +143,8 @@ export function renderLearning(container) {
       impact.now_answered.length > 0 && h("ul", { class: "learning-gained" }, impact.now_answered.map(item)),
       impact.changed.length > 0 && h("h4", { text: t("learning.changed") }),
       impact.changed.length > 0 && h("ul", { class: "learning-changed" }, impact.changed.map(item)),
+      impact.stops_handovers.length > 0 && h("h4", { class: "learning-warning", text: t("learning.stopsHandovers") }),
+      impact.stops_handovers.length > 0 && h("ul", { class: "learning-stops" }, impact.stops_handovers.map(item)),
     ];
   }
 

@@ -27,7 +27,10 @@ export function createContextPanel(useReply) {
     }
     const summary = context.summary || {};
     const intent = context.top_intent
-      ? t("context.intentValue", { intent: context.top_intent.intent, confidence: Math.round(context.top_intent.confidence * 100) })
+      ? t("context.intentValue", {
+          intent: context.top_intent.label || context.top_intent.intent,
+          confidence: Math.round(context.top_intent.confidence * 100),
+        })
       : t("context.noIntent");
     const entities = [...(context.entities || [])];
     for (const [name, value] of Object.entries(context.slots || {})) entities.push({ kind: name, value });

@@ -130,6 +130,7 @@ function trendChart(name, points) {
         svg("text", { class: "chart-tick", x: x(index), y: bottom + 16, "text-anchor": "middle" }, formatDay(points[index].start)),
       ]),
       svg("text", { class: "chart-axis-title", x: MARGIN.left + plotWidth / 2, y: HEIGHT - 4, "text-anchor": "middle" }, t("reports.axis.day")),
+      !known.length && svg("text", { class: "chart-empty", x: MARGIN.left + plotWidth / 2, y: MARGIN.top + plotHeight / 2, "text-anchor": "middle" }, t("reports.noData")),
       segments.map((segment) => svg("polyline", { class: "chart-line", points: segment.join(" ") })),
       values.map((value, index) =>
         value === null || value === undefined
