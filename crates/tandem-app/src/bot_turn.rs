@@ -317,6 +317,20 @@ impl BotRunner {
         ))
     }
 
+    /// The language the bot detected the customer writing in, once it has.
+    pub(crate) async fn detected_language(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Option<Language>, StoreError> {
+        let (_, memory) = self
+            .inner
+            .store
+            .bot_memory(account_id, conversation_id)
+            .await?;
+        Ok(restore_state(memory.state).language)
+    }
+
     /// What a waiting customer is told, in the conversation's language with the profile's
     /// wording: their place and the estimated wait while the team is open, when it is back
     /// while it is closed. `None` when the account has no bot profile to speak with.

@@ -22,6 +22,9 @@ pub struct VisitorView {
     pub queue_position: Option<u32>,
     /// The customer's rating (1–5), once given.
     pub rating: Option<u8>,
+    /// The language the conversation is held in, once the bot has detected it: the widget's
+    /// own texts follow it.
+    pub language: Option<Language>,
 }
 
 impl App {
@@ -146,9 +149,14 @@ impl App {
         } else {
             None
         };
+        let language = self
+            .bot
+            .detected_language(conversation.account_id, conversation.id)
+            .await?;
         Ok(VisitorView {
             queue_position,
             rating,
+            language,
         })
     }
 

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use serde::Serialize;
+use tandem_nlu::Language;
 use uuid::Uuid;
 
 use tandem_app::AppError;
@@ -90,6 +91,8 @@ pub struct WidgetConversation {
     pub queue_position: Option<u32>,
     /// The customer's rating (1–5), once given.
     pub rating: Option<u8>,
+    /// The conversation's language (`pt`, `es`, `en`) once the bot has detected it.
+    pub language: Option<&'static str>,
 }
 
 /// A message as its customer sees it.
@@ -149,6 +152,7 @@ async fn conversation_view(
         agent_name,
         queue_position: view.queue_position,
         rating: view.rating,
+        language: view.language.map(Language::code),
     })
 }
 
