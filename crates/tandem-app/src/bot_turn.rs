@@ -214,9 +214,23 @@ impl BotRunner {
             return;
         }
         let now = self.inner.ports.clock.now();
-        if let Err(error) =
-            surveys::send_csat(&self.inner.store, self, account_id, conversation_id, now).await
+        let sent = match self
+            .conversation_language(account_id, conversation_id)
+            .await
         {
+            Ok(language) => {
+                surveys::send_csat(
+                    &self.inner.store,
+                    account_id,
+                    conversation_id,
+                    language,
+                    now,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = sent {
             tracing::warn!(%error, %conversation_id, "the satisfaction survey was not sent");
         }
     }

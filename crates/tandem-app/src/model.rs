@@ -8,5 +8,5 @@ pub use tandem_store::{
     ErasureCounts, ExpiredConversation, GeneratedContainment, InboundMessage, InboundOutcome,
     InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, MessageTranslation, QueueEntry,
     QueueStatus, ReportScope, Retention, RetentionAction, RetentionRun, SlaClock, StoredBotProfile,
-    SuggestionStatus, TYPING, TeamPatch, WebhookDelivery,
+    SuggestionStatus, SurveyResponse, TYPING, TeamPatch, WebhookDelivery,
 };

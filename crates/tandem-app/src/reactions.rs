@@ -52,11 +52,15 @@ impl App {
         self.routing.kick(account_id);
         match update {
             ConversationUpdate::Resolve => {
+                let language = self
+                    .bot
+                    .conversation_language(account_id, conversation.id)
+                    .await?;
                 if let Err(error) = surveys::send_csat(
                     &self.store,
-                    &self.bot,
                     account_id,
                     conversation.id,
+                    language,
                     self.now(),
                 )
                 .await

@@ -14,7 +14,7 @@ use tandem_reports::period::{DateRange, by_bucket, time_zone};
 use tandem_reports::tally::DEFAULT_FCR_DAYS;
 use tandem_reports::{Bucket, GroupBy, Metric, Tally};
 
-use crate::model::ReportScope;
+use crate::model::{ReportScope, SurveyResponse};
 use crate::{App, AppError};
 
 /// The longest first-contact-resolution window a report may ask for, in days.
@@ -92,6 +92,16 @@ pub struct AgentsReport {
     /// Every user of the account.
     pub agents: Vec<AgentFigures>,
 }
+
+/// The survey answers of a period, newest first.
+#[derive(Clone, Debug)]
+pub struct SurveyResponsesReport {
+    pub period: ReportPeriod,
+    pub responses: Vec<SurveyResponse>,
+}
+
+/// The most survey answers one report lists.
+pub const MAX_SURVEY_RESPONSES: u32 = 500;
 
 fn required<'a>(field: &'static str, value: Option<&'a str>) -> Result<&'a str, AppError> {
     value.ok_or_else(|| AppError::invalid(field, "required", "a date (YYYY-MM-DD) is required"))
@@ -222,6 +232,26 @@ impl App {
             metrics,
             points,
         })
+    }
+
+    /// The customers' survey answers (score and comment) of the period, newest first, at most
+    /// [`MAX_SURVEY_RESPONSES`].
+    pub async fn report_survey_responses(
+        &self,
+        account_id: AccountId,
+        query: &ReportQuery<'_>,
+    ) -> Result<SurveyResponsesReport, AppError> {
+        let period = self.report_period(account_id, query).await?;
+        let responses = self
+            .store
+            .survey_responses(
+                account_id,
+                period.scope.start,
+                period.scope.end,
+                MAX_SURVEY_RESPONSES,
+            )
+            .await?;
+        Ok(SurveyResponsesReport { period, responses })
     }
 
     /// Every user of the account with the figures of the conversations they ended up with and

@@ -11,7 +11,6 @@ use tandem_nlu::Language;
 use tandem_store::{Store, StoreError, SurveyQuestion};
 
 use crate::App;
-use crate::bot_turn::BotRunner;
 
 /// The NPS question in `language`.
 fn nps_question(language: Language) -> &'static str {
@@ -45,7 +44,7 @@ pub(crate) async fn after_answer(
     {
         return Ok(());
     }
-    let language = language(&app.bot, account_id, conversation_id).await?;
+    let language = language(app, account_id, conversation_id).await?;
     let question = SurveyQuestion {
         survey: SurveyKind::Nps,
         text: nps_question(language).to_owned(),
@@ -61,11 +60,12 @@ pub(crate) async fn after_answer(
 }
 
 async fn language(
-    bot: &BotRunner,
+    app: &App,
     account_id: AccountId,
     conversation_id: ConversationId,
 ) -> Result<Language, StoreError> {
-    Ok(bot
+    Ok(app
+        .bot
         .conversation_language(account_id, conversation_id)
         .await?
         .unwrap_or(Language::Portuguese))
@@ -84,9 +84,9 @@ fn csat_question(language: Language) -> &'static str {
 /// on other inboxes or when the conversation was reopened meanwhile.
 pub(crate) async fn send_csat(
     store: &Store,
-    bot: &BotRunner,
     account_id: AccountId,
     conversation_id: ConversationId,
+    language: Option<Language>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let conversation = store.conversation(account_id, conversation_id).await?;
@@ -94,7 +94,7 @@ pub(crate) async fn send_csat(
     if !inbox.channel.delivers_outbound() {
         return Ok(());
     }
-    let language = language(bot, account_id, conversation_id).await?;
+    let language = language.unwrap_or(Language::Portuguese);
     let question = SurveyQuestion {
         survey: SurveyKind::Csat,
         text: csat_question(language).to_owned(),

@@ -12,9 +12,8 @@
 use std::process::ExitCode;
 
 use std::sync::Arc;
-use tandem_bot::handover_eval::{
-    Case, HANDOVER_FINAL_SET, HANDOVER_SET, Label, Outcome, Split, overall, parse_set, run, score,
-};
+use tandem_bot::handover_eval::{Outcome, overall, run, score};
+use tandem_bot::handover_set::{Case, HANDOVER_FINAL_SET, HANDOVER_SET, Label, Split, parse_set};
 
 use tandem_bot::handover_model::HandoverModel;
 use tandem_bot::policy::{self, PolicyInput};

@@ -17,7 +17,7 @@ use tandem_nlu::{
     off_topic_examples,
 };
 
-use crate::handover_eval::{Case, HANDOVER_SET, Label, parse_set};
+use crate::handover_set::{Case, HANDOVER_SET, Label, parse_set};
 use crate::profile::BotProfile;
 
 /// How likely a message is to need a person, by kind.

@@ -39,6 +39,7 @@ mod demo;
 pub mod dialogue;
 pub mod handover_eval;
 pub mod handover_model;
+pub mod handover_set;
 pub mod learning;
 mod messages;
 pub mod policy;

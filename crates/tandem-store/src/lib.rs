@@ -113,7 +113,7 @@ pub use routing::{Availability, DEFAULT_HANDLING_TIME, Placement, QueueEntry, Qu
 pub use routing_follow_up::RoutingFacts;
 pub use sla::SlaClock;
 pub use summaries::{ConversationSummary, MessagePreview};
-pub use surveys::{SURVEY_WINDOW, SurveyQuestion};
+pub use surveys::{SURVEY_WINDOW, SurveyQuestion, SurveyResponse};
 pub use teams::TeamPatch;
 pub use two_factor::{ChallengeFlow, TwoFactorGate, TwoFactorRecord};
 pub use users::UserSeed;

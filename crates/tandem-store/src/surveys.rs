@@ -3,12 +3,15 @@
 //! a score within the window is recorded as `survey_answered` on the resolved conversation
 //! instead of reopening it. With several answers, the last one counts.
 
+use sqlx::types::Json;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, EventKind};
-use tandem_domain::id::{AccountId, ConversationId};
+use tandem_domain::id::{AccountId, ConversationId, UserId};
+use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::Message;
 use tandem_domain::survey::{SurveyAnswer, SurveyKind, parse_answer};
+use uuid::Uuid;
 
 use crate::changes::Announcements;
 use crate::conversation_rows::find_conversation;
@@ -16,6 +19,7 @@ use crate::db::{Conn, args};
 use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::message_rows::insert_bot_message;
+use crate::records::timestamp;
 use crate::{Store, StoreError};
 
 /// How long after the question an answer is still taken as one.
@@ -69,7 +73,78 @@ pub struct SurveyQuestion {
     pub choices: Vec<(String, String)>,
 }
 
+/// A customer's answer to a survey, as the reports list them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SurveyResponse {
+    pub conversation_id: ConversationId,
+    pub survey: SurveyKind,
+    pub score: u8,
+    pub comment: Option<String>,
+    pub answered_at: Timestamp,
+    /// Who had the conversation when the customer answered (none: the bot).
+    pub agent_id: Option<UserId>,
+    pub channel: ChannelKind,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct SurveyResponseRow {
+    conversation_id: Uuid,
+    data: Json<EventKind>,
+    created_at: i64,
+    assignee_id: Option<Uuid>,
+    channel: String,
+}
+
+/// The answer a row holds; `None` for an event that is not one.
+fn response(row: SurveyResponseRow) -> Result<Option<SurveyResponse>, StoreError> {
+    let EventKind::SurveyAnswered {
+        survey,
+        score,
+        comment,
+    } = row.data.0
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SurveyResponse {
+        conversation_id: ConversationId(row.conversation_id),
+        survey,
+        score,
+        comment,
+        answered_at: timestamp(row.created_at)?,
+        agent_id: row.assignee_id.map(UserId),
+        channel: row
+            .channel
+            .parse()
+            .map_err(|_| StoreError::corrupt(format!("inboxes.channel = {:?}", row.channel)))?,
+    }))
+}
+
 impl Store {
+    /// The survey answers given in `[start, end)`, newest first, at most `limit`.
+    pub async fn survey_responses(
+        &self,
+        account_id: AccountId,
+        start: Timestamp,
+        end: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SurveyResponse>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows = conn
+            .fetch_all::<SurveyResponseRow>(
+                "SELECT e.conversation_id, e.data, e.created_at, c.assignee_id, i.channel \
+                 FROM events e JOIN conversations c ON c.account_id = e.account_id AND c.id = e.conversation_id \
+                 JOIN inboxes i ON i.account_id = c.account_id AND i.id = c.inbox_id \
+                 WHERE e.account_id = $1 AND e.kind = 'survey_answered' \
+                 AND e.created_at >= $2 AND e.created_at < $3 \
+                 ORDER BY e.created_at DESC, e.id DESC LIMIT $4",
+                args![account_id, start, end, i64::from(limit)],
+            )
+            .await?;
+        rows.into_iter()
+            .filter_map(|row| response(row).transpose())
+            .collect()
+    }
+
     /// Sends a survey on a resolved conversation's channel. `None` when the conversation is not
     /// resolved (it was reopened meanwhile) or its inbox has no way to reach the customer.
     pub async fn send_survey(

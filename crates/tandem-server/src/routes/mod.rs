@@ -245,6 +245,7 @@ pub fn router() -> Router<AppState> {
         .route("/reports/summary.csv", get(reports::summary_csv))
         .route("/reports/trend", get(reports::trend))
         .route("/reports/agents", get(reports::agents))
+        .route("/reports/survey_responses", get(reports::survey_responses))
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(health::openapi))
         .nest("/widget/{inbox_id}", widget_routes());

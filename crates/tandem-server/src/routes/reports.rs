@@ -1,6 +1,6 @@
 //! Reports for supervisors and admins: a summary of every metric (grouped by channel, inbox,
 //! team, agent, intent or handover reason), its CSV export, a daily or weekly trend, and the
-//! agents' figures. Dates are calendar days in the account's time zone; conversations count in
+//! agents' figures, and the customers' survey answers with their comments. Dates are calendar days in the account's time zone; conversations count in
 //! the day they were opened.
 
 use std::collections::{HashMap, HashSet};
@@ -19,7 +19,7 @@ use crate::extract::Auth;
 use crate::state::AppState;
 use crate::wire::{
     MetricValues, ReportGroupResponse, ReportSummaryResponse, ReportTrendResponse,
-    TrendPointResponse, metric_values,
+    SurveyResponsesResponse, TrendPointResponse, metric_values,
 };
 
 /// The agents report's extra figure: busy time over online time (`tandem_reports::occupancy`).
@@ -192,5 +192,24 @@ pub async fn agents(
         group_by: Some(GroupBy::Agent.as_str()),
         total,
         groups,
+    }))
+}
+
+/// The customers' survey answers (score and comment) of the range, newest first, at most 500.
+pub async fn survey_responses(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(params): Query<Params>,
+) -> Result<Json<SurveyResponsesResponse>, ApiError> {
+    auth.require(Role::can_read_reports)?;
+    let report = state
+        .app
+        .report_survey_responses(auth.0.account_id(), &query(&params))
+        .await?;
+    Ok(Json(SurveyResponsesResponse {
+        from: report.period.range.from.to_string(),
+        to: report.period.range.to.to_string(),
+        time_zone: report.period.time_zone_name,
+        data: report.responses.into_iter().map(Into::into).collect(),
     }))
 }

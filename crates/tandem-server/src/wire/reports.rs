@@ -53,3 +53,40 @@ pub struct TrendPointResponse {
     pub start: String,
     pub metrics: MetricValues,
 }
+
+/// The survey answers of a period, newest first.
+#[derive(Debug, Serialize)]
+pub struct SurveyResponsesResponse {
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    pub data: Vec<SurveyResponseBody>,
+}
+
+/// One customer's answer to a survey.
+#[derive(Debug, Serialize)]
+pub struct SurveyResponseBody {
+    pub conversation_id: uuid::Uuid,
+    /// `csat` (1–5) or `nps` (0–10).
+    pub survey: &'static str,
+    pub score: u8,
+    pub comment: Option<String>,
+    pub answered_at: tandem_domain::Timestamp,
+    /// Who had the conversation (null: the bot).
+    pub agent_id: Option<uuid::Uuid>,
+    pub channel: &'static str,
+}
+
+impl From<tandem_app::model::SurveyResponse> for SurveyResponseBody {
+    fn from(response: tandem_app::model::SurveyResponse) -> Self {
+        Self {
+            conversation_id: response.conversation_id.0,
+            survey: response.survey.as_str(),
+            score: response.score,
+            comment: response.comment,
+            answered_at: response.answered_at,
+            agent_id: response.agent_id.map(|id| id.0),
+            channel: response.channel.as_str(),
+        }
+    }
+}

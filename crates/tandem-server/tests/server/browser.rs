@@ -440,8 +440,8 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     )
     .await;
     screenshot(&supervisor, "workspace-supervisor").await;
-    // Its reports card counts the conversation and its rating, with the three trend charts, and
-    // lists the agents with their occupancy.
+    // Its reports card counts the conversation and its rating, with the three trend charts, lists
+    // the agents with their occupancy and the customer's answer with its comment.
     wait_until(
         &supervisor,
         "the reports card shows the rated conversation",
@@ -449,7 +449,8 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
          const cell = (metric) => row && row.querySelector(`td[data-metric=\"${metric}\"]`).textContent; \
          return !!row && cell('conversations') !== '0' && cell('csat_positive_rate') === '100%' \
            && document.querySelectorAll('#supervisor-reports svg.trend-chart').length === 3 \
-           && document.querySelectorAll('#reports-agents tr.report-agent td[data-metric=\"occupancy\"]').length > 0;",
+           && document.querySelectorAll('#reports-agents tr.report-agent td[data-metric=\"occupancy\"]').length > 0 \
+           && [...document.querySelectorAll('#reports-surveys .survey-comment')].some(c => c.textContent.includes('Resolveu rápido'));",
     )
     .await;
     supervisor
@@ -476,6 +477,135 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     for browser in [agent, customer, supervisor] {
         browser.close().await.unwrap();
     }
+    server.stop().await;
+}
+
+/// An agent's day in the workspace: the alert settings, going online and seeing at once what
+/// routing assigned, the unread count in the tab title, the keyboard shortcuts, and the phone
+/// layout, with screenshots of each.
+#[tokio::test]
+async fn an_agent_goes_online_is_alerted_and_works_from_the_keyboard_and_a_phone() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(Backend::Sqlite).await;
+    let agent = driver.browser().await;
+    open_workspace(&agent, &server.base).await;
+    log_in(&agent, ANA).await;
+    wait_until(
+        &agent,
+        "the inbox shows",
+        "return !!document.querySelector('#conversation-list');",
+    )
+    .await;
+
+    // Her alert settings, kept per user.
+    click(&agent, "#alerts-button").await;
+    wait_until(
+        &agent,
+        "the alert settings open",
+        "const p = document.querySelector('#alerts-panel'); return !!p && !p.hidden \
+         && !!document.querySelector('#alert-sound') && !!document.querySelector('#alert-title');",
+    )
+    .await;
+    screenshot(&agent, "workspace-alert-settings").await;
+    click(&agent, "#alerts-close").await;
+
+    // Two customers ask for a person while she is away; going online shows what she got.
+    for (phone, text) in [
+        ("+5511970000001", "quero falar com um atendente"),
+        (
+            "+5511970000002",
+            "preciso falar com uma pessoa sobre meu cartão",
+        ),
+    ] {
+        let (status, body) = server.inbound(phone, text, &format!("{phone}-1")).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let admin = server.login(ADMIN).await;
+    server
+        .eventually("/api/v1/conversations?status=queued", &admin, |body| {
+            body["data"]
+                .as_array()
+                .is_some_and(|queued| queued.len() == 2)
+        })
+        .await;
+    run(
+        &agent,
+        "const p = document.querySelector('#presence'); p.value = 'online'; \
+         p.dispatchEvent(new Event('change', { bubbles: true }));",
+    )
+    .await;
+    wait_until(
+        &agent,
+        "going online lists the conversations routing assigned",
+        "return document.querySelectorAll('#online-assignments .online-assignment').length > 0;",
+    )
+    .await;
+    screenshot(&agent, "workspace-going-online").await;
+    click(&agent, "#online-assignments-close").await;
+
+    // A customer writes again while she is elsewhere: the tab title counts it.
+    let (status, body) = server
+        .inbound("+5511970000001", "oi, alguém aí?", "+5511970000001-2")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    wait_until(
+        &agent,
+        "the tab title counts unread customer messages",
+        "return /^\\(\\d+\\) Tandem$/.test(document.title);",
+    )
+    .await;
+
+    // The keyboard: "?" lists the shortcuts, "j" opens the first conversation.
+    run(
+        &agent,
+        "document.dispatchEvent(new KeyboardEvent('keydown', { key: '?', bubbles: true }));",
+    )
+    .await;
+    wait_until(
+        &agent,
+        "the shortcuts are listed",
+        "const d = document.querySelector('#shortcuts-help'); return !!d && d.open \
+         && d.querySelectorAll('kbd').length >= 6;",
+    )
+    .await;
+    screenshot(&agent, "workspace-shortcuts").await;
+    click(&agent, "#shortcuts-help-close").await;
+    run(
+        &agent,
+        "document.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));",
+    )
+    .await;
+    wait_until(
+        &agent,
+        "j opens a conversation",
+        "return !!document.querySelector('#transcript');",
+    )
+    .await;
+
+    // At phone width the list and the conversation are separate screens, nothing scrolls sideways.
+    agent.set_window_size(360, 740).await.unwrap();
+    click(&agent, "#nav-back").await;
+    wait_until(
+        &agent,
+        "the phone shows the list alone",
+        "return document.body.dataset.screen === 'inbox' \
+         && document.documentElement.scrollWidth <= window.innerWidth;",
+    )
+    .await;
+    screenshot(&agent, "workspace-phone-inbox").await;
+    click(&agent, "#conversation-list .conversation-row").await;
+    wait_until(
+        &agent,
+        "the phone shows the conversation alone",
+        "return document.body.dataset.screen === 'conversation' && !!document.querySelector('#transcript') \
+         && document.documentElement.scrollWidth <= window.innerWidth;",
+    )
+    .await;
+    screenshot(&agent, "workspace-phone-conversation").await;
+
+    agent.close().await.unwrap();
     server.stop().await;
 }
 

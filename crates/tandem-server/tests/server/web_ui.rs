@@ -539,6 +539,35 @@ async fn a_widget_visitor_talks_to_the_bot_and_a_person_and_rates_them_on(server
         .collect();
     assert_eq!(answers.len(), 2, "{events}");
     assert_eq!(answers[1]["data"]["comment"], "Atendimento rápido");
+    // The reports list each answer with its comment, newest first; agents may not read them.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let range = format!(
+        "from={}&to={}",
+        today.yesterday().unwrap(),
+        today.tomorrow().unwrap()
+    );
+    let admin = server.login(ADMIN).await;
+    let (status, responses) = server
+        .get(&format!("/api/v1/reports/survey_responses?{range}"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{responses}");
+    let listed: Vec<&Value> = responses["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|answer| answer["conversation_id"] == conversation.as_str())
+        .collect();
+    assert_eq!(listed.len(), 2, "{responses}");
+    assert_eq!(listed[0]["score"], 5, "newest first: {responses}");
+    assert_eq!(listed[0]["comment"], "Atendimento rápido");
+    assert_eq!(listed[0]["survey"], "csat");
+    assert_eq!(listed[0]["channel"], "web");
+    let (status, _) = server
+        .get(&format!("/api/v1/reports/survey_responses?{range}"), &ana)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (_, restored) = maria.call(Method::GET, "/conversation", None).await;
     let texts: Vec<&str> = restored["messages"]

@@ -5,7 +5,7 @@
 
 import { get, query } from "../api.js";
 import { h, options, replace, svg, table } from "../dom.js";
-import { formatDay, formatDuration, t, tv } from "../i18n.js";
+import { formatDay, formatDuration, formatTime, t, tv } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
 
 const GROUPS = ["channel", "inbox", "team", "agent", "intent", "handover_reason"];
@@ -234,20 +234,21 @@ export function reportsPanel() {
     const range = { from: from.value, to: to.value };
     csv.href = "/api/v1/reports/summary.csv" + query({ ...range, group_by: groupBy.value });
     try {
-      const [summary, trend, reasons, agents] = await Promise.all([
+      const [summary, trend, reasons, agents, surveys] = await Promise.all([
         get("/reports/summary" + query({ ...range, group_by: groupBy.value })),
         get("/reports/trend" + query({ ...range, bucket: "day", metric: TRENDS.join(",") })),
         get("/reports/summary" + query({ ...range, group_by: "handover_reason" })),
         get("/reports/agents" + query(range)),
+        get("/reports/survey_responses" + query(range)),
       ]);
-      paint(summary, trend, reasons, agents);
+      paint(summary, trend, reasons, agents, surveys);
     } catch (e) {
       replace(body, h("p", { class: "empty-note", text: errorText(e) }));
       toast(errorText(e));
     }
   }
 
-  function paint(summary, trend, reasons, agents) {
+  function paint(summary, trend, reasons, agents, surveys) {
     const cells = (columns) => (name, metrics, cls) =>
       h("tr", { class: cls }, h("td", { text: name }), columns.map((column) => h("td", { class: "number", attrs: { "data-metric": column }, text: formatMetric(column, metrics[column]) })));
     const row = cells(COLUMNS);
@@ -271,6 +272,32 @@ export function reportsPanel() {
         table(
           [t("reports.group.agent"), ...AGENT_COLUMNS.map((column) => t("reports.metric." + column))],
           [agentRow(t("reports.total"), agents.total, "report-total"), ...agents.groups.map((group) => agentRow(group.label || group.key, group.metrics, "report-agent"))],
+        ),
+      ),
+      h("h3", { text: t("reports.surveys") }),
+      surveyTable(surveys.data, agents.groups),
+    );
+  }
+
+  /** The customers' answers with their comments, newest first; each links to its conversation. */
+  function surveyTable(responses, agentGroups) {
+    if (responses.length === 0) return h("p", { id: "reports-surveys", class: "empty-note", text: t("reports.noSurveys") });
+    const names = new Map(agentGroups.map((group) => [group.key, group.label]));
+    return h(
+      "div",
+      { id: "reports-surveys", class: "table-scroll" },
+      table(
+        [t("reports.survey.when"), t("reports.survey.score"), t("reports.survey.comment"), t("reports.group.agent"), t("reports.group.channel")],
+        responses.map((response) =>
+          h(
+            "tr",
+            { class: "survey-response", attrs: { "data-survey": response.survey } },
+            h("td", {}, h("a", { href: `#/conversations/${response.conversation_id}`, text: formatTime(response.answered_at) })),
+            h("td", { class: "number", text: `${response.score} (${response.survey.toUpperCase()})` }),
+            h("td", { class: "survey-comment", text: response.comment || "—" }),
+            h("td", { text: response.agent_id ? names.get(response.agent_id) || "—" : t("reports.survey.bot") }),
+            h("td", { text: tv("channel", response.channel) }),
+          ),
         ),
       ),
     );
