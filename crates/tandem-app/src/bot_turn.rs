@@ -15,8 +15,8 @@ use tokio_util::task::TaskTracker;
 use tandem_bot::learning;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotState, BotTurn,
-    CustomerTurn, ExternalReply, HandoverDecision, TeamAvailability, TurnOutcome, handover_message,
-    queue_notice,
+    CustomerTurn, ExternalReply, HandoverDecision, MessageKind, TeamAvailability, TurnOutcome,
+    handover_message, queue_notice, render_message,
 };
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
@@ -348,6 +348,38 @@ impl BotRunner {
     /// What a waiting customer is told, in the conversation's language with the profile's
     /// wording: their place and the estimated wait while the team is open, when it is back
     /// while it is closed. `None` when the account has no bot profile to speak with.
+    /// What a customer is told when a person sends the conversation to `team`, in the
+    /// conversation's language with the profile's wording; `None` without a profile.
+    pub(crate) async fn transfer_notice_text(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        team: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let store = &self.inner.store;
+        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
+            Ok(Some(bot)) => bot,
+            Ok(None) => return Ok(None),
+            Err(TurnError::Store(error)) => return Err(error),
+            Err(error) => {
+                tracing::warn!(%error, %account_id, "no transfer notice: the bot profile does not load");
+                return Ok(None);
+            }
+        };
+        let contact = store.contact(account_id, conversation.contact_id).await?;
+        let language = restore_state(memory.state)
+            .language
+            .unwrap_or(bot.profile.languages.default);
+        Ok(Some(render_message(
+            &bot.profile,
+            MessageKind::Transferred,
+            language,
+            &contact.attributes,
+            &[("team", team.to_owned())],
+        )))
+    }
+
     pub(crate) async fn queue_notice_text(
         &self,
         account_id: AccountId,

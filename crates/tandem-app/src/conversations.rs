@@ -9,8 +9,10 @@ use serde_json::Value;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
-use tandem_domain::id::{AccountId, ConversationId, MessageId};
+use tandem_domain::id::{AccountId, ConversationId, MessageId, TeamId};
 use tandem_domain::message::{Message, validate_message_text};
+
+use tandem_store::StoreError;
 
 use crate::audit::AuditEvent;
 use crate::model::{
@@ -137,6 +139,55 @@ impl App {
             .store
             .append_agent_message(principal.account_id(), &agent_message, self.now())
             .await?)
+    }
+
+    /// A person sends the conversation to a team's queue, with a private note for whoever takes
+    /// it (written first, while the person still has it); the customer is told, in their
+    /// language, which team will continue.
+    pub async fn transfer_to_team(
+        &self,
+        principal: &Principal,
+        actor: &audit::Actor,
+        conversation_id: ConversationId,
+        team_id: TeamId,
+        note: Option<String>,
+    ) -> Result<(Conversation, Vec<Event>), AppError> {
+        let account_id = principal.account_id();
+        let team = self
+            .store
+            .team(account_id, team_id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound { .. } => StoreError::InvalidReference {
+                    field: "team_id",
+                    message: "no such team in this account".into(),
+                },
+                other => other,
+            })?;
+        if let Some(note) = note.filter(|note| !note.trim().is_empty()) {
+            validate_message_text(&note).map_err(|_| {
+                AppError::invalid("note", "invalid_text", "must be 1 to 65,536 characters")
+            })?;
+            self.reply(principal, conversation_id, note, true).await?;
+        }
+        let changed = self
+            .change_conversation(
+                principal,
+                actor,
+                conversation_id,
+                ConversationUpdate::TransferToTeam { team_id },
+            )
+            .await?;
+        if let Some(text) = self
+            .bot
+            .transfer_notice_text(account_id, conversation_id, &team.name)
+            .await?
+        {
+            self.store
+                .send_bot_notice(account_id, conversation_id, &text, self.now())
+                .await?;
+        }
+        Ok(changed)
     }
 
     /// A change a person makes to a conversation, and what follows it (routing, the CSAT

@@ -73,6 +73,15 @@ impl MessageKind {
             (MessageKind::Thanks, Pt) => "Por nada! Se precisar de mais alguma coisa, é só chamar.",
             (MessageKind::Thanks, Es) => "¡De nada! Si necesitas algo más, aquí estoy.",
             (MessageKind::Thanks, En) => "You're welcome! If you need anything else, just ask.",
+            (MessageKind::Transferred, Pt) => {
+                "Transferi sua conversa para a equipe {team}. Em instantes alguém continua com você por aqui."
+            }
+            (MessageKind::Transferred, Es) => {
+                "Transferí tu conversación al equipo {team}. En breve alguien continúa contigo por aquí."
+            }
+            (MessageKind::Transferred, En) => {
+                "I've passed your conversation to the {team} team. Someone will continue with you here shortly."
+            }
             (MessageKind::ClosedAfterSilence, Pt) => {
                 "Como não tivemos mais notícias, vou encerrar esta conversa. Se precisar, é só escrever de novo."
             }

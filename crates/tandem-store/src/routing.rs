@@ -12,6 +12,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, InboxId, TeamId, UserId};
+use tandem_domain::message::Message;
 use tandem_routing::assign::{Agent, plan};
 use tandem_routing::queue::{Priority, Waiting, estimated_wait, position, typical_handling_time};
 use tandem_routing::team::{Need, OutOfHours, TeamRouting, choose_team};
@@ -436,6 +437,39 @@ impl Store {
         .await?;
         conn.commit().await?;
         Ok(())
+    }
+
+    /// Tells the customer something on the bot's behalf (a transfer, say): stores `text` as a bot
+    /// message, delivered like any other; `None` when the conversation is resolved.
+    pub async fn send_bot_notice(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Option<Message>, StoreError> {
+        let mut conn = self.write().await?;
+        let mut conversation =
+            find_conversation(&mut conn, account_id, conversation_id, true).await?;
+        if conversation.status == ConversationStatus::Resolved {
+            return Ok(None);
+        }
+        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
+        let message = insert_bot_message(&mut conn, &conversation, &rules, text, None, now).await?;
+        conversation.last_activity_at = now;
+        update_conversation_row(&mut conn, &conversation).await?;
+        let mut announcements = Announcements::default();
+        record(
+            &mut conn,
+            &mut conversation,
+            rules.has_webhook,
+            Written::by(Actor::Bot, Vec::new()).messages([message.clone()]),
+            now,
+            &mut announcements,
+        )
+        .await?;
+        self.changes.commit_with(conn, announcements).await?;
+        Ok(Some(message))
     }
 
     /// Tells a queued customer their place: stores `text` as a bot message (queued for the

@@ -35,11 +35,13 @@ pub enum MessageKind {
     ActionUnavailable,
     /// The bot resolves a conversation the customer went quiet in after its answer.
     ClosedAfterSilence,
+    /// A person sent the conversation to another team (`{team}`).
+    Transferred,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 13] = [
+    pub const ALL: [MessageKind; 14] = [
         MessageKind::PersonComing,
         MessageKind::QueuePosition,
         MessageKind::QueueWait,
@@ -53,6 +55,7 @@ impl MessageKind {
         MessageKind::Thanks,
         MessageKind::ActionUnavailable,
         MessageKind::ClosedAfterSilence,
+        MessageKind::Transferred,
     ];
 
     /// Where a profile overrides it.
@@ -71,6 +74,7 @@ impl MessageKind {
             MessageKind::Thanks => "messages.thanks",
             MessageKind::ActionUnavailable => "messages.action_unavailable",
             MessageKind::ClosedAfterSilence => "messages.closed_after_silence",
+            MessageKind::Transferred => "messages.transferred",
         }
     }
 
@@ -81,6 +85,7 @@ impl MessageKind {
             MessageKind::QueueWait => &["wait"],
             MessageKind::Closed | MessageKind::ClosedBotStays => &["reopens_at"],
             MessageKind::Clarify => &["first", "second"],
+            MessageKind::Transferred => &["team"],
             _ => &[],
         }
     }
@@ -103,6 +108,7 @@ impl MessageKind {
             MessageKind::Thanks => messages.thanks.as_ref(),
             MessageKind::ActionUnavailable => messages.action_unavailable.as_ref(),
             MessageKind::ClosedAfterSilence => messages.closed_after_silence.as_ref(),
+            MessageKind::Transferred => messages.transferred.as_ref(),
         }
     }
 }

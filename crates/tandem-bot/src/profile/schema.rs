@@ -539,6 +539,8 @@ pub struct Messages {
     pub action_unavailable: Option<Localized<String>>,
     /// When the bot resolves a conversation the customer went quiet in.
     pub closed_after_silence: Option<Localized<String>>,
+    /// When a person sends the conversation to another team, a template over `{team}`.
+    pub transferred: Option<Localized<String>>,
 }
 
 impl BotProfile {

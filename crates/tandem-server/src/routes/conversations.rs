@@ -285,16 +285,21 @@ pub async fn transfer(
     Path(conversation_id): Path<String>,
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
-    apply(
-        &state,
-        &auth,
-        origin,
-        &conversation_id,
-        ConversationUpdate::TransferToTeam {
-            team_id: TeamId(request.team_id),
-        },
-    )
-    .await
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    let (conversation, events) = state
+        .app
+        .transfer_to_team(
+            &auth.0,
+            &auth.actor(origin),
+            conversation_id,
+            TeamId(request.team_id),
+            request.note,
+        )
+        .await?;
+    Ok(Json(ConversationChangeResponse {
+        conversation: conversation.into(),
+        events: events.into_iter().map(Into::into).collect(),
+    }))
 }
 
 pub async fn unassign(

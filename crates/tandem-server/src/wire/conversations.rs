@@ -120,6 +120,9 @@ pub struct AssignRequest {
 pub struct TransferRequest {
     /// The team whose queue receives the conversation.
     pub team_id: Uuid,
+    /// A private note for whoever takes it.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

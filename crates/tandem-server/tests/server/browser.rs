@@ -605,6 +605,55 @@ async fn an_agent_goes_online_is_alerted_and_works_from_the_keyboard_and_a_phone
     .await;
     screenshot(&agent, "workspace-phone-conversation").await;
 
+    // A team created a moment ago is offered in the transfer dialog, without a reload; the
+    // transfer carries a note, and the customer is told which team continues.
+    agent.set_window_size(1366, 768).await.unwrap();
+    let (status, team) = server
+        .post("/api/v1/teams", &admin, json!({"name": "Cartões"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{team}");
+    let team_id = team["id"].as_str().expect("a team id").to_owned();
+    click(&agent, "#action-transfer").await;
+    wait_until(
+        &agent,
+        "the new team is offered",
+        &format!(
+            "return !!document.querySelector('#transfer-target option[value=\"team:{team_id}\"]');"
+        ),
+    )
+    .await;
+    run(
+        &agent,
+        &format!("document.querySelector('#transfer-target').value = 'team:{team_id}';"),
+    )
+    .await;
+    type_into(
+        &agent,
+        "#transfer-note",
+        "Quer aumentar o limite do cartão.",
+    )
+    .await;
+    screenshot(&agent, "workspace-transfer").await;
+    click(&agent, "#transfer-confirm").await;
+    let moved = server
+        .eventually("/api/v1/conversations?status=queued", &admin, |body| {
+            body["data"]
+                .as_array()
+                .is_some_and(|queued| queued.iter().any(|c| c["team_id"] == team_id.as_str()))
+        })
+        .await;
+    let conversation = moved["data"]
+        .as_array()
+        .and_then(|queued| queued.iter().find(|c| c["team_id"] == team_id.as_str()))
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("{moved}"))
+        .to_owned();
+    server
+        .bot_texts_once(&admin, &conversation, |texts| {
+            texts.iter().any(|text| text.contains("equipe Cartões"))
+        })
+        .await;
+
     agent.close().await.unwrap();
     server.stop().await;
 }

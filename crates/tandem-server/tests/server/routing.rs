@@ -222,11 +222,45 @@ async fn agents_take_the_queue_in_order(server: &TestServer) {
         .post(
             &format!("/api/v1/conversations/{second}/transfer"),
             &admin,
-            json!({"team_id": specialists}),
+            json!({"team_id": specialists, "note": "Quer aumentar o limite; CPF já conferido."}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["conversation"]["team_id"], specialists.as_str());
+    // The note waits for whoever takes it; the customer is told which team continues.
+    let (_, transcript) = server
+        .get(
+            &format!("/api/v1/conversations/{second}/messages?limit=100"),
+            &admin,
+        )
+        .await;
+    assert!(
+        transcript["data"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .any(|message| {
+                message["private"] == true
+                    && message["text"] == "Quer aumentar o limite; CPF já conferido."
+            }),
+        "{transcript}"
+    );
+    server
+        .bot_texts_once(&admin, &second, |texts| {
+            texts
+                .iter()
+                .any(|text| text.starts_with("Transferi sua conversa para a equipe Especialistas."))
+        })
+        .await;
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/conversations/{second}/transfer"),
+            &admin,
+            json!({"team_id": specialists, "note": 7}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(crate::harness::error_fields(&body), ["note"]);
     let (_, agents) = server.get("/api/v1/agents", &admin).await;
     let bruno_status = agents["data"]
         .as_array()

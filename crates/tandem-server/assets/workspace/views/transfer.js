@@ -1,5 +1,7 @@
-// The transfer dialog: send a conversation to a team's queue, or (supervisors and admins)
-// assign it to an agent, optionally beyond their capacity.
+// The transfer dialog: send a conversation to a team's queue with a note for whoever takes it
+// (the customer is told which team continues), or (supervisors and admins) assign it to an
+// agent, optionally beyond their capacity. Teams are read fresh each time, so a team created a
+// moment ago is there without a reload.
 
 import { get, post } from "../api.js";
 import * as directory from "../directory.js";
@@ -11,7 +13,7 @@ import { isSupervisor } from "../session.js";
 /** Opens the dialog; resolves to the change ({conversation, events}) or null if cancelled. */
 export async function transferDialog(conversationId) {
   const [teams, users, agents] = await Promise.all([
-    directory.teams(),
+    get("/teams").then((r) => r.data),
     directory.users(),
     isSupervisor() ? get("/agents").then((r) => r.data) : [],
   ]);
@@ -33,6 +35,7 @@ export async function transferDialog(conversationId) {
       ),
     );
   }
+  const note = h("textarea", { id: "transfer-note", rows: 3, attrs: { maxlength: "2000", placeholder: t("transfer.notePlaceholder") } });
   const override = h("input", { type: "checkbox", id: "transfer-override" });
   const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
   const confirm = h("button", { type: "button", id: "transfer-confirm", class: "primary", text: t("transfer.confirm") });
@@ -43,6 +46,8 @@ export async function transferDialog(conversationId) {
     h("h2", { text: t("transfer.title") }),
     h("label", { attrs: { for: "transfer-target" }, text: t("transfer.to") }),
     target,
+    h("label", { attrs: { for: "transfer-note" }, text: t("transfer.note") }),
+    note,
     isSupervisor() && h("label", { class: "inline" }, override, " ", t("transfer.override")),
     error,
     h("div", { class: "dialog-buttons" }, cancel, confirm),
@@ -66,7 +71,7 @@ export async function transferDialog(conversationId) {
       try {
         const result =
           kind === "team"
-            ? await post(`/conversations/${conversationId}/transfer`, { team_id: id })
+            ? await post(`/conversations/${conversationId}/transfer`, { team_id: id, ...(note.value.trim() ? { note: note.value } : {}) })
             : await post(`/conversations/${conversationId}/assign`, { agent_id: id, override_capacity: override.checked });
         finish(result);
       } catch (e) {
