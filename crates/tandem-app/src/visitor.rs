@@ -2,6 +2,11 @@
 //! proves it — the id with an HMAC-SHA256 over the inbox and the id, under a key derived from the
 //! installation's secret key. Every node verifies tokens without a database read, and one
 //! visitor cannot read another's conversation by guessing an id.
+//!
+//! A host site may say who its signed-in customer is (identity verification, as Intercom does):
+//! the customer's id in its systems and an HMAC-SHA256 of that id under the inbox's secret,
+//! computed on its server. A verified customer's visitor id is derived from their id, so every
+//! browser they use is one visitor, and one contact with their other channels.
 
 use aws_lc_rs::hmac;
 
@@ -56,10 +61,46 @@ impl VisitorTokens {
         Some(visitor.to_owned())
     }
 
-    fn token(&self, inbox: InboxId, visitor: &str) -> String {
+    /// The token of a given visitor id (a verified customer's).
+    pub fn token(&self, inbox: InboxId, visitor: &str) -> String {
         let mac = hmac::sign(&self.key, &message(inbox, visitor));
         format!("{PREFIX}{visitor}.{}", hex::encode(mac.as_ref()))
     }
+}
+
+/// The prefix of a verified customer's visitor id (random visitor ids are hex, so never start
+/// with it).
+const IDENTIFIED: &str = "u";
+
+/// The longest customer id a host site may give.
+pub const MAX_USER_ID_CHARS: usize = 128;
+
+/// The visitor id of the verified customer `user_id`.
+pub fn identified_visitor(user_id: &str) -> String {
+    format!("{IDENTIFIED}{}", hex::encode(user_id.as_bytes()))
+}
+
+/// The customer id a visitor id stands for, when it is a verified customer's.
+pub fn identified_user(visitor: &str) -> Option<String> {
+    let encoded = visitor.strip_prefix(IDENTIFIED)?;
+    String::from_utf8(hex::decode(encoded).ok()?).ok()
+}
+
+/// The hash a host site computes for its signed-in customer: hex HMAC-SHA256 of `user_id`
+/// under the inbox's `secret`.
+pub fn user_hash(secret: &str, user_id: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    hex::encode(hmac::sign(&key, user_id.as_bytes()).as_ref())
+}
+
+/// Whether `hash_hex` is the HMAC-SHA256 of `user_id` under `secret` (compared in constant
+/// time).
+pub fn user_hash_matches(secret: &str, user_id: &str, hash_hex: &str) -> bool {
+    let Ok(hash) = hex::decode(hash_hex.trim()) else {
+        return false;
+    };
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    hmac::verify(&key, user_id.as_bytes(), &hash).is_ok()
 }
 
 fn message(inbox: InboxId, visitor: &str) -> Vec<u8> {
@@ -103,5 +144,32 @@ mod tests {
             assert_eq!(tokens.verify(inbox, bad), None, "{bad}");
         }
         assert!(VisitorTokens::from_hex("abcd").is_err());
+    }
+
+    #[test]
+    fn a_verified_customer_is_one_visitor_and_only_the_right_hash_proves_them() {
+        let visitor = identified_visitor("cliente-42");
+        assert_eq!(identified_user(&visitor).as_deref(), Some("cliente-42"));
+        assert_eq!(
+            identified_user("0a1b2c"),
+            None,
+            "random visitor ids are hex"
+        );
+        let secret = "whsec_test";
+        let hash = user_hash(secret, "cliente-42");
+        assert_eq!(
+            hash,
+            hex::encode(
+                hmac::sign(
+                    &hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()),
+                    b"cliente-42"
+                )
+                .as_ref()
+            )
+        );
+        assert!(user_hash_matches(secret, "cliente-42", &hash));
+        assert!(!user_hash_matches(secret, "cliente-43", &hash));
+        assert!(!user_hash_matches("another", "cliente-42", &hash));
+        assert!(!user_hash_matches(secret, "cliente-42", "not hex"));
     }
 }

@@ -7,12 +7,14 @@ use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::id::{AccountId, InboxId, UserId};
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::Message;
+use tandem_domain::validation::MAX_NAME_CHARS;
 use tandem_nlu::Language;
 use tandem_store::{Conflict, StoreError};
 
 use crate::channels::talk_to_person_title;
 use crate::error::ConflictKind;
 use crate::model::InboundMessage;
+use crate::visitor::{MAX_USER_ID_CHARS, identified_visitor, user_hash_matches};
 use crate::{App, AppError};
 
 /// What the customer sees of a conversation besides its status.
@@ -28,6 +30,64 @@ pub struct VisitorView {
 }
 
 impl App {
+    /// Verifies the customer a host site says is signed in (`user_id` and its HMAC under the
+    /// inbox's secret) and links their visitor to their contact; returns the visitor id.
+    pub async fn identify_visitor(
+        &self,
+        inbox: &Inbox,
+        user_id: &str,
+        user_hash: &str,
+        name: Option<&str>,
+    ) -> Result<String, AppError> {
+        let user_id = user_id.trim();
+        if user_id.is_empty()
+            || user_id.chars().count() > MAX_USER_ID_CHARS
+            || user_id.chars().any(char::is_control)
+        {
+            return Err(AppError::invalid(
+                "identity.user_id",
+                "invalid_value",
+                format!("must be 1 to {MAX_USER_ID_CHARS} characters without control characters"),
+            ));
+        }
+        let name = name.map(str::trim).filter(|name| !name.is_empty());
+        if name.is_some_and(|name| name.chars().count() > MAX_NAME_CHARS) {
+            return Err(AppError::invalid(
+                "identity.name",
+                "too_long",
+                format!("must be at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        let secrets = self
+            .store
+            .inbox_with_secrets(inbox.account_id, inbox.id)
+            .await?;
+        if !user_hash_matches(&secrets.webhook_secret, user_id, user_hash) {
+            return Err(AppError::invalid(
+                "identity.user_hash",
+                "invalid_signature",
+                "is not the HMAC-SHA256 of user_id under the inbox's secret",
+            ));
+        }
+        let visitor = identified_visitor(user_id);
+        self.store
+            .link_identified_visitor(
+                inbox.account_id,
+                &Identity {
+                    kind: IdentityKind::External,
+                    value: user_id.to_owned(),
+                },
+                &Identity {
+                    kind: IdentityKind::WebVisitor,
+                    value: visitor.clone(),
+                },
+                name,
+                self.now(),
+            )
+            .await?;
+        Ok(visitor)
+    }
+
     /// The web inbox a widget names (`None` for unknown ids and other kinds of inbox).
     pub async fn web_inbox(&self, inbox_id: InboxId) -> Result<Option<Inbox>, AppError> {
         Ok(self.store.web_inbox(inbox_id).await?)

@@ -5,6 +5,7 @@
 use sqlx::types::Json;
 
 use tandem_domain::Timestamp;
+use tandem_domain::contact::{Attributes, Identity, NewContact};
 use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::event::{Actor, Event, EventKind};
 use tandem_domain::id::{AccountId, ContactId, ConversationId, InboxId, UserId};
@@ -12,7 +13,9 @@ use tandem_domain::inbox::Inbox;
 use tandem_domain::survey::SurveyKind;
 
 use crate::changes::Announcements;
+use crate::contacts::{insert_contact, insert_identity};
 use crate::conversation_rows::find_conversation;
+use crate::db::Conn;
 use crate::db::args;
 use crate::error::Conflict;
 use crate::events::{Written, record};
@@ -69,6 +72,59 @@ impl Store {
         .await?
         .map(TryInto::try_into)
         .transpose()
+    }
+
+    /// Links a signed-in customer's widget visitor to their contact: the contact known by
+    /// `user` (their id in the company's systems, the identity the API channel uses too) gets the
+    /// `visitor` identity, so every channel and browser reaches one contact; without one, the
+    /// contact the visitor already is gets `user`, or a new contact is made with both. `name`
+    /// fills a contact that has none. Returns the contact.
+    pub async fn link_identified_visitor(
+        &self,
+        account_id: AccountId,
+        user: &Identity,
+        visitor: &Identity,
+        name: Option<&str>,
+        now: Timestamp,
+    ) -> Result<ContactId, StoreError> {
+        let mut conn = self.write().await?;
+        let by_user = identity_owner(&mut conn, account_id, user).await?;
+        let by_visitor = identity_owner(&mut conn, account_id, visitor).await?;
+        let contact_id = match (by_user, by_visitor) {
+            (Some(contact), Some(other)) if contact != other => {
+                return Err(StoreError::Conflict {
+                    kind: Conflict::IdentityTaken,
+                    field: "identity",
+                    message: "this visitor belongs to another contact".into(),
+                });
+            }
+            (Some(contact), Some(_)) => contact,
+            (Some(contact), None) => {
+                insert_identity(&mut conn, account_id, contact, visitor).await?;
+                contact
+            }
+            (None, Some(contact)) => {
+                insert_identity(&mut conn, account_id, contact, user).await?;
+                contact
+            }
+            (None, None) => {
+                let contact = NewContact {
+                    name: name.map(str::to_owned),
+                    attributes: Attributes::new(),
+                    identities: vec![user.clone(), visitor.clone()],
+                };
+                insert_contact(&mut conn, account_id, &contact, now).await?
+            }
+        };
+        if let Some(name) = name {
+            conn.execute(
+                "UPDATE contacts SET name = $1 WHERE account_id = $2 AND id = $3 AND name IS NULL",
+                args![name, account_id, contact_id],
+            )
+            .await?;
+        }
+        conn.commit().await?;
+        Ok(contact_id)
     }
 
     /// The widget visitor id of a contact, if it came through the widget.
@@ -183,4 +239,19 @@ impl Store {
             .commit_with(conn, Announcements::typing(account_id, conversation_id))
             .await
     }
+}
+
+/// The contact an identity belongs to, if any.
+async fn identity_owner(
+    conn: &mut Conn,
+    account_id: AccountId,
+    identity: &Identity,
+) -> Result<Option<ContactId>, StoreError> {
+    let row: Option<(uuid::Uuid,)> = conn
+        .fetch_optional(
+            "SELECT contact_id FROM contact_identities WHERE account_id = $1 AND kind = $2 AND value = $3",
+            args![account_id, identity.kind.as_str(), identity.value.as_str()],
+        )
+        .await?;
+    Ok(row.map(|(id,)| ContactId(id)))
 }

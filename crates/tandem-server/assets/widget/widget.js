@@ -1,6 +1,9 @@
 /* Tandem web-chat widget: one plain script, no dependencies, no build step.
  * Embed: <script src="https://tandem.example/widget.js" data-inbox="INBOX_ID" async></script>
  * Optional: data-language="pt|es|en". Theme: #tandem-widget { --tw-accent: #123456 } on the page.
+ * A signed-in customer: data-user-id="ID" data-user-hash="HEX" (HMAC-SHA256 of the id under the
+ * inbox's secret, computed on the host's server) and data-user-name="NAME": every browser they
+ * use is one conversation, and one contact with their other channels.
  * The widget's own texts start in that language (else the browser's) and then follow the
  * conversation's: the language the server gives, else the one its bot and agents write in.
  * Everything lives in a shadow root; all message text is set with textContent. */
@@ -12,7 +15,10 @@
   var INBOX = me.getAttribute('data-inbox');
   var API = new URL(me.src, location.href).origin + '/api/v1/widget/' + encodeURIComponent(INBOX);
   var WS_URL = API.replace(/^http/, 'ws') + '/ws';
-  var KEY = 'tandem.visitor.' + INBOX;
+  var USER_ID = me.getAttribute('data-user-id');
+  var USER_HASH = me.getAttribute('data-user-hash');
+  var USER_NAME = me.getAttribute('data-user-name');
+  var KEY = 'tandem.visitor.' + INBOX + (USER_ID ? '.' + USER_ID : '');
 
   var STRINGS = {
     pt: {
@@ -343,7 +349,12 @@
   function register() {
     var old = token;
     try { old = old || localStorage.getItem(KEY); } catch (e) { /* storage blocked */ }
-    return call('POST', '/visitors', old ? { token: old } : {}).then(function (r) {
+    var body = old ? { token: old } : {};
+    if (USER_ID && USER_HASH) {
+      body = { identity: { user_id: USER_ID, user_hash: USER_HASH } };
+      if (USER_NAME) body.identity.name = USER_NAME;
+    }
+    return call('POST', '/visitors', body).then(function (r) {
       token = r.token;
       try { localStorage.setItem(KEY, token); } catch (e) { /* storage blocked */ }
       if (r.inbox && r.inbox.name) {

@@ -8,6 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use tandem_app::visitor::identified_user;
+use tandem_domain::inbox::Inbox;
 use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
 use tandem_domain::validation::Validator;
 
@@ -30,6 +32,19 @@ const MAX_COMMENT_CHARS: usize = 1000;
 pub struct StartVisitorRequest {
     /// The token the widget kept from an earlier visit, if any.
     pub token: Option<String>,
+    /// The signed-in customer the host site vouches for, if any.
+    pub identity: Option<VisitorIdentity>,
+}
+
+/// A host site's signed-in customer: their id in its systems and the HMAC-SHA256 of that id
+/// under the inbox's secret (hex), computed on the host's server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitorIdentity {
+    pub user_id: String,
+    pub user_hash: String,
+    /// Their name, shown to agents when the contact has none.
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,9 +95,26 @@ pub async fn start_visitor(
     ApiJson(request): ApiJson<StartVisitorRequest>,
 ) -> Result<Json<VisitorResponse>, ApiError> {
     let inbox = web_inbox(&state, &inbox_id).await?;
-    let kept = request
-        .token
-        .filter(|token| state.visitors.verify(inbox.id, token).is_some());
+    if let Some(identity) = &request.identity {
+        let visitor = state
+            .app
+            .identify_visitor(
+                &inbox,
+                &identity.user_id,
+                &identity.user_hash,
+                identity.name.as_deref(),
+            )
+            .await?;
+        let token = state.visitors.token(inbox.id, &visitor);
+        return visitor_response(&state, inbox, token).await;
+    }
+    // A verified customer's token is kept only with their identity.
+    let kept = request.token.filter(|token| {
+        state
+            .visitors
+            .verify(inbox.id, token)
+            .is_some_and(|visitor| identified_user(&visitor).is_none())
+    });
     let token = match kept {
         Some(token) => token,
         None => {
@@ -102,6 +134,14 @@ pub async fn start_visitor(
             state.visitors.issue(inbox.id).1
         }
     };
+    visitor_response(&state, inbox, token).await
+}
+
+async fn visitor_response(
+    state: &AppState,
+    inbox: Inbox,
+    token: String,
+) -> Result<Json<VisitorResponse>, ApiError> {
     let language = state.app.inbox_language(inbox.account_id, inbox.id).await?;
     Ok(Json(VisitorResponse {
         token,

@@ -709,3 +709,110 @@ async fn the_inbox_list_carries_each_rows_line_on(server: &TestServer) {
         "only the list carries the line"
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_customer_is_one_contact_on_every_browser_and_channel() {
+    on_every_backend!(a_signed_in_customer_is_one_contact_on);
+}
+
+/// The host site vouches for its signed-in customer with an HMAC of their id under the inbox's
+/// secret: every browser is one visitor and one conversation, and the contact is the one the
+/// API channel knows by the same id.
+async fn a_signed_in_customer_is_one_contact_on(server: &TestServer) {
+    let inbox = demo_web_inbox(server).await;
+    let admin = server.login(ADMIN).await;
+    let (_, shown) = server
+        .get(&format!("/api/v1/inboxes/{inbox}"), &admin)
+        .await;
+    let secret = shown["webhook_secret"]
+        .as_str()
+        .expect("the inbox secret")
+        .to_owned();
+
+    // The company's app already talks to this customer through the API channel.
+    let (status, body) = server
+        .post(
+            "/api/v1/channel/messages",
+            &server.inbox_token,
+            json!({
+                "contact": {"identity": {"kind": "external", "value": "cliente-42"}},
+                "text": "oi, pelo app",
+                "external_id": "app-cliente-42-1",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let contact = body["conversation"]["contact_id"]
+        .as_str()
+        .expect("a contact")
+        .to_owned();
+
+    let widget = format!("/api/v1/widget/{inbox}");
+    let start = |hash: String| json!({"identity": {"user_id": "cliente-42", "user_hash": hash, "name": "Joana Lima"}});
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("{widget}/visitors"),
+            None,
+            Some(start("00".repeat(32))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["identity.user_hash"]);
+
+    let hash = tandem_app::visitor::user_hash(&secret, "cliente-42");
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                &format!("{widget}/visitors"),
+                None,
+                Some(start(hash.clone())),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        tokens.push(body["token"].as_str().expect("a token").to_owned());
+    }
+    assert_eq!(tokens[0], tokens[1], "every browser is one visitor");
+    let laptop = Visitor {
+        server,
+        widget: widget.clone(),
+        token: tokens[0].clone(),
+    };
+    laptop.say("oi, pelo site", "site-1").await;
+    let (_, from_laptop) = laptop.call(Method::GET, "/conversation", None).await;
+    let conversation = from_laptop["conversation"]["id"]
+        .as_str()
+        .expect("a conversation")
+        .to_owned();
+    let (_, seen) = server
+        .get(&format!("/api/v1/conversations/{conversation}"), &admin)
+        .await;
+    assert_eq!(
+        seen["contact_id"],
+        contact.as_str(),
+        "one contact across channels: {seen}"
+    );
+    let phone = Visitor {
+        server,
+        widget,
+        token: tokens[1].clone(),
+    };
+    let (status, restored) = phone.call(Method::GET, "/conversation", None).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert_eq!(restored["conversation"]["id"], conversation.as_str());
+    let (_, known) = server
+        .get(&format!("/api/v1/contacts/{contact}"), &admin)
+        .await;
+    let kinds: Vec<&str> = known["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .filter_map(|identity| identity["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"external") && kinds.contains(&"web_visitor"),
+        "{known}"
+    );
+}
