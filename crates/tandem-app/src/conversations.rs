@@ -21,6 +21,50 @@ use crate::model::{
 };
 use crate::{App, AppError, Principal, audit};
 
+/// The most labels a conversation carries.
+pub const MAX_LABELS: usize = 20;
+/// The longest label, in characters.
+pub const MAX_LABEL_CHARS: usize = 40;
+
+/// `labels` trimmed, lower-cased, with inner spaces collapsed and repeats dropped; a label that
+/// is empty, too long or has other characters than letters, digits, spaces, `-` and `_` is
+/// refused naming its index.
+fn normalized_labels(labels: &[String]) -> Result<Vec<String>, AppError> {
+    if labels.len() > MAX_LABELS {
+        return Err(AppError::invalid(
+            "labels",
+            "too_many",
+            format!("at most {MAX_LABELS} labels"),
+        ));
+    }
+    let mut normalized: Vec<String> = Vec::with_capacity(labels.len());
+    for (index, label) in labels.iter().enumerate() {
+        let label = label
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let fits = !label.is_empty()
+            && label.chars().count() <= MAX_LABEL_CHARS
+            && label
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'));
+        if !fits {
+            return Err(AppError::invalid(
+                &format!("labels[{index}]"),
+                "invalid_label",
+                format!(
+                    "must be 1 to {MAX_LABEL_CHARS} letters, digits, spaces, '-' or '_'"
+                ),
+            ));
+        }
+        if !normalized.contains(&label) {
+            normalized.push(label);
+        }
+    }
+    Ok(normalized)
+}
+
 /// The audit record of a person's change to a conversation: its status, owner and team before
 /// and after.
 fn conversation_change(
@@ -139,6 +183,52 @@ impl App {
             .store
             .append_agent_message(principal.account_id(), &agent_message, self.now())
             .await?)
+    }
+
+    /// Replaces a conversation's labels; each is trimmed and lower-cased, 1 to
+    /// [`MAX_LABEL_CHARS`] letters, digits, spaces, `-` or `_`, at most [`MAX_LABELS`]. Recorded
+    /// as `conversation.labeled` with the labels before and after.
+    pub async fn set_labels(
+        &self,
+        principal: &Principal,
+        actor: &audit::Actor,
+        conversation_id: ConversationId,
+        labels: &[String],
+    ) -> Result<Vec<String>, AppError> {
+        let labels = normalized_labels(labels)?;
+        let account_id = principal.account_id();
+        let before = self
+            .store
+            .conversation_labels(account_id, &[conversation_id])
+            .await?
+            .remove(&conversation_id)
+            .unwrap_or_default();
+        let after = self
+            .store
+            .set_conversation_labels(account_id, conversation_id, &labels, self.now())
+            .await?;
+        self.record(
+            actor,
+            AuditEvent::new("conversation.labeled", "conversation", conversation_id.0)
+                .before(serde_json::json!({ "labels": before }))
+                .after(serde_json::json!({ "labels": after })),
+        )
+        .await?;
+        Ok(after)
+    }
+
+    /// The labels of each of `ids` that has any.
+    pub async fn labels_of(
+        &self,
+        account_id: AccountId,
+        ids: &[ConversationId],
+    ) -> Result<HashMap<ConversationId, Vec<String>>, AppError> {
+        Ok(self.store.conversation_labels(account_id, ids).await?)
+    }
+
+    /// Every label the account uses, with how many conversations carry it.
+    pub async fn labels_in_use(&self, account_id: AccountId) -> Result<Vec<(String, i64)>, AppError> {
+        Ok(self.store.labels_in_use(account_id).await?)
     }
 
     /// A person sends the conversation to a team's queue, with a private note for whoever takes

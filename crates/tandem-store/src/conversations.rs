@@ -50,6 +50,8 @@ pub struct ConversationFilter {
     pub team_id: Option<TeamId>,
     pub inbox_id: Option<InboxId>,
     pub contact_id: Option<ContactId>,
+    /// Only conversations with this label.
+    pub label: Option<String>,
 }
 
 /// One page of conversations, most recently active first.
@@ -195,6 +197,14 @@ impl Store {
         }
         if let Some(contact_id) = filter.contact_id {
             condition(&mut sql, "contact_id", Arg::from(contact_id));
+        }
+        if let Some(label) = &filter.label {
+            query_args.push(Arg::from(label.as_str()));
+            sql.push_str(&format!(
+                " AND id IN (SELECT conversation_id FROM conversation_labels \
+                 WHERE account_id = $1 AND label = ${})",
+                query_args.len()
+            ));
         }
         if let Some((activity, id)) = after {
             query_args.push(Arg::from(activity));

@@ -43,6 +43,7 @@ mod events;
 mod file_modes;
 mod group_commit;
 mod inboxes;
+mod labels;
 mod learning;
 mod login_throttles;
 mod message_rows;

@@ -470,6 +470,16 @@ pub const REGISTRY: &[Table] = &[
         of_contact: Some((OF_CONVERSATIONS, Erase::Delete)),
     },
     Table {
+        name: "conversation_labels",
+        columns: &[
+            plain("account_id"),
+            plain("conversation_id"),
+            staff("label"),
+            plain("created_at"),
+        ],
+        of_contact: None,
+    },
+    Table {
         name: "ai_calls",
         columns: &[
             plain("id"),

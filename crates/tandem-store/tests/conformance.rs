@@ -3295,3 +3295,71 @@ async fn channel_attempts_are_recorded_together_and_once(store: &Store, backend:
 async fn channel_attempts_that_finish_together_are_recorded_in_one_batch_each_once() {
     on_every_backend!(channel_attempts_are_recorded_together_and_once);
 }
+
+/// Labels replace each other whole, filter the list, are counted per account, and another
+/// account's conversation cannot be labelled.
+async fn labels_tag_and_filter_conversations(store: &Store, backend: Backend) {
+    let ours = tenant(store, "labels-ours", None).await;
+    let theirs = tenant(store, "labels-theirs", None).await;
+    let first = receive(store, &ours, "+5511900000001", "oi", "l-1", at(1))
+        .await
+        .conversation
+        .id;
+    let second = receive(store, &ours, "+5511900000002", "olá", "l-2", at(2))
+        .await
+        .conversation
+        .id;
+    let labels = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+    let set = store
+        .set_conversation_labels(ours.account_id, first, &labels(&["vip", "boleto", "vip"]), at(3))
+        .await
+        .expect("labelled");
+    assert_eq!(set, ["boleto", "vip"], "{backend:?}: sorted, once each");
+    store
+        .set_conversation_labels(ours.account_id, second, &labels(&["boleto"]), at(4))
+        .await
+        .expect("labelled");
+    store
+        .set_conversation_labels(ours.account_id, first, &labels(&["vip"]), at(5))
+        .await
+        .expect("relabelled");
+    let of = store
+        .conversation_labels(ours.account_id, &[first, second])
+        .await
+        .expect("read");
+    assert_eq!(of[&first], ["vip"], "{backend:?}: replaced whole");
+    assert_eq!(of[&second], ["boleto"]);
+    let filter = ConversationFilter {
+        label: Some("boleto".into()),
+        ..ConversationFilter::default()
+    };
+    let listed = store
+        .conversations(ours.account_id, &filter, None, 50)
+        .await
+        .expect("listed");
+    let ids: Vec<ConversationId> = listed.conversations.iter().map(|c| c.id).collect();
+    assert_eq!(ids, [second], "{backend:?}");
+    assert_eq!(
+        store.labels_in_use(ours.account_id).await.expect("counted"),
+        [("boleto".to_owned(), 1), ("vip".to_owned(), 1)]
+    );
+    assert!(
+        store
+            .labels_in_use(theirs.account_id)
+            .await
+            .expect("counted")
+            .is_empty()
+    );
+    let refused = store
+        .set_conversation_labels(theirs.account_id, first, &labels(&["x"]), at(6))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::NotFound { .. })),
+        "{backend:?}: {refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn labels_tag_filter_and_stay_in_their_account() {
+    on_every_backend!(labels_tag_and_filter_conversations);
+}

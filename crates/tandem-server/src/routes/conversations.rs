@@ -19,8 +19,8 @@ use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id, parse_json};
 use crate::state::AppState;
 use crate::wire::{
     AssignRequest, ConversationChangeResponse, ConversationResponse, CreateMessageRequest,
-    EventResponse, List, MessageCreatedResponse, MessageResponse, Page, TransferRequest,
-    TranslationBody,
+    EventResponse, LabelUseResponse, LabelsRequest, LabelsResponse, List, MessageCreatedResponse,
+    MessageResponse, Page, TransferRequest, TranslationBody,
 };
 
 /// A cursor is `<unix milliseconds>.<id>` of the last item of the previous page.
@@ -88,6 +88,10 @@ pub async fn list(
         team_id: query_id::<TeamId>(&query, "team_id")?,
         inbox_id: query_id::<InboxId>(&query, "inbox_id")?,
         contact_id: query_id::<ContactId>(&query, "contact_id")?,
+        label: query
+            .get("label")
+            .map(|label| label.trim().to_lowercase())
+            .filter(|label| !label.is_empty()),
     };
     let limit = page_limit(query.get("limit").map(String::as_str))?;
     let after = parse_cursor::<ConversationId>(query.get("cursor"))?;
@@ -95,14 +99,18 @@ pub async fn list(
         .app
         .conversations(principal.account_id(), &filter, after, limit)
         .await?;
+    let ids: Vec<ConversationId> = page.conversations.iter().map(|c| c.id).collect();
+    let mut labels = state.app.labels_of(principal.account_id(), &ids).await?;
     Ok(Json(Page {
         data: page
             .conversations
             .into_iter()
             .map(|conversation| {
                 let summary = summaries.remove(&conversation.id).map(Into::into);
+                let labels = Some(labels.remove(&conversation.id).unwrap_or_default());
                 ConversationResponse {
                     summary,
+                    labels,
                     ..conversation.into()
                 }
             })
@@ -117,13 +125,53 @@ pub async fn show(
     Path(conversation_id): Path<String>,
 ) -> Result<Json<ConversationResponse>, ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
-    Ok(Json(
-        state
-            .app
-            .conversation(principal.account_id(), conversation_id)
-            .await?
-            .into(),
-    ))
+    let conversation = state
+        .app
+        .conversation(principal.account_id(), conversation_id)
+        .await?;
+    let labels = state
+        .app
+        .labels_of(principal.account_id(), &[conversation_id])
+        .await?
+        .remove(&conversation_id)
+        .unwrap_or_default();
+    Ok(Json(ConversationResponse {
+        labels: Some(labels),
+        ..conversation.into()
+    }))
+}
+
+/// `PUT /conversations/{id}/labels`: replaces the conversation's labels.
+pub async fn set_labels(
+    State(state): State<AppState>,
+    auth: Auth,
+    origin: ClientOrigin,
+    Path(conversation_id): Path<String>,
+    ApiJson(request): ApiJson<LabelsRequest>,
+) -> Result<Json<LabelsResponse>, ApiError> {
+    let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    let labels = state
+        .app
+        .set_labels(&auth.0, &auth.actor(origin), conversation_id, &request.labels)
+        .await?;
+    Ok(Json(LabelsResponse { labels }))
+}
+
+/// `GET /labels`: every label the account's conversations carry, with how many carry it.
+pub async fn labels(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Json<List<LabelUseResponse>>, ApiError> {
+    let used = state.app.labels_in_use(principal.account_id()).await?;
+    Ok(Json(List {
+        data: used
+            .into_iter()
+            .map(|(label, conversations)| LabelUseResponse {
+                label,
+                conversations,
+            })
+            .collect(),
+    }))
 }
 
 pub async fn messages(

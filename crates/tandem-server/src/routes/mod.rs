@@ -176,6 +176,11 @@ pub fn router() -> Router<AppState> {
             post(conversations::transfer),
         )
         .route(
+            "/conversations/{conversation_id}/labels",
+            put(conversations::set_labels),
+        )
+        .route("/labels", get(conversations::labels))
+        .route(
             "/conversations/{conversation_id}/routing",
             get(routing::conversation_routing),
         )

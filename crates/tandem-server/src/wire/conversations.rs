@@ -26,6 +26,9 @@ pub struct ConversationResponse {
     /// The list's line (`GET /conversations` only): who, where, how urgent, what was said last.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub summary: Option<SummaryBody>,
+    /// Its labels, sorted (`GET /conversations` and `GET /conversations/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
 }
 
 /// What an inbox list shows of a conversation beyond the conversation itself.
@@ -76,6 +79,7 @@ impl From<Conversation> for ConversationResponse {
             created_at: conversation.created_at,
             resolved_at: conversation.resolved_at,
             summary: None,
+            labels: None,
         }
     }
 }
@@ -129,4 +133,24 @@ pub struct TransferRequest {
 pub struct ConversationChangeResponse {
     pub conversation: ConversationResponse,
     pub events: Vec<EventResponse>,
+}
+
+/// The labels to give a conversation (replacing the ones it has).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsRequest {
+    pub labels: Vec<String>,
+}
+
+/// A conversation's labels.
+#[derive(Debug, Serialize)]
+pub struct LabelsResponse {
+    pub labels: Vec<String>,
+}
+
+/// A label the account uses, with how many conversations carry it.
+#[derive(Debug, Serialize)]
+pub struct LabelUseResponse {
+    pub label: String,
+    pub conversations: i64,
 }

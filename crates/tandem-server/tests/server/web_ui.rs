@@ -816,3 +816,60 @@ async fn a_signed_in_customer_is_one_contact_on(server: &TestServer) {
         "{known}"
     );
 }
+
+#[tokio::test]
+async fn people_label_conversations_and_list_them_by_label() {
+    on_every_backend!(people_label_conversations_on);
+}
+
+async fn people_label_conversations_on(server: &TestServer) {
+    let ana = server.login(ANA).await;
+    let admin = server.login(ADMIN).await;
+    let (status, body) = server.inbound("+5511988880001", "preciso de ajuda", "label-1").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let conversation = body["conversation"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/conversations/{conversation}/labels");
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(&ana),
+            Some(json!({"labels": ["  VIP ", "segunda  via", "vip"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["labels"], json!(["segunda via", "vip"]));
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(&ana),
+            Some(json!({"labels": ["ok", "<b>"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["labels[1]"]);
+
+    let (_, listed) = server.get("/api/v1/conversations?label=VIP", &ana).await;
+    let ids: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids, [conversation.as_str()], "{listed}");
+    assert_eq!(listed["data"][0]["labels"], json!(["segunda via", "vip"]));
+    let (_, shown) = server
+        .get(&format!("/api/v1/conversations/{conversation}"), &ana)
+        .await;
+    assert_eq!(shown["labels"], json!(["segunda via", "vip"]));
+    let (_, used) = server.get("/api/v1/labels", &ana).await;
+    assert_eq!(
+        used["data"],
+        json!([{"label": "segunda via", "conversations": 1}, {"label": "vip", "conversations": 1}])
+    );
+    let (_, audit) = server
+        .get("/api/v1/audit-log?action=conversation.labeled", &admin)
+        .await;
+    assert_eq!(audit["data"][0]["after"]["labels"], json!(["segunda via", "vip"]), "{audit}");
+}
