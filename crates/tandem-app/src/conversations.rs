@@ -53,9 +53,7 @@ fn normalized_labels(labels: &[String]) -> Result<Vec<String>, AppError> {
             return Err(AppError::invalid(
                 &format!("labels[{index}]"),
                 "invalid_label",
-                format!(
-                    "must be 1 to {MAX_LABEL_CHARS} letters, digits, spaces, '-' or '_'"
-                ),
+                format!("must be 1 to {MAX_LABEL_CHARS} letters, digits, spaces, '-' or '_'"),
             ));
         }
         if !normalized.contains(&label) {
@@ -227,7 +225,10 @@ impl App {
     }
 
     /// Every label the account uses, with how many conversations carry it.
-    pub async fn labels_in_use(&self, account_id: AccountId) -> Result<Vec<(String, i64)>, AppError> {
+    pub async fn labels_in_use(
+        &self,
+        account_id: AccountId,
+    ) -> Result<Vec<(String, i64)>, AppError> {
         Ok(self.store.labels_in_use(account_id).await?)
     }
 

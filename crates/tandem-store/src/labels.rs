@@ -78,7 +78,10 @@ impl Store {
     }
 
     /// Every label the account's conversations carry, with how many carry it, by name.
-    pub async fn labels_in_use(&self, account_id: AccountId) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn labels_in_use(
+        &self,
+        account_id: AccountId,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
         let mut conn = self.read().await?;
         conn.fetch_all::<(String, i64)>(
             "SELECT label, COUNT(*) FROM conversation_labels WHERE account_id = $1 \

@@ -3309,9 +3309,19 @@ async fn labels_tag_and_filter_conversations(store: &Store, backend: Backend) {
         .await
         .conversation
         .id;
-    let labels = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+    let labels = |names: &[&str]| {
+        names
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect::<Vec<_>>()
+    };
     let set = store
-        .set_conversation_labels(ours.account_id, first, &labels(&["vip", "boleto", "vip"]), at(3))
+        .set_conversation_labels(
+            ours.account_id,
+            first,
+            &labels(&["vip", "boleto", "vip"]),
+            at(3),
+        )
         .await
         .expect("labelled");
     assert_eq!(set, ["boleto", "vip"], "{backend:?}: sorted, once each");

@@ -152,7 +152,12 @@ pub async fn set_labels(
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
     let labels = state
         .app
-        .set_labels(&auth.0, &auth.actor(origin), conversation_id, &request.labels)
+        .set_labels(
+            &auth.0,
+            &auth.actor(origin),
+            conversation_id,
+            &request.labels,
+        )
         .await?;
     Ok(Json(LabelsResponse { labels }))
 }

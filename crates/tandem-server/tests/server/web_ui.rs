@@ -825,7 +825,9 @@ async fn people_label_conversations_and_list_them_by_label() {
 async fn people_label_conversations_on(server: &TestServer) {
     let ana = server.login(ANA).await;
     let admin = server.login(ADMIN).await;
-    let (status, body) = server.inbound("+5511988880001", "preciso de ajuda", "label-1").await;
+    let (status, body) = server
+        .inbound("+5511988880001", "preciso de ajuda", "label-1")
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let conversation = body["conversation"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/conversations/{conversation}/labels");
@@ -871,5 +873,9 @@ async fn people_label_conversations_on(server: &TestServer) {
     let (_, audit) = server
         .get("/api/v1/audit-log?action=conversation.labeled", &admin)
         .await;
-    assert_eq!(audit["data"][0]["after"]["labels"], json!(["segunda via", "vip"]), "{audit}");
+    assert_eq!(
+        audit["data"][0]["after"]["labels"],
+        json!(["segunda via", "vip"]),
+        "{audit}"
+    );
 }
