@@ -345,9 +345,31 @@ impl BotRunner {
         Ok(restore_state(memory.state).language)
     }
 
-    /// What a waiting customer is told, in the conversation's language with the profile's
-    /// wording: their place and the estimated wait while the team is open, when it is back
-    /// while it is closed. `None` when the account has no bot profile to speak with.
+    /// Who speaks to a conversation's customer, and how: the inbox's bot, the contact and the
+    /// conversation's language. `None` without a profile (or one that no longer loads).
+    async fn voice(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<Option<(Arc<LoadedBot>, Contact, Language)>, StoreError> {
+        let store = &self.inner.store;
+        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
+            Ok(Some(bot)) => bot,
+            Ok(None) => return Ok(None),
+            Err(TurnError::Store(error)) => return Err(error),
+            Err(error) => {
+                tracing::warn!(%error, %account_id, "no notice: the bot profile does not load");
+                return Ok(None);
+            }
+        };
+        let contact = store.contact(account_id, conversation.contact_id).await?;
+        let language = restore_state(memory.state)
+            .language
+            .unwrap_or(bot.profile.languages.default);
+        Ok(Some((bot, contact, language)))
+    }
+
     /// What a customer is told when a person sends the conversation to `team`, in the
     /// conversation's language with the profile's wording; `None` without a profile.
     pub(crate) async fn transfer_notice_text(
@@ -356,21 +378,9 @@ impl BotRunner {
         conversation_id: ConversationId,
         team: &str,
     ) -> Result<Option<String>, StoreError> {
-        let store = &self.inner.store;
-        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
-        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
-            Ok(Some(bot)) => bot,
-            Ok(None) => return Ok(None),
-            Err(TurnError::Store(error)) => return Err(error),
-            Err(error) => {
-                tracing::warn!(%error, %account_id, "no transfer notice: the bot profile does not load");
-                return Ok(None);
-            }
+        let Some((bot, contact, language)) = self.voice(account_id, conversation_id).await? else {
+            return Ok(None);
         };
-        let contact = store.contact(account_id, conversation.contact_id).await?;
-        let language = restore_state(memory.state)
-            .language
-            .unwrap_or(bot.profile.languages.default);
         Ok(Some(render_message(
             &bot.profile,
             MessageKind::Transferred,
@@ -380,27 +390,18 @@ impl BotRunner {
         )))
     }
 
+    /// What a waiting customer is told, in the conversation's language with the profile's
+    /// wording: their place and the estimated wait while the team is open, when it is back
+    /// while it is closed. `None` when the account has no bot profile to speak with.
     pub(crate) async fn queue_notice_text(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
         status: &QueueStatus,
     ) -> Result<Option<String>, StoreError> {
-        let store = &self.inner.store;
-        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
-        let bot = match self.bot_for(account_id, conversation.inbox_id).await {
-            Ok(Some(bot)) => bot,
-            Ok(None) => return Ok(None),
-            Err(TurnError::Store(error)) => return Err(error),
-            Err(error) => {
-                tracing::warn!(%error, %account_id, "no queue notice: the bot profile does not load");
-                return Ok(None);
-            }
+        let Some((bot, contact, language)) = self.voice(account_id, conversation_id).await? else {
+            return Ok(None);
         };
-        let contact = store.contact(account_id, conversation.contact_id).await?;
-        let language = restore_state(memory.state)
-            .language
-            .unwrap_or(bot.profile.languages.default);
         let attributes = &contact.attributes;
         Ok(match status.availability {
             Availability::Open => Some(queue_notice(

@@ -454,20 +454,7 @@ impl Store {
         if conversation.status == ConversationStatus::Resolved {
             return Ok(None);
         }
-        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-        let message = insert_bot_message(&mut conn, &conversation, &rules, text, None, now).await?;
-        conversation.last_activity_at = now;
-        update_conversation_row(&mut conn, &conversation).await?;
-        let mut announcements = Announcements::default();
-        record(
-            &mut conn,
-            &mut conversation,
-            rules.has_webhook,
-            Written::by(Actor::Bot, Vec::new()).messages([message.clone()]),
-            now,
-            &mut announcements,
-        )
-        .await?;
+        let (message, announcements) = say_as_bot(&mut conn, &mut conversation, text, now).await?;
         self.changes.commit_with(conn, announcements).await?;
         Ok(Some(message))
     }
@@ -502,27 +489,39 @@ impl Store {
         if notified(position_told, told_at) != seen {
             return Ok(false);
         }
-        let rules = inbox_rules(&mut conn, account_id, conversation.inbox_id).await?;
-        let message = insert_bot_message(&mut conn, &conversation, &rules, text, None, now).await?;
-        conversation.last_activity_at = now;
-        update_conversation_row(&mut conn, &conversation).await?;
+        let (_, announcements) = say_as_bot(&mut conn, &mut conversation, text, now).await?;
         conn.execute(
             "UPDATE conversations SET queue_notice_position = $1, queue_notice_at = $2 \
              WHERE account_id = $3 AND id = $4",
             args![i64::from(position), now, account_id, conversation_id],
         )
         .await?;
-        let mut announcements = Announcements::default();
-        record(
-            &mut conn,
-            &mut conversation,
-            rules.has_webhook,
-            Written::by(Actor::Bot, Vec::new()).messages([message.clone()]),
-            now,
-            &mut announcements,
-        )
-        .await?;
         self.changes.commit_with(conn, announcements).await?;
         Ok(true)
     }
+}
+
+/// Stores `text` as the bot's message to the customer of `conversation` (delivered like any
+/// other), within the caller's transaction; returns it with what to announce on commit.
+async fn say_as_bot(
+    conn: &mut Conn,
+    conversation: &mut Conversation,
+    text: &str,
+    now: Timestamp,
+) -> Result<(Message, Announcements), StoreError> {
+    let rules = inbox_rules(conn, conversation.account_id, conversation.inbox_id).await?;
+    let message = insert_bot_message(conn, conversation, &rules, text, None, now).await?;
+    conversation.last_activity_at = now;
+    update_conversation_row(conn, conversation).await?;
+    let mut announcements = Announcements::default();
+    record(
+        conn,
+        conversation,
+        rules.has_webhook,
+        Written::by(Actor::Bot, Vec::new()).messages([message.clone()]),
+        now,
+        &mut announcements,
+    )
+    .await?;
+    Ok((message, announcements))
 }

@@ -1,7 +1,7 @@
-// One conversation: header with actions, transcript, reply box (with the copilot's toolbar when
+// One conversation: header with labels and actions, transcript, reply box (with the copilot's toolbar when
 // the AI layer offers it), and the context panel.
 
-import { get, getAll, post } from "../api.js";
+import { get, getAll, post, put } from "../api.js";
 import * as directory from "../directory.js";
 import { h, replace } from "../dom.js";
 import { t, tv } from "../i18n.js";
@@ -10,6 +10,7 @@ import { user } from "../session.js";
 import { markSeen } from "../unread.js";
 import { createContextPanel } from "./context.js";
 import { createCopilot } from "./copilot.js";
+import { labelChips, labelsDialog, parseLabels } from "./labels.js";
 import { createReplyBox } from "./reply.js";
 import { createTranscript } from "./transcript.js";
 import { transferDialog } from "./transfer.js";
@@ -32,8 +33,23 @@ export function mount(root, id, hooks) {
     handBack: action("action-hand-back", "action.handBack", () => post(`/conversations/${id}/hand_back_to_bot`)),
     resolve: action("action-resolve", "action.resolve", () => post(`/conversations/${id}/resolve`)),
     reopen: action("action-reopen", "action.reopen", () => post(`/conversations/${id}/reopen`)),
+    labels: action("action-labels", "labels.edit", editLabels),
   };
   actions.append(...Object.values(buttons));
+
+  /** The labels dialog; on save the header's chips and the list's row show the server's labels. */
+  async function editLabels() {
+    const saved = await labelsDialog({
+      id: "labels",
+      title: t("labels.title"),
+      label: t("labels.field"),
+      hint: t("labels.hint"),
+      value: (conv.labels || []).join(", "),
+      save: (text) => put(`/conversations/${id}/labels`, { labels: parseLabels(text) }),
+    });
+    if (saved && alive) apply({ ...conv, labels: saved.labels });
+    return null;
+  }
 
   function action(elementId, label, run) {
     const button = h("button", { type: "button", id: elementId, text: t(label) });
@@ -76,13 +92,17 @@ export function mount(root, id, hooks) {
         h("span", { class: "conversation-assignee", text: t("conversation.assignee", { name: assignee }) }),
         conv.team_id && h("span", { class: "conversation-team", text: names.team(conv.team_id) }),
       ),
+      h("div", { id: "conversation-labels", class: "conversation-labels", hidden: !conv.labels?.length }, labelChips(conv.labels)),
       actions,
     );
     paintActions();
   }
 
+  /** Takes a new state of the conversation; one without labels (frames, actions) keeps the ones
+   * it had. */
   function apply(next, events = []) {
     if (!next || next.id !== id) return;
+    if (next.labels === undefined && conv?.labels) next = { ...next, labels: conv.labels };
     const statusChanged = !conv || conv.status !== next.status || conv.assignee_id !== next.assignee_id || conv.team_id !== next.team_id;
     conv = next;
     paintHeader();

@@ -1,22 +1,23 @@
 // The inbox: one list across channels with filters, kept live by WebSocket frames, beside
-// the open conversation (#/conversations/{id}).
+// the open conversation (#/conversations/{id}). Ticked rows get bulk actions (#bulk-bar).
 
-import { get, getAll, query } from "../api.js";
+import { get, getAll, post, put, query } from "../api.js";
 import * as directory from "../directory.js";
 import { h, options } from "../dom.js";
 import { t, tv } from "../i18n.js";
-import { errorText } from "../notify.js";
+import { errorText, toast } from "../notify.js";
 import { user } from "../session.js";
 import { nextClock, routingOf } from "../sla.js";
 import { isUnread, markSeen, seenAt } from "../unread.js";
 import * as conversationView from "./conversation.js";
-import { createRow, paintRow, tickRow } from "./row.js";
+import { labelsDialog } from "./labels.js";
+import { createRow, paintRow, setRowChecked, tickRow } from "./row.js";
 
 const PAGE = 50;
 const STATUSES = ["bot", "queued", "assigned", "resolved"];
 const CHANNELS = ["web", "api", "whatsapp", "messenger", "instagram", "telegram", "sms", "voice", "email"];
 // Kept across re-renders (language change, navigation) for the session.
-const filters = { assignee: "", status: "", channel: "", teams: false };
+const filters = { assignee: "", status: "", channel: "", label: "", teams: false };
 
 export function mount(root, openId) {
   const entries = new Map(); // id → {conv, contact, inbox, last, unread, priority, clock, row}
@@ -26,6 +27,7 @@ export function mount(root, openId) {
   let loadSeq = 0;
   let current = null; // {id, view}
   let queueTimer = null;
+  const checked = new Set(); // ids of the ticked rows
 
   const list = h("div", { id: "conversation-list", attrs: { role: "list" } });
   const empty = h("p", { class: "empty-note", text: t("inbox.empty"), hidden: true });
@@ -34,13 +36,19 @@ export function mount(root, openId) {
   more.onclick = () => loadPages(loadSeq).catch(showError);
   const pane = h("section", { id: "conversation-pane", class: "conversation-pane" });
   const filterBar = buildFilters(() => reload());
+  const bulk = buildBulkBar({
+    assign: () => runBulk((id) => post(`/conversations/${id}/assign`, {})),
+    resolve: () => runBulk((id) => post(`/conversations/${id}/resolve`, {})),
+    label: addLabelToChecked,
+    clear: clearChecked,
+  });
   root.append(
-    h("div", { class: "inbox-layout" }, h("aside", { class: "inbox-sidebar" }, filterBar, error, list, empty, more), pane),
+    h("div", { class: "inbox-layout" }, h("aside", { class: "inbox-sidebar" }, filterBar, bulk.el, error, list, empty, more), pane),
   );
 
   function serverParams() {
     const status = STATUSES.includes(filters.status) ? filters.status : undefined;
-    return { status, assignee_id: filters.assignee || undefined };
+    return { status, assignee_id: filters.assignee || undefined, label: filters.label || undefined };
   }
 
   function matches(conv) {
@@ -51,6 +59,7 @@ export function mount(root, openId) {
     if (filters.assignee === "none" && conv.assignee_id) return false;
     if (filters.channel && inboxes.get(conv.inbox_id)?.channel !== filters.channel) return false;
     if (filters.teams && !myTeams.has(conv.team_id)) return false;
+    if (filters.label && !(conv.labels || []).includes(filters.label)) return false;
     return true;
   }
 
@@ -62,9 +71,11 @@ export function mount(root, openId) {
       inboxes = directory.byId(allInboxes);
       myTeams = teams;
       fillChannelFilter(filterBar, allInboxes);
+      refreshLabelFilter(filterBar);
       if (seq !== loadSeq) return;
       entries.clear();
       list.replaceChildren();
+      clearChecked();
       cursor = undefined;
       await loadPages(seq);
       refreshQueue();
@@ -95,19 +106,22 @@ export function mount(root, openId) {
     empty.hidden = entries.size > 0;
   }
 
-  /** Adds, updates, moves or drops the conversation's row; `message` is a new one if any. */
+  /** Adds, updates, moves or drops the conversation's row; `message` is a new one if any. Frames
+   * and actions send conversations without their labels: the row keeps the ones it had. */
   function upsert(conv, message) {
     let entry = entries.get(conv.id);
+    if (conv.labels === undefined && entry?.conv.labels) conv = { ...conv, labels: entry.conv.labels };
     if (!matches(conv)) {
       if (entry) {
         entry.row.el.remove();
         entries.delete(conv.id);
+        uncheck(conv.id);
         showEmpty();
       }
       return;
     }
     if (!entry) {
-      entry = { conv, inbox: inboxes.get(conv.inbox_id), unread: 0, row: createRow(conv.id) };
+      entry = { conv, inbox: inboxes.get(conv.inbox_id), unread: 0, row: createRow(conv.id, toggleChecked) };
       entries.set(conv.id, entry);
       enrich(entry);
     }
@@ -230,6 +244,79 @@ export function mount(root, openId) {
     for (const entry of entries.values()) paint(entry);
   }
 
+  function toggleChecked(id, on) {
+    if (on) checked.add(id);
+    else checked.delete(id);
+    const entry = entries.get(id);
+    if (entry) setRowChecked(entry.row, on);
+    bulk.paint(checked.size);
+  }
+
+  function uncheck(id) {
+    if (checked.delete(id)) bulk.paint(checked.size);
+  }
+
+  function clearChecked() {
+    for (const id of checked) {
+      const entry = entries.get(id);
+      if (entry) setRowChecked(entry.row, false);
+    }
+    checked.clear();
+    bulk.paint(0);
+  }
+
+  /** Runs `call(id)` for each ticked conversation, one after another; resolves to {ok, failed,
+   * lastError}. */
+  async function runEach(call) {
+    const result = { ok: 0, failed: 0, lastError: null };
+    bulk.busy(true);
+    for (const id of [...checked]) {
+      try {
+        await call(id);
+        result.ok += 1;
+      } catch (e) {
+        result.failed += 1;
+        result.lastError = e;
+      }
+    }
+    bulk.busy(false);
+    return result;
+  }
+
+  /** After a bulk action: unticks the rows, reloads the list and tells how many succeeded and
+   * failed (with the last failure's reason). */
+  async function finishBulk({ ok, failed, lastError }) {
+    clearChecked();
+    await reload();
+    const summary = t("bulk.done", { ok, failed });
+    toast(failed ? `${summary} ${errorText(lastError)}` : summary, failed ? "error" : "ok");
+  }
+
+  async function runBulk(call) {
+    await finishBulk(await runEach(call));
+  }
+
+  /** Asks for a label and adds it to each ticked conversation (its current labels plus it). */
+  async function addLabelToChecked() {
+    await labelsDialog({
+      id: "bulk-label",
+      title: t("bulk.labelTitle", { count: checked.size }),
+      label: t("labels.one"),
+      save: async (text) => {
+        const label = text.trim();
+        if (!label) throw new Error(t("labels.required"));
+        const result = await runEach(async (id) => {
+          const { labels = [] } = await get(`/conversations/${id}`);
+          await put(`/conversations/${id}/labels`, { labels: [...labels, label] });
+        });
+        // A label the server refuses fails everywhere: say why in the dialog, which stays open.
+        if (!result.ok && result.lastError?.status === 422) throw result.lastError;
+        await finishBulk(result);
+        return label;
+      },
+    });
+  }
+
   const ticker = setInterval(() => {
     for (const entry of entries.values()) if (entry.clock) tickRow(entry.row, entry);
   }, 1000);
@@ -292,6 +379,12 @@ function buildFilters(changed) {
     filters.channel = channel.value;
     changed();
   };
+  const label = h("select", { id: "filter-label", attrs: { "aria-label": t("inbox.filter.label") } });
+  label.append(...options([["", t("inbox.filter.anyLabel")], ...(filters.label ? [[filters.label, filters.label]] : [])], filters.label));
+  label.onchange = () => {
+    filters.label = label.value;
+    changed();
+  };
   const toggles = [
     toggle("filter-mine", "inbox.filter.mine", () => filters.assignee === "me", () => {
       filters.assignee = filters.assignee === "me" ? "" : "me";
@@ -315,7 +408,7 @@ function buildFilters(changed) {
     "div",
     { class: "inbox-filters" },
     h("div", { class: "filter-toggles" }, toggles.map((item) => item.button)),
-    h("div", { class: "filter-selects" }, status, channel),
+    h("div", { class: "filter-selects" }, status, channel, label),
   );
 }
 
@@ -325,4 +418,46 @@ function fillChannelFilter(bar, inboxes) {
   const present = CHANNELS.filter((channel) => inboxes.some((inbox) => inbox.channel === channel));
   if (filters.channel && !present.includes(filters.channel)) present.push(filters.channel);
   select.replaceChildren(...options([["", t("inbox.filter.anyChannel")], ...present.map((c) => [c, tv("channel", c)])], filters.channel));
+}
+
+/** Offers the account's labels (GET /labels), keeping the chosen one even if no longer in use. */
+async function refreshLabelFilter(bar) {
+  const select = bar.querySelector("#filter-label");
+  let used = [];
+  try {
+    used = (await get("/labels")).data.map((item) => item.label);
+  } catch {
+    // The filter keeps what it offered.
+    return;
+  }
+  if (filters.label && !used.includes(filters.label)) used.push(filters.label);
+  select.replaceChildren(...options([["", t("inbox.filter.anyLabel")], ...used.map((label) => [label, label])], filters.label));
+}
+
+/**
+ * The bar shown above the list while rows are ticked: how many, Assign to me (#bulk-assign),
+ * Resolve (#bulk-resolve), Add label (#bulk-label) and Clear (#bulk-clear). `actions` holds the
+ * four handlers. Returns {el, paint(count), busy(on)}.
+ */
+function buildBulkBar(actions) {
+  const count = h("span", { class: "bulk-count", attrs: { "aria-live": "polite" } });
+  const button = (id, label, run) => h("button", { type: "button", id, text: t(label), on: { click: run } });
+  const buttons = [
+    button("bulk-assign", "bulk.assign", actions.assign),
+    button("bulk-resolve", "bulk.resolve", actions.resolve),
+    button("bulk-label", "bulk.label", actions.label),
+    button("bulk-clear", "bulk.clear", actions.clear),
+  ];
+  const el = h("div", { id: "bulk-bar", class: "bulk-bar", hidden: true }, count, h("div", { class: "bulk-actions" }, buttons));
+  return {
+    el,
+    paint(n) {
+      el.hidden = n === 0;
+      count.textContent = t("bulk.count", { count: n });
+    },
+    busy(on) {
+      for (const b of buttons) b.disabled = on;
+      el.classList.toggle("busy", on);
+    },
+  };
 }
