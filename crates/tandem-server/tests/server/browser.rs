@@ -608,6 +608,33 @@ async fn an_agent_goes_online_is_alerted_and_works_from_the_keyboard_and_a_phone
     // A team created a moment ago is offered in the transfer dialog, without a reload; the
     // transfer carries a note, and the customer is told which team continues.
     agent.set_window_size(1366, 768).await.unwrap();
+
+    // Labels: on the open conversation, then the rows checked for a bulk action.
+    click(&agent, "#action-labels").await;
+    wait_until(
+        &agent,
+        "the labels dialog opens",
+        "const d = document.querySelector('#labels-dialog'); return !!d && d.open;",
+    )
+    .await;
+    type_into(&agent, "#labels-input", "VIP, segunda via").await;
+    click(&agent, "#labels-save").await;
+    wait_until(
+        &agent,
+        "the conversation shows its labels",
+        "return [...document.querySelectorAll('#conversation-labels .label-chip')].map(c => c.textContent.trim()).join(',') === 'segunda via,vip';",
+    )
+    .await;
+    click(&agent, "#conversation-list .conversation-item input.row-select").await;
+    wait_until(
+        &agent,
+        "the bulk bar offers its actions",
+        "const b = document.querySelector('#bulk-bar'); return !!b && !b.hidden && !!document.querySelector('#bulk-resolve');",
+    )
+    .await;
+    screenshot(&agent, "workspace-labels").await;
+    click(&agent, "#bulk-clear").await;
+
     let (status, team) = server
         .post("/api/v1/teams", &admin, json!({"name": "Cartões"}))
         .await;
