@@ -625,7 +625,11 @@ async fn an_agent_goes_online_is_alerted_and_works_from_the_keyboard_and_a_phone
         "return [...document.querySelectorAll('#conversation-labels .label-chip')].map(c => c.textContent.trim()).join(',') === 'segunda via,vip';",
     )
     .await;
-    click(&agent, "#conversation-list .conversation-item input.row-select").await;
+    click(
+        &agent,
+        "#conversation-list .conversation-item input.row-select",
+    )
+    .await;
     wait_until(
         &agent,
         "the bulk bar offers its actions",
