@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use tandem_bot::label_rules;
 use tandem_bot::learning;
 use tandem_bot::{
     ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotState, BotTurn,
@@ -735,6 +736,8 @@ impl BotRunner {
             .await
             .map_err(|error| TurnError::Engine(error.to_string()))??
         };
+        self.label_by_rule(bot, conversation, text, &analysis)
+            .await?;
         let turn = self
             .inner
             .ai
@@ -793,6 +796,39 @@ impl BotRunner {
             record.choices = Bot::new(&bot.profile).choice_labels(options, turn.language);
         }
         Ok((record, forward))
+    }
+
+    /// Puts on the conversation the labels the profile's rules give the customer's message.
+    async fn label_by_rule(
+        &self,
+        bot: &LoadedBot,
+        conversation: &Conversation,
+        text: &str,
+        analysis: &Analysis,
+    ) -> Result<(), TurnError> {
+        if bot.profile.label_rules.is_empty() {
+            return Ok(());
+        }
+        let store = &self.inner.store;
+        let inbox = store
+            .inbox(conversation.account_id, conversation.inbox_id)
+            .await?;
+        let labels = label_rules::labels_for(
+            &bot.profile,
+            text,
+            analysis.language.language,
+            analysis,
+            inbox.channel.as_str(),
+        );
+        store
+            .add_conversation_labels(
+                conversation.account_id,
+                conversation.id,
+                &labels,
+                self.inner.ports.clock.now(),
+            )
+            .await?;
+        Ok(())
     }
 
     /// The record of a turn: its replies (the handover message saying when a closed team is

@@ -10,6 +10,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, MessageId, TeamId};
+use tandem_domain::label::{MAX_LABEL_CHARS, MAX_LABELS, normalize_label};
 use tandem_domain::message::{Message, validate_message_text};
 
 use tandem_store::StoreError;
@@ -20,11 +21,6 @@ use crate::model::{
     MessagePage,
 };
 use crate::{App, AppError, Principal, audit};
-
-/// The most labels a conversation carries.
-pub const MAX_LABELS: usize = 20;
-/// The longest label, in characters.
-pub const MAX_LABEL_CHARS: usize = 40;
 
 /// `labels` trimmed, lower-cased, with inner spaces collapsed and repeats dropped; a label that
 /// is empty, too long or has other characters than letters, digits, spaces, `-` and `_` is
@@ -39,23 +35,13 @@ fn normalized_labels(labels: &[String]) -> Result<Vec<String>, AppError> {
     }
     let mut normalized: Vec<String> = Vec::with_capacity(labels.len());
     for (index, label) in labels.iter().enumerate() {
-        let label = label
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        let fits = !label.is_empty()
-            && label.chars().count() <= MAX_LABEL_CHARS
-            && label
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'));
-        if !fits {
-            return Err(AppError::invalid(
+        let label = normalize_label(label).ok_or_else(|| {
+            AppError::invalid(
                 &format!("labels[{index}]"),
                 "invalid_label",
                 format!("must be 1 to {MAX_LABEL_CHARS} letters, digits, spaces, '-' or '_'"),
-            ));
-        }
+            )
+        })?;
         if !normalized.contains(&label) {
             normalized.push(label);
         }

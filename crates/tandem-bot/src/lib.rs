@@ -40,6 +40,7 @@ pub mod dialogue;
 pub mod handover_eval;
 pub mod handover_model;
 pub mod handover_set;
+pub mod label_rules;
 pub mod learning;
 mod messages;
 pub mod policy;

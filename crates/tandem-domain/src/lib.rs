@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod event;
 pub mod id;
 pub mod inbox;
+pub mod label;
 pub mod message;
 pub mod password;
 pub mod sla;

@@ -1,5 +1,5 @@
-//! Labels on conversations: the set a conversation has (replaced whole), the labels of a page of
-//! conversations, and every label the account uses with how many conversations carry it.
+//! Labels on conversations: the set a conversation has (replaced whole, or added to by the bot
+//! profile's rules), the labels of a page of conversations, and every label the account uses with how many conversations carry it.
 
 use std::collections::HashMap;
 
@@ -42,6 +42,31 @@ impl Store {
         }
         conn.commit().await?;
         Ok(sorted)
+    }
+
+    /// Adds `labels` (already in their one shape) to a conversation, keeping the ones it has.
+    pub async fn add_conversation_labels(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        labels: &[String],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        if labels.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.write().await?;
+        find_conversation(&mut conn, account_id, conversation_id, true).await?;
+        for label in labels {
+            conn.execute(
+                "INSERT INTO conversation_labels (account_id, conversation_id, label, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                args![account_id, conversation_id, label.as_str(), now],
+            )
+            .await?;
+        }
+        conn.commit().await?;
+        Ok(())
     }
 
     /// The labels of each of `ids` that has any, sorted.

@@ -202,6 +202,20 @@ pub enum ProfileErrorKind {
     /// A generative intent that also collects slots or calls an action.
     #[error("an intent with `generative: true` cannot also have slots or an action")]
     GenerativeWithAction,
+    /// A name that refers to nothing the profile or the product has.
+    #[error("unknown {what} `{name}`")]
+    UnknownName {
+        /// What kind of name (`intent`, `channel`).
+        what: &'static str,
+        /// The name as written.
+        name: String,
+    },
+    /// A label that cannot be one.
+    #[error("`{label}` is not a label (1 to 40 lower-case letters, digits, spaces, - or _)")]
+    InvalidLabel {
+        /// The label as written.
+        label: String,
+    },
     /// An intent with no way to answer.
     #[error("needs a reply, an article, an action, `generative: true` or `handover: true`")]
     NoAnswer,

@@ -19,7 +19,7 @@ pub use message_kind::MessageKind;
 pub use schema::{
     Action, ActionFailedRule, Article, BotFailureRule, BotProfile, BusinessHoursMessages, Closing,
     ComplexityRule, CustomerRequestRule, ExternalBot, HandoverRules, HighValueRule, Intent,
-    Languages, MIN_EXTERNAL_SECRET_CHARS, Messages, NegativeSentimentRule, Persona,
+    LabelRule, Languages, MIN_EXTERNAL_SECRET_CHARS, Messages, NegativeSentimentRule, Persona,
     SensitiveTopicRule, Slot, Tone, Understanding,
 };
 pub use validate::MIN_EXAMPLES_PER_LANGUAGE;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tandem_nlu::{EntityKind, Language, ReferencePattern};
+use tandem_nlu::{Analysis, EntityKind, IntentScore, Language, ReferencePattern};
 
 use crate::profile::attribute_rule::AttributeCondition;
 use crate::profile::checked::{Checked, HttpMethod};
@@ -64,6 +64,26 @@ pub struct BotProfile {
     /// When the bot itself resolves a conversation it served.
     #[serde(default)]
     pub closing: Closing,
+    /// Labels put on a conversation from what the customer writes.
+    #[serde(default)]
+    pub label_rules: Vec<LabelRule>,
+}
+
+/// A label the conversation gets when any of the rule's conditions holds for a customer message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelRule {
+    /// The label, in its one shape (lower case: `tandem_domain::label`).
+    pub label: String,
+    /// The intents (by name) whose identification gives the label.
+    #[serde(default)]
+    pub intents: Vec<String>,
+    /// The channels (`whatsapp`, `web`, `email`...) whose messages get it.
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Words or phrases whose presence gives it, in any language ("procon", "segunda via").
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 /// When the bot resolves a conversation it served, so that containment, resolution time and
@@ -547,6 +567,14 @@ impl BotProfile {
     /// The intent named `name`.
     pub fn intent(&self, name: &str) -> Option<&Intent> {
         self.intents.iter().find(|intent| intent.name == name)
+    }
+
+    /// The intent identified in `analysis`: the best one, when the message is in scope and it
+    /// is as confident as the bot must be to act on it (`understanding.minimum_confidence`).
+    pub fn identified_intent<'a>(&self, analysis: &'a Analysis) -> Option<&'a IntentScore> {
+        analysis.intents.first().filter(|top| {
+            !analysis.out_of_scope && top.confidence >= self.understanding.minimum_confidence
+        })
     }
 
     /// The article with id `id`.

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use tandem_domain::inbox::ChannelKind;
+use tandem_domain::label::normalize_label;
 use tandem_nlu::{EntityKind, Language};
 
 use crate::profile::attribute_rule::AttributeCondition;
@@ -33,6 +35,7 @@ pub(crate) fn validate(profile: &BotProfile) -> Vec<ProfileError> {
     validator.variables();
     validator.understanding();
     validator.closing();
+    validator.label_rules();
     validator.reference_patterns();
     validator.examples("out_of_scope_examples", &profile.out_of_scope_examples, 0);
     validator.articles();
@@ -127,6 +130,50 @@ impl Validator<'_> {
             }
             if value.trim().is_empty() {
                 self.push(format!("variables.{name}"), ProfileErrorKind::Empty);
+            }
+        }
+    }
+
+    fn label_rules(&mut self) {
+        for (index, rule) in self.profile.label_rules.iter().enumerate() {
+            let path = format!("label_rules[{index}]");
+            if normalize_label(&rule.label).as_deref() != Some(rule.label.as_str()) {
+                self.push(
+                    format!("{path}.label"),
+                    ProfileErrorKind::InvalidLabel {
+                        label: rule.label.clone(),
+                    },
+                );
+            }
+            for (n, intent) in rule.intents.iter().enumerate() {
+                if self.profile.intent(intent).is_none() {
+                    self.push(
+                        format!("{path}.intents[{n}]"),
+                        ProfileErrorKind::UnknownName {
+                            what: "intent",
+                            name: intent.clone(),
+                        },
+                    );
+                }
+            }
+            for (n, channel) in rule.channels.iter().enumerate() {
+                if channel.parse::<ChannelKind>().is_err() {
+                    self.push(
+                        format!("{path}.channels[{n}]"),
+                        ProfileErrorKind::UnknownName {
+                            what: "channel",
+                            name: channel.clone(),
+                        },
+                    );
+                }
+            }
+            for (n, keyword) in rule.keywords.iter().enumerate() {
+                if keyword.trim().is_empty() {
+                    self.push(format!("{path}.keywords[{n}]"), ProfileErrorKind::Empty);
+                }
+            }
+            if rule.intents.is_empty() && rule.channels.is_empty() && rule.keywords.is_empty() {
+                self.push(path, ProfileErrorKind::Empty);
             }
         }
     }

@@ -5,7 +5,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::harness::{ADMIN, ANA, TestServer, error_fields as paths, on_every_backend};
+use crate::harness::{
+    ADMIN, ANA, TestServer, bot_inbox, channel_message, error_fields as paths, on_every_backend,
+};
 
 const SMALL_PROFILE: &str = r#"
 persona:
@@ -241,4 +243,77 @@ async fn an_inbox_may_have_its_own_profile(server: &TestServer) {
 #[tokio::test]
 async fn an_inbox_profile_serves_that_inbox_and_the_account_profile_the_rest() {
     on_every_backend!(an_inbox_may_have_its_own_profile);
+}
+
+#[tokio::test]
+async fn the_profiles_rules_label_conversations_from_what_customers_write() {
+    on_every_backend!(rules_label_conversations);
+}
+
+async fn rules_label_conversations(server: &TestServer) {
+    let admin = server.login(ADMIN).await;
+    let (_, demo) = server.get("/api/v1/bot/profile", &admin).await;
+    let source = demo["source"].as_str().expect("the demo source").to_owned();
+    let refused =
+        format!("{source}\nlabel_rules:\n  - label: \"Not A Label!\"\n    channels: [fax]\n");
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/api/v1/bot/profile",
+            Some(&admin),
+            Some(json!({"source": refused})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let named = paths(&body);
+    assert!(
+        named.iter().any(|p| p == "source.label_rules[0].label")
+            && named
+                .iter()
+                .any(|p| p == "source.label_rules[0].channels[0]"),
+        "{body}"
+    );
+    let labelled = format!(
+        "{source}\nlabel_rules:\n  - label: boleto\n    intents: [second_copy_boleto]\n  - label: procon\n    keywords: [procon, reclame aqui]\n"
+    );
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/api/v1/bot/profile",
+            Some(&admin),
+            Some(json!({"source": labelled})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let inbox = bot_inbox(server, &admin).await;
+    let (status, sent) = server
+        .post(
+            "/api/v1/channel/messages",
+            &inbox,
+            channel_message("+5511977770001", "quero a segunda via do boleto", "rule-1"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let conversation = sent["conversation"]["id"].as_str().unwrap().to_owned();
+    server
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}"),
+            &admin,
+            |c| c["labels"] == json!(["boleto"]),
+        )
+        .await;
+    server
+        .post(
+            "/api/v1/channel/messages",
+            &inbox,
+            channel_message("+5511977770001", "se não resolver vou no Procon", "rule-2"),
+        )
+        .await;
+    server
+        .eventually(
+            &format!("/api/v1/conversations/{conversation}"),
+            &admin,
+            |c| c["labels"] == json!(["boleto", "procon"]),
+        )
+        .await;
 }
