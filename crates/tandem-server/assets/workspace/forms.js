@@ -2,6 +2,7 @@
 
 import { h, options } from "./dom.js";
 import { t } from "./i18n.js";
+import { detailText, errorText } from "./notify.js";
 
 /**
  * fields: [{name, label, type ("text", "email", "password", "number", "select", "textarea",
@@ -52,11 +53,11 @@ export function buildForm(fields, { submitLabel, onSubmit, idPrefix }) {
         loose.push(detail);
         continue;
       }
-      slot.textContent = (slot.hidden ? "" : slot.textContent + " ") + `${detail.field}: ${detail.message}`;
+      slot.textContent = (slot.hidden ? "" : slot.textContent + " ") + `${detail.field}: ${detailText(detail, error)}`;
       slot.hidden = false;
     }
     if (loose.length || !(error.details || []).length) {
-      general.textContent = loose.length ? loose.map((d) => `${d.field || ""} ${d.message}`.trim()).join("; ") : error.message;
+      general.textContent = loose.length ? loose.map((d) => `${d.field || ""} ${detailText(d, error)}`.trim()).join("; ") : errorText(error);
       general.hidden = false;
     }
   }

@@ -42,6 +42,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/** Whether `key` has a text in the current language or in English (t() shows the bare key else). */
+export function hasText(key) {
+  return STRINGS[current][key] !== undefined || STRINGS.en[key] !== undefined;
+}
+
 /** Translates a value of a known set ("status.queued", "channel.web"...), else shows it as is. */
 export function tv(prefix, value) {
   const key = `${prefix}.${value}`;

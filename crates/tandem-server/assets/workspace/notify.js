@@ -3,6 +3,7 @@
 // conversation when clicked.
 
 import { h } from "./dom.js";
+import { hasText, t } from "./i18n.js";
 
 const ALERT_MS = 8000;
 const MOST_ALERTS = 3;
@@ -39,5 +40,32 @@ export function clearAlerts() {
   region("alerts").replaceChildren();
 }
 
-/** The message to show for a failed request. */
-export const errorText = (error) => (error && error.message) || String(error);
+/** The text of a key if it has one, else null. */
+const known = (key) => (hasText(key) ? t(key) : null);
+
+/**
+ * The message to show for a failed request, in the user's language: for an ApiError with
+ * `details`, "field: text" per detail (the text of `error.field.<code>`, else of `error.<code>` —
+ * a conflict about one field carries the error's own code — else the server's message); otherwise
+ * the text of `error.<code>`, else the server's message. A plain Error or a string shows as is.
+ */
+export function errorText(error) {
+  if (error == null) return String(error);
+  if (typeof error !== "object") return String(error);
+  const details = Array.isArray(error.details) ? error.details : [];
+  if (details.length) {
+    return details
+      .map((detail) => {
+        const text = detailText(detail, error);
+        return detail && detail.field ? `${detail.field}: ${text}` : text;
+      })
+      .join("; ");
+  }
+  return (error.code && known(`error.${error.code}`)) || error.message || String(error);
+}
+
+/** One detail of `error` in the user's language, without its field (as errorText words it). */
+export function detailText(detail, error = {}) {
+  const code = detail && detail.code;
+  return (code && (known(`error.field.${code}`) || known(`error.${code}`))) || (detail && detail.message) || known(`error.${error.code}`) || error.message || "";
+}
