@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use tandem_bot::{Bot, MessageKind, render_message};
+use tandem_bot::{MessageKind, render_message};
 use tandem_domain::id::{AccountId, ConversationId, InboxId};
 use tandem_store::{BotResolution, BotTurnOutcome, BotTurnRecord, StoredBotState};
 
@@ -81,7 +81,7 @@ impl App {
         since: jiff::Timestamp,
     ) -> Result<bool, AppError> {
         let state = restore_state(memory.state);
-        if !Bot::new(&bot.profile).has_served(&state) {
+        if !state.has_served() {
             return Ok(false);
         }
         let lock = self.bot.conversation_lock(conversation_id);

@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use tandem_bot::label_rules;
 use tandem_bot::learning;
 use tandem_bot::{
-    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, Bot, BotState, BotTurn,
+    ActionFailure, ActionFailureKind, ActionOutcome, ActionRequest, BotState, BotTurn,
     CustomerTurn, ExternalReply, HandoverDecision, MessageKind, TeamAvailability, TurnOutcome,
     handover_message, queue_notice, render_message,
 };
@@ -543,7 +543,7 @@ impl BotRunner {
                     .engine
                     .analyze(&message.text, &state.analysis_context(today))
                     .map_err(|error| TurnError::Engine(error.to_string()))?;
-                let turn = Bot::new(&bot.profile).external_reply(
+                let turn = bot.bot().external_reply(
                     &state,
                     &reply,
                     &attributes,
@@ -728,8 +728,8 @@ impl BotRunner {
                     availability: TeamAvailability::default(),
                 };
                 let turn = match bot.profile.external_bot {
-                    Some(_) => Bot::new(&bot.profile).external_turn(&state, &input),
-                    None => Bot::new(&bot.profile).turn(&state, &input),
+                    Some(_) => bot.bot().external_turn(&state, &input),
+                    None => bot.bot().turn(&state, &input),
                 };
                 Ok::<_, TurnError>((analysis, turn))
             })
@@ -761,12 +761,9 @@ impl BotRunner {
         let mut state = turn.new_state.clone();
         if let Some(action) = &turn.action {
             let outcome = self.perform(action, turn.language).await;
-            let follow: BotTurn = Bot::new(&bot.profile).action_result(
-                &state,
-                &outcome,
-                attributes,
-                TeamAvailability::default(),
-            );
+            let follow: BotTurn =
+                bot.bot()
+                    .action_result(&state, &outcome, attributes, TeamAvailability::default());
             replies.extend(follow.replies.into_iter().map(|reply| reply.text));
             handover = handover.or(follow.handover);
             state = follow.new_state;
@@ -793,7 +790,7 @@ impl BotRunner {
         if let TurnOutcome::Clarifying { options } = &turn.outcome
             && record.handover.is_none()
         {
-            record.choices = Bot::new(&bot.profile).choice_labels(options, turn.language);
+            record.choices = bot.bot().choice_labels(options, turn.language);
         }
         Ok((record, forward))
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use tandem_bot::{Bot, BotState, HandoverDecision, suggested_first_reply};
+use tandem_bot::{BotState, HandoverDecision, suggested_first_reply};
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, HandoverReason};
@@ -103,7 +103,7 @@ pub(crate) async fn handover_context(
                     .and_then(|name| name.split_whitespace().next())
                     .map(str::to_owned)
             });
-        let responder = Bot::new(&bot.profile);
+        let responder = bot.bot();
         let identified = responder.identified_intent(&analysis);
         let topic = identified.map(|score| responder.intent_label(&score.intent, language));
         // The agent may send the suggestion as it is: nothing personal goes back in clear.

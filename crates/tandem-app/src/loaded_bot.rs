@@ -1,11 +1,12 @@
 //! Bots as loaded for their turns: each account's (or inbox's own) profile, validated and
 //! with its understanding engine trained, kept per node and rebuilt only when the profile is
-//! replaced, so a turn never trains a classifier.
+//! replaced, so a turn never trains a classifier (nor the handover rules' learned model).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tandem_bot::{BotProfile, ready_profile};
+use tandem_bot::handover_model::HandoverModel;
+use tandem_bot::{Bot, BotProfile, ready_profile};
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_nlu::Engine;
@@ -16,6 +17,15 @@ pub(crate) struct LoadedBot {
     updated_at: Timestamp,
     pub(crate) profile: BotProfile,
     pub(crate) engine: Engine,
+    /// The handover rules' learned model for this profile, trained with it.
+    handover_model: Option<Arc<HandoverModel>>,
+}
+
+impl LoadedBot {
+    /// The bot of this profile, its handover rules helped by the model trained at load.
+    pub(crate) fn bot(&self) -> Bot<'_> {
+        Bot::with_handover_model(&self.profile, self.handover_model.clone())
+    }
 }
 
 /// Why a turn could not run.
@@ -72,10 +82,12 @@ impl BotCache {
         let loaded = tokio::task::spawn_blocking(move || {
             let (profile, engine) = ready_profile(&stored.source)
                 .map_err(|error| TurnError::Profile(error.to_string()))?;
+            let handover_model = HandoverModel::for_profile(&profile);
             Ok::<_, TurnError>(LoadedBot {
                 updated_at: stored.updated_at,
                 profile,
                 engine,
+                handover_model,
             })
         })
         .await

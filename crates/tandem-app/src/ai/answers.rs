@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use tandem_ai::{Answer, ModelFailure, Passage, Question};
-use tandem_bot::{Bot, BotTurn, TeamAvailability};
+use tandem_bot::{BotTurn, TeamAvailability};
 use tandem_domain::contact::Attributes;
 use tandem_domain::conversation::Conversation;
 use tandem_nlu::Language;
@@ -81,7 +81,7 @@ impl AiService {
                 return turn;
             }
         };
-        let responder = Bot::new(&bot.profile);
+        let responder = bot.bot();
         let passages = responder.passages(&bot.engine, text, turn.language);
         if passages.is_empty() {
             turn.generate = None;

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use tandem_ai::{
     Answer, Citation, CopilotError, CopilotText, Line, ModelFailure, RephraseStyle, Speaker,
 };
-use tandem_bot::Bot;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
 use tandem_domain::id::{AccountId, ConversationId, MessageId, UserId};
@@ -267,7 +266,7 @@ impl App {
         let language = identifier()
             .identify(&question, Some(bot.profile.languages.default))
             .language;
-        let passages = Bot::new(&bot.profile).passages(&bot.engine, &question, language);
+        let passages = bot.bot().passages(&bot.engine, &question, language);
         if passages.is_empty() {
             return Err(no_grounded_answer(
                 "no article answers the customer's question",

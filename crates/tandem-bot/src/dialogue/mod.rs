@@ -338,19 +338,10 @@ impl<'p> Bot<'p> {
             draft.say(text);
         }
         let resolves =
-            kind == SmallTalk::Thanks && self.profile.closing.on_thanks && self.has_served(before);
+            kind == SmallTalk::Thanks && self.profile.closing.on_thanks && before.has_served();
         let mut turn = self.finish(draft, TurnOutcome::SmallTalk);
         turn.resolves = resolves;
         turn
-    }
-
-    /// The bot answered something in the conversation and waits for nothing, so the customer's
-    /// thanks or silence may close it ([`crate::profile::Closing`]).
-    pub fn has_served(&self, state: &BotState) -> bool {
-        !state.answered.is_empty()
-            && state.pending_slot.is_none()
-            && state.pending_action.is_none()
-            && state.pending_clarification.is_empty()
     }
 
     /// Serves an intent: hand over, collect slots, run the action, or answer.

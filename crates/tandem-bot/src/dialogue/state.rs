@@ -129,6 +129,15 @@ impl BotState {
             .collect()
     }
 
+    /// The bot answered something in the conversation and waits for nothing, so the customer's
+    /// thanks or silence may close it ([`crate::profile::Closing`]).
+    pub fn has_served(&self) -> bool {
+        !self.answered.is_empty()
+            && self.pending_slot.is_none()
+            && self.pending_action.is_none()
+            && self.pending_clarification.is_empty()
+    }
+
     pub(crate) fn remember_answer(&mut self, answered: Answered) {
         self.answered.push(answered);
         let excess = self.answered.len().saturating_sub(REMEMBERED_ANSWERS);

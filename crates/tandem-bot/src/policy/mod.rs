@@ -215,6 +215,12 @@ pub fn evaluate(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Handove
 /// Every rule that fires on this turn, in [`PRIORITY`] order (for policy replay and tests).
 pub fn fired_rules(profile: &BotProfile, input: &PolicyInput<'_>) -> Vec<HandoverDecision> {
     let rules = &profile.handover;
+    // Read once: the rule for upset customers and the model's second opinion both weigh them.
+    let (cues, cue_weight) = distress::distress_cues(
+        input.text,
+        input.language,
+        input.analysis.sentiment.is_shouting,
+    );
     let mut fired = Vec::new();
     let mut fire = |reason: HandoverReason, evidence: Option<Evidence>| {
         if let Some(evidence) = evidence {
@@ -243,7 +249,7 @@ pub fn fired_rules(profile: &BotProfile, input: &PolicyInput<'_>) -> Vec<Handove
     if rules.negative_sentiment.enabled {
         fire(
             HandoverReason::NegativeSentiment,
-            negative_sentiment(profile, input),
+            negative_sentiment(profile, input, cues, cue_weight),
         );
     }
     if rules.high_value.enabled && !input.memory.handed_back {
@@ -256,7 +262,7 @@ pub fn fired_rules(profile: &BotProfile, input: &PolicyInput<'_>) -> Vec<Handove
         fire(HandoverReason::BotFailure, bot_failure(profile, input));
     }
     if fired.is_empty() {
-        fired.extend(second_opinion(profile, input));
+        fired.extend(second_opinion(profile, input, cue_weight));
     }
     fired.sort_by_key(|decision| {
         PRIORITY
@@ -370,7 +376,13 @@ fn is_servable_request(profile: &BotProfile, input: &PolicyInput<'_>) -> bool {
     leading >= SERVED_REQUEST_CONFIDENCE
 }
 
-fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Evidence> {
+/// `cues` and `weight`: the message's distress cues ([`distress::distress_cues`]).
+fn negative_sentiment(
+    profile: &BotProfile,
+    input: &PolicyInput<'_>,
+    cues: Vec<String>,
+    weight: f32,
+) -> Option<Evidence> {
     let rule = &profile.handover.negative_sentiment;
     let sentiment = input.analysis.sentiment;
     let threshold = if is_servable_request(profile, input) {
@@ -378,7 +390,6 @@ fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<E
     } else {
         rule.threshold
     };
-    let (cues, weight) = distress::distress_cues(input.text, input.language, sentiment.is_shouting);
     if weight >= distress::DISTRESSED {
         return Some(Evidence::Distress { cues, weight });
     }
@@ -405,7 +416,11 @@ fn negative_sentiment(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<E
 /// answer (a CPF is not a complaint): a request for a person, or an upset customer — with more
 /// certainty needed on a request the bot can serve or an article answers, since "TED cai no
 /// mesmo dia?" reads like the many hurried complaints about transfers it learned from.
-fn second_opinion(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<HandoverDecision> {
+fn second_opinion(
+    profile: &BotProfile,
+    input: &PolicyInput<'_>,
+    cue_weight: f32,
+) -> Option<HandoverDecision> {
     let rules = &profile.handover;
     if input.expects_answer {
         return None;
@@ -423,11 +438,6 @@ fn second_opinion(profile: &BotProfile, input: &PolicyInput<'_>) -> Option<Hando
         });
     }
     let answerable = is_servable_request(profile, input) || input.analysis.kb_hit.is_some();
-    let (_, cue_weight) = distress::distress_cues(
-        input.text,
-        input.language,
-        input.analysis.sentiment.is_shouting,
-    );
     let has_feeling = cue_weight > 0.0 || input.analysis.sentiment.score < 0.0;
     let needed = if answerable {
         SERVED_UPSET_LIKELIHOOD
