@@ -107,20 +107,26 @@ impl App {
         Ok(removed)
     }
 
-    /// How the account's saved profile answers `messages`, as one conversation.
+    /// How the account's saved profile (or an unsaved `draft` of YAML source) answers
+    /// `messages`, as one conversation.
     pub async fn try_bot(
         &self,
         account_id: AccountId,
         messages: Vec<String>,
+        draft: Option<String>,
     ) -> Result<Vec<TriedTurn>, AppError> {
-        let source = self
-            .store
-            .bot_profile(account_id)
-            .await?
-            .ok_or(AppError::NotFound {
-                entity: "bot profile",
-            })?
-            .source;
+        let source = match draft {
+            Some(draft) => draft,
+            None => {
+                self.store
+                    .bot_profile(account_id)
+                    .await?
+                    .ok_or(AppError::NotFound {
+                        entity: "bot profile",
+                    })?
+                    .source
+            }
+        };
         let now = self.now();
         tokio::task::spawn_blocking(move || {
             let (profile, engine) = check_profile(&source)?;

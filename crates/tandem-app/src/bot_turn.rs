@@ -371,23 +371,31 @@ impl BotRunner {
         Ok(Some((bot, contact, language)))
     }
 
-    /// What a customer is told when a person sends the conversation to `team`, in the
-    /// conversation's language with the profile's wording; `None` without a profile.
+    /// What a customer is told when a person sends the conversation to a team or a colleague
+    /// (named by first name only), in the conversation's language with the profile's wording;
+    /// `None` without a profile.
     pub(crate) async fn transfer_notice_text(
         &self,
         account_id: AccountId,
         conversation_id: ConversationId,
-        team: &str,
+        to: &TransferTarget,
     ) -> Result<Option<String>, StoreError> {
         let Some((bot, contact, language)) = self.voice(account_id, conversation_id).await? else {
             return Ok(None);
         };
+        let (kind, variable) = match to {
+            TransferTarget::Team(name) => (MessageKind::Transferred, ("team", name.clone())),
+            TransferTarget::Agent(name) => (
+                MessageKind::TransferredToAgent,
+                ("agent", first_name(name).to_owned()),
+            ),
+        };
         Ok(Some(render_message(
             &bot.profile,
-            MessageKind::Transferred,
+            kind,
             language,
             &contact.attributes,
-            &[("team", team.to_owned())],
+            &[variable],
         )))
     }
 
@@ -426,6 +434,7 @@ impl BotRunner {
                     language,
                     &closed,
                     attributes,
+                    None,
                 ))
             }
             Availability::Closed {
@@ -877,6 +886,7 @@ impl BotRunner {
                     language,
                     &closed,
                     attributes,
+                    None,
                 ));
                 if bot_stays {
                     handover = None;
@@ -1026,4 +1036,15 @@ impl App {
             )),
         }
     }
+}
+
+/// Who a person hands a conversation to, by name, for the customer's notice.
+pub(crate) enum TransferTarget {
+    Team(String),
+    Agent(String),
+}
+
+/// The first word of a person's name: all a customer is told of the colleague who continues.
+fn first_name(name: &str) -> &str {
+    name.split_whitespace().next().unwrap_or(name)
 }

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use tandem_domain::contact::{
-    Attributes, Contact, Identity, IdentityKind, NewContact, validate_contact,
+    AttributeConflict, Attributes, Contact, Identity, IdentityKind, NewContact, validate_contact,
 };
 
 use tandem_domain::id::{AccountId, ContactId};
@@ -102,10 +102,12 @@ impl App {
             attributes,
             identities: parse_identities(identities, "identities")?,
         };
-        Ok(self
+        let created = self
             .store
             .create_contact(account_id, &contact, self.now())
-            .await?)
+            .await?;
+        self.search.contact_changed(account_id, created.id);
+        Ok(created)
     }
 
     /// Renames a contact, replaces its attributes and links more identities to it.
@@ -123,10 +125,12 @@ impl App {
             attributes,
             add_identities: parse_identities(add_identities, "add_identities")?,
         };
-        Ok(self
+        let updated = self
             .store
             .update_contact(account_id, contact_id, &patch)
-            .await?)
+            .await?;
+        self.search.contact_changed(account_id, contact_id);
+        Ok(updated)
     }
 
     /// Merges contact `from` into `into` (the same person seen on two channels) and deletes
@@ -151,9 +155,60 @@ impl App {
                 "identities_moved": merged.as_ref().map(|contact| &contact.identities),
             }))
             .after(json!({"contact_id": into.0}));
-        Ok(self
+        let merged = self
             .store
             .merge_contacts(account_id, into, from, &event.entry(actor), self.now())
-            .await?)
+            .await?;
+        self.search.forget(account_id);
+        Ok(merged)
     }
+
+    /// What merging `from` into `into` would do, changing nothing: the contact `into` would
+    /// become, the one that would disappear, how many conversations move, and which attribute
+    /// values would be dropped.
+    pub async fn merge_preview(
+        &self,
+        account_id: AccountId,
+        into: ContactId,
+        from: ContactId,
+    ) -> Result<MergePreview, AppError> {
+        if into == from {
+            return Err(AppError::invalid(
+                "contact_id",
+                "same_contact",
+                "a contact cannot be merged into itself",
+            ));
+        }
+        let kept = self.store.contact(account_id, into).await?;
+        let removed = self
+            .store
+            .contact(account_id, from)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound { .. } => {
+                    AppError::invalid("contact_id", "unknown_reference", "no such contact")
+                }
+                other => other.into(),
+            })?;
+        let conversations_moved = self
+            .store
+            .contact_conversation_count(account_id, from)
+            .await?;
+        let (result, conflicts) = kept.merged_with(&removed);
+        Ok(MergePreview {
+            result,
+            removed,
+            conversations_moved,
+            conflicts,
+        })
+    }
+}
+
+/// What a merge would do (see [`App::merge_preview`]).
+#[derive(Clone, Debug)]
+pub struct MergePreview {
+    pub result: Contact,
+    pub removed: Contact,
+    pub conversations_moved: i64,
+    pub conflicts: Vec<AttributeConflict>,
 }

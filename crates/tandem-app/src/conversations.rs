@@ -9,13 +9,14 @@ use serde_json::Value;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
-use tandem_domain::id::{AccountId, ConversationId, MessageId, TeamId};
+use tandem_domain::id::{AccountId, ConversationId, MessageId, TeamId, UserId};
 use tandem_domain::label::{MAX_LABEL_CHARS, MAX_LABELS, normalize_label};
 use tandem_domain::message::{Message, validate_message_text};
 
 use tandem_store::StoreError;
 
 use crate::audit::AuditEvent;
+use crate::bot_turn::TransferTarget;
 use crate::model::{
     AgentMessage, ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate,
     MessagePage,
@@ -218,29 +219,51 @@ impl App {
         Ok(self.store.labels_in_use(account_id).await?)
     }
 
-    /// A person sends the conversation to a team's queue, with a private note for whoever takes
-    /// it (written first, while the person still has it); the customer is told, in their
-    /// language, which team will continue.
-    pub async fn transfer_to_team(
+    /// A person sends the conversation to a team's queue or to a colleague, with a private note
+    /// for whoever takes it (written first, while the person still has it); the customer is
+    /// told, in their language, which team or who (by first name) will continue.
+    pub async fn transfer(
         &self,
         principal: &Principal,
         actor: &audit::Actor,
         conversation_id: ConversationId,
-        team_id: TeamId,
+        to: Transfer,
         note: Option<String>,
     ) -> Result<(Conversation, Vec<Event>), AppError> {
         let account_id = principal.account_id();
-        let team = self
-            .store
-            .team(account_id, team_id)
-            .await
-            .map_err(|error| match error {
-                StoreError::NotFound { .. } => StoreError::InvalidReference {
-                    field: "team_id",
-                    message: "no such team in this account".into(),
-                },
-                other => other,
-            })?;
+        let (update, target) = match to {
+            Transfer::Team(team_id) => {
+                let team = self.store.team(account_id, team_id).await.map_err(|error| {
+                    invalid_reference(error, "team_id", "no such team in this account")
+                })?;
+                (
+                    ConversationUpdate::TransferToTeam { team_id },
+                    TransferTarget::Team(team.name),
+                )
+            }
+            Transfer::Agent {
+                agent_id,
+                over_capacity,
+            } => {
+                let agent = self.store.user(account_id, agent_id).await.map_err(|error| {
+                    invalid_reference(error, "agent_id", "no such user in this account")
+                })?;
+                if agent_id == principal.user_id() {
+                    return Err(AppError::invalid(
+                        "agent_id",
+                        "same_agent",
+                        "choose a colleague, not yourself",
+                    ));
+                }
+                (
+                    ConversationUpdate::Assign {
+                        agent_id,
+                        over_capacity,
+                    },
+                    TransferTarget::Agent(agent.name),
+                )
+            }
+        };
         if let Some(note) = note.filter(|note| !note.trim().is_empty()) {
             validate_message_text(&note).map_err(|_| {
                 AppError::invalid("note", "invalid_text", "must be 1 to 65,536 characters")
@@ -248,16 +271,11 @@ impl App {
             self.reply(principal, conversation_id, note, true).await?;
         }
         let changed = self
-            .change_conversation(
-                principal,
-                actor,
-                conversation_id,
-                ConversationUpdate::TransferToTeam { team_id },
-            )
+            .change_conversation(principal, actor, conversation_id, update)
             .await?;
         if let Some(text) = self
             .bot
-            .transfer_notice_text(account_id, conversation_id, &team.name)
+            .transfer_notice_text(account_id, conversation_id, &target)
             .await?
         {
             self.store
@@ -296,5 +314,25 @@ impl App {
         self.after_conversation_update(&update, &conversation)
             .await?;
         Ok((conversation, events))
+    }
+}
+
+/// Where a person sends a conversation.
+#[derive(Clone, Copy, Debug)]
+pub enum Transfer {
+    /// To a team's queue.
+    Team(TeamId),
+    /// To a colleague, who owns it at once (if they have room, unless `over_capacity`).
+    Agent { agent_id: UserId, over_capacity: bool },
+}
+
+/// A missing team or user named by the caller is their mistake, reported on `field`.
+fn invalid_reference(error: StoreError, field: &'static str, message: &str) -> StoreError {
+    match error {
+        StoreError::NotFound { .. } => StoreError::InvalidReference {
+            field,
+            message: message.into(),
+        },
+        other => other,
     }
 }

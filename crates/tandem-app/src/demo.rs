@@ -1,9 +1,12 @@
 //! The demo account seeded on a new database: Banco Aurora, a fictional Brazilian fintech, with
-//! an admin, two agents, a support team and an API inbox.
+//! an admin, two agents in two teams, an API inbox and a web-chat inbox.
 
 use tandem_domain::Timestamp;
+use tandem_domain::id::InboxId;
+use tandem_domain::inbox::ChannelKind;
 use tandem_domain::password::{PasswordOwner, password_problem};
 use tandem_domain::user::Role;
+use tandem_routing::team::RoutingSpec;
 use tandem_store::{AccountSeed, NewInbox, StoreError, UserSeed};
 
 use crate::App;
@@ -40,6 +43,27 @@ const DEMO_CANNED_RESPONSES: [(&str, &str, &str); 4] = [
         "obrigado",
         "Encerramento",
         "Obrigada pelo contato! Se precisar de mais alguma coisa, é só chamar por aqui.",
+    ),
+];
+
+/// The demo teams: name, description, the intents they serve (none: every intent). They serve
+/// the web chat inbox (the demo site's widget); both demo agents are in both, so routing reaches
+/// either of them, and the API inbox is served by the whole staff.
+const DEMO_TEAMS: [(&str, &str, &[&str]); 2] = [
+    (
+        "Atendimento",
+        "Conta, pagamentos e tudo o que nenhuma outra equipe atende",
+        &[],
+    ),
+    (
+        "Cartões e segurança",
+        "Cartões, compras não reconhecidas e contestações",
+        &[
+            "card_lost",
+            "card_blocked",
+            "fraud_unknown_charge",
+            "dispute_chargeback",
+        ],
     ),
 ];
 
@@ -115,9 +139,31 @@ impl App {
             ],
             bot_profile: Some(bot_profile),
         };
-        let Some((account, _, inboxes)) = self.store.create_first_account(&seed, now).await? else {
+        let Some((account, users, inboxes)) = self.store.create_first_account(&seed, now).await?
+        else {
             return Ok(None);
         };
+        let web_inboxes: Vec<InboxId> = inboxes
+            .iter()
+            .filter(|inbox| inbox.channel == ChannelKind::Web)
+            .map(|inbox| inbox.id)
+            .collect();
+        for (name, description, intents) in DEMO_TEAMS {
+            let routing = RoutingSpec {
+                intents: intents.iter().map(|intent| (*intent).to_owned()).collect(),
+                inbox_ids: web_inboxes.clone(),
+                ..RoutingSpec::default()
+            };
+            let team = self
+                .store
+                .create_team(account.id, name, description, &routing, now)
+                .await?;
+            for agent in users.iter().filter(|user| user.role == Role::Agent) {
+                self.store
+                    .add_team_member(account.id, team.id, agent.id)
+                    .await?;
+            }
+        }
         for (shortcut, title, text) in DEMO_CANNED_RESPONSES {
             self.store
                 .create_canned_response(account.id, shortcut, title, text, now)

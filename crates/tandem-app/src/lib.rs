@@ -15,7 +15,9 @@ mod bot_turn;
 pub mod canned;
 pub mod channel_delivery;
 pub mod channel_events;
+pub mod channel_setup;
 pub mod channels;
+pub mod contact_notes;
 pub mod contacts;
 pub mod conversations;
 pub mod credentials;
@@ -43,6 +45,8 @@ mod report_facts;
 pub mod reports;
 pub mod routing;
 pub mod routing_worker;
+pub mod saved_views;
+pub mod search;
 pub mod sealing;
 pub mod secret;
 pub mod sessions;
@@ -130,6 +134,7 @@ pub struct App {
     pub(crate) settings: Arc<AppSettings>,
     pub(crate) ports: Ports,
     pub(crate) ai: ai::AiService,
+    pub(crate) search: search::SearchIndexes,
     routing_kicks: Arc<std::sync::Mutex<Option<routing_worker::KickReceiver>>>,
 }
 
@@ -150,6 +155,7 @@ impl App {
             routing,
             settings: Arc::new(settings),
             ports,
+            search: search::SearchIndexes::new(),
             routing_kicks: Arc::new(std::sync::Mutex::new(Some(kicks))),
         }
     }
@@ -171,8 +177,8 @@ impl App {
     }
 
     /// Starts this node's workers (routing, webhook and channel delivery, e-mail polling, token
-    /// clean-up, report facts, the bot closing silent conversations) and answers the messages a
-    /// stopped node left unanswered. Call once; they stop when `shutdown` is cancelled.
+    /// clean-up, report facts, the bot closing silent conversations, search indexes) and answers
+    /// the messages a stopped node left unanswered. Call once; they stop when `shutdown` is cancelled.
     pub fn start_workers(&self, shutdown: &CancellationToken) -> Vec<JoinHandle<()>> {
         let kicks = self
             .routing_kicks
@@ -188,6 +194,7 @@ impl App {
             mail_poll::spawn_mail_poller(self.clone(), shutdown.clone()),
             privacy::spawn_worker(self.clone(), shutdown.clone()),
             bot_closing::spawn_worker(self.clone(), shutdown.clone()),
+            search::spawn_worker(self.clone(), shutdown.clone()),
         ];
         if let Some(kicks) = kicks {
             workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));

@@ -16,6 +16,7 @@ use tandem_bot::{ActionFailureKind, ActionRequest, ExternalReply};
 use tandem_channels::OutboundMessage;
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::email::OutboundEmail;
+use tandem_channels::verify::Verification;
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::Conversation;
@@ -201,6 +202,10 @@ pub trait ChannelProviders: Send + Sync + Debug {
         inbox: &Inbox,
         config: ChannelConfig,
     ) -> Result<Box<dyn ChannelProvider>, String>;
+
+    /// Asks the provider whether `config`'s credentials work; `None` for channels checked only
+    /// when used (e-mail).
+    fn verify<'a>(&'a self, config: &'a ChannelConfig) -> BoxFuture<'a, Option<Verification>>;
 }
 
 /// One e-mail fetched from a mailbox.

@@ -45,6 +45,7 @@ impl App {
             .store
             .erase_contact(account_id, contact_id, &audit, self.now())
             .await?;
+        self.search.contact_changed(account_id, contact_id);
         tracing::info!(%account_id, %contact_id, "contact erased");
         Ok(counts)
     }

@@ -118,6 +118,13 @@ impl ChannelProviders for Unreachable {
     ) -> Result<Box<dyn ChannelProvider>, String> {
         panic!("no provider channel in these tests")
     }
+
+    fn verify<'a>(
+        &'a self,
+        _config: &'a ChannelConfig,
+    ) -> BoxFuture<'a, Option<tandem_channels::verify::Verification>> {
+        panic!("no provider channel in these tests")
+    }
 }
 
 impl Mailboxes for Unreachable {

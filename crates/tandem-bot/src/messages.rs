@@ -4,6 +4,7 @@
 use jiff::SignedDuration;
 use jiff::civil::{Date, DateTime, Weekday};
 use tandem_domain::contact::Attributes;
+use tandem_domain::event::HandoverReason;
 use tandem_nlu::Language;
 
 use crate::profile::{BotProfile, MessageKind};
@@ -24,6 +25,33 @@ impl MessageKind {
             }
             (MessageKind::PersonComing, En) => {
                 "I'm passing you to a person on our team. Someone will be with you here shortly."
+            }
+            (MessageKind::PersonComingUpset, Pt) => {
+                "Sinto muito por isso. Vou passar a conversa agora para uma pessoa da nossa equipe, que já vai ver tudo o que você contou."
+            }
+            (MessageKind::PersonComingUpset, Es) => {
+                "Lamento mucho lo ocurrido. Paso ahora la conversación a una persona de nuestro equipo, que ya verá todo lo que contaste."
+            }
+            (MessageKind::PersonComingUpset, En) => {
+                "I'm sorry about this. I'm passing you to a person on our team now, who will see everything you've told me."
+            }
+            (MessageKind::PersonComingSensitive, Pt) => {
+                "Entendi. Esse assunto precisa de uma pessoa da nossa equipe: vou passar a conversa agora, com tudo o que você contou."
+            }
+            (MessageKind::PersonComingSensitive, Es) => {
+                "Entendido. Este tema necesita a una persona de nuestro equipo: paso ahora la conversación, con todo lo que contaste."
+            }
+            (MessageKind::PersonComingSensitive, En) => {
+                "Understood. This needs a person on our team: I'm passing the conversation on now, with everything you've told me."
+            }
+            (MessageKind::PersonComingAfterFailure, Pt) => {
+                "Não consegui resolver isso por aqui, então vou passar a conversa para uma pessoa da nossa equipe, que vai conferir para você."
+            }
+            (MessageKind::PersonComingAfterFailure, Es) => {
+                "No pude resolver esto por aquí, así que paso la conversación a una persona de nuestro equipo, que lo revisará por ti."
+            }
+            (MessageKind::PersonComingAfterFailure, En) => {
+                "I couldn't sort this out here, so I'm passing you to a person on our team who will check it for you."
             }
             (MessageKind::QueuePosition, Pt) => "Você é o número {position} da fila.",
             (MessageKind::QueuePosition, Es) => "Eres el número {position} en la fila.",
@@ -81,6 +109,15 @@ impl MessageKind {
             }
             (MessageKind::Transferred, En) => {
                 "I've passed your conversation to the {team} team. Someone will continue with you here shortly."
+            }
+            (MessageKind::TransferredToAgent, Pt) => {
+                "{agent} vai continuar o seu atendimento por aqui, com todo o histórico da conversa."
+            }
+            (MessageKind::TransferredToAgent, Es) => {
+                "{agent} continuará tu atención por aquí, con todo el historial de la conversación."
+            }
+            (MessageKind::TransferredToAgent, En) => {
+                "{agent} will continue helping you here, with the whole conversation at hand."
             }
             (MessageKind::ClosedAfterSilence, Pt) => {
                 "Como não tivemos mais notícias, vou encerrar esta conversa. Se precisar, é só escrever de novo."
@@ -189,19 +226,21 @@ fn attribute_text(value: &serde_json::Value) -> String {
     }
 }
 
-/// The customer-facing handover message: a person is coming (with the queue position when
-/// known), or, out of hours, when the team is back.
+/// The customer-facing handover message: a person is coming — worded for why (`reason`: sorry
+/// to an upset customer, plain for a sensitive topic, saying the bot could not complete it after
+/// a failure) — with the queue position when known, or, out of hours, when the team is back.
 pub fn handover_message(
     profile: &BotProfile,
     language: Language,
     availability: &TeamAvailability,
     attributes: &Attributes,
+    reason: Option<HandoverReason>,
 ) -> String {
     match *availability {
         TeamAvailability::Open { queue_position } => {
             let coming = render_message(
                 profile,
-                MessageKind::PersonComing,
+                person_coming(reason),
                 language,
                 attributes,
                 &[],
@@ -238,6 +277,21 @@ pub fn handover_message(
                 describe_reopening(profile.supported_language(language), reopens_at, today),
             )],
         ),
+    }
+}
+
+/// How "a person is coming" is worded for a handover's reason.
+fn person_coming(reason: Option<HandoverReason>) -> MessageKind {
+    match reason {
+        Some(HandoverReason::NegativeSentiment) => MessageKind::PersonComingUpset,
+        Some(HandoverReason::SensitiveTopic) => MessageKind::PersonComingSensitive,
+        Some(
+            HandoverReason::ActionFailed | HandoverReason::BotFailure | HandoverReason::AiUnavailable,
+        ) => MessageKind::PersonComingAfterFailure,
+        Some(
+            HandoverReason::CustomerRequest | HandoverReason::Complexity | HandoverReason::HighValue,
+        )
+        | None => MessageKind::PersonComing,
     }
 }
 

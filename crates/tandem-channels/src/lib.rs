@@ -9,6 +9,7 @@ pub mod email;
 pub mod meta;
 pub mod telegram;
 pub mod twilio;
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 use tandem_domain::Timestamp;
@@ -135,6 +136,8 @@ pub enum HttpMethod {
 /// A provider request's body.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestBody {
+    /// No body (a GET).
+    Empty,
     Json(serde_json::Value),
     /// `application/x-www-form-urlencoded` pairs, in order.
     Form(Vec<(String, String)>),

@@ -200,6 +200,47 @@ pub fn validate_contact(
     validator.finish()
 }
 
+/// An attribute both contacts of a merge have, with different values: the kept contact's
+/// value stays, the other's is dropped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeConflict {
+    pub attribute: String,
+    pub kept: serde_json::Value,
+    pub dropped: serde_json::Value,
+}
+
+impl Contact {
+    /// This contact after `other` is merged into it: its own name and attribute values win,
+    /// the other's fill what it lacks, and both sets of identities are its. Also returns the
+    /// attributes whose other value is dropped.
+    #[must_use]
+    pub fn merged_with(&self, other: &Contact) -> (Contact, Vec<AttributeConflict>) {
+        let conflicts = self
+            .attributes
+            .iter()
+            .filter_map(|(attribute, kept)| {
+                let dropped = other.attributes.get(attribute)?;
+                (dropped != kept).then(|| AttributeConflict {
+                    attribute: attribute.clone(),
+                    kept: kept.clone(),
+                    dropped: dropped.clone(),
+                })
+            })
+            .collect();
+        let mut attributes = other.attributes.clone();
+        attributes.extend(self.attributes.clone());
+        let mut identities = self.identities.clone();
+        identities.extend(other.identities.iter().cloned());
+        let merged = Contact {
+            name: self.name.clone().or_else(|| other.name.clone()),
+            attributes,
+            identities,
+            ..self.clone()
+        };
+        (merged, conflicts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +292,36 @@ mod tests {
         assert_eq!(
             validate_contact(None, Some(&attributes)).unwrap_err().0[0].code,
             "too_large"
+        );
+    }
+
+    #[test]
+    fn a_merge_keeps_the_kept_contacts_values_and_names_what_it_drops() {
+        let contact = |name: Option<&str>, attributes: serde_json::Value| Contact {
+            id: ContactId::generate(),
+            account_id: AccountId::generate(),
+            name: name.map(str::to_owned),
+            attributes: attributes.as_object().cloned().unwrap_or_default(),
+            identities: Vec::new(),
+            created_at: Timestamp::UNIX_EPOCH,
+        };
+        let kept = contact(None, serde_json::json!({"tier": "gold", "city": "Recife"}));
+        let other = contact(
+            Some("Maria"),
+            serde_json::json!({"tier": "silver", "city": "Recife", "cpf_verified": true}),
+        );
+        let (merged, conflicts) = kept.merged_with(&other);
+        assert_eq!(merged.id, kept.id);
+        assert_eq!(merged.name.as_deref(), Some("Maria"));
+        assert_eq!(merged.attributes["tier"], "gold");
+        assert_eq!(merged.attributes["cpf_verified"], true);
+        assert_eq!(
+            conflicts,
+            [AttributeConflict {
+                attribute: "tier".into(),
+                kept: "gold".into(),
+                dropped: "silver".into(),
+            }]
         );
     }
 }

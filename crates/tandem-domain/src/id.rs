@@ -64,4 +64,8 @@ entity_id!(
     CannedResponseId,
     /// Identifies a learning suggestion (something the bot may learn).
     LearningSuggestionId,
+    /// Identifies a note people keep about a contact.
+    ContactNoteId,
+    /// Identifies a person's saved conversation-list view.
+    SavedViewId,
 );

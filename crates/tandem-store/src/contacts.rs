@@ -80,7 +80,7 @@ pub(crate) async fn insert_contact(
 }
 
 /// Loads contacts by id with their identities, in the order of `rows`.
-async fn with_identities(
+pub(crate) async fn with_identities(
     conn: &mut Conn,
     account_id: AccountId,
     rows: Vec<ContactRow>,
@@ -160,6 +160,22 @@ impl Store {
     ) -> Result<Contact, StoreError> {
         let mut conn = self.read().await?;
         find_contact(&mut conn, account_id, contact_id).await
+    }
+
+    /// How many conversations a contact has, on every inbox.
+    pub async fn contact_conversation_count(
+        &self,
+        account_id: AccountId,
+        contact_id: ContactId,
+    ) -> Result<i64, StoreError> {
+        let mut conn = self.read().await?;
+        let (count,): (i64,) = conn
+            .fetch_one(
+                "SELECT count(*) FROM conversations WHERE account_id = $1 AND contact_id = $2",
+                args![account_id, contact_id],
+            )
+            .await?;
+        Ok(count)
     }
 
     /// A page of contacts, newest first, optionally only those known by `identity`.
@@ -288,17 +304,20 @@ impl Store {
                         .to_owned(),
             });
         }
-        let mut attributes = source.attributes.clone();
-        attributes.extend(target.attributes.clone());
-        let name = target.name.clone().or(source.name.clone());
+        let (merged, _) = target.merged_with(&source);
         conn.execute(
             "UPDATE contacts SET name = $1, attributes = $2 WHERE account_id = $3 AND id = $4",
             args![
-                name.as_deref(),
-                serde_json::Value::Object(attributes),
+                merged.name.as_deref(),
+                serde_json::Value::Object(merged.attributes),
                 account_id,
                 into
             ],
+        )
+        .await?;
+        conn.execute(
+            "UPDATE contact_notes SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
+            args![into, account_id, from],
         )
         .await?;
         conn.execute(

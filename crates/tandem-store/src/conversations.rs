@@ -52,6 +52,8 @@ pub struct ConversationFilter {
     pub contact_id: Option<ContactId>,
     /// Only conversations with this label.
     pub label: Option<String>,
+    /// Only these conversations (what a search found).
+    pub ids: Option<Vec<ConversationId>>,
 }
 
 /// One page of conversations, most recently active first.
@@ -205,6 +207,19 @@ impl Store {
                  WHERE account_id = $1 AND label = ${})",
                 query_args.len()
             ));
+        }
+        if let Some(ids) = &filter.ids {
+            if ids.is_empty() {
+                return Ok(ConversationPage {
+                    conversations: Vec::new(),
+                    next: None,
+                });
+            }
+            let first = query_args.len() + 1;
+            query_args.extend(ids.iter().map(|id| Arg::from(*id)));
+            let placeholders: Vec<String> =
+                (first..first + ids.len()).map(|n| format!("${n}")).collect();
+            sql.push_str(&format!(" AND id IN ({})", placeholders.join(", ")));
         }
         if let Some((activity, id)) = after {
             query_args.push(Arg::from(activity));

@@ -14,8 +14,8 @@ use crate::group_commit::GroupTx;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{
-    AccountId, CannedResponseId, ContactId, ConversationId, EventId, InboxId, LearningSuggestionId,
-    MessageId, TeamId, TokenId, UserId,
+    AccountId, CannedResponseId, ContactId, ContactNoteId, ConversationId, EventId, InboxId,
+    LearningSuggestionId, MessageId, SavedViewId, TeamId, TokenId, UserId,
 };
 
 /// A value bound to a `$N` placeholder.
@@ -73,7 +73,9 @@ id_args!(
     EventId,
     TokenId,
     CannedResponseId,
-    LearningSuggestionId
+    LearningSuggestionId,
+    ContactNoteId,
+    SavedViewId
 );
 
 /// `($n, $n+1, ...), (...)`: `rows` rows of `columns` placeholders, numbered from `first`, for

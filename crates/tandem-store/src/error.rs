@@ -75,11 +75,13 @@ pub enum Conflict {
     OpenConversationsClash,
     /// The contact's open conversation on the inbox is with people, not the bot.
     ConversationWithPeople,
+    /// The person already has a saved view of this name.
+    ViewNameTaken,
 }
 
 impl Conflict {
     /// Every conflict, for the table of error codes.
-    pub const ALL: [Conflict; 13] = [
+    pub const ALL: [Conflict; 14] = [
         Conflict::BotStateChanged,
         Conflict::ProfileChanged,
         Conflict::EmailTaken,
@@ -93,6 +95,7 @@ impl Conflict {
         Conflict::NotAnAgentReply,
         Conflict::OpenConversationsClash,
         Conflict::ConversationWithPeople,
+        Conflict::ViewNameTaken,
     ];
 
     /// The stable snake_case code of this conflict, as the API reports it. Never renamed.
@@ -111,6 +114,7 @@ impl Conflict {
             Conflict::NotAnAgentReply => "not_an_agent_reply",
             Conflict::OpenConversationsClash => "open_conversations_clash",
             Conflict::ConversationWithPeople => "conversation_with_people",
+            Conflict::ViewNameTaken => "view_exists",
         }
     }
 }

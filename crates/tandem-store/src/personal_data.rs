@@ -470,6 +470,30 @@ pub const REGISTRY: &[Table] = &[
         of_contact: Some((OF_CONVERSATIONS, Erase::Delete)),
     },
     Table {
+        name: "contact_notes",
+        columns: &[
+            plain("id"),
+            plain("account_id"),
+            plain("contact_id"),
+            plain("author_id"),
+            contact("text"),
+            plain("created_at"),
+        ],
+        of_contact: Some(("account_id = $1 AND contact_id = $2", Erase::Delete)),
+    },
+    Table {
+        name: "saved_views",
+        columns: &[
+            plain("id"),
+            plain("account_id"),
+            plain("user_id"),
+            plain("name"),
+            plain_json("filters"),
+            plain("created_at"),
+        ],
+        of_contact: None,
+    },
+    Table {
         name: "conversation_labels",
         columns: &[
             plain("account_id"),

@@ -3373,3 +3373,217 @@ async fn labels_tag_and_filter_conversations(store: &Store, backend: Backend) {
 async fn labels_tag_filter_and_stay_in_their_account() {
     on_every_backend!(labels_tag_and_filter_conversations);
 }
+
+/// Notes on a contact: newest first with their author's name, deleted one by one, never read or
+/// deleted through another account.
+async fn contact_notes_stay_with_their_contact(store: &Store, backend: Backend) {
+    let ours = tenant(store, "notes-ours", None).await;
+    let theirs = tenant(store, "notes-theirs", None).await;
+    let contact = receive(store, &ours, "+5511900000011", "oi", "n-1", at(1))
+        .await
+        .conversation
+        .contact_id;
+    let first = store
+        .add_contact_note(ours.account_id, contact, ours.agent.id, "Liga de manhã", at(2))
+        .await
+        .expect("noted");
+    assert_eq!(first.author_name.as_deref(), Some("agent"), "{backend:?}");
+    store
+        .add_contact_note(ours.account_id, contact, ours.admin.id, "Cliente VIP", at(3))
+        .await
+        .expect("noted");
+    let texts: Vec<String> = store
+        .contact_notes(ours.account_id, contact)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|note| note.text)
+        .collect();
+    assert_eq!(texts, ["Cliente VIP", "Liga de manhã"], "{backend:?}: newest first");
+    assert!(matches!(
+        store.contact_notes(theirs.account_id, contact).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .delete_contact_note(theirs.account_id, contact, first.id)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .delete_contact_note(ours.account_id, contact, first.id)
+        .await
+        .expect("deleted");
+    assert_eq!(
+        store
+            .contact_notes(ours.account_id, contact)
+            .await
+            .expect("read")
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn notes_on_a_contact_are_listed_newest_first_and_stay_in_their_account() {
+    on_every_backend!(contact_notes_stay_with_their_contact);
+}
+
+/// Saved views are a person's own: names unique per person, a limit, deleted only by their owner.
+async fn saved_views_are_per_person(store: &Store, backend: Backend) {
+    let ours = tenant(store, "views-ours", None).await;
+    let filters = serde_json::json!({"label": "vip"})
+        .as_object()
+        .cloned()
+        .expect("object");
+    let view = store
+        .save_view(ours.account_id, ours.agent.id, "VIPs", &filters, 2, at(1))
+        .await
+        .expect("saved");
+    let taken = store
+        .save_view(ours.account_id, ours.agent.id, "VIPs", &filters, 2, at(2))
+        .await;
+    assert!(
+        matches!(
+            taken,
+            Err(StoreError::Conflict {
+                kind: Conflict::ViewNameTaken,
+                ..
+            })
+        ),
+        "{backend:?}: {taken:?}"
+    );
+    store
+        .save_view(ours.account_id, ours.admin.id, "VIPs", &filters, 2, at(2))
+        .await
+        .expect("another person's view of the same name");
+    store
+        .save_view(ours.account_id, ours.agent.id, "Abertas", &filters, 2, at(3))
+        .await
+        .expect("saved");
+    assert!(matches!(
+        store
+            .save_view(ours.account_id, ours.agent.id, "Terceira", &filters, 2, at(4))
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let names: Vec<String> = store
+        .saved_views(ours.account_id, ours.agent.id)
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|view| view.name)
+        .collect();
+    assert_eq!(names, ["Abertas", "VIPs"], "{backend:?}: by name");
+    assert!(matches!(
+        store
+            .delete_view(ours.account_id, ours.admin.id, view.id)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .delete_view(ours.account_id, ours.agent.id, view.id)
+        .await
+        .expect("deleted");
+    let listed = store
+        .saved_views(ours.account_id, ours.agent.id)
+        .await
+        .expect("listed");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].filters, filters);
+}
+
+#[tokio::test]
+async fn saved_views_belong_to_one_person() {
+    on_every_backend!(saved_views_are_per_person);
+}
+
+/// What the search index reads: every message with text once across pages, by id, contacts by
+/// id, and the list narrowed to some conversations; nothing of another account.
+async fn search_reads_texts_by_page_and_by_id(store: &Store, backend: Backend) {
+    let ours = tenant(store, "texts-ours", None).await;
+    let theirs = tenant(store, "texts-theirs", None).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let outcome = receive(
+            store,
+            &ours,
+            &format!("+55119000001{n:02}"),
+            &format!("mensagem {n}"),
+            &format!("t-{n}"),
+            at(n),
+        )
+        .await;
+        ids.push((outcome.message.id, outcome.conversation.id, outcome.conversation.contact_id));
+    }
+    receive(store, &theirs, "+5511900000199", "alheia", "t-x", at(9)).await;
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .message_texts(ours.account_id, after, 2)
+            .await
+            .expect("page");
+        let Some(last) = page.last() else { break };
+        after = Some(last.message_id);
+        seen.extend(page);
+    }
+    assert_eq!(seen.len(), 5, "{backend:?}: {seen:?}");
+    assert!(seen.iter().all(|text| text.text.starts_with("mensagem")));
+    let (message, conversation, contact) = ids[2];
+    let by_id = store
+        .message_texts_by_id(ours.account_id, &[message])
+        .await
+        .expect("by id");
+    assert_eq!(by_id.len(), 1);
+    assert_eq!((by_id[0].conversation_id, by_id[0].contact_id), (conversation, contact));
+    assert!(
+        store
+            .message_texts_by_id(theirs.account_id, &[message])
+            .await
+            .expect("by id")
+            .is_empty()
+    );
+    let contacts = store
+        .contacts_by_id(ours.account_id, &[contact])
+        .await
+        .expect("contacts");
+    assert_eq!(contacts[0].identities.len(), 1, "{backend:?}");
+    assert!(
+        store
+            .contacts_by_id(theirs.account_id, &[contact])
+            .await
+            .expect("contacts")
+            .is_empty()
+    );
+    let narrowed = ConversationFilter {
+        ids: Some(vec![ids[0].1, ids[3].1]),
+        ..ConversationFilter::default()
+    };
+    let listed: HashSet<ConversationId> = store
+        .conversations(ours.account_id, &narrowed, None, 50)
+        .await
+        .expect("listed")
+        .conversations
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(listed, HashSet::from([ids[0].1, ids[3].1]), "{backend:?}");
+    let none = ConversationFilter {
+        ids: Some(Vec::new()),
+        ..ConversationFilter::default()
+    };
+    assert!(
+        store
+            .conversations(ours.account_id, &none, None, 50)
+            .await
+            .expect("listed")
+            .conversations
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_search_index_reads_every_text_once_and_only_its_accounts() {
+    on_every_backend!(search_reads_texts_by_page_and_by_id);
+}

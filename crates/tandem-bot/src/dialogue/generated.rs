@@ -144,7 +144,13 @@ impl Bot<'_> {
         if generation.has_offline_answer || generation.intent.is_none() {
             return turn;
         }
-        let message = handover_message(self.profile, turn.language, availability, attributes);
+        let message = handover_message(
+            self.profile,
+            turn.language,
+            availability,
+            attributes,
+            Some(HandoverReason::AiUnavailable),
+        );
         turn.replies.pop();
         turn.replies.push(Reply {
             text: message,

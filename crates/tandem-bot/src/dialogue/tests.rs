@@ -320,8 +320,8 @@ fn three_bad_answers_hand_over_as_a_bot_failure() {
     assert!(
         turn.replies[0]
             .text
-            .starts_with("¡Listo! Te paso con una persona"),
-        "{turn:?}"
+            .starts_with("No pude resolver esto por aquí"),
+        "the customer is told the bot could not do it: {turn:?}"
     );
     assert_eq!(conversation.state.pending_slot, None);
 }
@@ -371,6 +371,29 @@ fn a_clarification_can_be_answered_with_the_topic() {
         answer.replies[0].text.starts_with("O limite padrão do Pix"),
         "{answer:?}"
     );
+}
+
+#[test]
+fn the_handover_message_fits_why_a_person_is_needed() {
+    let cases = [
+        ("quero falar com um atendente", "Certo! Vou te passar"),
+        (
+            "VOCÊS SÃO UM LIXO, ninguém resolve nada, vou no Procon",
+            "Sinto muito por isso.",
+        ),
+        (
+            "tem uma compra no meu cartão que eu não reconheço",
+            "Entendi. Esse assunto precisa de uma pessoa",
+        ),
+    ];
+    for (text, expected) in cases {
+        let mut conversation = Conversation::new();
+        let turn = conversation.say(text);
+        assert_eq!(turn.outcome, TurnOutcome::HandedOver, "{text}");
+        let last = &turn.replies.last().unwrap().text;
+        assert!(last.starts_with(expected), "{text}: {last}");
+        assert!(!last.contains("Certo!") || expected.starts_with("Certo"), "{text}: {last}");
+    }
 }
 
 #[test]
@@ -451,8 +474,10 @@ fn a_failed_action_hands_over_and_a_stale_one_is_ignored() {
         json!({"trigger": "action_failed", "intent": "balance", "failure": {"kind": "timeout"}, "attempts": 2})
     );
     assert!(
-        turn.replies[0].text.starts_with("Sure! I'm passing you"),
-        "{turn:?}"
+        turn.replies[0]
+            .text
+            .starts_with("I couldn't sort this out here"),
+        "the customer is told the bot could not do it: {turn:?}"
     );
 }
 

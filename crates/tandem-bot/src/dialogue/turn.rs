@@ -189,6 +189,7 @@ impl<'p> Bot<'p> {
             draft.language,
             &draft.availability,
             draft.attributes,
+            Some(decision.reason),
         );
         draft.say(message);
         BotTurn {

@@ -25,7 +25,7 @@ impl BotProfile {
             Ok(profile) => profile,
             Err(error) => {
                 let path = track.path().to_string();
-                let path = if path == "." {
+                let path = if path == "." || path.is_empty() {
                     "profile".to_owned()
                 } else {
                     path

@@ -35,13 +35,22 @@ pub enum MessageKind {
     ActionUnavailable,
     /// The bot resolves a conversation the customer went quiet in after its answer.
     ClosedAfterSilence,
+    /// A person is coming for a customer who is upset: sorry first, and no cheer.
+    PersonComingUpset,
+    /// A person is coming because the topic needs one (fraud, cancellation...).
+    PersonComingSensitive,
+    /// A person is coming because the bot could not complete what was asked (an action failed
+    /// or found nothing): the customer is told so.
+    PersonComingAfterFailure,
     /// A person sent the conversation to another team (`{team}`).
     Transferred,
+    /// A person handed the conversation to a colleague (`{agent}`, their first name).
+    TransferredToAgent,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 14] = [
+    pub const ALL: [MessageKind; 18] = [
         MessageKind::PersonComing,
         MessageKind::QueuePosition,
         MessageKind::QueueWait,
@@ -55,13 +64,20 @@ impl MessageKind {
         MessageKind::Thanks,
         MessageKind::ActionUnavailable,
         MessageKind::ClosedAfterSilence,
+        MessageKind::PersonComingUpset,
+        MessageKind::PersonComingSensitive,
+        MessageKind::PersonComingAfterFailure,
         MessageKind::Transferred,
+        MessageKind::TransferredToAgent,
     ];
 
     /// Where a profile overrides it.
     pub fn path(self) -> &'static str {
         match self {
             MessageKind::PersonComing => "business_hours.person_coming",
+            MessageKind::PersonComingUpset => "business_hours.person_coming_upset",
+            MessageKind::PersonComingSensitive => "business_hours.person_coming_sensitive",
+            MessageKind::PersonComingAfterFailure => "business_hours.person_coming_after_failure",
             MessageKind::QueuePosition => "business_hours.queue_position",
             MessageKind::QueueWait => "business_hours.queue_wait",
             MessageKind::Closed => "business_hours.closed",
@@ -75,6 +91,7 @@ impl MessageKind {
             MessageKind::ActionUnavailable => "messages.action_unavailable",
             MessageKind::ClosedAfterSilence => "messages.closed_after_silence",
             MessageKind::Transferred => "messages.transferred",
+            MessageKind::TransferredToAgent => "messages.transferred_to_agent",
         }
     }
 
@@ -86,6 +103,7 @@ impl MessageKind {
             MessageKind::Closed | MessageKind::ClosedBotStays => &["reopens_at"],
             MessageKind::Clarify => &["first", "second"],
             MessageKind::Transferred => &["team"],
+            MessageKind::TransferredToAgent => &["agent"],
             _ => &[],
         }
     }
@@ -96,6 +114,9 @@ impl MessageKind {
         let messages = &profile.messages;
         match self {
             MessageKind::PersonComing => hours.person_coming.as_ref(),
+            MessageKind::PersonComingUpset => hours.person_coming_upset.as_ref(),
+            MessageKind::PersonComingSensitive => hours.person_coming_sensitive.as_ref(),
+            MessageKind::PersonComingAfterFailure => hours.person_coming_after_failure.as_ref(),
             MessageKind::QueuePosition => hours.queue_position.as_ref(),
             MessageKind::QueueWait => hours.queue_wait.as_ref(),
             MessageKind::Closed => hours.closed.as_ref(),
@@ -109,6 +130,7 @@ impl MessageKind {
             MessageKind::ActionUnavailable => messages.action_unavailable.as_ref(),
             MessageKind::ClosedAfterSilence => messages.closed_after_silence.as_ref(),
             MessageKind::Transferred => messages.transferred.as_ref(),
+            MessageKind::TransferredToAgent => messages.transferred_to_agent.as_ref(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod attribute_rule;
 mod checked;
+mod document;
 mod engine;
 mod error;
 mod load;
@@ -13,6 +14,7 @@ mod validate;
 
 pub use attribute_rule::{AttributeCondition, Operator};
 pub use checked::{Checked, HttpMethod, ParseName};
+pub use document::{document_from_yaml, yaml_from_document};
 pub use error::{ProfileError, ProfileErrorKind, ProfileErrors};
 pub use localized::Localized;
 pub use message_kind::MessageKind;

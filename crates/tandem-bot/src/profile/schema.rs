@@ -528,6 +528,13 @@ impl Default for ComplexityRule {
 pub struct BusinessHoursMessages {
     /// Within business hours: a person is coming.
     pub person_coming: Option<Localized<String>>,
+    /// A person is coming for an upset customer (anger, despair): sorry first, no cheer.
+    pub person_coming_upset: Option<Localized<String>>,
+    /// A person is coming because the topic needs one (a sensitive intent).
+    pub person_coming_sensitive: Option<Localized<String>>,
+    /// A person is coming because what was asked could not be completed here (an action failed
+    /// or found nothing, a high-value case).
+    pub person_coming_after_failure: Option<Localized<String>>,
     /// Added when the queue position is known: a template over `{position}`.
     pub queue_position: Option<Localized<String>>,
     /// Added when the wait can be estimated: a template over `{wait}` ("cerca de 5 minutos").
@@ -561,6 +568,8 @@ pub struct Messages {
     pub closed_after_silence: Option<Localized<String>>,
     /// When a person sends the conversation to another team, a template over `{team}`.
     pub transferred: Option<Localized<String>>,
+    /// When a person hands the conversation to a colleague, a template over `{agent}`.
+    pub transferred_to_agent: Option<Localized<String>>,
 }
 
 impl BotProfile {

@@ -89,6 +89,7 @@ pub(super) fn check_structure(
                     language,
                     &availability_of(conversation, today),
                     &conversation.attributes,
+                    Some(decision.reason),
                 );
                 if turn.replies.last().map(|reply| reply.text.as_str()) != Some(expected.as_str()) {
                     violate(format!(

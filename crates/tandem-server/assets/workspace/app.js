@@ -1,5 +1,6 @@
-// Boot, session and hash routing: #/inbox, #/conversations/{id}, #/supervisor, #/admin/{tab}.
-// The body's data-screen names what is shown (inbox, conversation, supervisor, admin, security):
+// Boot, session and hash routing: #/inbox, #/conversations/{id}, #/contacts[/{id}], #/supervisor,
+// #/admin/{tab}. The body's data-screen names what is shown (inbox, conversation, contacts, contact,
+// supervisor, admin, security):
 // at phone width the list and the open conversation are separate screens (app.css).
 
 import { startAlertPanel } from "./alert-panel.js";
@@ -10,12 +11,14 @@ import { invalidate } from "./directory.js";
 import { options } from "./dom.js";
 import { refreshSoon, startHeader, stopHeader, translateHeader } from "./header.js";
 import { LANGUAGES, lang, onLangChange, setLang, translateStatic } from "./i18n.js";
+import { mayLeave } from "./leave-guard.js";
 import * as live from "./live.js";
 import { logout, showLogin } from "./login.js";
 import { clearAlerts } from "./notify.js";
 import { isAdmin, isSupervisor, mustEnrolTwoFactor, setMustEnrolTwoFactor, setUser, user } from "./session.js";
 import { startShortcuts } from "./shortcuts.js";
 import * as inboxView from "./views/inbox.js";
+import * as contactsView from "./views/contacts.js";
 import * as supervisorView from "./views/supervisor.js";
 import * as adminView from "./views/admin.js";
 import * as securityView from "./views/security.js";
@@ -27,6 +30,7 @@ function parseRoute() {
   if (mustEnrolTwoFactor()) return { name: "security", view: securityView };
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] === "conversations" && parts[1]) return { name: "inbox", view: inboxView, param: parts[1] };
+  if (parts[0] === "contacts") return { name: "contacts", view: contactsView, param: parts[1] || null, screen: parts[1] ? "contact" : "contacts" };
   if (parts[0] === "supervisor" && isSupervisor()) return { name: "supervisor", view: supervisorView };
   if (parts[0] === "admin" && isAdmin()) return { name: "admin", view: adminView, param: parts[1] || "users" };
   if (parts[0] === "security") return { name: "security", view: securityView };
@@ -36,8 +40,8 @@ function parseRoute() {
 function route(force = false) {
   if (!user()) return;
   const next = parseRoute();
-  document.body.dataset.screen = next.name === "inbox" && next.param ? "conversation" : next.name;
-  for (const [id, name] of [["nav-inbox", "inbox"], ["nav-supervisor", "supervisor"], ["nav-admin", "admin"], ["nav-security", "security"]]) {
+  document.body.dataset.screen = next.screen || (next.name === "inbox" && next.param ? "conversation" : next.name);
+  for (const [id, name] of [["nav-inbox", "inbox"], ["nav-contacts", "contacts"], ["nav-supervisor", "supervisor"], ["nav-admin", "admin"], ["nav-security", "security"]]) {
     $(id).classList.toggle("active", next.name === name);
   }
   if (!force && current && current.name === next.name && current.instance.update) {
@@ -94,12 +98,14 @@ function loggedOut() {
 async function start() {
   const language = $("language");
   language.replaceChildren(...options(LANGUAGES, lang()));
-  language.onchange = () => setLang(language.value);
+  // A new language redraws the view, so unsaved changes there are asked about first.
+  language.onchange = () => (mayLeave() ? setLang(language.value) : (language.value = lang()));
   translateStatic(document);
   prepareChime();
   startAlertPanel();
   startShortcuts();
   $("logout").onclick = async () => {
+    if (!mayLeave()) return;
     await logout();
     loggedOut();
   };
@@ -116,7 +122,12 @@ async function start() {
     // After the view, which marks what it shows as read.
     attentionFrame(frame);
   });
-  window.addEventListener("hashchange", () => (user() ? route() : showLogin(loggedIn)));
+  window.addEventListener("hashchange", (event) => {
+    if (!user()) showLogin(loggedIn);
+    // Declined: the address goes back to the view still shown (replaceState fires no hashchange).
+    else if (!mayLeave()) history.replaceState(history.state, "", event.oldURL);
+    else route();
+  });
   try {
     loggedIn(await get("/auth/session"));
   } catch (error) {

@@ -2,7 +2,8 @@
 //! kind: WhatsApp Cloud API, Messenger/Instagram Send API (Graph), Telegram Bot API, Twilio
 //! SMS, and e-mail over SMTP. Each builds its provider's request with `tandem-channels`' pure
 //! adapters, performs it through the outbound guard, and reads the provider's answer into a
-//! `SendAttempt`. A refused address fails the message for good.
+//! `SendAttempt`. A refused address fails the message for good. The same client asks each
+//! provider whether an admin's credentials work before an inbox is saved.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tandem_channels::config::{
 use tandem_channels::{
     HttpMethod, OutboundError, ProviderRequest, RequestBody, SendOutcome, meta, telegram, twilio,
 };
+use tandem_channels::verify::{ProviderUrls, Verification, read_verification, verify_request};
 use tandem_domain::inbox::Inbox;
 
 use super::guard::{GuardedClient, OutboundGuard, refusal};
@@ -59,6 +61,26 @@ impl HttpProviders {
 }
 
 impl ChannelProviders for HttpProviders {
+    fn verify<'a>(&'a self, config: &'a ChannelConfig) -> BoxFuture<'a, Option<Verification>> {
+        Box::pin(async move {
+            let urls = ProviderUrls {
+                meta_graph: &self.apis.meta_graph_url,
+                telegram: &self.apis.telegram_api_url,
+                twilio: &self.apis.twilio_api_url,
+            };
+            let request = verify_request(config, urls)?;
+            Some(match perform(&self.http, request).await {
+                Ok((status, body, _)) => read_verification(config, status, &body),
+                Err(SendAttempt::Failed(reason) | SendAttempt::Retry { reason, .. }) => {
+                    Verification::Unavailable { reason }
+                }
+                Err(SendAttempt::Sent(_)) => Verification::Unavailable {
+                    reason: "no answer".to_owned(),
+                },
+            })
+        })
+    }
+
     fn provider(
         &self,
         inbox: &Inbox,
@@ -117,7 +139,7 @@ impl ProviderApi {
             Ok(request) => request,
             Err(error) => return SendAttempt::Failed(error.to_string()),
         };
-        let (status, body, retry_after) = match self.perform(request).await {
+        let (status, body, retry_after) = match perform(&self.http, request).await {
             Ok(answer) => answer,
             Err(attempt) => return attempt,
         };
@@ -134,61 +156,62 @@ impl ProviderApi {
         }
     }
 
-    /// Performs a provider request: the status, the body and the `Retry-After` header, or
-    /// what to do without an answer (retry; fail for good when the guard refused the address).
-    async fn perform(
-        &self,
-        request: ProviderRequest,
-    ) -> Result<(u16, String, Option<String>), SendAttempt> {
-        let method = match request.method {
-            HttpMethod::Get => reqwest::Method::GET,
-            HttpMethod::Post => reqwest::Method::POST,
-        };
-        let retry = |reason: String| SendAttempt::Retry {
-            reason,
-            retry_after: None,
-        };
-        let mut builder = self
-            .http
-            .request(method, &request.url)
-            .map_err(|refused| SendAttempt::Failed(refused.to_string()))?;
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        builder = match request.body {
-            RequestBody::Json(json) => builder
-                .header("content-type", "application/json")
-                .body(json.to_string()),
-            RequestBody::Form(pairs) => {
-                let body = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs)
-                    .finish();
-                builder
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body)
-            }
-        };
-        let response = builder
-            .send()
-            .await
-            .map_err(|error| match refusal(&error) {
-                Some(refused) => SendAttempt::Failed(refused.to_string()),
-                None => retry(format!("request failed: {}", error.without_url())),
-            })?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let body = response.text().await.map_err(|error| {
-            retry(format!(
-                "reading the answer failed: {}",
-                error.without_url()
-            ))
-        })?;
-        Ok((status, body, retry_after))
+}
+
+/// Performs a provider request: the status, the body and the `Retry-After` header, or what to
+/// do without an answer (retry; fail for good when the guard refused the address).
+async fn perform(
+    http: &GuardedClient,
+    request: ProviderRequest,
+) -> Result<(u16, String, Option<String>), SendAttempt> {
+    let method = match request.method {
+        HttpMethod::Get => reqwest::Method::GET,
+        HttpMethod::Post => reqwest::Method::POST,
+    };
+    let retry = |reason: String| SendAttempt::Retry {
+        reason,
+        retry_after: None,
+    };
+    let mut builder = http
+        .request(method, &request.url)
+        .map_err(|refused| SendAttempt::Failed(refused.to_string()))?;
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
     }
+    builder = match request.body {
+        RequestBody::Empty => builder,
+        RequestBody::Json(json) => builder
+            .header("content-type", "application/json")
+            .body(json.to_string()),
+        RequestBody::Form(pairs) => {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            builder
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+        }
+    };
+    let response = builder
+        .send()
+        .await
+        .map_err(|error| match refusal(&error) {
+            Some(refused) => SendAttempt::Failed(refused.to_string()),
+            None => retry(format!("request failed: {}", error.without_url())),
+        })?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().await.map_err(|error| {
+        retry(format!(
+            "reading the answer failed: {}",
+            error.without_url()
+        ))
+    })?;
+    Ok((status, body, retry_after))
 }
 
 /// A chat provider asked to send an e-mail, or the reverse: the worker never does this.

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use tandem_app::bot_profiles::Replayed;
 use tandem_app::model::StoredBotProfile;
 use tandem_bot::BotProfile;
+use tandem_bot::profile::{document_from_yaml, yaml_from_document};
 use tandem_domain::id::{ConversationId, InboxId};
 use tandem_domain::message::validate_text;
 use tandem_domain::user::Role;
@@ -20,7 +21,7 @@ use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::outbound::external_bot::parse_reply;
 use crate::state::AppState;
 use crate::wire::{
-    BotProfileResponse, ExternalReplyRequest, ExternalReplyResponse, ReplayRequest, ReplayResponse,
+    BotProfileResponse, ConvertedProfileResponse, ExternalReplyRequest, ExternalReplyResponse, ReplayRequest, ReplayResponse,
     ReplayedConversationResponse, SaveBotProfileRequest, TryBotRequest, TryBotResponse,
 };
 
@@ -87,6 +88,60 @@ pub async fn external_reply(
     }))
 }
 
+/// The YAML an editor sent: its source, or its document written as YAML (`None`: neither).
+fn draft_source(
+    source: Option<String>,
+    document: Option<serde_json::Value>,
+) -> Result<Option<String>, ApiError> {
+    match (source, document) {
+        (Some(_), Some(_)) => Err(ApiError::invalid_field(
+            "document",
+            "conflicting",
+            "send the profile as source or as document, not both",
+        )),
+        (Some(source), None) => Ok(Some(source)),
+        (None, Some(document)) => yaml_from_document(&document).map(Some).map_err(|reason| {
+            ApiError::invalid_field("document", "invalid_profile", reason)
+        }),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A draft given as YAML or as a document, in both forms; nothing is checked but the syntax,
+/// since a draft being edited may not be a valid profile yet (admins).
+pub async fn convert(
+    auth: Auth,
+    ApiJson(request): ApiJson<SaveBotProfileRequest>,
+) -> Result<Json<ConvertedProfileResponse>, ApiError> {
+    auth.require(Role::can_manage_account)?;
+    let converted = match (request.source, request.document) {
+        (Some(source), None) => {
+            let document = document_from_yaml(&source)
+                .map_err(|reason| ApiError::invalid_field("source", "invalid_yaml", reason))?;
+            ConvertedProfileResponse { source, document }
+        }
+        (None, Some(document)) => ConvertedProfileResponse {
+            source: yaml_from_document(&document)
+                .map_err(|reason| ApiError::invalid_field("document", "invalid_profile", reason))?,
+            document,
+        },
+        _ => {
+            return Err(ApiError::invalid_field(
+                "source",
+                "source_or_document",
+                "send the draft as source or as document",
+            ));
+        }
+    };
+    Ok(Json(converted))
+}
+
+fn required_source(request: SaveBotProfileRequest) -> Result<String, ApiError> {
+    draft_source(request.source, request.document)?.ok_or_else(|| {
+        ApiError::invalid_field("source", "required", "send the profile as source or document")
+    })
+}
+
 pub async fn replace(
     State(state): State<AppState>,
     auth: Auth,
@@ -96,7 +151,7 @@ pub async fn replace(
     auth.require(Role::can_manage_account)?;
     let (stored, profile) = state
         .app
-        .save_bot_profile(&auth.actor(origin), None, request.source)
+        .save_bot_profile(&auth.actor(origin), None, required_source(request)?)
         .await?;
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
 }
@@ -127,7 +182,11 @@ pub async fn replace_for_inbox(
     auth.require(Role::can_manage_account)?;
     let (stored, profile) = state
         .app
-        .save_bot_profile(&auth.actor(origin), Some(inbox_id), request.source)
+        .save_bot_profile(
+            &auth.actor(origin),
+            Some(inbox_id),
+            required_source(request)?,
+        )
         .await?;
     Ok(Json(BotProfileResponse::new(&stored, &profile)))
 }
@@ -172,9 +231,10 @@ pub async fn try_bot(
         validate_text(&mut validator, &format!("messages[{index}]"), text);
     }
     validator.finish()?;
+    let draft = draft_source(request.source, request.document)?;
     let turns = state
         .app
-        .try_bot(auth.0.account_id(), request.messages)
+        .try_bot(auth.0.account_id(), request.messages, draft)
         .await?;
     Ok(Json(TryBotResponse { turns }))
 }

@@ -1,4 +1,4 @@
-//! Conversations: the filtered list, one conversation with its transcript and event log, and
+//! Conversations: the filtered (or searched) list, one conversation with its transcript and event log, and
 //! the agent actions (reply, private note, assign, unassign, resolve, reopen, hand back to bot).
 
 use std::collections::HashMap;
@@ -8,9 +8,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
-use tandem_app::model::{ConversationFilter, ConversationUpdate};
+use tandem_app::Principal;
+use tandem_app::conversations::Transfer;
+use tandem_app::model::{ConversationFilter, ConversationSummary, ConversationUpdate};
 use tandem_domain::Timestamp;
-use tandem_domain::conversation::ConversationStatus;
+use tandem_domain::conversation::{Conversation, ConversationStatus};
 use tandem_domain::id::{ContactId, ConversationId, InboxId, TeamId, UserId};
 
 use super::page_limit;
@@ -53,11 +55,12 @@ fn query_id<T: std::str::FromStr>(
         .transpose()
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Page<ConversationResponse>>, ApiError> {
+/// The list's filters from its query parameters (`status`, `assignee_id`, `team_id`,
+/// `inbox_id`, `contact_id`, `label`).
+pub(super) fn parse_filter(
+    query: &HashMap<String, String>,
+    principal: &Principal,
+) -> Result<ConversationFilter, ApiError> {
     let status = query
         .get("status")
         .map(|raw| {
@@ -82,41 +85,70 @@ pub async fn list(
             )
         })?)),
     };
-    let filter = ConversationFilter {
+    Ok(ConversationFilter {
         status,
         assignee_id,
-        team_id: query_id::<TeamId>(&query, "team_id")?,
-        inbox_id: query_id::<InboxId>(&query, "inbox_id")?,
-        contact_id: query_id::<ContactId>(&query, "contact_id")?,
+        team_id: query_id::<TeamId>(query, "team_id")?,
+        inbox_id: query_id::<InboxId>(query, "inbox_id")?,
+        contact_id: query_id::<ContactId>(query, "contact_id")?,
         label: query
             .get("label")
             .map(|label| label.trim().to_lowercase())
             .filter(|label| !label.is_empty()),
-    };
+        ids: None,
+    })
+}
+
+/// The conversation list; with `q`, only conversations whose messages match it, best first
+/// (one page, no cursor).
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Page<ConversationResponse>>, ApiError> {
+    let filter = parse_filter(&query, &principal)?;
+    if let Some(text) = query.get("q") {
+        let limit = page_limit(query.get("limit").map(String::as_str))?;
+        let found = state.app.search(&principal, text, &filter, limit).await?;
+        let conversations = found.conversations.into_iter().map(|(c, _)| c).collect();
+        return Ok(Json(Page {
+            data: with_labels(&state, &principal, conversations, found.summaries).await?,
+            next_cursor: None,
+        }));
+    }
     let limit = page_limit(query.get("limit").map(String::as_str))?;
     let after = parse_cursor::<ConversationId>(query.get("cursor"))?;
-    let (page, mut summaries) = state
+    let (page, summaries) = state
         .app
         .conversations(principal.account_id(), &filter, after, limit)
         .await?;
-    let ids: Vec<ConversationId> = page.conversations.iter().map(|c| c.id).collect();
-    let mut labels = state.app.labels_of(principal.account_id(), &ids).await?;
     Ok(Json(Page {
-        data: page
-            .conversations
-            .into_iter()
-            .map(|conversation| {
-                let summary = summaries.remove(&conversation.id).map(Into::into);
-                let labels = Some(labels.remove(&conversation.id).unwrap_or_default());
-                ConversationResponse {
-                    summary,
-                    labels,
-                    ..conversation.into()
-                }
-            })
-            .collect(),
+        data: with_labels(&state, &principal, page.conversations, summaries).await?,
         next_cursor: format_cursor(page.next),
     }))
+}
+
+/// Conversations as the list shows them: each with its labels and, when given, its summary.
+pub(super) async fn with_labels(
+    state: &AppState,
+    principal: &Principal,
+    conversations: Vec<Conversation>,
+    mut summaries: HashMap<ConversationId, ConversationSummary>,
+) -> Result<Vec<ConversationResponse>, ApiError> {
+    let ids: Vec<ConversationId> = conversations.iter().map(|c| c.id).collect();
+    let mut labels = state.app.labels_of(principal.account_id(), &ids).await?;
+    Ok(conversations
+        .into_iter()
+        .map(|conversation| {
+            let summary = summaries.remove(&conversation.id).map(Into::into);
+            let labels = Some(labels.remove(&conversation.id).unwrap_or_default());
+            ConversationResponse {
+                summary,
+                labels,
+                ..conversation.into()
+            }
+        })
+        .collect())
 }
 
 pub async fn show(
@@ -330,7 +362,7 @@ pub async fn assign(
     .await
 }
 
-/// Sends the conversation to a team's queue (taking it from its agent, if any).
+/// Sends the conversation to a team's queue or to a colleague (taking it from its agent, if any).
 pub async fn transfer(
     State(state): State<AppState>,
     auth: Auth,
@@ -339,13 +371,30 @@ pub async fn transfer(
     ApiJson(request): ApiJson<TransferRequest>,
 ) -> Result<Json<ConversationChangeResponse>, ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
+    if request.override_capacity {
+        auth.require(|role| role.can_override_assignment())?;
+    }
+    let to = match (request.team_id, request.agent_id) {
+        (Some(team_id), None) => Transfer::Team(TeamId(team_id)),
+        (None, Some(agent_id)) => Transfer::Agent {
+            agent_id: UserId(agent_id),
+            over_capacity: request.override_capacity,
+        },
+        _ => {
+            return Err(ApiError::invalid_field(
+                "team_id",
+                "team_or_agent",
+                "name either a team_id or an agent_id",
+            ));
+        }
+    };
     let (conversation, events) = state
         .app
-        .transfer_to_team(
+        .transfer(
             &auth.0,
             &auth.actor(origin),
             conversation_id,
-            TeamId(request.team_id),
+            to,
             request.note,
         )
         .await?;

@@ -7,6 +7,7 @@ mod auth;
 mod bot;
 mod canned;
 mod channel;
+mod channel_setup;
 mod channel_webhooks;
 mod contacts;
 mod conversations;
@@ -17,10 +18,12 @@ mod learning;
 mod proactive;
 mod reports;
 mod routing;
+mod search;
 mod session;
 mod teams;
 mod two_factor;
 mod users;
+mod views;
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -115,6 +118,8 @@ pub fn router() -> Router<AppState> {
                 .delete(inboxes::remove),
         )
         .route("/inboxes/{inbox_id}/token", post(inboxes::rotate_token))
+        .route("/inboxes/verify", post(channel_setup::verify))
+        .route("/inboxes/{inbox_id}/health", get(channel_setup::health))
         .route(
             "/inboxes/{inbox_id}/bot/profile",
             get(bot::show_for_inbox)
@@ -203,6 +208,7 @@ pub fn router() -> Router<AppState> {
         .route("/bot/profile", get(bot::show).put(bot::replace))
         .route("/bot/replay", post(bot::replay))
         .route("/bot/try", post(bot::try_bot))
+        .route("/bot/profile/convert", post(bot::convert))
         .route("/learning/groups", get(learning::groups))
         .route("/learning/suggestions", get(learning::list))
         .route("/learning/suggestions/refresh", post(learning::refresh))
@@ -243,6 +249,22 @@ pub fn router() -> Router<AppState> {
         .route("/channels/{inbox_id}/voice", post(channel_webhooks::voice))
         .route("/contacts/{contact_id}/merge", post(contacts::merge))
         .route("/contacts/{contact_id}/export", get(contacts::export))
+        .route(
+            "/contacts/{contact_id}/merge_preview",
+            get(contacts::merge_preview),
+        )
+        .route(
+            "/contacts/{contact_id}/notes",
+            get(contacts::notes).post(contacts::add_note),
+        )
+        .route(
+            "/contacts/{contact_id}/notes/{note_id}",
+            delete(contacts::delete_note),
+        )
+        .route("/views", get(views::list).post(views::create))
+        .route("/search", get(search::search))
+        .route("/search/rebuild", post(search::rebuild))
+        .route("/views/{view_id}", delete(views::remove))
         .route("/audit-log", get(audit::list))
         .route("/proactive-messages", post(proactive::send))
         .route("/account", get(account::show).patch(account::update))

@@ -6,17 +6,21 @@ use uuid::Uuid;
 use tandem_app::model::StoredBotProfile;
 use tandem_domain::Timestamp;
 
-/// A new bot profile: its YAML source.
-#[derive(Debug, Deserialize)]
+/// A bot profile as an editor sends it: its YAML source, or its structure as a JSON document
+/// (written as YAML when saved). Exactly one of the two.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaveBotProfileRequest {
-    pub source: String,
+    pub source: Option<String>,
+    pub document: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct BotProfileResponse {
     /// The YAML as saved.
     pub source: String,
+    /// The profile as a JSON object with the YAML's structure, for form editors.
+    pub document: serde_json::Value,
     pub updated_at: Timestamp,
     pub updated_by: Option<Uuid>,
     pub bot_name: String,
@@ -29,6 +33,7 @@ impl BotProfileResponse {
     pub fn new(stored: &StoredBotProfile, profile: &tandem_bot::BotProfile) -> Self {
         Self {
             source: stored.source.clone(),
+            document: profile.to_document(),
             updated_at: stored.updated_at,
             updated_by: stored.updated_by.map(|id| id.0),
             bot_name: profile.persona.name.clone(),
@@ -95,11 +100,22 @@ impl ReplayResponse {
     }
 }
 
+/// A draft in both forms, for an editor switching between its form and YAML views.
+#[derive(Debug, Serialize)]
+pub struct ConvertedProfileResponse {
+    pub source: String,
+    pub document: serde_json::Value,
+}
+
 /// A test conversation for the bot: the customer's messages so far.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TryBotRequest {
     pub messages: Vec<String>,
+    /// An unsaved draft to try instead of the saved profile (YAML source).
+    pub source: Option<String>,
+    /// An unsaved draft to try, as a JSON document.
+    pub document: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]

@@ -1,9 +1,10 @@
-//! Contacts, their identities, and merging two of them.
+//! Contacts, their identities and notes, and merging two of them.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use tandem_app::contacts::RawIdentity;
+use tandem_app::contacts::{MergePreview, RawIdentity};
+use tandem_app::model::ContactNote;
 use tandem_domain::Timestamp;
 use tandem_domain::contact::{Attributes, Contact, Identity};
 
@@ -77,4 +78,72 @@ pub struct UpdateContactRequest {
 pub struct MergeContactRequest {
     /// The contact merged into the one in the path, and deleted.
     pub contact_id: String,
+}
+
+/// A note about a contact.
+#[derive(Debug, Serialize)]
+pub struct ContactNoteResponse {
+    pub id: Uuid,
+    pub text: String,
+    /// `null` once the author's user was deleted.
+    pub author_id: Option<Uuid>,
+    pub author_name: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl From<ContactNote> for ContactNoteResponse {
+    fn from(note: ContactNote) -> Self {
+        Self {
+            id: note.id.0,
+            text: note.text,
+            author_id: note.author_id.map(|id| id.0),
+            author_name: note.author_name,
+            created_at: note.created_at,
+        }
+    }
+}
+
+/// A new note about a contact.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactNoteRequest {
+    pub text: String,
+}
+
+/// An attribute whose value a merge would drop.
+#[derive(Debug, Serialize)]
+pub struct AttributeConflictResponse {
+    pub attribute: String,
+    pub kept: serde_json::Value,
+    pub dropped: serde_json::Value,
+}
+
+/// What a merge would do.
+#[derive(Debug, Serialize)]
+pub struct MergePreviewResponse {
+    /// The contact in the path as it would be after the merge.
+    pub result: ContactResponse,
+    /// The contact that would be deleted.
+    pub removed: ContactResponse,
+    pub conversations_moved: i64,
+    pub conflicts: Vec<AttributeConflictResponse>,
+}
+
+impl From<MergePreview> for MergePreviewResponse {
+    fn from(preview: MergePreview) -> Self {
+        Self {
+            result: preview.result.into(),
+            removed: preview.removed.into(),
+            conversations_moved: preview.conversations_moved,
+            conflicts: preview
+                .conflicts
+                .into_iter()
+                .map(|conflict| AttributeConflictResponse {
+                    attribute: conflict.attribute,
+                    kept: conflict.kept,
+                    dropped: conflict.dropped,
+                })
+                .collect(),
+        }
+    }
 }

@@ -123,7 +123,12 @@ pub struct AssignRequest {
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     /// The team whose queue receives the conversation.
-    pub team_id: Uuid,
+    pub team_id: Option<Uuid>,
+    /// The colleague who takes it (instead of a team).
+    pub agent_id: Option<Uuid>,
+    /// Give it to the colleague even beyond their capacity (supervisors and admins).
+    #[serde(default)]
+    pub override_capacity: bool,
     /// A private note for whoever takes it.
     #[serde(default)]
     pub note: Option<String>,

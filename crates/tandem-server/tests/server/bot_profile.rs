@@ -317,3 +317,80 @@ async fn rules_label_conversations(server: &TestServer) {
         )
         .await;
 }
+
+async fn the_form_edits_the_document_and_tries_the_draft(server: &TestServer) {
+    let admin = server.login(ADMIN).await;
+    let (status, saved) = server.get("/api/v1/bot/profile", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let mut document = saved["document"].clone();
+    assert_eq!(document["persona"]["name"], saved["bot_name"], "{document}");
+    let intents = document["intents"].as_array_mut().expect("intents");
+    let hours = intents
+        .iter_mut()
+        .find(|intent| intent["name"] == "opening_hours")
+        .expect("the demo answers opening hours");
+    hours["reply"]["pt"] = json!("Abrimos todos os dias, das 7h às 23h.");
+
+    let question = "qual o horário de atendimento?";
+    let (status, tried) = server
+        .post(
+            "/api/v1/bot/try",
+            &admin,
+            json!({"messages": [question], "document": document}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tried}");
+    assert!(tried.to_string().contains("das 7h às 23h"), "the draft answers: {tried}");
+    let (_, saved_answer) = server
+        .post("/api/v1/bot/try", &admin, json!({"messages": [question]}))
+        .await;
+    assert!(
+        !saved_answer.to_string().contains("das 7h às 23h"),
+        "the saved profile is untouched: {saved_answer}"
+    );
+
+    let mut broken = document.clone();
+    broken["persona"]["colour"] = json!("blue");
+    let (status, refused) = server
+        .post(
+            "/api/v1/bot/try",
+            &admin,
+            json!({"messages": [question], "document": broken}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(paths(&refused), ["source.persona.colour"]);
+    let (status, refused) = server
+        .call(
+            Method::PUT,
+            "/api/v1/bot/profile",
+            Some(&admin),
+            Some(json!({"source": "persona: {}", "document": document})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(paths(&refused), ["document"]);
+
+    let (status, replaced) = server
+        .call(
+            Method::PUT,
+            "/api/v1/bot/profile",
+            Some(&admin),
+            Some(json!({"document": document})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert!(
+        replaced["source"]
+            .as_str()
+            .expect("source")
+            .contains("das 7h às 23h"),
+        "stored as YAML"
+    );
+    assert_eq!(replaced["document"], document);
+}
+
+#[tokio::test]
+async fn a_form_edits_the_profile_as_a_document_and_tries_an_unsaved_draft() {
+    on_every_backend!(the_form_edits_the_document_and_tries_the_draft);
+}

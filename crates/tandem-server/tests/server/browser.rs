@@ -21,6 +21,7 @@ use tandem_store::Backend;
 use tokio::process::{Child, Command};
 
 use crate::harness::{ADMIN, ANA, BRUNO, PASSWORD, TestServer};
+use crate::provider::{Provider, TELEGRAM_TOKEN};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -686,6 +687,351 @@ async fn an_agent_goes_online_is_alerted_and_works_from_the_keyboard_and_a_phone
         .await;
 
     agent.close().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let provider = Provider::start().await;
+    let server = TestServer::spawn_with(Backend::Sqlite, |config| provider.configure(config)).await;
+    let admin = server.login(ADMIN).await;
+    let ana_token = server.login(ANA).await;
+    let mut conversations = Vec::new();
+    for (phone, text) in [
+        ("+5511980000001", "Preciso da segunda via do BOLETO de março"),
+        ("+5511980000002", "quero falar com um atendente sobre a fatura"),
+    ] {
+        let (status, body) = server.inbound(phone, text, &format!("{phone}-1")).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        conversations.push(body["conversation"]["id"].as_str().expect("id").to_owned());
+    }
+    let agent = driver.browser().await;
+    open_workspace(&agent, &server.base).await;
+    log_in(&agent, ANA).await;
+    wait_until(
+        &agent,
+        "the inbox shows",
+        "return !!document.querySelector('#conversation-search');",
+    )
+    .await;
+
+    // Search: the conversation by two words (one cut short), with its snippet marked.
+    type_into(&agent, "#conversation-search", "segunda bol").await;
+    wait_until(
+        &agent,
+        "the search finds the conversation with its words marked",
+        &format!(
+            "const hit = document.querySelector('.search-hit[data-conversation-id=\"{}\"]'); \
+             return !!hit && [...hit.querySelectorAll('mark')].map(m => m.textContent).join(',') === 'segunda,BOLETO';",
+            conversations[0]
+        ),
+    )
+    .await;
+    screenshot(&agent, "workspace-search").await;
+    run(
+        &agent,
+        "const f = document.querySelector('#conversation-search'); f.value = ''; \
+         f.dispatchEvent(new Event('input', { bubbles: true }));",
+    )
+    .await;
+    wait_until(
+        &agent,
+        "the list is back",
+        "return document.querySelector('#search-results').hidden;",
+    )
+    .await;
+
+    // A saved view: the current filters under a name, shown as the list's title when applied.
+    click(&agent, "#view-save").await;
+    wait_until(
+        &agent,
+        "the save-view dialog opens",
+        "return !!document.querySelector('#view-name');",
+    )
+    .await;
+    type_into(&agent, "#view-name", "Minha fila").await;
+    click(&agent, "#view-save-confirm").await;
+    wait_until(
+        &agent,
+        "the view is listed",
+        "return [...document.querySelectorAll('.saved-view')].some(v => v.textContent.includes('Minha fila'));",
+    )
+    .await;
+    let (_, views) = server.get("/api/v1/views", &ana_token).await;
+    assert_eq!(views["data"][0]["name"], "Minha fila", "{views}");
+    screenshot(&agent, "workspace-saved-views").await;
+
+    // Transfer to a named colleague, with a note; the customer is told who continues.
+    let transferred = &conversations[1];
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/conversations/{transferred}/assign"),
+            &ana_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    agent
+        .goto(&format!("{}/app/#/conversations/{transferred}", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &agent,
+        "the conversation opens",
+        "return !!document.querySelector('#action-transfer');",
+    )
+    .await;
+    click(&agent, "#action-transfer").await;
+    wait_until(
+        &agent,
+        "the transfer dialog offers agents",
+        "return !!document.querySelector('#transfer-kind-agent');",
+    )
+    .await;
+    click(&agent, "#transfer-kind-agent").await;
+    let bruno = crate::audit::user_id(&server, &admin, BRUNO).await;
+    run(
+        &agent,
+        &format!("document.querySelector('#transfer-agent').value = '{bruno}';"),
+    )
+    .await;
+    type_into(&agent, "#transfer-note", "A fatura veio em dobro; já conferi.").await;
+    screenshot(&agent, "workspace-transfer-agent").await;
+    click(&agent, "#transfer-confirm").await;
+    server
+        .eventually(
+            &format!("/api/v1/conversations/{transferred}"),
+            &admin,
+            |body| body["assignee_id"] == bruno.as_str(),
+        )
+        .await;
+    server
+        .bot_texts_once(&admin, transferred, |texts| {
+            texts.iter().any(|text| text.starts_with("Bruno vai continuar"))
+        })
+        .await;
+
+    // Contacts: the list, a profile, a note.
+    click(&agent, "#nav-contacts").await;
+    wait_until(
+        &agent,
+        "the contacts are listed",
+        "return document.querySelectorAll('.contact-row').length >= 2;",
+    )
+    .await;
+    type_into(&agent, "#contact-search", "980000001").await;
+    wait_until(
+        &agent,
+        "the search narrows the list to one contact",
+        "return document.querySelectorAll('.contact-row').length === 1;",
+    )
+    .await;
+    click(&agent, ".contact-row").await;
+    wait_until(
+        &agent,
+        "the profile shows the contact's conversation",
+        &format!(
+            "return !!document.querySelector('.contact-conversation[data-conversation-id=\"{}\"]');",
+            conversations[0]
+        ),
+    )
+    .await;
+    type_into(&agent, "#contact-note-text", "Prefere contato pela manhã.").await;
+    click(&agent, "#contact-note-add").await;
+    wait_until(
+        &agent,
+        "the note is kept",
+        "return [...document.querySelectorAll('.contact-note')].some(n => n.textContent.includes('Prefere contato pela manhã.'));",
+    )
+    .await;
+    screenshot(&agent, "workspace-contact").await;
+    agent.close().await.unwrap();
+
+    // A supervisor merges the other contact in, after the preview (its conversation resolved
+    // first: a contact keeps one open conversation per inbox).
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/conversations/{transferred}/resolve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lead = driver.browser().await;
+    open_workspace(&lead, &server.base).await;
+    log_in(&lead, ADMIN).await;
+    wait_until(
+        &lead,
+        "the workspace shows",
+        "return !!document.querySelector('#nav-contacts');",
+    )
+    .await;
+    let (_, shown) = server
+        .get(&format!("/api/v1/conversations/{}", conversations[0]), &admin)
+        .await;
+    let kept = shown["contact_id"].as_str().expect("contact").to_owned();
+    lead.goto(&format!("{}/app/#/contacts/{kept}", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &lead,
+        "the merge section shows",
+        "return !!document.querySelector('#contact-merge-search');",
+    )
+    .await;
+    type_into(&lead, "#contact-merge-search", "980000002").await;
+    wait_until(
+        &lead,
+        "the other contact is offered",
+        "return !!document.querySelector('.contact-merge-option');",
+    )
+    .await;
+    click(&lead, ".contact-merge-option").await;
+    wait_until(
+        &lead,
+        "the preview shows what the merge does",
+        "const p = document.querySelector('#contact-merge-preview'); \
+         return !!p && !p.hidden && !!document.querySelector('#contact-merge-removed') \
+           && !!document.querySelector('#contact-merge-confirm');",
+    )
+    .await;
+    screenshot(&lead, "workspace-contact-merge").await;
+    click(&lead, "#contact-merge-confirm").await;
+    wait_until(
+        &lead,
+        "the profile lists both conversations",
+        "return document.querySelectorAll('.contact-conversation').length === 2;",
+    )
+    .await;
+
+    // Reports: one agent's figures and conversations.
+    click(&lead, "#nav-supervisor").await;
+    wait_until(
+        &lead,
+        "the agents table offers a drill-down",
+        "return !!document.querySelector('.report-agent-open');",
+    )
+    .await;
+    click(&lead, ".report-agent-open").await;
+    wait_until(
+        &lead,
+        "the drill-down opens",
+        "const d = document.querySelector('#agent-drilldown'); return !!d && !d.hidden;",
+    )
+    .await;
+    screenshot(&lead, "workspace-agent-drilldown").await;
+
+    // Connecting Telegram: the form names each setting, "Verify" asks Telegram who the bot is,
+    // and the saved inbox shows the address to paste and its health.
+    lead.goto(&format!("{}/app/#/admin/inboxes", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &lead,
+        "the inboxes page shows",
+        "return !!document.querySelector('#admin-inboxes-new');",
+    )
+    .await;
+    click(&lead, "#admin-inboxes-new").await;
+    wait_until(
+        &lead,
+        "the inbox form shows",
+        "return !!document.querySelector('#inbox-channel');",
+    )
+    .await;
+    type_into(&lead, "#admin-inboxes-name", "Telegram Aurora").await;
+    run(
+        &lead,
+        "const c = document.querySelector('#inbox-channel'); c.value = 'telegram'; \
+         c.dispatchEvent(new Event('change', { bubbles: true }));",
+    )
+    .await;
+    wait_until(
+        &lead,
+        "the Telegram settings are asked for",
+        "return !!document.querySelector('.channel-field[data-key=\"bot_token\"]');",
+    )
+    .await;
+    type_into(&lead, ".channel-field[data-key=\"bot_token\"]", "123456:wrong").await;
+    click(&lead, "#channel-verify").await;
+    wait_until(
+        &lead,
+        "a wrong token is refused with Telegram's reason",
+        "const r = document.querySelector('#channel-verify-result'); \
+         return !!r && r.dataset.state === 'failed' && r.textContent.includes('Unauthorized');",
+    )
+    .await;
+    run(
+        &lead,
+        &format!(
+            "const f = document.querySelector('.channel-field[data-key=\"bot_token\"]'); f.value = '{TELEGRAM_TOKEN}'; \
+             f.dispatchEvent(new Event('input', {{ bubbles: true }}));"
+        ),
+    )
+    .await;
+    click(&lead, "#channel-verify").await;
+    wait_until(
+        &lead,
+        "the right token names the bot",
+        "const r = document.querySelector('#channel-verify-result'); \
+         return !!r && r.dataset.state === 'verified' && r.textContent.includes('@aurora_banco_bot');",
+    )
+    .await;
+    screenshot(&lead, "workspace-channel-verify").await;
+    click(&lead, "#inbox-form button[type=submit]").await;
+    wait_until(
+        &lead,
+        "the saved inbox shows the address to paste and its health",
+        "return !!document.querySelector('#channel-webhook-url') \
+           && !!document.querySelector('#inbox-health[data-state=\"healthy\"]');",
+    )
+    .await;
+    screenshot(&lead, "workspace-channel-health").await;
+
+    // The bot in a form: an answer changed and tried unsaved; the saved profile stays as it was.
+    lead.goto(&format!("{}/app/#/admin/bot", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &lead,
+        "the form view shows the intents",
+        "return document.querySelectorAll('.bot-intent').length > 20;",
+    )
+    .await;
+    run(
+        &lead,
+        "const card = [...document.querySelectorAll('.bot-intent')] \
+           .find(c => c.querySelector('.bot-intent-name').value === 'opening_hours'); \
+         const answer = card.querySelector('.bot-intent-answer[data-lang=\"pt\"]'); \
+         answer.value = 'Abrimos todos os dias, das 7h às 23h.'; \
+         answer.dispatchEvent(new Event('input', { bubbles: true }));",
+    )
+    .await;
+    wait_until(
+        &lead,
+        "the unsaved draft is offered to try",
+        "return document.querySelector('#bot-try-draft').checked;",
+    )
+    .await;
+    type_into(&lead, "#bot-try-text", "qual o horário de atendimento?").await;
+    click(&lead, "#bot-try-send").await;
+    wait_until(
+        &lead,
+        "the draft answers",
+        "return [...document.querySelectorAll('.bot-try-turn')].some(t => t.textContent.includes('das 7h às 23h'));",
+    )
+    .await;
+    screenshot(&lead, "workspace-bot-form").await;
+    let (_, saved) = server.get("/api/v1/bot/profile", &admin).await;
+    assert!(
+        !saved["source"].as_str().expect("source").contains("das 7h às 23h"),
+        "trying saves nothing"
+    );
+
+    lead.close().await.unwrap();
     server.stop().await;
 }
 

@@ -382,6 +382,32 @@ async fn failed_sends_are_retried_until_delivered_once_and_refusals_are_shown_on
             .contains("24-hour"),
         "{failed}"
     );
+
+    // The inbox's health shows it: the last message received, the deliveries, and the failure
+    // with the provider's reason.
+    let (status, health) = server
+        .get(&format!("/api/v1/inboxes/{inbox}/health"), &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert!(health["last_inbound_at"].is_string(), "{health}");
+    assert!(health["last_delivered_at"].is_string(), "{health}");
+    assert_eq!(health["delivered_24h"], bot_messages, "{health}");
+    assert_eq!(health["failed_24h"], 1, "{health}");
+    assert_eq!(health["failing"][0]["message_id"], failed["id"], "{health}");
+    assert_eq!(health["failing"][0]["conversation_id"], conversation.as_str());
+    assert_eq!(health["failing"][0]["status"], "failed");
+    assert!(
+        health["failing"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("24-hour"),
+        "{health}"
+    );
+    let agent = server.login(harness::ANA).await;
+    let (status, _) = server
+        .get(&format!("/api/v1/inboxes/{inbox}/health"), &agent)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     server.stop().await;
 }
 
@@ -875,3 +901,63 @@ async fn survey_on(backend: Backend) {
         .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
+    let provider = Provider::start().await;
+    let server = spawn(&provider, Backend::Sqlite).await;
+    let admin = server.login(ADMIN).await;
+    let verify = |channel: &str, config: Value| {
+        let body = json!({"channel": channel, "channel_config": config});
+        let server = &server;
+        let admin = admin.clone();
+        async move { server.post("/api/v1/inboxes/verify", &admin, body).await }
+    };
+
+    let (status, body) = verify(
+        "telegram",
+        json!({"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"verified": true, "account": "@aurora_banco_bot"}));
+    let (status, body) = verify(
+        "telegram",
+        json!({"bot_token": "123456:fake", "secret_token": TELEGRAM_SECRET}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(harness::error_fields(&body), ["channel_config.bot_token"]);
+    assert_eq!(body["error"]["details"][0]["code"], "rejected_by_provider");
+    assert_eq!(body["error"]["details"][0]["message"], "Unauthorized");
+
+    let twilio = |token: &str| {
+        json!({"account_sid": TWILIO_SID, "auth_token": token, "from_number": "+15550001111"})
+    };
+    let (status, body) = verify("twilio_sms", twilio(TWILIO_TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["account"], "Banco Aurora");
+    let (status, body) = verify("twilio_sms", twilio("wrong")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(harness::error_fields(&body), ["channel_config.auth_token"]);
+
+    let (status, body) = verify("telegram", json!({"bot_token": TELEGRAM_TOKEN})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        harness::error_fields(&body)
+            .iter()
+            .any(|field| field.starts_with("channel_config")),
+        "a missing setting is named before anything is asked: {body}"
+    );
+    let agent = server.login(harness::ANA).await;
+    let (status, _) = server
+        .post(
+            "/api/v1/inboxes/verify",
+            &agent,
+            json!({"channel": "telegram", "channel_config": {"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+

@@ -3,7 +3,7 @@
 //! both shut down cleanly on SIGTERM.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use tandem_store::Backend;
 use tandem_store::testing::{TestDatabase, backends};
 
@@ -64,6 +64,59 @@ async fn an_event_on_one_node_reaches_a_websocket_on_the_other() {
     socket_on_first.next_of("message.created").await;
     let update = socket_on_first.next_of("conversation.updated").await;
     assert_eq!(update["conversation"]["status"], "assigned", "{update}");
+
+    first.terminate().await;
+    second.terminate().await;
+}
+
+/// A node's search index follows the other node's writes: a message stored through one node
+/// is found by a search on the other, whose index was built before the message existed.
+#[tokio::test]
+async fn a_message_written_on_one_node_is_found_by_a_search_on_the_other() {
+    if !backends().contains(&Backend::Postgres) {
+        eprintln!("skipped: the multi-node test needs TANDEM_TEST_DATABASE_URL");
+        return;
+    }
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let first = Node::start(database.url(), data_dir.path()).await;
+    let second = Node::start(database.url(), data_dir.path()).await;
+    let inbox_token = first.inbox_token.clone().expect("the first node seeds");
+    let client = reqwest::Client::new();
+    let ana = login(&client, &second.base, ANA).await;
+    let search = |base: &str| format!("{base}/api/v1/search?q=tarifa%20internacional");
+    let (status, before) = call(&client, &second.base, Method::GET, "/api/v1/search?q=tarifa", Some(&ana), None).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(before["conversations"], json!([]), "the index is built, empty");
+
+    let (status, created) = call(
+        &client,
+        &first.base,
+        Method::POST,
+        "/api/v1/channel/messages",
+        Some(&inbox_token),
+        Some(channel_message("+5511922223333", "Qual a tarifa internacional do cartão?", "s-1")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let conversation = created["conversation"]["id"].clone();
+    let mut found = Value::Null;
+    for _ in 0..100 {
+        found = client
+            .get(search(&second.base))
+            .bearer_auth(&ana)
+            .send()
+            .await
+            .expect("search")
+            .json()
+            .await
+            .expect("json");
+        if found["conversations"][0]["conversation"]["id"] == conversation {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found["conversations"][0]["conversation"]["id"], conversation, "{found}");
 
     first.terminate().await;
     second.terminate().await;

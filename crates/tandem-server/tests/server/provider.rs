@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -60,6 +60,8 @@ impl Provider {
         let app = Router::new()
             .route("/v21.0/{sender}/messages", post(graph))
             .route("/{bot}/sendMessage", post(telegram))
+            .route("/{bot}/getMe", get(telegram_me))
+            .route("/2010-04-01/Accounts/{account}", get(twilio_account))
             .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
@@ -175,6 +177,31 @@ async fn graph(
         body,
     });
     axum::Json(answer).into_response()
+}
+
+/// getMe: who the bot is, for the token in the path.
+async fn telegram_me(Path(bot): Path<String>) -> Response {
+    if bot != format!("bot{TELEGRAM_TOKEN}") {
+        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    axum::Json(json!({"ok": true, "result": {"id": 123_456, "is_bot": true,
+        "first_name": "Aurora", "username": "aurora_banco_bot"}}))
+    .into_response()
+}
+
+/// `GET /2010-04-01/Accounts/{sid}.json` under Basic auth: the account's name.
+async fn twilio_account(Path(account): Path<String>, headers: HeaderMap) -> Response {
+    let expected = base64::engine::general_purpose::STANDARD
+        .encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
+    let authorized = headers.get("authorization").and_then(|v| v.to_str().ok())
+        == Some(&format!("Basic {expected}"));
+    if !authorized || account != format!("{TWILIO_SID}.json") {
+        let error = json!({"code": 20003, "message": "Authenticate", "status": 401});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    axum::Json(json!({"sid": TWILIO_SID, "friendly_name": "Banco Aurora", "status": "active"}))
+        .into_response()
 }
 
 async fn telegram(

@@ -267,7 +267,7 @@ async fn an_internal_service_never_reaches_the_chat_unless_the_operator_allows_i
             assert!(
                 texts
                     .iter()
-                    .any(|text| text.contains("Vou te passar para uma pessoa")),
+                    .any(|text| text.contains("vou passar a conversa para uma pessoa")),
                 "{base}: the profile's own handover follows a refused action: {texts:?}"
             );
 

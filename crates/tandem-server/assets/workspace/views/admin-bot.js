@@ -1,18 +1,41 @@
-// Admin: the bot profile editor (the YAML source as the API gives it, with every validation
-// error from a 422 listed by field path) and the "try the bot" box.
+// Admin: the bot profile editor. A form (the default view) or the YAML source ("Advanced"),
+// the draft carried across both; validation errors of a 422 next to their fields (the rest
+// listed on top); "try the bot" on the saved profile or the unsaved draft; and a question
+// before unsaved changes are left.
 
 import { ApiError, get, put } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatTime, t } from "../i18n.js";
+import { guardUnsavedChanges } from "../leave-guard.js";
 import { errorText, toast } from "../notify.js";
+import { createDraft } from "./bot-draft.js";
+import { createBotForm } from "./bot-form.js";
+import { clearErrors, showErrors } from "./bot-form-errors.js";
 import { createTryBot } from "./try-bot.js";
 
+const PROFILE_PATH = "/bot/profile";
+
 export function renderBot(container) {
+  const draft = createDraft();
+  let savedProfile = null;
+  let form = null;
+  /** The data-paths of the form's open cards, kept across the YAML view. */
+  let openCards = [];
+
   const summary = h("p", { id: "bot-profile-summary", class: "hint" });
-  const source = h("textarea", { id: "bot-profile-source", class: "code-editor", rows: 28, spellcheck: false });
+  const tab = (view, text) => h("button", { type: "button", id: `bot-view-${view}`, class: "bot-view-tab", text, attrs: { role: "tab", "aria-controls": `bot-pane-${view}` } });
+  const formTab = tab("form", t("admin.bot.view.form"));
+  const yamlTab = tab("yaml", t("admin.bot.view.yaml"));
+  const viewError = h("p", { id: "bot-view-error", class: "form-error", hidden: true, attrs: { role: "alert" } });
   const errors = h("ul", { id: "bot-profile-errors", class: "error-list", hidden: true, attrs: { role: "alert" } });
-  const save = h("button", { type: "button", id: "bot-profile-save", class: "primary", text: t("admin.bot.save") });
-  const tryBot = createTryBot();
+  const formPane = h("div", { id: "bot-pane-form", attrs: { role: "tabpanel", "aria-labelledby": "bot-view-form" } });
+  const source = h("textarea", { id: "bot-profile-source", class: "code-editor", rows: 28, spellcheck: false, attrs: { "aria-label": t("admin.bot.view.yaml") } });
+  const yamlPane = h("div", { id: "bot-pane-yaml", hidden: true, attrs: { role: "tabpanel", "aria-labelledby": "bot-view-yaml" } }, h("p", { class: "hint", text: t("admin.bot.yamlHint") }), source);
+  const status = h("span", { id: "bot-draft-status", class: "bot-draft-status", attrs: { role: "status" } });
+  const save = h("button", { type: "button", id: "bot-save", class: "primary", text: t("admin.bot.save"), disabled: true });
+  const discard = h("button", { type: "button", id: "bot-discard", text: t("admin.bot.discard"), disabled: true });
+  const tryBot = createTryBot({ draft: () => ({ changed: draft.changed(), body: draft.body() }), onProfileError: paintErrors });
+
   replace(
     container,
     h(
@@ -23,46 +46,105 @@ export function renderBot(container) {
         { class: "card bot-editor" },
         h("h2", { text: t("admin.bot.profile") }),
         summary,
-        h("div", { class: "editor-with-errors" }, source, errors),
-        h("div", { class: "form-buttons" }, save),
+        h("div", { class: "bot-view-tabs", attrs: { role: "tablist", "aria-label": t("admin.bot.view.label") } }, formTab, yamlTab),
+        viewError,
+        errors,
+        formPane,
+        yamlPane,
+        h("div", { class: "form-buttons bot-save-bar" }, save, discard, status),
       ),
       tryBot.el,
     ),
   );
 
-  function paintSummary(profile) {
-    summary.textContent = t("admin.bot.summary", {
-      name: profile.bot_name,
-      languages: profile.languages.join(", "),
-      intents: profile.intents,
-      articles: profile.articles,
-      time: formatTime(profile.updated_at),
-    });
+  function changed() {
+    const dirty = draft.changed();
+    status.textContent = dirty ? t("admin.bot.unsaved") : "";
+    discard.disabled = !dirty;
+    tryBot.draftChanged(dirty);
+  }
+
+  /** Shows the draft's view; the cards that were open in the form stay open. */
+  function paint() {
+    const isForm = draft.view() === "form";
+    if (form) openCards = [...formPane.querySelectorAll("details[open]")].map((card) => card.dataset.path);
+    for (const [button, selected] of [
+      [formTab, isForm],
+      [yamlTab, !isForm],
+    ]) {
+      button.setAttribute("aria-selected", String(selected));
+      button.classList.toggle("active", selected);
+    }
+    formPane.hidden = !isForm;
+    yamlPane.hidden = isForm;
+    viewError.hidden = true;
+    clearErrors(null, errors);
+    if (isForm) {
+      form = createBotForm(draft.document(), { changed });
+      replace(formPane, form.el);
+      for (const path of openCards) formPane.querySelector(`details[data-path="${CSS.escape(path)}"]`)?.setAttribute("open", "");
+    } else {
+      form = null;
+      formPane.replaceChildren();
+      source.value = draft.source();
+    }
+    changed();
   }
 
   function paintErrors(error) {
-    const details = error.details?.length ? error.details : [{ field: "source", message: error.message }];
-    replace(
-      errors,
-      details.map((detail) =>
-        h(
-          "li",
-          { class: "profile-error", attrs: { "data-field": detail.field || "" } },
-          h("code", { class: "error-field", text: detail.field || "source" }),
-          " ",
-          h("span", { text: detail.message }),
-        ),
-      ),
-    );
-    errors.hidden = false;
+    showErrors(form ? formPane : null, errors, error);
   }
+
+  function paintSummary(profile) {
+    summary.textContent = profile
+      ? t("admin.bot.summary", {
+          name: profile.bot_name,
+          languages: profile.languages.join(", "),
+          intents: profile.intents,
+          articles: profile.articles,
+          time: formatTime(profile.updated_at),
+        })
+      : t("admin.bot.none");
+  }
+
+  function load(profile) {
+    savedProfile = profile;
+    save.disabled = false;
+    draft.reset(profile);
+    paintSummary(profile);
+    paint();
+  }
+
+  formTab.onclick = async () => {
+    if (draft.view() === "form") return;
+    try {
+      await draft.toForm();
+    } catch (e) {
+      viewError.textContent = t("admin.bot.yamlUnreadable", { reason: errorText(e) });
+      viewError.hidden = false;
+      return;
+    }
+    paint();
+  };
+  yamlTab.onclick = async () => {
+    try {
+      await draft.toYaml();
+    } catch (e) {
+      toast(errorText(e));
+      return;
+    }
+    paint();
+  };
+  source.addEventListener("input", () => {
+    draft.setSource(source.value);
+    changed();
+  });
 
   save.onclick = async () => {
     save.disabled = true;
-    errors.hidden = true;
+    clearErrors(form && formPane, errors);
     try {
-      const profile = await put("/bot/profile", { source: source.value });
-      paintSummary(profile);
+      load(await put(PROFILE_PATH, draft.body()));
       toast(t("admin.saved"), "ok");
     } catch (e) {
       paintErrors(e);
@@ -70,14 +152,16 @@ export function renderBot(container) {
       save.disabled = false;
     }
   };
+  discard.onclick = () => {
+    if (window.confirm(t("admin.bot.confirmDiscard"))) load(savedProfile);
+  };
 
-  get("/bot/profile")
-    .then((profile) => {
-      source.value = profile.source;
-      paintSummary(profile);
-    })
+  get(PROFILE_PATH)
+    .then(load)
     .catch((e) => {
-      if (e instanceof ApiError && e.status === 404) summary.textContent = t("admin.bot.none");
+      if (e instanceof ApiError && e.status === 404) load(null);
       else toast(errorText(e));
     });
+
+  return { destroy: guardUnsavedChanges(() => draft.changed()) };
 }

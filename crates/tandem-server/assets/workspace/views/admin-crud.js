@@ -8,7 +8,8 @@ import { errorText, toast } from "../notify.js";
 
 /**
  * spec: {id, title, newLabel, load() → items, columns: [[heading, item → text|node]],
- * open?(item) → full item, fields(item|null) → field list, save(item|null, values) → saved,
+ * open?(item) → full item, fields(item|null) → field list (or form(item|null, submit(values)) →
+ * {el}, a form of the page's own that calls submit), save(item|null, values) → saved,
  * remove?(item), name(item), details?(item, saved, reopen(saved)) → node}
  */
 export function crudPage(container, spec) {
@@ -63,16 +64,15 @@ export function crudPage(container, spec) {
       toast(errorText(e));
       return;
     }
-    const form = buildForm(spec.fields(full), {
-      idPrefix: spec.id,
-      submitLabel: full ? t("admin.save") : t("admin.create"),
-      onSubmit: async (values) => {
-        const result = await spec.save(full, values);
-        toast(t("admin.saved"), "ok");
-        await refresh();
-        edit(result, result);
-      },
-    });
+    const submit = async (values) => {
+      const result = await spec.save(full, values);
+      toast(t("admin.saved"), "ok");
+      await refresh();
+      edit(result, result);
+    };
+    const form = spec.form
+      ? spec.form(full, submit)
+      : buildForm(spec.fields(full), { idPrefix: spec.id, submitLabel: full ? t("admin.save") : t("admin.create"), onSubmit: submit });
     const close = h("button", { type: "button", class: "close-editor", text: t("common.close"), on: { click: () => (editor.hidden = true) } });
     replace(
       editor,

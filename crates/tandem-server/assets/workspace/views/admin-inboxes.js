@@ -1,17 +1,22 @@
-// Admin: inboxes (create, edit, delete), with the web widget's snippet, the API token right
-// after it is issued, and the URLs and secrets to configure providers with.
+// Admin: inboxes (create, edit, delete) with a settings form per channel (inbox-form.js), the web
+// widget's snippet, the API token right after it is issued, what to paste at the provider, and the
+// channel's health.
 
 import { del, get, patch, post } from "../api.js";
 import * as directory from "../directory.js";
 import { h } from "../dom.js";
-import { parseJsonField } from "../forms.js";
 import { t, tv } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
 import { crudPage } from "./admin-crud.js";
-
-const CHANNELS = ["web", "api", "whatsapp", "messenger", "instagram", "telegram", "sms", "voice", "email"];
+import { channelHealth } from "./channel-health.js";
+import { channelSetup } from "./channel-setup.js";
+import { copyable } from "./copyable.js";
+import { createInboxForm } from "./inbox-form.js";
 
 export function renderInboxes(container) {
+  // The settings sent with each save, by the saved inbox: the server shows their secrets masked,
+  // and the setup steps show the verify token once.
+  const entered = new WeakMap();
   crudPage(container, {
     id: "admin-inboxes",
     title: t("admin.tab.inboxes"),
@@ -27,35 +32,24 @@ export function renderInboxes(container) {
       [t("admin.inboxes.firstResponder"), (inbox) => tv("responder", inbox.first_responder)],
     ],
     name: (inbox) => inbox.name,
-    fields: (inbox) => [
-      { name: "name", label: t("admin.name"), value: inbox?.name, required: true },
-      ...(inbox ? [] : [{ name: "channel", label: t("admin.inboxes.channel"), type: "select", value: "web", options: CHANNELS.map((c) => [c, tv("channel", c)]) }]),
-      { name: "first_responder", label: t("admin.inboxes.firstResponder"), type: "select", value: inbox?.first_responder || "bot", options: ["bot", "human"].map((r) => [r, tv("responder", r)]) },
-      { name: "webhook_url", label: t("admin.inboxes.webhookUrl"), type: "url", value: inbox?.webhook_url || "", placeholder: "https://" },
-      !["api", "web"].includes(inbox?.channel) && {
-        name: "channel_config",
-        label: t("admin.inboxes.channelConfig"),
-        type: "textarea",
-        rows: 6,
-        value: inbox?.channel_config ? JSON.stringify(inbox.channel_config, null, 2) : "",
-        hint: t("admin.inboxes.channelConfigHint"),
-      },
-    ].filter(Boolean),
-    save: (inbox, values) => {
+    form: createInboxForm,
+    save: async (inbox, values) => {
       const body = {
         name: values.name,
         first_responder: values.first_responder,
-        webhook_url: values.webhook_url.trim() || null,
-        channel_config: parseJsonField("channel_config", values.channel_config || ""),
+        webhook_url: values.webhook_url,
+        channel_config: values.channel_config,
       };
-      return inbox ? patch(`/inboxes/${inbox.id}`, body) : post("/inboxes", { ...body, channel: values.channel });
+      const saved = inbox ? await patch(`/inboxes/${inbox.id}`, body) : await post("/inboxes", { ...body, channel: values.channel });
+      if (values.channel_config) entered.set(saved, values.channel_config);
+      return saved;
     },
     remove: (inbox) => del(`/inboxes/${inbox.id}`),
-    details,
+    details: (inbox, saved, reopen) => details(inbox, saved, reopen, entered.get(saved)),
   });
 }
 
-function details(inbox, saved, reopen) {
+function details(inbox, saved, reopen, enteredConfig) {
   const rotate = h("button", { type: "button", id: "inbox-rotate-token", text: t("admin.inboxes.rotate") });
   rotate.onclick = async () => {
     if (!window.confirm(t("admin.inboxes.rotateConfirm"))) return;
@@ -68,32 +62,11 @@ function details(inbox, saved, reopen) {
   return h(
     "section",
     { class: "inbox-details" },
+    channelSetup(inbox, enteredConfig),
     inbox.widget_snippet && copyable("widget-snippet", t("admin.inboxes.snippet"), inbox.widget_snippet, t("admin.inboxes.snippetHint")),
     saved?.api_token && copyable("inbox-api-token", t("admin.inboxes.apiToken"), saved.api_token, t("admin.inboxes.tokenOnce")),
-    inbox.channel_webhook_url && copyable("inbox-webhook-url", t("admin.inboxes.providerUrl"), inbox.channel_webhook_url),
-    inbox.voice_url && copyable("inbox-voice-url", t("admin.inboxes.voiceUrl"), inbox.voice_url),
     inbox.webhook_secret && copyable("inbox-webhook-secret", t("admin.inboxes.webhookSecret"), inbox.webhook_secret),
     inbox.channel === "api" && rotate,
+    channelHealth(inbox),
   );
-}
-
-/** A read-only value with a copy button. */
-function copyable(id, label, value, hint) {
-  const code = h("pre", { id, class: "copy-value" }, h("code", { text: value }));
-  const button = h("button", { type: "button", id: `${id}-copy`, class: "copy-button", text: t("admin.copy") });
-  button.onclick = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      // Without the async clipboard (plain http), copy the selection.
-      const range = document.createRange();
-      range.selectNodeContents(code);
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      document.execCommand("copy");
-    }
-    button.textContent = t("admin.copied");
-    setTimeout(() => (button.textContent = t("admin.copy")), 2000);
-  };
-  return h("div", { class: "copyable" }, h("div", { class: "field-label", text: label }), code, hint && h("small", { class: "hint", text: hint }), button);
 }

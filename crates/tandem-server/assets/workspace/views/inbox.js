@@ -1,5 +1,6 @@
 // The inbox: one list across channels with filters, kept live by WebSocket frames, beside
-// the open conversation (#/conversations/{id}). Ticked rows get bulk actions (#bulk-bar).
+// the open conversation (#/conversations/{id}). Ticked rows get bulk actions (#bulk-bar); the search
+// field above the list (search.js) shows what matches in its place.
 
 import { get, getAll, post, put, query } from "../api.js";
 import * as directory from "../directory.js";
@@ -12,12 +13,17 @@ import { isUnread, markSeen, seenAt } from "../unread.js";
 import * as conversationView from "./conversation.js";
 import { labelsDialog } from "./labels.js";
 import { createRow, paintRow, setRowChecked, tickRow } from "./row.js";
+import { leaveView, savedViewsBar } from "./saved-views.js";
+import { createSearch } from "./search.js";
 
 const PAGE = 50;
 const STATUSES = ["bot", "queued", "assigned", "resolved"];
 const CHANNELS = ["web", "api", "whatsapp", "messenger", "instagram", "telegram", "sms", "voice", "email"];
-// Kept across re-renders (language change, navigation) for the session.
-const filters = { assignee: "", status: "", channel: "", label: "", teams: false };
+/** The event that tells the filter bar a saved view set the filters (its controls then show them). */
+const FILTERS_SET = "filters-set";
+// Kept across re-renders (language change, navigation) for the session. A saved view may also set
+// a team and an inbox (ids) and names itself in `view` ({id, name}) while it is applied.
+const filters = { assignee: "", status: "", channel: "", label: "", teams: false, team: "", inbox: "", view: null };
 
 export function mount(root, openId) {
   const entries = new Map(); // id → {conv, contact, inbox, last, unread, priority, clock, row}
@@ -35,28 +41,50 @@ export function mount(root, openId) {
   const more = h("button", { type: "button", class: "load-more", text: t("inbox.loadMore"), hidden: true });
   more.onclick = () => loadPages(loadSeq).catch(showError);
   const pane = h("section", { id: "conversation-pane", class: "conversation-pane" });
-  const filterBar = buildFilters(() => reload());
+  const filterBar = buildFilters(() => {
+    leaveView(filters);
+    views.paint();
+    reload();
+    search.refresh();
+  });
+  const views = savedViewsBar(filters, () => {
+    filterBar.dispatchEvent(new Event(FILTERS_SET));
+    reload();
+    search.refresh();
+  });
   const bulk = buildBulkBar({
     assign: () => runBulk((id) => post(`/conversations/${id}/assign`, {})),
     resolve: () => runBulk((id) => post(`/conversations/${id}/resolve`, {})),
     label: addLabelToChecked,
     clear: clearChecked,
   });
+  // The list and what acts on it; the search's results take its place while it has a query.
+  const browse = h("div", { class: "inbox-browse" }, bulk.el, error, list, empty, more);
+  const search = createSearch({ filters: serverParams, matches, showing: (on) => (browse.hidden = on) });
+  filterBar.prepend(search.field);
   root.append(
-    h("div", { class: "inbox-layout" }, h("aside", { class: "inbox-sidebar" }, filterBar, bulk.el, error, list, empty, more), pane),
+    h("div", { class: "inbox-layout" }, h("aside", { class: "inbox-sidebar" }, views.el, filterBar, browse, search.results), pane),
   );
 
   function serverParams() {
     const status = STATUSES.includes(filters.status) ? filters.status : undefined;
-    return { status, assignee_id: filters.assignee || undefined, label: filters.label || undefined };
+    return {
+      status,
+      assignee_id: filters.assignee || undefined,
+      team_id: filters.team || undefined,
+      inbox_id: filters.inbox || undefined,
+      label: filters.label || undefined,
+    };
   }
 
   function matches(conv) {
     if (filters.status === "open" ? conv.status === "resolved" : filters.status && conv.status !== filters.status) {
       return false;
     }
-    if (filters.assignee === "me" && conv.assignee_id !== user().id) return false;
-    if (filters.assignee === "none" && conv.assignee_id) return false;
+    const assignee = filters.assignee === "me" ? user().id : filters.assignee;
+    if (assignee === "none" ? conv.assignee_id : assignee && conv.assignee_id !== assignee) return false;
+    if (filters.team && conv.team_id !== filters.team) return false;
+    if (filters.inbox && conv.inbox_id !== filters.inbox) return false;
     if (filters.channel && inboxes.get(conv.inbox_id)?.channel !== filters.channel) return false;
     if (filters.teams && !myTeams.has(conv.team_id)) return false;
     if (filters.label && !(conv.labels || []).includes(filters.label)) return false;
@@ -350,6 +378,7 @@ export function mount(root, openId) {
       loadSeq++;
       clearInterval(ticker);
       clearTimeout(queueTimer);
+      search.destroy();
       current?.view.unmount();
     },
   };
@@ -404,12 +433,15 @@ function buildFilters(changed) {
     status.value = filters.status;
   }
   sync();
-  return h(
+  const bar = h(
     "div",
     { class: "inbox-filters" },
     h("div", { class: "filter-toggles" }, toggles.map((item) => item.button)),
     h("div", { class: "filter-selects" }, status, channel, label),
   );
+  // The channel and label selects are filled again by the reload that follows.
+  bar.addEventListener(FILTERS_SET, sync);
+  return bar;
 }
 
 /** Offers the channels the account has inboxes for. */

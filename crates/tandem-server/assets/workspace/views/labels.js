@@ -1,6 +1,7 @@
 // Conversation labels: their chips, the text box that edits them (comma-separated) and the small
 // dialog both the conversation's "Edit labels" and the inbox's bulk "Add label" open.
 
+import { openDialog } from "../dialog.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText } from "../notify.js";
@@ -32,45 +33,18 @@ export function labelErrorText(error) {
  */
 export function labelsDialog({ id, title, label, hint, value = "", save }) {
   const input = h("input", { type: "text", id: `${id}-input`, value, attrs: { autocomplete: "off" } });
-  const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
-  const confirm = h("button", { type: "submit", id: `${id}-save`, class: "primary", text: t("labels.save") });
-  const cancel = h("button", { type: "button", id: `${id}-cancel`, text: t("common.cancel") });
-  const form = h(
-    "form",
-    { class: "labels-form", noValidate: true },
-    h("h2", { text: title }),
-    h("label", { attrs: { for: `${id}-input` }, text: label }),
-    input,
-    hint && h("small", { class: "hint", text: hint }),
-    error,
-    h("div", { class: "dialog-buttons" }, cancel, confirm),
-  );
-  const dialog = h("dialog", { id: `${id}-dialog`, class: "dialog labels-dialog" }, form);
-  document.body.append(dialog);
-  dialog.showModal();
-  input.focus();
-  input.select();
-
-  return new Promise((resolve) => {
-    const finish = (result) => {
-      dialog.close();
-      dialog.remove();
-      resolve(result);
-    };
-    cancel.onclick = () => finish(null);
-    dialog.addEventListener("cancel", () => finish(null));
-    form.onsubmit = async (event) => {
-      event.preventDefault();
-      confirm.disabled = true;
-      error.hidden = true;
-      try {
-        finish(await save(input.value));
-      } catch (e) {
-        error.textContent = labelErrorText(e);
-        error.hidden = false;
-        confirm.disabled = false;
-        input.focus();
-      }
-    };
+  const saved = openDialog({
+    id: `${id}-dialog`,
+    className: "labels-dialog",
+    title,
+    body: [h("label", { attrs: { for: `${id}-input` }, text: label }), input, hint && h("small", { class: "hint", text: hint })],
+    confirmId: `${id}-save`,
+    confirmLabel: t("labels.save"),
+    cancelId: `${id}-cancel`,
+    focus: input,
+    describe: labelErrorText,
+    confirm: () => save(input.value),
   });
+  input.select();
+  return saved;
 }

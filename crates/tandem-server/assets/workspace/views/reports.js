@@ -1,12 +1,14 @@
 // The reports dashboard of the supervisor view: a range and a grouping, hand-drawn SVG charts
 // with their axes and values (the daily trend of conversations, containment and CSAT; the
 // handover reasons), a table of the groups, a CSV download of the same summary, and a table of
-// the agents (handled, handle time, occupancy...). Figures come from /reports/*.
+// the agents (handled, handle time, occupancy...) whose rows open one agent's drill-down
+// (report-agent.js). Figures come from /reports/*.
 
 import { get, query } from "../api.js";
 import { h, options, replace, svg, table } from "../dom.js";
 import { formatDay, formatDuration, formatTime, t, tv } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
+import { agentDrilldown, drillableRow } from "./report-agent.js";
 
 const GROUPS = ["channel", "inbox", "team", "agent", "intent", "handover_reason"];
 const COLUMNS = [
@@ -253,6 +255,13 @@ export function reportsPanel() {
       h("tr", { class: cls }, h("td", { text: name }), columns.map((column) => h("td", { class: "number", attrs: { "data-metric": column }, text: formatMetric(column, metrics[column]) })));
     const row = cells(COLUMNS);
     const agentRow = cells(AGENT_COLUMNS);
+    const drilldown = agentDrilldown({ from: agents.from, to: agents.to, timeZone: agents.time_zone });
+    /** An agent's row, which opens their drill-down with the row's figures. */
+    const agentGroupRow = (group) => {
+      const name = group.label || group.key;
+      const figures = AGENT_COLUMNS.map((column) => [t("reports.metric." + column), formatMetric(column, group.metrics[column])]);
+      return drillableRow(agentRow(name, group.metrics, "report-agent"), () => drilldown.show({ id: group.key, name, figures }));
+    };
     replace(
       body,
       h("p", { class: "reports-zone", text: t("reports.zone", { zone: summary.time_zone }) }),
@@ -271,9 +280,10 @@ export function reportsPanel() {
         { id: "reports-agents", class: "table-scroll" },
         table(
           [t("reports.group.agent"), ...AGENT_COLUMNS.map((column) => t("reports.metric." + column))],
-          [agentRow(t("reports.total"), agents.total, "report-total"), ...agents.groups.map((group) => agentRow(group.label || group.key, group.metrics, "report-agent"))],
+          [agentRow(t("reports.total"), agents.total, "report-total"), ...agents.groups.map(agentGroupRow)],
         ),
       ),
+      drilldown.el,
       h("h3", { text: t("reports.surveys") }),
       surveyTable(surveys.data, agents.groups),
     );

@@ -10,6 +10,8 @@ import { translationBlock } from "./translation.js";
 
 const KIND = { contact: "customer", bot: "bot", user: "agent", system: "system" };
 const QUIET_EVENTS = new Set(["first_agent_reply"]);
+/** How long a reply may stay pending before it shows as not delivered yet. */
+const LATE_MS = 60_000;
 
 /**
  * `names`: {user(id) → name, contact → name, channel → channel kind of the inbox};
@@ -91,7 +93,7 @@ function renderMessage(message, names, options) {
     h("div", { class: "message-text", text: message.text, attrs: { lang: message.language } }),
     options.translation && translationBlock(message),
     attachments(message.attachments),
-    message.delivery_error && h("div", { class: "delivery-error", text: t("delivery.error", { reason: message.delivery_error }) }),
+    deliveryProblem(message),
   );
 }
 
@@ -112,10 +114,34 @@ function teachButton(message) {
   return button;
 }
 
+/** The delivery status of a reply; one still pending a minute after it was written says so. */
 function deliveryBadge(message) {
   if (message.direction !== "outbound" || message.private || !message.delivery_status) return null;
   const status = message.delivery_status;
-  return h("span", { class: `delivery-status delivery-${status}`, text: tv("delivery", status) });
+  const badge = h("span", { class: `delivery-status delivery-${status}`, text: tv("delivery", status) });
+  if (status !== "pending") return badge;
+  const late = () => {
+    badge.className = "delivery-status delivery-late";
+    badge.textContent = t("delivery.late");
+  };
+  const wait = Date.parse(message.created_at) + LATE_MS - Date.now();
+  // A newer state of the message replaces the badge, which then is no longer in the page.
+  if (wait > 0) setTimeout(() => badge.isConnected && late(), wait);
+  else late();
+  return badge;
+}
+
+/** Why a reply did not reach the customer: the provider's reason when the channel gave up. */
+function deliveryProblem(message) {
+  const failed = message.delivery_status === "failed";
+  if (!failed && !message.delivery_error) return null;
+  const text = message.delivery_error ? t("delivery.error", { reason: message.delivery_error }) : t("delivery.failedNoReason");
+  return h(
+    "div",
+    { class: failed ? "delivery-error message-delivery-failed" : "delivery-error" },
+    failed && h("span", { class: "delivery-warning-icon", attrs: { "aria-hidden": "true" }, text: "⚠" }),
+    text,
+  );
 }
 
 function attachments(items) {

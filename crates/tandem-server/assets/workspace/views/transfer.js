@@ -1,84 +1,89 @@
-// The transfer dialog: send a conversation to a team's queue with a note for whoever takes it
-// (the customer is told which team continues), or (supervisors and admins) assign it to an
-// agent, optionally beyond their capacity. Teams are read fresh each time, so a team created a
-// moment ago is there without a reload.
+// The transfer dialog: send a conversation to a team's queue or to a named agent, with a note for
+// whoever takes it (the customer is told which team, or who, continues); supervisors and admins may
+// give it to an agent beyond their capacity. Teams and agents (with presence and load) are read
+// fresh each time, so a team created a moment ago is there without a reload.
 
 import { get, post } from "../api.js";
-import * as directory from "../directory.js";
+import { openDialog } from "../dialog.js";
 import { h } from "../dom.js";
 import { t, tv } from "../i18n.js";
-import { errorText } from "../notify.js";
-import { isSupervisor } from "../session.js";
+import { isSupervisor, user } from "../session.js";
+
+const PRESENCE_ORDER = ["online", "away", "offline"];
 
 /** Opens the dialog; resolves to the change ({conversation, events}) or null if cancelled. */
 export async function transferDialog(conversationId) {
-  const [teams, users, agents] = await Promise.all([
-    get("/teams").then((r) => r.data),
-    directory.users(),
-    isSupervisor() ? get("/agents").then((r) => r.data) : [],
-  ]);
-  const target = h("select", { id: "transfer-target" });
-  target.append(
-    h("optgroup", { label: t("transfer.teams") }, teams.map((team) => h("option", { value: "team:" + team.id, text: team.name }))),
-  );
-  if (isSupervisor()) {
-    const status = new Map(agents.map((a) => [a.user_id, a]));
-    target.append(
-      h(
-        "optgroup",
-        { label: t("transfer.agents") },
-        users.map((u) => {
-          const s = status.get(u.id);
-          const detail = s ? ` (${tv("presence", s.presence)}, ${s.load}/${s.effective_capacity})` : "";
-          return h("option", { value: "agent:" + u.id, text: u.name + detail });
-        }),
-      ),
-    );
-  }
+  const opener = document.activeElement;
+  const [teams, agents, users] = await Promise.all([get("/teams"), get("/agents"), get("/users")].map((request) => request.then((r) => r.data)));
+  const kind = (value) => h("input", { type: "radio", name: "transfer-kind", id: `transfer-kind-${value}`, value, checked: value === "team" });
+  const toTeam = kind("team");
+  const toAgent = kind("agent");
+  // Team options are "team:{id}", as they were when agents shared the list.
+  const team = h("select", { id: "transfer-target" }, teams.map((item) => h("option", { value: "team:" + item.id, text: item.name })));
+  const others = agentChoices(agents, users);
+  const agent = h("select", { id: "transfer-agent" }, others.map(([id, label]) => h("option", { value: id, text: label })));
   const note = h("textarea", { id: "transfer-note", rows: 3, attrs: { maxlength: "2000", placeholder: t("transfer.notePlaceholder") } });
   const override = h("input", { type: "checkbox", id: "transfer-override" });
-  const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
-  const confirm = h("button", { type: "button", id: "transfer-confirm", class: "primary", text: t("transfer.confirm") });
-  const cancel = h("button", { type: "button", id: "transfer-cancel", text: t("common.cancel") });
-  const dialog = h(
-    "dialog",
-    { id: "transfer-dialog", class: "dialog" },
-    h("h2", { text: t("transfer.title") }),
-    h("label", { attrs: { for: "transfer-target" }, text: t("transfer.to") }),
-    target,
-    h("label", { attrs: { for: "transfer-note" }, text: t("transfer.note") }),
-    note,
+  const teamField = h("div", { class: "transfer-field" }, h("label", { attrs: { for: "transfer-target" }, text: t("transfer.teams") }), team);
+  const agentField = h(
+    "div",
+    { class: "transfer-field", hidden: true },
+    h("label", { attrs: { for: "transfer-agent" }, text: t("transfer.agents") }),
+    agent,
+    !others.length && h("p", { class: "hint", text: t("transfer.noAgents") }),
     isSupervisor() && h("label", { class: "inline" }, override, " ", t("transfer.override")),
-    error,
-    h("div", { class: "dialog-buttons" }, cancel, confirm),
   );
-  document.body.append(dialog);
-  dialog.showModal();
+  const showKind = () => {
+    teamField.hidden = !toTeam.checked;
+    agentField.hidden = !toAgent.checked;
+  };
+  toTeam.onchange = showKind;
+  toAgent.onchange = showKind;
 
-  return new Promise((resolve) => {
-    const finish = (result) => {
-      dialog.close();
-      dialog.remove();
-      resolve(result);
-    };
-    cancel.onclick = () => finish(null);
-    dialog.addEventListener("cancel", () => finish(null));
-    confirm.onclick = async () => {
-      const [kind, id] = target.value.split(":");
-      if (!id) return;
-      confirm.disabled = true;
-      error.hidden = true;
-      try {
-        const result =
-          kind === "team"
-            ? await post(`/conversations/${conversationId}/transfer`, { team_id: id, ...(note.value.trim() ? { note: note.value } : {}) })
-            : await post(`/conversations/${conversationId}/assign`, { agent_id: id, override_capacity: override.checked });
-        finish(result);
-      } catch (e) {
-        error.textContent = errorText(e);
-        error.hidden = false;
-        confirm.disabled = false;
+  return openDialog({
+    id: "transfer-dialog",
+    title: t("transfer.title"),
+    body: [
+      h(
+        "fieldset",
+        { class: "transfer-kind" },
+        h("legend", { text: t("transfer.to") }),
+        h("label", { class: "inline" }, toTeam, " ", t("transfer.kind.team")),
+        h("label", { class: "inline" }, toAgent, " ", t("transfer.kind.agent")),
+      ),
+      teamField,
+      agentField,
+      h("label", { attrs: { for: "transfer-note" }, text: t("transfer.note") }),
+      note,
+    ],
+    confirmId: "transfer-confirm",
+    confirmLabel: t("transfer.confirm"),
+    cancelId: "transfer-cancel",
+    focus: toTeam,
+    returnTo: opener,
+    confirm: () => {
+      const withNote = note.value.trim() ? { note: note.value } : {};
+      const path = `/conversations/${conversationId}`;
+      if (toAgent.checked) {
+        if (!agent.value) throw new Error(t("transfer.pickAgent"));
+        const beyondCapacity = override.checked ? { override_capacity: true } : {};
+        return post(`${path}/transfer`, { agent_id: agent.value, ...withNote, ...beyondCapacity });
       }
-    };
+      if (!team.value) throw new Error(t("transfer.pickTeam"));
+      return post(`${path}/transfer`, { team_id: team.value.replace(/^team:/, ""), ...withNote });
+    },
   });
+}
+
+/** [user id, "name — presence, load/capacity"] for everyone but the caller: available first, then by name. */
+function agentChoices(agents, users) {
+  const names = new Map(users.map((item) => [item.id, item.name]));
+  return agents
+    .filter((agent) => agent.user_id !== user().id)
+    .map((agent) => ({ ...agent, name: names.get(agent.user_id) || agent.user_id }))
+    .sort((a, b) => PRESENCE_ORDER.indexOf(a.presence) - PRESENCE_ORDER.indexOf(b.presence) || a.name.localeCompare(b.name))
+    .map((agent) => [
+      agent.user_id,
+      t("transfer.agentOption", { name: agent.name, presence: tv("presence", agent.presence), load: agent.load, capacity: agent.effective_capacity }),
+    ]);
 }

@@ -1,30 +1,41 @@
-// "Try the bot": a test conversation replayed by POST /bot/try from a fresh bot state; each
-// turn shows what the bot understood (language, intent, confidence, entities), its replies,
-// the choices it offered (clickable) and any handover. Nothing is stored.
+// "Try the bot": a test conversation replayed by POST /bot/try from a fresh bot state, with the
+// saved profile or the unsaved draft; each turn shows what the bot understood (language, intent,
+// confidence, entities), its replies, the choices it offered (clickable) and any handover.
+// Nothing is stored.
 
 import { post } from "../api.js";
 import { h, replace } from "../dom.js";
 import { t, tv } from "../i18n.js";
 import { errorText } from "../notify.js";
+import { isProfileError } from "./bot-form-errors.js";
 
 const MAX_MESSAGES = 20;
 
-export function createTryBot() {
+/**
+ * `draft()` → {changed, body}: whether the editor's draft differs from the saved profile, and
+ * the draft as {source} or {document}. `onProfileError(error)` shows a 422 about the draft in
+ * the editor. Returns {el, draftChanged(changed)}: the page calls the latter after each edit.
+ */
+export function createTryBot({ draft, onProfileError }) {
   let messages = [];
-  const input = h("input", { id: "try-bot-input", type: "text", placeholder: t("tryBot.placeholder"), autocomplete: "off" });
-  const send = h("button", { type: "button", id: "try-bot-send", class: "primary", text: t("tryBot.send") });
-  const reset = h("button", { type: "button", id: "try-bot-reset", text: t("tryBot.reset") });
-  const turns = h("ol", { id: "try-bot-turns", class: "try-turns" });
-  const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
+  let draftChosen = false;
+  const input = h("input", { id: "bot-try-text", type: "text", placeholder: t("tryBot.placeholder"), autocomplete: "off", attrs: { "aria-label": t("tryBot.placeholder") } });
+  const send = h("button", { type: "button", id: "bot-try-send", class: "primary", text: t("tryBot.send") });
+  const reset = h("button", { type: "button", id: "bot-try-reset", text: t("tryBot.reset") });
+  const useDraft = h("input", { type: "checkbox", id: "bot-try-draft", checked: draft().changed });
+  const turns = h("ol", { id: "bot-try-turns", class: "try-turns" });
+  const error = h("p", { id: "bot-try-error", class: "form-error", hidden: true, attrs: { role: "alert" } });
   const el = h(
     "section",
-    { id: "try-bot", class: "card try-bot" },
+    { id: "bot-try", class: "card try-bot" },
     h("h2", { text: t("tryBot.title") }),
     h("p", { class: "hint", text: t("tryBot.hint") }),
+    h("div", { class: "checkbox-row try-draft" }, useDraft, h("label", { attrs: { for: "bot-try-draft" }, text: t("tryBot.useDraft") })),
     turns,
     error,
     h("div", { class: "inline-form" }, input, send, reset),
   );
+  useDraft.addEventListener("change", () => (draftChosen = true));
 
   async function say(text) {
     if (!text.trim() || messages.length >= MAX_MESSAGES) return;
@@ -32,13 +43,14 @@ export function createTryBot() {
     send.disabled = true;
     error.hidden = true;
     try {
-      const result = await post("/bot/try", { messages: next });
+      const result = await post("/bot/try", useDraft.checked ? { messages: next, ...draft().body } : { messages: next });
       messages = next;
       input.value = "";
       replace(turns, result.turns.map(renderTurn));
       turns.lastElementChild?.scrollIntoView({ block: "nearest" });
     } catch (e) {
-      error.textContent = errorText(e);
+      if (isProfileError(e)) onProfileError(e);
+      error.textContent = isProfileError(e) ? t("tryBot.draftInvalid") : errorText(e);
       error.hidden = false;
     } finally {
       send.disabled = messages.length >= MAX_MESSAGES;
@@ -55,7 +67,7 @@ export function createTryBot() {
     ].join(" · ");
     return h(
       "li",
-      { class: "try-turn" },
+      { class: "try-turn bot-try-turn" },
       h("div", { class: "message message-customer try-customer" }, h("div", { class: "message-text", text: turn.text })),
       h(
         "div",
@@ -93,5 +105,11 @@ export function createTryBot() {
     send.disabled = false;
   };
 
-  return { el };
+  return {
+    el,
+    /** Follows the draft's state until the admin sets the checkbox themselves. */
+    draftChanged(changed) {
+      if (!draftChosen) useDraft.checked = changed;
+    },
+  };
 }

@@ -1,0 +1,59 @@
+//! Connecting a channel with confidence: its credentials checked with the provider before the
+//! inbox is saved, and how the channel is doing once it is.
+
+use jiff::SignedDuration;
+
+use tandem_channels::config::ChannelConfig;
+use tandem_channels::verify::Verification;
+use tandem_domain::id::InboxId;
+use tandem_domain::inbox::ChannelKind;
+use tandem_store::ChannelHealth;
+
+use crate::{App, AppError, Principal};
+
+/// The window of an inbox's health counts.
+const HEALTH_WINDOW: SignedDuration = SignedDuration::from_hours(24);
+
+impl App {
+    /// Checks a channel's settings (as an admin would save them) with the provider: the account
+    /// they reach, or `None` when this channel is checked only when used. A refusal names the
+    /// setting at fault (`channel_config.<setting>`, code `rejected_by_provider`); a provider that
+    /// gives no verdict is `provider_unreachable` on `channel`.
+    pub async fn verify_channel(
+        &self,
+        channel: &str,
+        settings: serde_json::Value,
+    ) -> Result<Option<String>, AppError> {
+        let kind: ChannelKind = channel.parse()?;
+        let config = ChannelConfig::parse(kind, settings, "channel_config", None)?;
+        match self.ports.providers.verify(&config).await {
+            None => Ok(None),
+            Some(Verification::Verified { account }) => Ok(Some(account)),
+            Some(Verification::Rejected { field, reason }) => Err(AppError::invalid(
+                &format!("channel_config.{field}"),
+                "rejected_by_provider",
+                reason,
+            )),
+            Some(Verification::Unavailable { reason }) => Err(AppError::invalid(
+                "channel",
+                "provider_unreachable",
+                reason,
+            )),
+        }
+    }
+
+    /// How an inbox's channel is doing: the last customer message, the last delivery, what
+    /// fails or is retried, and the last day's counts.
+    pub async fn channel_health(
+        &self,
+        principal: &Principal,
+        inbox_id: InboxId,
+    ) -> Result<ChannelHealth, AppError> {
+        let now = self.now();
+        let since = now.checked_sub(HEALTH_WINDOW).unwrap_or(now);
+        Ok(self
+            .store
+            .channel_health(principal.account_id(), inbox_id, since)
+            .await?)
+    }
+}
