@@ -34,11 +34,9 @@ impl App {
                 "rejected_by_provider",
                 reason,
             )),
-            Some(Verification::Unavailable { reason }) => Err(AppError::invalid(
-                "channel",
-                "provider_unreachable",
-                reason,
-            )),
+            Some(Verification::Unavailable { reason }) => {
+                Err(AppError::invalid("channel", "provider_unreachable", reason))
+            }
         }
     }
 

@@ -233,9 +233,13 @@ impl App {
         let account_id = principal.account_id();
         let (update, target) = match to {
             Transfer::Team(team_id) => {
-                let team = self.store.team(account_id, team_id).await.map_err(|error| {
-                    invalid_reference(error, "team_id", "no such team in this account")
-                })?;
+                let team = self
+                    .store
+                    .team(account_id, team_id)
+                    .await
+                    .map_err(|error| {
+                        invalid_reference(error, "team_id", "no such team in this account")
+                    })?;
                 (
                     ConversationUpdate::TransferToTeam { team_id },
                     TransferTarget::Team(team.name),
@@ -245,9 +249,13 @@ impl App {
                 agent_id,
                 over_capacity,
             } => {
-                let agent = self.store.user(account_id, agent_id).await.map_err(|error| {
-                    invalid_reference(error, "agent_id", "no such user in this account")
-                })?;
+                let agent = self
+                    .store
+                    .user(account_id, agent_id)
+                    .await
+                    .map_err(|error| {
+                        invalid_reference(error, "agent_id", "no such user in this account")
+                    })?;
                 if agent_id == principal.user_id() {
                     return Err(AppError::invalid(
                         "agent_id",
@@ -323,7 +331,10 @@ pub enum Transfer {
     /// To a team's queue.
     Team(TeamId),
     /// To a colleague, who owns it at once (if they have room, unless `over_capacity`).
-    Agent { agent_id: UserId, over_capacity: bool },
+    Agent {
+        agent_id: UserId,
+        over_capacity: bool,
+    },
 }
 
 /// A missing team or user named by the caller is their mistake, reported on `field`.

@@ -51,7 +51,7 @@ const DEMO_CANNED_RESPONSES: [(&str, &str, &str); 4] = [
 /// either of them, and the API inbox is served by the whole staff.
 const DEMO_TEAMS: [(&str, &str, &[&str]); 2] = [
     (
-        "Atendimento",
+        "Atendimento geral",
         "Conta, pagamentos e tudo o que nenhuma outra equipe atende",
         &[],
     ),

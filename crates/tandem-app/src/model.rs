@@ -3,10 +3,11 @@
 
 pub use tandem_store::{
     AgentMessage, AgentStatus, AiCall, AuditActor, AuditEntry, AuditFilter, AuditPage, AuthToken,
-    Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ChannelHealth, ContactNote, ContactPage,
-    ConversationFilter, ConversationPage, ConversationSummary, ConversationUpdate, DeliverySubject,
-    ErasureCounts, ExpiredConversation, FailingDelivery, GeneratedContainment, InboundMessage, InboundOutcome,
-    InboxSecrets, LearningSuggestion, MessagePage, MessagePreview, MessageTranslation, QueueEntry,
-    QueueStatus, ReportScope, Retention, RetentionAction, RetentionRun, SavedView, SlaClock, StoredBotProfile,
+    Availability, BotTurnOutcome, CannedPatch, ChallengeFlow, ChannelDelivery, ChannelHealth,
+    ContactNote, ContactPage, ConversationFilter, ConversationPage, ConversationSummary,
+    ConversationUpdate, DeliverySubject, ErasureCounts, ExpiredConversation, FailingDelivery,
+    GeneratedContainment, InboundMessage, InboundOutcome, InboxSecrets, LearningSuggestion,
+    MessagePage, MessagePreview, MessageTranslation, QueueEntry, QueueStatus, ReportScope,
+    Retention, RetentionAction, RetentionRun, SavedView, SlaClock, StoredBotProfile,
     SuggestionStatus, SurveyResponse, TYPING, TeamPatch, WebhookDelivery,
 };

@@ -186,7 +186,11 @@ fn contact_text(contact: &Contact) -> String {
     let mut parts: Vec<String> = contact.name.iter().cloned().collect();
     for identity in &contact.identities {
         parts.push(identity.value.clone());
-        let digits: String = identity.value.chars().filter(char::is_ascii_digit).collect();
+        let digits: String = identity
+            .value
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
         parts.extend(
             (1..digits.len().saturating_sub(SHORTEST_NUMBER_END - 1))
                 .filter_map(|start| digits.get(start..).map(str::to_owned)),
@@ -251,7 +255,9 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
             while batch.len() < BATCH {
                 match changes.try_recv() {
                     Ok(ChangeNotice::Changed(change)) => {
-                        if let (Some(message_id), false) = (change.message_id, change.is_message_update) {
+                        if let (Some(message_id), false) =
+                            (change.message_id, change.is_message_update)
+                        {
                             batch.push(Job::Message(change.account_id, message_id));
                         }
                     }
@@ -285,10 +291,15 @@ async fn apply(app: &App, batch: Vec<Job>) -> Result<(), AppError> {
     }
     let accounts: HashSet<AccountId> = messages.keys().chain(contacts.keys()).copied().collect();
     for account_id in accounts {
-        let Some(entry) = app.search.entry(account_id) else { continue };
+        let Some(entry) = app.search.entry(account_id) else {
+            continue;
+        };
         let texts = app
             .store
-            .message_texts_by_id(account_id, &messages.remove(&account_id).unwrap_or_default())
+            .message_texts_by_id(
+                account_id,
+                &messages.remove(&account_id).unwrap_or_default(),
+            )
             .await?;
         let mut touched = contacts.remove(&account_id).unwrap_or_default();
         // A message may come from a contact just created or renamed on another node.
@@ -359,14 +370,21 @@ impl App {
         let hits = self.index_hits(account_id, &words).await?;
         let texts = self
             .store
-            .message_texts_by_id(account_id, &hits.messages.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .message_texts_by_id(
+                account_id,
+                &hits.messages.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            )
             .await?;
-        let texts: HashMap<MessageId, MessageText> =
-            texts.into_iter().map(|text| (text.message_id, text)).collect();
+        let texts: HashMap<MessageId, MessageText> = texts
+            .into_iter()
+            .map(|text| (text.message_id, text))
+            .collect();
         let mut order: Vec<ConversationId> = Vec::new();
         let mut found: HashMap<ConversationId, Vec<MessageHit>> = HashMap::new();
         for (message_id, _) in &hits.messages {
-            let Some(text) = texts.get(message_id) else { continue };
+            let Some(text) = texts.get(message_id) else {
+                continue;
+            };
             if !words.found_in(&text.text) {
                 continue;
             }
@@ -387,7 +405,12 @@ impl App {
         };
         let page = self
             .store
-            .conversations(account_id, &among, None, u32::try_from(order.len()).unwrap_or(u32::MAX))
+            .conversations(
+                account_id,
+                &among,
+                None,
+                u32::try_from(order.len()).unwrap_or(u32::MAX),
+            )
             .await?;
         let mut conversations: HashMap<ConversationId, Conversation> = page
             .conversations
@@ -400,7 +423,10 @@ impl App {
             .take(limit as usize)
             .collect();
         let shown: Vec<ConversationId> = conversations.iter().map(|(c, _)| c.id).collect();
-        let summaries = self.store.conversation_summaries(account_id, &shown).await?;
+        let summaries = self
+            .store
+            .conversation_summaries(account_id, &shown)
+            .await?;
         let contacts = self
             .found_contacts(account_id, &words, &hits.contacts, limit)
             .await?;
@@ -431,7 +457,11 @@ impl App {
         self.search.forget(account_id);
     }
 
-    async fn index_hits(&self, account_id: AccountId, words: &QueryWords) -> Result<Hits, AppError> {
+    async fn index_hits(
+        &self,
+        account_id: AccountId,
+        words: &QueryWords,
+    ) -> Result<Hits, AppError> {
         let entry = self.search.ready(&self.store, account_id).await?;
         let words = words.clone();
         blocking(&entry, move |index| index.search(&words, HIT_LIMIT)).await
@@ -486,7 +516,14 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
         };
         let text = contact_text(&contact);
-        for query in ["conceicao", "gold", "2019", "2222", "960002222", "5511960002222"] {
+        for query in [
+            "conceicao",
+            "gold",
+            "2019",
+            "2222",
+            "960002222",
+            "5511960002222",
+        ] {
             assert!(QueryWords::new(query).found_in(&text), "{query}: {text}");
         }
         assert!(!QueryWords::new("true").found_in(&text));

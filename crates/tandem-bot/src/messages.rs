@@ -238,13 +238,7 @@ pub fn handover_message(
 ) -> String {
     match *availability {
         TeamAvailability::Open { queue_position } => {
-            let coming = render_message(
-                profile,
-                person_coming(reason),
-                language,
-                attributes,
-                &[],
-            );
+            let coming = render_message(profile, person_coming(reason), language, attributes, &[]);
             match queue_position {
                 Some(position) => {
                     let place = render_message(
@@ -286,10 +280,14 @@ fn person_coming(reason: Option<HandoverReason>) -> MessageKind {
         Some(HandoverReason::NegativeSentiment) => MessageKind::PersonComingUpset,
         Some(HandoverReason::SensitiveTopic) => MessageKind::PersonComingSensitive,
         Some(
-            HandoverReason::ActionFailed | HandoverReason::BotFailure | HandoverReason::AiUnavailable,
+            HandoverReason::ActionFailed
+            | HandoverReason::BotFailure
+            | HandoverReason::AiUnavailable,
         ) => MessageKind::PersonComingAfterFailure,
         Some(
-            HandoverReason::CustomerRequest | HandoverReason::Complexity | HandoverReason::HighValue,
+            HandoverReason::CustomerRequest
+            | HandoverReason::Complexity
+            | HandoverReason::HighValue,
         )
         | None => MessageKind::PersonComing,
     }

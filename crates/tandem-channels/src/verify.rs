@@ -158,7 +158,11 @@ pub fn read_verification(config: &ChannelConfig, status: u16, body: &str) -> Ver
                 };
             }
             let reason = text(&answer["message"]).unwrap_or_else(|| format!("HTTP {status}"));
-            let field = if status == 404 { "account_sid" } else { "auth_token" };
+            let field = if status == 404 {
+                "account_sid"
+            } else {
+                "auth_token"
+            };
             rejected(field, reason)
         }
         ChannelConfig::Email(_) => unexpected(status, body),
@@ -216,7 +220,10 @@ mod tests {
             request.url,
             "https://graph.example/v21.0/1055?fields=display_phone_number,verified_name"
         );
-        assert_eq!(request.headers, [("Authorization".into(), "Bearer EAAG".into())]);
+        assert_eq!(
+            request.headers,
+            [("Authorization".into(), "Bearer EAAG".into())]
+        );
     }
 
     #[test]
@@ -243,7 +250,11 @@ mod tests {
             from_number: "+15550001111".into(),
         });
         assert_eq!(
-            read_verification(&twilio, 401, r#"{"code":20003,"message":"Authenticate","status":401}"#),
+            read_verification(
+                &twilio,
+                401,
+                r#"{"code":20003,"message":"Authenticate","status":401}"#
+            ),
             rejected("auth_token", "Authenticate".into())
         );
         assert!(matches!(

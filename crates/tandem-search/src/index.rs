@@ -228,7 +228,11 @@ impl AccountIndex {
 mod tests {
     use super::*;
 
-    fn message(conversation_id: ConversationId, contact_id: ContactId, text: &str) -> MessageDocument {
+    fn message(
+        conversation_id: ConversationId,
+        contact_id: ContactId,
+        text: &str,
+    ) -> MessageDocument {
         MessageDocument {
             message_id: MessageId::generate(),
             conversation_id,
@@ -244,7 +248,9 @@ mod tests {
         let (first, second) = (ConversationId::generate(), ConversationId::generate());
         let boleto = message(first, maria, "Preciso da segunda via do boleto");
         let cartao = message(second, joao, "Meu cartão não chegou");
-        index.put_messages(&[boleto.clone(), cartao.clone()]).expect("put");
+        index
+            .put_messages(&[boleto.clone(), cartao.clone()])
+            .expect("put");
         index
             .put_contacts(&[ContactDocument {
                 contact_id: maria,
@@ -253,14 +259,22 @@ mod tests {
             .expect("put");
         index.commit().expect("commit");
 
-        let found = index.search(&QueryWords::new("SEGUNDA bol"), 10).expect("search");
+        let found = index
+            .search(&QueryWords::new("SEGUNDA bol"), 10)
+            .expect("search");
         assert_eq!(found.messages, [(boleto.message_id, first)]);
-        let found = index.search(&QueryWords::new("cartao nao"), 10).expect("search");
+        let found = index
+            .search(&QueryWords::new("cartao nao"), 10)
+            .expect("search");
         assert_eq!(found.messages, [(cartao.message_id, second)]);
-        let found = index.search(&QueryWords::new("conceicao"), 10).expect("search");
+        let found = index
+            .search(&QueryWords::new("conceicao"), 10)
+            .expect("search");
         assert_eq!(found.contacts, [maria]);
         assert!(found.messages.is_empty());
-        let typo = index.search(&QueryWords::new("cartaa chegou"), 10).expect("search");
+        let typo = index
+            .search(&QueryWords::new("cartaa chegou"), 10)
+            .expect("search");
         assert_eq!(typo.messages.len(), 1);
     }
 
@@ -269,14 +283,28 @@ mod tests {
         let index = AccountIndex::new().expect("index");
         let contact = ContactId::generate();
         let mut first = message(ConversationId::generate(), contact, "pix agendado");
-        index.put_messages(std::slice::from_ref(&first)).expect("put");
+        index
+            .put_messages(std::slice::from_ref(&first))
+            .expect("put");
         first.text = "pix agendado para amanhã".into();
-        index.put_messages(std::slice::from_ref(&first)).expect("put");
+        index
+            .put_messages(std::slice::from_ref(&first))
+            .expect("put");
         index.commit().expect("commit");
-        assert_eq!(index.search(&QueryWords::new("pix"), 10).expect("search").messages.len(), 1);
+        assert_eq!(
+            index
+                .search(&QueryWords::new("pix"), 10)
+                .expect("search")
+                .messages
+                .len(),
+            1
+        );
 
         index.remove_contact(contact);
         index.commit().expect("commit");
-        assert_eq!(index.search(&QueryWords::new("pix"), 10).expect("search"), Hits::default());
+        assert_eq!(
+            index.search(&QueryWords::new("pix"), 10).expect("search"),
+            Hits::default()
+        );
     }
 }

@@ -1,9 +1,10 @@
 //! A query as people type it: every word must match; the last one may be the start of a word
-//! (search as you type); words of five letters or more forgive one typo.
+//! (search as you type); words of five letters or more forgive one typo (numbers never do: a
+//! phone or protocol number one digit off is another one).
 
+use tantivy::Term;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
 
 use crate::analyzer::words;
 
@@ -68,7 +69,7 @@ impl QueryWords {
             .map(|(index, word)| {
                 let term = Term::from_field_text(field, word);
                 let is_last = index + 1 == self.words.len();
-                let typos = u8::from(word.chars().count() >= TYPO_TOLERANT_CHARS);
+                let typos = u8::from(forgives_a_typo(word));
                 let clause: Box<dyn Query> = if is_last {
                     Box::new(FuzzyTermQuery::new_prefix(term, typos, true))
                 } else if typos > 0 {
@@ -87,7 +88,12 @@ impl QueryWords {
 fn answers(word: &str, wanted: &str, is_last: bool) -> bool {
     word == wanted
         || (is_last && word.starts_with(wanted))
-        || (wanted.chars().count() >= TYPO_TOLERANT_CHARS && within_one_edit(word, wanted))
+        || (forgives_a_typo(wanted) && within_one_edit(word, wanted))
+}
+
+/// Whether a query word matches with one edit: long enough, and not a number.
+fn forgives_a_typo(word: &str) -> bool {
+    word.chars().count() >= TYPO_TOLERANT_CHARS && word.chars().any(char::is_alphabetic)
 }
 
 /// Whether `a` becomes `b` by at most one insertion, deletion, substitution or swap of two
@@ -101,7 +107,10 @@ fn within_one_edit(a: &str, b: &str) -> bool {
         (0, 0) | (1, 0) | (0, 1) => true,
         (x, y) if x == y => {
             rest_a[1..] == rest_b[1..]
-                || (x >= 2 && rest_a[0] == rest_b[1] && rest_a[1] == rest_b[0] && rest_a[2..] == rest_b[2..])
+                || (x >= 2
+                    && rest_a[0] == rest_b[1]
+                    && rest_a[1] == rest_b[0]
+                    && rest_a[2..] == rest_b[2..])
         }
         (x, y) if x == y + 1 => rest_a[1..] == *rest_b,
         (x, y) if x + 1 == y => *rest_a == rest_b[1..],
@@ -121,6 +130,12 @@ mod tests {
         assert!(query.matches("segnda"));
         assert!(!query.matches("sebunda2"));
         assert!(!QueryWords::new("bol segunda").matches("boleto"));
+    }
+
+    #[test]
+    fn a_number_one_digit_off_is_another_number() {
+        assert!(!QueryWords::new("980000001").matches("980000002"));
+        assert!(QueryWords::new("980000001").matches("980000001"));
     }
 
     #[test]

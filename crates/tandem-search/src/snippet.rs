@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn the_matched_words_are_marked_as_written() {
-        let found = snippet("Olá! Não recebi o Cartão até hoje", &QueryWords::new("cartao nao"));
+        let found = snippet(
+            "Olá! Não recebi o Cartão até hoje",
+            &QueryWords::new("cartao nao"),
+        );
         assert_eq!(found.text, "Olá! Não recebi o Cartão até hoje");
         assert_eq!(marked(&found), ["Não", "Cartão"]);
     }

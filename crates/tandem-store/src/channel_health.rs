@@ -38,7 +38,15 @@ pub struct ChannelHealth {
     pub failed_since: i64,
 }
 
-type FailingRow = (Uuid, Option<Uuid>, String, Option<String>, i64, Option<i64>, i64);
+type FailingRow = (
+    Uuid,
+    Option<Uuid>,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    i64,
+);
 
 impl Store {
     /// The health of an inbox's channel; the counts are of deliveries finished since `since`.

@@ -217,8 +217,9 @@ impl Store {
             }
             let first = query_args.len() + 1;
             query_args.extend(ids.iter().map(|id| Arg::from(*id)));
-            let placeholders: Vec<String> =
-                (first..first + ids.len()).map(|n| format!("${n}")).collect();
+            let placeholders: Vec<String> = (first..first + ids.len())
+                .map(|n| format!("${n}"))
+                .collect();
             sql.push_str(&format!(" AND id IN ({})", placeholders.join(", ")));
         }
         if let Some((activity, id)) = after {

@@ -23,7 +23,9 @@ pub struct SavedView {
 
 type ViewRow = (Uuid, Uuid, String, Json<serde_json::Value>, i64);
 
-fn saved_view((id, user_id, name, Json(filters), created_at): ViewRow) -> Result<SavedView, StoreError> {
+fn saved_view(
+    (id, user_id, name, Json(filters), created_at): ViewRow,
+) -> Result<SavedView, StoreError> {
     let serde_json::Value::Object(filters) = filters else {
         return Err(StoreError::corrupt(format!("saved_views.filters of {id}")));
     };

@@ -7,8 +7,8 @@ use tandem_domain::contact::Contact;
 use tandem_domain::id::{AccountId, ContactId, ConversationId, MessageId};
 
 use crate::contacts::with_identities;
-use crate::records::{CONTACT_COLUMNS, ContactRow};
 use crate::db::{Arg, args};
+use crate::records::{CONTACT_COLUMNS, ContactRow};
 use crate::{Store, StoreError};
 
 /// A message's text and where it belongs.

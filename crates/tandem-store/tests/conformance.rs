@@ -3384,12 +3384,24 @@ async fn contact_notes_stay_with_their_contact(store: &Store, backend: Backend) 
         .conversation
         .contact_id;
     let first = store
-        .add_contact_note(ours.account_id, contact, ours.agent.id, "Liga de manhã", at(2))
+        .add_contact_note(
+            ours.account_id,
+            contact,
+            ours.agent.id,
+            "Liga de manhã",
+            at(2),
+        )
         .await
         .expect("noted");
     assert_eq!(first.author_name.as_deref(), Some("agent"), "{backend:?}");
     store
-        .add_contact_note(ours.account_id, contact, ours.admin.id, "Cliente VIP", at(3))
+        .add_contact_note(
+            ours.account_id,
+            contact,
+            ours.admin.id,
+            "Cliente VIP",
+            at(3),
+        )
         .await
         .expect("noted");
     let texts: Vec<String> = store
@@ -3399,7 +3411,11 @@ async fn contact_notes_stay_with_their_contact(store: &Store, backend: Backend) 
         .into_iter()
         .map(|note| note.text)
         .collect();
-    assert_eq!(texts, ["Cliente VIP", "Liga de manhã"], "{backend:?}: newest first");
+    assert_eq!(
+        texts,
+        ["Cliente VIP", "Liga de manhã"],
+        "{backend:?}: newest first"
+    );
     assert!(matches!(
         store.contact_notes(theirs.account_id, contact).await,
         Err(StoreError::NotFound { .. })
@@ -3458,12 +3474,26 @@ async fn saved_views_are_per_person(store: &Store, backend: Backend) {
         .await
         .expect("another person's view of the same name");
     store
-        .save_view(ours.account_id, ours.agent.id, "Abertas", &filters, 2, at(3))
+        .save_view(
+            ours.account_id,
+            ours.agent.id,
+            "Abertas",
+            &filters,
+            2,
+            at(3),
+        )
         .await
         .expect("saved");
     assert!(matches!(
         store
-            .save_view(ours.account_id, ours.agent.id, "Terceira", &filters, 2, at(4))
+            .save_view(
+                ours.account_id,
+                ours.agent.id,
+                "Terceira",
+                &filters,
+                2,
+                at(4)
+            )
             .await,
         Err(StoreError::Invalid(_))
     ));
@@ -3514,7 +3544,11 @@ async fn search_reads_texts_by_page_and_by_id(store: &Store, backend: Backend) {
             at(n),
         )
         .await;
-        ids.push((outcome.message.id, outcome.conversation.id, outcome.conversation.contact_id));
+        ids.push((
+            outcome.message.id,
+            outcome.conversation.id,
+            outcome.conversation.contact_id,
+        ));
     }
     receive(store, &theirs, "+5511900000199", "alheia", "t-x", at(9)).await;
     let mut seen = Vec::new();
@@ -3536,7 +3570,10 @@ async fn search_reads_texts_by_page_and_by_id(store: &Store, backend: Backend) {
         .await
         .expect("by id");
     assert_eq!(by_id.len(), 1);
-    assert_eq!((by_id[0].conversation_id, by_id[0].contact_id), (conversation, contact));
+    assert_eq!(
+        (by_id[0].conversation_id, by_id[0].contact_id),
+        (conversation, contact)
+    );
     assert!(
         store
             .message_texts_by_id(theirs.account_id, &[message])

@@ -392,7 +392,10 @@ fn the_handover_message_fits_why_a_person_is_needed() {
         assert_eq!(turn.outcome, TurnOutcome::HandedOver, "{text}");
         let last = &turn.replies.last().unwrap().text;
         assert!(last.starts_with(expected), "{text}: {last}");
-        assert!(!last.contains("Certo!") || expected.starts_with("Certo"), "{text}: {last}");
+        assert!(
+            !last.contains("Certo!") || expected.starts_with("Certo"),
+            "{text}: {last}"
+        );
     }
 }
 

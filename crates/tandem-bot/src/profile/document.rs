@@ -61,7 +61,10 @@ mod tests {
         let yaml = yaml_from_document(&document).expect("written");
         let errors = BotProfile::from_yaml(&yaml).expect_err("unknown key");
         assert!(
-            errors.errors().iter().any(|error| error.path == "intents[0].bogus"),
+            errors
+                .errors()
+                .iter()
+                .any(|error| error.path == "intents[0].bogus"),
             "{errors}"
         );
     }

@@ -14,10 +14,10 @@ use tandem_app::ports::{
 use tandem_channels::config::{
     ChannelConfig, EmailConfig, MetaPageConfig, TelegramConfig, TwilioSmsConfig, WhatsappConfig,
 };
+use tandem_channels::verify::{ProviderUrls, Verification, read_verification, verify_request};
 use tandem_channels::{
     HttpMethod, OutboundError, ProviderRequest, RequestBody, SendOutcome, meta, telegram, twilio,
 };
-use tandem_channels::verify::{ProviderUrls, Verification, read_verification, verify_request};
 use tandem_domain::inbox::Inbox;
 
 use super::guard::{GuardedClient, OutboundGuard, refusal};
@@ -155,7 +155,6 @@ impl ProviderApi {
             SendOutcome::Rejected { reason } => SendAttempt::Failed(reason),
         }
     }
-
 }
 
 /// Performs a provider request: the status, the body and the `Retry-After` header, or what to

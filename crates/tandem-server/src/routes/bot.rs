@@ -21,8 +21,9 @@ use crate::extract::{ApiJson, Auth, ClientOrigin, parse_id};
 use crate::outbound::external_bot::parse_reply;
 use crate::state::AppState;
 use crate::wire::{
-    BotProfileResponse, ConvertedProfileResponse, ExternalReplyRequest, ExternalReplyResponse, ReplayRequest, ReplayResponse,
-    ReplayedConversationResponse, SaveBotProfileRequest, TryBotRequest, TryBotResponse,
+    BotProfileResponse, ConvertedProfileResponse, ExternalReplyRequest, ExternalReplyResponse,
+    ReplayRequest, ReplayResponse, ReplayedConversationResponse, SaveBotProfileRequest,
+    TryBotRequest, TryBotResponse,
 };
 
 /// How many recent conversations a replay covers by default, and at most.
@@ -100,9 +101,9 @@ fn draft_source(
             "send the profile as source or as document, not both",
         )),
         (Some(source), None) => Ok(Some(source)),
-        (None, Some(document)) => yaml_from_document(&document).map(Some).map_err(|reason| {
-            ApiError::invalid_field("document", "invalid_profile", reason)
-        }),
+        (None, Some(document)) => yaml_from_document(&document)
+            .map(Some)
+            .map_err(|reason| ApiError::invalid_field("document", "invalid_profile", reason)),
         (None, None) => Ok(None),
     }
 }
@@ -138,7 +139,11 @@ pub async fn convert(
 
 fn required_source(request: SaveBotProfileRequest) -> Result<String, ApiError> {
     draft_source(request.source, request.document)?.ok_or_else(|| {
-        ApiError::invalid_field("source", "required", "send the profile as source or document")
+        ApiError::invalid_field(
+            "source",
+            "required",
+            "send the profile as source or document",
+        )
     })
 }
 

@@ -40,7 +40,11 @@ impl From<FailingDelivery> for FailingDeliveryResponse {
         Self {
             message_id: delivery.message_id.0,
             conversation_id: delivery.conversation_id.map(|id| id.0),
-            status: if delivery.failed { "failed" } else { "retrying" },
+            status: if delivery.failed {
+                "failed"
+            } else {
+                "retrying"
+            },
             error: delivery.error,
             attempts: delivery.attempts,
             last_attempt_at: delivery.finished_at,

@@ -340,7 +340,10 @@ async fn the_form_edits_the_document_and_tries_the_draft(server: &TestServer) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{tried}");
-    assert!(tried.to_string().contains("das 7h às 23h"), "the draft answers: {tried}");
+    assert!(
+        tried.to_string().contains("das 7h às 23h"),
+        "the draft answers: {tried}"
+    );
     let (_, saved_answer) = server
         .post("/api/v1/bot/try", &admin, json!({"messages": [question]}))
         .await;

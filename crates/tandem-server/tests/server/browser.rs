@@ -701,8 +701,14 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
     let ana_token = server.login(ANA).await;
     let mut conversations = Vec::new();
     for (phone, text) in [
-        ("+5511980000001", "Preciso da segunda via do BOLETO de março"),
-        ("+5511980000002", "quero falar com um atendente sobre a fatura"),
+        (
+            "+5511980000001",
+            "Preciso da segunda via do BOLETO de março",
+        ),
+        (
+            "+5511980000002",
+            "quero falar com um atendente sobre a fatura",
+        ),
     ] {
         let (status, body) = server.inbound(phone, text, &format!("{phone}-1")).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -775,7 +781,10 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     agent
-        .goto(&format!("{}/app/#/conversations/{transferred}", server.base))
+        .goto(&format!(
+            "{}/app/#/conversations/{transferred}",
+            server.base
+        ))
         .await
         .unwrap();
     wait_until(
@@ -798,7 +807,12 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
         &format!("document.querySelector('#transfer-agent').value = '{bruno}';"),
     )
     .await;
-    type_into(&agent, "#transfer-note", "A fatura veio em dobro; já conferi.").await;
+    type_into(
+        &agent,
+        "#transfer-note",
+        "A fatura veio em dobro; já conferi.",
+    )
+    .await;
     screenshot(&agent, "workspace-transfer-agent").await;
     click(&agent, "#transfer-confirm").await;
     server
@@ -810,7 +824,9 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
         .await;
     server
         .bot_texts_once(&admin, transferred, |texts| {
-            texts.iter().any(|text| text.starts_with("Bruno vai continuar"))
+            texts
+                .iter()
+                .any(|text| text.starts_with("Bruno vai continuar"))
         })
         .await;
 
@@ -870,7 +886,10 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
     )
     .await;
     let (_, shown) = server
-        .get(&format!("/api/v1/conversations/{}", conversations[0]), &admin)
+        .get(
+            &format!("/api/v1/conversations/{}", conversations[0]),
+            &admin,
+        )
         .await;
     let kept = shown["contact_id"].as_str().expect("contact").to_owned();
     lead.goto(&format!("{}/app/#/contacts/{kept}", server.base))
@@ -955,7 +974,12 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
         "return !!document.querySelector('.channel-field[data-key=\"bot_token\"]');",
     )
     .await;
-    type_into(&lead, ".channel-field[data-key=\"bot_token\"]", "123456:wrong").await;
+    type_into(
+        &lead,
+        ".channel-field[data-key=\"bot_token\"]",
+        "123456:wrong",
+    )
+    .await;
     click(&lead, "#channel-verify").await;
     wait_until(
         &lead,
@@ -1027,7 +1051,10 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
     screenshot(&lead, "workspace-bot-form").await;
     let (_, saved) = server.get("/api/v1/bot/profile", &admin).await;
     assert!(
-        !saved["source"].as_str().expect("source").contains("das 7h às 23h"),
+        !saved["source"]
+            .as_str()
+            .expect("source")
+            .contains("das 7h às 23h"),
         "trying saves nothing"
     );
 

@@ -394,7 +394,10 @@ async fn failed_sends_are_retried_until_delivered_once_and_refusals_are_shown_on
     assert_eq!(health["delivered_24h"], bot_messages, "{health}");
     assert_eq!(health["failed_24h"], 1, "{health}");
     assert_eq!(health["failing"][0]["message_id"], failed["id"], "{health}");
-    assert_eq!(health["failing"][0]["conversation_id"], conversation.as_str());
+    assert_eq!(
+        health["failing"][0]["conversation_id"],
+        conversation.as_str()
+    );
     assert_eq!(health["failing"][0]["status"], "failed");
     assert!(
         health["failing"][0]["error"]
@@ -920,7 +923,10 @@ async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body, json!({"verified": true, "account": "@aurora_banco_bot"}));
+    assert_eq!(
+        body,
+        json!({"verified": true, "account": "@aurora_banco_bot"})
+    );
     let (status, body) = verify(
         "telegram",
         json!({"bot_token": "123456:fake", "secret_token": TELEGRAM_SECRET}),
@@ -931,13 +937,11 @@ async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
     assert_eq!(body["error"]["details"][0]["code"], "rejected_by_provider");
     assert_eq!(body["error"]["details"][0]["message"], "Unauthorized");
 
-    let twilio = |token: &str| {
-        json!({"account_sid": TWILIO_SID, "auth_token": token, "from_number": "+15550001111"})
-    };
-    let (status, body) = verify("twilio_sms", twilio(TWILIO_TOKEN)).await;
+    let twilio = |token: &str| json!({"account_sid": TWILIO_SID, "auth_token": token, "from_number": "+15550001111"});
+    let (status, body) = verify("sms", twilio(TWILIO_TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["account"], "Banco Aurora");
-    let (status, body) = verify("twilio_sms", twilio("wrong")).await;
+    let (status, body) = verify("sms", twilio("wrong")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(harness::error_fields(&body), ["channel_config.auth_token"]);
 
@@ -960,4 +964,3 @@ async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     server.stop().await;
 }
-

@@ -85,9 +85,21 @@ async fn a_message_written_on_one_node_is_found_by_a_search_on_the_other() {
     let client = reqwest::Client::new();
     let ana = login(&client, &second.base, ANA).await;
     let search = |base: &str| format!("{base}/api/v1/search?q=tarifa%20internacional");
-    let (status, before) = call(&client, &second.base, Method::GET, "/api/v1/search?q=tarifa", Some(&ana), None).await;
+    let (status, before) = call(
+        &client,
+        &second.base,
+        Method::GET,
+        "/api/v1/search?q=tarifa",
+        Some(&ana),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{before}");
-    assert_eq!(before["conversations"], json!([]), "the index is built, empty");
+    assert_eq!(
+        before["conversations"],
+        json!([]),
+        "the index is built, empty"
+    );
 
     let (status, created) = call(
         &client,
@@ -95,7 +107,11 @@ async fn a_message_written_on_one_node_is_found_by_a_search_on_the_other() {
         Method::POST,
         "/api/v1/channel/messages",
         Some(&inbox_token),
-        Some(channel_message("+5511922223333", "Qual a tarifa internacional do cartão?", "s-1")),
+        Some(channel_message(
+            "+5511922223333",
+            "Qual a tarifa internacional do cartão?",
+            "s-1",
+        )),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -116,7 +132,10 @@ async fn a_message_written_on_one_node_is_found_by_a_search_on_the_other() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(found["conversations"][0]["conversation"]["id"], conversation, "{found}");
+    assert_eq!(
+        found["conversations"][0]["conversation"]["id"], conversation,
+        "{found}"
+    );
 
     first.terminate().await;
     second.terminate().await;

@@ -192,8 +192,8 @@ async fn telegram_me(Path(bot): Path<String>) -> Response {
 
 /// `GET /2010-04-01/Accounts/{sid}.json` under Basic auth: the account's name.
 async fn twilio_account(Path(account): Path<String>, headers: HeaderMap) -> Response {
-    let expected = base64::engine::general_purpose::STANDARD
-        .encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
     let authorized = headers.get("authorization").and_then(|v| v.to_str().ok())
         == Some(&format!("Basic {expected}"));
     if !authorized || account != format!("{TWILIO_SID}.json") {

@@ -66,14 +66,24 @@ async fn finds_conversations_and_contacts(server: &TestServer) {
     let (_, found) = server.get("/api/v1/search?q=cartao%20nao", &ana).await;
     assert_eq!(conversation_ids(&found), [cartao.clone()], "{found}");
     let (_, found) = server.get("/api/v1/search?q=cartaa%20chegou", &ana).await;
-    assert_eq!(conversation_ids(&found), [cartao.clone()], "one typo is forgiven: {found}");
+    assert_eq!(
+        conversation_ids(&found),
+        [cartao.clone()],
+        "one typo is forgiven: {found}"
+    );
     let (_, found) = server.get("/api/v1/search?q=boleto%20cartao", &ana).await;
-    assert!(conversation_ids(&found).is_empty(), "every word must match: {found}");
+    assert!(
+        conversation_ids(&found).is_empty(),
+        "every word must match: {found}"
+    );
 
     let (_, found) = server
         .get("/api/v1/search?q=boleto&status=resolved", &ana)
         .await;
-    assert!(conversation_ids(&found).is_empty(), "filters apply: {found}");
+    assert!(
+        conversation_ids(&found).is_empty(),
+        "filters apply: {found}"
+    );
     let (_, listed) = server.get("/api/v1/conversations?q=boleto", &ana).await;
     let listed: Vec<&str> = listed["data"]
         .as_array()
@@ -84,7 +94,11 @@ async fn finds_conversations_and_contacts(server: &TestServer) {
     assert_eq!(listed, [boleto.as_str()]);
 
     let (_, found) = server.get("/api/v1/search?q=960002222", &ana).await;
-    assert_eq!(found["contacts"].as_array().expect("contacts").len(), 1, "{found}");
+    assert_eq!(
+        found["contacts"].as_array().expect("contacts").len(),
+        1,
+        "{found}"
+    );
     let contact = found["contacts"][0]["id"].as_str().expect("id").to_owned();
     let (status, renamed) = server
         .call(
@@ -143,7 +157,11 @@ async fn finds_conversations_and_contacts(server: &TestServer) {
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let (_, found) = server.get("/api/v1/search?q=segunda", &ana).await;
-    assert_eq!(conversation_ids(&found), [boleto], "rebuilt from the database");
+    assert_eq!(
+        conversation_ids(&found),
+        [boleto],
+        "rebuilt from the database"
+    );
 }
 
 #[tokio::test]

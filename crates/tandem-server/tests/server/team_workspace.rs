@@ -13,7 +13,10 @@ async fn contact_of(server: &TestServer, phone: &str, text: &str, id: &str) -> (
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let conversation = body["conversation"]["id"].as_str().expect("id").to_owned();
     let (_, shown) = server
-        .get(&format!("/api/v1/conversations/{conversation}"), &server.login(ADMIN).await)
+        .get(
+            &format!("/api/v1/conversations/{conversation}"),
+            &server.login(ADMIN).await,
+        )
         .await;
     let contact = shown["contact_id"].as_str().expect("contact").to_owned();
     (conversation, contact)
@@ -29,7 +32,11 @@ async fn notes_and_merges(server: &TestServer) {
 
     let notes = format!("/api/v1/contacts/{kept}/notes");
     let (status, note) = server
-        .post(&notes, &ana, json!({"text": "  Prefere ser chamada pela manhã. "}))
+        .post(
+            &notes,
+            &ana,
+            json!({"text": "  Prefere ser chamada pela manhã. "}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{note}");
     assert_eq!(note["text"], "Prefere ser chamada pela manhã.");
@@ -41,7 +48,11 @@ async fn notes_and_merges(server: &TestServer) {
     let (status, _) = server
         .call(Method::DELETE, &note_path, Some(&bruno), None)
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "only its author or a supervisor");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only its author or a supervisor"
+    );
 
     let attributes = |tier: &str, extra: Value| {
         let mut attributes = json!({"tier": tier});
@@ -66,7 +77,11 @@ async fn notes_and_merges(server: &TestServer) {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let (status, _) = server
-        .post(&format!("/api/v1/contacts/{other}/notes"), &bruno, json!({"text": "Cliente desde 2019"}))
+        .post(
+            &format!("/api/v1/contacts/{other}/notes"),
+            &bruno,
+            json!({"text": "Cliente desde 2019"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
 
@@ -77,17 +92,31 @@ async fn notes_and_merges(server: &TestServer) {
     assert_eq!(status, StatusCode::OK, "{preview}");
     assert_eq!(preview["result"]["id"], kept.as_str());
     assert_eq!(preview["removed"]["id"], other.as_str());
-    assert_eq!(preview["result"]["attributes"], json!({"tier": "gold", "city": "Recife"}));
-    assert_eq!(preview["result"]["identities"].as_array().expect("identities").len(), 2);
+    assert_eq!(
+        preview["result"]["attributes"],
+        json!({"tier": "gold", "city": "Recife"})
+    );
+    assert_eq!(
+        preview["result"]["identities"]
+            .as_array()
+            .expect("identities")
+            .len(),
+        2
+    );
     assert_eq!(preview["conversations_moved"], 1);
     assert_eq!(
         preview["conflicts"],
         json!([{"attribute": "tier", "kept": "gold", "dropped": "silver"}])
     );
-    let (_, unchanged) = server.get(&format!("/api/v1/contacts/{other}"), &admin).await;
+    let (_, unchanged) = server
+        .get(&format!("/api/v1/contacts/{other}"), &admin)
+        .await;
     assert_eq!(unchanged["id"], other.as_str(), "a preview changes nothing");
     let (status, refused) = server
-        .get(&format!("/api/v1/contacts/{kept}/merge_preview?contact_id={kept}"), &admin)
+        .get(
+            &format!("/api/v1/contacts/{kept}/merge_preview?contact_id={kept}"),
+            &admin,
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 
@@ -117,7 +146,11 @@ async fn notes_and_merges(server: &TestServer) {
         .iter()
         .filter_map(|note| note["text"].as_str())
         .collect();
-    assert_eq!(texts, ["Cliente desde 2019", "Prefere ser chamada pela manhã."], "newest first, moved");
+    assert_eq!(
+        texts,
+        ["Cliente desde 2019", "Prefere ser chamada pela manhã."],
+        "newest first, moved"
+    );
     let (status, _) = server
         .call(Method::DELETE, &note_path, Some(&ana), None)
         .await;
@@ -158,10 +191,18 @@ async fn saved_views(server: &TestServer) {
     assert_eq!(fields, ["filters.colour", "filters.label"]);
 
     let (_, listed) = server.get("/api/v1/views", &ana).await;
-    assert_eq!(listed["data"].as_array().expect("views").len(), 1, "{listed}");
+    assert_eq!(
+        listed["data"].as_array().expect("views").len(),
+        1,
+        "{listed}"
+    );
     let path = format!("/api/v1/views/{}", saved["id"].as_str().expect("id"));
     let (status, _) = server.call(Method::DELETE, &path, Some(&bruno), None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "one person's view is not another's");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "one person's view is not another's"
+    );
     let (status, _) = server.call(Method::DELETE, &path, Some(&ana), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, listed) = server.get("/api/v1/views", &ana).await;
@@ -186,11 +227,17 @@ async fn transfer_to_a_colleague(server: &TestServer) {
     )
     .await;
     let path = format!("/api/v1/conversations/{conversation}");
-    let (status, body) = server.post(&format!("{path}/assign"), &ana, json!({})).await;
+    let (status, body) = server
+        .post(&format!("{path}/assign"), &ana, json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let (status, refused) = server
-        .post(&format!("{path}/transfer"), &ana, json!({"agent_id": ana_id}))
+        .post(
+            &format!("{path}/transfer"),
+            &ana,
+            json!({"agent_id": ana_id}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(error_fields(&refused), ["agent_id"]);
@@ -223,14 +270,22 @@ async fn transfer_to_a_colleague(server: &TestServer) {
         .iter()
         .find(|message| message["private"] == true)
         .expect("the note");
-    assert!(note["text"].as_str().expect("text").contains("já conferi o CPF"));
+    assert!(
+        note["text"]
+            .as_str()
+            .expect("text")
+            .contains("já conferi o CPF")
+    );
     let told = messages
         .iter()
         .rev()
         .find(|message| message["sender"]["type"] == "bot")
         .expect("the customer is told");
     let told = told["text"].as_str().expect("text");
-    assert!(told.starts_with("Bruno vai continuar"), "first name only: {told}");
+    assert!(
+        told.starts_with("Bruno vai continuar"),
+        "first name only: {told}"
+    );
     assert!(!told.contains("Lima"), "{told}");
 }
 
@@ -249,11 +304,21 @@ async fn demo_teams(server: &TestServer) {
         .iter()
         .filter_map(|team| team["name"].as_str())
         .collect();
-    assert_eq!(names, ["Atendimento", "Cartões e segurança"], "{teams}");
+    assert_eq!(
+        names,
+        ["Atendimento geral", "Cartões e segurança"],
+        "{teams}"
+    );
     for team in teams["data"].as_array().expect("teams") {
         let id = team["id"].as_str().expect("id");
-        let (_, members) = server.get(&format!("/api/v1/teams/{id}/members"), &admin).await;
-        assert_eq!(members["data"].as_array().expect("members").len(), 2, "{members}");
+        let (_, members) = server
+            .get(&format!("/api/v1/teams/{id}/members"), &admin)
+            .await;
+        assert_eq!(
+            members["data"].as_array().expect("members").len(),
+            2,
+            "{members}"
+        );
     }
 }
 
