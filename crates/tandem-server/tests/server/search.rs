@@ -59,16 +59,16 @@ async fn finds_conversations_and_contacts(server: &TestServer) {
 
     let (status, found) = server.get("/api/v1/search?q=segunda%20bol", &ana).await;
     assert_eq!(status, StatusCode::OK, "{found}");
-    assert_eq!(conversation_ids(&found), [boleto.clone()], "{found}");
+    assert_eq!(conversation_ids(&found), [boleto.as_str()], "{found}");
     let hit = &found["conversations"][0]["hits"][0];
     assert_eq!(marked(hit), ["segunda", "BOLETO"], "{found}");
 
     let (_, found) = server.get("/api/v1/search?q=cartao%20nao", &ana).await;
-    assert_eq!(conversation_ids(&found), [cartao.clone()], "{found}");
+    assert_eq!(conversation_ids(&found), [cartao.as_str()], "{found}");
     let (_, found) = server.get("/api/v1/search?q=cartaa%20chegou", &ana).await;
     assert_eq!(
         conversation_ids(&found),
-        [cartao.clone()],
+        [cartao.as_str()],
         "one typo is forgiven: {found}"
     );
     let (_, found) = server.get("/api/v1/search?q=boleto%20cartao", &ana).await;
