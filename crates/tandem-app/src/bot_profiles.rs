@@ -115,18 +115,7 @@ impl App {
         messages: Vec<String>,
         draft: Option<String>,
     ) -> Result<Vec<TriedTurn>, AppError> {
-        let source = match draft {
-            Some(draft) => draft,
-            None => {
-                self.store
-                    .bot_profile(account_id)
-                    .await?
-                    .ok_or(AppError::NotFound {
-                        entity: "bot profile",
-                    })?
-                    .source
-            }
-        };
+        let source = draft_or_saved(&self.store, account_id, draft).await?;
         let now = self.now();
         tokio::task::spawn_blocking(move || {
             let (profile, engine) = check_profile(&source)?;
@@ -156,6 +145,24 @@ impl App {
     }
 }
 
+/// The YAML of `draft`, or of the account's saved profile without one.
+async fn draft_or_saved(
+    store: &Store,
+    account_id: AccountId,
+    draft: Option<String>,
+) -> Result<String, AppError> {
+    match draft {
+        Some(draft) => Ok(draft),
+        None => Ok(store
+            .bot_profile(account_id)
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "bot profile",
+            })?
+            .source),
+    }
+}
+
 /// [`App::replay_bot_profile`] over a store, for the command line, which has no running app.
 pub async fn replay_recent(
     store: &Store,
@@ -164,18 +171,7 @@ pub async fn replay_recent(
     limit: u32,
     now: Timestamp,
 ) -> Result<Vec<Replayed>, AppError> {
-    let source = match source {
-        Some(source) => source,
-        None => {
-            store
-                .bot_profile(account_id)
-                .await?
-                .ok_or(AppError::NotFound {
-                    entity: "bot profile",
-                })?
-                .source
-        }
-    };
+    let source = draft_or_saved(store, account_id, source).await?;
     let page = store
         .conversations(account_id, &ConversationFilter::default(), None, limit)
         .await?;

@@ -7,7 +7,7 @@ use tandem_channels::config::ChannelConfig;
 use tandem_channels::verify::Verification;
 use tandem_domain::id::InboxId;
 use tandem_domain::inbox::ChannelKind;
-use tandem_store::ChannelHealth;
+use tandem_store::{ChannelHealth, InboxSecrets};
 
 use crate::{App, AppError, Principal};
 
@@ -19,13 +19,39 @@ impl App {
     /// they reach, or `None` when this channel is checked only when used. A refusal names the
     /// setting at fault (`channel_config.<setting>`, code `rejected_by_provider`); a provider that
     /// gives no verdict is `provider_unreachable` on `channel`.
+    ///
+    /// With `inbox_id` (an inbox being edited), settings left masked or out keep the inbox's
+    /// saved values, so its secrets are checked without being typed again.
     pub async fn verify_channel(
         &self,
+        principal: &Principal,
+        inbox_id: Option<InboxId>,
         channel: &str,
         settings: serde_json::Value,
     ) -> Result<Option<String>, AppError> {
         let kind: ChannelKind = channel.parse()?;
-        let config = ChannelConfig::parse(kind, settings, "channel_config", None)?;
+        let saved = match inbox_id {
+            Some(inbox_id) => {
+                let InboxSecrets {
+                    inbox,
+                    channel_config: sealed,
+                    ..
+                } = self
+                    .store
+                    .inbox_with_secrets(principal.account_id(), inbox_id)
+                    .await?;
+                if inbox.channel != kind {
+                    return Err(AppError::invalid(
+                        "channel",
+                        "channel_mismatch",
+                        format!("the inbox is a {} inbox", inbox.channel),
+                    ));
+                }
+                self.channels().open(&inbox, sealed.as_deref()).ok()
+            }
+            None => None,
+        };
+        let config = ChannelConfig::parse(kind, settings, "channel_config", saved.as_ref())?;
         match self.ports.providers.verify(&config).await {
             None => Ok(None),
             Some(Verification::Verified { account }) => Ok(Some(account)),

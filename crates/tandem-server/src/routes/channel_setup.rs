@@ -20,7 +20,12 @@ pub async fn verify(
     auth.require(Role::can_manage_account)?;
     let account = state
         .app
-        .verify_channel(&request.channel, request.channel_config)
+        .verify_channel(
+            &auth.0,
+            request.inbox_id.map(InboxId),
+            &request.channel,
+            request.channel_config,
+        )
         .await?;
     Ok(Json(VerifyChannelResponse {
         verified: account.is_some(),

@@ -10,6 +10,8 @@ use tandem_domain::Timestamp;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyChannelRequest {
+    /// The inbox being edited: settings left masked or out keep its saved values.
+    pub inbox_id: Option<Uuid>,
     pub channel: String,
     pub channel_config: serde_json::Value,
 }

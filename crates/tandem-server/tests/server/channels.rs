@@ -953,6 +953,34 @@ async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
             .any(|field| field.starts_with("channel_config")),
         "a missing setting is named before anything is asked: {body}"
     );
+    // An inbox being edited: a secret left masked is checked as saved.
+    let saved = inbox(
+        &server,
+        &admin,
+        "telegram",
+        json!({"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET}),
+    )
+    .await;
+    let (status, body) = server
+        .post(
+            "/api/v1/inboxes/verify",
+            &admin,
+            json!({"inbox_id": saved, "channel": "telegram",
+                   "channel_config": {"bot_token": "********", "secret_token": "********"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["account"], "@aurora_banco_bot");
+    let (status, body) = server
+        .post(
+            "/api/v1/inboxes/verify",
+            &admin,
+            json!({"inbox_id": saved, "channel": "sms", "channel_config": twilio(TWILIO_TOKEN)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(harness::error_fields(&body), ["channel"]);
+
     let agent = server.login(harness::ANA).await;
     let (status, _) = server
         .post(

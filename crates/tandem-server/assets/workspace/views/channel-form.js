@@ -27,7 +27,7 @@ const keepsSpaces = (field) => field.key.endsWith("password");
 /**
  * The settings form of a `channel` inbox, filled from `stored` (the inbox's masked settings) or,
  * for a new inbox, with defaults and random tokens. Returns {el, value(), missing(),
- * hasKeptSecrets(), showErrors(details, error) → details it did not place, clearErrors(),
+ * showErrors(details, error) → details it did not place, clearErrors(),
  * onChange(fn)}.
  */
 export function createChannelForm(channel, stored) {
@@ -223,11 +223,6 @@ export function createChannelForm(channel, stored) {
       .map((field) => ({ field: `${CONFIG_FIELD}.${field.key}`, code: "required", message: t("error.field.required"), label: label(field) }));
   }
 
-  /** Whether a secret is still the stored one, which the browser never has. */
-  function hasKeptSecrets() {
-    return JSON.stringify(value() ?? null).includes(JSON.stringify(MASK));
-  }
-
   function enterJson() {
     jsonInput.value = JSON.stringify(formValue(), null, 2);
     setJsonMode(true);
@@ -318,7 +313,6 @@ export function createChannelForm(channel, stored) {
     el,
     value,
     missing,
-    hasKeptSecrets,
     showErrors,
     clearErrors,
     onChange: (fn) => listeners.add(fn),

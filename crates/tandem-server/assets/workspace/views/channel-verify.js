@@ -9,7 +9,8 @@ import { errorText } from "../notify.js";
 import { settingErrorText } from "./channel-form.js";
 
 /**
- * `request()` → {channel, channel_config}, throwing an error with `details` when settings are
+ * `request()` → {channel, channel_config, inbox_id?} (an edited inbox's kept secrets are checked
+ * by the server from what it stored), throwing an error with `details` when settings are
  * missing; `settings` is the channel form (its errors are shown next to its fields).
  * Returns {el, warning}: `warning` (shown while the last check failed) goes next to the save button.
  */
@@ -30,10 +31,6 @@ export function createVerify(request, settings) {
     let body;
     try {
       body = request();
-      if (settings.hasKeptSecrets()) {
-        show("incomplete", t("channel.verify.keptSecrets"));
-        return;
-      }
     } catch (error) {
       settings.showErrors(error.details || [], error);
       show("incomplete", t("channel.verify.incomplete"));

@@ -55,7 +55,8 @@ export function createInboxForm(inbox, submit) {
     // Settings the server could not open come as {error}: they are typed again.
     const unreadable = stored && typeof stored.error === "string" ? stored.error : null;
     settings = createChannelForm(kind, unreadable ? null : stored);
-    const verify = createVerify(() => ({ channel: kind, channel_config: checkedSettings() }), settings);
+    const editing = inbox ? { inbox_id: inbox.id } : {};
+    const verify = createVerify(() => ({ channel: kind, channel_config: checkedSettings(), ...editing }), settings);
     if (unreadable) settingsPlace.append(h("p", { class: "verify-warning", text: t("channel.unreadable", { reason: unreadable }) }));
     settingsPlace.append(settings.el, verify.el);
     warningPlace.append(verify.warning);
