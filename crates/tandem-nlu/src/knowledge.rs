@@ -43,7 +43,14 @@ pub struct KnowledgeHit {
     /// The share of the question's terms (after stop words and stemming) found in the
     /// article, in 0–1.
     pub coverage: f32,
+    /// How many of the question's terms the article contains.
+    pub matched_terms: usize,
+    /// Whether a term of the question is in the article's title (what the article is about).
+    pub in_title: bool,
 }
+
+/// The share of a question's terms an article must hold to answer it when none is in its title.
+const ABOUT_THE_ARTICLE_COVERAGE: f32 = 0.75;
 
 /// The default minimum share of a question's terms an article must contain to answer it.
 pub const DEFAULT_MINIMUM_KNOWLEDGE_COVERAGE: f32 = 0.3;
@@ -61,6 +68,8 @@ struct LanguageIndex {
     body: Field,
     /// The analyzed terms of each article's title and body, by article id.
     article_terms: HashMap<String, HashSet<String>>,
+    /// Each article's title terms.
+    title_terms: HashMap<String, HashSet<String>>,
 }
 
 /// Articles indexed for search; build once per knowledge-base version.
@@ -157,11 +166,16 @@ impl KnowledgeBase {
             .tokenizers()
             .register(&analyzer_name, analyzer.clone());
         let mut article_terms = HashMap::new();
+        let mut title_terms = HashMap::new();
         let mut term_analyzer = analyzer.clone();
         for article in articles {
-            let mut terms = analyzed_terms(&mut term_analyzer, &article.title);
+            let title: HashSet<String> = analyzed_terms(&mut term_analyzer, &article.title)
+                .into_iter()
+                .collect();
+            let mut terms = title.clone();
             terms.extend(analyzed_terms(&mut term_analyzer, &article.body));
-            article_terms.insert(article.id.clone(), terms.into_iter().collect());
+            article_terms.insert(article.id.clone(), terms);
+            title_terms.insert(article.id.clone(), title);
         }
         let mut writer =
             index.writer_with_num_threads::<TantivyDocument>(1, INDEXING_MEMORY_BYTES)?;
@@ -182,11 +196,16 @@ impl KnowledgeBase {
             title,
             body,
             article_terms,
+            title_terms,
         })
     }
 
     /// The best article in `language` for `query` by BM25, or `None` when it does not contain
-    /// the minimum share of the query's terms (or there are no articles in that language).
+    /// the minimum share of the query's terms, or only one of several (a single shared word
+    /// says nothing of what was asked), or none of the article's title unless it holds most of
+    /// the query ("qual o melhor time do brasileirão?" shares "melhor" and "time" with the body
+    /// of the support-hours article, not what it is about), or there are no articles in that
+    /// language.
     ///
     /// # Errors
     /// [`KnowledgeBaseError::Index`] if the search library fails.
@@ -196,7 +215,11 @@ impl KnowledgeBase {
         language: Language,
     ) -> Result<Option<KnowledgeHit>, KnowledgeBaseError> {
         let best = self.search_top(query, language, 1)?.into_iter().next();
-        Ok(best.filter(|hit| hit.coverage >= self.minimum_coverage))
+        Ok(best.filter(|hit| {
+            hit.coverage >= self.minimum_coverage
+                && (hit.matched_terms >= 2 || hit.coverage >= 1.0)
+                && (hit.in_title || hit.coverage >= ABOUT_THE_ARTICLE_COVERAGE)
+        }))
     }
 
     /// The `limit` best articles in `language` for `query` by BM25, best first, each with its
@@ -250,10 +273,16 @@ impl KnowledgeBase {
             let found = index.article_terms.get(&article_id).map_or(0, |article| {
                 terms.iter().filter(|t| article.contains(*t)).count()
             });
+            let in_title = index
+                .title_terms
+                .get(&article_id)
+                .is_some_and(|title| terms.iter().any(|t| title.contains(t)));
             hits.push(KnowledgeHit {
                 article_id,
                 score,
                 coverage: found as f32 / terms.len() as f32,
+                matched_terms: found,
+                in_title,
             });
         }
         Ok(hits)

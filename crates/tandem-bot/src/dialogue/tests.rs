@@ -739,3 +739,35 @@ fn a_clarification_answered_with_something_else_is_asked_again() {
         "{answer:?}"
     );
 }
+
+#[test]
+fn an_article_answers_what_it_is_about_and_not_a_word_it_happens_to_share() {
+    for text in [
+        "vocês vendem seguro de carro?",
+        "qual o melhor time do brasileirão?",
+        "can you recommend a good pizza place?",
+        "qual a previsão do tempo para amanhã em São Paulo?",
+        "meu vizinho faz barulho, o que faço?",
+    ] {
+        let turn = Conversation::new().say(text);
+        let cited: Vec<_> = turn
+            .replies
+            .iter()
+            .filter_map(|reply| reply.cites_article.clone())
+            .collect();
+        assert!(cited.is_empty(), "{text}: {cited:?}");
+    }
+    for text in [
+        "como funciona a conta remunerada?",
+        "mandei um pix errado, consigo a devolução?",
+        "what is the IOF on international purchases?",
+    ] {
+        let turn = Conversation::new().say(text);
+        assert!(
+            turn.replies
+                .iter()
+                .any(|reply| reply.cites_article.is_some()),
+            "{text}: {turn:?}"
+        );
+    }
+}
