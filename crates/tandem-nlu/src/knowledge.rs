@@ -49,6 +49,9 @@ pub struct KnowledgeHit {
     pub in_title: bool,
 }
 
+/// The share of a question's terms an article sharing only one of them must hold.
+const HALF: f32 = 0.5;
+
 /// The share of a question's terms an article must hold to answer it when none is in its title.
 const ABOUT_THE_ARTICLE_COVERAGE: f32 = 0.75;
 
@@ -201,11 +204,11 @@ impl KnowledgeBase {
     }
 
     /// The best article in `language` for `query` by BM25, or `None` when it does not contain
-    /// the minimum share of the query's terms, or only one of several (a single shared word
-    /// says nothing of what was asked), or none of the article's title unless it holds most of
-    /// the query ("qual o melhor time do brasileirão?" shares "melhor" and "time" with the body
-    /// of the support-hours article, not what it is about), or there are no articles in that
-    /// language.
+    /// the minimum share of the query's terms, or only one of three or more (a single shared
+    /// word says little of what was asked), or none of the article's title (with its questions)
+    /// unless it holds most of the query ("qual o melhor time do brasileirão?" shares "melhor"
+    /// and "time" with the body of the support-hours article, not what it is about), or there
+    /// are no articles in that language.
     ///
     /// # Errors
     /// [`KnowledgeBaseError::Index`] if the search library fails.
@@ -217,7 +220,7 @@ impl KnowledgeBase {
         let best = self.search_top(query, language, 1)?.into_iter().next();
         Ok(best.filter(|hit| {
             hit.coverage >= self.minimum_coverage
-                && (hit.matched_terms >= 2 || hit.coverage >= 1.0)
+                && (hit.matched_terms >= 2 || hit.coverage >= HALF)
                 && (hit.in_title || hit.coverage >= ABOUT_THE_ARTICLE_COVERAGE)
         }))
     }
