@@ -1,5 +1,6 @@
 //! Connecting a channel with confidence: its credentials checked with the provider before the
-//! inbox is saved, and how the channel is doing once it is.
+//! inbox is saved, its webhook registered where the provider is told it by API, and how the
+//! channel is doing once it is.
 
 use jiff::SignedDuration;
 
@@ -64,6 +65,25 @@ impl App {
                 Err(AppError::invalid("channel", "provider_unreachable", reason))
             }
         }
+    }
+
+    /// Tells the provider where to send a saved inbox's events, for channels registered by API
+    /// (Telegram's `setWebhook`): `None` for channels whose address an admin pastes (or without
+    /// settings); otherwise whether the provider took it, with its reason when not.
+    pub async fn register_channel_webhook(
+        &self,
+        secrets: &InboxSecrets,
+    ) -> Option<Result<(), String>> {
+        let config = self
+            .channels()
+            .open(&secrets.inbox, secrets.channel_config.as_deref())
+            .ok()?;
+        let url = self.channels().webhook_url(secrets.inbox.id);
+        let registered = self.ports.providers.register_webhook(&config, &url).await;
+        if let Some(Err(reason)) = &registered {
+            tracing::warn!(inbox_id = %secrets.inbox.id, %reason, "the provider refused the webhook");
+        }
+        registered
     }
 
     /// How an inbox's channel is doing: the last customer message, the last delivery, what

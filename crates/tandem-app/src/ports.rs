@@ -206,6 +206,15 @@ pub trait ChannelProviders: Send + Sync + Debug {
     /// Asks the provider whether `config`'s credentials work; `None` for channels checked only
     /// when used (e-mail).
     fn verify<'a>(&'a self, config: &'a ChannelConfig) -> BoxFuture<'a, Option<Verification>>;
+
+    /// Tells the provider to send the inbox's events to `webhook_url`, for channels registered
+    /// by API (Telegram); `None` for channels whose address an admin pastes. `Err`: the
+    /// provider's reason for refusing it.
+    fn register_webhook<'a>(
+        &'a self,
+        config: &'a ChannelConfig,
+        webhook_url: &'a str,
+    ) -> BoxFuture<'a, Option<Result<(), String>>>;
 }
 
 /// One e-mail fetched from a mailbox.

@@ -125,6 +125,14 @@ impl ChannelProviders for Unreachable {
     ) -> BoxFuture<'a, Option<tandem_channels::verify::Verification>> {
         panic!("no provider channel in these tests")
     }
+
+    fn register_webhook<'a>(
+        &'a self,
+        _config: &'a ChannelConfig,
+        _webhook_url: &'a str,
+    ) -> BoxFuture<'a, Option<Result<(), String>>> {
+        panic!("no provider channel in these tests")
+    }
 }
 
 impl Mailboxes for Unreachable {

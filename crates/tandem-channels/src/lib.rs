@@ -7,6 +7,7 @@
 pub mod config;
 pub mod email;
 pub mod meta;
+pub mod register;
 pub mod telegram;
 pub mod twilio;
 pub mod verify;

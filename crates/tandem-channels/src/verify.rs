@@ -94,7 +94,7 @@ fn twilio_account(api: &str, account_sid: &str, auth_token: &str) -> ProviderReq
 
 /// A setting put into a URL path: anything but letters, digits, `:`, `-`, `_` and `.` is
 /// dropped, so a pasted value cannot change which address is called.
-fn path_segment(value: &str) -> String {
+pub(crate) fn path_segment(value: &str) -> String {
     value
         .trim()
         .chars()

@@ -3,7 +3,8 @@
 //! SMS, and e-mail over SMTP. Each builds its provider's request with `tandem-channels`' pure
 //! adapters, performs it through the outbound guard, and reads the provider's answer into a
 //! `SendAttempt`. A refused address fails the message for good. The same client asks each
-//! provider whether an admin's credentials work before an inbox is saved.
+//! provider whether an admin's credentials work before an inbox is saved, and registers the
+//! inbox's webhook with providers told it by API (Telegram).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use tandem_app::ports::{
 use tandem_channels::config::{
     ChannelConfig, EmailConfig, MetaPageConfig, TelegramConfig, TwilioSmsConfig, WhatsappConfig,
 };
+use tandem_channels::register::{read_registration, register_request};
 use tandem_channels::verify::{ProviderUrls, Verification, read_verification, verify_request};
 use tandem_channels::{
     HttpMethod, OutboundError, ProviderRequest, RequestBody, SendOutcome, meta, telegram, twilio,
@@ -60,15 +62,21 @@ impl HttpProviders {
     }
 }
 
+impl HttpProviders {
+    /// The providers' API addresses, as the request builders take them.
+    fn urls(&self) -> ProviderUrls<'_> {
+        ProviderUrls {
+            meta_graph: &self.apis.meta_graph_url,
+            telegram: &self.apis.telegram_api_url,
+            twilio: &self.apis.twilio_api_url,
+        }
+    }
+}
+
 impl ChannelProviders for HttpProviders {
     fn verify<'a>(&'a self, config: &'a ChannelConfig) -> BoxFuture<'a, Option<Verification>> {
         Box::pin(async move {
-            let urls = ProviderUrls {
-                meta_graph: &self.apis.meta_graph_url,
-                telegram: &self.apis.telegram_api_url,
-                twilio: &self.apis.twilio_api_url,
-            };
-            let request = verify_request(config, urls)?;
+            let request = verify_request(config, self.urls())?;
             Some(match perform(&self.http, request).await {
                 Ok((status, body, _)) => read_verification(config, status, &body),
                 Err(SendAttempt::Failed(reason) | SendAttempt::Retry { reason, .. }) => {
@@ -77,6 +85,21 @@ impl ChannelProviders for HttpProviders {
                 Err(SendAttempt::Sent(_)) => Verification::Unavailable {
                     reason: "no answer".to_owned(),
                 },
+            })
+        })
+    }
+
+    fn register_webhook<'a>(
+        &'a self,
+        config: &'a ChannelConfig,
+        webhook_url: &'a str,
+    ) -> BoxFuture<'a, Option<Result<(), String>>> {
+        Box::pin(async move {
+            let request = register_request(config, self.urls(), webhook_url)?;
+            Some(match perform(&self.http, request).await {
+                Ok((status, body, _)) => read_registration(status, &body),
+                Err(SendAttempt::Failed(reason) | SendAttempt::Retry { reason, .. }) => Err(reason),
+                Err(SendAttempt::Sent(_)) => Err("no answer".to_owned()),
             })
         })
     }

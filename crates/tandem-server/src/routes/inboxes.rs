@@ -90,10 +90,12 @@ pub async fn create(
         )
         .await?;
     tracing::info!(inbox_id = %inbox.inbox.id, by = %auth.0.user_id(), "inbox created");
+    let registration = state.app.register_channel_webhook(&inbox).await;
     Ok((
         StatusCode::CREATED,
         Json(InboxResponse {
             api_token,
+            webhook_registration: registration.map(Into::into),
             ..with_secrets(&state, inbox)
         }),
     ))
@@ -108,6 +110,7 @@ pub async fn update(
 ) -> Result<Json<InboxResponse>, ApiError> {
     let inbox_id: InboxId = parse_id(&inbox_id, "inbox")?;
     auth.require(Role::can_manage_account)?;
+    let settings_changed = request.channel_config.is_some();
     let inbox = state
         .app
         .update_inbox(
@@ -120,7 +123,15 @@ pub async fn update(
         )
         .await?;
     tracing::info!(%inbox_id, by = %auth.0.user_id(), "inbox updated");
-    Ok(Json(with_secrets(&state, inbox)))
+    let registration = if settings_changed {
+        state.app.register_channel_webhook(&inbox).await
+    } else {
+        None
+    };
+    Ok(Json(InboxResponse {
+        webhook_registration: registration.map(Into::into),
+        ..with_secrets(&state, inbox)
+    }))
 }
 
 /// Replaces the inbox's API-channel token; the old one stops working at once.

@@ -31,7 +31,29 @@ pub struct InboxResponse {
     /// The `<script>` tag that puts a web inbox's widget on a site; shown to admins only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub widget_snippet: Option<String>,
+    /// Whether the provider took the webhook address just now, for channels registered by API
+    /// (Telegram), after their settings were saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_registration: Option<WebhookRegistrationBody>,
     pub created_at: Timestamp,
+}
+
+/// What the provider answered when told the inbox's webhook address.
+#[derive(Debug, Serialize)]
+pub struct WebhookRegistrationBody {
+    pub registered: bool,
+    /// The provider's reason when it refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl From<Result<(), String>> for WebhookRegistrationBody {
+    fn from(result: Result<(), String>) -> Self {
+        Self {
+            registered: result.is_ok(),
+            error: result.err(),
+        }
+    }
 }
 
 impl From<Inbox> for InboxResponse {
@@ -48,6 +70,7 @@ impl From<Inbox> for InboxResponse {
             channel_webhook_url: None,
             voice_url: None,
             widget_snippet: None,
+            webhook_registration: None,
             created_at: inbox.created_at,
         }
     }

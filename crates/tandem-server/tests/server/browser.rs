@@ -943,8 +943,9 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
     .await;
     screenshot(&lead, "workspace-agent-drilldown").await;
 
-    // Connecting Telegram: the form names each setting, "Verify" asks Telegram who the bot is,
-    // and the saved inbox shows the address to paste and its health.
+    // Connecting Telegram: the form names each setting, "Verify" asks Telegram who the bot is;
+    // saved, the inbox is registered with Telegram (refused here: this test server's address is
+    // not https, and Telegram's reason is shown), and its health is shown.
     lead.goto(&format!("{}/app/#/admin/inboxes", server.base))
         .await
         .unwrap();
@@ -1008,8 +1009,10 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
     click(&lead, "#inbox-form button[type=submit]").await;
     wait_until(
         &lead,
-        "the saved inbox shows the address to paste and its health",
-        "return !!document.querySelector('#channel-webhook-url') \
+        "the saved inbox shows its address, Telegram's answer to the registration and its health",
+        "const refused = document.querySelector('#channel-telegram-refused'); \
+         return !!document.querySelector('#channel-webhook-url') \
+           && !!refused && refused.textContent.includes('HTTPS url must be provided') \
            && !!document.querySelector('#inbox-health[data-state=\"healthy\"]');",
     )
     .await;

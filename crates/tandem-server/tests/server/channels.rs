@@ -953,14 +953,28 @@ async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
             .any(|field| field.starts_with("channel_config")),
         "a missing setting is named before anything is asked: {body}"
     );
-    // An inbox being edited: a secret left masked is checked as saved.
-    let saved = inbox(
+    // Saved, the inbox is registered with Telegram; Telegram wants an https address, which this
+    // test server does not have, and its reason is given back.
+    let created = create_channel_inbox(
         &server,
         &admin,
         "telegram",
         json!({"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET}),
     )
     .await;
+    assert_eq!(
+        created["webhook_registration"]["registered"], false,
+        "{created}"
+    );
+    assert!(
+        created["webhook_registration"]["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("HTTPS url must be provided")),
+        "{created}"
+    );
+    let saved = created["id"].as_str().unwrap().to_owned();
+
+    // An inbox being edited: a secret left masked is checked as saved.
     let (status, body) = server
         .post(
             "/api/v1/inboxes/verify",
@@ -990,5 +1004,52 @@ async fn credentials_are_checked_with_the_provider_before_an_inbox_is_saved() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_telegram_inbox_is_registered_with_telegram_when_saved() {
+    let provider = Provider::start().await;
+    let server = TestServer::spawn_with(Backend::Sqlite, |config| {
+        provider.configure(config);
+        config.public_url = Some("https://tandem.example".into());
+    })
+    .await;
+    let admin = server.login(ADMIN).await;
+    let created = create_channel_inbox(
+        &server,
+        &admin,
+        "telegram",
+        json!({"bot_token": TELEGRAM_TOKEN, "secret_token": TELEGRAM_SECRET}),
+    )
+    .await;
+    assert_eq!(
+        created["webhook_registration"],
+        json!({"registered": true}),
+        "{created}"
+    );
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        provider.registered_webhooks().await,
+        [
+            json!({"url": format!("https://tandem.example/api/v1/channels/{id}/webhook"),
+                "secret_token": TELEGRAM_SECRET,
+                "allowed_updates": ["message", "callback_query"]})
+        ]
+    );
+    let (status, renamed) = server
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/inboxes/{id}"),
+            Some(&admin),
+            Some(json!({"name": "Telegram Aurora"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert!(
+        renamed.get("webhook_registration").is_none(),
+        "a rename registers nothing"
+    );
+    assert_eq!(provider.registered_webhooks().await.len(), 1);
     server.stop().await;
 }

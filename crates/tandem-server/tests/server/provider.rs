@@ -40,6 +40,8 @@ struct Shared {
     attempts: AtomicUsize,
     /// Answer every send with this permanent refusal (status, body) instead.
     refuse: Mutex<Option<(u16, Value)>>,
+    /// The webhooks registered with Telegram's setWebhook, as sent.
+    webhooks: Mutex<Vec<Value>>,
 }
 
 /// The running stand-in.
@@ -61,6 +63,7 @@ impl Provider {
             .route("/v21.0/{sender}/messages", post(graph))
             .route("/{bot}/sendMessage", post(telegram))
             .route("/{bot}/getMe", get(telegram_me))
+            .route("/{bot}/setWebhook", post(telegram_set_webhook))
             .route("/2010-04-01/Accounts/{account}", get(twilio_account))
             .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
             .with_state(shared.clone());
@@ -97,6 +100,11 @@ impl Provider {
     /// Makes every send fail for good with this answer.
     pub async fn refuse_with(&self, status: u16, body: Value) {
         *self.shared.refuse.lock().await = Some((status, body));
+    }
+
+    /// The setWebhook calls Telegram accepted, their bodies as sent.
+    pub async fn registered_webhooks(&self) -> Vec<Value> {
+        self.shared.webhooks.lock().await.clone()
     }
 
     pub fn attempts(&self) -> usize {
@@ -188,6 +196,30 @@ async fn telegram_me(Path(bot): Path<String>) -> Response {
     axum::Json(json!({"ok": true, "result": {"id": 123_456, "is_bot": true,
         "first_name": "Aurora", "username": "aurora_banco_bot"}}))
     .into_response()
+}
+
+/// setWebhook: an https address is required, as Telegram requires it.
+async fn telegram_set_webhook(
+    State(shared): State<Arc<Shared>>,
+    Path(bot): Path<String>,
+    body: Bytes,
+) -> Response {
+    if bot != format!("bot{TELEGRAM_TOKEN}") {
+        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if !body["url"]
+        .as_str()
+        .is_some_and(|url| url.starts_with("https://"))
+    {
+        let error = json!({"ok": false, "error_code": 400,
+            "description": "Bad Request: bad webhook: HTTPS url must be provided for webhook"});
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    }
+    shared.webhooks.lock().await.push(body);
+    axum::Json(json!({"ok": true, "result": true, "description": "Webhook was set"}))
+        .into_response()
 }
 
 /// `GET /2010-04-01/Accounts/{sid}.json` under Basic auth: the account's name.

@@ -62,7 +62,7 @@ function details(inbox, saved, reopen, enteredConfig) {
   return h(
     "section",
     { class: "inbox-details" },
-    channelSetup(inbox, enteredConfig),
+    channelSetup(inbox, enteredConfig, saved?.webhook_registration),
     inbox.widget_snippet && copyable("widget-snippet", t("admin.inboxes.snippet"), inbox.widget_snippet, t("admin.inboxes.snippetHint")),
     saved?.api_token && copyable("inbox-api-token", t("admin.inboxes.apiToken"), saved.api_token, t("admin.inboxes.tokenOnce")),
     inbox.webhook_secret && copyable("inbox-webhook-secret", t("admin.inboxes.webhookSecret"), inbox.webhook_secret),

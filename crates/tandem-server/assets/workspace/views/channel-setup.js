@@ -1,6 +1,7 @@
 // After a channel inbox is saved, what to give the provider: the URL to paste, with a copy button,
-// and where to paste it; the verify token and Telegram's setWebhook command from the settings just
-// entered (the server only ever shows them masked).
+// and where to paste it; the verify token from the settings just entered (the server only ever
+// shows them masked); for Telegram, whether the server's registration (setWebhook) was taken,
+// with the command to run by hand when it was not.
 
 import { h } from "../dom.js";
 import { t, tv } from "../i18n.js";
@@ -17,10 +18,11 @@ function entered(config, key) {
 
 /**
  * The setup steps of `inbox` (as an admin reads it, with channel_webhook_url and voice_url);
- * `enteredConfig` is the settings sent with the save just made, if any. Null for inboxes without
- * a provider.
+ * `enteredConfig` is the settings sent with the save just made, if any, and `registration` what
+ * the provider answered to the server's registration then ({registered, error}). Null for inboxes
+ * without a provider.
  */
-export function channelSetup(inbox, enteredConfig) {
+export function channelSetup(inbox, enteredConfig, registration) {
   if (!inbox.channel_webhook_url) return null;
   const kind = inbox.channel;
   return h(
@@ -33,7 +35,7 @@ export function channelSetup(inbox, enteredConfig) {
       ? inbox.voice_url && copyable("channel-voice-url", t("channel.setup.voiceUrl"), inbox.voice_url, null, "channel-voice-copy")
       : copyable("channel-webhook-url", t("channel.setup.webhookUrl"), inbox.channel_webhook_url, null, "channel-webhook-copy"),
     META.has(kind) && verifyToken(entered(enteredConfig, "verify_token")),
-    kind === "telegram" && telegramCommand(inbox.channel_webhook_url, enteredConfig),
+    kind === "telegram" && telegramRegistration(registration, inbox.channel_webhook_url, enteredConfig),
   );
 }
 
@@ -41,7 +43,16 @@ function verifyToken(token) {
   return token ? copyable("channel-verify-token", t("channel.setup.verifyToken"), token, t("channel.setup.shownOnce")) : h("p", { class: "hint", text: t("channel.setup.verifyTokenKept") });
 }
 
-/** The call that registers the webhook with Telegram: Tandem does not make it. */
+/** Whether Telegram took the address; when it did not (or it is not known), the call to make by hand. */
+function telegramRegistration(registration, url, config) {
+  if (registration?.registered) return h("p", { id: "channel-telegram-registered", class: "hint", text: t("channel.setup.telegramRegistered") });
+  return [
+    registration && h("p", { id: "channel-telegram-refused", class: "verify-warning", text: t("channel.setup.telegramRefused", { reason: registration.error || "" }) }),
+    telegramCommand(url, config),
+  ];
+}
+
+/** The call that registers the webhook with Telegram by hand. */
 function telegramCommand(url, config) {
   const token = entered(config, "bot_token");
   const secret = entered(config, "secret_token");
