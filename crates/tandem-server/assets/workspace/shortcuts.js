@@ -58,11 +58,12 @@ function press(selector) {
   shown(selector)?.click();
 }
 
-/** Opens the next (1) or previous (-1) conversation of the list. */
+/** Opens the next (1) or previous (-1) conversation of the list, or of the search results while they show. */
 function step(direction) {
-  const rows = [...document.querySelectorAll("#conversation-list .conversation-row")];
+  const searching = shown("#search-results");
+  const rows = [...document.querySelectorAll(searching ? "#search-results .search-hit" : "#conversation-list .conversation-row")];
   if (!rows.length) return;
-  const current = rows.findIndex((row) => row.classList.contains("selected"));
+  const current = rows.findIndex((row) => row.classList.contains("selected") || row.getAttribute("href") === location.hash);
   const next = current < 0 ? (direction > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, current + direction));
   const row = rows[next];
   row.focus({ preventScroll: true });

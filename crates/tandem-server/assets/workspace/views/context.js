@@ -103,7 +103,7 @@ export function createContextPanel(useReply) {
     replace(
       profile,
       h("h3", { text: t("context.contact") }),
-      h("p", { class: "contact-title", text: directory.contactName(contact) }),
+      h("p", { class: "contact-title" }, h("a", { id: "context-contact-link", href: `#/contacts/${contact.id}`, text: directory.contactName(contact) })),
       attributes.length
         ? h("dl", { class: "attributes" }, attributes.map(([key, value]) => [h("dt", { text: key }), h("dd", { text: typeof value === "string" ? value : JSON.stringify(value) })]))
         : h("p", { class: "empty-note", text: t("context.noAttributes") }),
