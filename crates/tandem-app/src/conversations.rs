@@ -15,6 +15,8 @@ use tandem_domain::message::{Message, validate_message_text};
 
 use tandem_store::StoreError;
 
+use tandem_reports::period::{DateRange, time_zone};
+
 use crate::audit::AuditEvent;
 use crate::bot_turn::TransferTarget;
 use crate::model::{
@@ -101,6 +103,29 @@ impl App {
         let ids: Vec<ConversationId> = page.conversations.iter().map(|c| c.id).collect();
         let summaries = self.store.conversation_summaries(account_id, &ids).await?;
         Ok((page, summaries))
+    }
+
+    /// The instants `[start, end)` of the days `from` to `to` (`YYYY-MM-DD`, inclusive) in the
+    /// account's time zone, as the reports read them; errors name `opened_from` / `opened_to`.
+    pub async fn opened_between(
+        &self,
+        account_id: AccountId,
+        from: &str,
+        to: &str,
+    ) -> Result<(Timestamp, Timestamp), AppError> {
+        let time_zone_name = self.store.account_time_zone(account_id).await?;
+        let zone = time_zone(&time_zone_name).ok_or_else(|| {
+            AppError::Internal(format!("account time zone {time_zone_name:?} is unknown"))
+        })?;
+        let range = DateRange::parse(from, to, zone).map_err(|error| {
+            let field = if error.field() == "to" {
+                "opened_to"
+            } else {
+                "opened_from"
+            };
+            AppError::invalid(field, "invalid_range", error.to_string())
+        })?;
+        Ok((range.start(), range.end()))
     }
 
     pub async fn conversation(

@@ -54,6 +54,8 @@ pub struct ConversationFilter {
     pub label: Option<String>,
     /// Only these conversations (what a search found).
     pub ids: Option<Vec<ConversationId>>,
+    /// Only conversations opened in `[start, end)`.
+    pub opened: Option<(Timestamp, Timestamp)>,
 }
 
 /// One page of conversations, most recently active first.
@@ -207,6 +209,12 @@ impl Store {
                  WHERE account_id = $1 AND label = ${})",
                 query_args.len()
             ));
+        }
+        if let Some((start, end)) = filter.opened {
+            query_args.push(Arg::from(start));
+            query_args.push(Arg::from(end));
+            let (a, b) = (query_args.len() - 1, query_args.len());
+            sql.push_str(&format!(" AND created_at >= ${a} AND created_at < ${b}"));
         }
         if let Some(ids) = &filter.ids {
             if ids.is_empty() {

@@ -56,7 +56,7 @@ fn query_id<T: std::str::FromStr>(
 }
 
 /// The list's filters from its query parameters (`status`, `assignee_id`, `team_id`,
-/// `inbox_id`, `contact_id`, `label`).
+/// `inbox_id`, `contact_id`, `label`; the days opened are read by [`opened_between`]).
 pub(super) fn parse_filter(
     query: &HashMap<String, String>,
     principal: &Principal,
@@ -96,7 +96,31 @@ pub(super) fn parse_filter(
             .map(|label| label.trim().to_lowercase())
             .filter(|label| !label.is_empty()),
         ids: None,
+        opened: None,
     })
+}
+
+/// The days `opened_from` to `opened_to` (both or neither) as instants in the account's time
+/// zone.
+pub(super) async fn opened_between(
+    state: &AppState,
+    principal: &Principal,
+    query: &HashMap<String, String>,
+) -> Result<Option<(Timestamp, Timestamp)>, ApiError> {
+    match (query.get("opened_from"), query.get("opened_to")) {
+        (None, None) => Ok(None),
+        (Some(from), Some(to)) => Ok(Some(
+            state
+                .app
+                .opened_between(principal.account_id(), from, to)
+                .await?,
+        )),
+        _ => Err(ApiError::invalid_field(
+            "opened_from",
+            "incomplete",
+            "opened_from and opened_to go together",
+        )),
+    }
 }
 
 /// The conversation list; with `q`, only conversations whose messages match it, best first
@@ -106,7 +130,10 @@ pub async fn list(
     Auth(principal): Auth,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<ConversationResponse>>, ApiError> {
-    let filter = parse_filter(&query, &principal)?;
+    let filter = ConversationFilter {
+        opened: opened_between(&state, &principal, &query).await?,
+        ..parse_filter(&query, &principal)?
+    };
     if let Some(text) = query.get("q") {
         let limit = page_limit(query.get("limit").map(String::as_str))?;
         let found = state.app.search(&principal, text, &filter, limit).await?;

@@ -326,3 +326,61 @@ async fn demo_teams(server: &TestServer) {
 async fn the_demo_account_has_two_teams_of_its_agents() {
     on_every_backend!(demo_teams);
 }
+
+async fn days_opened(server: &TestServer) {
+    let admin = server.login(ADMIN).await;
+    let (conversation, _) =
+        contact_of(server, "+5511950004444", "oi, preciso de ajuda", "opened-1").await;
+    let listed = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (_, today) = server
+        .get(
+            "/api/v1/reports/summary?from=2000-01-01&to=2000-01-01",
+            &admin,
+        )
+        .await;
+    let zone = today["time_zone"].as_str().expect("time zone").to_owned();
+    let day = jiff::Timestamp::now()
+        .in_tz(&zone)
+        .expect("the account's zone")
+        .date()
+        .to_string();
+    let (status, body) = server
+        .get(
+            &format!("/api/v1/conversations?opened_from={day}&opened_to={day}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(listed(&body).contains(&conversation), "{body}");
+    let (_, body) = server
+        .get(
+            "/api/v1/conversations?opened_from=2001-01-01&opened_to=2001-01-31",
+            &admin,
+        )
+        .await;
+    assert!(listed(&body).is_empty(), "{body}");
+    let (status, body) = server
+        .get("/api/v1/conversations?opened_from=2001-01-01", &admin)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["opened_from"]);
+    let (status, body) = server
+        .get(
+            "/api/v1/conversations?opened_from=2001-02-01&opened_to=2001-01-01",
+            &admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+#[tokio::test]
+async fn the_list_narrows_to_the_days_conversations_opened() {
+    on_every_backend!(days_opened);
+}

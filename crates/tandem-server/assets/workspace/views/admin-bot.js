@@ -1,9 +1,10 @@
-// Admin: the bot profile editor. A form (the default view) or the YAML source ("Advanced"),
-// the draft carried across both; validation errors of a 422 next to their fields (the rest
-// listed on top); "try the bot" on the saved profile or the unsaved draft; and a question
-// before unsaved changes are left.
+// Admin: the bot profile editor, for the account's profile or an inbox's own one (chosen on top,
+// bot-profile-target.js). A form (the default view) or the YAML source ("Advanced"), the draft
+// carried across both; validation errors of a 422 next to their fields (the rest listed on top);
+// "try the bot" on the saved profile or the unsaved draft; and a question before unsaved changes
+// are left (also when another profile is chosen).
 
-import { ApiError, get, put } from "../api.js";
+import { put } from "../api.js";
 import { h, replace } from "../dom.js";
 import { formatTime, t } from "../i18n.js";
 import { guardUnsavedChanges } from "../leave-guard.js";
@@ -11,9 +12,8 @@ import { errorText, toast } from "../notify.js";
 import { createDraft } from "./bot-draft.js";
 import { createBotForm } from "./bot-form.js";
 import { clearErrors, showErrors } from "./bot-form-errors.js";
+import { createProfileTarget } from "./bot-profile-target.js";
 import { createTryBot } from "./try-bot.js";
-
-const PROFILE_PATH = "/bot/profile";
 
 export function renderBot(container) {
   const draft = createDraft();
@@ -34,28 +34,24 @@ export function renderBot(container) {
   const status = h("span", { id: "bot-draft-status", class: "bot-draft-status", attrs: { role: "status" } });
   const save = h("button", { type: "button", id: "bot-save", class: "primary", text: t("admin.bot.save"), disabled: true });
   const discard = h("button", { type: "button", id: "bot-discard", text: t("admin.bot.discard"), disabled: true });
-  const tryBot = createTryBot({ draft: () => ({ changed: draft.changed(), body: draft.body() }), onProfileError: paintErrors });
-
-  replace(
-    container,
-    h(
-      "div",
-      { id: "admin-bot", class: "bot-layout" },
-      h(
-        "section",
-        { class: "card bot-editor" },
-        h("h2", { text: t("admin.bot.profile") }),
-        summary,
-        h("div", { class: "bot-view-tabs", attrs: { role: "tablist", "aria-label": t("admin.bot.view.label") } }, formTab, yamlTab),
-        viewError,
-        errors,
-        formPane,
-        yamlPane,
-        h("div", { class: "form-buttons bot-save-bar" }, save, discard, status),
-      ),
-      tryBot.el,
-    ),
+  const target = createProfileTarget({ load, startOwn });
+  // An inbox's saved profile is tried as a draft: the server tries the account's when sent none.
+  const savedBody = () => (target.inbox() && savedProfile ? { document: savedProfile.document } : {});
+  const tryBot = createTryBot({ draft: () => ({ changed: draft.changed(), body: draft.body(), saved: savedBody() }), onProfileError: paintErrors });
+  const editor = h(
+    "section",
+    { id: "bot-editor", class: "card bot-editor" },
+    h("h2", { text: t("admin.bot.profile") }),
+    summary,
+    h("div", { class: "bot-view-tabs", attrs: { role: "tablist", "aria-label": t("admin.bot.view.label") } }, formTab, yamlTab),
+    viewError,
+    errors,
+    formPane,
+    yamlPane,
+    h("div", { class: "form-buttons bot-save-bar" }, save, discard, status),
   );
+
+  replace(container, h("div", { id: "admin-bot", class: "bot-layout" }, target.el, editor, tryBot.el));
 
   function changed() {
     const dirty = draft.changed();
@@ -107,11 +103,22 @@ export function renderBot(container) {
       : t("admin.bot.none");
   }
 
+  /** Puts a saved profile (null: none) in the editor; an inbox using the account's has none to edit. */
   function load(profile) {
     savedProfile = profile;
     save.disabled = false;
     draft.reset(profile);
+    editor.hidden = !target.shown(profile);
     paintSummary(profile);
+    paint();
+  }
+
+  /** Starts the chosen inbox's own profile, unsaved, from the account's (null: from nothing). */
+  function startOwn(accountProfile) {
+    draft.reset(accountProfile, true);
+    target.started();
+    editor.hidden = false;
+    summary.textContent = t(accountProfile ? "admin.bot.inbox.draft" : "admin.bot.none");
     paint();
   }
 
@@ -144,7 +151,7 @@ export function renderBot(container) {
     save.disabled = true;
     clearErrors(form && formPane, errors);
     try {
-      load(await put(PROFILE_PATH, draft.body()));
+      load(await put(target.path(), draft.body()));
       toast(t("admin.saved"), "ok");
     } catch (e) {
       paintErrors(e);
@@ -156,12 +163,7 @@ export function renderBot(container) {
     if (window.confirm(t("admin.bot.confirmDiscard"))) load(savedProfile);
   };
 
-  get(PROFILE_PATH)
-    .then(load)
-    .catch((e) => {
-      if (e instanceof ApiError && e.status === 404) load(null);
-      else toast(errorText(e));
-    });
+  target.load();
 
   return { destroy: guardUnsavedChanges(() => draft.changed()) };
 }

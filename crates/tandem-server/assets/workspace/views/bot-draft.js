@@ -1,7 +1,8 @@
 // The bot profile being edited: the saved profile, and the draft as a document (form view) or
 // as YAML text (YAML view), carried across when the view changes by the server's own reader and
 // writer (POST /bot/profile/convert). An unchanged draft crosses as the saved profile itself, so
-// its YAML keeps its comments.
+// its YAML keeps its comments. A new draft started from another profile (an inbox's own profile
+// from the account's) counts as changed until it is saved.
 
 import { post } from "../api.js";
 
@@ -22,12 +23,18 @@ export function createDraft() {
   let view = "form";
   let doc = copy(saved.document);
   let source = "";
+  /** The draft starts from a profile that is not saved where it will be (see reset). */
+  let unsaved = false;
 
   const documentChanged = () => JSON.stringify(doc) !== savedJson;
 
   return {
-    /** Starts over from a saved profile ({source, document}), or from nothing (null). */
-    reset(profile) {
+    /**
+     * Starts over from a saved profile ({source, document}), or from nothing (null); `fresh`: the
+     * profile is only where the draft starts from, nothing is saved yet.
+     */
+    reset(profile, fresh = false) {
+      unsaved = fresh;
       saved = profile ? { source: profile.source, document: profile.document } : { source: "", document: EMPTY_PROFILE };
       savedJson = JSON.stringify(saved.document);
       doc = copy(saved.document);
@@ -42,7 +49,7 @@ export function createDraft() {
       source = text;
     },
     /** Whether the draft differs from the saved profile. */
-    changed: () => (view === "form" ? documentChanged() : source !== saved.source),
+    changed: () => unsaved || (view === "form" ? documentChanged() : source !== saved.source),
     /** Switches to the YAML view, the document written as YAML if it was edited. */
     async toYaml() {
       if (view === "yaml") return;

@@ -10,27 +10,18 @@ import { errorText } from "../notify.js";
 const STATUSES = ["assigned", "resolved"];
 const MOST_PAGES = 20;
 
-/** A timestamp's calendar day (YYYY-MM-DD) in an IANA time zone, as the reports count days. */
-function dayIn(timeZone, iso) {
-  const parts = new Intl.DateTimeFormat("en", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date(iso));
-  const part = (type) => parts.find((item) => item.type === type).value;
-  return `${part("year")}-${part("month")}-${part("day")}`;
-}
-
 /**
  * The agent's conversations with `status` that opened between the days `from` and `to` (inclusive,
- * in `timeZone`). The list has no period filter: it is read newest activity first until the
- * activity is older than the period (a conversation is active after it opens).
+ * in the account's time zone, as the report reads them), every page of them up to MOST_PAGES.
  */
-async function conversationsIn(agentId, status, { from, to, timeZone }) {
+async function conversationsIn(agentId, status, { from, to }) {
   const found = [];
   let cursor = null;
   for (let page = 0; page < MOST_PAGES; page++) {
-    const result = await get("/conversations" + query({ assignee_id: agentId, status, limit: 100, cursor }));
-    found.push(...result.data.filter((conv) => from <= dayIn(timeZone, conv.created_at) && dayIn(timeZone, conv.created_at) <= to));
-    const last = result.data[result.data.length - 1];
+    const result = await get("/conversations" + query({ assignee_id: agentId, status, opened_from: from, opened_to: to, limit: 100, cursor }));
+    found.push(...result.data);
     cursor = result.next_cursor;
-    if (!cursor || !last || dayIn(timeZone, last.last_activity_at) < from) break;
+    if (!cursor) break;
   }
   return found;
 }

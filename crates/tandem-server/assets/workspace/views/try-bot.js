@@ -1,7 +1,7 @@
 // "Try the bot": a test conversation replayed by POST /bot/try from a fresh bot state, with the
-// saved profile or the unsaved draft; each turn shows what the bot understood (language, intent,
-// confidence, entities), its replies, the choices it offered (clickable) and any handover.
-// Nothing is stored.
+// saved profile (the account's, or the inbox's own one being edited) or the unsaved draft; each
+// turn shows what the bot understood (language, intent, confidence, entities), its replies, the
+// choices it offered (clickable) and any handover. Nothing is stored.
 
 import { post } from "../api.js";
 import { h, replace } from "../dom.js";
@@ -12,9 +12,10 @@ import { isProfileError } from "./bot-form-errors.js";
 const MAX_MESSAGES = 20;
 
 /**
- * `draft()` → {changed, body}: whether the editor's draft differs from the saved profile, and
- * the draft as {source} or {document}. `onProfileError(error)` shows a 422 about the draft in
- * the editor. Returns {el, draftChanged(changed)}: the page calls the latter after each edit.
+ * `draft()` → {changed, body, saved}: whether the editor's draft differs from the saved profile,
+ * the draft as {source} or {document}, and what tries the saved profile ({}: the account's,
+ * which the server uses when no draft is sent). `onProfileError(error)` shows a 422 about the
+ * draft in the editor. Returns {el, draftChanged(changed)}: the page calls the latter after each edit.
  */
 export function createTryBot({ draft, onProfileError }) {
   let messages = [];
@@ -43,7 +44,8 @@ export function createTryBot({ draft, onProfileError }) {
     send.disabled = true;
     error.hidden = true;
     try {
-      const result = await post("/bot/try", useDraft.checked ? { messages: next, ...draft().body } : { messages: next });
+      const { body, saved } = draft();
+      const result = await post("/bot/try", { messages: next, ...(useDraft.checked ? body : saved) });
       messages = next;
       input.value = "";
       replace(turns, result.turns.map(renderTurn));
