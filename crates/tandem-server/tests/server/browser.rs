@@ -1061,6 +1061,47 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
         "trying saves nothing"
     );
 
+    // The web chat gets a profile of its own, started from the account's (the unsaved draft
+    // above is let go when asked).
+    let (_, inboxes) = server.get("/api/v1/inboxes", &admin).await;
+    let web = inboxes["data"]
+        .as_array()
+        .and_then(|all| all.iter().find(|inbox| inbox["channel"] == "web"))
+        .and_then(|inbox| inbox["id"].as_str())
+        .expect("the demo's web chat")
+        .to_owned();
+    run(&lead, "window.confirm = () => true;").await;
+    run(
+        &lead,
+        &format!(
+            "const s = document.querySelector('#bot-profile-of'); s.value = '{web}'; \
+             s.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+        ),
+    )
+    .await;
+    wait_until(
+        &lead,
+        "the web chat is said to use the account's profile",
+        "const b = document.querySelector('#bot-inbox-own'); return !!b && b.offsetParent !== null;",
+    )
+    .await;
+    click(&lead, "#bot-inbox-own").await;
+    wait_until(
+        &lead,
+        "its own draft starts from the account's profile",
+        "const e = document.querySelector('#bot-editor'); \
+         return !!e && !e.hidden && document.querySelectorAll('.bot-intent').length > 20;",
+    )
+    .await;
+    click(&lead, "#bot-save").await;
+    server
+        .eventually(
+            &format!("/api/v1/inboxes/{web}/bot/profile"),
+            &admin,
+            |body| body["bot_name"] == "Aurora",
+        )
+        .await;
+
     lead.close().await.unwrap();
     server.stop().await;
 }
