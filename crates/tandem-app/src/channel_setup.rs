@@ -33,13 +33,8 @@ impl App {
         let kind: ChannelKind = channel.parse()?;
         let saved = match inbox_id {
             Some(inbox_id) => {
-                let InboxSecrets {
-                    inbox,
-                    channel_config: sealed,
-                    ..
-                } = self
-                    .store
-                    .inbox_with_secrets(principal.account_id(), inbox_id)
+                let (inbox, saved) = self
+                    .inbox_settings(principal.account_id(), inbox_id)
                     .await?;
                 if inbox.channel != kind {
                     return Err(AppError::invalid(
@@ -48,7 +43,7 @@ impl App {
                         format!("the inbox is a {} inbox", inbox.channel),
                     ));
                 }
-                self.channels().open(&inbox, sealed.as_deref()).ok()
+                saved
             }
             None => None,
         };

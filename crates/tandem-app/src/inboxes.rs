@@ -126,12 +126,7 @@ impl App {
         if let Some(Some(url)) = &webhook_url {
             self.check_outbound_url("webhook_url", url).await?;
         }
-        let InboxSecrets {
-            inbox,
-            channel_config: sealed,
-            ..
-        } = self.store.inbox_with_secrets(account_id, inbox_id).await?;
-        let previous = self.channels().open(&inbox, sealed.as_deref()).ok();
+        let (inbox, previous) = self.inbox_settings(account_id, inbox_id).await?;
         let channel_config = self
             .sealed_settings(
                 inbox.id,
@@ -232,6 +227,22 @@ impl App {
     /// Validates channel settings given for a `channel` inbox (a mail server must be one the
     /// server may connect to) and seals them for the store, bound to the inbox; secrets sent
     /// back masked keep the values of the `previous` settings.
+    /// An inbox and its channel settings, opened (`None` without settings, or when they no longer
+    /// open).
+    pub(crate) async fn inbox_settings(
+        &self,
+        account_id: AccountId,
+        inbox_id: InboxId,
+    ) -> Result<(Inbox, Option<ChannelConfig>), AppError> {
+        let InboxSecrets {
+            inbox,
+            channel_config: sealed,
+            ..
+        } = self.store.inbox_with_secrets(account_id, inbox_id).await?;
+        let settings = self.channels().open(&inbox, sealed.as_deref()).ok();
+        Ok((inbox, settings))
+    }
+
     async fn sealed_settings(
         &self,
         inbox_id: InboxId,

@@ -20,7 +20,7 @@ use tandem_search::{
     AccountIndex, ContactDocument, Hits, MessageDocument, QueryWords, Snippet, snippet,
 };
 use tandem_store::{
-    ChangeNotice, ConversationFilter, ConversationSummary, MessageText, Store, StoreError,
+    Change, ChangeNotice, ConversationFilter, ConversationSummary, MessageText, Store, StoreError,
 };
 
 use crate::{App, AppError, Principal};
@@ -213,6 +213,12 @@ fn contact_document(contact: &Contact) -> ContactDocument {
     }
 }
 
+/// The job of a change that wrote a new message (a delivery status changes no text).
+fn message_written(change: &Change) -> Option<Job> {
+    let message_id = change.message_id.filter(|_| !change.is_message_update)?;
+    Some(Job::Message(change.account_id, message_id))
+}
+
 /// Keeps this node's indexes up to date until `shutdown`.
 pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<()> {
     let receiver = app
@@ -232,11 +238,9 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
                     None => return,
                 },
                 notice = changes.recv() => match notice {
-                    Ok(ChangeNotice::Changed(change)) => match change.message_id {
-                        Some(message_id) if !change.is_message_update => {
-                            Job::Message(change.account_id, message_id)
-                        }
-                        _ => continue,
+                    Ok(ChangeNotice::Changed(change)) => match message_written(&change) {
+                        Some(job) => job,
+                        None => continue,
                     },
                     Ok(ChangeNotice::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
                         app.search.entries().clear();
@@ -254,13 +258,7 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
             }
             while batch.len() < BATCH {
                 match changes.try_recv() {
-                    Ok(ChangeNotice::Changed(change)) => {
-                        if let (Some(message_id), false) =
-                            (change.message_id, change.is_message_update)
-                        {
-                            batch.push(Job::Message(change.account_id, message_id));
-                        }
-                    }
+                    Ok(ChangeNotice::Changed(change)) => batch.extend(message_written(&change)),
                     Ok(ChangeNotice::Resync) | Err(broadcast::error::TryRecvError::Lagged(_)) => {
                         app.search.entries().clear();
                     }

@@ -10,6 +10,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, InboxId, UserId};
 
 use crate::db::{Conn, args};
+use crate::inboxes::find_inbox;
 use crate::records::timestamp;
 use crate::users::find_user;
 use crate::{Store, StoreError};
@@ -200,18 +201,4 @@ impl Store {
         conn.commit().await?;
         Ok(deleted > 0)
     }
-}
-
-async fn find_inbox(
-    conn: &mut Conn,
-    account_id: AccountId,
-    inbox_id: InboxId,
-) -> Result<(), StoreError> {
-    let found: Option<(Uuid,)> = conn
-        .fetch_optional(
-            "SELECT id FROM inboxes WHERE account_id = $1 AND id = $2",
-            args![account_id, inbox_id],
-        )
-        .await?;
-    found.map(drop).ok_or(StoreError::not_found("inbox"))
 }

@@ -7,6 +7,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ConversationId, InboxId, MessageId};
 
 use crate::db::args;
+use crate::inboxes::find_inbox;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
 
@@ -57,15 +58,7 @@ impl Store {
         since: Timestamp,
     ) -> Result<ChannelHealth, StoreError> {
         let mut conn = self.read().await?;
-        let found: Option<(Uuid,)> = conn
-            .fetch_optional(
-                "SELECT id FROM inboxes WHERE account_id = $1 AND id = $2",
-                args![account_id, inbox_id],
-            )
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::not_found("inbox"));
-        }
+        find_inbox(&mut conn, account_id, inbox_id).await?;
         let (last_inbound,): (Option<i64>,) = conn
             .fetch_one(
                 "SELECT max(created_at) FROM messages \

@@ -8,7 +8,7 @@ use tandem_domain::id::{AccountId, ContactId, ConversationId, EventId, InboxId, 
 
 use crate::changes::Announcements;
 use crate::conversation_rows::{find_conversation, update_conversation_row};
-use crate::db::{Arg, args};
+use crate::db::{Arg, args, placeholders};
 use crate::events::{Written, record};
 use crate::inboxes::inbox_rules;
 use crate::records::{CONVERSATION_COLUMNS, ConversationRow, EVENT_COLUMNS, EventRow, convert_all};
@@ -225,10 +225,7 @@ impl Store {
             }
             let first = query_args.len() + 1;
             query_args.extend(ids.iter().map(|id| Arg::from(*id)));
-            let placeholders: Vec<String> = (first..first + ids.len())
-                .map(|n| format!("${n}"))
-                .collect();
-            sql.push_str(&format!(" AND id IN ({})", placeholders.join(", ")));
+            sql.push_str(&format!(" AND id IN ({})", placeholders(first, ids.len())));
         }
         if let Some((activity, id)) = after {
             query_args.push(Arg::from(activity));

@@ -78,16 +78,19 @@ id_args!(
     SavedViewId
 );
 
+/// `$first, $first+1, ...`: `count` placeholders, for an `IN (...)` list or a row of values.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `($n, $n+1, ...), (...)`: `rows` rows of `columns` placeholders, numbered from `first`, for
 /// a `VALUES` list (whose columns both engines name `column1`, `column2`, ...).
 pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
     (0..rows)
-        .map(|row| {
-            let start = first + row * columns;
-            let placeholders: Vec<String> =
-                (start..start + columns).map(|n| format!("${n}")).collect();
-            format!("({})", placeholders.join(", "))
-        })
+        .map(|row| format!("({})", placeholders(first + row * columns, columns)))
         .collect::<Vec<_>>()
         .join(", ")
 }

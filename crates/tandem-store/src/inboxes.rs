@@ -136,7 +136,7 @@ pub(crate) async fn insert_inbox(
     })
 }
 
-async fn find_inbox(
+pub(crate) async fn find_inbox(
     conn: &mut Conn,
     account_id: AccountId,
     inbox_id: InboxId,

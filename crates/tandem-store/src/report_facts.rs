@@ -25,7 +25,7 @@ use tandem_domain::message::Message;
 use tandem_reports::facts::fold;
 use tandem_reports::{ConversationFacts, ConversationLog};
 
-use crate::db::{Arg, Backend, Conn, args, values_rows};
+use crate::db::{Arg, Backend, Conn, args, placeholders, values_rows};
 use crate::records::{EVENT_COLUMNS, EventRow, MESSAGE_COLUMNS, MessageRow, convert_all};
 use crate::{Store, StoreError};
 
@@ -116,10 +116,7 @@ async fn refold_marked(
 
 /// `$2, $3, ...` for `count` ids after the account.
 fn id_placeholders(count: usize) -> String {
-    (2..count + 2)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    placeholders(2, count)
 }
 
 fn account_and_ids(account_id: AccountId, ids: &[Uuid]) -> Vec<Arg> {

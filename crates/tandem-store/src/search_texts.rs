@@ -7,7 +7,7 @@ use tandem_domain::contact::Contact;
 use tandem_domain::id::{AccountId, ContactId, ConversationId, MessageId};
 
 use crate::contacts::with_identities;
-use crate::db::{Arg, args};
+use crate::db::{Arg, args, placeholders};
 use crate::records::{CONTACT_COLUMNS, ContactRow};
 use crate::{Store, StoreError};
 
@@ -32,14 +32,6 @@ fn message_text((id, conversation_id, contact_id, text): TextRow) -> MessageText
         contact_id: ContactId(contact_id),
         text,
     }
-}
-
-/// `$first, $first+1, ...` for `count` values.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

@@ -7,7 +7,7 @@ import { getAll, put } from "./api.js";
 import { alertSettings } from "./alert-settings.js";
 import { holdAssignmentAlerts } from "./attention.js";
 import { playChime } from "./chime.js";
-import * as directory from "./directory.js";
+import { contactNameSpan } from "./contact-name.js";
 import { h } from "./dom.js";
 import { t, tv } from "./i18n.js";
 import { errorText, showAlertPanel, toast } from "./notify.js";
@@ -101,13 +101,7 @@ function showAssigned(conversations) {
 
 /** One assigned conversation: its contact, channel and latest message; opens it. */
 function assignmentLink(conv) {
-  const name = h("span", { class: "contact-name", text: conv.contact_name || "…" });
-  if (!conv.contact_name) {
-    directory
-      .contact(conv.contact_id)
-      .then((contact) => (name.textContent = directory.contactName(contact)))
-      .catch(() => {});
-  }
+  const name = contactNameSpan(conv);
   return h(
     "a",
     { class: "online-assignment", href: `#/conversations/${conv.id}`, attrs: { "data-conversation-id": conv.id } },

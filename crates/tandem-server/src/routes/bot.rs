@@ -101,9 +101,7 @@ fn draft_source(
             "send the profile as source or as document, not both",
         )),
         (Some(source), None) => Ok(Some(source)),
-        (None, Some(document)) => yaml_from_document(&document)
-            .map(Some)
-            .map_err(|reason| ApiError::invalid_field("document", "invalid_profile", reason)),
+        (None, Some(document)) => document_yaml(&document).map(Some),
         (None, None) => Ok(None),
     }
 }
@@ -122,8 +120,7 @@ pub async fn convert(
             ConvertedProfileResponse { source, document }
         }
         (None, Some(document)) => ConvertedProfileResponse {
-            source: yaml_from_document(&document)
-                .map_err(|reason| ApiError::invalid_field("document", "invalid_profile", reason))?,
+            source: document_yaml(&document)?,
             document,
         },
         _ => {
@@ -135,6 +132,12 @@ pub async fn convert(
         }
     };
     Ok(Json(converted))
+}
+
+/// A profile document written as YAML; a document that cannot be is refused on `document`.
+fn document_yaml(document: &serde_json::Value) -> Result<String, ApiError> {
+    yaml_from_document(document)
+        .map_err(|reason| ApiError::invalid_field("document", "invalid_profile", reason))
 }
 
 fn required_source(request: SaveBotProfileRequest) -> Result<String, ApiError> {

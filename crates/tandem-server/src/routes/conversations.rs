@@ -55,9 +55,21 @@ fn query_id<T: std::str::FromStr>(
         .transpose()
 }
 
-/// The list's filters from its query parameters (`status`, `assignee_id`, `team_id`,
-/// `inbox_id`, `contact_id`, `label`; the days opened are read by [`opened_between`]).
-pub(super) fn parse_filter(
+/// The list's filters from its query parameters, for the list and for search: `status`,
+/// `assignee_id`, `team_id`, `inbox_id`, `contact_id`, `label`, and the days opened
+/// (`opened_from`, `opened_to`).
+pub(super) async fn list_filter(
+    state: &AppState,
+    principal: &Principal,
+    query: &HashMap<String, String>,
+) -> Result<ConversationFilter, ApiError> {
+    Ok(ConversationFilter {
+        opened: opened_between(state, principal, query).await?,
+        ..parse_filter(query, principal)?
+    })
+}
+
+fn parse_filter(
     query: &HashMap<String, String>,
     principal: &Principal,
 ) -> Result<ConversationFilter, ApiError> {
@@ -102,7 +114,7 @@ pub(super) fn parse_filter(
 
 /// The days `opened_from` to `opened_to` (both or neither) as instants in the account's time
 /// zone.
-pub(super) async fn opened_between(
+async fn opened_between(
     state: &AppState,
     principal: &Principal,
     query: &HashMap<String, String>,
@@ -130,10 +142,7 @@ pub async fn list(
     Auth(principal): Auth,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<ConversationResponse>>, ApiError> {
-    let filter = ConversationFilter {
-        opened: opened_between(&state, &principal, &query).await?,
-        ..parse_filter(&query, &principal)?
-    };
+    let filter = list_filter(&state, &principal, &query).await?;
     if let Some(text) = query.get("q") {
         let limit = page_limit(query.get("limit").map(String::as_str))?;
         let found = state.app.search(&principal, text, &filter, limit).await?;

@@ -8,10 +8,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
-use tandem_app::model::ConversationFilter;
 use tandem_domain::user::Role;
 
-use super::conversations::{opened_between, parse_filter, with_labels};
+use super::conversations::{list_filter, with_labels};
 use super::page_limit;
 use crate::error::ApiError;
 use crate::extract::Auth;
@@ -26,10 +25,7 @@ pub async fn search(
     let text = query
         .get("q")
         .ok_or_else(|| ApiError::invalid_field("q", "required", "give the words to search for"))?;
-    let filter = ConversationFilter {
-        opened: opened_between(&state, &principal, &query).await?,
-        ..parse_filter(&query, &principal)?
-    };
+    let filter = list_filter(&state, &principal, &query).await?;
     let limit = page_limit(query.get("limit").map(String::as_str))?;
     let found = state.app.search(&principal, text, &filter, limit).await?;
     let (conversations, hits): (Vec<_>, Vec<_>) = found.conversations.into_iter().unzip();

@@ -187,11 +187,18 @@ async fn graph(
     axum::Json(answer).into_response()
 }
 
+/// The Bot API's answer to a token it does not know (the `bot{token}` path segment).
+fn telegram_refuses(bot: &str) -> Option<Response> {
+    (bot != format!("bot{TELEGRAM_TOKEN}")).then(|| {
+        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
+        (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response()
+    })
+}
+
 /// getMe: who the bot is, for the token in the path.
 async fn telegram_me(Path(bot): Path<String>) -> Response {
-    if bot != format!("bot{TELEGRAM_TOKEN}") {
-        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
-        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    if let Some(refused) = telegram_refuses(&bot) {
+        return refused;
     }
     axum::Json(json!({"ok": true, "result": {"id": 123_456, "is_bot": true,
         "first_name": "Aurora", "username": "aurora_banco_bot"}}))
@@ -204,9 +211,8 @@ async fn telegram_set_webhook(
     Path(bot): Path<String>,
     body: Bytes,
 ) -> Response {
-    if bot != format!("bot{TELEGRAM_TOKEN}") {
-        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
-        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    if let Some(refused) = telegram_refuses(&bot) {
+        return refused;
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if !body["url"]
@@ -241,9 +247,8 @@ async fn telegram(
     Path(bot): Path<String>,
     body: Bytes,
 ) -> Response {
-    if bot != format!("bot{TELEGRAM_TOKEN}") {
-        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
-        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    if let Some(refused) = telegram_refuses(&bot) {
+        return refused;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "not JSON").into_response();

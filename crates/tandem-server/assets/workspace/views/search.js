@@ -3,6 +3,7 @@
 // place of the list. Escape or clearing the field brings the list back.
 
 import { get, query } from "../api.js";
+import { contactNameSpan } from "../contact-name.js";
 import { debounce } from "../debounce.js";
 import * as directory from "../directory.js";
 import { h, replace } from "../dom.js";
@@ -113,13 +114,7 @@ export function createSearch({ filters, matches, showing }) {
 
 /** A conversation found: contact, channel, status, time, and the snippets around its matches. */
 function conversationHit({ conversation: conv, hits = [] }, inboxes) {
-  const name = h("span", { class: "contact-name", text: conv.contact_name || "…" });
-  if (!conv.contact_name) {
-    directory
-      .contact(conv.contact_id)
-      .then((contact) => (name.textContent = directory.contactName(contact)))
-      .catch(() => {});
-  }
+  const name = contactNameSpan(conv);
   const channel = conv.channel || inboxes.get(conv.inbox_id)?.channel || "";
   return h(
     "a",
