@@ -10,7 +10,7 @@ use tandem_domain::id::{AccountId, ContactId};
 use tandem_domain::validation::ValidationError;
 
 use crate::audit::{NewAuditEntry, record_audit};
-use crate::db::{Arg, Conn, args};
+use crate::db::{Arg, Conn, args, placeholders};
 use crate::error::{Conflict, is_unique_violation};
 use crate::records::{CONTACT_COLUMNS, ContactRow, IdentityRow};
 use crate::{Store, StoreError};
@@ -88,17 +88,14 @@ pub(crate) async fn with_identities(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders = (0..rows.len())
-        .map(|i| format!("${}", i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let listed = placeholders(2, rows.len());
     let mut query_args = vec![Arg::from(account_id)];
     query_args.extend(rows.iter().map(|row| Arg::from(row.id)));
     let identity_rows = conn
         .fetch_all::<IdentityRow>(
             &format!(
                 "SELECT contact_id, kind, value FROM contact_identities \
-                 WHERE account_id = $1 AND contact_id IN ({placeholders}) ORDER BY kind, value"
+                 WHERE account_id = $1 AND contact_id IN ({listed}) ORDER BY kind, value"
             ),
             query_args,
         )

@@ -9,7 +9,7 @@ use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ConversationId};
 
 use crate::conversation_rows::find_conversation;
-use crate::db::{Arg, args};
+use crate::db::{Arg, args, placeholders};
 use crate::{Store, StoreError};
 
 impl Store {
@@ -78,7 +78,6 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let mut query_args = vec![Arg::from(account_id)];
         query_args.extend(ids.iter().map(|id| Arg::from(*id)));
         let mut conn = self.read().await?;
@@ -87,7 +86,7 @@ impl Store {
                 &format!(
                     "SELECT conversation_id, label FROM conversation_labels \
                      WHERE account_id = $1 AND conversation_id IN ({}) ORDER BY label",
-                    placeholders.join(", ")
+                    placeholders(2, ids.len())
                 ),
                 query_args,
             )
