@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use tandem_channels::config::ChannelConfig;
-use tandem_channels::email::{OutboundEmail, reply_subject};
+use tandem_channels::email::{EmailFile, OutboundEmail, reply_subject};
 use tandem_channels::{OutboundMessage, QuickReply, Template};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::Actor;
@@ -23,7 +23,9 @@ use tandem_domain::id::InboxId;
 use tandem_domain::inbox::{ChannelKind, Inbox};
 use tandem_domain::message::{Direction, Message};
 use tandem_nlu::masking::mask_text;
-use tandem_store::{ChannelAttempt, ChannelDelivery, InboxSecrets, Outbox, Store, StoreError};
+use tandem_store::{
+    ChannelAttempt, ChannelDelivery, InboxSecrets, Outbox, Store, StoreError, StoredFile,
+};
 
 use crate::App;
 use crate::channels::{TALK_TO_PERSON, talk_to_person_title};
@@ -203,7 +205,16 @@ impl OutboundWorker {
         let chat = self.outbound_message(&inbox, &message, address).await?;
         let outbound = match &config {
             ChannelConfig::Email(email) => {
-                Outbound::Email(self.email(delivery, email, &message, chat).await?)
+                let files = match self.email_files(&message).await? {
+                    Ok(files) => files,
+                    Err(reason) => {
+                        return Ok(SendAttempt::Retry {
+                            reason,
+                            retry_after: None,
+                        });
+                    }
+                };
+                Outbound::Email(self.email(delivery, email, &message, chat, files).await?)
             }
             _ => Outbound::Chat(chat),
         };
@@ -261,12 +272,56 @@ impl OutboundWorker {
                 });
             }
         }
+        let file = self
+            .sent_file(message)
+            .await?
+            .map(|file| tandem_channels::OutboundFile {
+                kind: file.kind,
+                url: self.app.file_link(&file),
+                file_name: file.file_name,
+                mime_type: file.mime_type,
+            });
         Ok(OutboundMessage {
             to: address,
             text: message.text.clone(),
             quick_replies,
             template,
+            file,
         })
+    }
+
+    /// The file a message carries, if any (a message carries one at most).
+    async fn sent_file(&self, message: &Message) -> Result<Option<StoredFile>, StoreError> {
+        match message
+            .attachments
+            .iter()
+            .find_map(|attachment| attachment.file_id)
+        {
+            Some(file_id) => Ok(Some(self.store.file(message.account_id, file_id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The file a message carries with its content, to attach to an e-mail; `Err` when the
+    /// content cannot be read now.
+    async fn email_files(
+        &self,
+        message: &Message,
+    ) -> Result<Result<Vec<EmailFile>, String>, StoreError> {
+        let Some(file) = self.sent_file(message).await? else {
+            return Ok(Ok(Vec::new()));
+        };
+        Ok(
+            match self.app.ports.files.get(file.account_id, file.id).await {
+                Ok(Some(content)) => Ok(vec![EmailFile {
+                    file_name: file.file_name.unwrap_or_else(|| "file".to_owned()),
+                    mime_type: file.mime_type,
+                    content,
+                }]),
+                Ok(None) => return Err(StoreError::NotFound { entity: "file" }),
+                Err(error) => Err(format!("reading the file: {error}")),
+            },
+        )
     }
 
     /// An e-mail reply threaded under the conversation's earlier messages.
@@ -276,6 +331,7 @@ impl OutboundWorker {
         config: &tandem_channels::config::EmailConfig,
         message: &Message,
         outbound: OutboundMessage,
+        attachments: Vec<EmailFile>,
     ) -> Result<OutboundEmail, StoreError> {
         let page = self
             .store
@@ -317,6 +373,7 @@ impl OutboundWorker {
             message_id: format!("{}@{domain}", message.id),
             in_reply_to: last_inbound.and_then(|inbound| inbound.external_id.clone()),
             references,
+            attachments,
         })
     }
 }

@@ -9,7 +9,8 @@ use serde_json::Value;
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::{Actor, Event};
-use tandem_domain::id::{AccountId, ConversationId, MessageId, TeamId, UserId};
+use tandem_domain::id::{AccountId, ConversationId, FileId, MessageId, TeamId, UserId};
+use tandem_domain::inbox::ChannelKind;
 use tandem_domain::label::{MAX_LABEL_CHARS, MAX_LABELS, normalize_label};
 use tandem_domain::message::{Message, validate_message_text};
 
@@ -180,19 +181,58 @@ impl App {
         conversation_id: ConversationId,
         text: String,
         is_private: bool,
+        file_id: Option<FileId>,
     ) -> Result<(Conversation, Message, Vec<Event>), AppError> {
-        validate_message_text(&text)?;
+        let attachments = match file_id {
+            Some(file_id) => {
+                let attachment = self
+                    .upload_attachment(principal.account_id(), conversation_id, file_id)
+                    .await?;
+                if !text.trim().is_empty() {
+                    self.check_caption(principal.account_id(), conversation_id)
+                        .await?;
+                }
+                vec![attachment]
+            }
+            None => Vec::new(),
+        };
+        if attachments.is_empty() || !text.trim().is_empty() {
+            validate_message_text(&text)?;
+        }
         let agent_message = AgentMessage {
             conversation_id,
             author_id: principal.user_id(),
             text: tandem_domain::text::clean_text(&text).into_owned(),
             is_private,
             may_override: principal.role().can_override_assignment(),
+            attachments,
         };
         Ok(self
             .store
             .append_agent_message(principal.account_id(), &agent_message, self.now())
             .await?)
+    }
+
+    /// Refuses a text with a file where the channel sends files without one (Messenger and
+    /// Instagram), rather than losing the text.
+    async fn check_caption(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+    ) -> Result<(), AppError> {
+        let conversation = self.store.conversation(account_id, conversation_id).await?;
+        let inbox = self.store.inbox(account_id, conversation.inbox_id).await?;
+        if matches!(
+            inbox.channel,
+            ChannelKind::Messenger | ChannelKind::Instagram
+        ) {
+            return Err(AppError::invalid(
+                "text",
+                "no_caption",
+                "Messenger and Instagram send a file without text: send the text as its own message",
+            ));
+        }
+        Ok(())
     }
 
     /// Replaces a conversation's labels; each is trimmed and lower-cased, 1 to
@@ -301,7 +341,8 @@ impl App {
             validate_message_text(&note).map_err(|_| {
                 AppError::invalid("note", "invalid_text", "must be 1 to 65,536 characters")
             })?;
-            self.reply(principal, conversation_id, note, true).await?;
+            self.reply(principal, conversation_id, note, true, None)
+                .await?;
         }
         let changed = self
             .change_conversation(principal, actor, conversation_id, update)

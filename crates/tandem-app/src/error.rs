@@ -28,6 +28,9 @@ pub enum AppError {
     /// The input breaks a rule; each bad field is named.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// A file's content is refused (empty, too large, a type not kept).
+    #[error(transparent)]
+    FileRefused(#[from] crate::files::FileRefused),
     /// The caller's role may not do this.
     #[error("your role may not do this")]
     Forbidden,

@@ -16,6 +16,9 @@ use tandem_domain::text::{clean_text, fit_text, fit_text_to};
 use tandem_domain::validation::MAX_NAME_CHARS;
 use tandem_nlu::masking::{CARD_DATA, mask_kinds};
 
+use tandem_store::MediaFetchOutcome;
+
+use crate::files::NewFile;
 use crate::model::{InboundMessage, InboundOutcome};
 use crate::{App, AppError};
 
@@ -51,10 +54,57 @@ impl App {
             tracing::info!(inbox_id = %inbox.id, "automated e-mail (auto-reply, bounce or list) not answered");
             return Ok(None);
         }
+        let mut email = email;
+        let contents = std::mem::take(&mut email.contents);
         let inbound = email_inbound(inbox.id, email);
-        self.accept_inbound(inbox.account_id, &inbound)
-            .await
-            .map(Some)
+        let outcome = self.accept_inbound(inbox.account_id, &inbound).await?;
+        if !outcome.is_duplicate {
+            self.keep_email_files(&outcome, contents).await;
+        }
+        Ok(Some(outcome))
+    }
+
+    /// Keeps an e-mail's attachments as files on its stored message; one refused (a type not
+    /// kept, too large) is marked unavailable with the reason.
+    async fn keep_email_files(&self, outcome: &InboundOutcome, contents: Vec<Vec<u8>>) {
+        let message = &outcome.message;
+        for (index, content) in contents.into_iter().enumerate() {
+            let Some(attachment) = message.attachments.get(index) else {
+                break;
+            };
+            let new = NewFile {
+                account_id: message.account_id,
+                inbox_id: outcome.conversation.inbox_id,
+                contact_id: outcome.conversation.contact_id,
+                conversation_id: Some(message.conversation_id),
+                name: attachment.file_name.as_deref(),
+                kind: Some(attachment.kind),
+            };
+            let kept = match self.keep_file(new, &content).await {
+                Ok(mut file) => {
+                    file.message_id = Some(message.id);
+                    Ok(file)
+                }
+                Err(error) => Err(error),
+            };
+            let file_id = kept.as_ref().ok().map(|file| file.id);
+            let outcome = match kept {
+                Ok(file) => MediaFetchOutcome::Stored(file),
+                Err(AppError::FileRefused(refused)) => {
+                    MediaFetchOutcome::Unavailable(refused.to_string())
+                }
+                Err(error) => {
+                    tracing::warn!(message_id = %message.id, %error, "keeping an e-mail's attachment failed");
+                    MediaFetchOutcome::Unavailable("it could not be kept".to_owned())
+                }
+            };
+            if let Err(error) = self.store.record_kept_file(message, index, outcome).await {
+                tracing::warn!(message_id = %message.id, %error, "recording an e-mail's attachment failed");
+                if let Some(file_id) = file_id {
+                    self.remove_contents(message.account_id, &[file_id]).await;
+                }
+            }
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod files;
 mod handover;
 pub mod health;
 pub mod hub;
@@ -33,6 +34,7 @@ pub mod learning;
 mod loaded_bot;
 pub mod login_protection;
 pub mod mail_poll;
+mod media_fetch;
 pub mod model;
 mod outbound;
 pub mod password_reset;
@@ -75,8 +77,8 @@ pub use hub::{Delivery, Feed, Hub, Notification};
 use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
-    AiProviders, ChannelProviders, Clock, ExternalBots, HttpActions, Mailboxes, Observer,
-    OutboundPolicy, SystemMailer, WebhookSender,
+    AiProviders, ChannelProviders, Clock, ExternalBots, FileContents, HttpActions, Mailboxes,
+    Observer, OutboundPolicy, SystemMailer, WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;
@@ -102,6 +104,8 @@ pub struct AppSettings {
     pub deliveries: WebhookSettings,
     /// How often e-mail inboxes are polled.
     pub mail_poll_interval: Duration,
+    /// The largest file kept (uploads and customers' media).
+    pub max_file_bytes: u64,
 }
 
 /// The implementations of the seams (`ports`) the use cases call.
@@ -120,6 +124,8 @@ pub struct Ports {
     pub mailer: Option<Arc<dyn SystemMailer>>,
     /// The language models: the embedded one and OpenAI-compatible clients.
     pub ai: Arc<dyn AiProviders>,
+    /// Stored files' content.
+    pub files: Arc<dyn FileContents>,
 }
 
 /// Everything the use cases share. Cheap to clone; no global state, so several apps can run in
@@ -195,6 +201,8 @@ impl App {
             privacy::spawn_worker(self.clone(), shutdown.clone()),
             bot_closing::spawn_worker(self.clone(), shutdown.clone()),
             search::spawn_worker(self.clone(), shutdown.clone()),
+            media_fetch::spawn_worker(self.clone(), shutdown.clone()),
+            media_fetch::spawn_sweep(self.clone(), shutdown.clone()),
         ];
         if let Some(kicks) = kicks {
             workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));

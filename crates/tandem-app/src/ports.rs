@@ -16,14 +16,15 @@ use tandem_bot::{ActionFailureKind, ActionRequest, ExternalReply};
 use tandem_channels::OutboundMessage;
 use tandem_channels::config::ChannelConfig;
 use tandem_channels::email::OutboundEmail;
+use tandem_channels::media::MediaError;
 use tandem_channels::verify::Verification;
 use tandem_domain::Timestamp;
 use tandem_domain::contact::Contact;
 use tandem_domain::conversation::Conversation;
 use tandem_domain::event::Event;
-use tandem_domain::id::MessageId;
+use tandem_domain::id::{AccountId, FileId, MessageId};
 use tandem_domain::inbox::Inbox;
-use tandem_domain::message::Message;
+use tandem_domain::message::{Attachment, Message};
 use tandem_nlu::{Analysis, Language};
 
 use crate::model::WebhookDelivery;
@@ -215,6 +216,37 @@ pub trait ChannelProviders: Send + Sync + Debug {
         config: &'a ChannelConfig,
         webhook_url: &'a str,
     ) -> BoxFuture<'a, Option<Result<(), String>>>;
+
+    /// Downloads a customer's attachment from the provider of `config`: at most `max_bytes`
+    /// (a larger file is unavailable, never cut).
+    fn fetch_media<'a>(
+        &'a self,
+        config: &'a ChannelConfig,
+        attachment: &'a Attachment,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, MediaError>>;
+}
+
+/// Keeps stored files' content by account and file id. Every node of an installation must
+/// reach the same content (one directory on a single node; a shared one for several).
+pub trait FileContents: Send + Sync + Debug {
+    /// Stores `content` whole, or fails without leaving a part.
+    fn put<'a>(
+        &'a self,
+        account_id: AccountId,
+        file_id: FileId,
+        content: &'a [u8],
+    ) -> BoxFuture<'a, std::io::Result<()>>;
+    /// The content, or `None` when there is none.
+    fn get(
+        &self,
+        account_id: AccountId,
+        file_id: FileId,
+    ) -> BoxFuture<'_, std::io::Result<Option<Vec<u8>>>>;
+    /// Removes the content; removing what is not there is not an error.
+    fn remove(&self, account_id: AccountId, file_id: FileId) -> BoxFuture<'_, std::io::Result<()>>;
+    /// Every file whose content is kept, for the sweep of content without a record.
+    fn list(&self) -> BoxFuture<'_, std::io::Result<Vec<(AccountId, FileId)>>>;
 }
 
 /// One e-mail fetched from a mailbox.

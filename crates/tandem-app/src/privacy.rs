@@ -41,10 +41,12 @@ impl App {
     ) -> Result<ErasureCounts, AppError> {
         let account_id = actor.account_id;
         let audit = AuditEvent::new("contact.erased", "contact", contact_id.0).entry(actor);
+        let files = self.store.contact_file_ids(account_id, contact_id).await?;
         let counts = self
             .store
             .erase_contact(account_id, contact_id, &audit, self.now())
             .await?;
+        self.remove_contents(account_id, &files).await;
         self.search.contact_changed(account_id, contact_id);
         tracing::info!(%account_id, %contact_id, "contact erased");
         Ok(counts)

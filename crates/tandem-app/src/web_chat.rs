@@ -4,15 +4,16 @@
 
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::conversation::{Conversation, ConversationStatus};
-use tandem_domain::id::{AccountId, InboxId, UserId};
+use tandem_domain::id::{AccountId, FileId, InboxId, UserId};
 use tandem_domain::inbox::Inbox;
-use tandem_domain::message::Message;
+use tandem_domain::message::{Attachment, Message};
 use tandem_domain::validation::MAX_NAME_CHARS;
 use tandem_nlu::Language;
 use tandem_store::{Conflict, StoreError};
 
 use crate::channels::talk_to_person_title;
 use crate::error::ConflictKind;
+use crate::files::attachment_of;
 use crate::model::InboundMessage;
 use crate::visitor::{MAX_USER_ID_CHARS, identified_visitor, user_hash_matches};
 use crate::{App, AppError};
@@ -112,7 +113,12 @@ impl App {
         visitor_id: &str,
         text: &str,
         client_id: Option<String>,
+        file_id: Option<FileId>,
     ) -> Result<(Conversation, Message), AppError> {
+        let attachments = match file_id {
+            Some(file_id) => vec![self.visitor_attachment(inbox, visitor_id, file_id).await?],
+            None => Vec::new(),
+        };
         let inbound = InboundMessage {
             inbox_id: inbox.id,
             identity: Identity {
@@ -122,12 +128,37 @@ impl App {
             contact_name: None,
             text: text.to_owned(),
             external_id: client_id.map(|client_id| format!("{visitor_id}:{client_id}")),
-            attachments: Vec::new(),
+            attachments,
             channel_data: None,
             reply_address: None,
         };
         let outcome = self.accept_inbound(inbox.account_id, &inbound).await?;
         Ok((outcome.conversation, outcome.message))
+    }
+
+    /// The attachment a visitor's message carries for one of their uploads not sent yet.
+    async fn visitor_attachment(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+        file_id: FileId,
+    ) -> Result<Attachment, AppError> {
+        let unknown = || {
+            AppError::invalid(
+                "file_id",
+                "unknown_file",
+                "no file you uploaded and have not sent yet has this id",
+            )
+        };
+        let file = match self.visitor_file_record(inbox, visitor_id, file_id).await {
+            Ok(file) => file,
+            Err(AppError::NotFound { .. }) => return Err(unknown()),
+            Err(error) => return Err(error),
+        };
+        if file.message_id.is_some() {
+            return Err(unknown());
+        }
+        Ok(attachment_of(&file))
     }
 
     /// The visitor asks for a person. The request goes in as the customer's own words, the
@@ -160,7 +191,10 @@ impl App {
                     None => self.bot.inbox_language(account_id, inbox.id).await?,
                 };
                 let words = talk_to_person_title(language.unwrap_or(Language::Portuguese));
-                Ok(self.visitor_wrote(inbox, visitor_id, words, None).await?.0)
+                Ok(self
+                    .visitor_wrote(inbox, visitor_id, words, None, None)
+                    .await?
+                    .0)
             }
         }
     }

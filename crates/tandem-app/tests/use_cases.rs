@@ -10,8 +10,8 @@ use serde_json::Value;
 use tandem_app::channels::ChannelSettings;
 use tandem_app::ports::{
     AddressRefused, BoxFuture, ChannelProvider, ChannelProviders, ExternalBotError, ExternalBots,
-    ExternalTurn, FetchedEmail, HttpActions, Mailboxes, Observer, OutboundPolicy, SystemClock,
-    WebhookSendError, WebhookSender, WebhookSubject,
+    ExternalTurn, FetchedEmail, FileContents, HttpActions, Mailboxes, Observer, OutboundPolicy,
+    SystemClock, WebhookSendError, WebhookSender, WebhookSubject,
 };
 use tandem_app::routing_worker::RoutingSettings;
 use tandem_app::sealing::Sealer;
@@ -133,6 +133,52 @@ impl ChannelProviders for Unreachable {
     ) -> BoxFuture<'a, Option<Result<(), String>>> {
         panic!("no provider channel in these tests")
     }
+
+    fn fetch_media<'a>(
+        &'a self,
+        _config: &'a ChannelConfig,
+        _attachment: &'a tandem_domain::message::Attachment,
+        _max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, tandem_channels::media::MediaError>> {
+        panic!("no provider channel in these tests")
+    }
+}
+
+/// No file is sent or received in these tests, so none is ever kept.
+impl FileContents for Unreachable {
+    fn put<'a>(
+        &'a self,
+        _account_id: tandem_domain::id::AccountId,
+        _file_id: tandem_domain::id::FileId,
+        _content: &'a [u8],
+    ) -> BoxFuture<'a, std::io::Result<()>> {
+        panic!("no files in these tests")
+    }
+
+    fn get(
+        &self,
+        _account_id: tandem_domain::id::AccountId,
+        _file_id: tandem_domain::id::FileId,
+    ) -> BoxFuture<'_, std::io::Result<Option<Vec<u8>>>> {
+        panic!("no files in these tests")
+    }
+
+    fn remove(
+        &self,
+        _account_id: tandem_domain::id::AccountId,
+        _file_id: tandem_domain::id::FileId,
+    ) -> BoxFuture<'_, std::io::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn list(
+        &self,
+    ) -> BoxFuture<
+        '_,
+        std::io::Result<Vec<(tandem_domain::id::AccountId, tandem_domain::id::FileId)>>,
+    > {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 }
 
 impl Mailboxes for Unreachable {
@@ -186,6 +232,7 @@ async fn app(
         },
         deliveries: WebhookSettings::default(),
         mail_poll_interval: Duration::from_secs(3600),
+        max_file_bytes: 1024 * 1024,
     };
     let ports = Ports {
         clock: Arc::new(SystemClock),
@@ -198,6 +245,7 @@ async fn app(
         observer: recorder,
         mailer: None,
         ai: Arc::new(Unreachable),
+        files: Arc::new(Unreachable),
     };
     let app = App::new(store, settings, ports);
     let profile =
@@ -259,7 +307,7 @@ async fn a_customer_message_is_answered_by_the_bot_and_observed() {
         });
         let (app, inbox) = app(&database, api.clone(), recorder.clone()).await;
         let (conversation, _) = app
-            .visitor_wrote(&inbox, "visitor-1", "Olá, bom dia!", None)
+            .visitor_wrote(&inbox, "visitor-1", "Olá, bom dia!", None, None)
             .await
             .expect("accepted");
         assert_eq!(conversation.status, ConversationStatus::Bot);
@@ -293,7 +341,7 @@ async fn a_failing_company_api_hands_the_conversation_over_with_the_reason() {
         let (app, inbox) = app(&database, api.clone(), recorder.clone()).await;
         let text = "Quero a segunda via do boleto, meu CPF é 529.982.247-25";
         let (conversation, _) = app
-            .visitor_wrote(&inbox, "visitor-1", text, None)
+            .visitor_wrote(&inbox, "visitor-1", text, None, None)
             .await
             .expect("accepted");
         let conversation = conversation.id;

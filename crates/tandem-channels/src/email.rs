@@ -25,6 +25,8 @@ pub struct InboundEmail {
     /// Sent by a machine (an out-of-office, a bounce, a list): never answer it automatically
     /// (RFC 3834), or two autoresponders will talk forever.
     pub automated: bool,
+    /// The content of each of `message.attachments`, in order.
+    pub contents: Vec<Vec<u8>>,
 }
 
 impl InboundEmail {
@@ -55,12 +57,32 @@ pub struct OutboundEmail {
     pub in_reply_to: Option<String>,
     /// The thread's ids, oldest first, without `<>`.
     pub references: Vec<String>,
+    /// Files sent with it.
+    pub attachments: Vec<EmailFile>,
+}
+
+/// A file attached to an e-mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmailFile {
+    pub file_name: String,
+    pub mime_type: String,
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for EmailFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailFile")
+            .field("file_name", &self.file_name)
+            .field("mime_type", &self.mime_type)
+            .field("bytes", &self.content.len())
+            .finish()
+    }
 }
 
 /// Parses a raw RFC 5322 message. The external id is the Message-ID (`sha256:<hex>` of the raw
 /// bytes when it has none), the sender is From, answers go to Reply-To when present, the text is
 /// the plain-text body (or the HTML one turned into text) cut by [`strip_reply`], and attachments
-/// are described, not kept. A message without a usable From address is malformed.
+/// are described, their contents kept beside them (`contents`). A message without a usable From address is malformed.
 pub fn parse_email(raw: &[u8]) -> Result<InboundEmail, WebhookError> {
     let malformed = |reason: &str| WebhookError::Malformed(reason.to_owned());
     let message = MessageParser::default()
@@ -96,7 +118,10 @@ pub fn parse_email(raw: &[u8]) -> Result<InboundEmail, WebhookError> {
         .date()
         .filter(|date| date.is_valid())
         .and_then(|date| Timestamp::from_second(date.to_timestamp()).ok());
-    let attachments = message.attachments().filter_map(attachment).collect();
+    let (attachments, contents) = message
+        .attachments()
+        .filter_map(|part| attachment(part).map(|found| (found, part.contents().to_vec())))
+        .unzip();
     let subject = message.subject().unwrap_or_default().trim().to_owned();
     let body = body_text(&message);
     // A forwarded e-mail's quoted part is what the customer wants us to read.
@@ -120,6 +145,7 @@ pub fn parse_email(raw: &[u8]) -> Result<InboundEmail, WebhookError> {
         in_reply_to: ids(message.in_reply_to()).into_iter().next(),
         references: ids(message.references()),
         automated: is_automated(&message),
+        contents,
         message_id,
     })
 }
@@ -222,6 +248,9 @@ fn attachment(part: &MessagePart<'_>) -> Option<Attachment> {
         caption: None,
         voice: false,
         needs_transcription: false,
+        file_id: None,
+        size_bytes: None,
+        unavailable: None,
     })
 }
 

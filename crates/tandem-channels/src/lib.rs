@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod email;
+pub mod media;
 pub mod meta;
 pub mod register;
 pub mod telegram;
@@ -85,6 +86,18 @@ pub struct OutboundMessage {
     pub quick_replies: Vec<QuickReply>,
     /// A pre-approved template, required by WhatsApp outside the 24-hour window.
     pub template: Option<Template>,
+    /// A file sent with the text (the text becomes its caption where the channel has one).
+    pub file: Option<OutboundFile>,
+}
+
+/// A file to send, at an address the provider downloads it from (a link to this server that
+/// works for a limited time).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboundFile {
+    pub kind: AttachmentKind,
+    pub url: String,
+    pub file_name: Option<String>,
+    pub mime_type: String,
 }
 
 /// One button of a quick reply.

@@ -10,14 +10,16 @@ use tandem_domain::contact::{Identity, IdentityKind};
 
 use crate::config::TelegramConfig;
 use crate::{
-    Attachment, AttachmentKind, HttpMethod, InboundMessage, OutboundError, OutboundMessage,
-    ProviderRequest, RequestBody, SendOutcome, WebhookError, WebhookEvent, outcome_for_failure,
-    refuse_template, truncate,
+    Attachment, AttachmentKind, HttpMethod, InboundMessage, OutboundError, OutboundFile,
+    OutboundMessage, ProviderRequest, RequestBody, SendOutcome, WebhookError, WebhookEvent,
+    outcome_for_failure, refuse_template, truncate,
 };
 
 /// The longest `sendMessage` text. The Bot API counts UTF-16 code units, so that is what is
 /// counted here (an emoji outside the BMP counts twice).
 const MAX_TEXT_UNITS: usize = 4096;
+/// The longest caption of a file, in UTF-16 code units.
+const MAX_CAPTION_UNITS: usize = 1024;
 
 /// The longest `callback_data` of an inline-keyboard button, in bytes.
 const MAX_CALLBACK_DATA_BYTES: usize = 64;
@@ -77,6 +79,9 @@ pub fn send_request(
             "a Telegram chat id is needed".into(),
         ));
     }
+    if let Some(file) = &message.file {
+        return file_request(api_url, config, to, file, &message.text);
+    }
     if message.text.trim().is_empty() {
         return Err(OutboundError::Unsupported("a Telegram message needs text"));
     }
@@ -110,6 +115,40 @@ pub fn send_request(
         method: HttpMethod::Post,
         // The Bot API authenticates by the token in the path; there is no auth header.
         url: format!("{api}/bot{}/sendMessage", config.bot_token),
+        headers: Vec::new(),
+        body: RequestBody::Json(body),
+    })
+}
+
+/// A file by URL (the Bot API downloads it) with the text as its caption.
+fn file_request(
+    api_url: &str,
+    config: &TelegramConfig,
+    to: &str,
+    file: &OutboundFile,
+    text: &str,
+) -> Result<ProviderRequest, OutboundError> {
+    if text.encode_utf16().count() > MAX_CAPTION_UNITS {
+        return Err(OutboundError::Unsupported(
+            "a Telegram caption holds at most 1024 characters",
+        ));
+    }
+    let (method, field) = match file.kind {
+        AttachmentKind::Image => ("sendPhoto", "photo"),
+        AttachmentKind::Audio => ("sendAudio", "audio"),
+        AttachmentKind::Video => ("sendVideo", "video"),
+        AttachmentKind::Sticker => ("sendSticker", "sticker"),
+        _ => ("sendDocument", "document"),
+    };
+    let chat_id = to.parse::<i64>().map_or_else(|_| json!(to), |id| json!(id));
+    let mut body = json!({"chat_id": chat_id, field: file.url});
+    if !text.trim().is_empty() {
+        body["caption"] = json!(text);
+    }
+    let api = api_url.strip_suffix('/').unwrap_or(api_url);
+    Ok(ProviderRequest {
+        method: HttpMethod::Post,
+        url: format!("{api}/bot{}/{method}", config.bot_token),
         headers: Vec::new(),
         body: RequestBody::Json(body),
     })
@@ -239,6 +278,9 @@ fn attachments(message: &Message, caption: Option<&str>) -> Vec<Attachment> {
         caption: caption.map(str::to_owned),
         voice: false,
         needs_transcription: false,
+        file_id: None,
+        size_bytes: None,
+        unavailable: None,
     };
     let mut found = Vec::new();
     // Telegram lists a photo in several sizes; the largest is the one worth keeping.
@@ -293,6 +335,9 @@ fn attachments(message: &Message, caption: Option<&str>) -> Vec<Attachment> {
             caption: Some(format!("{},{}", location.latitude, location.longitude)),
             voice: false,
             needs_transcription: false,
+            file_id: None,
+            size_bytes: None,
+            unavailable: None,
         });
     }
     found
@@ -441,6 +486,7 @@ mod tests {
             text: text.into(),
             quick_replies,
             template: None,
+            file: None,
         }
     }
 

@@ -147,7 +147,7 @@ pub fn sms_request(
         };
         text.push_str(&format!("{separator}{}. {}", number + 1, reply.title));
     }
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && message.file.is_none() {
         return Err(OutboundError::Unsupported("an SMS needs text"));
     }
     if text.chars().count() > MAX_SMS_CHARS {
@@ -160,6 +160,9 @@ pub fn sms_request(
         ("From".to_owned(), config.from_number.clone()),
         ("Body".to_owned(), text),
     ];
+    if let Some(file) = &message.file {
+        form.push(("MediaUrl".to_owned(), file.url.clone()));
+    }
     if let Some(callback) = status_callback {
         form.push(("StatusCallback".to_owned(), callback.to_owned()));
     }
@@ -433,6 +436,9 @@ fn media(url: Option<&str>, mime_type: Option<&str>) -> Attachment {
         caption: None,
         voice: false,
         needs_transcription: kind == AttachmentKind::Audio,
+        file_id: None,
+        size_bytes: None,
+        unavailable: None,
     }
 }
 
@@ -551,6 +557,7 @@ mod tests {
             text: text.into(),
             quick_replies,
             template: None,
+            file: None,
         }
     }
 
@@ -745,6 +752,9 @@ mod tests {
                 caption: None,
                 voice: false,
                 needs_transcription: false,
+                file_id: None,
+                size_bytes: None,
+                unavailable: None,
             }]
         );
         assert_eq!(message.sent_at, None);

@@ -68,4 +68,6 @@ entity_id!(
     ContactNoteId,
     /// Identifies a person's saved conversation-list view.
     SavedViewId,
+    /// Identifies a stored file (a customer's media, an agent's upload).
+    FileId,
 );

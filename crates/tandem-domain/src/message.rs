@@ -9,7 +9,7 @@ pub use crate::stored_name::UnknownName;
 
 use crate::Timestamp;
 use crate::event::Actor;
-use crate::id::{AccountId, ConversationId, MessageId};
+use crate::id::{AccountId, ConversationId, FileId, MessageId};
 use crate::validation::{ValidationError, Validator};
 
 /// Whether a message came from the customer or goes to them.
@@ -132,8 +132,8 @@ pub struct Message {
     pub created_at: Timestamp,
 }
 
-/// A file or media item that came with a message. Tandem keeps its metadata; the content stays
-/// with the provider until someone fetches it.
+/// A file or media item of a message: the provider's metadata, and once Tandem has fetched
+/// and stored its content, the stored file (`file_id`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub kind: AttachmentKind,
@@ -157,6 +157,43 @@ pub struct Attachment {
     /// Audio waiting to be transcribed before the bot can read it.
     #[serde(default)]
     pub needs_transcription: bool,
+    /// The stored content, once fetched from the provider or uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<FileId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// Why the content could not be fetched and never will be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+impl Attachment {
+    /// Metadata of one kind, with nothing else known yet.
+    pub fn of_kind(kind: AttachmentKind) -> Self {
+        Attachment {
+            kind,
+            media_id: None,
+            url: None,
+            mime_type: None,
+            sha256: None,
+            file_name: None,
+            caption: None,
+            voice: false,
+            needs_transcription: false,
+            file_id: None,
+            size_bytes: None,
+            unavailable: None,
+        }
+    }
+
+    /// Whether Tandem still has to fetch the content from the provider: it names the media
+    /// and holds content (a location does not), and nothing is stored or refused yet.
+    pub fn awaits_fetch(&self) -> bool {
+        self.kind != AttachmentKind::Location
+            && (self.media_id.is_some() || self.url.is_some())
+            && self.file_id.is_none()
+            && self.unavailable.is_none()
+    }
 }
 
 /// What kind of content an attachment holds.
@@ -170,6 +207,41 @@ pub enum AttachmentKind {
     Sticker,
     Location,
     Other,
+}
+
+impl AttachmentKind {
+    const ALL: [AttachmentKind; 7] = [
+        AttachmentKind::Image,
+        AttachmentKind::Audio,
+        AttachmentKind::Video,
+        AttachmentKind::Document,
+        AttachmentKind::Sticker,
+        AttachmentKind::Location,
+        AttachmentKind::Other,
+    ];
+
+    /// The stored and API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentKind::Image => "image",
+            AttachmentKind::Audio => "audio",
+            AttachmentKind::Video => "video",
+            AttachmentKind::Document => "document",
+            AttachmentKind::Sticker => "sticker",
+            AttachmentKind::Location => "location",
+            AttachmentKind::Other => "other",
+        }
+    }
+}
+
+impl FromStr for AttachmentKind {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AttachmentKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| UnknownName(s.to_owned()))
+    }
 }
 
 pub use crate::text::MAX_MESSAGE_CHARS;

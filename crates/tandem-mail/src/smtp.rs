@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::{self, AsyncSmtpTransport};
@@ -75,9 +75,22 @@ fn build(email: &OutboundEmail) -> Result<Message, MailError> {
     if !references.is_empty() {
         builder = builder.references(references.join(" "));
     }
+    if email.attachments.is_empty() {
+        return builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text.clone())
+            .map_err(|error| invalid("message", &error));
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.text.clone()));
+    for file in &email.attachments {
+        let content_type = ContentType::parse(&file.mime_type)
+            .map_err(|error| invalid("attachment type", &error))?;
+        parts = parts.singlepart(
+            Attachment::new(one_line(&file.file_name)).body(file.content.clone(), content_type),
+        );
+    }
     builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(email.text.clone())
+        .multipart(parts)
         .map_err(|error| invalid("message", &error))
 }
 
@@ -175,7 +188,23 @@ mod tests {
             message_id: "out-1@tandem.test".into(),
             in_reply_to: Some("in-1@example.com".into()),
             references: vec!["a@example.com".into(), "in-1@example.com".into()],
+            attachments: Vec::new(),
         }
+    }
+
+    #[test]
+    fn files_go_as_attachments_beside_the_text() {
+        let mut with_file = email();
+        with_file.attachments = vec![tandem_channels::email::EmailFile {
+            file_name: "boleto.pdf".into(),
+            mime_type: "application/pdf".into(),
+            content: b"%PDF-1.4 boleto".to_vec(),
+        }];
+        let raw = String::from_utf8(build(&with_file).unwrap().formatted()).unwrap();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+        assert!(raw.contains("filename=\"boleto.pdf\""), "{raw}");
+        assert!(raw.contains("Olá"), "{raw}");
     }
 
     #[test]

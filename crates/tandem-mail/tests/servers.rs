@@ -49,6 +49,7 @@ fn reply() -> OutboundEmail {
         message_id: "out-1@tandem.test".into(),
         in_reply_to: Some("c1@example.com".into()),
         references: vec!["c0@example.com".into(), "c1@example.com".into()],
+        attachments: Vec::new(),
     }
 }
 

@@ -51,6 +51,11 @@ pub struct Config {
     pub database_url: Option<Secret>,
     /// Where the embedded SQLite database lives.
     pub data_dir: PathBuf,
+    /// Where stored files' content lives; default: `files` in `data_dir`. Every node of one
+    /// database must see the same directory (a shared volume).
+    pub files_dir: Option<PathBuf>,
+    /// The largest file kept, uploaded or fetched from a provider, in bytes.
+    pub max_file_bytes: u64,
     /// A `tracing` filter such as `info` or `tandem_server=debug,info`.
     pub log_level: String,
     pub log_format: LogFormat,
@@ -118,6 +123,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
             data_dir: PathBuf::from("tandem-data"),
+            files_dir: None,
+            max_file_bytes: 20 * 1024 * 1024,
             log_level: "info".into(),
             log_format: LogFormat::Text,
             demo_password: None,
@@ -202,6 +209,14 @@ impl Config {
         }
         if let Some(dir) = environment("TANDEM_DATA_DIR") {
             self.data_dir = PathBuf::from(dir);
+        }
+        if let Some(dir) = environment("TANDEM_FILES_DIR") {
+            self.files_dir = Some(PathBuf::from(dir));
+        }
+        if let Some(max) = environment("TANDEM_MAX_FILE_BYTES") {
+            self.max_file_bytes = max
+                .parse()
+                .with_context(|| format!("TANDEM_MAX_FILE_BYTES={max:?} is not a number"))?;
         }
         if let Some(level) = environment("TANDEM_LOG_LEVEL") {
             self.log_level = level;
@@ -315,6 +330,13 @@ impl Config {
                 .with_context(|| format!("TANDEM_MAIL_POLL_SECONDS={seconds:?} is not a number"))?;
         }
         Ok(())
+    }
+
+    /// The directory of stored files' content.
+    pub fn resolved_files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
     }
 
     /// The database URL to open: the configured one, or SQLite in the data directory.

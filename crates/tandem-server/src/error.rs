@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use tandem_app::error::ConflictKind;
+use tandem_app::files::FileRefused;
 use tandem_app::{AppError, AuthError};
 use tandem_domain::conversation::TransitionError;
 use tandem_domain::validation::{FieldError, ValidationError};
@@ -61,6 +62,9 @@ pub enum ApiError {
     },
     #[error("the body is larger than the server accepts")]
     PayloadTooLarge,
+    /// A file refused for its content (too large: 413; a type not kept: 415; empty: 422).
+    #[error("{0}")]
+    FileRefused(FileRefused),
     /// Too many requests from one address or visitor; try again after the given seconds.
     #[error("too many requests; try again in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
@@ -163,6 +167,15 @@ impl ApiError {
             }
             ApiError::BadRequest { kind, .. } => (StatusCode::BAD_REQUEST, kind.code()),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::FileRefused(FileRefused::TooLarge { .. }) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
+            }
+            ApiError::FileRefused(FileRefused::TypeNotAllowed { .. }) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "file_type_not_allowed")
+            }
+            ApiError::FileRefused(FileRefused::Empty) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "file_empty")
+            }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -248,6 +261,7 @@ impl From<AppError> for ApiError {
             AppError::Transition(error) => ApiError::Transition(error),
             AppError::Invalid(error) => ApiError::Validation(error),
             AppError::Forbidden => ApiError::Forbidden,
+            AppError::FileRefused(refused) => ApiError::FileRefused(refused),
             AppError::Unavailable => ApiError::Unavailable,
             AppError::AiUnavailable { code, message } => ApiError::AiUnavailable { code, message },
             AppError::Internal(cause) => ApiError::Internal(cause),

@@ -8,6 +8,7 @@ mod client_ip;
 pub mod config;
 mod error;
 mod extract;
+mod file_storage;
 pub mod metrics;
 mod outbound;
 mod rate_limit;
@@ -37,6 +38,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use file_storage::DirectoryFiles;
 use metrics::Metrics;
 use outbound::external_bot::HttpExternalBots;
 use outbound::guard::OutboundGuard;
@@ -208,6 +210,14 @@ pub async fn start_with_clock(
         mailer: SmtpMailer::from_config(config.smtp_url.as_ref(), config.mail_from.as_deref())?
             .map(|mailer| Arc::new(mailer) as Arc<dyn tandem_app::ports::SystemMailer>),
         ai: Arc::new(LanguageModels::new(&guard, embedded_model(config).await?)),
+        files: Arc::new(
+            DirectoryFiles::new(config.resolved_files_dir()).with_context(|| {
+                format!(
+                    "creating the files directory {}",
+                    config.resolved_files_dir().display()
+                )
+            })?,
+        ),
     };
     if config.smtp_url.is_none() {
         tracing::warn!(
@@ -225,6 +235,7 @@ pub async fn start_with_clock(
         },
         deliveries: webhooks,
         mail_poll_interval: Duration::from_secs(config.mail_poll_seconds.max(1)),
+        max_file_bytes: config.max_file_bytes.max(1),
     };
     let app = App::new(store, settings, ports);
     let demo = if config.seed_demo {

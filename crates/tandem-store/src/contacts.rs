@@ -318,6 +318,11 @@ impl Store {
         )
         .await?;
         conn.execute(
+            "UPDATE files SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
+            args![into, account_id, from],
+        )
+        .await?;
+        conn.execute(
             "UPDATE contact_identities SET contact_id = $1 WHERE account_id = $2 AND contact_id = $3",
             args![into, account_id, from],
         )

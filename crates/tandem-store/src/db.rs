@@ -14,8 +14,8 @@ use crate::group_commit::GroupTx;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{
-    AccountId, CannedResponseId, ContactId, ContactNoteId, ConversationId, EventId, InboxId,
-    LearningSuggestionId, MessageId, SavedViewId, TeamId, TokenId, UserId,
+    AccountId, CannedResponseId, ContactId, ContactNoteId, ConversationId, EventId, FileId,
+    InboxId, LearningSuggestionId, MessageId, SavedViewId, TeamId, TokenId, UserId,
 };
 
 /// A value bound to a `$N` placeholder.
@@ -75,7 +75,8 @@ id_args!(
     CannedResponseId,
     LearningSuggestionId,
     ContactNoteId,
-    SavedViewId
+    SavedViewId,
+    FileId
 );
 
 /// `$first, $first+1, ...`: `count` placeholders, for an `IN (...)` list or a row of values.

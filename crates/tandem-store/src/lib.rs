@@ -43,6 +43,7 @@ mod delivery_signals;
 mod error;
 mod events;
 mod file_modes;
+mod files;
 mod group_commit;
 mod inboxes;
 mod labels;
@@ -103,6 +104,7 @@ pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate
 pub use db::Backend;
 pub use delivery_signals::Outbox;
 pub use error::{Conflict, StoreError};
+pub use files::{MediaFetch, MediaFetchOutcome, StoredFile};
 pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
 pub use learning::{
     LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,

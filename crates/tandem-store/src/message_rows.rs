@@ -61,7 +61,7 @@ pub(crate) async fn insert_bot_message(
 }
 
 /// Attachments as the JSON column stores them.
-fn attachments_json(attachments: &[Attachment]) -> serde_json::Value {
+pub(crate) fn attachments_json(attachments: &[Attachment]) -> serde_json::Value {
     // Structs of strings, booleans and unit enums always serialise.
     #[allow(clippy::expect_used)]
     serde_json::to_value(attachments).expect("attachments serialise")

@@ -19,6 +19,7 @@ use crate::conversation_rows::{
 use crate::db::{Backend, Conn, args};
 use crate::error::is_unique_violation;
 use crate::events::{Written, record};
+use crate::files::link_message_files;
 use crate::inboxes::{INBOX_RULE_COLUMNS, InboxRuleRow, InboxRules, inbox_rules};
 use crate::message_rows::insert_message;
 use crate::outbox::enqueue_outbound;
@@ -70,6 +71,8 @@ pub struct AgentMessage {
     pub is_private: bool,
     /// The author may reply to a conversation someone else owns.
     pub may_override: bool,
+    /// Files uploaded to the conversation, sent with the text.
+    pub attachments: Vec<Attachment>,
 }
 
 /// One page of a transcript, oldest first.
@@ -344,6 +347,7 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Err(InboundFailure::LostRace),
             other => other?,
         }
+        link_message_files(&mut conn, inbound.inbox_id, contact_id, &message, now).await?;
         let mut announcements = Announcements::default();
         let events = record(
             &mut conn,
@@ -396,7 +400,7 @@ impl Store {
             delivery_status: (!agent_message.is_private && rules.sends_outbound())
                 .then_some(DeliveryStatus::Pending),
             delivery_error: None,
-            attachments: Vec::new(),
+            attachments: agent_message.attachments.clone(),
             channel_data: None,
             created_at: now,
         };
@@ -411,6 +415,14 @@ impl Store {
             }
         }
         insert_message(&mut conn, conversation.inbox_id, &message).await?;
+        link_message_files(
+            &mut conn,
+            conversation.inbox_id,
+            conversation.contact_id,
+            &message,
+            now,
+        )
+        .await?;
         if !message.is_private {
             enqueue_outbound(&mut conn, &rules, &message, conversation.inbox_id).await?;
         }

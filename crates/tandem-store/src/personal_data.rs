@@ -382,6 +382,37 @@ pub const REGISTRY: &[Table] = &[
         of_contact: Some((OF_CONVERSATIONS, Erase::Delete)),
     },
     Table {
+        name: "media_fetches",
+        columns: &[
+            plain("message_id"),
+            plain("attachment_index"),
+            plain("account_id"),
+            plain("inbox_id"),
+            plain("conversation_id"),
+            plain("attempts"),
+            plain("next_attempt_at"),
+        ],
+        of_contact: Some((OF_CONVERSATIONS, Erase::Delete)),
+    },
+    Table {
+        name: "files",
+        columns: &[
+            plain("id"),
+            plain("account_id"),
+            plain("inbox_id"),
+            plain("contact_id"),
+            plain("conversation_id"),
+            plain("message_id"),
+            plain("kind"),
+            plain("mime_type"),
+            contact("file_name"),
+            plain("size_bytes"),
+            plain("sha256"),
+            plain("created_at"),
+        ],
+        of_contact: Some(("account_id = $1 AND contact_id = $2", Erase::Delete)),
+    },
+    Table {
         name: "sla_clocks",
         columns: &[
             plain("conversation_id"),

@@ -24,7 +24,7 @@ fn optional_timestamp(millis: Option<i64>) -> Result<Option<Timestamp>, StoreErr
     millis.map(timestamp).transpose()
 }
 
-fn parse<T: std::str::FromStr>(column: &str, value: &str) -> Result<T, StoreError> {
+pub(crate) fn parse<T: std::str::FromStr>(column: &str, value: &str) -> Result<T, StoreError> {
     value
         .parse()
         .map_err(|_| StoreError::corrupt(format!("{column} = {value:?}")))

@@ -232,6 +232,8 @@ impl Store {
             match conversation.action {
                 RetentionAction::Delete => {
                     for table in [
+                        "media_fetches",
+                        "files",
                         "channel_deliveries",
                         "unanswered_questions",
                         "sla_clocks",
@@ -270,7 +272,12 @@ impl Store {
                         )
                         .await?;
                     }
-                    for table in ["unanswered_questions", "message_translations"] {
+                    for table in [
+                        "unanswered_questions",
+                        "message_translations",
+                        "media_fetches",
+                        "files",
+                    ] {
                         conn.execute(
                             &format!(
                                 "DELETE FROM {table} WHERE account_id = $1 AND conversation_id = $2"

@@ -127,6 +127,39 @@ impl Store {
         Ok(contact_id)
     }
 
+    /// The contact a widget visitor is, if they have one yet.
+    pub async fn visitor_contact_id(
+        &self,
+        account_id: AccountId,
+        visitor: &Identity,
+    ) -> Result<Option<ContactId>, StoreError> {
+        let mut conn = self.read().await?;
+        identity_owner(&mut conn, account_id, visitor).await
+    }
+
+    /// The contact a widget visitor is, made now if the visitor has not written yet (a file
+    /// sent before any message belongs to someone).
+    pub async fn visitor_contact(
+        &self,
+        account_id: AccountId,
+        visitor: &Identity,
+        now: Timestamp,
+    ) -> Result<ContactId, StoreError> {
+        let mut conn = self.write().await?;
+        if let Some(contact) = identity_owner(&mut conn, account_id, visitor).await? {
+            conn.commit().await?;
+            return Ok(contact);
+        }
+        let contact = NewContact {
+            name: None,
+            attributes: Attributes::new(),
+            identities: vec![visitor.clone()],
+        };
+        let contact_id = insert_contact(&mut conn, account_id, &contact, now).await?;
+        conn.commit().await?;
+        Ok(contact_id)
+    }
+
     /// The widget visitor id of a contact, if it came through the widget.
     pub async fn web_visitor_of(
         &self,

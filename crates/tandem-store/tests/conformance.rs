@@ -594,6 +594,7 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
                 text: "Olá, Maria!".into(),
                 is_private: false,
                 may_override: false,
+                attachments: Vec::new(),
             },
             at(2),
         )
@@ -608,6 +609,7 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
                 text: "cliente VIP".into(),
                 is_private: true,
                 may_override: false,
+                attachments: Vec::new(),
             },
             at(3),
         )
@@ -705,6 +707,7 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
                 text: "Primeira".into(),
                 is_private: false,
                 may_override: false,
+                attachments: Vec::new(),
             },
             at(200),
         )
@@ -720,6 +723,7 @@ async fn outbox_leases_and_completes(store: &Store, backend: Backend) {
                 text: "Segunda".into(),
                 is_private: false,
                 may_override: false,
+                attachments: Vec::new(),
             },
             at(201),
         )
@@ -1144,6 +1148,7 @@ async fn channel_replies_are_queued_claimed_once_and_reported_forward_only(
                 text: "Olá!".into(),
                 is_private: false,
                 may_override: true,
+                attachments: Vec::new(),
             },
             at(2),
         )
@@ -1246,6 +1251,7 @@ async fn channel_jobs_leave_in_order_one_conversation_at_a_time(store: &Store, b
                         text: text.into(),
                         is_private: false,
                         may_override: true,
+                        attachments: Vec::new(),
                     },
                     at(2 + i64::try_from(n).expect("small")),
                 )
@@ -1743,6 +1749,7 @@ async fn reports_sum_the_facts_of_the_account(store: &Store, _: Backend) {
         text: "Bom dia, Maria".into(),
         is_private: false,
         may_override: false,
+        attachments: Vec::new(),
     };
     store
         .append_agent_message(tenant.account_id, &reply, at(220))
@@ -2051,6 +2058,7 @@ async fn facts_stay_whole_under_concurrent_writers() {
                 text: format!("resposta {n}"),
                 is_private: false,
                 may_override: true,
+                attachments: Vec::new(),
             };
             tasks.push(tokio::spawn(async move {
                 writer
@@ -2463,6 +2471,7 @@ async fn unanswered_questions_are_recorded_with_the_answer_a_person_gave(
         text: text.into(),
         is_private,
         may_override: true,
+        attachments: Vec::new(),
     };
     let questions = store
         .learning_questions(tenant.account_id, 10)
@@ -2927,6 +2936,7 @@ async fn reply(store: &Store, tenant: &Tenant, conversation_id: ConversationId, 
                 text: "Olá!".into(),
                 is_private: false,
                 may_override: true,
+                attachments: Vec::new(),
             },
             now,
         )

@@ -408,10 +408,14 @@ impl App {
         let customer = language_of(&customer_words.join("\n"));
         let agent = language_of(&text);
         let (Some(customer), Some(agent)) = (customer, agent) else {
-            return self.reply(principal, conversation_id, text, false).await;
+            return self
+                .reply(principal, conversation_id, text, false, None)
+                .await;
         };
         if customer == agent {
-            return self.reply(principal, conversation_id, text, false).await;
+            return self
+                .reply(principal, conversation_id, text, false, None)
+                .await;
         }
         let subject = AiService::subject(account_id, principal.user_id(), Some(conversation_id));
         let translated = self
@@ -419,7 +423,7 @@ impl App {
             .translate(&subject, &text, Some(agent), customer)
             .await?;
         let (conversation, message, events) = self
-            .reply(principal, conversation_id, translated, false)
+            .reply(principal, conversation_id, translated, false, None)
             .await?;
         self.store()
             .save_message_translation(

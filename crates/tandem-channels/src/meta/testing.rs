@@ -41,6 +41,7 @@ pub(super) fn outbound(text: &str, options: usize) -> OutboundMessage {
             })
             .collect(),
         template: None,
+        file: None,
     }
 }
 

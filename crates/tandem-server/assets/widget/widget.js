@@ -6,6 +6,10 @@
  * use is one conversation, and one contact with their other channels.
  * The widget's own texts start in that language (else the browser's) and then follow the
  * conversation's: the language the server gives, else the one its bot and agents write in.
+ * Files: the paper clip, a drop on the panel or a paste in the text box sends each file as a
+ * message of its own; files of messages are fetched with the visitor's token and shown from
+ * blob: URLs (a page with a CSP needs blob: in img-src and media-src; pictures fall back to
+ * data: URLs).
  * Everything lives in a shadow root; all message text is set with textContent. */
 (function () {
   'use strict';
@@ -31,7 +35,9 @@
       rate: 'Como foi o atendimento?', star: '{} de 5 estrelas', comment: 'Comentário (opcional)',
       submit: 'Enviar avaliação', thanks: 'Obrigado pela sua avaliação!',
       rateError: 'Não foi possível enviar. Tente de novo.',
-      online: 'Online', connecting: 'Conectando…', unavailable: 'O chat não está disponível.'
+      online: 'Online', connecting: 'Conectando…', unavailable: 'O chat não está disponível.',
+      attach: 'Enviar arquivo', drop: 'Solte os arquivos para enviar', image: 'Imagem', file: 'Arquivo',
+      fileError: 'Arquivo indisponível'
     },
     es: {
       title: 'Atención', open: 'Abrir el chat', close: 'Cerrar el chat',
@@ -43,7 +49,9 @@
       rate: '¿Cómo fue la atención?', star: '{} de 5 estrellas', comment: 'Comentario (opcional)',
       submit: 'Enviar calificación', thanks: '¡Gracias por tu calificación!',
       rateError: 'No se pudo enviar. Inténtalo de nuevo.',
-      online: 'En línea', connecting: 'Conectando…', unavailable: 'El chat no está disponible.'
+      online: 'En línea', connecting: 'Conectando…', unavailable: 'El chat no está disponible.',
+      attach: 'Enviar archivo', drop: 'Suelta los archivos para enviarlos', image: 'Imagen', file: 'Archivo',
+      fileError: 'Archivo no disponible'
     },
     en: {
       title: 'Support', open: 'Open chat', close: 'Close chat',
@@ -55,7 +63,9 @@
       rate: 'How was the service?', star: '{} of 5 stars', comment: 'Comment (optional)',
       submit: 'Send rating', thanks: 'Thank you for your rating!',
       rateError: 'Could not send. Please try again.',
-      online: 'Online', connecting: 'Connecting…', unavailable: 'The chat is not available.'
+      online: 'Online', connecting: 'Connecting…', unavailable: 'The chat is not available.',
+      attach: 'Send a file', drop: 'Drop files to send', image: 'Image', file: 'File',
+      fileError: 'File unavailable'
     }
   };
   var lang = [me.getAttribute('data-language')]
@@ -152,7 +162,24 @@
     '#tw-input{flex:1;resize:none;border:1px solid #d5d9e0;border-radius:20px;padding:9px 14px;font:inherit;color:inherit;height:40px;max-height:120px;outline:none}',
     '#tw-input:focus{border-color:var(--a)}',
     '#tw-input::placeholder,#tw-rating-comment::placeholder{color:#6b7280;opacity:1}',
-    '#tw-send{width:40px;height:40px;border:0;border-radius:50%;background:var(--a);color:#fff;display:grid;place-items:center}'
+    '#tw-send{width:40px;height:40px;border:0;border-radius:50%;background:var(--a);color:#fff;display:grid;place-items:center}',
+    '.tandem-attach{width:40px;height:40px;border:0;border-radius:50%;background:none;color:#5f6675;display:grid;place-items:center;flex:none}',
+    '.tandem-attach:hover:not(:disabled){color:var(--a);background:#f0f2f6}',
+    '.tandem-files{display:flex;flex-direction:column;align-items:inherit;gap:4px;max-width:100%}',
+    '.tw-text+.tandem-files{margin-top:4px}',
+    '.tandem-file{max-width:100%}',
+    '.tw-pic{display:block;border-radius:14px}',
+    '.tandem-file img{display:block;max-width:240px;max-height:240px;border-radius:14px;border:1px solid #e3e6eb;background:#fff}',
+    '.tandem-file audio{display:block;width:250px;max-width:100%}',
+    '.tandem-file video{display:block;max-width:100%;max-height:240px;border-radius:14px;background:#000}',
+    '.tw-doc{display:inline-flex;align-items:center;gap:8px;max-width:100%;padding:8px 12px;border-radius:16px;background:#fff;border:1px solid #e3e6eb;color:#1f2430;text-decoration:none}',
+    '.tw-doc:hover .tw-doc-name{text-decoration:underline}.tw-doc-name{overflow-wrap:anywhere}',
+    '.tw-size{font-size:12px;color:#5f6675;white-space:nowrap}',
+    '.tw-customer .tw-doc{background:var(--a);border-color:transparent;color:#fff}.tw-customer .tw-size{color:inherit}',
+    '.tw-agent .tw-doc{background:#e6f5ec;border-color:#cfe9da}',
+    '.tw-missing{font-size:12.5px;color:#8a1c1c}',
+    '.tw-failed .tandem-files{outline:2px solid #f5c2c2;outline-offset:2px;border-radius:14px}',
+    '#tw-drop{position:absolute;inset:0;z-index:5;display:grid;place-items:center;padding:24px;text-align:center;font-size:15px;font-weight:600;color:var(--a);background:rgba(255,255,255,.94);border:3px dashed var(--a);border-radius:inherit;pointer-events:none}'
   ].join('\n');
 
   /* ---------- DOM helpers ---------- */
@@ -181,6 +208,8 @@
   var I_X = 'M6 6l12 12M18 6L6 18';
   var I_SEND = 'M3 20.5l18.5-8.5L3 3.5l.01 6.6L15 12 3.01 13.9z';
   var I_PERSON = 'M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7.5 9.5a7.5 7.5 0 0 1 15 0';
+  var I_CLIP = 'M21.4 11.1l-8.5 8.5a5.5 5.5 0 0 1-7.8-7.8l8.5-8.5a3.7 3.7 0 0 1 5.2 5.2l-8.5 8.5a1.8 1.8 0 0 1-2.6-2.6l7.8-7.8';
+  var I_FILE = 'M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zm0 0v5h5';
 
   /* Text with http(s) links made clickable; still only text nodes and <a> built by hand. */
   function fillText(el, text) {
@@ -195,6 +224,14 @@
   }
   function clock(t) {
     try { return new Date(t).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return ''; }
+  }
+  /* A file size as "820 B", "14 KB", "1.2 MB"; '' when unknown. */
+  function size(n) {
+    if (typeof n !== 'number' || !(n >= 0)) return '';
+    var units = ['B', 'KB', 'MB', 'GB'], i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    var digits = i && n < 10 ? 1 : 0;
+    try { return n.toLocaleString(lang, { maximumFractionDigits: digits }) + ' ' + units[i]; } catch (e) { return n.toFixed(digits) + ' ' + units[i]; }
   }
   function uuid() {
     var c = window.crypto;
@@ -269,6 +306,11 @@
   var body = h('div', { class: 'tw-body' }, [list, typingEl, rating]);
   var input = label(h('textarea', { id: 'tw-input', rows: 1, maxlength: 4000 }), { placeholder: 'input', 'aria-label': 'input' });
   var sendBtn = label(h('button', { id: 'tw-send', type: 'button', onclick: submit }, [icon(I_SEND, 'tw-fill')]), { 'aria-label': 'send', title: 'send' });
+  var fileInput = h('input', { type: 'file', class: 'tandem-attach-input', multiple: true, hidden: true, 'data-testid': 'tandem-attach-input' });
+  var attachBtn = label(h('button', {
+    type: 'button', class: 'tandem-attach', 'data-testid': 'tandem-attach', onclick: function () { fileInput.click(); }
+  }, [icon(I_CLIP)]), { 'aria-label': 'attach', title: 'attach' });
+  var dropHint = label(h('div', { id: 'tw-drop', hidden: true }), { text: 'drop' });
   var handoverBtn = h('button', { id: 'tw-handover', type: 'button', onclick: handover }, [icon(I_PERSON), label(h('span'), { text: 'human' })]);
   var panel = h('section', { id: 'tw-panel', role: 'dialog', hidden: true }, [
     h('header', { class: 'tw-head' }, [
@@ -278,7 +320,8 @@
     ]),
     queue, error, body,
     h('div', { class: 'tw-actions' }, [handoverBtn]),
-    h('div', { class: 'tw-compose' }, [input, sendBtn])
+    h('div', { class: 'tw-compose' }, [attachBtn, input, sendBtn, fileInput]),
+    dropHint
   ]);
   /* The inbox's name once known, else "Support" in the widget's language. */
   var inboxName = '';
@@ -319,6 +362,67 @@
   });
   panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') toggle(false); });
 
+  /* ---------- files in ---------- */
+  fileInput.addEventListener('change', function () {
+    sendFiles(fileInput.files);
+    fileInput.value = ''; /* the same file may be chosen again */
+  });
+  /* A screenshot, a picture copied in a browser, a file copied in a file manager; text copied
+   * from an office program brings a picture of itself along with its text and HTML: that is text. */
+  input.addEventListener('paste', function (e) {
+    var data = e.clipboardData;
+    if (!data) return;
+    var types = Array.prototype.slice.call(data.types || []);
+    if (types.indexOf('text/plain') >= 0 && types.indexOf('text/html') >= 0) return;
+    var files = Array.prototype.slice.call(data.files || []);
+    if (!files.length) {
+      files = Array.prototype.slice.call(data.items || []).filter(function (item) { return item.kind === 'file'; })
+        .map(function (item) { return item.getAsFile(); }).filter(Boolean);
+    }
+    if (!files.length) return;
+    e.preventDefault();
+    sendFiles(files);
+  });
+  /* Files dragged over the panel show "drop files to send"; dropped ones are sent. */
+  var dragDepth = 0;
+  function carriesFiles(e) {
+    return !!e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types || [], 'Files') >= 0 && !input.disabled;
+  }
+  function dropping(on) {
+    dropHint.hidden = !on;
+    panel.classList.toggle('tw-dropping', on);
+  }
+  panel.addEventListener('dragenter', function (e) {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    dragDepth++;
+    dropping(true);
+  });
+  panel.addEventListener('dragover', function (e) {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  panel.addEventListener('dragleave', function (e) {
+    if (!carriesFiles(e)) return;
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) dropping(false);
+  });
+  panel.addEventListener('drop', function (e) {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    dragDepth = 0;
+    dropping(false);
+    sendFiles(e.dataTransfer.files);
+  });
+  /* A picture or player that loads after its message was placed makes the list taller: a
+   * visitor reading the end stays there. */
+  var stick = true;
+  body.addEventListener('scroll', function () { stick = body.scrollHeight - body.scrollTop - body.clientHeight < 60; });
+  ['load', 'loadedmetadata'].forEach(function (type) {
+    body.addEventListener(type, function () { if (stick) scrollDown(); }, true);
+  });
+
   /* ---------- state ---------- */
   var token = null, conv = null, convId = null, inflight = 0, deferred = [], ratedId = null, score = 0;
   var known = new Map();        // message id -> element
@@ -326,23 +430,44 @@
   var ready, setReady;
   ready = new Promise(function (r) { setReady = r; });
 
-  function call(method, path, payload, again) {
+  /* A request with the visitor's token (`type`, `body`: the body's content type and the body, if
+   * any); on 401 the visitor registers again and it is sent once more. Resolves to the response. */
+  function request(method, path, type, payload, again) {
     return (path === '/visitors' ? Promise.resolve() : ready).then(function () {
       var headers = {};
       if (token) headers.Authorization = 'Bearer ' + token;
-      if (payload !== undefined) headers['Content-Type'] = 'application/json';
-      return fetch(API + path, { method: method, headers: headers, body: payload === undefined ? undefined : JSON.stringify(payload) });
+      if (type) headers['Content-Type'] = type;
+      return fetch(API + path, { method: method, headers: headers, body: payload });
     }).then(function (r) {
       if (r.status === 401 && !again && path !== '/visitors') {
-        return register().then(function () { return call(method, path, payload, true); });
+        return register().then(function () { return request(method, path, type, payload, true); });
       }
-      return r.json().catch(function () { return null; }).then(function (data) {
-        if (r.ok) return data;
-        var e = new Error((data && data.error && data.error.message) || 'HTTP ' + r.status);
-        e.status = r.status;
-        e.code = data && data.error && data.error.code;
-        throw e;
-      });
+      return r;
+    });
+  }
+  /* The JSON of an answer, or an Error with the server's message, `status` and `code`. */
+  function answer(r) {
+    return r.json().catch(function () { return null; }).then(function (data) {
+      if (r.ok) return data;
+      var e = new Error((data && data.error && data.error.message) || 'HTTP ' + r.status);
+      e.status = r.status;
+      e.code = data && data.error && data.error.code;
+      throw e;
+    });
+  }
+  function call(method, path, payload) {
+    if (payload === undefined) return request(method, path).then(answer);
+    return request(method, path, 'application/json', JSON.stringify(payload)).then(answer);
+  }
+  /* Stores a file (its raw bytes); resolves to {id, kind, mime_type, file_name, size_bytes}. */
+  function uploadFile(file) {
+    return request('POST', '/files?name=' + encodeURIComponent(file.name || 'file'), file.type || 'application/octet-stream', file).then(answer);
+  }
+  /* The bytes of a stored file, as a Blob. */
+  function fetchFile(id) {
+    return request('GET', '/files/' + encodeURIComponent(id)).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.blob();
     });
   }
 
@@ -367,29 +492,144 @@
 
   /* ---------- messages ---------- */
   var KINDS = { customer: 1, bot: 1, agent: 1, system: 1 };
+  /* A message: its text bubble (none for a file alone), its files, the line under them. */
   function messageEl(m) {
     var who = KINDS[m.author] ? m.author : 'system';
-    var text = h('div', { class: 'tw-text' });
-    fillText(text, String(m.text == null ? '' : m.text));
+    var files = Array.isArray(m.files) ? m.files : [];
+    var words = String(m.text == null ? '' : m.text);
+    var text = null;
+    if (words || !files.length) {
+      text = h('div', { class: 'tw-text' });
+      fillText(text, words);
+    }
+    var box = files.length ? h('div', { class: 'tandem-files' }) : null;
     var el = h('div', { class: 'tw-message tw-' + who, 'data-message-id': m.id == null ? null : m.id }, [
       m.author_name && who !== 'customer' ? h('div', { class: 'tw-author', text: m.author_name }) : null,
       text,
+      box,
       h('div', { class: 'tw-meta' })
     ]);
     el._who = who;
     el._name = m.author_name || '';
     el._t = Date.parse(m.created_at) || Date.now();
     el._choices = Array.isArray(m.choices) ? m.choices : [];
+    el._urls = [];
+    files.forEach(function (f) { box.append(fileEl(f, el)); });
     paintMeta(el);
     return el;
   }
-  /* The line under a bubble: its time, "Sending…", or "Not sent." with a retry button. */
+  /* The line under a bubble: its time, "Sending…", or "Not sent." (or why a file was refused)
+   * with a retry button when trying again can help. */
   function paintMeta(el) {
     var meta = el.querySelector('.tw-meta');
     if (el.classList.contains('tw-failed')) {
-      meta.textContent = S.failed;
-      meta.append(h('button', { type: 'button', class: 'tw-retry', text: S.retry, onclick: function () { post(el); } }));
+      meta.textContent = el._why || S.failed;
+      if (!el._final) meta.append(h('button', { type: 'button', class: 'tw-retry', text: S.retry, onclick: function () { post(el); } }));
     } else meta.textContent = el.classList.contains('tw-pending') ? S.sending : clock(el._t);
+  }
+
+  /* ---------- files ---------- */
+  var PLAYERS = { audio: 1, video: 1 };
+  /* One file of message `el`: a picture (opening in a new tab), a player, or a download link with
+   * the size. Its bytes need the visitor's token, which an <img src> cannot send: they are fetched
+   * and shown from a blob: URL (`f.blob`: the visitor's own file, just sent). A page whose CSP
+   * refuses blob: pictures gets a data: URL; one the browser cannot show becomes a link. */
+  function fileEl(f, el) {
+    var kind = f.kind === 'sticker' ? 'image' : f.kind;
+    var name = f.file_name || (kind === 'image' ? S.image : S.file);
+    var box = h('div', { class: 'tandem-file tandem-file-' + kind, 'data-file-id': f.id == null ? null : f.id });
+    if (kind !== 'image' && !PLAYERS[kind]) {
+      box.append(docLink(f, name, el));
+      return box;
+    }
+    fileBlob(f).then(function (blob) {
+      var url = objectUrl(blob, el), shown;
+      if (kind === 'image') {
+        var img = h('img', { src: url, alt: name });
+        shown = h('a', { class: 'tw-pic', href: url, target: '_blank', rel: 'noopener', title: name }, [img]);
+        img.addEventListener('error', function () {
+          if (img._data) return shown.replaceWith(docLink(f, name, el, url));
+          img._data = true;
+          dataUrl(blob).then(function (data) { img.src = data; }, function () { shown.replaceWith(docLink(f, name, el, url)); });
+        });
+      } else {
+        shown = h(kind, { src: url, controls: true, preload: 'metadata', 'aria-label': name });
+      }
+      box.append(shown);
+    }, function () {
+      box.append(h('div', { class: 'tw-missing', role: 'note', text: S.fileError + ': ' + name }));
+    });
+    return box;
+  }
+  /* A link that downloads the file; the bytes are fetched on the first click (`url`: already known). */
+  function docLink(f, name, el, url) {
+    var bytes = size(f.size_bytes);
+    var a = h('a', { class: 'tw-doc', href: url || '#', download: f.file_name || '' }, [
+      icon(I_FILE),
+      h('span', { class: 'tw-doc-name', text: name }),
+      bytes ? h('span', { class: 'tw-size', text: bytes }) : null
+    ]);
+    if (url || f.blob) {
+      if (!url) blobUrl(f, el).then(function (u) { a.href = u; });
+      return a;
+    }
+    a.addEventListener('click', function (e) {
+      if (a._url) return;
+      e.preventDefault();
+      blobUrl(f, el).then(function (u) {
+        a._url = a.href = u;
+        a.click();
+      }, function () { a.title = S.fileError; });
+    });
+    return a;
+  }
+  function fileBlob(f) {
+    return f.blob ? Promise.resolve(f.blob) : fetchFile(f.id);
+  }
+  /* A blob: URL of message `el`'s file, let go of when the message is (forget). */
+  function objectUrl(blob, el) {
+    var url = URL.createObjectURL(blob);
+    el._urls.push(url);
+    return url;
+  }
+  function blobUrl(f, el) {
+    return fileBlob(f).then(function (blob) { return objectUrl(blob, el); });
+  }
+  function dataUrl(blob) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = reject;
+      reader.readAsDataURL(blob);
+    });
+  }
+  function forget(el) {
+    (el._urls || []).forEach(function (url) { URL.revokeObjectURL(url); });
+    el._urls = [];
+  }
+  function kindOf(type) {
+    var main = String(type || '').split('/')[0];
+    return main === 'image' || main === 'audio' || main === 'video' ? main : 'document';
+  }
+  /* Each file is a message of its own, shown at once from the visitor's copy and sent in turn. */
+  var fileQueue = Promise.resolve();
+  function sendFiles(picked) {
+    if (input.disabled) return;
+    Array.prototype.slice.call(picked || []).forEach(function (file) {
+      if (!(file instanceof Blob)) return;
+      var el = messageEl({
+        author: 'customer', created_at: new Date().toISOString(),
+        files: [{ kind: kindOf(file.type), file_name: file.name, mime_type: file.type, size_bytes: file.size, blob: file }]
+      });
+      el._cid = uuid();
+      el._body = '';
+      el._file = file;
+      el.classList.add('tw-pending');
+      paintMeta(el);
+      list.append(el);
+      refresh();
+      fileQueue = fileQueue.then(function () { return post(el); });
+    });
   }
   function notice(name, t) {
     announced.add(name);
@@ -457,16 +697,30 @@
   function post(el) {
     el.classList.remove('tw-failed');
     el.classList.add('tw-pending');
+    el._why = null;
+    el._final = false;
     paintMeta(el);
     inflight++;
     if (!conv || conv.status === 'bot' || conv.status === 'resolved') {
       typing(true, null, 15000);
       holdUntil = Date.now() + 800;
     }
-    call('POST', '/messages', { text: el._body, client_id: el._cid }).then(function (m) {
+    /* A file is stored first (once: a retry after a failed message reuses it). */
+    var stored = el._file && !el._fileId ? uploadFile(el._file).then(function (f) { el._fileId = f.id; }, function (e) {
+      if (e.status >= 400 && e.status < 500) {
+        el._why = e.message;
+        el._final = e.status === 413 || e.status === 415;
+      }
+      throw e;
+    }) : Promise.resolve();
+    return stored.then(function () {
+      var payload = { text: el._body, client_id: el._cid };
+      if (el._fileId) payload.file_id = el._fileId;
+      return call('POST', '/messages', payload);
+    }).then(function (m) {
       el.classList.remove('tw-pending');
       var id = String(m.id);
-      if (known.has(id) && known.get(id) !== el) { el.remove(); return; }
+      if (known.has(id) && known.get(id) !== el) { forget(el); el.remove(); return; }
       el.setAttribute('data-message-id', id);
       known.set(id, el);
       el._t = Date.parse(m.created_at) || el._t;
@@ -683,7 +937,7 @@
         label(error, { text: 'unavailable' });
         error.hidden = false;
         status.hidden = true;
-        input.disabled = sendBtn.disabled = handoverBtn.disabled = true;
+        input.disabled = sendBtn.disabled = handoverBtn.disabled = attachBtn.disabled = true;
       } else reconnect();
     });
   }

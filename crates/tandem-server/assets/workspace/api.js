@@ -42,6 +42,11 @@ async function request(method, path, body) {
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return answer(response, path);
+}
+
+/** The parsed JSON of a response (null for an empty body); an ApiError for a failed one. */
+async function answer(response, path) {
   const text = await response.text();
   let data = null;
   try {
@@ -63,6 +68,30 @@ export const post = (path, body) => request("POST", path, body);
 export const put = (path, body) => request("PUT", path, body);
 export const patch = (path, body) => request("PATCH", path, body);
 export const del = (path) => request("DELETE", path);
+
+/**
+ * Uploads `file` (a File or Blob) as the raw body of a POST to `path` (e.g.
+ * `/conversations/{id}/files`), its name in `?name=`; resolves to the stored file
+ * ({id, kind, mime_type, file_name, size_bytes}). Errors as for the other calls (413
+ * `file_too_large`, 415 `file_type_not_allowed` carry the server's message).
+ */
+export async function upload(path, file) {
+  const headers = { Accept: "application/json", "Content-Type": file.type || "application/octet-stream" };
+  if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(BASE + path + query({ name: file.name || "file" }), {
+    method: "POST",
+    headers,
+    credentials: "same-origin",
+    body: file,
+  });
+  return answer(response, path);
+}
+
+/** Where a stored file is served (the session cookie is enough, also in `<img src>`); with
+ * `download`, the server always sends it as a download. */
+export function fileUrl(id, download = false) {
+  return `${BASE}/files/${encodeURIComponent(id)}${download ? "?download=1" : ""}`;
+}
 
 /** Builds a query string from the defined values of `params`. */
 export function query(params) {

@@ -1,5 +1,5 @@
 // Translation: t(key, params), the chosen language (localStorage, else the browser's, else
-// pt), static [data-i18n] elements, and date/duration formatting.
+// pt), static [data-i18n] elements, and date/duration/file-size formatting.
 
 import { STRINGS } from "./strings.js";
 
@@ -84,6 +84,22 @@ export function formatDuration(seconds) {
   if (hours) return `${hours}h ${pad(minutes)}m`;
   if (minutes) return `${minutes}m ${pad(s % 60)}s`;
   return `${s}s`;
+}
+
+const SIZE_UNITS = ["B", "KB", "MB", "GB"];
+
+/** A file size in bytes as "820 B", "14 KB" or "1.2 MB" (in the user's number format); "" when
+ * unknown. */
+export function formatSize(bytes) {
+  if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return "";
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit > 0 && value < 10 ? 1 : 0;
+  return `${new Intl.NumberFormat(current, { maximumFractionDigits: digits }).format(value)} ${SIZE_UNITS[unit]}`;
 }
 
 document.documentElement.lang = current;

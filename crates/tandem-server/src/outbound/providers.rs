@@ -3,8 +3,8 @@
 //! SMS, and e-mail over SMTP. Each builds its provider's request with `tandem-channels`' pure
 //! adapters, performs it through the outbound guard, and reads the provider's answer into a
 //! `SendAttempt`. A refused address fails the message for good. The same client asks each
-//! provider whether an admin's credentials work before an inbox is saved, and registers the
-//! inbox's webhook with providers told it by API (Telegram).
+//! provider whether an admin's credentials work before an inbox is saved, registers the
+//! inbox's webhook with providers told it by API (Telegram), and downloads customers' media.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +15,16 @@ use tandem_app::ports::{
 use tandem_channels::config::{
     ChannelConfig, EmailConfig, MetaPageConfig, TelegramConfig, TwilioSmsConfig, WhatsappConfig,
 };
+use tandem_channels::media::{
+    MediaError, MediaRequest, download_failure, media_request, read_lookup,
+};
 use tandem_channels::register::{read_registration, register_request};
 use tandem_channels::verify::{ProviderUrls, Verification, read_verification, verify_request};
 use tandem_channels::{
     HttpMethod, OutboundError, ProviderRequest, RequestBody, SendOutcome, meta, telegram, twilio,
 };
 use tandem_domain::inbox::Inbox;
+use tandem_domain::message::Attachment;
 
 use super::guard::{GuardedClient, OutboundGuard, refusal};
 
@@ -101,6 +105,25 @@ impl ChannelProviders for HttpProviders {
                 Err(SendAttempt::Failed(reason) | SendAttempt::Retry { reason, .. }) => Err(reason),
                 Err(SendAttempt::Sent(_)) => Err("no answer".to_owned()),
             })
+        })
+    }
+
+    fn fetch_media<'a>(
+        &'a self,
+        config: &'a ChannelConfig,
+        attachment: &'a Attachment,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, MediaError>> {
+        Box::pin(async move {
+            let download = match media_request(config, attachment, self.urls())? {
+                MediaRequest::Download(request) => request,
+                MediaRequest::Lookup(request) => {
+                    let (status, body, _) =
+                        perform(&self.http, request).await.map_err(media_failure)?;
+                    read_lookup(config, self.urls(), status, &body)?
+                }
+            };
+            download_capped(&self.http, download, max_bytes).await
         })
     }
 
@@ -234,6 +257,85 @@ async fn perform(
         ))
     })?;
     Ok((status, body, retry_after))
+}
+
+/// A request that got no answer, as a media fetch's failure.
+fn media_failure(attempt: SendAttempt) -> MediaError {
+    match attempt {
+        SendAttempt::Failed(reason) => MediaError::Unavailable(reason),
+        SendAttempt::Retry { reason, .. } => MediaError::Retry(reason),
+        SendAttempt::Sent(_) => MediaError::Retry("no answer".to_owned()),
+    }
+}
+
+/// Redirects a download follows (Twilio serves media from a storage address it redirects to).
+const MAX_REDIRECTS: usize = 3;
+
+/// Downloads a provider's media, refusing it whole beyond `max_bytes`. Redirects are followed
+/// through the guard, and credentials go only to the host they were given for.
+async fn download_capped(
+    http: &GuardedClient,
+    request: ProviderRequest,
+    max_bytes: u64,
+) -> Result<Vec<u8>, MediaError> {
+    let mut url = request.url;
+    let mut headers = request.headers;
+    for _ in 0..=MAX_REDIRECTS {
+        let mut builder = http
+            .request(reqwest::Method::GET, &url)
+            .map_err(|refused| MediaError::Unavailable(refused.to_string()))?;
+        for (name, value) in &headers {
+            builder = builder.header(name, value);
+        }
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|error| match refusal(&error) {
+                Some(refused) => MediaError::Unavailable(refused.to_string()),
+                None => MediaError::Retry(format!("request failed: {}", error.without_url())),
+            })?;
+        let status = response.status();
+        if status.is_redirection() {
+            let next = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|location| location.to_str().ok())
+                .and_then(|location| response.url().join(location).ok())
+                .ok_or_else(|| {
+                    MediaError::Unavailable(format!("HTTP {status} without a location"))
+                })?;
+            if next.host_str() != response.url().host_str() {
+                headers.clear();
+            }
+            url = next.to_string();
+            continue;
+        }
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(download_failure(status.as_u16(), &body));
+        }
+        let too_large =
+            || MediaError::Unavailable(format!("the file is larger than {max_bytes} bytes"));
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_bytes)
+        {
+            return Err(too_large());
+        }
+        let mut content = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| {
+            MediaError::Retry(format!("reading the file failed: {}", error.without_url()))
+        })? {
+            if (content.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_large());
+            }
+            content.extend_from_slice(&chunk);
+        }
+        return Ok(content);
+    }
+    Err(MediaError::Unavailable(format!(
+        "more than {MAX_REDIRECTS} redirects"
+    )))
 }
 
 /// A chat provider asked to send an e-mail, or the reverse: the worker never does this.

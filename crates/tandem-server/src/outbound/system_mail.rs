@@ -123,6 +123,7 @@ impl SystemMailer for SmtpMailer {
                 message_id: format!("{}@{domain}", uuid::Uuid::now_v7()),
                 in_reply_to: None,
                 references: Vec::new(),
+                attachments: Vec::new(),
             };
             // The operator's own relay, named in the configuration: not a user's address, so
             // the outbound guard's refusals do not apply to it.

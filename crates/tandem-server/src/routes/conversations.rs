@@ -13,7 +13,7 @@ use tandem_app::conversations::Transfer;
 use tandem_app::model::{ConversationFilter, ConversationSummary, ConversationUpdate};
 use tandem_domain::Timestamp;
 use tandem_domain::conversation::{Conversation, ConversationStatus};
-use tandem_domain::id::{ContactId, ConversationId, InboxId, TeamId, UserId};
+use tandem_domain::id::{ContactId, ConversationId, FileId, InboxId, TeamId, UserId};
 
 use super::page_limit;
 use crate::error::ApiError;
@@ -315,6 +315,14 @@ pub async fn create_message(
 ) -> Result<(StatusCode, Json<MessageCreatedResponse>), ApiError> {
     let conversation_id: ConversationId = parse_id(&conversation_id, "conversation")?;
     let translated = request.translate && !request.private;
+    let file_id = request.file_id.map(FileId);
+    if translated && file_id.is_some() {
+        return Err(ApiError::invalid_field(
+            "translate",
+            "not_with_a_file",
+            "a message with a file is sent as written; send the text to translate on its own",
+        ));
+    }
     let (conversation, message, events) = if translated {
         state
             .app
@@ -323,7 +331,13 @@ pub async fn create_message(
     } else {
         state
             .app
-            .reply(&principal, conversation_id, request.text, request.private)
+            .reply(
+                &principal,
+                conversation_id,
+                request.text,
+                request.private,
+                file_id,
+            )
             .await?
     };
     let mut message: MessageResponse = message.into();

@@ -12,6 +12,7 @@ mod channel_webhooks;
 mod contacts;
 mod conversations;
 mod credentials;
+pub(crate) mod files;
 mod health;
 mod inboxes;
 mod learning;
@@ -161,6 +162,12 @@ pub fn router() -> Router<AppState> {
             get(conversations::events),
         )
         .route(
+            "/conversations/{conversation_id}/files",
+            post(files::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/files/{file_id}", get(files::open))
+        .route("/file_links/{file_id}", get(files::linked))
+        .route(
             "/conversations/{conversation_id}/assign",
             post(conversations::assign),
         )
@@ -304,6 +311,11 @@ fn widget_routes() -> Router<AppState> {
         .route("/visitors", post(widget::start_visitor))
         .route("/conversation", get(widget::conversation))
         .route("/messages", post(widget::send_message))
+        .route(
+            "/files",
+            post(widget::upload_file).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/files/{file_id}", get(widget::open_file))
         .route("/handover", post(widget::ask_for_person))
         .route("/rating", post(widget::rate))
         .route("/ws", get(widget::upgrade))

@@ -4,11 +4,15 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use tandem_app::visitor::identified_user;
+use tandem_domain::id::FileId;
 use tandem_domain::inbox::Inbox;
 use tandem_domain::message::{MAX_EXTERNAL_ID_CHARS, validate_text};
 use tandem_domain::validation::Validator;
@@ -18,9 +22,11 @@ use super::{
     web_inbox,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ClientIp};
+use crate::extract::{ApiJson, ClientIp, parse_id};
 use crate::rate_limit::client_key;
+use crate::routes::files::{OpenQuery, UploadQuery, file_response, upload_body};
 use crate::state::AppState;
+use crate::wire::FileResponse;
 
 /// The most history the widget restores.
 const MAX_HISTORY: usize = 500;
@@ -69,7 +75,11 @@ pub struct WidgetState {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WidgetMessageRequest {
+    /// May be empty when the message carries a file.
+    #[serde(default)]
     pub text: String,
+    /// A file the visitor uploaded (`POST /files`), sent with the text.
+    pub file_id: Option<Uuid>,
     /// The widget's id for this message; sending it again is one message.
     pub client_id: Option<String>,
 }
@@ -208,7 +218,9 @@ pub async fn send_message(
             }
         })?;
     let mut validator = Validator::new();
-    validate_text(&mut validator, "text", &request.text);
+    if request.file_id.is_none() || !request.text.trim().is_empty() {
+        validate_text(&mut validator, "text", &request.text);
+    }
     validator.optional_text(
         "client_id",
         request.client_id.as_deref(),
@@ -222,6 +234,7 @@ pub async fn send_message(
             &visitor.id,
             request.text.trim(),
             request.client_id,
+            request.file_id.map(FileId),
         )
         .await?;
     let view = message_view(&state, &conversation, &message, &mut Names::default())
@@ -230,6 +243,44 @@ pub async fn send_message(
             ApiError::Internal("a customer message was stored as a private note".into())
         })?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `POST /files?name=`: a file the visitor sends next, as the raw body (rate-limited with
+/// the visitor's messages).
+pub async fn upload_file(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Query(query): Query<UploadQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<FileResponse>), ApiError> {
+    state
+        .widget_limits
+        .messages
+        .check(visitor.id.clone(), Instant::now())
+        .map_err(|limited| ApiError::RateLimited {
+            retry_after_seconds: limited.retry_after_seconds(),
+        })?;
+    let content = upload_body(&state, body).await?;
+    let file = state
+        .app
+        .visitor_upload(&visitor.inbox, &visitor.id, query.name.as_deref(), &content)
+        .await?;
+    Ok((StatusCode::CREATED, Json(file.into())))
+}
+
+/// `GET /files/{id}`: a file of the visitor's conversation (sent to them or by them).
+pub async fn open_file(
+    State(state): State<AppState>,
+    WidgetVisitor(visitor): WidgetVisitor,
+    Path((_, file_id)): Path<(String, String)>,
+    Query(query): Query<OpenQuery>,
+) -> Result<Response, ApiError> {
+    let file_id: FileId = parse_id(&file_id, "file")?;
+    let (file, content) = state
+        .app
+        .visitor_file(&visitor.inbox, &visitor.id, file_id)
+        .await?;
+    Ok(file_response(&file, content, query.download))
 }
 
 /// `POST /handover`: the customer asks for a person. The request goes in as the customer's own

@@ -7,7 +7,9 @@
 mod api;
 mod socket;
 
-pub use api::{ask_for_person, conversation, rate, send_message, start_visitor};
+pub use api::{
+    ask_for_person, conversation, open_file, rate, send_message, start_visitor, upload_file,
+};
 pub use socket::upgrade;
 
 use std::collections::HashMap;
@@ -107,6 +109,18 @@ pub struct WidgetMessage {
     pub created_at: Timestamp,
     /// The answers the bot offered, to show as buttons.
     pub choices: Vec<String>,
+    /// The stored files it carries, served at `/files/{id}` to this visitor.
+    pub files: Vec<WidgetFile>,
+}
+
+/// A file of a message, as the widget shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WidgetFile {
+    pub id: Uuid,
+    pub kind: &'static str,
+    pub mime_type: Option<String>,
+    pub file_name: Option<String>,
+    pub size_bytes: Option<u64>,
 }
 
 /// Agents' names, read once per user.
@@ -192,5 +206,18 @@ async fn message_view(
         text: message.text.clone(),
         created_at: message.created_at,
         choices,
+        files: message
+            .attachments
+            .iter()
+            .filter_map(|attachment| {
+                Some(WidgetFile {
+                    id: attachment.file_id?.0,
+                    kind: attachment.kind.as_str(),
+                    mime_type: attachment.mime_type.clone(),
+                    file_name: attachment.file_name.clone(),
+                    size_bytes: attachment.size_bytes,
+                })
+            })
+            .collect(),
     })
 }

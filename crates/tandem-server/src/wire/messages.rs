@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use tandem_domain::Timestamp;
-use tandem_domain::message::{Attachment, AttachmentKind, Message};
+use tandem_domain::message::{Attachment, Message};
+use tandem_store::StoredFile;
 
 use super::{ActorBody, ConversationResponse, EventResponse};
 
@@ -39,7 +40,8 @@ pub struct TranslationBody {
     pub text: String,
 }
 
-/// A file or media item that came with a message (metadata only).
+/// A file or media item of a message: the provider's metadata and, once stored, the file
+/// served at `/files/{file_id}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttachmentBody {
     pub kind: &'static str,
@@ -55,20 +57,40 @@ pub struct AttachmentBody {
     pub caption: Option<String>,
     pub voice: bool,
     pub needs_transcription: bool,
+    /// The stored file; `null` while it is being fetched or when it is unavailable.
+    pub file_id: Option<Uuid>,
+    pub size_bytes: Option<u64>,
+    /// Why the file could not be fetched from the provider.
+    pub unavailable: Option<String>,
+}
+
+/// A stored file, as an upload answers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileResponse {
+    pub id: Uuid,
+    pub kind: &'static str,
+    /// The type read from the content.
+    pub mime_type: String,
+    pub file_name: Option<String>,
+    pub size_bytes: u64,
+}
+
+impl From<StoredFile> for FileResponse {
+    fn from(file: StoredFile) -> Self {
+        Self {
+            id: file.id.0,
+            kind: file.kind.as_str(),
+            mime_type: file.mime_type,
+            file_name: file.file_name,
+            size_bytes: file.size_bytes,
+        }
+    }
 }
 
 impl From<Attachment> for AttachmentBody {
     fn from(attachment: Attachment) -> Self {
         Self {
-            kind: match attachment.kind {
-                AttachmentKind::Image => "image",
-                AttachmentKind::Audio => "audio",
-                AttachmentKind::Video => "video",
-                AttachmentKind::Document => "document",
-                AttachmentKind::Sticker => "sticker",
-                AttachmentKind::Location => "location",
-                AttachmentKind::Other => "other",
-            },
+            kind: attachment.kind.as_str(),
             media_id: attachment.media_id,
             url: attachment.url,
             mime_type: attachment.mime_type,
@@ -76,6 +98,9 @@ impl From<Attachment> for AttachmentBody {
             caption: attachment.caption,
             voice: attachment.voice,
             needs_transcription: attachment.needs_transcription,
+            file_id: attachment.file_id.map(|id| id.0),
+            size_bytes: attachment.size_bytes,
+            unavailable: attachment.unavailable,
         }
     }
 }
@@ -103,7 +128,11 @@ impl From<Message> for MessageResponse {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateMessageRequest {
+    /// May be empty when the message carries a file.
+    #[serde(default)]
     pub text: String,
+    /// A file uploaded to the conversation (`POST /conversations/{id}/files`), sent with the text.
+    pub file_id: Option<Uuid>,
     /// A private note for agents, never sent to the customer.
     #[serde(default)]
     pub private: bool,

@@ -1106,6 +1106,149 @@ async fn a_team_searches_keeps_contacts_saves_views_and_edits_the_bot_in_a_form(
     server.stop().await;
 }
 
+/// A file for a browser to pick: `content` written under the test's scratch directory.
+fn file_to_pick(name: &str, content: &[u8]) -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("picked-files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn files_go_both_ways_between_the_widget_and_the_workspace() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(Backend::Sqlite).await;
+    let agent = driver.browser().await;
+    let customer = driver.browser().await;
+    open_workspace(&agent, &server.base).await;
+    log_in(&agent, ANA).await;
+    wait_until(
+        &agent,
+        "the inbox shows",
+        "return !!document.querySelector('#conversation-list');",
+    )
+    .await;
+
+    // The customer asks for a person and sends a picture from the widget.
+    customer
+        .goto(&format!("{}/demo", server.base))
+        .await
+        .unwrap();
+    wait_until(
+        &customer,
+        "the widget loads",
+        &widget_condition("w.querySelector('#tw-launcher')"),
+    )
+    .await;
+    in_widget(&customer, "#tw-launcher")
+        .await
+        .click()
+        .await
+        .unwrap();
+    customer_says(
+        &customer,
+        "Quero falar com um atendente, vou mandar o comprovante",
+    )
+    .await;
+    wait_until(
+        &customer,
+        "the customer's message shows",
+        &widget_has_message("tw-customer", "comprovante"),
+    )
+    .await;
+    let picture = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots/widget-agent-reply.png"),
+    )
+    .unwrap();
+    in_widget(&customer, "input.tandem-attach-input")
+        .await
+        .send_keys(&file_to_pick("comprovante.png", &picture))
+        .await
+        .unwrap();
+    wait_until(
+        &customer,
+        "the customer's picture shows in the widget",
+        &widget_condition(
+            "[...w.querySelectorAll('.tandem-file img')].some(i => i.complete && i.naturalWidth > 0)",
+        ),
+    )
+    .await;
+
+    // The agent sees the picture in the transcript, served by the server.
+    wait_until(
+        &agent,
+        "the conversation appears",
+        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
+    )
+    .await;
+    click(&agent, "#conversation-list .conversation-row").await;
+    wait_until(
+        &agent,
+        "the customer's picture shows in the transcript",
+        "return [...document.querySelectorAll('#transcript .message-attachments img')].some(i => i.complete && i.naturalWidth > 0 && i.src.includes('/api/v1/files/'));",
+    )
+    .await;
+    let unassigned = agent
+        .execute(
+            "const b = document.querySelector('#action-assign-me'); return !!b && !b.disabled && !b.hidden && b.offsetParent !== null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if unassigned == json!(true) {
+        click(&agent, "#action-assign-me").await;
+    }
+
+    // The agent answers with a document; the customer can download it.
+    wait_until(
+        &agent,
+        "the reply box is usable",
+        "const r = document.querySelector('#reply-text'); return !!r && !r.disabled;",
+    )
+    .await;
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    agent
+        .find(Locator::Css("input.attach-input"))
+        .await
+        .unwrap()
+        .send_keys(&file_to_pick("segunda-via.pdf", pdf))
+        .await
+        .unwrap();
+    type_into(&agent, "#reply-text", "Aqui está a segunda via do boleto.").await;
+    wait_until(
+        &agent,
+        "the chosen file shows before sending",
+        "return [...document.querySelectorAll('.attach-chip')].some(c => c.textContent.includes('segunda-via.pdf'));",
+    )
+    .await;
+    screenshot(&agent, "workspace-files").await;
+    click(&agent, "#reply-send").await;
+    wait_until(
+        &agent,
+        "the sent document shows in the transcript",
+        "return [...document.querySelectorAll('#transcript .attachment-file')].some(a => a.textContent.includes('segunda-via.pdf'));",
+    )
+    .await;
+    wait_until(
+        &customer,
+        "the document reaches the widget",
+        &widget_condition(
+            "[...w.querySelectorAll('.tandem-file a')].some(a => a.textContent.includes('segunda-via.pdf'))",
+        ),
+    )
+    .await;
+    wait_until(
+        &customer,
+        "the agent's text reaches the widget",
+        &widget_has_message("tw-agent", "segunda via"),
+    )
+    .await;
+    screenshot(&customer, "widget-files").await;
+}
+
 /// A visible element's text (JavaScript's `textContent`, trimmed).
 async fn text_of(browser: &Client, selector: &str) -> String {
     let text = browser

@@ -56,6 +56,16 @@ pub fn config_for(database: &TestDatabase) -> Config {
         seed_demo: true,
         secret_key: Some(Secret::new("ab".repeat(32))),
         mail_poll_seconds: 1,
+        // One directory per database, so two nodes of one database share their files.
+        files_dir: Some(
+            std::env::temp_dir().join("tandem-test-files").join(
+                database
+                    .url()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect::<String>(),
+            ),
+        ),
         ..Config::default()
     }
 }

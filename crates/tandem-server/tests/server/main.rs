@@ -17,6 +17,7 @@ mod cluster;
 mod credentials;
 mod durability;
 mod external_bot;
+mod files;
 mod harness;
 mod hostile_input;
 mod inbound;

@@ -2,12 +2,13 @@
 //! each request the way the provider does (path, credentials, body shape), answers with the
 //! provider's documented responses, records what it accepted, and can fail the first sends.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,6 +43,10 @@ struct Shared {
     refuse: Mutex<Option<(u16, Value)>>,
     /// The webhooks registered with Telegram's setWebhook, as sent.
     webhooks: Mutex<Vec<Value>>,
+    /// Customers' media the stand-in serves, by media id (WhatsApp, Telegram, Twilio).
+    media: Mutex<HashMap<String, Vec<u8>>>,
+    /// The stand-in's own address, for the media URLs it gives.
+    base: std::sync::OnceLock<String>,
 }
 
 /// The running stand-in.
@@ -61,7 +66,15 @@ impl Provider {
         let shared = Arc::new(Shared::default());
         let app = Router::new()
             .route("/v21.0/{sender}/messages", post(graph))
+            .route("/v21.0/{media_id}", get(graph_media))
+            .route("/whatsapp-media/{media_id}", get(whatsapp_download))
             .route("/{bot}/sendMessage", post(telegram))
+            .route("/{bot}/sendPhoto", post(telegram_file))
+            .route("/{bot}/sendDocument", post(telegram_file))
+            .route("/{bot}/getFile", get(telegram_get_file))
+            .route("/file/{bot}/documents/{file_id}", get(telegram_download))
+            .route("/twilio-media/{media_id}", get(twilio_media))
+            .route("/twilio-storage/{media_id}", get(twilio_storage))
             .route("/{bot}/getMe", get(telegram_me))
             .route("/{bot}/setWebhook", post(telegram_set_webhook))
             .route("/2010-04-01/Accounts/{account}", get(twilio_account))
@@ -69,6 +82,7 @@ impl Provider {
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
+        shared.base.set(base.clone()).expect("set once");
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self { base, shared }
     }
@@ -90,6 +104,16 @@ impl Provider {
     /// The stand-in's `address:port`, as an allow-list entry.
     pub fn address(&self) -> String {
         self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// Serves `content` as the customer media `media_id` (a WhatsApp media id, a Telegram
+    /// file id, or the last segment of a Twilio `MediaUrl`).
+    pub async fn serve_media(&self, media_id: &str, content: &[u8]) {
+        self.shared
+            .media
+            .lock()
+            .await
+            .insert(media_id.to_owned(), content.to_vec());
     }
 
     /// Makes the next `n` sends fail with 503.
@@ -163,6 +187,7 @@ async fn graph(
     if let Some(response) = gate(&shared).await {
         return response;
     }
+    let body = with_fetched_link(body).await;
     let mut sent = shared.sent.lock().await;
     let n = sent.len();
     let answer = if body["messaging_product"] == "whatsapp" {
@@ -298,6 +323,10 @@ async fn twilio(
     if let Some(response) = gate(&shared).await {
         return response;
     }
+    let form = match with_fetched_link(Value::Object(form)).await {
+        Value::Object(form) => form,
+        _ => unreachable!("an object stays an object"),
+    };
     let mut sent = shared.sent.lock().await;
     let n = sent.len();
     let answer = json!({"sid": format!("SM{n:032}"), "status": "queued", "to": form["To"], "from": form["From"], "body": form["Body"]});
@@ -307,4 +336,166 @@ async fn twilio(
         body: Value::Object(form),
     });
     (StatusCode::CREATED, axum::Json(answer)).into_response()
+}
+
+/// A send naming a file by link, with what the provider got when it downloaded the link (as
+/// Meta, Telegram and Twilio do): `fetched` holds the status, type and length.
+async fn with_fetched_link(mut body: Value) -> Value {
+    let link = ["image", "document", "audio", "video"]
+        .iter()
+        .find_map(|kind| body[kind]["link"].as_str())
+        .or_else(|| body["message"]["attachment"]["payload"]["url"].as_str())
+        .or_else(|| body["photo"].as_str())
+        .or_else(|| body["document"].as_str())
+        .or_else(|| body["MediaUrl"].as_str())
+        .map(str::to_owned);
+    if let Some(link) = link {
+        let answer = reqwest::get(&link).await.expect("the file link answers");
+        let status = answer.status().as_u16();
+        let content_type = answer
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = answer.bytes().await.expect("the file downloads");
+        body["fetched"] =
+            json!({"status": status, "content_type": content_type, "bytes": bytes.len()});
+    }
+    body
+}
+
+/// `GET /{media_id}` on the Graph API: where a WhatsApp media is, for the business's token.
+async fn graph_media(
+    State(shared): State<Arc<Shared>>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {GRAPH_TOKEN}"))
+    {
+        let error = json!({"error": {"message": "Invalid OAuth access token.", "code": 190}});
+        return (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response();
+    }
+    let media = shared.media.lock().await;
+    let Some(content) = media.get(&media_id) else {
+        let error = json!({"error": {"message": format!("Unsupported get request. Object with ID '{media_id}' does not exist"), "code": 100}});
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    };
+    let base = shared.base.get().expect("started");
+    axum::Json(
+        json!({"messaging_product": "whatsapp", "id": media_id, "file_size": content.len(),
+        "mime_type": "image/jpeg", "url": format!("{base}/whatsapp-media/{media_id}")}),
+    )
+    .into_response()
+}
+
+/// The media URL Graph gave: the content, again only with the token.
+async fn whatsapp_download(
+    State(shared): State<Arc<Shared>>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {GRAPH_TOKEN}"))
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match shared.media.lock().await.get(&media_id) {
+        Some(content) => content.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FileQuery {
+    file_id: String,
+}
+
+/// getFile: the path to download a file the bot received.
+async fn telegram_get_file(
+    State(shared): State<Arc<Shared>>,
+    Path(bot): Path<String>,
+    Query(query): Query<FileQuery>,
+) -> Response {
+    if let Some(refused) = telegram_refuses(&bot) {
+        return refused;
+    }
+    match shared.media.lock().await.get(&query.file_id) {
+        Some(content) => axum::Json(json!({"ok": true, "result": {"file_id": query.file_id,
+            "file_unique_id": "u1", "file_size": content.len(),
+            "file_path": format!("documents/{}", query.file_id)}}))
+        .into_response(),
+        None => {
+            let error = json!({"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"});
+            (StatusCode::BAD_REQUEST, axum::Json(error)).into_response()
+        }
+    }
+}
+
+async fn telegram_download(
+    State(shared): State<Arc<Shared>>,
+    Path((bot, file_id)): Path<(String, String)>,
+) -> Response {
+    if let Some(refused) = telegram_refuses(&bot) {
+        return refused;
+    }
+    match shared.media.lock().await.get(&file_id) {
+        Some(content) => content.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// sendPhoto and sendDocument by URL: Telegram downloads the file.
+async fn telegram_file(
+    State(shared): State<Arc<Shared>>,
+    Path(bot): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = telegram_refuses(&bot) {
+        return refused;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON").into_response();
+    };
+    let body = with_fetched_link(body).await;
+    let mut sent = shared.sent.lock().await;
+    let n = sent.len();
+    let answer = json!({"ok": true, "result": {"message_id": 1000 + n, "chat": {"id": body["chat_id"], "type": "private"}, "date": 1750000900}});
+    sent.push(Sent {
+        api: "telegram",
+        path: if body["photo"].is_string() {
+            "/sendPhoto".into()
+        } else {
+            "/sendDocument".into()
+        },
+        body,
+    });
+    axum::Json(answer).into_response()
+}
+
+/// A Twilio `MediaUrl`: behind the account's credentials, redirecting to storage.
+async fn twilio_media(Path(media_id): Path<String>, headers: HeaderMap) -> Response {
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Basic {expected}"))
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [("location", format!("/twilio-storage/{media_id}"))],
+    )
+        .into_response()
+}
+
+async fn twilio_storage(
+    State(shared): State<Arc<Shared>>,
+    Path(media_id): Path<String>,
+) -> Response {
+    match shared.media.lock().await.get(&media_id) {
+        Some(content) => content.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -270,6 +270,9 @@ fn page_attachment(attachment: PageAttachment) -> Attachment {
         caption: None,
         voice: false,
         needs_transcription: kind == AttachmentKind::Audio,
+        file_id: None,
+        size_bytes: None,
+        unavailable: None,
     }
 }
 

@@ -1,5 +1,5 @@
 //! Sending on Messenger and Instagram: the Send API request answering a customer, with quick
-//! replies when they fit.
+//! replies when they fit, or a file by link.
 
 use serde_json::{Map, Value, json};
 
@@ -7,7 +7,10 @@ use crate::config::MetaPageConfig;
 use crate::meta::graph::graph_post;
 use crate::meta::quick_replies::{distinct, with_numbered_options};
 use crate::meta::webhook::KIND_MAX;
-use crate::{OutboundError, OutboundMessage, ProviderRequest, refuse_template, truncate};
+use crate::{
+    AttachmentKind, OutboundError, OutboundFile, OutboundMessage, ProviderRequest, refuse_template,
+    truncate,
+};
 
 /// The Send API's longest text.
 const PAGE_TEXT_MAX: usize = 2000;
@@ -29,6 +32,9 @@ pub fn page_request(
             "{:?} is not a page-scoped id",
             truncate(to, KIND_MAX)
         )));
+    }
+    if let Some(file) = &message.file {
+        return page_file_request(graph_url, config, to, file, &message.text);
     }
     if message.text.trim().is_empty() {
         return Err(OutboundError::Unsupported("an empty text message"));
@@ -69,6 +75,39 @@ pub fn page_request(
         "recipient": {"id": to},
         "messaging_type": "RESPONSE",
         "message": content,
+    });
+    Ok(graph_post(
+        graph_url,
+        &config.page_id,
+        &config.page_access_token,
+        body,
+    ))
+}
+
+/// A file by link; the Send API gives an attachment no caption, so a text with it is refused
+/// rather than lost.
+fn page_file_request(
+    graph_url: &str,
+    config: &MetaPageConfig,
+    to: &str,
+    file: &OutboundFile,
+    text: &str,
+) -> Result<ProviderRequest, OutboundError> {
+    if !text.trim().is_empty() {
+        return Err(OutboundError::Unsupported(
+            "Messenger and Instagram send a file without text; send the text on its own",
+        ));
+    }
+    let kind = match file.kind {
+        AttachmentKind::Image | AttachmentKind::Sticker => "image",
+        AttachmentKind::Audio => "audio",
+        AttachmentKind::Video => "video",
+        _ => "file",
+    };
+    let body = json!({
+        "recipient": {"id": to},
+        "messaging_type": "RESPONSE",
+        "message": {"attachment": {"type": kind, "payload": {"url": file.url, "is_reusable": false}}},
     });
     Ok(graph_post(
         graph_url,

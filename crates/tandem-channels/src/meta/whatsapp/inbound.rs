@@ -277,6 +277,9 @@ fn whatsapp_media(
         caption: media.caption.clone(),
         voice: media.voice.unwrap_or(false),
         needs_transcription: audio,
+        file_id: None,
+        size_bytes: None,
+        unavailable: None,
     };
     (media.caption.unwrap_or_default(), vec![attachment], None)
 }
@@ -304,6 +307,9 @@ fn whatsapp_location(location: WaLocation) -> (String, Vec<Attachment>, Option<S
         }),
         voice: false,
         needs_transcription: false,
+        file_id: None,
+        size_bytes: None,
+        unavailable: None,
     };
     (coordinates, vec![attachment], None)
 }
@@ -452,6 +458,9 @@ mod tests {
                 caption: Some("Foto do produto com defeito".into()),
                 voice: false,
                 needs_transcription: false,
+                file_id: None,
+                size_bytes: None,
+                unavailable: None,
             }]
         );
         assert_eq!(message.sent_at, seconds(1_750_000_100));

@@ -1,5 +1,5 @@
-//! Sending on WhatsApp: the Cloud API request for a text, reply buttons, a list or a
-//! pre-approved template, within WhatsApp's limits.
+//! Sending on WhatsApp: the Cloud API request for a text, reply buttons, a list, a file by
+//! link or a pre-approved template, within WhatsApp's limits.
 
 use serde_json::{Map, Value, json};
 
@@ -7,10 +7,15 @@ use crate::config::WhatsappConfig;
 use crate::meta::graph::graph_post;
 use crate::meta::quick_replies::{distinct, with_numbered_options};
 use crate::meta::webhook::KIND_MAX;
-use crate::{OutboundError, OutboundMessage, ProviderRequest, QuickReply, Template, truncate};
+use crate::{
+    AttachmentKind, OutboundError, OutboundFile, OutboundMessage, ProviderRequest, QuickReply,
+    Template, truncate,
+};
 
 /// WhatsApp's longest text message.
 const WHATSAPP_TEXT_MAX: usize = 4096;
+/// WhatsApp's longest media caption.
+const WHATSAPP_CAPTION_MAX: usize = 1024;
 /// WhatsApp's longest body of an interactive (button or list) message.
 const WHATSAPP_INTERACTIVE_BODY_MAX: usize = 1024;
 const WHATSAPP_BUTTONS_MAX: usize = 3;
@@ -32,9 +37,10 @@ pub fn whatsapp_request(
     message: &OutboundMessage,
 ) -> Result<ProviderRequest, OutboundError> {
     let to = whatsapp_recipient(&message.to)?;
-    let (kind, content) = match &message.template {
-        Some(template) => ("template", whatsapp_template(template)),
-        None => whatsapp_content(&message.text, &message.quick_replies)?,
+    let (kind, content) = match (&message.template, &message.file) {
+        (Some(template), _) => ("template", whatsapp_template(template)),
+        (None, Some(file)) => whatsapp_media(file, &message.text)?,
+        (None, None) => whatsapp_content(&message.text, &message.quick_replies)?,
     };
     let mut body = Map::new();
     body.insert("messaging_product".into(), "whatsapp".into());
@@ -61,6 +67,39 @@ fn whatsapp_recipient(to: &str) -> Result<String, OutboundError> {
             truncate(to, KIND_MAX)
         )))
     }
+}
+
+/// A media message: the file by link, the text as its caption (audio and stickers have none).
+fn whatsapp_media(file: &OutboundFile, text: &str) -> Result<(&'static str, Value), OutboundError> {
+    let kind = match file.kind {
+        AttachmentKind::Image => "image",
+        AttachmentKind::Audio => "audio",
+        AttachmentKind::Video => "video",
+        AttachmentKind::Sticker => "sticker",
+        _ => "document",
+    };
+    let mut content = Map::new();
+    content.insert("link".into(), file.url.clone().into());
+    let text = text.trim();
+    if !text.is_empty() {
+        if matches!(kind, "audio" | "sticker") {
+            return Err(OutboundError::Unsupported(
+                "WhatsApp audio and stickers carry no caption; send the text on its own",
+            ));
+        }
+        if text.chars().count() > WHATSAPP_CAPTION_MAX {
+            return Err(OutboundError::Unsupported(
+                "a WhatsApp caption holds at most 1024 characters",
+            ));
+        }
+        content.insert("caption".into(), text.into());
+    }
+    if kind == "document"
+        && let Some(name) = &file.file_name
+    {
+        content.insert("filename".into(), name.clone().into());
+    }
+    Ok((kind, Value::Object(content)))
 }
 
 fn whatsapp_template(template: &Template) -> Value {

@@ -1,5 +1,5 @@
 // One conversation: header with labels and actions, transcript, reply box (with the copilot's toolbar when
-// the AI layer offers it), and the context panel.
+// the AI layer offers it; files dropped anywhere on the conversation go to it), and the context panel.
 
 import { get, getAll, post, put } from "../api.js";
 import * as directory from "../directory.js";
@@ -157,7 +157,9 @@ export function mount(root, id, hooks) {
     );
     context = createContextPanel((text) => reply.fill(text));
     if (ai.copilot) copilot = createCopilot(id, reply, context);
-    replace(body, h("div", { class: "conversation-main" }, header, transcript.el, reply.el), context.el);
+    const main = h("div", { class: "conversation-main" }, header, transcript.el, reply.el);
+    reply.acceptDrops(main);
+    replace(body, main, context.el);
     conv = loaded;
     paintHeader();
     transcript.scrollToEnd();

@@ -1,24 +1,26 @@
-// The reply box: text, a private-note toggle, canned responses, Enter to send (Shift+Enter
-// for a new line), and the WebSocket "typing" frame at most every 3 s while typing a reply.
-// With translation on, "Send in the customer's language" (on by default) asks the server to
-// translate a public reply; private notes are never translated.
+// The reply box: text, files (views/reply-files.js), a private-note toggle, canned responses,
+// Enter to send (Shift+Enter for a new line), and the WebSocket "typing" frame at most every 3 s
+// while typing a reply. With translation on, "Send in the customer's language" (on by default)
+// asks the server to translate a public reply; private notes are never translated. Each file is
+// uploaded and sent as a message of its own, after the text.
 
-import { post } from "../api.js";
+import { post, upload } from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { send as sendFrame } from "../live.js";
 import { errorText } from "../notify.js";
 import { attachCanned } from "./canned.js";
+import { createFilePicker } from "./reply-files.js";
 
 const TYPING_EVERY_MS = 3000;
-const drafts = new Map(); // conversation id → {text, note, translate}, kept while the app is open
+const drafts = new Map(); // conversation id → {text, note, translate, files}, kept while the app is open
 
 /**
  * `sent(result)` gets the POST response ({conversation, message, events}); `options.translation`
  * shows the "send in the customer's language" toggle.
  */
 export function createReplyBox(conversationId, sent, options = {}) {
-  const draft = drafts.get(conversationId) || { text: "", note: false, translate: true };
+  const draft = drafts.get(conversationId) || { text: "", note: false, translate: true, files: [] };
   const text = h("textarea", { id: "reply-text", rows: 3, value: draft.text, placeholder: t("reply.placeholder") });
   const note = h("input", { type: "checkbox", id: "reply-note", checked: draft.note });
   const translate = h("input", { type: "checkbox", id: "reply-translate", checked: draft.translate !== false });
@@ -26,15 +28,20 @@ export function createReplyBox(conversationId, sent, options = {}) {
   const button = h("button", { type: "button", id: "reply-send", class: "primary", text: t("reply.send") });
   const error = h("p", { class: "form-error", hidden: true, attrs: { role: "alert" } });
   const suggestions = attachCanned(text);
+  const files = createFilePicker(draft.files, () => saveDraft());
+  files.acceptPaste(text);
   const box = h(
     "div",
     { class: "reply-box" },
     suggestions,
     text,
+    files.chips,
     error,
     h(
       "div",
       { class: "reply-footer" },
+      files.button,
+      files.input,
       h("label", { class: "note-toggle" }, note, " ", t("reply.note")),
       translateToggle,
       h("span", { class: "reply-hint", text: t("reply.hint") }),
@@ -42,6 +49,7 @@ export function createReplyBox(conversationId, sent, options = {}) {
     ),
   );
   let lastTyping = 0;
+  let sending = false;
 
   function paintMode() {
     box.classList.toggle("note-mode", note.checked);
@@ -52,29 +60,57 @@ export function createReplyBox(conversationId, sent, options = {}) {
   }
 
   function saveDraft() {
-    drafts.set(conversationId, { text: text.value, note: note.checked, translate: translate.checked });
+    drafts.set(conversationId, { text: text.value, note: note.checked, translate: translate.checked, files: files.files() });
   }
 
+  /** The text as its own message (so every channel carries it, translated when asked), then
+   * each file as a message of its own. A file that fails stays in the list (and the ones after
+   * it), with the error shown. The mode (reply or note, translated or not) is the one at the
+   * click, whatever is toggled meanwhile. */
   async function submit() {
     const value = text.value;
-    if (!value.trim() || text.readOnly) return;
+    const chosen = files.files();
+    if ((!value.trim() && !chosen.length) || text.readOnly || sending) return;
+    const mode = { private: note.checked, translate: Boolean(translateToggle) && translate.checked && !note.checked };
+    sending = true;
     button.disabled = true;
     error.hidden = true;
+    let file = null;
     try {
-      const message = { text: value, private: note.checked };
-      if (translateToggle && translate.checked && !note.checked) message.translate = true;
-      const result = await post(`/conversations/${conversationId}/messages`, message);
-      text.value = "";
-      drafts.delete(conversationId);
-      paintMode();
-      sent(result);
+      if (value.trim()) sent(await send(mode, value, null));
+      for (const next of chosen) {
+        file = next;
+        files.busy(file, true);
+        const stored = await upload(`/conversations/${conversationId}/files`, file);
+        const result = await send(mode, "", stored.id);
+        files.done(file);
+        sent(result);
+      }
     } catch (e) {
-      error.textContent = errorText(e);
+      if (file) files.busy(file, false);
+      error.textContent = file ? `${file.name || t("attachment.other")}: ${errorText(e)}` : errorText(e);
       error.hidden = false;
     } finally {
-      button.disabled = false;
+      sending = false;
+      button.disabled = text.readOnly;
+      paintMode();
       text.focus();
     }
+  }
+
+  /** Posts one message: `value` (may be "" with a file) and the stored file's id, if any. */
+  async function send(mode, value, fileId) {
+    const message = { text: value, private: mode.private };
+    if (fileId) message.file_id = fileId;
+    if (value && mode.translate) message.translate = true;
+    const result = await post(`/conversations/${conversationId}/messages`, message);
+    if (!fileId) clearSent(value);
+    return result;
+  }
+
+  /** Takes the sent text out of the box, keeping what was typed after it while it was sent. */
+  function clearSent(value) {
+    text.value = text.value.startsWith(value) ? text.value.slice(value.length) : text.value;
   }
 
   text.addEventListener("input", () => {
@@ -114,7 +150,7 @@ export function createReplyBox(conversationId, sent, options = {}) {
     /** While `busy`, the text cannot be edited or sent (a copilot request will replace it). */
     lock(busy) {
       text.readOnly = busy;
-      button.disabled = busy;
+      button.disabled = busy || sending;
       box.classList.toggle("reply-busy", busy);
     },
     showError(message) {
@@ -124,6 +160,8 @@ export function createReplyBox(conversationId, sent, options = {}) {
     clearError() {
       error.hidden = true;
     },
+    /** Files dragged onto `area` (the conversation) are added to the reply. */
+    acceptDrops: (area) => files.acceptDrops(area),
     /** Adds tools: `above` the text (a toolbar) and `below` it (e.g. cited sources). */
     attach(above, below) {
       if (above) text.before(above);

@@ -1,11 +1,12 @@
-// The transcript: messages (customer, bot, agent, system, private notes) and the event log,
-// in time order, with each message's translation under it when translation is on. Every text is
-// set with textContent.
+// The transcript: messages (customer, bot, agent, system, private notes) with their files
+// (views/attachments.js) and the event log, in time order, with each message's translation under
+// it when translation is on. Every text is set with textContent.
 
 import { post } from "../api.js";
 import { h } from "../dom.js";
 import { formatTime, t, tv } from "../i18n.js";
 import { errorText, toast } from "../notify.js";
+import { attachmentList, sameAttachments } from "./attachments.js";
 import { translationBlock } from "./translation.js";
 
 const KIND = { contact: "customer", bot: "bot", user: "agent", system: "system" };
@@ -20,6 +21,13 @@ const LATE_MS = 60_000;
 export function createTranscript(names, options = {}) {
   const el = h("div", { id: "transcript", class: "transcript", attrs: { "aria-live": "polite" } });
   const nodes = new Map(); // message or event id → element
+  const shown = new Map(); // message id → the message as last rendered
+  const nearBottom = () => el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  let stick = true; // the reader is at the end (as of the last scroll)
+  el.addEventListener("scroll", () => (stick = nearBottom()));
+  // A picture or video that loads after its message was placed makes the transcript taller: a
+  // reader at the end stays there.
+  for (const type of ["load", "loadedmetadata"]) el.addEventListener(type, () => stick && scrollToEnd(), true);
 
   function insert(node, time) {
     node.dataset.time = String(Date.parse(time));
@@ -32,18 +40,26 @@ export function createTranscript(names, options = {}) {
     if (existing) return updateMessage(message);
     const node = renderMessage(message, names, options);
     nodes.set(message.id, node);
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    shown.set(message.id, message);
+    const atBottom = nearBottom();
     insert(node, message.created_at);
     if (atBottom) el.scrollTop = el.scrollHeight;
   }
 
+  /** A newer state of a message (its delivery, its files fetched): rendered again, but files that
+   * did not change keep their elements, so that a playing audio or video goes on. A state
+   * without `attachments` keeps the ones shown. */
   function updateMessage(message) {
     const old = nodes.get(message.id);
     if (!old) return addMessage(message);
+    const before = shown.get(message.id);
+    if (message.attachments === undefined && before) message = { ...message, attachments: before.attachments };
     const node = renderMessage(message, names, options);
+    if (before && sameAttachments(before.attachments, message.attachments)) keepAttachments(old, node);
     node.dataset.time = old.dataset.time;
     old.replaceWith(node);
     nodes.set(message.id, node);
+    shown.set(message.id, message);
   }
 
   function addEvent(event) {
@@ -56,6 +72,7 @@ export function createTranscript(names, options = {}) {
   function reset(messages, events) {
     el.replaceChildren();
     nodes.clear();
+    shown.clear();
     for (const message of messages) addMessage(message);
     for (const event of events) addEvent(event);
   }
@@ -92,7 +109,7 @@ function renderMessage(message, names, options) {
     meta,
     h("div", { class: "message-text", text: message.text, attrs: { lang: message.language } }),
     options.translation && translationBlock(message),
-    attachments(message.attachments),
+    attachmentList(message.attachments),
     deliveryProblem(message),
   );
 }
@@ -144,17 +161,11 @@ function deliveryProblem(message) {
   );
 }
 
-function attachments(items) {
-  if (!items || !items.length) return null;
-  return h(
-    "ul",
-    { class: "message-attachments" },
-    items.map((item) => {
-      const label = [tv("attachment", item.kind), item.file_name, item.caption].filter(Boolean).join(" · ");
-      const safe = item.url && /^https?:\/\//i.test(item.url);
-      return h("li", {}, safe ? h("a", { href: item.url, text: label, target: "_blank", rel: "noopener noreferrer" }) : label);
-    }),
-  );
+/** Moves the attachments of the message's old element into its new one. */
+function keepAttachments(old, node) {
+  const kept = old.querySelector(":scope > .message-attachments");
+  const fresh = node.querySelector(":scope > .message-attachments");
+  if (kept && fresh) fresh.replaceWith(kept);
 }
 
 function eventText(event, names) {

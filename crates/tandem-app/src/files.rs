@@ -1,0 +1,466 @@
+//! Files both ways: people and widget visitors upload files that a message then carries, and
+//! customers' media is fetched from the providers (`media_fetch`). Every file's type is read from
+//! its content, never taken from the sender, and only the types of `inspect` are kept; the
+//! content is kept by the `FileContents` port under the file's id, its record by the store.
+//! Providers download what agents send from a link that works for a day (`file_link`).
+
+use jiff::SignedDuration;
+
+use tandem_domain::contact::{Identity, IdentityKind};
+use tandem_domain::id::{AccountId, ConversationId, FileId};
+use tandem_domain::inbox::Inbox;
+use tandem_domain::message::{Attachment, AttachmentKind};
+use tandem_domain::text::{clean_text, fit_text_to};
+use tandem_store::{StoreError, StoredFile};
+
+use crate::auth::Principal;
+use crate::{App, AppError};
+
+/// The longest file name kept.
+pub const MAX_FILE_NAME_CHARS: usize = 200;
+/// How long a link given to a provider to download a file works.
+const FILE_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+
+/// Why a file's content is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FileRefused {
+    #[error("the file is empty")]
+    Empty,
+    #[error("files may have at most {max_bytes} bytes")]
+    TooLarge { max_bytes: u64 },
+    #[error(
+        "{found} files are not accepted; send images, audio, video, PDF, office documents, archives or plain text"
+    )]
+    TypeNotAllowed { found: String },
+}
+
+/// What a file's content is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inspected {
+    pub kind: AttachmentKind,
+    pub mime_type: &'static str,
+}
+
+/// Reads what `content` is from its bytes and refuses what is not kept: more than `max_bytes`,
+/// nothing, or a type outside images, audio, video, PDF, office documents, ZIP archives and
+/// UTF-8 text (so no executable, script or SVG is ever stored).
+pub fn inspect(content: &[u8], max_bytes: u64) -> Result<Inspected, FileRefused> {
+    if content.is_empty() {
+        return Err(FileRefused::Empty);
+    }
+    if content.len() as u64 > max_bytes {
+        return Err(FileRefused::TooLarge { max_bytes });
+    }
+    let Some(found) = infer::get(content) else {
+        return if is_text(content) {
+            Ok(Inspected {
+                kind: AttachmentKind::Document,
+                mime_type: "text/plain",
+            })
+        } else {
+            Err(FileRefused::TypeNotAllowed {
+                found: "unrecognised".to_owned(),
+            })
+        };
+    };
+    let mime_type = found.mime_type();
+    let kind = match found.matcher_type() {
+        infer::MatcherType::Image if mime_type != "image/vnd.adobe.photoshop" => {
+            AttachmentKind::Image
+        }
+        infer::MatcherType::Audio => AttachmentKind::Audio,
+        infer::MatcherType::Video => AttachmentKind::Video,
+        infer::MatcherType::Doc | infer::MatcherType::Archive
+            if mime_type == "application/pdf"
+                || mime_type == "application/zip"
+                || mime_type.starts_with("application/vnd.openxmlformats-officedocument.")
+                || mime_type.starts_with("application/vnd.oasis.opendocument.")
+                || mime_type == "application/msword"
+                || mime_type == "application/vnd.ms-excel"
+                || mime_type == "application/rtf" =>
+        {
+            AttachmentKind::Document
+        }
+        _ => {
+            return Err(FileRefused::TypeNotAllowed {
+                found: mime_type.to_owned(),
+            });
+        }
+    };
+    Ok(Inspected { kind, mime_type })
+}
+
+/// Text a person may open: UTF-8 without NUL bytes.
+fn is_text(content: &[u8]) -> bool {
+    !content.contains(&0) && std::str::from_utf8(content).is_ok()
+}
+
+/// Whether a browser may show content of `mime_type` in the page (pictures, sound, video);
+/// everything else is only ever downloaded.
+pub fn shown_inline(mime_type: &str) -> bool {
+    matches!(
+        mime_type,
+        "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+    ) || mime_type.starts_with("audio/")
+        || mime_type.starts_with("video/")
+}
+
+/// A file name as kept: no path, no control characters, at most [`MAX_FILE_NAME_CHARS`].
+pub fn clean_file_name(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned = clean_text(base);
+    let name = fit_text_to(cleaned.trim(), MAX_FILE_NAME_CHARS).text;
+    (!name.is_empty()).then_some(name)
+}
+
+/// A stored file as a message's attachment.
+pub fn attachment_of(file: &StoredFile) -> Attachment {
+    Attachment {
+        mime_type: Some(file.mime_type.clone()),
+        sha256: Some(file.sha256.clone()),
+        file_name: file.file_name.clone(),
+        file_id: Some(file.id),
+        size_bytes: Some(file.size_bytes),
+        ..Attachment::of_kind(file.kind)
+    }
+}
+
+/// Where a file's content goes before it is stored.
+pub(crate) struct NewFile<'a> {
+    pub account_id: AccountId,
+    pub inbox_id: tandem_domain::id::InboxId,
+    pub contact_id: tandem_domain::id::ContactId,
+    pub conversation_id: Option<ConversationId>,
+    pub name: Option<&'a str>,
+    /// The kind the provider said, kept when the content agrees (a sticker is an image).
+    pub kind: Option<AttachmentKind>,
+}
+
+impl App {
+    /// The largest file kept.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.settings.max_file_bytes
+    }
+
+    /// Checks and keeps a file's content and records it.
+    pub(crate) async fn keep_file(
+        &self,
+        new: NewFile<'_>,
+        content: &[u8],
+    ) -> Result<StoredFile, AppError> {
+        let inspected = inspect(content, self.max_file_bytes())?;
+        let kind = match new.kind {
+            Some(AttachmentKind::Sticker) if inspected.kind == AttachmentKind::Image => {
+                AttachmentKind::Sticker
+            }
+            _ => inspected.kind,
+        };
+        let file = StoredFile {
+            id: FileId::generate(),
+            account_id: new.account_id,
+            inbox_id: new.inbox_id,
+            contact_id: new.contact_id,
+            conversation_id: new.conversation_id,
+            message_id: None,
+            kind,
+            mime_type: inspected.mime_type.to_owned(),
+            file_name: new.name.and_then(clean_file_name),
+            size_bytes: content.len() as u64,
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(content)),
+            created_at: self.now(),
+        };
+        self.ports
+            .files
+            .put(file.account_id, file.id, content)
+            .await
+            .map_err(|error| AppError::Internal(format!("keeping a file: {error}")))?;
+        Ok(file)
+    }
+
+    /// A file a person uploads to a conversation, to send with a message.
+    pub async fn upload_file(
+        &self,
+        principal: &Principal,
+        conversation_id: ConversationId,
+        name: Option<&str>,
+        content: &[u8],
+    ) -> Result<StoredFile, AppError> {
+        let account_id = principal.account_id();
+        let conversation = self.store.conversation(account_id, conversation_id).await?;
+        let new = NewFile {
+            account_id,
+            inbox_id: conversation.inbox_id,
+            contact_id: conversation.contact_id,
+            conversation_id: Some(conversation.id),
+            name,
+            kind: None,
+        };
+        let file = self.keep_file(new, content).await?;
+        self.record_file(&file).await?;
+        Ok(file)
+    }
+
+    /// A file a widget visitor uploads, to send with their next message.
+    pub async fn visitor_upload(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+        name: Option<&str>,
+        content: &[u8],
+    ) -> Result<StoredFile, AppError> {
+        let visitor = visitor_identity(visitor_id);
+        let contact_id = match self
+            .store
+            .visitor_contact(inbox.account_id, &visitor, self.now())
+            .await
+        {
+            Err(StoreError::Conflict { .. }) => {
+                self.store
+                    .visitor_contact(inbox.account_id, &visitor, self.now())
+                    .await?
+            }
+            other => other?,
+        };
+        let new = NewFile {
+            account_id: inbox.account_id,
+            inbox_id: inbox.id,
+            contact_id,
+            conversation_id: None,
+            name,
+            kind: None,
+        };
+        let file = self.keep_file(new, content).await?;
+        self.record_file(&file).await?;
+        Ok(file)
+    }
+
+    /// Records a kept file; the content goes again if the record cannot be written.
+    async fn record_file(&self, file: &StoredFile) -> Result<(), AppError> {
+        if let Err(error) = self.store.insert_file(file).await {
+            self.remove_contents(file.account_id, &[file.id]).await;
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// A file of the account with its content, for the account's people.
+    pub async fn file_content(
+        &self,
+        account_id: AccountId,
+        file_id: FileId,
+    ) -> Result<(StoredFile, Vec<u8>), AppError> {
+        let file = self.store.file(account_id, file_id).await?;
+        let content = self.content_of(&file).await?;
+        Ok((file, content))
+    }
+
+    /// A file a widget visitor may open, with its content: see [`App::visitor_file_record`].
+    pub async fn visitor_file(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+        file_id: FileId,
+    ) -> Result<(StoredFile, Vec<u8>), AppError> {
+        let file = self.visitor_file_record(inbox, visitor_id, file_id).await?;
+        let content = self.content_of(&file).await?;
+        Ok((file, content))
+    }
+
+    /// A file a widget visitor may open: one of their own uploads, or a file of a message they
+    /// were sent or sent themselves (never a private note's).
+    pub(crate) async fn visitor_file_record(
+        &self,
+        inbox: &Inbox,
+        visitor_id: &str,
+        file_id: FileId,
+    ) -> Result<StoredFile, AppError> {
+        let not_found = AppError::NotFound { entity: "file" };
+        let file = self.store.file(inbox.account_id, file_id).await?;
+        let visitor = self
+            .store
+            .visitor_contact_id(inbox.account_id, &visitor_identity(visitor_id))
+            .await?;
+        if file.inbox_id != inbox.id || visitor != Some(file.contact_id) {
+            return Err(not_found);
+        }
+        if let Some(message_id) = file.message_id {
+            let message = self.store.message(inbox.account_id, message_id).await?;
+            if message.is_private {
+                return Err(not_found);
+            }
+        } else if file.conversation_id.is_some() {
+            return Err(not_found);
+        }
+        Ok(file)
+    }
+
+    /// A file by the link given to a provider, while the link works.
+    pub async fn linked_file(
+        &self,
+        file_id: FileId,
+        token: &str,
+    ) -> Result<(StoredFile, Vec<u8>), AppError> {
+        let not_found = AppError::NotFound { entity: "file" };
+        let opened = self
+            .channels()
+            .sealer()
+            .open(token, &link_context(file_id))
+            .map_err(|_| AppError::NotFound { entity: "file" })?;
+        let (account, expires) = std::str::from_utf8(&opened)
+            .ok()
+            .and_then(|text| text.split_once(' '))
+            .ok_or(AppError::NotFound { entity: "file" })?;
+        let account_id = account
+            .parse::<uuid::Uuid>()
+            .map(AccountId)
+            .map_err(|_| AppError::NotFound { entity: "file" })?;
+        let expires = expires
+            .parse::<i64>()
+            .map_err(|_| AppError::NotFound { entity: "file" })?;
+        if self.now().as_millisecond() > expires {
+            return Err(not_found);
+        }
+        self.file_content(account_id, file_id).await
+    }
+
+    /// A link to `file` a provider can download it from for [`FILE_LINK_LIFETIME`].
+    pub(crate) fn file_link(&self, file: &StoredFile) -> String {
+        let expires = self
+            .now()
+            .saturating_add(FILE_LINK_LIFETIME)
+            .map_or(i64::MAX, |at| at.as_millisecond());
+        let token = self.channels().sealer().seal(
+            format!("{} {expires}", file.account_id.0).as_bytes(),
+            &link_context(file.id),
+        );
+        let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+        format!(
+            "{}/api/v1/file_links/{}?token={token}",
+            self.channels().public_url,
+            file.id
+        )
+    }
+
+    /// The content of a recorded file.
+    async fn content_of(&self, file: &StoredFile) -> Result<Vec<u8>, AppError> {
+        self.ports
+            .files
+            .get(file.account_id, file.id)
+            .await
+            .map_err(|error| AppError::Internal(format!("reading a file: {error}")))?
+            .ok_or(AppError::NotFound { entity: "file" })
+    }
+
+    /// The attachment a person's message carries for an upload to `conversation_id`.
+    pub(crate) async fn upload_attachment(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        file_id: FileId,
+    ) -> Result<Attachment, AppError> {
+        let file = match self.store.file(account_id, file_id).await {
+            Err(StoreError::NotFound { .. }) => None,
+            other => Some(other?),
+        };
+        match file {
+            Some(file)
+                if file.conversation_id == Some(conversation_id) && file.message_id.is_none() =>
+            {
+                Ok(attachment_of(&file))
+            }
+            _ => Err(AppError::invalid(
+                "file_id",
+                "unknown_file",
+                "no file uploaded to this conversation and not sent yet has this id",
+            )),
+        }
+    }
+
+    /// Removes stored contents (after their records went); a failure is logged and left to
+    /// the sweep.
+    pub(crate) async fn remove_contents(&self, account_id: AccountId, ids: &[FileId]) {
+        for id in ids {
+            if let Err(error) = self.ports.files.remove(account_id, *id).await {
+                tracing::warn!(%account_id, file_id = %id, %error, "removing a file's content failed; the sweep retries");
+            }
+        }
+    }
+}
+
+/// The sealing context of a file's download link.
+fn link_context(file_id: FileId) -> Vec<u8> {
+    let mut context = b"file-link:".to_vec();
+    context.extend_from_slice(file_id.0.as_bytes());
+    context
+}
+
+/// A widget visitor's identity.
+fn visitor_identity(visitor_id: &str) -> Identity {
+    Identity {
+        kind: IdentityKind::WebVisitor,
+        value: visitor_id.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R',
+    ];
+
+    #[test]
+    fn the_type_is_read_from_the_content() {
+        assert_eq!(
+            inspect(PNG, 1000),
+            Ok(Inspected {
+                kind: AttachmentKind::Image,
+                mime_type: "image/png"
+            })
+        );
+        assert_eq!(
+            inspect(b"%PDF-1.7\n...", 1000).map(|found| found.mime_type),
+            Ok("application/pdf")
+        );
+        assert_eq!(
+            inspect("segunda via, por favor".as_bytes(), 1000).map(|found| found.mime_type),
+            Ok("text/plain")
+        );
+    }
+
+    #[test]
+    fn executables_scripts_and_oversized_files_are_refused() {
+        assert!(matches!(
+            inspect(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff", 1000),
+            Err(FileRefused::TypeNotAllowed { .. })
+        ));
+        assert!(matches!(
+            inspect(b"\x7fELF\x02\x01\x01\0", 1000),
+            Err(FileRefused::TypeNotAllowed { .. })
+        ));
+        assert_eq!(inspect(PNG, 8), Err(FileRefused::TooLarge { max_bytes: 8 }));
+        assert_eq!(inspect(b"", 8), Err(FileRefused::Empty));
+    }
+
+    #[test]
+    fn only_pictures_sound_and_video_show_in_the_page() {
+        assert!(shown_inline("image/png"));
+        assert!(shown_inline("audio/ogg"));
+        assert!(!shown_inline("text/plain"));
+        assert!(!shown_inline("application/pdf"));
+    }
+
+    #[test]
+    fn file_names_lose_their_paths_and_control_characters() {
+        assert_eq!(
+            clean_file_name("../../etc/pass\u{0}wd"),
+            Some("passwd".to_owned())
+        );
+        assert_eq!(
+            clean_file_name("C:\\Users\\ana\\boleto.pdf"),
+            Some("boleto.pdf".to_owned())
+        );
+        assert_eq!(clean_file_name("  "), None);
+    }
+}
