@@ -63,14 +63,14 @@ pub fn media_request(
         ChannelConfig::TwilioSms(twilio) => {
             let url = attachment.url.as_deref().ok_or_else(missing)?;
             Ok(MediaRequest::Download(get(
-                url.to_owned(),
+                twilio_api_url(url, urls.twilio),
                 basic(&twilio.account_sid, &twilio.auth_token),
             )))
         }
         ChannelConfig::TwilioVoice(twilio) => {
             let url = attachment.url.as_deref().ok_or_else(missing)?;
             Ok(MediaRequest::Download(get(
-                url.to_owned(),
+                twilio_api_url(url, urls.twilio),
                 basic(&twilio.account_sid, &twilio.auth_token),
             )))
         }
@@ -83,6 +83,20 @@ pub fn media_request(
         )),
     }
 }
+
+/// A Twilio `MediaUrl` on the configured REST API (`api.twilio.com` unless the operator points
+/// Tandem elsewhere); media on other Twilio hosts is fetched where it is.
+fn twilio_api_url(url: &str, api: &str) -> String {
+    match url.strip_prefix(TWILIO_API) {
+        Some(path) if path.starts_with('/') => {
+            format!("{}{path}", api.strip_suffix('/').unwrap_or(api))
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Where Twilio's media URLs point.
+const TWILIO_API: &str = "https://api.twilio.com";
 
 /// Reads the answer to a [`MediaRequest::Lookup`] into the download request.
 pub fn read_lookup(
@@ -275,5 +289,46 @@ mod tests {
             ),
             Err(MediaError::Unavailable(_))
         ));
+    }
+
+    #[test]
+    fn twilio_media_is_downloaded_from_the_configured_api_with_the_account_credentials() {
+        let sms = ChannelConfig::TwilioSms(crate::config::TwilioSmsConfig {
+            account_sid: "AC1".into(),
+            auth_token: "token".into(),
+            from_number: "+5511400000000".into(),
+        });
+        let at = |url: &str| Attachment {
+            url: Some(url.to_owned()),
+            ..Attachment::of_kind(AttachmentKind::Image)
+        };
+        let MediaRequest::Download(download) = media_request(
+            &sms,
+            &at("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"),
+            URLS,
+        )
+        .unwrap() else {
+            panic!("Twilio media is downloaded directly");
+        };
+        assert_eq!(
+            download.url,
+            "https://twilio.example/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+        );
+        assert_eq!(
+            download.headers[0].1,
+            format!("Basic {}", BASE64_STANDARD.encode("AC1:token"))
+        );
+        let MediaRequest::Download(elsewhere) =
+            media_request(&sms, &at("https://media.twilio.com/ME1"), URLS).unwrap()
+        else {
+            panic!("Twilio media is downloaded directly");
+        };
+        assert_eq!(elsewhere.url, "https://media.twilio.com/ME1");
+        let MediaRequest::Download(lookalike) =
+            media_request(&sms, &at("https://api.twilio.com.evil.example/ME1"), URLS).unwrap()
+        else {
+            panic!("Twilio media is downloaded directly");
+        };
+        assert_eq!(lookalike.url, "https://api.twilio.com.evil.example/ME1");
     }
 }

@@ -90,7 +90,7 @@ export async function upload(path, file) {
 /** Where a stored file is served (the session cookie is enough, also in `<img src>`); with
  * `download`, the server always sends it as a download. */
 export function fileUrl(id, download = false) {
-  return `${BASE}/files/${encodeURIComponent(id)}${download ? "?download=1" : ""}`;
+  return `${BASE}/files/${encodeURIComponent(id)}${download ? "?download=true" : ""}`;
 }
 
 /** Builds a query string from the defined values of `params`. */

@@ -73,9 +73,12 @@ impl FromRequestParts<AppState> for WidgetVisitor {
         let token = bearer_token(&parts.headers)
             .ok_or(ApiError::Unauthenticated)?
             .to_owned();
-        let Path(inbox_id) = Path::<String>::from_request_parts(parts, state)
+        let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound("inbox"))?;
+        let inbox_id = params
+            .remove("inbox_id")
+            .ok_or(ApiError::NotFound("inbox"))?;
         visitor(state, &inbox_id, Some(&token))
             .await
             .map(WidgetVisitor)

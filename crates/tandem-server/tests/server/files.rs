@@ -199,7 +199,7 @@ async fn whatsapp_files_on(backend: Backend) {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     let (status, headers, _) = open(
         &server,
-        &format!("/api/v1/files/{file_id}?download=1"),
+        &format!("/api/v1/files/{file_id}?download=true"),
         &admin,
     )
     .await;
@@ -441,7 +441,9 @@ async fn telegram_and_twilio_on(backend: Backend) {
         ("NumMedia", "1"),
         (
             "MediaUrl0",
-            &format!("{}/twilio-media/ME0123456789", provider.base),
+            &format!(
+                "https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Messages/MMTEST0000000000000000000000000001/Media/ME0123456789"
+            ),
         ),
         ("MediaContentType0", "image/png"),
     ]
@@ -551,7 +553,12 @@ async fn widget_files_on(backend: Backend) {
     assert_eq!(message["files"][0]["id"], file_id.as_str());
     assert_eq!(message["files"][0]["file_name"], "extrato.pdf");
     let (status, _, content) = open(&server, &format!("{widget}/files/{file_id}"), &ana).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&content)
+    );
     assert_eq!(content, PDF);
 
     // The agent sees it, and answers with a picture and a private note the visitor never sees.

@@ -73,7 +73,10 @@ impl Provider {
             .route("/{bot}/sendDocument", post(telegram_file))
             .route("/{bot}/getFile", get(telegram_get_file))
             .route("/file/{bot}/documents/{file_id}", get(telegram_download))
-            .route("/twilio-media/{media_id}", get(twilio_media))
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media_id}",
+                get(twilio_media),
+            )
             .route("/twilio-storage/{media_id}", get(twilio_storage))
             .route("/{bot}/getMe", get(telegram_me))
             .route("/{bot}/setWebhook", post(telegram_set_webhook))
@@ -475,7 +478,10 @@ async fn telegram_file(
 }
 
 /// A Twilio `MediaUrl`: behind the account's credentials, redirecting to storage.
-async fn twilio_media(Path(media_id): Path<String>, headers: HeaderMap) -> Response {
+async fn twilio_media(
+    Path((_, _, media_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let expected =
         base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_TOKEN}"));
     if headers.get("authorization").and_then(|v| v.to_str().ok())
