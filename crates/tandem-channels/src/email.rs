@@ -239,18 +239,10 @@ fn attachment(part: &MessagePart<'_>) -> Option<Attachment> {
         _ => AttachmentKind::Other,
     };
     Some(Attachment {
-        kind,
-        media_id: None,
-        url: None,
         mime_type,
         sha256: Some(hex::encode(Sha256::digest(part.contents()))),
         file_name: part.attachment_name().map(str::to_owned),
-        caption: None,
-        voice: false,
-        needs_transcription: false,
-        file_id: None,
-        size_bytes: None,
-        unavailable: None,
+        ..Attachment::of_kind(kind)
     })
 }
 

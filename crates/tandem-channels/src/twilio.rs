@@ -740,21 +740,12 @@ mod tests {
         assert_eq!(
             message.attachments,
             [Attachment {
-                kind: AttachmentKind::Image,
-                media_id: None,
                 url: Some(
                     "https://api.twilio.com/2010-04-01/Accounts/ACTEST00000000000000000000000001/Messages/MMTEST/Media/METEST"
                         .into()
                 ),
                 mime_type: Some("image/jpeg".into()),
-                sha256: None,
-                file_name: None,
-                caption: None,
-                voice: false,
-                needs_transcription: false,
-                file_id: None,
-                size_bytes: None,
-                unavailable: None,
+                ..Attachment::of_kind(AttachmentKind::Image)
             }]
         );
         assert_eq!(message.sent_at, None);

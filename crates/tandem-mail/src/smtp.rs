@@ -204,7 +204,14 @@ mod tests {
         assert!(raw.contains("multipart/mixed"), "{raw}");
         assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
         assert!(raw.contains("filename=\"boleto.pdf\""), "{raw}");
-        assert!(raw.contains("Olá"), "{raw}");
+        assert!(
+            raw.contains("Content-Type: text/plain; charset=utf-8"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("T2zDoQ=="),
+            "the text (\"Olá\", in base64) goes first: {raw}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use tandem_domain::inbox::ChannelKind;
 use tandem_domain::message::DeliveryStatus;
 
 use crate::changes::Announcements;
-use crate::db::{Arg, Backend, Conn, args, values_rows};
+use crate::db::{Arg, Conn, args, values_rows};
 use crate::delivery_signals::Outbox;
 use crate::records::timestamp;
 use crate::{Store, StoreError};
@@ -104,10 +104,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ChannelDelivery>, StoreError> {
         let mut conn = self.write().await?;
-        let skip_locked = match conn.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let skip_locked = conn.skip_locked();
         let lease_end = now.saturating_add(lease).map_err(StoreError::corrupt)?;
         let rows = conn
             .fetch_all::<ChannelDeliveryRow>(

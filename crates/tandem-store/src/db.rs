@@ -268,6 +268,15 @@ impl Conn {
         }
     }
 
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers on several nodes claim different
+    /// jobs; SQLite's one writer needs nothing.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Runs a statement and returns the number of rows it changed.
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
         let sql = AssertSqlSafe(sql.to_owned());

@@ -11,7 +11,7 @@ use tandem_domain::id::{AccountId, ContactId, ConversationId, FileId, InboxId, M
 use tandem_domain::message::{Attachment, AttachmentKind, Direction, Message};
 
 use crate::changes::Announcements;
-use crate::db::{Backend, Conn, args};
+use crate::db::{Conn, args};
 use crate::message_rows::attachments_json;
 use crate::records::{parse, timestamp};
 use crate::{Store, StoreError};
@@ -224,10 +224,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<MediaFetch>, StoreError> {
         let mut conn = self.write().await?;
-        let skip_locked = match conn.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let skip_locked = conn.skip_locked();
         let lease_end = now.saturating_add(lease).map_err(StoreError::corrupt)?;
         let rows = conn
             .fetch_all::<MediaFetchRow>(

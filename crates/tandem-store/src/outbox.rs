@@ -12,7 +12,7 @@ use tandem_domain::message::{DeliveryStatus, Message};
 
 use crate::changes::Announcements;
 use crate::channel_outbox::enqueue_channel_delivery;
-use crate::db::{Arg, Backend, Conn, args, values_rows};
+use crate::db::{Arg, Conn, args, values_rows};
 use crate::delivery_signals::Outbox;
 use crate::inboxes::InboxRules;
 use crate::records::timestamp;
@@ -172,10 +172,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<WebhookDelivery>, StoreError> {
         let mut conn = self.write().await?;
-        let skip_locked = match conn.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let skip_locked = conn.skip_locked();
         let lease_end = now.saturating_add(lease).map_err(StoreError::corrupt)?;
         let rows = conn
             .fetch_all::<DeliveryRow>(

@@ -215,29 +215,10 @@ async fn a_customer_and_an_agent_play_one_conversation_in_real_browsers() {
     open_workspace(&agent, &server.base).await;
     screenshot(&agent, "workspace-login").await;
     log_in(&agent, ANA).await;
-    wait_until(
-        &agent,
-        "the inbox shows",
-        "return !!document.querySelector('#conversation-list');",
-    )
-    .await;
+    wait_for_inbox(&agent).await;
 
     // The customer asks a routine question in the widget and the bot answers.
-    customer
-        .goto(&format!("{}/demo", server.base))
-        .await
-        .unwrap();
-    wait_until(
-        &customer,
-        "the widget loads",
-        &widget_condition("w.querySelector('#tw-launcher')"),
-    )
-    .await;
-    in_widget(&customer, "#tw-launcher")
-        .await
-        .click()
-        .await
-        .unwrap();
+    open_demo_widget(&customer, &server.base).await;
     customer_says(&customer, "Qual o horário de atendimento?").await;
     wait_until(
         &customer,
@@ -493,12 +474,7 @@ async fn an_agent_goes_online_is_alerted_and_works_from_the_keyboard_and_a_phone
     let agent = driver.browser().await;
     open_workspace(&agent, &server.base).await;
     log_in(&agent, ANA).await;
-    wait_until(
-        &agent,
-        "the inbox shows",
-        "return !!document.querySelector('#conversation-list');",
-    )
-    .await;
+    wait_for_inbox(&agent).await;
 
     // Her alert settings, kept per user.
     click(&agent, "#alerts-button").await;
@@ -1125,29 +1101,10 @@ async fn files_go_both_ways_between_the_widget_and_the_workspace() {
     let customer = driver.browser().await;
     open_workspace(&agent, &server.base).await;
     log_in(&agent, ANA).await;
-    wait_until(
-        &agent,
-        "the inbox shows",
-        "return !!document.querySelector('#conversation-list');",
-    )
-    .await;
+    wait_for_inbox(&agent).await;
 
     // The customer asks for a person and sends a picture from the widget.
-    customer
-        .goto(&format!("{}/demo", server.base))
-        .await
-        .unwrap();
-    wait_until(
-        &customer,
-        "the widget loads",
-        &widget_condition("w.querySelector('#tw-launcher')"),
-    )
-    .await;
-    in_widget(&customer, "#tw-launcher")
-        .await
-        .click()
-        .await
-        .unwrap();
+    open_demo_widget(&customer, &server.base).await;
     customer_says(
         &customer,
         "Quero falar com um atendente, vou mandar o comprovante",
@@ -1316,6 +1273,22 @@ async fn enrol_on_security_page(browser: &Client) -> Vec<String> {
         .await
         .unwrap();
     serde_json::from_value(codes).unwrap()
+}
+
+/// Opens the demo site and its chat widget.
+async fn open_demo_widget(browser: &Client, base: &str) {
+    browser.goto(&format!("{base}/demo")).await.unwrap();
+    wait_until(
+        browser,
+        "the widget loads",
+        &widget_condition("w.querySelector('#tw-launcher')"),
+    )
+    .await;
+    in_widget(browser, "#tw-launcher")
+        .await
+        .click()
+        .await
+        .unwrap();
 }
 
 /// Waits for the inbox, the workspace's first page.
