@@ -30,7 +30,7 @@ pub enum AppError {
     Invalid(#[from] ValidationError),
     /// A file's content is refused (empty, too large, a type not kept).
     #[error(transparent)]
-    FileRefused(#[from] crate::files::FileRefused),
+    FileRefused(#[from] crate::file_types::FileRefused),
     /// The caller's role may not do this.
     #[error("your role may not do this")]
     Forbidden,

@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod file_types;
 pub mod files;
 mod handover;
 pub mod health;

@@ -8,6 +8,6 @@ pub use tandem_store::{
     ConversationUpdate, DeliverySubject, ErasureCounts, ExpiredConversation, FailingDelivery,
     GeneratedContainment, InboundMessage, InboundOutcome, InboxSecrets, LearningSuggestion,
     MessagePage, MessagePreview, MessageTranslation, QueueEntry, QueueStatus, ReportScope,
-    Retention, RetentionAction, RetentionRun, SavedView, SlaClock, StoredBotProfile,
+    Retention, RetentionAction, RetentionRun, SavedView, SlaClock, StoredBotProfile, StoredFile,
     SuggestionStatus, SurveyResponse, TYPING, TeamPatch, WebhookDelivery,
 };

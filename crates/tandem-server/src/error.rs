@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use tandem_app::error::ConflictKind;
-use tandem_app::files::FileRefused;
+use tandem_app::file_types::FileRefused;
 use tandem_app::{AppError, AuthError};
 use tandem_domain::conversation::TransitionError;
 use tandem_domain::validation::{FieldError, ValidationError};

@@ -14,6 +14,7 @@ mod outbound;
 mod rate_limit;
 mod routes;
 mod security_headers;
+mod served_files;
 mod session;
 mod state;
 pub mod telemetry;

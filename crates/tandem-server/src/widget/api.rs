@@ -24,7 +24,7 @@ use super::{
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ClientIp, parse_id};
 use crate::rate_limit::client_key;
-use crate::routes::files::{OpenQuery, UploadQuery, file_response, upload_body};
+use crate::served_files::{OpenQuery, UploadQuery, file_response, upload_body};
 use crate::state::AppState;
 use crate::wire::FileResponse;
 

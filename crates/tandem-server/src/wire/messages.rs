@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use tandem_app::model::StoredFile;
 use tandem_domain::Timestamp;
 use tandem_domain::message::{Attachment, Message};
-use tandem_store::StoredFile;
 
 use super::{ActorBody, ConversationResponse, EventResponse};
 
