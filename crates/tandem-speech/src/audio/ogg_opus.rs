@@ -116,8 +116,10 @@ pub(super) fn decode(bytes: &[u8], max_duration: Duration) -> Result<Vec<f32>, A
     Ok(samples)
 }
 
+/// A 48 kHz count as samples at [`SAMPLE_RATE`], saturating (a hostile file may say anything).
 fn to_output_samples(granule: u64) -> usize {
-    usize::try_from(granule * u64::from(SAMPLE_RATE) / GRANULE_RATE).unwrap_or(usize::MAX)
+    let samples = u128::from(granule) * u128::from(SAMPLE_RATE) / u128::from(GRANULE_RATE);
+    usize::try_from(samples).unwrap_or(usize::MAX)
 }
 
 /// Applies the header's output gain (Q7.8 dB), which players must honour; it is usually 0.
@@ -175,5 +177,12 @@ mod tests {
         let mut samples = vec![0.5, -0.5];
         apply_output_gain(&mut samples, -6 * 256);
         assert!((samples[0] - 0.5 * 10f32.powf(-0.3)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn timestamps_convert_to_16_khz_without_overflow() {
+        assert_eq!(to_output_samples(48_000), 16_000);
+        assert_eq!(to_output_samples(312), 104);
+        assert!(to_output_samples(u64::MAX - 1) > 0);
     }
 }
