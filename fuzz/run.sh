@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 FIXTURES=${FIXTURES:-../../shared/fixtures}
-ALL_TARGETS=(whatsapp messenger telegram twilio email bot_profile message_text)
+ALL_TARGETS=(whatsapp messenger telegram twilio email bot_profile message_text voice_note)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 
 if ! command -v cargo-fuzz >/dev/null; then
@@ -47,6 +47,10 @@ seed telegram "$FIXTURES"/telegram_update_*.json
 seed twilio "$FIXTURES"/twilio_*.form
 seed bot_profile ../crates/tandem-bot/profiles/*.yaml
 seed message_text
+mkdir -p "$CORPUS/voice_note"
+# A WAV header for 16 kHz mono 16-bit PCM with four samples; the fuzzer finds Ogg's and Opus's
+# magic numbers itself.
+printf 'RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x08\x00\x00\x00\x00\x00\xff\x7f\x00\x80\x00\x00' >"$CORPUS/voice_note/short.wav"
 mkdir -p "$CORPUS/email"
 printf 'From: Cliente <cliente@example.com>\r\nTo: suporte@example.com\r\nSubject: =?UTF-8?B?Qm9sZXRv?=\r\nMessage-ID: <seed-1@example.com>\r\nIn-Reply-To: <a@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nOl\xc3\xa1, preciso da segunda via.\r\n\r\nOn Mon, someone wrote:\r\n> antes\r\n' >"$CORPUS/email/plain.eml"
 printf 'From: a@example.com\r\nTo: b@example.com\r\nSubject: anexo\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>Ol=E1</p>\r\n--b1\r\nContent-Type: application/pdf; name="f.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b1--\r\n' >"$CORPUS/email/multipart.eml"
