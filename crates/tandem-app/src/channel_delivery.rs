@@ -202,10 +202,13 @@ impl OutboundWorker {
                 "the customer has no address on this channel".to_owned(),
             ));
         };
-        let chat = self.outbound_message(&inbox, &message, address).await?;
+        let file = self.sent_file(&message).await?;
+        let chat = self
+            .outbound_message(&inbox, &message, address, file.as_ref())
+            .await?;
         let outbound = match &config {
             ChannelConfig::Email(email) => {
-                let files = match self.email_files(&message).await? {
+                let files = match self.email_files(file).await? {
                     Ok(files) => files,
                     Err(reason) => {
                         return Ok(SendAttempt::Retry {
@@ -226,14 +229,15 @@ impl OutboundWorker {
         Ok(provider.send(&outbound).await)
     }
 
-    /// The message in the adapters' terms: its text, the template it carries, and the buttons
-    /// offered (those stored with it, else "talk to a person" under a bot message while the
-    /// bot has the conversation).
+    /// The message in the adapters' terms: its text, the template it carries, the file it
+    /// carries (by a link the provider downloads) and the buttons offered (those stored with it,
+    /// else "talk to a person" under a bot message while the bot has the conversation).
     async fn outbound_message(
         &self,
         inbox: &Inbox,
         message: &Message,
         address: String,
+        file: Option<&StoredFile>,
     ) -> Result<OutboundMessage, StoreError> {
         let data = message.channel_data.as_ref();
         let template = data
@@ -272,15 +276,12 @@ impl OutboundWorker {
                 });
             }
         }
-        let file = self
-            .sent_file(message)
-            .await?
-            .map(|file| tandem_channels::OutboundFile {
-                kind: file.kind,
-                url: self.app.file_link(&file),
-                file_name: file.file_name,
-                mime_type: file.mime_type,
-            });
+        let file = file.map(|file| tandem_channels::OutboundFile {
+            kind: file.kind,
+            url: self.app.file_link(file),
+            file_name: file.file_name.clone(),
+            mime_type: file.mime_type.clone(),
+        });
         Ok(OutboundMessage {
             to: address,
             text: message.text.clone(),
@@ -302,13 +303,13 @@ impl OutboundWorker {
         }
     }
 
-    /// The file a message carries with its content, to attach to an e-mail; `Err` when the
-    /// content cannot be read now.
+    /// A message's file with its content, to attach to an e-mail; `Err` when the content
+    /// cannot be read now.
     async fn email_files(
         &self,
-        message: &Message,
+        file: Option<StoredFile>,
     ) -> Result<Result<Vec<EmailFile>, String>, StoreError> {
-        let Some(file) = self.sent_file(message).await? else {
+        let Some(file) = file else {
             return Ok(Ok(Vec::new()));
         };
         Ok(

@@ -7,9 +7,9 @@
 use jiff::SignedDuration;
 
 use tandem_domain::contact::{Identity, IdentityKind};
-use tandem_domain::id::{AccountId, ConversationId, FileId};
+use tandem_domain::id::{AccountId, ContactId, ConversationId, FileId, InboxId};
 use tandem_domain::inbox::Inbox;
-use tandem_domain::message::{Attachment, AttachmentKind};
+use tandem_domain::message::{Attachment, AttachmentKind, Message};
 use tandem_store::{StoreError, StoredFile};
 
 use crate::auth::Principal;
@@ -34,8 +34,8 @@ pub fn attachment_of(file: &StoredFile) -> Attachment {
 /// Where a file's content goes before it is stored.
 pub(crate) struct NewFile<'a> {
     pub account_id: AccountId,
-    pub inbox_id: tandem_domain::id::InboxId,
-    pub contact_id: tandem_domain::id::ContactId,
+    pub inbox_id: InboxId,
+    pub contact_id: ContactId,
     pub conversation_id: Option<ConversationId>,
     pub name: Option<&'a str>,
     /// The kind the provider said, kept when the content agrees (a sticker is an image).
@@ -80,6 +80,30 @@ impl App {
             .put(file.account_id, file.id, content)
             .await
             .map_err(|error| AppError::Internal(format!("keeping a file: {error}")))?;
+        Ok(file)
+    }
+
+    /// Keeps the content of attachment `attachment` of a customer's stored `message` (about
+    /// the contact `contact_id`, in the inbox `inbox_id`), as that message's file; its record
+    /// is the caller's to write with the attachment.
+    pub(crate) async fn keep_attachment_file(
+        &self,
+        message: &Message,
+        attachment: &Attachment,
+        inbox_id: InboxId,
+        contact_id: ContactId,
+        content: &[u8],
+    ) -> Result<StoredFile, AppError> {
+        let new = NewFile {
+            account_id: message.account_id,
+            inbox_id,
+            contact_id,
+            conversation_id: Some(message.conversation_id),
+            name: attachment.file_name.as_deref(),
+            kind: Some(attachment.kind),
+        };
+        let mut file = self.keep_file(new, content).await?;
+        file.message_id = Some(message.id);
         Ok(file)
     }
 

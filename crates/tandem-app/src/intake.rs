@@ -18,7 +18,6 @@ use tandem_nlu::masking::{CARD_DATA, mask_kinds};
 
 use tandem_store::MediaFetchOutcome;
 
-use crate::files::NewFile;
 use crate::model::{InboundMessage, InboundOutcome};
 use crate::{App, AppError};
 
@@ -72,21 +71,15 @@ impl App {
             let Some(attachment) = message.attachments.get(index) else {
                 break;
             };
-            let new = NewFile {
-                account_id: message.account_id,
-                inbox_id: outcome.conversation.inbox_id,
-                contact_id: outcome.conversation.contact_id,
-                conversation_id: Some(message.conversation_id),
-                name: attachment.file_name.as_deref(),
-                kind: Some(attachment.kind),
-            };
-            let kept = match self.keep_file(new, &content).await {
-                Ok(mut file) => {
-                    file.message_id = Some(message.id);
-                    Ok(file)
-                }
-                Err(error) => Err(error),
-            };
+            let kept = self
+                .keep_attachment_file(
+                    message,
+                    attachment,
+                    outcome.conversation.inbox_id,
+                    outcome.conversation.contact_id,
+                    &content,
+                )
+                .await;
             let file_id = kept.as_ref().ok().map(|file| file.id);
             let outcome = match kept {
                 Ok(file) => MediaFetchOutcome::Stored(file),

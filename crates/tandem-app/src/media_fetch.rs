@@ -18,7 +18,6 @@ use tandem_domain::Timestamp;
 use tandem_store::{InboxSecrets, MediaFetch, MediaFetchOutcome, StoreError};
 
 use crate::delivery::{self, Deliverer};
-use crate::files::NewFile;
 use crate::{App, AppError};
 
 /// How long an upload may wait for a message to carry it.
@@ -147,23 +146,18 @@ impl MediaWorker {
             .providers
             .fetch_media(&config, attachment, app.max_file_bytes())
             .await?;
-        let new = NewFile {
-            account_id: job.account_id,
-            inbox_id: job.inbox_id,
-            contact_id: conversation.contact_id,
-            conversation_id: Some(conversation.id),
-            name: attachment.file_name.as_deref(),
-            kind: Some(attachment.kind),
-        };
-        let mut file = app
-            .keep_file(new, &content)
-            .await
-            .map_err(|error| match error {
-                AppError::FileRefused(refused) => MediaError::Unavailable(refused.to_string()),
-                error => MediaError::Retry(error.to_string()),
-            })?;
-        file.message_id = Some(message.id);
-        Ok(file)
+        app.keep_attachment_file(
+            &message,
+            attachment,
+            job.inbox_id,
+            conversation.contact_id,
+            &content,
+        )
+        .await
+        .map_err(|error| match error {
+            AppError::FileRefused(refused) => MediaError::Unavailable(refused.to_string()),
+            error => MediaError::Retry(error.to_string()),
+        })
     }
 }
 
