@@ -157,6 +157,78 @@ impl BotRunner {
             .await;
     }
 
+    /// Tells the customer, in the background, that their voice note could not be made out and
+    /// they may type it or ask for a person. It answers the note without changing what the
+    /// bot remembers, so it is never counted as a misunderstanding towards a handover.
+    pub(crate) fn voice_note_unheard(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) {
+        let runner = self.clone();
+        self.inner.tasks.spawn(async move {
+            if let Err(error) = runner
+                .answer_unheard(account_id, conversation_id, message_id)
+                .await
+            {
+                tracing::error!(%error, %conversation_id, "the customer was not told their voice note was not understood");
+            }
+        });
+    }
+
+    async fn answer_unheard(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Result<(), StoreError> {
+        let lock = self.conversation_lock(conversation_id);
+        let _turn = lock.lock().await;
+        let store = &self.inner.store;
+        for _ in 0..MAX_ATTEMPTS {
+            let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+            if conversation.status != ConversationStatus::Bot
+                || store
+                    .bot_answered(account_id, conversation_id, message_id)
+                    .await?
+            {
+                return Ok(());
+            }
+            let Some((bot, contact, language)) = self.voice(account_id, conversation_id).await?
+            else {
+                return Ok(());
+            };
+            let reply = render_message(
+                &bot.profile,
+                MessageKind::VoiceNoteUnheard,
+                language,
+                &contact.attributes,
+                &[],
+            );
+            let record = BotTurnRecord {
+                conversation_id,
+                based_on_version: memory.version,
+                replies: vec![reply],
+                choices: Vec::new(),
+                state: memory.state.unwrap_or(Value::Null),
+                handover: None,
+                answers: Some(message_id),
+                unanswered: None,
+                resolves: None,
+            };
+            match self.record(account_id, &record).await {
+                Err(StoreError::Conflict {
+                    kind: Conflict::BotStateChanged,
+                    ..
+                }) => continue,
+                Err(error) => return Err(error),
+                Ok(_) => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
     /// Hands the conversation over for `bot_failure` with `trigger` as evidence, unless it has
     /// left the bot or `unless_answered` has been answered meanwhile.
     async fn hand_over_for_failure(
@@ -275,10 +347,11 @@ impl BotRunner {
                             "answering customer messages left unanswered"
                         );
                     }
-                    for leftover in leftovers
-                        .into_iter()
-                        .filter(|leftover| leftover.message.created_at < started)
-                    {
+                    // A voice note still waiting for its words is answered when they come.
+                    for leftover in leftovers.into_iter().filter(|leftover| {
+                        leftover.message.created_at < started
+                            && !leftover.message.awaits_transcription()
+                    }) {
                         runner.customer_wrote(
                             leftover.account_id,
                             leftover.conversation_id,

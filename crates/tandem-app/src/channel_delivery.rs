@@ -46,6 +46,7 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
         queued,
         poll_interval,
         "channels",
+        delivery::MAX_IN_FLIGHT,
         shutdown,
     ))
 }

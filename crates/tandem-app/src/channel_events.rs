@@ -25,6 +25,7 @@ const VOICE_ANSWER_WAIT: Duration = Duration::from_secs(8);
 #[derive(Debug)]
 pub struct Spoken {
     pub lines: Vec<String>,
+    pub conversation_id: ConversationId,
     pub status: ConversationStatus,
     /// The language the bot speaks in the conversation.
     pub language: Language,
@@ -132,6 +133,7 @@ impl App {
             .unwrap_or(Language::Portuguese);
         Ok(Spoken {
             lines,
+            conversation_id: outcome.conversation.id,
             status,
             language,
         })

@@ -36,18 +36,20 @@ pub trait Deliverer: Clone + Send + Sync + 'static {
     fn record(&self, outcomes: Vec<Self::Outcome>) -> impl Future<Output = ()> + Send;
 }
 
-/// Runs `deliverer` until `shutdown` is cancelled. Jobs still in flight then are abandoned:
+/// Runs `deliverer` until `shutdown` is cancelled, with at most `max_in_flight` jobs at once
+/// (the outbound workers use [`MAX_IN_FLIGHT`]). Jobs still in flight then are abandoned:
 /// their lease runs out and they are attempted again (delivery is at least once).
 pub async fn run<D: Deliverer>(
     deliverer: D,
     mut queued: watch::Receiver<()>,
     poll_interval: Duration,
     name: &'static str,
+    max_in_flight: usize,
     shutdown: CancellationToken,
 ) {
     let mut in_flight = JoinSet::new();
     loop {
-        let room = MAX_IN_FLIGHT - in_flight.len();
+        let room = max_in_flight.saturating_sub(in_flight.len());
         if room > 0 {
             match deliverer
                 .claim(u32::try_from(room).unwrap_or(u32::MAX))

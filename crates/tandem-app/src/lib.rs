@@ -58,8 +58,10 @@ pub mod teams;
 pub mod tokens;
 pub mod totp;
 pub mod two_factor;
+pub mod transcription;
 pub mod users;
 pub mod visitor;
+pub mod voice_calls;
 pub mod web_chat;
 pub mod webhooks;
 use std::sync::Arc;
@@ -79,6 +81,7 @@ use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
     AiProviders, ChannelProviders, Clock, ExternalBots, FileContents, HttpActions, Mailboxes,
+    Transcriber,
     Observer, OutboundPolicy, SystemMailer, WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
@@ -107,6 +110,8 @@ pub struct AppSettings {
     pub mail_poll_interval: Duration,
     /// The largest file kept (uploads and customers' media).
     pub max_file_bytes: u64,
+    /// The transcription worker's concurrency and the confidence the bot trusts.
+    pub speech: transcription::SpeechSettings,
 }
 
 /// The implementations of the seams (`ports`) the use cases call.
@@ -127,6 +132,9 @@ pub struct Ports {
     pub ai: Arc<dyn AiProviders>,
     /// Stored files' content.
     pub files: Arc<dyn FileContents>,
+    /// Speech to text for voice notes and voicemail; `None` when the operator configured
+    /// none (the customer is then asked to type).
+    pub transcriber: Option<Arc<dyn Transcriber>>,
 }
 
 /// Everything the use cases share. Cheap to clone; no global state, so several apps can run in
@@ -142,6 +150,7 @@ pub struct App {
     pub(crate) ports: Ports,
     pub(crate) ai: ai::AiService,
     pub(crate) search: search::SearchIndexes,
+    pub(crate) transcriptions: transcription::TranscriptionKicks,
     routing_kicks: Arc<std::sync::Mutex<Option<routing_worker::KickReceiver>>>,
 }
 
@@ -163,6 +172,7 @@ impl App {
             settings: Arc::new(settings),
             ports,
             search: search::SearchIndexes::new(),
+            transcriptions: transcription::TranscriptionKicks::new(),
             routing_kicks: Arc::new(std::sync::Mutex::new(Some(kicks))),
         }
     }
@@ -204,6 +214,7 @@ impl App {
             search::spawn_worker(self.clone(), shutdown.clone()),
             media_fetch::spawn_worker(self.clone(), shutdown.clone()),
             media_fetch::spawn_sweep(self.clone(), shutdown.clone()),
+            transcription::spawn_worker(self.clone(), shutdown.clone()),
         ];
         if let Some(kicks) = kicks {
             workers.push(routing_worker::spawn(self.clone(), kicks, shutdown.clone()));

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use tandem_channels::media::MediaError;
 use tandem_domain::Timestamp;
-use tandem_store::{InboxSecrets, MediaFetch, MediaFetchOutcome, StoreError};
+use tandem_store::{FetchFinished, InboxSecrets, MediaFetch, MediaFetchOutcome, StoreError};
 
 use crate::delivery::{self, Deliverer};
 use crate::{App, AppError};
@@ -39,6 +39,7 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
             queued,
             poll_interval,
             "media",
+            delivery::MAX_IN_FLIGHT,
             shutdown,
         )
         .await;
@@ -95,10 +96,19 @@ impl Deliverer for MediaWorker {
                 MediaFetchOutcome::Stored(file) => Some(file.id),
                 _ => None,
             };
-            if let Err(error) = self.app.store.finish_media_fetch(&job, outcome).await {
-                tracing::warn!(message_id = %job.message_id, %error, "recording a media fetch failed; it is attempted again when its lease ends");
-                if let Some(file_id) = stored {
-                    self.app.remove_contents(job.account_id, &[file_id]).await;
+            let app = &self.app;
+            match app.store.finish_media_fetch(&job, outcome, app.now()).await {
+                Ok(FetchFinished::Done) => {}
+                Ok(FetchFinished::Transcribe) => app.transcriptions.kick(),
+                Ok(FetchFinished::AudioUnheard) => {
+                    app.voice_note_lost(job.account_id, job.conversation_id, job.message_id)
+                        .await;
+                }
+                Err(error) => {
+                    tracing::warn!(message_id = %job.message_id, %error, "recording a media fetch failed; it is attempted again when its lease ends");
+                    if let Some(file_id) = stored {
+                        app.remove_contents(job.account_id, &[file_id]).await;
+                    }
                 }
             }
         }

@@ -382,3 +382,37 @@ pub trait AiProviders: Send + Sync + Debug {
     /// A client of an OpenAI-compatible server (every call goes through the outbound guard).
     fn openai(&self, endpoint: OpenAiEndpoint) -> Arc<dyn LanguageModel>;
 }
+
+/// Words heard in a recording.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeardSpeech {
+    pub text: String,
+    /// The language they were heard in (`pt`, `es`, `en`…), when the provider says.
+    pub language: Option<String>,
+    /// How sure the model was, from 0 to 1, when the provider says.
+    pub confidence: Option<f32>,
+}
+
+/// Why a recording was not transcribed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TranscriptionError {
+    /// The recording itself cannot be transcribed (an unknown format, broken, silent, too
+    /// long): trying again would not help.
+    #[error("{0}")]
+    Unusable(String),
+    /// The provider failed this time (unreachable, overloaded).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Speech to text: the model embedded in the server, or an OpenAI-compatible transcription
+/// server (`/v1/audio/transcriptions`) reached through the outbound guard.
+pub trait Transcriber: Send + Sync + Debug {
+    /// The words in `audio` (of type `mime_type`), heard as `language` when it is known.
+    fn transcribe<'a>(
+        &'a self,
+        audio: &'a [u8],
+        mime_type: &'a str,
+        language: Option<Language>,
+    ) -> BoxFuture<'a, Result<HeardSpeech, TranscriptionError>>;
+}

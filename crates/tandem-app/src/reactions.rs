@@ -13,7 +13,8 @@ use crate::{App, AppError};
 
 impl App {
     /// After a new customer message: a survey answer may ask the next question, then the bot
-    /// answers a conversation it has and the routing worker places a queued one.
+    /// answers a conversation it has (a voice note once it is transcribed) and the routing
+    /// worker places a queued one.
     pub(crate) async fn after_customer_message(
         &self,
         account_id: AccountId,
@@ -29,6 +30,8 @@ impl App {
         }
         match outcome.conversation.status {
             ConversationStatus::Queued => self.routing.kick(account_id),
+            // A voice note is answered once its words come (`transcription`).
+            ConversationStatus::Bot if outcome.message.awaits_transcription() => {}
             ConversationStatus::Bot => self.bot.customer_wrote(
                 account_id,
                 outcome.conversation.id,

@@ -90,12 +90,18 @@ impl App {
         user_id: UserId,
         name: Option<String>,
         role: Option<&str>,
+        phone: Option<Option<String>>,
         password: Option<String>,
     ) -> Result<User, AppError> {
         let patch = UserPatch {
             name: name.map(|name| name.trim().to_owned()),
             role: role.map(parse_role).transpose()?,
             password,
+            phone: phone.map(|phone| {
+                phone
+                    .map(|phone| phone.trim().to_owned())
+                    .filter(|phone| !phone.is_empty())
+            }),
         };
         let current = self.store.user(actor.account_id, user_id).await?;
         patch.validate(PasswordOwner {
@@ -115,10 +121,11 @@ impl App {
             user_id.0,
         )
         .changes(
-            &json!({"name": current.name, "role": current.role.as_str(), "password": null}),
+            &json!({"name": current.name, "role": current.role.as_str(), "phone": current.phone, "password": null}),
             json!({
                 "name": patch.name,
                 "role": patch.role.map(Role::as_str),
+                "phone": patch.phone,
                 "password": password_set.then_some("set"),
             }),
         );
@@ -133,6 +140,7 @@ impl App {
                 user_id,
                 patch.name.as_deref(),
                 patch.role,
+                patch.phone.as_ref().map(Option::as_deref),
                 password_hash.as_deref(),
                 &event.entry(actor),
                 self.now(),

@@ -99,6 +99,7 @@ pub(crate) fn spawn_worker(app: App, shutdown: CancellationToken) -> JoinHandle<
         queued,
         poll_interval,
         "webhooks",
+        delivery::MAX_IN_FLIGHT,
         shutdown,
     ))
 }

@@ -233,6 +233,7 @@ async fn app(
         deliveries: WebhookSettings::default(),
         mail_poll_interval: Duration::from_secs(3600),
         max_file_bytes: 1024 * 1024,
+        speech: Default::default(),
     };
     let ports = Ports {
         clock: Arc::new(SystemClock),
@@ -246,6 +247,7 @@ async fn app(
         mailer: None,
         ai: Arc::new(Unreachable),
         files: Arc::new(Unreachable),
+        transcriber: None,
     };
     let app = App::new(store, settings, ports);
     let profile =

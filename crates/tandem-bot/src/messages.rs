@@ -119,6 +119,15 @@ impl MessageKind {
             (MessageKind::TransferredToAgent, En) => {
                 "{agent} will continue helping you here, with the whole conversation at hand."
             }
+            (MessageKind::VoiceNoteUnheard, Pt) => {
+                "Não consegui entender o seu áudio. Pode escrever a sua mensagem? Se preferir falar com uma pessoa, é só pedir."
+            }
+            (MessageKind::VoiceNoteUnheard, Es) => {
+                "No pude entender tu audio. ¿Puedes escribir tu mensaje? Si prefieres hablar con una persona, solo pídelo."
+            }
+            (MessageKind::VoiceNoteUnheard, En) => {
+                "I couldn't make out your voice message. Could you type it instead? If you'd rather talk to a person, just ask."
+            }
             (MessageKind::ClosedAfterSilence, Pt) => {
                 "Como não tivemos mais notícias, vou encerrar esta conversa. Se precisar, é só escrever de novo."
             }

@@ -83,10 +83,14 @@ pub struct TwilioVoiceConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum VoiceHandover {
+    /// Ring the phones (or SIP addresses) of the agents who are online, of the conversation's
+    /// team when it has one, all at once: whoever answers gets the conversation. When nobody
+    /// can answer, the caller leaves a voicemail.
+    Agents,
+    /// `<Dial>` the team's number; a voicemail when nobody answers.
+    Dial { number: String },
     /// `<Enqueue>` into a Twilio queue that agents' phones dequeue from.
     Enqueue { queue: String },
-    /// `<Dial>` the team's number.
-    Dial { number: String },
 }
 
 /// E-mail: outbound over SMTP, inbound by IMAP polling and/or an inbound-parse webhook.
@@ -236,6 +240,7 @@ impl ChannelConfig {
                         setting(&mut v, &f("handover.queue"), queue);
                     }
                     VoiceHandover::Dial { number } => phone(&mut v, &f("handover.number"), number),
+                    VoiceHandover::Agents => {}
                 }
             }
             ChannelConfig::Email(c) => {

@@ -281,6 +281,7 @@ fn attachments(message: &Message, caption: Option<&str>) -> Vec<Attachment> {
         file_id: None,
         size_bytes: None,
         unavailable: None,
+        transcription: None,
     };
     let mut found = Vec::new();
     // Telegram lists a photo in several sizes; the largest is the one worth keeping.
@@ -338,6 +339,7 @@ fn attachments(message: &Message, caption: Option<&str>) -> Vec<Attachment> {
             file_id: None,
             size_bytes: None,
             unavailable: None,
+            transcription: None,
         });
     }
     found

@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 use tandem_domain::contact::{Identity, IdentityKind};
 use tandem_domain::message::DeliveryStatus;
 
-use crate::config::{TwilioSmsConfig, VoiceHandover};
+use crate::config::TwilioSmsConfig;
 use crate::{
     Attachment, AttachmentKind, HttpMethod, InboundMessage, OutboundError, OutboundMessage,
     ProviderRequest, RequestBody, SendOutcome, StatusUpdate, WebhookError, WebhookEvent,
@@ -228,6 +228,33 @@ pub struct VoiceRequest {
     pub confidence: Option<f32>,
     /// `ringing`, `in-progress`, `completed`, ...
     pub call_status: Option<String>,
+    /// How a `<Dial>` ended (`completed`, `no-answer`, `busy`, `failed`, `canceled`), on its
+    /// `action` request.
+    pub dial_status: Option<String>,
+    /// The recording a `<Record>` or a recorded `<Dial>` made.
+    pub recording: Option<Recording>,
+}
+
+/// A call recording Twilio keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recording {
+    pub sid: String,
+    /// Where Twilio serves it (`.wav` appended gives WAV).
+    pub url: String,
+    pub duration_seconds: Option<u32>,
+}
+
+impl Recording {
+    /// The recording as an audio attachment that needs transcription, fetched as WAV.
+    pub fn attachment(&self) -> Attachment {
+        Attachment {
+            url: Some(format!("{}.wav", self.url.trim_end_matches(".wav"))),
+            mime_type: Some("audio/wav".to_owned()),
+            voice: true,
+            needs_transcription: true,
+            ..Attachment::of_kind(AttachmentKind::Audio)
+        }
+    }
 }
 
 /// Reads a voice webhook.
@@ -252,6 +279,21 @@ pub fn parse_voice(params: &[(String, String)]) -> Result<VoiceRequest, WebhookE
             .and_then(|confidence| confidence.trim().parse::<f32>().ok())
             .filter(|confidence| confidence.is_finite()),
         call_status: get("CallStatus").map(str::to_owned),
+        dial_status: get("DialCallStatus").map(str::to_owned),
+        recording: parse_recording(params),
+    })
+}
+
+/// The recording a `<Record>` action or a recording status callback names (the callback
+/// carries no caller), if it names one Twilio serves over HTTPS.
+pub fn parse_recording(params: &[(String, String)]) -> Option<Recording> {
+    let sid = param(params, "RecordingSid")?.trim();
+    let url = param(params, "RecordingUrl")?.trim();
+    (!sid.is_empty() && url.starts_with("https://")).then(|| Recording {
+        sid: sid.to_owned(),
+        url: url.to_owned(),
+        duration_seconds: param(params, "RecordingDuration")
+            .and_then(|seconds| seconds.trim().parse().ok()),
     })
 }
 
@@ -269,17 +311,72 @@ pub fn twiml_listen(lines: &[String], language: &str, action_url: &str) -> Strin
     ))
 }
 
-/// TwiML: say `lines`, then hand the call over (`<Enqueue>` into the queue or `<Dial>` the
-/// number).
-pub fn twiml_handover(lines: &[String], language: &str, handover: &VoiceHandover) -> String {
-    let handover = match handover {
-        VoiceHandover::Enqueue { queue } => format!("<Enqueue>{}</Enqueue>", escape(queue)),
-        VoiceHandover::Dial { number } => format!("<Dial>{}</Dial>", escape(number)),
-    };
+/// TwiML: say `lines`, then `<Enqueue>` the call into the Twilio queue `queue`.
+pub fn twiml_enqueue(lines: &[String], language: &str, queue: &str) -> String {
     twiml(&format!(
-        "{}{handover}",
-        says(lines, speech_language(language))
+        "{}<Enqueue>{}</Enqueue>",
+        says(lines, speech_language(language)),
+        escape(queue)
     ))
+}
+
+/// Someone a handed-over call rings: a phone number (E.164) or a SIP address (`sip:…`), and the
+/// URL Twilio posts to when they answer (its TwiML is what they hear before the caller joins).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallTarget {
+    pub address: String,
+    pub answered_url: String,
+}
+
+/// TwiML: say `lines`, then ring every target at once for `ring_seconds`; the first to answer
+/// gets the caller (the others stop ringing). The call is recorded from the answer, both sides,
+/// and the recording posted to `recording_url`; when the dial ends Twilio posts its outcome to
+/// `ended_url`.
+pub fn twiml_dial(
+    lines: &[String],
+    language: &str,
+    targets: &[CallTarget],
+    ring_seconds: u32,
+    ended_url: &str,
+    recording_url: &str,
+) -> String {
+    let nouns: String = targets
+        .iter()
+        .map(|target| {
+            let noun = if target.address.starts_with("sip:") {
+                "Sip"
+            } else {
+                "Number"
+            };
+            format!(
+                r#"<{noun} url="{}" method="POST">{}</{noun}>"#,
+                escape(&target.answered_url),
+                escape(&target.address)
+            )
+        })
+        .collect();
+    twiml(&format!(
+        r#"{}<Dial timeout="{ring_seconds}" answerOnBridge="true" action="{}" method="POST" record="record-from-answer-dual" recordingStatusCallback="{}" recordingStatusCallbackMethod="POST">{nouns}</Dial>"#,
+        says(lines, speech_language(language)),
+        escape(ended_url),
+        escape(recording_url)
+    ))
+}
+
+/// TwiML: say `lines`, then record a voicemail of at most `max_seconds` after the beep (the
+/// caller ends it with `#`, silence or hanging up); Twilio posts it to `action_url`.
+pub fn twiml_voicemail(lines: &[String], language: &str, action_url: &str, max_seconds: u32) -> String {
+    twiml(&format!(
+        r##"{}<Record action="{}" method="POST" maxLength="{max_seconds}" timeout="5" playBeep="true" finishOnKey="#"/>"##,
+        says(lines, speech_language(language)),
+        escape(action_url)
+    ))
+}
+
+/// TwiML: say `lines` only (to an agent who answered, before the caller joins; or before a
+/// call ends by itself).
+pub fn twiml_say(lines: &[String], language: &str) -> String {
+    twiml(&says(lines, speech_language(language)))
 }
 
 /// TwiML: say `lines` and hang up.
@@ -439,6 +536,7 @@ fn media(url: Option<&str>, mime_type: Option<&str>) -> Attachment {
         file_id: None,
         size_bytes: None,
         unavailable: None,
+        transcription: None,
     }
 }
 
@@ -1059,6 +1157,8 @@ mod tests {
                 speech: None,
                 confidence: None,
                 call_status: Some("ringing".into()),
+                dial_status: None,
+                recording: None,
             }
         );
         let mut gathered = start.clone();
@@ -1072,6 +1172,26 @@ mod tests {
             Some("Quero a segunda via do boleto.")
         );
         assert_eq!(request.confidence, Some(0.91));
+        let mut voicemail = start.clone();
+        voicemail.extend(pairs(&[
+            ("DialCallStatus", "no-answer"),
+            ("RecordingSid", "RE0001"),
+            (
+                "RecordingUrl",
+                "https://api.twilio.com/2010-04-01/Accounts/AC0001/Recordings/RE0001",
+            ),
+            ("RecordingDuration", "14"),
+        ]));
+        let request = parse_voice(&voicemail).unwrap();
+        assert_eq!(request.dial_status.as_deref(), Some("no-answer"));
+        let recording = request.recording.unwrap();
+        assert_eq!(recording.duration_seconds, Some(14));
+        let attachment = recording.attachment();
+        assert_eq!(
+            attachment.url.as_deref(),
+            Some("https://api.twilio.com/2010-04-01/Accounts/AC0001/Recordings/RE0001.wav")
+        );
+        assert!(attachment.needs_transcription && attachment.voice);
         assert!(matches!(
             parse_voice(&pairs(&[("From", "+5511900000001")])),
             Err(WebhookError::Malformed(_))
@@ -1106,30 +1226,48 @@ mod tests {
         );
         let handing_over = vec!["Vou transferir você para um atendente.".to_owned()];
         assert_eq!(
-            twiml_handover(
-                &handing_over,
-                "pt-BR",
-                &VoiceHandover::Enqueue {
-                    queue: "suporte & vendas".into()
-                }
-            ),
+            twiml_enqueue(&handing_over, "pt-BR", "suporte & vendas"),
             concat!(
                 r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#,
                 r#"<Say language="pt-BR">Vou transferir você para um atendente.</Say>"#,
                 "<Enqueue>suporte &amp; vendas</Enqueue></Response>"
             )
         );
+        let targets = [
+            CallTarget {
+                address: "+525512345678".into(),
+                answered_url: "https://t.example/voice?step=answered&agent=1".into(),
+            },
+            CallTarget {
+                address: "sip:ana@pbx.example.com".into(),
+                answered_url: "https://t.example/voice?step=answered&agent=2".into(),
+            },
+        ];
         assert_eq!(
-            twiml_handover(
+            twiml_dial(
                 &["Un momento.".to_owned()],
                 "es",
-                &VoiceHandover::Dial {
-                    number: "+525512345678".into()
-                }
+                &targets,
+                20,
+                "https://t.example/voice?step=dial_ended&c=1",
+                "https://t.example/voice?step=recording&c=1",
             ),
             concat!(
                 r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#,
-                r#"<Say language="es-MX">Un momento.</Say><Dial>+525512345678</Dial></Response>"#
+                r#"<Say language="es-MX">Un momento.</Say>"#,
+                r#"<Dial timeout="20" answerOnBridge="true" action="https://t.example/voice?step=dial_ended&amp;c=1" method="POST" record="record-from-answer-dual" recordingStatusCallback="https://t.example/voice?step=recording&amp;c=1" recordingStatusCallbackMethod="POST">"#,
+                r#"<Number url="https://t.example/voice?step=answered&amp;agent=1" method="POST">+525512345678</Number>"#,
+                r#"<Sip url="https://t.example/voice?step=answered&amp;agent=2" method="POST">sip:ana@pbx.example.com</Sip>"#,
+                "</Dial></Response>"
+            )
+        );
+        assert_eq!(
+            twiml_voicemail(&["Deixe seu recado.".to_owned()], "pt", "https://t.example/voice?step=voicemail", 120),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#,
+                r#"<Say language="pt-BR">Deixe seu recado.</Say>"#,
+                r##"<Record action="https://t.example/voice?step=voicemail" method="POST" maxLength="120" timeout="5" playBeep="true" finishOnKey="#"/>"##,
+                "</Response>"
             )
         );
         assert_eq!(

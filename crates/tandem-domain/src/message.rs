@@ -132,6 +132,15 @@ pub struct Message {
     pub created_at: Timestamp,
 }
 
+impl Message {
+    /// Whether an attachment still waits for its words: the bot answers once they come.
+    pub fn awaits_transcription(&self) -> bool {
+        self.attachments
+            .iter()
+            .any(Attachment::awaits_transcription)
+    }
+}
+
 /// A file or media item of a message: the provider's metadata, and once Tandem has fetched
 /// and stored its content, the stored file (`file_id`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +174,26 @@ pub struct Attachment {
     /// Why the content could not be fetched and never will be.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
+    /// What speech-to-text made of audio that needed transcription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription: Option<Transcription>,
+}
+
+/// What speech-to-text made of a voice note or recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Transcription {
+    /// The words are the message's text.
+    Done {
+        /// The language the words were heard in (`pt`, `es`, `en`…).
+        language: String,
+        /// How sure the model was, from 0 to 100, when it says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confidence_percent: Option<u8>,
+    },
+    /// There are no words, for this reason (the audio could not be fetched or decoded, the
+    /// speech-to-text provider refused it, none is configured).
+    Failed { reason: String },
 }
 
 impl Attachment {
@@ -183,7 +212,14 @@ impl Attachment {
             file_id: None,
             size_bytes: None,
             unavailable: None,
+            transcription: None,
         }
+    }
+
+    /// Whether the message waits for this attachment's words: audio that needs transcription
+    /// and has none yet, nor a reason why not.
+    pub fn awaits_transcription(&self) -> bool {
+        self.needs_transcription && self.transcription.is_none()
     }
 
     /// Whether Tandem still has to fetch the content from the provider: it names the media

@@ -83,6 +83,9 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The phone number (E.164) or SIP address (`sip:…`) a call handed over by the bot rings
+    /// for this agent.
+    pub phone: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -145,6 +148,8 @@ pub struct UserPatch {
     pub role: Option<Role>,
     /// A new clear-text password, hashed by the caller.
     pub password: Option<String>,
+    /// A new phone or SIP address for handed-over calls; `Some(None)` removes it.
+    pub phone: Option<Option<String>>,
 }
 
 impl fmt::Debug for UserPatch {
@@ -153,6 +158,7 @@ impl fmt::Debug for UserPatch {
             .field("name", &self.name)
             .field("role", &self.role)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("phone", &self.phone)
             .finish()
     }
 }
@@ -166,13 +172,61 @@ impl UserPatch {
         if let Some(password) = &self.password {
             check_password(&mut validator, password, owner);
         }
+        if let Some(Some(phone)) = &self.phone
+            && !is_call_address(phone)
+        {
+            validator.reject(
+                "phone",
+                "invalid_phone",
+                "must be a phone number in E.164 (+5511987654321) or a SIP address (sip:ana@pbx.example.com)",
+            );
+        }
         validator.finish()
     }
+}
+
+/// Whether `address` can be rung: a phone number in E.164 or a `sip:` address (user@host,
+/// printable ASCII without spaces or markup, at most 256 characters).
+pub fn is_call_address(address: &str) -> bool {
+    if let Some(digits) = address.strip_prefix('+') {
+        return (8..=15).contains(&digits.len())
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && !digits.starts_with('0');
+    }
+    address.len() <= 256
+        && address
+            .strip_prefix("sip:")
+            .and_then(|rest| rest.split_once('@'))
+            .is_some_and(|(user, host)| {
+                !user.is_empty()
+                    && !host.is_empty()
+                    && address[4..].chars().all(|c| {
+                        c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '&' | '\'')
+                    })
+            })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agents_are_rung_on_phone_numbers_and_sip_addresses() {
+        for valid in ["+5511987654321", "sip:ana@pbx.example.com", "sip:1001@10.0.0.5:5060"] {
+            assert!(is_call_address(valid), "{valid}");
+        }
+        for invalid in [
+            "5511987654321",
+            "+0511987654321",
+            "+55 11 98765",
+            "sip:pbx.example.com",
+            "sip:ana@",
+            "sip:ana@pbx\"><Hangup/>",
+            "tel:+5511987654321",
+        ] {
+            assert!(!is_call_address(invalid), "{invalid}");
+        }
+    }
 
     #[test]
     fn roles_round_trip_through_their_names() {

@@ -115,6 +115,24 @@ pub struct Config {
     pub ai_model_path: Option<PathBuf>,
     /// The embedded model's context window in tokens.
     pub ai_context_tokens: u32,
+    /// A Whisper model directory in CTranslate2 form (`model.bin`, `config.json`,
+    /// `vocabulary.*`) heard inside the server: voice notes are transcribed offline. Nothing
+    /// is downloaded.
+    pub speech_model_dir: Option<PathBuf>,
+    /// Instead, an OpenAI-compatible transcription server, up to and including `/v1` (its
+    /// `/audio/transcriptions` is called through the outbound guard).
+    pub speech_url: Option<String>,
+    /// The model's name on `speech_url`.
+    pub speech_api_model: String,
+    /// The key for `speech_url`, if it wants one.
+    pub speech_api_key: Option<Secret>,
+    /// The longest recording transcribed, in seconds.
+    pub speech_max_seconds: u32,
+    /// Recordings transcribed at once on one node.
+    pub speech_concurrency: usize,
+    /// The least confidence (0–100) at which the bot answers a transcript; below it the
+    /// customer is asked to type (the agent sees the transcript either way).
+    pub speech_min_confidence_percent: u8,
 }
 
 impl Default for Config {
@@ -147,6 +165,13 @@ impl Default for Config {
             widget_new_visitors_per_minute: 10,
             ai_model_path: None,
             ai_context_tokens: 4096,
+            speech_model_dir: None,
+            speech_url: None,
+            speech_api_model: "whisper-1".into(),
+            speech_api_key: None,
+            speech_max_seconds: 300,
+            speech_concurrency: 1,
+            speech_min_confidence_percent: 30,
             widget_messages_per_minute: 30,
         }
     }
@@ -261,6 +286,34 @@ impl Config {
             self.ai_context_tokens = tokens
                 .parse()
                 .with_context(|| format!("TANDEM_AI_CONTEXT_TOKENS={tokens:?} is not a number"))?;
+        }
+        if let Some(dir) = environment("TANDEM_SPEECH_MODEL") {
+            self.speech_model_dir = Some(PathBuf::from(dir));
+        }
+        if let Some(url) = environment("TANDEM_SPEECH_URL") {
+            self.speech_url = Some(url);
+        }
+        if let Some(model) = environment("TANDEM_SPEECH_API_MODEL") {
+            self.speech_api_model = model;
+        }
+        if let Some(key) = environment("TANDEM_SPEECH_API_KEY") {
+            self.speech_api_key = Some(Secret(key));
+        }
+        if let Some(seconds) = environment("TANDEM_SPEECH_MAX_SECONDS") {
+            self.speech_max_seconds = seconds.parse().with_context(|| {
+                format!("TANDEM_SPEECH_MAX_SECONDS={seconds:?} is not a number")
+            })?;
+        }
+        if let Some(percent) = environment("TANDEM_SPEECH_MIN_CONFIDENCE_PERCENT") {
+            self.speech_min_confidence_percent = percent
+                .parse()
+                .ok()
+                .filter(|percent| *percent <= 100)
+                .with_context(|| {
+                    format!(
+                        "TANDEM_SPEECH_MIN_CONFIDENCE_PERCENT={percent:?} is not a number from 0 to 100"
+                    )
+                })?;
         }
         if let Some(url) = environment("TANDEM_PUBLIC_URL") {
             self.public_url = Some(url);

@@ -5,6 +5,7 @@
 pub mod ai_eval;
 mod assets;
 mod client_ip;
+mod embedded_speech;
 pub mod config;
 mod error;
 mod extract;
@@ -219,6 +220,7 @@ pub async fn start_with_clock(
                 )
             })?,
         ),
+        transcriber: transcriber(config, &guard).await?,
     };
     if config.smtp_url.is_none() {
         tracing::warn!(
@@ -237,6 +239,10 @@ pub async fn start_with_clock(
         deliveries: webhooks,
         mail_poll_interval: Duration::from_secs(config.mail_poll_seconds.max(1)),
         max_file_bytes: config.max_file_bytes.max(1),
+        speech: tandem_app::transcription::SpeechSettings {
+            concurrency: config.speech_concurrency.max(1),
+            min_confidence: f32::from(config.speech_min_confidence_percent.min(100)) / 100.0,
+        },
     };
     let app = App::new(store, settings, ports);
     let demo = if config.seed_demo {
@@ -320,6 +326,44 @@ pub async fn start_with_clock(
 
 /// Creates the data directory (and missing parents) for its owner only (0700), and narrows an
 /// existing one: it holds the database and the secret key.
+/// Speech to text as the operator configured it: the embedded Whisper of `speech_model_dir`,
+/// an OpenAI-compatible server at `speech_url`, or none (customers who send voice notes are
+/// asked to type).
+async fn transcriber(
+    config: &Config,
+    guard: &OutboundGuard,
+) -> anyhow::Result<Option<Arc<dyn tandem_app::ports::Transcriber>>> {
+    let max_duration = Duration::from_secs(u64::from(config.speech_max_seconds.max(1)));
+    match (&config.speech_model_dir, &config.speech_url) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("set speech_model_dir or speech_url, not both")
+        }
+        (Some(dir), None) => {
+            let whisper = embedded_speech::EmbeddedWhisper::load(dir, max_duration).await?;
+            tracing::info!(model = %dir.display(), "embedded speech model ready");
+            Ok(Some(Arc::new(whisper)))
+        }
+        (None, Some(url)) => Ok(Some(Arc::new(
+            outbound::transcription::OpenAiTranscriber::new(
+                guard,
+                url,
+                &config.speech_api_model,
+                config
+                    .speech_api_key
+                    .as_ref()
+                    .map(|key| key.expose().to_owned()),
+            )
+            .context("building the speech-to-text HTTP client")?,
+        ))),
+        (None, None) => {
+            tracing::warn!(
+                "no speech to text configured (speech_model_dir or speech_url): customers who send voice notes are asked to type"
+            );
+            Ok(None)
+        }
+    }
+}
+
 /// The embedded language model of `config.ai_model_path`, loaded once per process and file
 /// (tests start many servers in one process).
 async fn embedded_model(

@@ -51,6 +51,10 @@ pub struct Snapshot {
     pub message: Option<Message>,
 }
 
+/// The change name of a message whose text became its voice note's transcript (announced,
+/// never stored): the search index reads its text again.
+pub const TRANSCRIBED: &str = "transcribed";
+
 /// The change name of an agent's typing notice (announced, never stored).
 pub const TYPING: &str = "typing";
 
@@ -114,6 +118,19 @@ impl Announcements {
             is_message_update: true,
             snapshot: None,
         }])
+    }
+
+    /// Announces that a message's text became its voice note's transcript.
+    pub(crate) fn message_transcribed(
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Self {
+        let mut update = Self::message_update(account_id, conversation_id, message_id);
+        for change in &mut update.0 {
+            change.events.push(TRANSCRIBED.to_owned());
+        }
+        update
     }
 
     /// Announces that an agent is typing in a conversation.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use tandem_domain::Timestamp;
 use tandem_domain::id::{AccountId, ContactId, ConversationId, FileId, InboxId, MessageId};
-use tandem_domain::message::{Attachment, AttachmentKind, Direction, Message};
+use tandem_domain::message::{Attachment, AttachmentKind, Direction, Message, Transcription};
 
 use crate::changes::Announcements;
 use crate::db::{Conn, args};
@@ -223,6 +223,27 @@ impl Store {
         lease: jiff::SignedDuration,
         limit: u32,
     ) -> Result<Vec<MediaFetch>, StoreError> {
+        self.claim_media_jobs(FETCH, now, lease, limit).await
+    }
+
+    /// Claims up to `limit` due transcriptions (audio stored, words still to come) for
+    /// `lease`.
+    pub async fn claim_transcriptions(
+        &self,
+        now: Timestamp,
+        lease: jiff::SignedDuration,
+        limit: u32,
+    ) -> Result<Vec<MediaFetch>, StoreError> {
+        self.claim_media_jobs(TRANSCRIBE, now, lease, limit).await
+    }
+
+    async fn claim_media_jobs(
+        &self,
+        task: &str,
+        now: Timestamp,
+        lease: jiff::SignedDuration,
+        limit: u32,
+    ) -> Result<Vec<MediaFetch>, StoreError> {
         let mut conn = self.write().await?;
         let skip_locked = conn.skip_locked();
         let lease_end = now.saturating_add(lease).map_err(StoreError::corrupt)?;
@@ -231,12 +252,13 @@ impl Store {
                 &format!(
                     "UPDATE media_fetches SET attempts = attempts + 1, next_attempt_at = $1 \
                      WHERE (message_id, attachment_index) IN \
-                     (SELECT message_id, attachment_index FROM media_fetches WHERE next_attempt_at <= $2 \
+                     (SELECT message_id, attachment_index FROM media_fetches \
+                      WHERE task = $4 AND next_attempt_at <= $2 \
                       ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
                      RETURNING message_id, CAST(attachment_index AS BIGINT) AS attachment_index, \
                      account_id, inbox_id, conversation_id, CAST(attempts AS BIGINT) AS attempts"
                 ),
-                args![lease_end, now, i64::from(limit)],
+                args![lease_end, now, i64::from(limit), task],
             )
             .await?;
         let jobs = rows
@@ -248,34 +270,37 @@ impl Store {
     }
 
     /// Records how a fetch ended: the stored file (or the reason there is none) goes on the
-    /// message's attachment, which agents see change; a retry waits for its time.
+    /// message's attachment, which agents see change; a retry waits for its time. Stored
+    /// audio that needs its words becomes a transcription job; audio that never came is
+    /// marked as not transcribed.
     pub async fn finish_media_fetch(
         &self,
         job: &MediaFetch,
         outcome: MediaFetchOutcome,
-    ) -> Result<(), StoreError> {
+        now: Timestamp,
+    ) -> Result<FetchFinished, StoreError> {
         let mut conn = self.write().await?;
-        let index = i64::try_from(job.attachment_index).unwrap_or(i64::MAX);
-        let key = args![job.account_id, job.message_id, index];
         if let MediaFetchOutcome::Retry(at) = outcome {
             conn.execute(
-                "UPDATE media_fetches SET next_attempt_at = $4 \
-                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3",
-                key.into_iter().chain(args![at]).collect(),
+                "UPDATE media_fetches SET next_attempt_at = $5 \
+                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
+                job_key(job, FETCH).into_iter().chain(args![at]).collect(),
             )
             .await?;
             conn.commit().await?;
-            return Ok(());
+            return Ok(FetchFinished::Done);
         }
         let deleted = conn
             .execute(
-                "DELETE FROM media_fetches WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3",
-                key,
+                "DELETE FROM media_fetches \
+                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
+                job_key(job, FETCH),
             )
             .await?;
         // Retention or an erasure may have taken the message (and the job) since the claim.
+        let mut finished = FetchFinished::Done;
         if deleted == 1 {
-            set_attachment_file(
+            let audio = set_attachment_file(
                 &mut conn,
                 job.account_id,
                 job.message_id,
@@ -283,12 +308,174 @@ impl Store {
                 outcome,
             )
             .await?;
+            match audio {
+                AudioState::NotWaiting => {}
+                AudioState::Stored => {
+                    conn.execute(
+                        "INSERT INTO media_fetches (message_id, attachment_index, account_id, \
+                         inbox_id, conversation_id, attempts, next_attempt_at, task) \
+                         VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+                        args![
+                            job.message_id,
+                            i64::try_from(job.attachment_index).unwrap_or(i64::MAX),
+                            job.account_id,
+                            job.inbox_id,
+                            job.conversation_id,
+                            now,
+                            TRANSCRIBE
+                        ],
+                    )
+                    .await?;
+                    finished = FetchFinished::Transcribe;
+                }
+                AudioState::Unavailable => finished = FetchFinished::AudioUnheard,
+            }
         }
         let update =
             Announcements::message_update(job.account_id, job.conversation_id, job.message_id);
         self.changes.commit_with(conn, update).await?;
-        Ok(())
+        Ok(finished)
     }
+
+    /// Records how a transcription ended: the words become the message's text (after its
+    /// caption, if any) and the attachment says they are a transcript, in which language and
+    /// how sure; a failure says why on the attachment; a retry waits for its time. `None` when
+    /// the message is gone; else the message as it now is.
+    pub async fn finish_transcription(
+        &self,
+        job: &MediaFetch,
+        outcome: TranscriptionOutcome,
+    ) -> Result<Option<Message>, StoreError> {
+        let mut conn = self.write().await?;
+        let (text, transcription) = match outcome {
+            TranscriptionOutcome::Retry(at) => {
+                conn.execute(
+                    "UPDATE media_fetches SET next_attempt_at = $5 \
+                     WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
+                    job_key(job, TRANSCRIBE).into_iter().chain(args![at]).collect(),
+                )
+                .await?;
+                conn.commit().await?;
+                return Ok(None);
+            }
+            TranscriptionOutcome::Transcribed {
+                text,
+                language,
+                confidence_percent,
+            } => (
+                Some(text),
+                Transcription::Done {
+                    language,
+                    confidence_percent,
+                },
+            ),
+            TranscriptionOutcome::Failed(reason) => (None, Transcription::Failed { reason }),
+        };
+        let deleted = conn
+            .execute(
+                "DELETE FROM media_fetches \
+                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
+                job_key(job, TRANSCRIBE),
+            )
+            .await?;
+        if deleted == 0 {
+            conn.commit().await?;
+            return Ok(None);
+        }
+        let row = conn
+            .fetch_optional::<(String, Json<Vec<Attachment>>)>(
+                &format!(
+                    "SELECT text, attachments FROM messages WHERE account_id = $1 AND id = $2{}",
+                    conn.for_update()
+                ),
+                args![job.account_id, job.message_id],
+            )
+            .await?;
+        let Some((mut message_text, Json(mut attachments))) = row else {
+            conn.commit().await?;
+            return Ok(None);
+        };
+        let attachment = attachments
+            .get_mut(job.attachment_index)
+            .ok_or_else(|| {
+                StoreError::corrupt(format!(
+                    "message {} has no attachment {}",
+                    job.message_id, job.attachment_index
+                ))
+            })?;
+        attachment.transcription = Some(transcription);
+        if let Some(words) = text.filter(|words| !words.trim().is_empty()) {
+            message_text = if message_text.trim().is_empty() {
+                words
+            } else {
+                format!("{message_text}\n{words}")
+            };
+        }
+        conn.execute(
+            "UPDATE messages SET text = $3, attachments = $4 WHERE account_id = $1 AND id = $2",
+            args![
+                job.account_id,
+                job.message_id,
+                message_text.as_str(),
+                attachments_json(&attachments)
+            ],
+        )
+        .await?;
+        let update = Announcements::message_transcribed(
+            job.account_id,
+            job.conversation_id,
+            job.message_id,
+        );
+        self.changes.commit_with(conn, update).await?;
+        self.message(job.account_id, job.message_id).await.map(Some)
+    }
+}
+
+/// The task of a media job: fetch the content, or transcribe stored audio.
+const FETCH: &str = "fetch";
+const TRANSCRIBE: &str = "transcribe";
+
+/// A media job's key and task, as `$1`–`$4`.
+fn job_key(job: &MediaFetch, task: &str) -> Vec<crate::db::Arg> {
+    args![
+        job.account_id,
+        job.message_id,
+        i64::try_from(job.attachment_index).unwrap_or(i64::MAX),
+        task
+    ]
+}
+
+/// What a finished fetch leaves to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchFinished {
+    /// Nothing: the file is kept, or why not is shown.
+    Done,
+    /// Stored audio waits for its words: a transcription job is queued.
+    Transcribe,
+    /// Audio the bot was waiting to hear never came: it is marked as not transcribed.
+    AudioUnheard,
+}
+
+/// How a transcription ended, to record.
+#[derive(Clone, Debug)]
+pub enum TranscriptionOutcome {
+    /// The words heard, their language and how sure the model was (0–100, when it says).
+    Transcribed {
+        text: String,
+        language: String,
+        confidence_percent: Option<u8>,
+    },
+    /// There will be no words, for this reason.
+    Failed(String),
+    /// Try again at this time.
+    Retry(Timestamp),
+}
+
+/// Whether an attachment's audio now waits for transcription.
+enum AudioState {
+    NotWaiting,
+    Stored,
+    Unavailable,
 }
 
 /// Puts a stored file (or why there is none) on a message's attachment, recording the file.
@@ -298,7 +485,7 @@ async fn set_attachment_file(
     message_id: MessageId,
     index: usize,
     outcome: MediaFetchOutcome,
-) -> Result<(), StoreError> {
+) -> Result<AudioState, StoreError> {
     let row = conn
         .fetch_optional::<(Json<Vec<Attachment>>,)>(
             &format!(
@@ -309,29 +496,47 @@ async fn set_attachment_file(
         )
         .await?;
     let Some((Json(mut attachments),)) = row else {
-        return Ok(());
+        return Ok(AudioState::NotWaiting);
     };
     let Some(attachment) = attachments.get_mut(index) else {
         return Err(StoreError::corrupt(format!(
             "message {message_id} has no attachment {index}"
         )));
     };
-    match outcome {
+    let waiting = attachment.awaits_transcription();
+    let audio = match outcome {
         MediaFetchOutcome::Stored(file) => {
             insert_file_row(conn, &file).await?;
             attachment.file_id = Some(file.id);
             attachment.size_bytes = Some(file.size_bytes);
             attachment.mime_type = Some(file.mime_type);
+            if waiting {
+                AudioState::Stored
+            } else {
+                AudioState::NotWaiting
+            }
         }
-        MediaFetchOutcome::Unavailable(reason) => attachment.unavailable = Some(reason),
-        MediaFetchOutcome::Retry(_) => return Ok(()),
-    }
+        MediaFetchOutcome::Unavailable(reason) => {
+            if waiting {
+                attachment.transcription = Some(Transcription::Failed {
+                    reason: format!("the audio could not be fetched: {reason}"),
+                });
+            }
+            attachment.unavailable = Some(reason);
+            if waiting {
+                AudioState::Unavailable
+            } else {
+                AudioState::NotWaiting
+            }
+        }
+        MediaFetchOutcome::Retry(_) => return Ok(AudioState::NotWaiting),
+    };
     conn.execute(
         "UPDATE messages SET attachments = $3 WHERE account_id = $1 AND id = $2",
         args![account_id, message_id, attachments_json(&attachments)],
     )
     .await?;
-    Ok(())
+    Ok(audio)
 }
 
 async fn insert_file_row(conn: &mut Conn, file: &StoredFile) -> Result<(), StoreError> {

@@ -94,7 +94,7 @@ pub use bot_turns::{
     BotHandover, BotResolution, BotTurnOutcome, BotTurnRecord, StoredBotState, UnansweredMessage,
 };
 pub use canned::CannedPatch;
-pub use changes::{Change, ChangeFeed, ChangeNotice, Snapshot, TYPING};
+pub use changes::{Change, ChangeFeed, ChangeNotice, Snapshot, TRANSCRIBED, TYPING};
 pub use channel_health::{ChannelHealth, FailingDelivery};
 pub use channel_outbox::{ChannelAttempt, ChannelDelivery};
 pub use contact_data::ErasureCounts;
@@ -104,7 +104,7 @@ pub use conversations::{ConversationFilter, ConversationPage, ConversationUpdate
 pub use db::Backend;
 pub use delivery_signals::Outbox;
 pub use error::{Conflict, StoreError};
-pub use files::{MediaFetch, MediaFetchOutcome, StoredFile};
+pub use files::{FetchFinished, MediaFetch, MediaFetchOutcome, StoredFile, TranscriptionOutcome};
 pub use inboxes::{InboxPatch, InboxSecrets, NewInbox};
 pub use learning::{
     LearningAnswer, LearningQuestion, LearningSuggestion, NewLearningSuggestion,

@@ -299,6 +299,31 @@ impl Store {
             .collect()
     }
 
+    /// The agents a handed-over call may ring: online, with a phone or SIP address, members of
+    /// `team_id` when given; in the order they joined the account, at most `limit`.
+    pub async fn call_agents(
+        &self,
+        account_id: AccountId,
+        team_id: Option<TeamId>,
+        limit: u32,
+    ) -> Result<Vec<(UserId, String)>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows: Vec<(Uuid, String)> = conn
+            .fetch_all(
+                "SELECT u.id, u.phone FROM users u WHERE u.account_id = $1 \
+                 AND u.presence = 'online' AND u.phone IS NOT NULL \
+                 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m \
+                      WHERE m.account_id = u.account_id AND m.team_id = $2 AND m.user_id = u.id)) \
+                 ORDER BY u.created_at, u.id LIMIT $3",
+                args![account_id, team_id, i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, phone)| (UserId(id), phone))
+            .collect())
+    }
+
     /// Records a new WebSocket connection of `user_id` on `node`; returns its id.
     pub async fn open_agent_connection(
         &self,

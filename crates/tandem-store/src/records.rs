@@ -48,7 +48,7 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, account_id, email, name, role, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, account_id, email, name, role, phone, created_at";
 
 #[derive(Debug, FromRow)]
 pub(crate) struct UserRow {
@@ -57,6 +57,7 @@ pub(crate) struct UserRow {
     email: String,
     name: String,
     role: String,
+    phone: Option<String>,
     created_at: i64,
 }
 
@@ -69,6 +70,7 @@ impl TryFrom<UserRow> for User {
             email: row.email,
             name: row.name,
             role: parse::<Role>("users.role", &row.role)?,
+            phone: row.phone,
             created_at: timestamp(row.created_at)?,
         })
     }

@@ -62,6 +62,7 @@ pub(crate) async fn insert_user(
         email: seed.email.clone(),
         name: seed.name.clone(),
         role: seed.role,
+        phone: None,
         created_at: now,
     })
 }
@@ -167,8 +168,8 @@ impl Store {
             .collect()
     }
 
-    /// Changes a user's name, role or password hash, recording `audit`. The last admin cannot
-    /// be demoted.
+    /// Changes a user's name, role, phone (`Some(None)` removes it) or password hash,
+    /// recording `audit`. The last admin cannot be demoted.
     #[allow(clippy::too_many_arguments)] // One use case: its fields, its record and its time.
     pub async fn update_user(
         &self,
@@ -176,6 +177,7 @@ impl Store {
         user_id: UserId,
         name: Option<&str>,
         role: Option<Role>,
+        phone: Option<Option<&str>>,
         password_hash: Option<&str>,
         audit: &NewAuditEntry,
         now: Timestamp,
@@ -196,15 +198,19 @@ impl Store {
         if let Some(role) = role {
             user.role = role;
         }
+        if let Some(phone) = phone {
+            user.phone = phone.map(str::to_owned);
+        }
         conn.execute(
-            "UPDATE users SET name = $1, role = $2, password_hash = COALESCE($3, password_hash) \
-             WHERE account_id = $4 AND id = $5",
+            "UPDATE users SET name = $1, role = $2, password_hash = COALESCE($3, password_hash), \
+             phone = $6 WHERE account_id = $4 AND id = $5",
             args![
                 user.name.as_str(),
                 user.role.as_str(),
                 password_hash,
                 account_id,
-                user_id
+                user_id,
+                user.phone.as_deref()
             ],
         )
         .await?;

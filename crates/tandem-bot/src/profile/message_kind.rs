@@ -46,11 +46,13 @@ pub enum MessageKind {
     Transferred,
     /// A person handed the conversation to a colleague (`{agent}`, their first name).
     TransferredToAgent,
+    /// A voice note could not be made out: the customer may type it or ask for a person.
+    VoiceNoteUnheard,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 18] = [
+    pub const ALL: [MessageKind; 19] = [
         MessageKind::PersonComing,
         MessageKind::QueuePosition,
         MessageKind::QueueWait,
@@ -69,6 +71,7 @@ impl MessageKind {
         MessageKind::PersonComingAfterFailure,
         MessageKind::Transferred,
         MessageKind::TransferredToAgent,
+        MessageKind::VoiceNoteUnheard,
     ];
 
     /// Where a profile overrides it.
@@ -92,6 +95,7 @@ impl MessageKind {
             MessageKind::ClosedAfterSilence => "messages.closed_after_silence",
             MessageKind::Transferred => "messages.transferred",
             MessageKind::TransferredToAgent => "messages.transferred_to_agent",
+            MessageKind::VoiceNoteUnheard => "messages.voice_note_unheard",
         }
     }
 
@@ -131,6 +135,7 @@ impl MessageKind {
             MessageKind::ClosedAfterSilence => messages.closed_after_silence.as_ref(),
             MessageKind::Transferred => messages.transferred.as_ref(),
             MessageKind::TransferredToAgent => messages.transferred_to_agent.as_ref(),
+            MessageKind::VoiceNoteUnheard => messages.voice_note_unheard.as_ref(),
         }
     }
 }

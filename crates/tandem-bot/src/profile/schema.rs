@@ -570,6 +570,8 @@ pub struct Messages {
     pub transferred: Option<Localized<String>>,
     /// When a person hands the conversation to a colleague, a template over `{agent}`.
     pub transferred_to_agent: Option<Localized<String>>,
+    /// When a voice note could not be made out (or transcribed at all).
+    pub voice_note_unheard: Option<Localized<String>>,
 }
 
 impl BotProfile {

@@ -26,7 +26,7 @@ use crate::extract::{bearer_matches, parse_id};
 use crate::state::AppState;
 
 /// TwiML that does nothing: the acknowledgement Twilio expects.
-const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
+pub(super) const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
 
 /// Loads the inbox a webhook URL names and opens its settings.
 async fn channel_inbox(
@@ -171,13 +171,14 @@ fn twilio_form(
     Ok(params)
 }
 
-fn twiml_response(twiml: String) -> Response {
+pub(super) fn twiml_response(twiml: String) -> Response {
     ([(CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response()
 }
 
 /// Twilio Voice: a call starting, the caller's speech from a `<Gather>`, or the call ending.
-/// Speech is a customer message; the bot's answer is spoken back, and a handover enqueues or
-/// dials the call as the inbox says.
+/// Speech is a customer message; the bot's answer is spoken back, and a handover rings the
+/// agents (or the team's line, or a Twilio queue) as the inbox says — or takes a voicemail
+/// when nobody can answer. The steps of a handed-over call (`?step=`) are in `call_handover`.
 pub async fn voice(
     State(state): State<AppState>,
     Path(inbox_id): Path<String>,
@@ -191,6 +192,15 @@ pub async fn voice(
     };
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let params = twilio_form(&state, &uri, &headers, &body, &config.auth_token).map_err(refused)?;
+    let query: HashMap<String, String> = uri
+        .query()
+        .map(|query| form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    if let Some(step) = query.get("step") {
+        return super::call_handover::step(&state, &inbox, step, &query, &params)
+            .await
+            .map(twiml_response);
+    }
     let call = twilio::parse_voice(&params).map_err(refused)?;
     let action_url = state.channels.voice_url(inbox.id);
     if matches!(
@@ -208,13 +218,9 @@ pub async fn voice(
         // the `<Gather>`): greet, ask once more, then say goodbye rather than loop forever.
         let language = state.app.inbox_language(inbox.account_id, inbox.id).await?;
         let code = twilio::speech_language(language.code());
-        let silences = uri
-            .query()
-            .and_then(|query| {
-                form_urlencoded::parse(query.as_bytes())
-                    .find(|(key, _)| key == "silence")
-                    .and_then(|(_, value)| value.parse::<u8>().ok())
-            })
+        let silences = query
+            .get("silence")
+            .and_then(|value| value.parse::<u8>().ok())
             .unwrap_or(0);
         let prompt = match silences {
             0 => greeting(language),
@@ -240,7 +246,15 @@ pub async fn voice(
     let code = twilio::speech_language(spoken.language.code());
     Ok(twiml_response(match spoken.status {
         ConversationStatus::Queued | ConversationStatus::Assigned => {
-            twilio::twiml_handover(&spoken.lines, code, &config.handover)
+            super::call_handover::hand_over(
+                &state,
+                &inbox,
+                &config,
+                spoken.conversation_id,
+                &spoken.lines,
+                spoken.language,
+            )
+            .await?
         }
         ConversationStatus::Resolved => twilio::twiml_hang_up(&spoken.lines, code),
         ConversationStatus::Bot => twilio::twiml_listen(&spoken.lines, code, &action_url),

@@ -5,6 +5,7 @@ mod ai;
 mod audit;
 mod auth;
 mod bot;
+mod call_handover;
 mod canned;
 mod channel;
 mod channel_setup;

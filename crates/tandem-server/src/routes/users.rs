@@ -81,6 +81,7 @@ pub async fn update(
             user_id,
             request.name,
             request.role.as_deref(),
+            request.phone,
             request.password,
         )
         .await?;

@@ -65,17 +65,9 @@ pub struct UpdateAccountRequest {
     pub require_two_factor: Option<bool>,
     pub current_password: Option<String>,
     /// Absent: unchanged; `null`: keep forever; a number of days.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::common::present")]
     pub retention_days: Option<Option<u32>>,
     pub retention_action: Option<String>,
     pub webhook_mask_personal_data: Option<bool>,
 }
 
-/// A field that is present (even as `null`) becomes `Some`, so absent and `null` differ.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}

@@ -34,3 +34,13 @@ impl From<Actor> for ActorBody {
         }
     }
 }
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`), for updates where
+/// `null` removes a value.
+pub(super) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -93,17 +93,9 @@ pub struct CreateInboxRequest {
 pub struct UpdateInboxRequest {
     pub name: Option<String>,
     pub first_responder: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::common::present")]
     pub webhook_url: Option<Option<String>>,
     /// Replaces the channel's settings as a whole.
     pub channel_config: Option<serde_json::Value>,
 }
 
-/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}

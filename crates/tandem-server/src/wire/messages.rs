@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use tandem_app::model::StoredFile;
 use tandem_domain::Timestamp;
-use tandem_domain::message::{Attachment, Message};
+use tandem_domain::message::{Attachment, Message, Transcription};
 
 use super::{ActorBody, ConversationResponse, EventResponse};
 
@@ -62,6 +62,38 @@ pub struct AttachmentBody {
     pub size_bytes: Option<u64>,
     /// Why the file could not be fetched from the provider.
     pub unavailable: Option<String>,
+    /// For audio that needs transcription, what speech to text made of it once it is done:
+    /// the words are the message's `text`.
+    pub transcription: Option<TranscriptionBody>,
+}
+
+/// What speech to text made of a voice note or recording.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TranscriptionBody {
+    /// The message's text is the transcript, heard in `language` with `confidence` (0–1,
+    /// `null` when the provider gives none).
+    Done {
+        language: String,
+        confidence: Option<f32>,
+    },
+    /// There is no transcript, for `reason`.
+    Failed { reason: String },
+}
+
+impl From<Transcription> for TranscriptionBody {
+    fn from(transcription: Transcription) -> Self {
+        match transcription {
+            Transcription::Done {
+                language,
+                confidence_percent,
+            } => TranscriptionBody::Done {
+                language,
+                confidence: confidence_percent.map(|percent| f32::from(percent) / 100.0),
+            },
+            Transcription::Failed { reason } => TranscriptionBody::Failed { reason },
+        }
+    }
 }
 
 /// A stored file, as an upload answers it.
@@ -101,6 +133,7 @@ impl From<Attachment> for AttachmentBody {
             file_id: attachment.file_id.map(|id| id.0),
             size_bytes: attachment.size_bytes,
             unavailable: attachment.unavailable,
+            transcription: attachment.transcription.map(TranscriptionBody::from),
         }
     }
 }

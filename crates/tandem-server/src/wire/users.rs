@@ -12,6 +12,8 @@ pub struct UserResponse {
     pub email: String,
     pub name: String,
     pub role: &'static str,
+    /// Where a call the bot hands over rings for this agent (E.164 or `sip:`).
+    pub phone: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -22,6 +24,7 @@ impl From<User> for UserResponse {
             email: user.email,
             name: user.name,
             role: user.role.as_str(),
+            phone: user.phone,
             created_at: user.created_at,
         }
     }
@@ -42,6 +45,9 @@ pub struct UpdateUserRequest {
     pub name: Option<String>,
     pub role: Option<String>,
     pub password: Option<String>,
+    /// Where calls the bot hands over ring for this agent; `null` removes it.
+    #[serde(default, deserialize_with = "super::common::present")]
+    pub phone: Option<Option<String>>,
     /// The admin's own password, required with `role` or `password`.
     pub current_password: Option<String>,
 }

@@ -37,5 +37,6 @@ mod search;
 mod ssrf;
 mod team_workspace;
 mod validation;
+mod voice_notes;
 mod web_ui;
 mod webhook_receiver;

@@ -273,6 +273,7 @@ fn page_attachment(attachment: PageAttachment) -> Attachment {
         file_id: None,
         size_bytes: None,
         unavailable: None,
+        transcription: None,
     }
 }
 

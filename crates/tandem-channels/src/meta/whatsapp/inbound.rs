@@ -280,6 +280,7 @@ fn whatsapp_media(
         file_id: None,
         size_bytes: None,
         unavailable: None,
+        transcription: None,
     };
     (media.caption.unwrap_or_default(), vec![attachment], None)
 }
@@ -310,6 +311,7 @@ fn whatsapp_location(location: WaLocation) -> (String, Vec<Attachment>, Option<S
         file_id: None,
         size_bytes: None,
         unavailable: None,
+        transcription: None,
     };
     (coordinates, vec![attachment], None)
 }
@@ -461,6 +463,7 @@ mod tests {
                 file_id: None,
                 size_bytes: None,
                 unavailable: None,
+                transcription: None,
             }]
         );
         assert_eq!(message.sent_at, seconds(1_750_000_100));
