@@ -37,6 +37,7 @@ mod search;
 mod ssrf;
 mod team_workspace;
 mod validation;
+mod voice_calls;
 mod voice_notes;
 mod web_ui;
 mod webhook_receiver;

@@ -77,6 +77,10 @@ impl Provider {
                 "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media_id}",
                 get(twilio_media),
             )
+            .route(
+                "/2010-04-01/Accounts/{sid}/Recordings/{recording}",
+                get(twilio_recording),
+            )
             .route("/twilio-storage/{media_id}", get(twilio_storage))
             .route("/{bot}/getMe", get(telegram_me))
             .route("/{bot}/setWebhook", post(telegram_set_webhook))
@@ -494,6 +498,15 @@ async fn twilio_media(
         [("location", format!("/twilio-storage/{media_id}"))],
     )
         .into_response()
+}
+
+/// A call recording (`RE….wav`), served like MMS media under its recording sid.
+async fn twilio_recording(
+    Path((sid, recording)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let recording = recording.trim_end_matches(".wav").to_owned();
+    twilio_media(Path((sid, String::new(), recording)), headers).await
 }
 
 async fn twilio_storage(

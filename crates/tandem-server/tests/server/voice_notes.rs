@@ -28,7 +28,7 @@ const PHONE_NUMBER_ID: &str = "200000000000002";
 const FIXTURE_MEDIA_ID: &str = "300000000000004";
 
 /// The Whisper model directory, or `None` to skip (a failure under `CI=true`).
-fn whisper_model() -> Option<PathBuf> {
+pub fn whisper_model() -> Option<PathBuf> {
     match std::env::var_os("TANDEM_TEST_WHISPER_MODEL") {
         Some(path) => Some(path.into()),
         None if std::env::var_os("CI").is_some_and(|ci| ci == "true") => {

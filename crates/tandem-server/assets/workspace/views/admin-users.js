@@ -1,5 +1,5 @@
-// Admin: users (create, rename, change role or password with the admin's own password again,
-// delete).
+// Admin: users (create, rename, set the phone or SIP address handed-over calls ring, change role
+// or password with the admin's own password again, delete).
 
 import { del, patch, post } from "../api.js";
 import * as directory from "../directory.js";
@@ -28,12 +28,14 @@ export function renderUsers(container) {
       ...(u ? [] : [{ name: "email", label: t("admin.email"), type: "email", required: true }]),
       { name: "name", label: t("admin.name"), value: u?.name, required: true },
       { name: "role", label: t("admin.role"), type: "select", value: u?.role || "agent", options: ROLES.map((r) => [r, tv("role", r)]) },
+      ...(u ? [{ name: "phone", label: t("admin.users.phone"), value: u.phone || "", hint: t("admin.users.phoneHint") }] : []),
       { name: "password", label: u ? t("admin.users.newPassword") : t("admin.password"), type: "password", hint: t("admin.users.passwordHint") },
       ...(u ? [{ name: "current_password", label: t("reauth.yourPassword"), type: "password", hint: t("admin.users.currentPasswordHint") }] : []),
     ],
     save: (u, values) => {
       if (!u) return post("/users", values);
       const change = { name: values.name };
+      if ((values.phone || "") !== (u.phone || "")) change.phone = values.phone ? values.phone : null;
       if (values.role !== u.role) change.role = values.role;
       if (values.password) change.password = values.password;
       if (change.role || change.password) change.current_password = values.current_password;

@@ -2,8 +2,10 @@
 // opening the full file in a new tab), a player for audio and video, a download link with the
 // size for documents and other files, the caption under it. A file still being fetched from the
 // provider (no file id, no reason it is unavailable) says so, one that could not be says why; a
-// location keeps its label. Stored files come from /api/v1/files/{id}; the provider's own address
-// is never linked (but a location's).
+// location keeps its label. A voice note says that the message's text is its transcript (with the
+// language and how sure speech to text was), that it is being transcribed, or why it was not.
+// Stored files come from /api/v1/files/{id}; the provider's own address is never linked (but a
+// location's).
 
 import { fileUrl } from "../api.js";
 import { h, svg } from "../dom.js";
@@ -15,7 +17,7 @@ const DOCUMENT_ICON = "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8
 /** The `<ul class="message-attachments">` of `items`, or null when there are none. */
 export function attachmentList(items) {
   if (!items || !items.length) return null;
-  return h("ul", { class: "message-attachments" }, items.map((item) => h("li", { class: `attachment attachment-${item.kind}` }, attachmentBody(item), caption(item))));
+  return h("ul", { class: "message-attachments" }, items.map((item) => h("li", { class: `attachment attachment-${item.kind}` }, attachmentBody(item), caption(item), transcriptNote(item))));
 }
 
 /** Whether two attachment lists show the same (a re-rendered message then keeps its players). */
@@ -87,4 +89,25 @@ function locationLabel(item) {
 function caption(item) {
   if (!item.caption || item.kind === "location") return null;
   return h("div", { class: "attachment-caption", text: item.caption });
+}
+
+/** What speech to text made of a voice note: the message's text is its transcript, it is being
+ * transcribed, or why there is none. */
+function transcriptNote(item) {
+  if (!item.needs_transcription || item.unavailable) return null;
+  const done = item.transcription && item.transcription.status === "done";
+  const failed = item.transcription && item.transcription.status === "failed";
+  let text;
+  if (done && item.transcription.confidence != null) {
+    text = t("attachment.transcriptSure", { language: item.transcription.language, confidence: Math.round(item.transcription.confidence * 100) });
+  } else if (done) {
+    text = t("attachment.transcript", { language: item.transcription.language });
+  } else if (failed) {
+    text = t("attachment.notTranscribed", { reason: item.transcription.reason });
+  } else if (item.file_id) {
+    text = t("attachment.transcribing");
+  } else {
+    return null;
+  }
+  return h("div", { class: `attachment-transcript${failed ? " attachment-unavailable" : ""}`, text });
 }

@@ -52,7 +52,7 @@ export const CHANNEL_FIELDS = {
   sms: [...twilioAccount, { key: "from_number", text: "twilio.from_number", type: "tel", required: true, placeholder: "+5511987654321" }],
   voice: [
     ...twilioAccount,
-    { key: "handover.action", text: "voice.handover", type: "select", options: ["enqueue", "dial"], fallback: "enqueue" },
+    { key: "handover.action", text: "voice.handover", type: "select", options: ["agents", "dial", "enqueue"], fallback: "agents" },
     { key: "handover.queue", text: "voice.queue", required: true, when: ["handover.action", "enqueue"], fallback: "support" },
     { key: "handover.number", text: "voice.number", type: "tel", required: true, when: ["handover.action", "dial"], placeholder: "+5511987654321" },
   ],
