@@ -3634,3 +3634,125 @@ async fn search_reads_texts_by_page_and_by_id(store: &Store, backend: Backend) {
 async fn the_search_index_reads_every_text_once_and_only_its_accounts() {
     on_every_backend!(search_reads_texts_by_page_and_by_id);
 }
+
+async fn voice_notes_are_fetched_then_transcribed_once(store: &Store, _backend: Backend) {
+    use tandem_domain::message::{Attachment, AttachmentKind, Transcription};
+    use tandem_store::{FetchFinished, MediaFetchOutcome, StoredFile, TranscriptionOutcome};
+    let tenant = tenant(store, "voice", None).await;
+    let voice_note = Attachment {
+        media_id: Some("media-1".into()),
+        voice: true,
+        needs_transcription: true,
+        ..Attachment::of_kind(AttachmentKind::Audio)
+    };
+    let message = InboundMessage {
+        text: String::new(),
+        attachments: vec![voice_note],
+        ..inbound(tenant.inbox.id, "+5511900000001", "", "wamid.VOICE")
+    };
+    let stored = store
+        .append_inbound_message(tenant.account_id, &message, at(1))
+        .await
+        .unwrap();
+    assert!(stored.message.awaits_transcription());
+    let lease = SignedDuration::from_secs(60);
+    assert!(
+        store
+            .claim_transcriptions(at(2), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing to transcribe before the audio is fetched"
+    );
+    let fetches = store.claim_media_fetches(at(2), lease, 10).await.unwrap();
+    assert_eq!(fetches.len(), 1);
+    let file = StoredFile {
+        id: tandem_domain::id::FileId(Uuid::now_v7()),
+        account_id: tenant.account_id,
+        inbox_id: tenant.inbox.id,
+        contact_id: stored.conversation.contact_id,
+        conversation_id: Some(stored.conversation.id),
+        message_id: Some(stored.message.id),
+        kind: AttachmentKind::Audio,
+        mime_type: "audio/ogg".into(),
+        file_name: None,
+        size_bytes: 4,
+        sha256: "00".repeat(32),
+        created_at: at(3),
+    };
+    let finished = store
+        .finish_media_fetch(&fetches[0], MediaFetchOutcome::Stored(file), at(3))
+        .await
+        .unwrap();
+    assert_eq!(finished, FetchFinished::Transcribe);
+    assert!(
+        store
+            .claim_media_fetches(at(100), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the fetch is done"
+    );
+    let jobs = store.claim_transcriptions(at(4), lease, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert!(
+        store
+            .claim_transcriptions(at(5), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a claimed transcription is leased"
+    );
+    let retry = store
+        .finish_transcription(&jobs[0], TranscriptionOutcome::Retry(at(30)))
+        .await
+        .unwrap();
+    assert!(retry.is_none());
+    let jobs = store.claim_transcriptions(at(30), lease, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1, "a retried transcription is due at its time");
+    let heard = store
+        .finish_transcription(
+            &jobs[0],
+            TranscriptionOutcome::Transcribed {
+                text: "Quero a segunda via do boleto".into(),
+                language: "pt".into(),
+                confidence_percent: Some(83),
+            },
+        )
+        .await
+        .unwrap()
+        .expect("the message as it now is");
+    assert_eq!(heard.text, "Quero a segunda via do boleto");
+    assert!(!heard.awaits_transcription());
+    assert_eq!(
+        heard.attachments[0].transcription,
+        Some(Transcription::Done {
+            language: "pt".into(),
+            confidence_percent: Some(83)
+        })
+    );
+    assert!(heard.attachments[0].file_id.is_some());
+    assert!(
+        store
+            .claim_transcriptions(at(1000), lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a transcription is done once"
+    );
+    // Another account's store calls cannot reach this message.
+    let other = tenant_other(store).await;
+    assert!(matches!(
+        store.message(other, heard.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn tenant_other(store: &Store) -> AccountId {
+    tenant(store, "other-voice", None).await.account_id
+}
+
+#[tokio::test]
+async fn voice_notes_are_fetched_and_transcribed_as_one_job_each() {
+    on_every_backend!(voice_notes_are_fetched_then_transcribed_once);
+}
