@@ -28,7 +28,7 @@ use tandem_nlu::{Analysis, Language};
 use tandem_routing::team::OutOfHours;
 use tandem_store::{
     Availability, BotHandover, BotResolution, BotTurnOutcome, BotTurnRecord, Conflict,
-    NewUnansweredQuestion, QueueStatus, Store, StoreError,
+    NewUnansweredQuestion, QueueStatus, Store, StoreError, StoredBotState,
 };
 
 use crate::ai::AiService;
@@ -177,6 +177,23 @@ impl BotRunner {
         });
     }
 
+    /// The conversation and the bot's memory, while the conversation is the bot's and
+    /// `message_id` has not been answered.
+    async fn unanswered(
+        &self,
+        account_id: AccountId,
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    ) -> Result<Option<(Conversation, StoredBotState)>, StoreError> {
+        let store = &self.inner.store;
+        let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
+        let answered = conversation.status != ConversationStatus::Bot
+            || store
+                .bot_answered(account_id, conversation_id, message_id)
+                .await?;
+        Ok((!answered).then_some((conversation, memory)))
+    }
+
     async fn answer_unheard(
         &self,
         account_id: AccountId,
@@ -185,16 +202,13 @@ impl BotRunner {
     ) -> Result<(), StoreError> {
         let lock = self.conversation_lock(conversation_id);
         let _turn = lock.lock().await;
-        let store = &self.inner.store;
         for _ in 0..MAX_ATTEMPTS {
-            let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
-            if conversation.status != ConversationStatus::Bot
-                || store
-                    .bot_answered(account_id, conversation_id, message_id)
-                    .await?
-            {
+            let Some((_, memory)) = self
+                .unanswered(account_id, conversation_id, message_id)
+                .await?
+            else {
                 return Ok(());
-            }
+            };
             let Some((bot, contact, language)) = self.voice(account_id, conversation_id).await?
             else {
                 return Ok(());
@@ -715,14 +729,12 @@ impl BotRunner {
         let _turn = lock.lock().await;
         let store = &self.inner.store;
         for _ in 0..MAX_ATTEMPTS {
-            let (conversation, memory) = store.bot_memory(account_id, conversation_id).await?;
-            if conversation.status != ConversationStatus::Bot
-                || store
-                    .bot_answered(account_id, conversation_id, message_id)
-                    .await?
-            {
+            let Some((conversation, memory)) = self
+                .unanswered(account_id, conversation_id, message_id)
+                .await?
+            else {
                 return Ok(());
-            }
+            };
             let contact = store.contact(account_id, conversation.contact_id).await?;
             let bot = self.bot_for(account_id, conversation.inbox_id).await?;
             let (record, forward) = match &bot {

@@ -57,8 +57,8 @@ pub mod surveys;
 pub mod teams;
 pub mod tokens;
 pub mod totp;
-pub mod two_factor;
 pub mod transcription;
+pub mod two_factor;
 pub mod users;
 pub mod visitor;
 pub mod voice_calls;
@@ -81,8 +81,7 @@ use bot_turn::BotRunner;
 use channels::ChannelSettings;
 use ports::{
     AiProviders, ChannelProviders, Clock, ExternalBots, FileContents, HttpActions, Mailboxes,
-    Transcriber,
-    Observer, OutboundPolicy, SystemMailer, WebhookSender,
+    Observer, OutboundPolicy, SystemMailer, Transcriber, WebhookSender,
 };
 use routing_worker::{RoutingKicks, RoutingSettings};
 use webhooks::WebhookSettings;

@@ -70,20 +70,13 @@ impl Deliverer for MediaWorker {
                 MediaFetchOutcome::Unavailable(reason)
             }
             Err(MediaError::Retry(reason)) => {
-                match self
-                    .app
-                    .settings
-                    .deliveries
-                    .retry_at(job.attempts, self.app.now())
-                {
-                    Some(at) => {
+                let deliveries = &self.app.settings.deliveries;
+                match deliveries.retry_or_give_up(job.attempts, self.app.now(), &reason) {
+                    Ok(at) => {
                         tracing::info!(message_id = %job.message_id, attempts = job.attempts, %reason, "fetching customer media will be retried");
                         MediaFetchOutcome::Retry(at)
                     }
-                    None => MediaFetchOutcome::Unavailable(format!(
-                        "gave up after {} attempts: {reason}",
-                        job.attempts
-                    )),
+                    Err(gave_up) => MediaFetchOutcome::Unavailable(gave_up),
                 }
             }
         };

@@ -102,20 +102,13 @@ impl Deliverer for TranscriptionWorker {
                 TranscriptionOutcome::Failed(reason)
             }
             Err(TranscriptionError::Unavailable(reason)) => {
-                match self
-                    .app
-                    .settings
-                    .deliveries
-                    .retry_at(job.attempts, self.app.now())
-                {
-                    Some(at) => {
+                let deliveries = &self.app.settings.deliveries;
+                match deliveries.retry_or_give_up(job.attempts, self.app.now(), &reason) {
+                    Ok(at) => {
                         tracing::info!(message_id = %job.message_id, attempts = job.attempts, %reason, "transcription will be retried");
                         TranscriptionOutcome::Retry(at)
                     }
-                    None => TranscriptionOutcome::Failed(format!(
-                        "gave up after {} attempts: {reason}",
-                        job.attempts
-                    )),
+                    Err(gave_up) => TranscriptionOutcome::Failed(gave_up),
                 }
             }
         };
@@ -162,15 +155,17 @@ impl TranscriptionWorker {
             .attachments
             .get(job.attachment_index)
             .ok_or_else(|| TranscriptionError::Unusable("the attachment is gone".to_owned()))?;
-        let file_id = attachment.file_id.ok_or_else(|| {
-            TranscriptionError::Unusable("the audio was never stored".to_owned())
-        })?;
+        let file_id = attachment
+            .file_id
+            .ok_or_else(|| TranscriptionError::Unusable("the audio was never stored".to_owned()))?;
         let audio = app
             .ports
             .files
             .get(job.account_id, file_id)
             .await
-            .map_err(|error| TranscriptionError::Unavailable(format!("reading the audio: {error}")))?
+            .map_err(|error| {
+                TranscriptionError::Unavailable(format!("reading the audio: {error}"))
+            })?
             .ok_or_else(|| TranscriptionError::Unusable("the audio is gone".to_owned()))?;
         let mime_type = attachment.mime_type.as_deref().unwrap_or("audio/ogg");
         let language = app

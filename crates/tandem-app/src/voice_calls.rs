@@ -146,7 +146,10 @@ impl App {
                 .await?;
         }
         let language = self.call_language(inbox, conversation_id).await?;
-        let contact = self.store.contact(account_id, conversation.contact_id).await?;
+        let contact = self
+            .store
+            .contact(account_id, conversation.contact_id)
+            .await?;
         let caller = contact
             .name
             .clone()
@@ -188,14 +191,19 @@ impl App {
             tracing::warn!(%conversation_id, recording_sid = %recording.sid, "a call recording arrived after its conversation was resolved; it stays at Twilio");
             return Ok(());
         }
-        let contact = self.store.contact(account_id, conversation.contact_id).await?;
+        let contact = self
+            .store
+            .contact(account_id, conversation.contact_id)
+            .await?;
         let identity = contact
             .identities
             .iter()
             .find(|identity| identity.kind == IdentityKind::Phone)
             .cloned()
             .ok_or_else(|| {
-                AppError::Internal(format!("the caller of conversation {conversation_id} has no phone"))
+                AppError::Internal(format!(
+                    "the caller of conversation {conversation_id} has no phone"
+                ))
             })?;
         let inbound = InboundMessage {
             inbox_id: inbox.id,

@@ -66,6 +66,18 @@ impl WebhookSettings {
             .min(self.max_delay);
         now.saturating_add(delay).ok()
     }
+
+    /// [`Self::retry_at`] for a job that failed for `reason`: when to retry, or (`Err`) why it
+    /// is given up, attempts and reason told.
+    pub fn retry_or_give_up(
+        &self,
+        attempts: u32,
+        now: Timestamp,
+        reason: &str,
+    ) -> Result<Timestamp, String> {
+        self.retry_at(attempts, now)
+            .ok_or_else(|| format!("gave up after {attempts} attempts: {reason}"))
+    }
 }
 
 /// Why one delivery attempt failed.

@@ -365,7 +365,12 @@ pub fn twiml_dial(
 
 /// TwiML: say `lines`, then record a voicemail of at most `max_seconds` after the beep (the
 /// caller ends it with `#`, silence or hanging up); Twilio posts it to `action_url`.
-pub fn twiml_voicemail(lines: &[String], language: &str, action_url: &str, max_seconds: u32) -> String {
+pub fn twiml_voicemail(
+    lines: &[String],
+    language: &str,
+    action_url: &str,
+    max_seconds: u32,
+) -> String {
     twiml(&format!(
         r##"{}<Record action="{}" method="POST" maxLength="{max_seconds}" timeout="5" playBeep="true" finishOnKey="#"/>"##,
         says(lines, speech_language(language)),
@@ -1262,7 +1267,12 @@ mod tests {
             )
         );
         assert_eq!(
-            twiml_voicemail(&["Deixe seu recado.".to_owned()], "pt", "https://t.example/voice?step=voicemail", 120),
+            twiml_voicemail(
+                &["Deixe seu recado.".to_owned()],
+                "pt",
+                "https://t.example/voice?step=voicemail",
+                120
+            ),
             concat!(
                 r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#,
                 r#"<Say language="pt-BR">Deixe seu recado.</Say>"#,

@@ -200,9 +200,9 @@ pub fn is_call_address(address: &str) -> bool {
             .is_some_and(|(user, host)| {
                 !user.is_empty()
                     && !host.is_empty()
-                    && address[4..].chars().all(|c| {
-                        c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '&' | '\'')
-                    })
+                    && address[4..]
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '&' | '\''))
             })
 }
 
@@ -212,7 +212,11 @@ mod tests {
 
     #[test]
     fn agents_are_rung_on_phone_numbers_and_sip_addresses() {
-        for valid in ["+5511987654321", "sip:ana@pbx.example.com", "sip:1001@10.0.0.5:5060"] {
+        for valid in [
+            "+5511987654321",
+            "sip:ana@pbx.example.com",
+            "sip:1001@10.0.0.5:5060",
+        ] {
             assert!(is_call_address(valid), "{valid}");
         }
         for invalid in [

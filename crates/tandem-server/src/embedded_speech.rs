@@ -87,7 +87,9 @@ impl Transcriber for EmbeddedWhisper {
                 })
             })
             .await
-            .map_err(|error| TranscriptionError::Unavailable(format!("transcription task: {error}")))?
+            .map_err(|error| {
+                TranscriptionError::Unavailable(format!("transcription task: {error}"))
+            })?
         })
     }
 }

@@ -5,8 +5,8 @@
 pub mod ai_eval;
 mod assets;
 mod client_ip;
-mod embedded_speech;
 pub mod config;
+mod embedded_speech;
 mod error;
 mod extract;
 mod file_storage;

@@ -281,22 +281,11 @@ impl Store {
     ) -> Result<FetchFinished, StoreError> {
         let mut conn = self.write().await?;
         if let MediaFetchOutcome::Retry(at) = outcome {
-            conn.execute(
-                "UPDATE media_fetches SET next_attempt_at = $5 \
-                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
-                job_key(job, FETCH).into_iter().chain(args![at]).collect(),
-            )
-            .await?;
+            reschedule_job(&mut conn, job, FETCH, at).await?;
             conn.commit().await?;
             return Ok(FetchFinished::Done);
         }
-        let deleted = conn
-            .execute(
-                "DELETE FROM media_fetches \
-                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
-                job_key(job, FETCH),
-            )
-            .await?;
+        let deleted = delete_job(&mut conn, job, FETCH).await?;
         // Retention or an erasure may have taken the message (and the job) since the claim.
         let mut finished = FetchFinished::Done;
         if deleted == 1 {
@@ -349,12 +338,7 @@ impl Store {
         let mut conn = self.write().await?;
         let (text, transcription) = match outcome {
             TranscriptionOutcome::Retry(at) => {
-                conn.execute(
-                    "UPDATE media_fetches SET next_attempt_at = $5 \
-                     WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
-                    job_key(job, TRANSCRIBE).into_iter().chain(args![at]).collect(),
-                )
-                .await?;
+                reschedule_job(&mut conn, job, TRANSCRIBE, at).await?;
                 conn.commit().await?;
                 return Ok(None);
             }
@@ -371,14 +355,7 @@ impl Store {
             ),
             TranscriptionOutcome::Failed(reason) => (None, Transcription::Failed { reason }),
         };
-        let deleted = conn
-            .execute(
-                "DELETE FROM media_fetches \
-                 WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
-                job_key(job, TRANSCRIBE),
-            )
-            .await?;
-        if deleted == 0 {
+        if delete_job(&mut conn, job, TRANSCRIBE).await? == 0 {
             conn.commit().await?;
             return Ok(None);
         }
@@ -395,14 +372,12 @@ impl Store {
             conn.commit().await?;
             return Ok(None);
         };
-        let attachment = attachments
-            .get_mut(job.attachment_index)
-            .ok_or_else(|| {
-                StoreError::corrupt(format!(
-                    "message {} has no attachment {}",
-                    job.message_id, job.attachment_index
-                ))
-            })?;
+        let attachment = attachments.get_mut(job.attachment_index).ok_or_else(|| {
+            StoreError::corrupt(format!(
+                "message {} has no attachment {}",
+                job.message_id, job.attachment_index
+            ))
+        })?;
         attachment.transcription = Some(transcription);
         if let Some(words) = text.filter(|words| !words.trim().is_empty()) {
             message_text = if message_text.trim().is_empty() {
@@ -421,11 +396,8 @@ impl Store {
             ],
         )
         .await?;
-        let update = Announcements::message_transcribed(
-            job.account_id,
-            job.conversation_id,
-            job.message_id,
-        );
+        let update =
+            Announcements::message_transcribed(job.account_id, job.conversation_id, job.message_id);
         self.changes.commit_with(conn, update).await?;
         self.message(job.account_id, job.message_id).await.map(Some)
     }
@@ -443,6 +415,33 @@ fn job_key(job: &MediaFetch, task: &str) -> Vec<crate::db::Arg> {
         i64::try_from(job.attachment_index).unwrap_or(i64::MAX),
         task
     ]
+}
+
+/// Makes a media job due again at `at`.
+async fn reschedule_job(
+    conn: &mut Conn,
+    job: &MediaFetch,
+    task: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE media_fetches SET next_attempt_at = $5 \
+         WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
+        job_key(job, task).into_iter().chain(args![at]).collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes a finished media job; 0 when retention or an erasure took it since its claim.
+async fn delete_job(conn: &mut Conn, job: &MediaFetch, task: &str) -> Result<u64, StoreError> {
+    Ok(conn
+        .execute(
+            "DELETE FROM media_fetches \
+             WHERE account_id = $1 AND message_id = $2 AND attachment_index = $3 AND task = $4",
+            job_key(job, task),
+        )
+        .await?)
 }
 
 /// What a finished fetch leaves to do.

@@ -3653,18 +3653,21 @@ async fn voice_notes_are_fetched_then_transcribed_once(store: &Store, _backend: 
     let stored = store
         .append_inbound_message(tenant.account_id, &message, at(1))
         .await
-        .unwrap();
+        .expect("the store answers");
     assert!(stored.message.awaits_transcription());
     let lease = SignedDuration::from_secs(60);
     assert!(
         store
             .claim_transcriptions(at(2), lease, 10)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_empty(),
         "nothing to transcribe before the audio is fetched"
     );
-    let fetches = store.claim_media_fetches(at(2), lease, 10).await.unwrap();
+    let fetches = store
+        .claim_media_fetches(at(2), lease, 10)
+        .await
+        .expect("the store answers");
     assert_eq!(fetches.len(), 1);
     let file = StoredFile {
         id: tandem_domain::id::FileId(Uuid::now_v7()),
@@ -3683,32 +3686,38 @@ async fn voice_notes_are_fetched_then_transcribed_once(store: &Store, _backend: 
     let finished = store
         .finish_media_fetch(&fetches[0], MediaFetchOutcome::Stored(file), at(3))
         .await
-        .unwrap();
+        .expect("the store answers");
     assert_eq!(finished, FetchFinished::Transcribe);
     assert!(
         store
             .claim_media_fetches(at(100), lease, 10)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_empty(),
         "the fetch is done"
     );
-    let jobs = store.claim_transcriptions(at(4), lease, 10).await.unwrap();
+    let jobs = store
+        .claim_transcriptions(at(4), lease, 10)
+        .await
+        .expect("the store answers");
     assert_eq!(jobs.len(), 1);
     assert!(
         store
             .claim_transcriptions(at(5), lease, 10)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_empty(),
         "a claimed transcription is leased"
     );
     let retry = store
         .finish_transcription(&jobs[0], TranscriptionOutcome::Retry(at(30)))
         .await
-        .unwrap();
+        .expect("the store answers");
     assert!(retry.is_none());
-    let jobs = store.claim_transcriptions(at(30), lease, 10).await.unwrap();
+    let jobs = store
+        .claim_transcriptions(at(30), lease, 10)
+        .await
+        .expect("the store answers");
     assert_eq!(jobs.len(), 1, "a retried transcription is due at its time");
     let heard = store
         .finish_transcription(
@@ -3720,7 +3729,7 @@ async fn voice_notes_are_fetched_then_transcribed_once(store: &Store, _backend: 
             },
         )
         .await
-        .unwrap()
+        .expect("the store answers")
         .expect("the message as it now is");
     assert_eq!(heard.text, "Quero a segunda via do boleto");
     assert!(!heard.awaits_transcription());
@@ -3736,7 +3745,7 @@ async fn voice_notes_are_fetched_then_transcribed_once(store: &Store, _backend: 
         store
             .claim_transcriptions(at(1000), lease, 10)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_empty(),
         "a transcription is done once"
     );

@@ -26,7 +26,8 @@ use crate::extract::{bearer_matches, parse_id};
 use crate::state::AppState;
 
 /// TwiML that does nothing: the acknowledgement Twilio expects.
-pub(super) const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
+pub(super) const EMPTY_TWIML: &str =
+    r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
 
 /// Loads the inbox a webhook URL names and opens its settings.
 async fn channel_inbox(
@@ -194,7 +195,11 @@ pub async fn voice(
     let params = twilio_form(&state, &uri, &headers, &body, &config.auth_token).map_err(refused)?;
     let query: HashMap<String, String> = uri
         .query()
-        .map(|query| form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        .map(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(step) = query.get("step") {
         return super::call_handover::step(&state, &inbox, step, &query, &params)

@@ -70,4 +70,3 @@ pub struct UpdateAccountRequest {
     pub retention_action: Option<String>,
     pub webhook_mask_personal_data: Option<bool>,
 }
-

@@ -98,4 +98,3 @@ pub struct UpdateInboxRequest {
     /// Replaces the channel's settings as a whole.
     pub channel_config: Option<serde_json::Value>,
 }
-

@@ -214,11 +214,12 @@ async fn whatsapp_files_on(backend: Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Media the provider no longer has is marked unavailable with its reason, not retried.
-    let gone = String::from_utf8(harness_whatsapp_media("wamid.GONE1", "999999")).unwrap();
-    assert_eq!(
-        post(gone.into_bytes()).await.unwrap().status(),
-        StatusCode::OK
+    let gone = harness::whatsapp_webhook(
+        "5511900000001",
+        "wamid.GONE1",
+        json!({"type": "image", "image": {"mime_type": "image/jpeg", "id": "999999"}}),
     );
+    assert_eq!(post(gone).await.unwrap().status(), StatusCode::OK);
     let messages = transcript_once(&server, &admin, &conversation, |messages| {
         messages
             .iter()
@@ -323,18 +324,6 @@ async fn whatsapp_files_on(backend: Backend) {
     }
     let removed = server.app().sweep_files().await.unwrap();
     assert_eq!(removed, 0, "erasure removed the content itself");
-}
-
-/// A WhatsApp webhook body with one image message of media `media_id`.
-fn harness_whatsapp_media(message_id: &str, media_id: &str) -> Vec<u8> {
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
-        "value": {"messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Cliente Teste"}, "wa_id": "5511900000001"}],
-            "messages": [{"from": "5511900000001", "id": message_id, "timestamp": "1750000200",
-                "type": "image", "image": {"mime_type": "image/jpeg", "id": media_id}}]}}]}]})
-    .to_string()
-    .into_bytes()
 }
 
 #[tokio::test]

@@ -205,6 +205,32 @@ impl TestServer {
         panic!("the bot's messages never reached the expected state in {patience:?}: {texts:?}");
     }
 
+    /// A conversation's messages once `done` holds for them, `patience` at most.
+    pub async fn messages_within(
+        &self,
+        token: &str,
+        conversation_id: &str,
+        patience: Duration,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + patience;
+        let mut messages = Vec::new();
+        while std::time::Instant::now() < deadline {
+            let (_, page) = self
+                .get(
+                    &format!("/api/v1/conversations/{conversation_id}/messages?limit=100"),
+                    token,
+                )
+                .await;
+            messages = page["data"].as_array().cloned().unwrap_or_default();
+            if done(&messages) {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the messages never got there in {patience:?}: {messages:#?}");
+    }
+
     /// Opens the real-time socket and reads its `hello`.
     pub async fn websocket(&self, token: &str) -> Socket {
         websocket(&self.base, token).await
@@ -410,6 +436,22 @@ pub async fn create_channel_inbox(
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
+}
+
+/// A WhatsApp webhook to the test phone number (`phone_number_id` 200000000000002) with one
+/// message from `wa_id`: `message` is its `type` and payload.
+pub fn whatsapp_webhook(wa_id: &str, message_id: &str, message: Value) -> Vec<u8> {
+    let mut message = message;
+    message["from"] = json!(wa_id);
+    message["id"] = json!(message_id);
+    message["timestamp"] = json!("1750000200");
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
+        "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "5511400000000", "phone_number_id": "200000000000002"},
+            "contacts": [{"profile": {"name": "Cliente Teste"}, "wa_id": wa_id}],
+            "messages": [message]}}]}]})
+    .to_string()
+    .into_bytes()
 }
 
 /// Meta's `X-Hub-Signature-256` for `body` under the app secret.

@@ -72,32 +72,6 @@ async fn call_and_ask_for_a_person(
     twilio_post(server, url, &person).await
 }
 
-/// The conversation's messages once `done` holds (within `patience`).
-async fn messages_once(
-    server: &TestServer,
-    token: &str,
-    conversation: &str,
-    patience: Duration,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + patience;
-    let mut messages = Vec::new();
-    while std::time::Instant::now() < deadline {
-        let (_, page) = server
-            .get(
-                &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
-                token,
-            )
-            .await;
-        messages = page["data"].as_array().cloned().unwrap_or_default();
-        if done(&messages) {
-            return messages;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the messages never got there in {patience:?}: {messages:#?}");
-}
-
 /// A recording of `kind` (`voicemail`, `call_recording`) with a finished transcription.
 fn transcribed_recording<'a>(messages: &'a [Value], kind: &str) -> Option<&'a Value> {
     messages.iter().find(|message| {
@@ -122,8 +96,12 @@ async fn a_handed_over_call_rings_the_agents_and_otherwise_takes_a_voicemail() {
 async fn calls_on(backend: Backend, model: std::path::PathBuf) {
     let provider = Provider::start().await;
     let spoken = tandem_speech::synthetic::espeak_wav("Quero a segunda via do boleto.", "pt-br");
-    provider.serve_media("RE0000000000000000000000000000001", &spoken).await;
-    provider.serve_media("RE0000000000000000000000000000002", &spoken).await;
+    provider
+        .serve_media("RE0000000000000000000000000000001", &spoken)
+        .await;
+    provider
+        .serve_media("RE0000000000000000000000000000002", &spoken)
+        .await;
     let server = TestServer::spawn_with(backend, |config| {
         provider.configure(config);
         config.speech_model_dir = Some(model);
@@ -174,16 +152,20 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
 
     // Handed over, the call rings the online agent's phone; the agent who answers hears who
     // is calling and gets the conversation.
-    let handover =
-        call_and_ask_for_a_person(&server, &url, "CA0000000000000000000000000000001", "+5511900000011")
-            .await;
+    let handover = call_and_ask_for_a_person(
+        &server,
+        &url,
+        "CA0000000000000000000000000000001",
+        "+5511900000011",
+    )
+    .await;
     assert!(handover.contains("<Dial "), "{handover}");
-    assert!(
-        handover.contains(">+5511955550001</Number>"),
-        "{handover}"
-    );
+    assert!(handover.contains(">+5511955550001</Number>"), "{handover}");
     let answered_url = attribute(&handover, "Number", "url");
-    assert!(answered_url.contains(&format!("agent={admin_id}")), "{answered_url}");
+    assert!(
+        answered_url.contains(&format!("agent={admin_id}")),
+        "{answered_url}"
+    );
     let conversation = answered_url
         .split("conversation=")
         .nth(1)
@@ -241,15 +223,23 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
         ],
     )
     .await;
-    let messages = messages_once(&server, &admin, &conversation, Duration::from_secs(120), |m| {
-        transcribed_recording(m, "call_recording").is_some()
-    })
-    .await;
+    let messages = server
+        .messages_within(&admin, &conversation, Duration::from_secs(120), |m| {
+            transcribed_recording(m, "call_recording").is_some()
+        })
+        .await;
     let recording = transcribed_recording(&messages, "call_recording").unwrap();
-    assert_eq!(recording["attachments"][0]["transcription"]["status"], "done", "{recording}");
+    assert_eq!(
+        recording["attachments"][0]["transcription"]["status"], "done",
+        "{recording}"
+    );
     assert!(recording["attachments"][0]["file_id"].is_string());
     assert!(
-        recording["text"].as_str().unwrap().to_lowercase().contains("segunda via"),
+        recording["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("segunda via"),
         "{recording}"
     );
 
@@ -264,9 +254,13 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let handover =
-        call_and_ask_for_a_person(&server, &url, "CA0000000000000000000000000000002", "+5511900000012")
-            .await;
+    let handover = call_and_ask_for_a_person(
+        &server,
+        &url,
+        "CA0000000000000000000000000000002",
+        "+5511900000012",
+    )
+    .await;
     assert!(!handover.contains("<Dial"), "{handover}");
     assert!(handover.contains("Deixe seu recado"), "{handover}");
     let voicemail_url = attribute(&handover, "Record", "action");
@@ -287,7 +281,10 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
         ],
     )
     .await;
-    assert!(thanks.contains("Recebemos seu recado") && thanks.contains("<Hangup/>"), "{thanks}");
+    assert!(
+        thanks.contains("Recebemos seu recado") && thanks.contains("<Hangup/>"),
+        "{thanks}"
+    );
     let queued = voicemail_url
         .split("conversation=")
         .nth(1)
@@ -296,13 +293,18 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
         .next()
         .unwrap()
         .to_owned();
-    let messages = messages_once(&server, &admin, &queued, Duration::from_secs(120), |m| {
-        transcribed_recording(m, "voicemail").is_some()
-    })
-    .await;
+    let messages = server
+        .messages_within(&admin, &queued, Duration::from_secs(120), |m| {
+            transcribed_recording(m, "voicemail").is_some()
+        })
+        .await;
     let voicemail = transcribed_recording(&messages, "voicemail").unwrap();
     assert!(
-        voicemail["text"].as_str().unwrap().to_lowercase().contains("segunda via"),
+        voicemail["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("segunda via"),
         "{voicemail}"
     );
     let (_, waiting) = server

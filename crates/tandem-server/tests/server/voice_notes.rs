@@ -45,23 +45,8 @@ fn spoken(text: &str, voice: &str) -> Vec<u8> {
     tandem_speech::synthetic::whatsapp_voice_note(pcm.samples())
 }
 
-/// A WhatsApp webhook with one message from `wa_id` (`message` is its `type` and payload).
-fn whatsapp_webhook(wa_id: &str, message_id: &str, message: Value) -> Vec<u8> {
-    let mut message = message;
-    message["from"] = json!(wa_id);
-    message["id"] = json!(message_id);
-    message["timestamp"] = json!("1750000200");
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
-        "value": {"messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "5511400000000", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Cliente Teste"}, "wa_id": wa_id}],
-            "messages": [message]}}]}]})
-    .to_string()
-    .into_bytes()
-}
-
 fn voice_note(wa_id: &str, message_id: &str, media_id: &str) -> Vec<u8> {
-    whatsapp_webhook(
+    harness::whatsapp_webhook(
         wa_id,
         message_id,
         json!({"type": "audio", "audio": {"mime_type": "audio/ogg; codecs=opus", "id": media_id, "voice": true}}),
@@ -69,7 +54,7 @@ fn voice_note(wa_id: &str, message_id: &str, media_id: &str) -> Vec<u8> {
 }
 
 fn typed(wa_id: &str, message_id: &str, text: &str) -> Vec<u8> {
-    whatsapp_webhook(
+    harness::whatsapp_webhook(
         wa_id,
         message_id,
         json!({"type": "text", "text": {"body": text}}),
@@ -126,32 +111,6 @@ async fn new_conversation(server: &TestServer, token: &str, inbox: &str, known: 
     panic!("no new conversation in inbox {inbox}");
 }
 
-/// The conversation's messages once `done` holds (within `patience`).
-async fn messages_once(
-    server: &TestServer,
-    token: &str,
-    conversation: &str,
-    patience: Duration,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + patience;
-    let mut messages = Vec::new();
-    while std::time::Instant::now() < deadline {
-        let (_, page) = server
-            .get(
-                &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
-                token,
-            )
-            .await;
-        messages = page["data"].as_array().cloned().unwrap_or_default();
-        if done(&messages) {
-            return messages;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the messages never got there in {patience:?}: {messages:#?}");
-}
-
 fn bot_texts(messages: &[Value]) -> Vec<String> {
     messages
         .iter()
@@ -187,26 +146,25 @@ async fn a_whatsapp_voice_note_gets_the_answer_the_typed_question_gets() {
         .unwrap();
         post(&server, &inbox, fixture).await;
         let spoken_id = new_conversation(&server, &admin, &inbox, &[]).await;
-        let heard = messages_once(
-            &server,
-            &admin,
-            &spoken_id,
-            Duration::from_secs(120),
-            |messages| !bot_texts(messages).is_empty(),
-        )
-        .await;
+        let heard = server
+            .messages_within(&admin, &spoken_id, Duration::from_secs(120), |messages| {
+                !bot_texts(messages).is_empty()
+            })
+            .await;
 
         // The same question typed by another customer.
-        post(&server, &inbox, typed("5511900000002", "wamid.TYPED1", question)).await;
-        let typed_id = new_conversation(&server, &admin, &inbox, &[&spoken_id]).await;
-        let answered = messages_once(
+        post(
             &server,
-            &admin,
-            &typed_id,
-            Duration::from_secs(20),
-            |messages| !bot_texts(messages).is_empty(),
+            &inbox,
+            typed("5511900000002", "wamid.TYPED1", question),
         )
         .await;
+        let typed_id = new_conversation(&server, &admin, &inbox, &[&spoken_id]).await;
+        let answered = server
+            .messages_within(&admin, &typed_id, Duration::from_secs(20), |messages| {
+                !bot_texts(messages).is_empty()
+            })
+            .await;
         assert_eq!(
             bot_texts(&heard),
             bot_texts(&answered),
@@ -221,7 +179,10 @@ async fn a_whatsapp_voice_note_gets_the_answer_the_typed_question_gets() {
             .unwrap();
         let attachment = &note_message["attachments"][0];
         assert_eq!(attachment["kind"], "audio", "{note_message}");
-        assert_eq!(attachment["transcription"]["status"], "done", "{attachment}");
+        assert_eq!(
+            attachment["transcription"]["status"], "done",
+            "{attachment}"
+        );
         assert_eq!(attachment["transcription"]["language"], "pt");
         assert!(attachment["transcription"]["confidence"].as_f64().unwrap() > 0.0);
         assert!(
@@ -251,12 +212,15 @@ async fn a_whatsapp_voice_note_gets_the_answer_the_typed_question_gets() {
     }
 }
 
+/// A request's content type and body, as the transcription server received it.
+type SentForm = (String, Vec<u8>);
+
 /// A scripted OpenAI-compatible transcription server: answers the queued replies in order
 /// and keeps what it was sent.
 #[derive(Clone, Default)]
 struct TranscriptionServer {
     replies: Arc<Mutex<VecDeque<(u16, Value)>>>,
-    requests: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    requests: Arc<Mutex<Vec<SentForm>>>,
 }
 
 impl TranscriptionServer {
@@ -266,10 +230,7 @@ impl TranscriptionServer {
             requests: Arc::default(),
         };
         let app = Router::new()
-            .route(
-                "/v1/audio/transcriptions",
-                axum::routing::post(transcribe),
-            )
+            .route("/v1/audio/transcriptions", axum::routing::post(transcribe))
             .with_state(server.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap().to_string();
@@ -277,7 +238,7 @@ impl TranscriptionServer {
         (server, address)
     }
 
-    fn requests(&self) -> Vec<(String, Vec<u8>)> {
+    fn requests(&self) -> Vec<SentForm> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -359,10 +320,11 @@ async fn transcription_server_on(backend: Backend) {
     )
     .await;
     let id = new_conversation(&server, &admin, &inbox, &[]).await;
-    let after_first = messages_once(&server, &admin, &id, Duration::from_secs(20), |m| {
-        !bot_texts(m).is_empty()
-    })
-    .await;
+    let after_first = server
+        .messages_within(&admin, &id, Duration::from_secs(20), |m| {
+            !bot_texts(m).is_empty()
+        })
+        .await;
     let first = after_first
         .iter()
         .find(|message| message["direction"] == "inbound")
@@ -378,7 +340,10 @@ async fn transcription_server_on(backend: Backend) {
     let (content_type, body) = speech.requests()[0].clone();
     assert!(content_type.starts_with("multipart/form-data; boundary="));
     let body = String::from_utf8_lossy(&body);
-    assert!(body.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"), "{body}");
+    assert!(
+        body.contains("name=\"model\"\r\n\r\nwhisper-1\r\n"),
+        "{body}"
+    );
     assert!(body.contains("name=\"language\"\r\n\r\npt\r\n"), "{body}");
     assert!(body.contains("Content-Type: audio/ogg"), "{body}");
     assert!(body.contains("OggS-voice-note"), "{body}");
@@ -397,20 +362,18 @@ async fn transcription_server_on(backend: Backend) {
         voice_note(customer, "wamid.VOICE2", "400000000000002"),
     )
     .await;
-    messages_once(&server, &admin, &id, Duration::from_secs(20), |m| {
-        unheard(m) == 1
-    })
-    .await;
+    server
+        .messages_within(&admin, &id, Duration::from_secs(20), |m| unheard(m) == 1)
+        .await;
     post(
         &server,
         &inbox,
         voice_note(customer, "wamid.VOICE3", "400000000000003"),
     )
     .await;
-    let messages = messages_once(&server, &admin, &id, Duration::from_secs(20), |m| {
-        unheard(m) == 2
-    })
-    .await;
+    let messages = server
+        .messages_within(&admin, &id, Duration::from_secs(20), |m| unheard(m) == 2)
+        .await;
     let unsure = messages
         .iter()
         .find(|message| message["external_id"] == "wamid.VOICE2")
