@@ -1206,6 +1206,73 @@ async fn files_go_both_ways_between_the_widget_and_the_workspace() {
     screenshot(&customer, "widget-files").await;
 }
 
+#[tokio::test]
+async fn an_agent_plays_a_customers_voice_note_and_reads_its_transcript() {
+    use crate::voice_notes::{TranscriptionServer, post, spoken, voice_note, whatsapp_inbox};
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let (_speech, address) = TranscriptionServer::start(vec![(
+        200,
+        json!({"text": "Quero falar com um atendente, meu cartão foi bloqueado.", "language": "portuguese",
+            "segments": [{"avg_logprob": -0.12}]}),
+    )])
+    .await;
+    let provider = Provider::start().await;
+    provider
+        .serve_media(
+            "500000000000001",
+            &spoken(
+                "Quero falar com um atendente, meu cartão foi bloqueado.",
+                "pt-br",
+            ),
+        )
+        .await;
+    let server = TestServer::spawn_with(Backend::Sqlite, |config| {
+        provider.configure(config);
+        config.outbound_allow.push(address.clone());
+        config.speech_url = Some(format!("http://{address}/v1"));
+        config.speech_api_key = Some(tandem_server::config::Secret::new("speech-key"));
+    })
+    .await;
+    let admin = server.login(ADMIN).await;
+    let inbox = whatsapp_inbox(&server, &admin).await;
+    let agent = driver.browser().await;
+    open_workspace(&agent, &server.base).await;
+    log_in(&agent, ANA).await;
+    wait_for_inbox(&agent).await;
+
+    // A voice note asking for a person: transcribed, handed over, and the agent sees both.
+    post(
+        &server,
+        &inbox,
+        voice_note("5511900000021", "wamid.VOICE_BROWSER", "500000000000001"),
+    )
+    .await;
+    wait_until(
+        &agent,
+        "the conversation appears",
+        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
+    )
+    .await;
+    click(&agent, "#conversation-list .conversation-row").await;
+    wait_until(
+        &agent,
+        "the voice note plays in the transcript",
+        "return [...document.querySelectorAll('#transcript audio')].some(a => a.src.includes('/api/v1/files/') && a.readyState >= 1 && a.duration > 1);",
+    )
+    .await;
+    wait_until(
+        &agent,
+        "the transcript is marked with its language and confidence",
+        "return [...document.querySelectorAll('#transcript .attachment-transcript')].some(n => n.textContent.includes('pt') && n.textContent.includes('89%'));",
+    )
+    .await;
+    let words = text_of(&agent, "#transcript .message-customer .message-text").await;
+    assert!(words.contains("cartão foi bloqueado"), "{words}");
+    screenshot(&agent, "workspace-voice-note").await;
+}
+
 /// A visible element's text (JavaScript's `textContent`, trimmed).
 async fn text_of(browser: &Client, selector: &str) -> String {
     let text = browser

@@ -39,13 +39,13 @@ pub fn whisper_model() -> Option<PathBuf> {
 }
 
 /// `text` spoken by espeak-ng's `voice`, as a WhatsApp voice note (Ogg/Opus, 16 kHz mono).
-fn spoken(text: &str, voice: &str) -> Vec<u8> {
+pub fn spoken(text: &str, voice: &str) -> Vec<u8> {
     let wav = tandem_speech::synthetic::espeak_wav(text, voice);
     let pcm = tandem_speech::audio::decode(&wav, "audio/wav", Duration::from_secs(60)).unwrap();
     tandem_speech::synthetic::whatsapp_voice_note(pcm.samples())
 }
 
-fn voice_note(wa_id: &str, message_id: &str, media_id: &str) -> Vec<u8> {
+pub fn voice_note(wa_id: &str, message_id: &str, media_id: &str) -> Vec<u8> {
     harness::whatsapp_webhook(
         wa_id,
         message_id,
@@ -62,7 +62,7 @@ fn typed(wa_id: &str, message_id: &str, text: &str) -> Vec<u8> {
 }
 
 /// A WhatsApp inbox (the bot answering first) on `server`.
-async fn whatsapp_inbox(server: &TestServer, admin: &str) -> String {
+pub async fn whatsapp_inbox(server: &TestServer, admin: &str) -> String {
     create_channel_inbox(
         server,
         admin,
@@ -76,7 +76,7 @@ async fn whatsapp_inbox(server: &TestServer, admin: &str) -> String {
 }
 
 /// Posts a signed webhook to the inbox.
-async fn post(server: &TestServer, inbox: &str, body: Vec<u8>) {
+pub async fn post(server: &TestServer, inbox: &str, body: Vec<u8>) {
     let signature = harness::meta_signature(APP_SECRET, &body);
     let answer = server
         .client
@@ -218,13 +218,13 @@ type SentForm = (String, Vec<u8>);
 /// A scripted OpenAI-compatible transcription server: answers the queued replies in order
 /// and keeps what it was sent.
 #[derive(Clone, Default)]
-struct TranscriptionServer {
+pub struct TranscriptionServer {
     replies: Arc<Mutex<VecDeque<(u16, Value)>>>,
     requests: Arc<Mutex<Vec<SentForm>>>,
 }
 
 impl TranscriptionServer {
-    async fn start(replies: Vec<(u16, Value)>) -> (Self, String) {
+    pub async fn start(replies: Vec<(u16, Value)>) -> (Self, String) {
         let server = Self {
             replies: Arc::new(Mutex::new(replies.into())),
             requests: Arc::default(),
