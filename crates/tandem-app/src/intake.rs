@@ -11,7 +11,7 @@
 use tandem_channels::email::InboundEmail;
 use tandem_domain::id::{AccountId, InboxId};
 use tandem_domain::inbox::Inbox;
-use tandem_domain::message::{Attachment, MAX_EXTERNAL_ID_CHARS};
+use tandem_domain::message::{Attachment, MAX_EXTERNAL_ID_CHARS, Transcription};
 use tandem_domain::text::{clean_text, fit_text, fit_text_to};
 use tandem_domain::validation::MAX_NAME_CHARS;
 use tandem_nlu::masking::{CARD_DATA, mask_kinds};
@@ -147,11 +147,17 @@ fn admitted(inbound: &InboundMessage) -> Result<InboundMessage, AppError> {
     })
 }
 
-/// An attachment's texts without control characters.
+/// An attachment's texts without control characters. A transcription never comes from
+/// outside; audio that needs one but names no content to fetch is marked as never heard (so the
+/// bot asks the customer to type rather than waiting for words that cannot come).
 fn clean_attachment(attachment: &Attachment) -> Attachment {
     let clean =
         |value: &Option<String>| value.as_deref().map(|value| clean_text(value).into_owned());
+    let unheard = attachment.needs_transcription && !attachment.awaits_fetch();
     Attachment {
+        transcription: unheard.then(|| Transcription::Failed {
+            reason: "the provider named no audio to fetch".to_owned(),
+        }),
         media_id: clean(&attachment.media_id),
         url: clean(&attachment.url),
         mime_type: clean(&attachment.mime_type),

@@ -30,8 +30,19 @@ impl App {
         }
         match outcome.conversation.status {
             ConversationStatus::Queued => self.routing.kick(account_id),
-            // A voice note is answered once its words come (`transcription`).
+            // A voice note is answered once its words come (`transcription`); one that can
+            // never be heard is answered as such.
             ConversationStatus::Bot if outcome.message.awaits_transcription() => {}
+            ConversationStatus::Bot
+                if outcome
+                    .message
+                    .attachments
+                    .iter()
+                    .any(|attachment| attachment.needs_transcription) =>
+            {
+                self.after_transcription(account_id, outcome.conversation.id, &outcome.message)
+                    .await;
+            }
             ConversationStatus::Bot => self.bot.customer_wrote(
                 account_id,
                 outcome.conversation.id,

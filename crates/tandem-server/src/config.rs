@@ -304,6 +304,11 @@ impl Config {
                 format!("TANDEM_SPEECH_MAX_SECONDS={seconds:?} is not a number")
             })?;
         }
+        if let Some(concurrency) = environment("TANDEM_SPEECH_CONCURRENCY") {
+            self.speech_concurrency = concurrency.parse().with_context(|| {
+                format!("TANDEM_SPEECH_CONCURRENCY={concurrency:?} is not a number")
+            })?;
+        }
         if let Some(percent) = environment("TANDEM_SPEECH_MIN_CONFIDENCE_PERCENT") {
             self.speech_min_confidence_percent = percent
                 .parse()
@@ -535,6 +540,33 @@ mod tests {
             toml::from_str::<Config>("listen_port = 1").is_err(),
             "unknown keys are rejected"
         );
+    }
+
+    #[test]
+    fn speech_settings_come_from_the_environment() {
+        let env = environment(&[
+            ("TANDEM_SPEECH_URL", "http://127.0.0.1:9000/v1"),
+            ("TANDEM_SPEECH_API_KEY", "sk-speech"),
+            ("TANDEM_SPEECH_MAX_SECONDS", "120"),
+            ("TANDEM_SPEECH_CONCURRENCY", "2"),
+            ("TANDEM_SPEECH_MIN_CONFIDENCE_PERCENT", "45"),
+        ]);
+        let config = Config::load(None, env, Overrides::default()).unwrap();
+        assert_eq!(
+            config.speech_url.as_deref(),
+            Some("http://127.0.0.1:9000/v1")
+        );
+        assert_eq!(config.speech_max_seconds, 120);
+        assert_eq!(config.speech_concurrency, 2);
+        assert_eq!(config.speech_min_confidence_percent, 45);
+        assert!(!format!("{config:?}").contains("sk-speech"));
+        let error = Config::load(
+            None,
+            environment(&[("TANDEM_SPEECH_MIN_CONFIDENCE_PERCENT", "130")]),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("from 0 to 100"), "{error}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::harness::{self, ADMIN, TestServer, create_channel_inbox};
 use crate::provider::{Provider, TWILIO_SID, TWILIO_TOKEN};
 
 /// Posts a voice webhook to `url`, signed as Twilio does.
-async fn twilio_post(server: &TestServer, url: &str, params: &[(&str, &str)]) -> String {
+pub async fn twilio_post(server: &TestServer, url: &str, params: &[(&str, &str)]) -> String {
     let params: Vec<(String, String)> = params
         .iter()
         .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
