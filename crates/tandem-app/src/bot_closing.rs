@@ -100,15 +100,8 @@ impl App {
             &[],
         );
         let record = BotTurnRecord {
-            conversation_id,
-            based_on_version: memory.version,
-            replies: vec![goodbye],
-            choices: Vec::new(),
-            state: to_value(&state),
-            handover: None,
-            answers: None,
-            unanswered: None,
             resolves: Some(BotResolution::SilentSince(since)),
+            ..BotTurnRecord::saying(conversation_id, memory.version, to_value(&state), goodbye)
         };
         match self.bot.record(account_id, &record).await {
             Ok(BotTurnOutcome::Recorded { .. }) => {

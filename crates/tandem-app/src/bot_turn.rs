@@ -221,15 +221,13 @@ impl BotRunner {
                 &[],
             );
             let record = BotTurnRecord {
-                conversation_id,
-                based_on_version: memory.version,
-                replies: vec![reply],
-                choices: Vec::new(),
-                state: memory.state.unwrap_or(Value::Null),
-                handover: None,
                 answers: Some(message_id),
-                unanswered: None,
-                resolves: None,
+                ..BotTurnRecord::saying(
+                    conversation_id,
+                    memory.version,
+                    memory.state.unwrap_or(Value::Null),
+                    reply,
+                )
             };
             match self.record(account_id, &record).await {
                 Err(StoreError::Conflict {

@@ -70,6 +70,29 @@ pub struct BotTurnRecord {
     pub resolves: Option<BotResolution>,
 }
 
+impl BotTurnRecord {
+    /// A turn that only says `reply`, leaving the bot's memory as `state`; it answers no
+    /// message, hands nothing over and resolves nothing.
+    pub fn saying(
+        conversation_id: ConversationId,
+        based_on_version: i64,
+        state: Value,
+        reply: String,
+    ) -> Self {
+        Self {
+            conversation_id,
+            based_on_version,
+            replies: vec![reply],
+            choices: Vec::new(),
+            state,
+            handover: None,
+            answers: None,
+            unanswered: None,
+            resolves: None,
+        }
+    }
+}
+
 /// Why the bot resolves a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BotResolution {

@@ -1135,13 +1135,7 @@ async fn files_go_both_ways_between_the_widget_and_the_workspace() {
     .await;
 
     // The agent sees the picture in the transcript, served by the server.
-    wait_until(
-        &agent,
-        "the conversation appears",
-        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
-    )
-    .await;
-    click(&agent, "#conversation-list .conversation-row").await;
+    open_first_conversation(&agent).await;
     wait_until(
         &agent,
         "the customer's picture shows in the transcript",
@@ -1208,7 +1202,9 @@ async fn files_go_both_ways_between_the_widget_and_the_workspace() {
 
 #[tokio::test]
 async fn an_agent_plays_a_customers_voice_note_and_reads_its_transcript() {
-    use crate::voice_notes::{TranscriptionServer, post, spoken, voice_note, whatsapp_inbox};
+    use crate::voice_notes::{
+        TranscriptionServer, post, spoken, use_transcription_server, voice_note, whatsapp_inbox,
+    };
     let Some(driver) = Driver::start().await else {
         return;
     };
@@ -1230,9 +1226,7 @@ async fn an_agent_plays_a_customers_voice_note_and_reads_its_transcript() {
         .await;
     let server = TestServer::spawn_with(Backend::Sqlite, |config| {
         provider.configure(config);
-        config.outbound_allow.push(address.clone());
-        config.speech_url = Some(format!("http://{address}/v1"));
-        config.speech_api_key = Some(tandem_server::config::Secret::new("speech-key"));
+        use_transcription_server(config, &address);
     })
     .await;
     let admin = server.login(ADMIN).await;
@@ -1249,13 +1243,7 @@ async fn an_agent_plays_a_customers_voice_note_and_reads_its_transcript() {
         voice_note("5511900000021", "wamid.VOICE_BROWSER", "500000000000001"),
     )
     .await;
-    wait_until(
-        &agent,
-        "the conversation appears",
-        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
-    )
-    .await;
-    click(&agent, "#conversation-list .conversation-row").await;
+    open_first_conversation(&agent).await;
     wait_until(
         &agent,
         "the voice note plays in the transcript",
@@ -1356,6 +1344,17 @@ async fn open_demo_widget(browser: &Client, base: &str) {
         .click()
         .await
         .unwrap();
+}
+
+/// Opens the first conversation of the list, once there is one.
+async fn open_first_conversation(browser: &Client) {
+    wait_until(
+        browser,
+        "the conversation appears",
+        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
+    )
+    .await;
+    click(browser, "#conversation-list .conversation-row").await;
 }
 
 /// Waits for the inbox, the workspace's first page.

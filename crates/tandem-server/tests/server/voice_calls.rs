@@ -49,6 +49,19 @@ fn attribute(twiml: &str, element: &str, attribute: &str) -> String {
     value.replace("&amp;", "&")
 }
 
+/// Sets the presence of the user of `token`.
+async fn set_presence(server: &TestServer, token: &str, presence: &str) {
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/api/v1/me/presence",
+            Some(token),
+            Some(json!({"presence": presence})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
 /// A caller who asks for a person; the TwiML of the handover.
 async fn call_and_ask_for_a_person(
     server: &TestServer,
@@ -120,35 +133,22 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
     let admin_id = me["id"].as_str().unwrap().to_owned();
 
     // An agent's phone must be one Twilio can ring.
-    let (status, refused) = server
-        .call(
+    let user_path = format!("/api/v1/users/{admin_id}");
+    let set_phone = |phone: &'static str| {
+        server.call(
             Method::PATCH,
-            &format!("/api/v1/users/{admin_id}"),
+            &user_path,
             Some(&admin),
-            Some(json!({"phone": "11 5555-0001"})),
+            Some(json!({"phone": phone})),
         )
-        .await;
+    };
+    let (status, refused) = set_phone("11 5555-0001").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(harness::error_fields(&refused), ["phone"], "{refused}");
-    let (status, user) = server
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/users/{admin_id}"),
-            Some(&admin),
-            Some(json!({"phone": "+5511955550001"})),
-        )
-        .await;
+    let (status, user) = set_phone("+5511955550001").await;
     assert_eq!(status, StatusCode::OK, "{user}");
     assert_eq!(user["phone"], "+5511955550001");
-    let (status, _) = server
-        .call(
-            Method::PUT,
-            "/api/v1/me/presence",
-            Some(&admin),
-            Some(json!({"presence": "online"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    set_presence(&server, &admin, "online").await;
 
     // Handed over, the call rings the online agent's phone; the agent who answers hears who
     // is calling and gets the conversation.
@@ -245,15 +245,7 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
 
     // Nobody online: the caller is offered a voicemail, which is transcribed into the
     // conversation, left queued for an agent to call back.
-    let (status, _) = server
-        .call(
-            Method::PUT,
-            "/api/v1/me/presence",
-            Some(&admin),
-            Some(json!({"presence": "offline"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    set_presence(&server, &admin, "offline").await;
     let handover = call_and_ask_for_a_person(
         &server,
         &url,

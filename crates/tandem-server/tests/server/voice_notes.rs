@@ -212,6 +212,13 @@ async fn a_whatsapp_voice_note_gets_the_answer_the_typed_question_gets() {
     }
 }
 
+/// Points a server's speech to text at the scripted transcription server at `address`.
+pub fn use_transcription_server(config: &mut tandem_server::Config, address: &str) {
+    config.outbound_allow.push(address.to_owned());
+    config.speech_url = Some(format!("http://{address}/v1"));
+    config.speech_api_key = Some(tandem_server::config::Secret::new("speech-key"));
+}
+
 /// A request's content type and body, as the transcription server received it.
 type SentForm = (String, Vec<u8>);
 
@@ -304,9 +311,7 @@ async fn transcription_server_on(backend: Backend) {
     }
     let server = TestServer::spawn_with(backend, |config| {
         provider.configure(config);
-        config.outbound_allow.push(address.clone());
-        config.speech_url = Some(format!("http://{address}/v1"));
-        config.speech_api_key = Some(tandem_server::config::Secret::new("speech-key"));
+        use_transcription_server(config, &address);
     })
     .await;
     let admin = server.login(ADMIN).await;
