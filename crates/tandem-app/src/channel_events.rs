@@ -126,11 +126,7 @@ impl App {
                 outcome.conversation.id,
             )
             .await?;
-        let language = self
-            .bot
-            .conversation_language(inbox.account_id, outcome.conversation.id)
-            .await?
-            .unwrap_or(Language::Portuguese);
+        let language = self.call_language(inbox, outcome.conversation.id).await?;
         Ok(Spoken {
             lines,
             conversation_id: outcome.conversation.id,

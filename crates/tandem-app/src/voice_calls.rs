@@ -6,7 +6,7 @@
 
 use tandem_channels::config::VoiceHandover;
 use tandem_channels::twilio::Recording;
-use tandem_domain::contact::{Contact, IdentityKind};
+use tandem_domain::contact::{Contact, Identity, IdentityKind};
 use tandem_domain::conversation::ConversationStatus;
 use tandem_domain::event::Actor;
 use tandem_domain::id::{ConversationId, UserId};
@@ -154,7 +154,11 @@ impl App {
             .name
             .clone()
             .filter(|name| !name.trim().is_empty())
-            .unwrap_or_else(|| call_number(&contact));
+            .unwrap_or_else(|| {
+                phone_identity(&contact)
+                    .map(|identity| identity.value.clone())
+                    .unwrap_or_default()
+            });
         let page = self
             .store
             .messages(account_id, conversation_id, None, 500)
@@ -195,16 +199,11 @@ impl App {
             .store
             .contact(account_id, conversation.contact_id)
             .await?;
-        let identity = contact
-            .identities
-            .iter()
-            .find(|identity| identity.kind == IdentityKind::Phone)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::Internal(format!(
-                    "the caller of conversation {conversation_id} has no phone"
-                ))
-            })?;
+        let identity = phone_identity(&contact).cloned().ok_or_else(|| {
+            AppError::Internal(format!(
+                "the caller of conversation {conversation_id} has no phone"
+            ))
+        })?;
         let inbound = InboundMessage {
             inbox_id: inbox.id,
             identity,
@@ -239,15 +238,14 @@ impl App {
     }
 }
 
-/// The caller's number, from their phone identity.
-fn call_number(contact: &Contact) -> String {
+/// The contact's phone identity: the caller's number.
+fn phone_identity(contact: &Contact) -> Option<&Identity> {
     contact
         .identities
         .iter()
         .find(|identity| identity.kind == IdentityKind::Phone)
-        .map(|identity| identity.value.clone())
-        .unwrap_or_default()
 }
+
 /// What an agent hears first when they answer.
 fn caller_line(language: Language, caller: &str) -> String {
     match language {

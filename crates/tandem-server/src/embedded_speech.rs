@@ -2,8 +2,8 @@
 //! model directory the operator gives; each recording is decoded and heard on the blocking
 //! pool, so the async workers never wait on the CPU.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,6 +11,8 @@ use anyhow::Context;
 use tandem_app::ports::{BoxFuture, HeardSpeech, Transcriber, TranscriptionError};
 use tandem_nlu::Language;
 use tandem_speech::{TranscribeError, Whisper};
+
+use crate::{LoadedModels, loaded_once};
 
 /// The embedded Whisper, refusing recordings longer than its limit.
 #[derive(Debug)]
@@ -23,25 +25,16 @@ impl EmbeddedWhisper {
     /// The model in `dir` (loaded once per process: tests start many servers), hearing at most
     /// `max_duration` of audio.
     pub async fn load(dir: &Path, max_duration: Duration) -> anyhow::Result<Self> {
-        type Loaded = std::collections::HashMap<PathBuf, Arc<Whisper>>;
-        static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
-        let dir = dir.to_owned();
-        let whisper = tokio::task::spawn_blocking(move || {
-            let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
-            let loaded = loaded.get_or_insert_with(Default::default);
-            if let Some(whisper) = loaded.get(&dir) {
-                return Ok(Arc::clone(whisper));
-            }
-            let whisper = Arc::new(Whisper::load(&dir).with_context(|| {
+        static LOADED: LoadedModels<Whisper> = Mutex::new(None);
+        let whisper = loaded_once(&LOADED, dir.to_owned(), |dir| {
+            Whisper::load(dir).with_context(|| {
                 format!(
                     "loading the speech model (speech_model_dir {})",
                     dir.display()
                 )
-            })?);
-            loaded.insert(dir, Arc::clone(&whisper));
-            Ok::<_, anyhow::Error>(whisper)
+            })
         })
-        .await??;
+        .await?;
         Ok(Self {
             whisper,
             max_duration,

@@ -364,13 +364,37 @@ async fn transcriber(
     }
 }
 
+/// Models loaded in this process, by file: tests start many servers, and a model is read once.
+type LoadedModels<T> =
+    std::sync::Mutex<Option<std::collections::HashMap<std::path::PathBuf, Arc<T>>>>;
+
+/// The model at `path` from `cache`, loaded by `load` on the blocking pool the first time.
+async fn loaded_once<T: Send + Sync + 'static>(
+    cache: &'static LoadedModels<T>,
+    path: std::path::PathBuf,
+    load: impl FnOnce(&std::path::Path) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<Arc<T>> {
+    tokio::task::spawn_blocking(move || {
+        let mut loaded = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let loaded = loaded.get_or_insert_with(Default::default);
+        if let Some(model) = loaded.get(&path) {
+            return Ok(Arc::clone(model));
+        }
+        let model = Arc::new(load(&path)?);
+        loaded.insert(path, Arc::clone(&model));
+        Ok(model)
+    })
+    .await?
+}
+
 /// The embedded language model of `config.ai_model_path`, loaded once per process and file
 /// (tests start many servers in one process).
 async fn embedded_model(
     config: &Config,
 ) -> anyhow::Result<Option<Arc<dyn tandem_ai::LanguageModel>>> {
-    type Loaded = std::collections::HashMap<std::path::PathBuf, Arc<tandem_llm::EmbeddedModel>>;
-    static LOADED: std::sync::Mutex<Option<Loaded>> = std::sync::Mutex::new(None);
+    static LOADED: LoadedModels<tandem_llm::EmbeddedModel> = std::sync::Mutex::new(None);
     let Some(path) = config.ai_model_path.clone() else {
         return Ok(None);
     };
@@ -378,26 +402,15 @@ async fn embedded_model(
         context_tokens: config.ai_context_tokens,
         ..tandem_llm::EmbeddedOptions::default()
     };
-    let model = tokio::task::spawn_blocking(move || {
-        let mut loaded = LOADED
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let loaded = loaded.get_or_insert_with(Default::default);
-        if let Some(model) = loaded.get(&path) {
-            return Ok(Arc::clone(model));
-        }
-        let model = Arc::new(
-            tandem_llm::EmbeddedModel::load(&path, options).with_context(|| {
-                format!(
-                    "loading the language model (ai_model_path {})",
-                    path.display()
-                )
-            })?,
-        );
-        loaded.insert(path, Arc::clone(&model));
-        Ok::<_, anyhow::Error>(model)
+    let model = loaded_once(&LOADED, path, move |path| {
+        tandem_llm::EmbeddedModel::load(path, options).with_context(|| {
+            format!(
+                "loading the language model (ai_model_path {})",
+                path.display()
+            )
+        })
     })
-    .await??;
+    .await?;
     tracing::info!(model = model.name(), "embedded language model ready");
     Ok(Some(model))
 }

@@ -287,38 +287,34 @@ impl Store {
         }
         let deleted = delete_job(&mut conn, job, FETCH).await?;
         // Retention or an erasure may have taken the message (and the job) since the claim.
-        let mut finished = FetchFinished::Done;
-        if deleted == 1 {
-            let audio = set_attachment_file(
+        let finished = if deleted == 1 {
+            set_attachment_file(
                 &mut conn,
                 job.account_id,
                 job.message_id,
                 job.attachment_index,
                 outcome,
             )
+            .await?
+        } else {
+            FetchFinished::Done
+        };
+        if finished == FetchFinished::Transcribe {
+            conn.execute(
+                "INSERT INTO media_fetches (message_id, attachment_index, account_id, \
+                 inbox_id, conversation_id, attempts, next_attempt_at, task) \
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+                args![
+                    job.message_id,
+                    i64::try_from(job.attachment_index).unwrap_or(i64::MAX),
+                    job.account_id,
+                    job.inbox_id,
+                    job.conversation_id,
+                    now,
+                    TRANSCRIBE
+                ],
+            )
             .await?;
-            match audio {
-                AudioState::NotWaiting => {}
-                AudioState::Stored => {
-                    conn.execute(
-                        "INSERT INTO media_fetches (message_id, attachment_index, account_id, \
-                         inbox_id, conversation_id, attempts, next_attempt_at, task) \
-                         VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
-                        args![
-                            job.message_id,
-                            i64::try_from(job.attachment_index).unwrap_or(i64::MAX),
-                            job.account_id,
-                            job.inbox_id,
-                            job.conversation_id,
-                            now,
-                            TRANSCRIBE
-                        ],
-                    )
-                    .await?;
-                    finished = FetchFinished::Transcribe;
-                }
-                AudioState::Unavailable => finished = FetchFinished::AudioUnheard,
-            }
         }
         let update =
             Announcements::message_update(job.account_id, job.conversation_id, job.message_id);
@@ -470,21 +466,16 @@ pub enum TranscriptionOutcome {
     Retry(Timestamp),
 }
 
-/// Whether an attachment's audio now waits for transcription.
-enum AudioState {
-    NotWaiting,
-    Stored,
-    Unavailable,
-}
-
-/// Puts a stored file (or why there is none) on a message's attachment, recording the file.
+/// Puts a stored file (or why there is none) on a message's attachment, recording the file;
+/// says what is left for audio the message waits to hear (a transcription job is the caller's
+/// to write).
 async fn set_attachment_file(
     conn: &mut Conn,
     account_id: AccountId,
     message_id: MessageId,
     index: usize,
     outcome: MediaFetchOutcome,
-) -> Result<AudioState, StoreError> {
+) -> Result<FetchFinished, StoreError> {
     let row = conn
         .fetch_optional::<(Json<Vec<Attachment>>,)>(
             &format!(
@@ -495,7 +486,7 @@ async fn set_attachment_file(
         )
         .await?;
     let Some((Json(mut attachments),)) = row else {
-        return Ok(AudioState::NotWaiting);
+        return Ok(FetchFinished::Done);
     };
     let Some(attachment) = attachments.get_mut(index) else {
         return Err(StoreError::corrupt(format!(
@@ -510,9 +501,9 @@ async fn set_attachment_file(
             attachment.size_bytes = Some(file.size_bytes);
             attachment.mime_type = Some(file.mime_type);
             if waiting {
-                AudioState::Stored
+                FetchFinished::Transcribe
             } else {
-                AudioState::NotWaiting
+                FetchFinished::Done
             }
         }
         MediaFetchOutcome::Unavailable(reason) => {
@@ -523,12 +514,12 @@ async fn set_attachment_file(
             }
             attachment.unavailable = Some(reason);
             if waiting {
-                AudioState::Unavailable
+                FetchFinished::AudioUnheard
             } else {
-                AudioState::NotWaiting
+                FetchFinished::Done
             }
         }
-        MediaFetchOutcome::Retry(_) => return Ok(AudioState::NotWaiting),
+        MediaFetchOutcome::Retry(_) => return Ok(FetchFinished::Done),
     };
     conn.execute(
         "UPDATE messages SET attachments = $3 WHERE account_id = $1 AND id = $2",
