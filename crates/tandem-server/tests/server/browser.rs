@@ -1346,15 +1346,16 @@ async fn open_demo_widget(browser: &Client, base: &str) {
         .unwrap();
 }
 
-/// Opens the first conversation of the list, once there is one.
+/// Opens the first conversation of the list, once there is one. The row is found and clicked
+/// in one script: the list re-renders as the conversation changes, and a row found by one
+/// WebDriver call may be gone by the next.
 async fn open_first_conversation(browser: &Client) {
     wait_until(
         browser,
-        "the conversation appears",
-        "return document.querySelectorAll('#conversation-list .conversation-row').length > 0;",
+        "the conversation appears and is opened",
+        "const row = document.querySelector('#conversation-list .conversation-row'); if (!row) return false; row.click(); return true;",
     )
     .await;
-    click(browser, "#conversation-list .conversation-row").await;
 }
 
 /// Waits for the inbox, the workspace's first page.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tandem_store::Backend;
 
 use crate::harness::{self, ADMIN, TestServer, create_channel_inbox};
-use crate::provider::{GRAPH_TOKEN, Provider, TELEGRAM_TOKEN, TWILIO_SID, TWILIO_TOKEN};
+use crate::provider::{GRAPH_TOKEN, Provider, TELEGRAM_TOKEN, TWILIO_SID};
 
 const APP_SECRET: &str = "test_app_secret_0123456789abcdef";
 const PHONE_NUMBER_ID: &str = "200000000000002";
@@ -410,49 +410,25 @@ async fn telegram_and_twilio_on(backend: Backend) {
     assert_eq!(photo.body["fetched"]["content_type"], "image/png");
 
     // Twilio: the MediaUrl needs the account's credentials and redirects to storage.
-    let sms = create_channel_inbox(
-        &server,
-        &admin,
-        "sms",
-        json!({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN, "from_number": "+5511400000000"}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let url = format!("{}/api/v1/channels/{sms}/webhook", server.base);
-    let params: Vec<(String, String)> = [
-        ("MessageSid", "MMTEST0000000000000000000000000001"),
-        ("AccountSid", TWILIO_SID),
-        ("From", "+5511900000002"),
-        ("To", "+5511400000000"),
-        ("Body", ""),
-        ("NumMedia", "1"),
-        (
-            "MediaUrl0",
-            &format!(
-                "https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Messages/MMTEST0000000000000000000000000001/Media/ME0123456789"
-            ),
-        ),
-        ("MediaContentType0", "image/png"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let signature = tandem_channels::twilio::signature(TWILIO_TOKEN, &url, &params);
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
-    let answer = server
-        .client
-        .post(&url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", signature)
-        .body(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
+    let sms = server.twilio_sms_inbox(&admin).await;
+    let media_url = format!(
+        "https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Messages/MMTEST0000000000000000000000000001/Media/ME0123456789"
+    );
+    server
+        .twilio_post(
+            &format!("{}/api/v1/channels/{sms}/webhook", server.base),
+            &[
+                ("MessageSid", "MMTEST0000000000000000000000000001"),
+                ("AccountSid", TWILIO_SID),
+                ("From", "+5511900000002"),
+                ("To", "+5511400000000"),
+                ("Body", ""),
+                ("NumMedia", "1"),
+                ("MediaUrl0", &media_url),
+                ("MediaContentType0", "image/png"),
+            ],
+        )
+        .await;
     let conversation = conversation_of(&server, &admin, &sms).await;
     let attachment = settled_attachment(&server, &admin, &conversation).await;
     assert_eq!(attachment["mime_type"], "image/png", "{attachment}");

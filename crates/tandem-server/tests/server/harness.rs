@@ -205,6 +205,46 @@ impl TestServer {
         panic!("the bot's messages never reached the expected state in {patience:?}: {texts:?}");
     }
 
+    /// Posts a Twilio webhook form to `url`, signed with the stand-in account's token as
+    /// Twilio does; the answer must be 200, and its text (TwiML) is returned.
+    pub async fn twilio_post(&self, url: &str, params: &[(&str, &str)]) -> String {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        let signature =
+            tandem_channels::twilio::signature(crate::provider::TWILIO_TOKEN, url, &params);
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
+        let answer = self
+            .client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        answer.text().await.unwrap()
+    }
+
+    /// A Twilio SMS inbox on the stand-in's account (the bot answering first); its id.
+    pub async fn twilio_sms_inbox(&self, admin: &str) -> String {
+        create_channel_inbox(
+            self,
+            admin,
+            "sms",
+            json!({"account_sid": crate::provider::TWILIO_SID, "auth_token": crate::provider::TWILIO_TOKEN,
+                "from_number": "+5511400000000"}),
+        )
+        .await["id"]
+            .as_str()
+            .expect("an inbox id")
+            .to_owned()
+    }
+
     /// A conversation's messages once `done` holds for them, `patience` at most.
     pub async fn messages_within(
         &self,

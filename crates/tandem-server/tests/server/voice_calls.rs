@@ -14,29 +14,6 @@ use tandem_store::Backend;
 use crate::harness::{self, ADMIN, TestServer, create_channel_inbox};
 use crate::provider::{Provider, TWILIO_SID, TWILIO_TOKEN};
 
-/// Posts a voice webhook to `url`, signed as Twilio does.
-pub async fn twilio_post(server: &TestServer, url: &str, params: &[(&str, &str)]) -> String {
-    let params: Vec<(String, String)> = params
-        .iter()
-        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-        .collect();
-    let signature = tandem_channels::twilio::signature(TWILIO_TOKEN, url, &params);
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
-    let answer = server
-        .client
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", signature)
-        .body(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    answer.text().await.unwrap()
-}
-
 /// The value of `attribute` on the first `element` of `twiml` (XML-unescaped).
 fn attribute(twiml: &str, element: &str, attribute: &str) -> String {
     let start = twiml
@@ -75,14 +52,14 @@ async fn call_and_ask_for_a_person(
         ("From", caller),
         ("To", "+5511400000000"),
     ];
-    twilio_post(server, url, &base).await;
+    server.twilio_post(url, &base).await;
     let mut person = base.to_vec();
     person.extend([
         ("SpeechResult", "Quero falar com um atendente humano"),
         ("Confidence", "0.9"),
         ("CallStatus", "in-progress"),
     ]);
-    twilio_post(server, url, &person).await
+    server.twilio_post(url, &person).await
 }
 
 /// A recording of `kind` (`voicemail`, `call_recording`) with a finished transcription.
@@ -174,17 +151,17 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
         .next()
         .unwrap()
         .to_owned();
-    let whisper = twilio_post(
-        &server,
-        &answered_url,
-        &[
-            ("CallSid", "CA0000000000000000000000000000009"),
-            ("AccountSid", TWILIO_SID),
-            ("From", "+5511400000000"),
-            ("To", "+5511955550001"),
-        ],
-    )
-    .await;
+    let whisper = server
+        .twilio_post(
+            &answered_url,
+            &[
+                ("CallSid", "CA0000000000000000000000000000009"),
+                ("AccountSid", TWILIO_SID),
+                ("From", "+5511400000000"),
+                ("To", "+5511955550001"),
+            ],
+        )
+        .await;
     assert!(whisper.contains("Ligação de"), "{whisper}");
     assert!(!whisper.contains("<Hangup"), "{whisper}");
     let (_, taken) = server
@@ -194,35 +171,35 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
     assert_eq!(taken["assignee_id"], admin_id.as_str());
 
     // The call ends; its recording lands in the conversation, transcribed.
-    let ended = twilio_post(
-        &server,
-        &attribute(&handover, "Dial", "action"),
-        &[
-            ("CallSid", "CA0000000000000000000000000000001"),
-            ("AccountSid", TWILIO_SID),
-            ("From", "+5511900000011"),
-            ("To", "+5511400000000"),
-            ("DialCallStatus", "completed"),
-        ],
-    )
-    .await;
+    let ended = server
+        .twilio_post(
+            &attribute(&handover, "Dial", "action"),
+            &[
+                ("CallSid", "CA0000000000000000000000000000001"),
+                ("AccountSid", TWILIO_SID),
+                ("From", "+5511900000011"),
+                ("To", "+5511400000000"),
+                ("DialCallStatus", "completed"),
+            ],
+        )
+        .await;
     assert!(ended.contains("<Hangup/>"), "{ended}");
     let recording_url = format!(
         "https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE0000000000000000000000000000001"
     );
-    twilio_post(
-        &server,
-        &attribute(&handover, "Dial", "recordingStatusCallback"),
-        &[
-            ("CallSid", "CA0000000000000000000000000000001"),
-            ("AccountSid", TWILIO_SID),
-            ("RecordingSid", "RE0000000000000000000000000000001"),
-            ("RecordingUrl", &recording_url),
-            ("RecordingDuration", "3"),
-            ("RecordingStatus", "completed"),
-        ],
-    )
-    .await;
+    server
+        .twilio_post(
+            &attribute(&handover, "Dial", "recordingStatusCallback"),
+            &[
+                ("CallSid", "CA0000000000000000000000000000001"),
+                ("AccountSid", TWILIO_SID),
+                ("RecordingSid", "RE0000000000000000000000000000001"),
+                ("RecordingUrl", &recording_url),
+                ("RecordingDuration", "3"),
+                ("RecordingStatus", "completed"),
+            ],
+        )
+        .await;
     let messages = server
         .messages_within(&admin, &conversation, Duration::from_secs(120), |m| {
             transcribed_recording(m, "call_recording").is_some()
@@ -259,20 +236,20 @@ async fn calls_on(backend: Backend, model: std::path::PathBuf) {
     let voicemail_url_recording = format!(
         "https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}/Recordings/RE0000000000000000000000000000002"
     );
-    let thanks = twilio_post(
-        &server,
-        &voicemail_url,
-        &[
-            ("CallSid", "CA0000000000000000000000000000002"),
-            ("AccountSid", TWILIO_SID),
-            ("From", "+5511900000012"),
-            ("To", "+5511400000000"),
-            ("RecordingSid", "RE0000000000000000000000000000002"),
-            ("RecordingUrl", &voicemail_url_recording),
-            ("RecordingDuration", "3"),
-        ],
-    )
-    .await;
+    let thanks = server
+        .twilio_post(
+            &voicemail_url,
+            &[
+                ("CallSid", "CA0000000000000000000000000000002"),
+                ("AccountSid", TWILIO_SID),
+                ("From", "+5511900000012"),
+                ("To", "+5511400000000"),
+                ("RecordingSid", "RE0000000000000000000000000000002"),
+                ("RecordingUrl", &voicemail_url_recording),
+                ("RecordingDuration", "3"),
+            ],
+        )
+        .await;
     assert!(
         thanks.contains("Recebemos seu recado") && thanks.contains("<Hangup/>"),
         "{thanks}"

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tandem_store::Backend;
 
 use crate::harness::{self, ADMIN, TestServer, create_channel_inbox};
-use crate::provider::{GRAPH_TOKEN, Provider, TWILIO_SID, TWILIO_TOKEN};
+use crate::provider::{GRAPH_TOKEN, Provider, TWILIO_SID};
 
 const APP_SECRET: &str = "test_app_secret_0123456789abcdef";
 const PHONE_NUMBER_ID: &str = "200000000000002";
@@ -411,31 +411,22 @@ async fn transcription_server_on(backend: Backend) {
 
     // An MMS voice note whose audio is not on Twilio (so never fetched) is answered at once
     // as unheard, rather than waited for.
-    let sms = create_channel_inbox(
-        &server,
-        &admin,
-        "sms",
-        json!({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN, "from_number": "+5511400000000"}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    crate::voice_calls::twilio_post(
-        &server,
-        &format!("{}/api/v1/channels/{sms}/webhook", server.base),
-        &[
-            ("MessageSid", "MMVOICE000000000000000000000000001"),
-            ("AccountSid", TWILIO_SID),
-            ("From", "+5511900000031"),
-            ("To", "+5511400000000"),
-            ("Body", ""),
-            ("NumMedia", "1"),
-            ("MediaUrl0", "https://media.example.com/voice.ogg"),
-            ("MediaContentType0", "audio/ogg"),
-        ],
-    )
-    .await;
+    let sms = server.twilio_sms_inbox(&admin).await;
+    server
+        .twilio_post(
+            &format!("{}/api/v1/channels/{sms}/webhook", server.base),
+            &[
+                ("MessageSid", "MMVOICE000000000000000000000000001"),
+                ("AccountSid", TWILIO_SID),
+                ("From", "+5511900000031"),
+                ("To", "+5511400000000"),
+                ("Body", ""),
+                ("NumMedia", "1"),
+                ("MediaUrl0", "https://media.example.com/voice.ogg"),
+                ("MediaContentType0", "audio/ogg"),
+            ],
+        )
+        .await;
     let mms = new_conversation(&server, &admin, &sms, &[]).await;
     let messages = server
         .messages_within(&admin, &mms, Duration::from_secs(20), |m| unheard(m) == 1)
